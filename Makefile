@@ -1,0 +1,61 @@
+# Bangfu: `make demo`, `make test`, `make serve`. Needs only Python 3.11 and
+# the package registries; everything else is installed into .venv.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+BOOTSTRAP := .bootstrap
+UV := $(BOOTSTRAP)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# uv must use this machine's Python 3.11, never download one.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install demo test serve worker beat lint format messages clean
+
+$(UV):
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Bangfu needs Python 3.11, found " + sys.version'
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+## install: the locked dependencies into .venv
+install: $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+
+## demo: install, migrate the embedded SQLite default, load demo data, run the term
+demo: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py demo
+
+## test: install and run the whole test suite
+test: install
+	$(PY) -m pytest
+
+## serve: the embedded default on 127.0.0.1:$(PORT)
+serve: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## worker / beat: Celery against REDIS_URL
+worker: install
+	$(VENV)/bin/celery -A config worker -l info
+
+beat: install
+	$(VENV)/bin/celery -A config beat -l info
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## messages: extract and compile the Simplified Chinese translation
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=.bootstrap
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=.bootstrap
+
+clean:
+	rm -rf $(VENV) $(BOOTSTRAP) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,12 @@
+"""Settings for the test suite: the base settings with fast hashing.
+
+Tasks stay eager even when REDIS_URL is set, so a test exercises Redis or a
+real worker only when it asks for one (tests/conftest.py).
+"""
+
+from config.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

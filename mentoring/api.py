@@ -1,0 +1,137 @@
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView
+
+from mentoring import selectors, services
+from mentoring.models import Role, User
+from mentoring.permissions import IsAdministrator
+from mentoring.serializers import (
+    MeSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+
+
+class LoginAddressThrottle(ScopedRateThrottle):
+    """Login attempts per client address."""
+
+    scope_attr = "throttle_scope"
+
+
+class LoginUsernameThrottle(SimpleRateThrottle):
+    """Login attempts per username, whichever address they come from.
+
+    This stops a password being guessed slowly from many addresses.
+    """
+
+    scope = "login_username"
+
+    def get_cache_key(self, request, view):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if not isinstance(username, str) or not username:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()}
+
+
+class TokenObtainView(TokenObtainPairView):
+    """POST username and password; answers `access` and `refresh` tokens."""
+
+    throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
+    throttle_scope = "login"
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        memberships = selectors.memberships_of(request.user)
+        data = MeSerializer(request.user, context={"memberships": memberships}).data
+        return Response(data)
+
+
+class UserFilter(django_filters.FilterSet):
+    """`role` and `school` match one membership in a school the viewer administers.
+
+    Filtering on every membership of an account would tell an administrator
+    which other schools, and which roles there, an account shared with their
+    school has: the same leak the listing itself avoids.
+    """
+
+    role = django_filters.ChoiceFilter(choices=Role.choices, method="_by_membership")
+    school = django_filters.NumberFilter(method="_by_membership")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = User
+        fields = ["role", "school", "is_active"]
+
+    def _by_membership(self, queryset, name, value):
+        # Applied once for both filters in filter_queryset, so that
+        # ?role=teacher&school=1 means "teacher in school 1".
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        wanted = {}
+        if data.get("role"):
+            wanted["role"] = data["role"]
+        if data.get("school") is not None:
+            wanted["school_id"] = data["school"]
+        if wanted:
+            memberships = selectors.memberships_visible_to(self.request.user).filter(**wanted)
+            queryset = queryset.filter(pk__in=memberships.values("user_id"))
+        return queryset
+
+
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Accounts, managed by administrators within the schools they administer.
+
+    Accounts are deactivated, never deleted, so their history stays readable.
+    """
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_classes = [IsAuthenticated, IsAdministrator]
+    queryset = User.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+
+    def get_queryset(self):
+        return selectors.users_visible_to(self.request.user)
+
+    def _visible(self, user_id):
+        return self.get_queryset().get(pk=user_id)
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = UserCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        user = services.user_create(by=request.user, school_ids=data.pop("schools"), **data)
+        body = UserSerializer(self._visible(user.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def update(self, request, *args, **kwargs):
+        user = self.get_object()
+        payload = UserUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.user_update(by=request.user, user=user, **payload.validated_data)
+        return Response(UserSerializer(self._visible(user.pk)).data)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)

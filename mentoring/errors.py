@@ -1,0 +1,37 @@
+"""The one family of domain exceptions.
+
+Services raise these; `config.api.exception_handler` turns them into JSON.
+They live in the lowest app so that every app can raise them.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A request that the domain rules refuse.
+
+    `field` names the input the message is about (None for the request as a
+    whole); `extra` adds keys to the error body, such as the allowed actions.
+    """
+
+    status_code = 400
+
+    def __init__(self, message, *, field: str | None = None, extra: dict | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.extra = extra or {}
+
+
+class NotPermitted(DomainError):
+    """The user is known, and the rules say they may not do this."""
+
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The request is valid but not in the current state of the record."""
+
+    status_code = 409
+
+    default_message = _("This action is not allowed in the current state.")

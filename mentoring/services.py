@@ -1,0 +1,88 @@
+"""Writes that span rows or need a transaction."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from mentoring.errors import DomainError, NotPermitted
+from mentoring.models import Membership, Role, School, User
+from mentoring.selectors import schools_administered_by
+
+
+def _schools_for(*, by: User, school_ids: list[int]) -> list[School]:
+    """The requested schools, all of which `by` must administer.
+
+    A school that does not exist is refused exactly like one administered by
+    somebody else, so the answer never tells which schools exist.
+    """
+    wanted = sorted(set(school_ids))
+    schools = list(schools_administered_by(by).filter(pk__in=wanted).order_by("pk"))
+    missing = sorted(set(wanted) - {school.pk for school in schools})
+    if missing:
+        message = _(
+            "You can only manage accounts in schools you administer; "
+            "check these school ids: %(ids)s."
+        ) % {"ids": ", ".join(map(str, missing))}
+        raise NotPermitted(message, field="schools")
+    return schools
+
+
+@transaction.atomic
+def user_create(
+    *,
+    by: User,
+    username: str,
+    password: str,
+    role: str,
+    school_ids: list[int],
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create an account with one role in each of the given schools."""
+    if role not in Role.values:
+        raise DomainError(_("Unknown role."), field="role")
+    schools = _schools_for(by=by, school_ids=school_ids)
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password") from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise DomainError(_("This username is taken."), field="username") from None
+    # One save per membership (not bulk_create) so each lands in the audit history.
+    for school in schools:
+        Membership.objects.create(user=user, school=school, role=role)
+    return user
+
+
+@transaction.atomic
+def user_update(*, by: User, user: User, **fields) -> User:
+    """Change an account's name, e-mail or active flag.
+
+    Only an administrator of every school the account belongs to may change
+    it, so that one school cannot lock out another school's staff.
+    """
+    if user.is_superuser and not by.is_superuser:
+        raise NotPermitted(_("Only a platform administrator can change this account."))
+    if not by.is_superuser:
+        member_of = set(user.memberships.values_list("school_id", flat=True))
+        administered = set(
+            schools_administered_by(by).filter(pk__in=member_of).values_list("pk", flat=True)
+        )
+        if member_of - administered:
+            raise NotPermitted(_("This account also belongs to schools you do not administer."))
+    if user.pk == by.pk and fields.get("is_active") is False:
+        raise DomainError(_("You cannot deactivate your own account."), field="is_active")
+    allowed = {"first_name", "last_name", "email", "is_active"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise DomainError(_("This field cannot be changed here."), field=name)
+        setattr(user, name, value)
+    user.save(update_fields=sorted(fields) or None)
+    return user

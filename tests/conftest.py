@@ -1,0 +1,97 @@
+"""Shared fixtures, and the rule for tests that need a real service.
+
+A test marked `postgres`, `redis` or `celery_worker` runs only where the
+service answers. Elsewhere it is skipped with the reason shown, except with
+CI=true, where a missing service fails the test: CI must prove the real parts.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import DistrictFactory, SchoolFactory, member
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _redis_answers(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "localhost", parsed.port or 6379), 2
+        ) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("PostgreSQL is needed: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis") or item.get_closest_marker("celery_worker"):
+        if not settings.REDIS_URL:
+            _missing("Redis is needed: set REDIS_URL=redis://...")
+        elif not _redis_answers(settings.REDIS_URL):
+            _missing(f"Redis does not answer at {settings.REDIS_URL}")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Login throttles count in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def district(db):
+    return DistrictFactory()
+
+
+@pytest.fixture
+def school_a(district):
+    return SchoolFactory(district=district)
+
+
+@pytest.fixture
+def school_b(district):
+    return SchoolFactory(district=district)
+
+
+@pytest.fixture
+def admin_a(school_a):
+    return member("administrator", school_a)
+
+
+@pytest.fixture
+def admin_b(school_b):
+    return member("administrator", school_b)
+
+
+@pytest.fixture
+def district_admin(school_a, school_b):
+    return member("administrator", school_a, school_b)

@@ -1,0 +1,49 @@
+"""Lint, migrations and the OpenAPI schema are part of the suite, so `make test` checks them."""
+
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def test_ruff_check_is_clean():
+    result = subprocess.run(  # noqa: S603
+        [str(BIN / "ruff"), "check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_migrations_match_the_models(db):
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exc:
+        raise AssertionError(f"Models changed without a migration:\n{out.getvalue()}") from exc
+    assert "No changes detected" in out.getvalue()
+
+
+def test_openapi_schema_is_valid_and_has_no_warnings(tmp_path):
+    schema = tmp_path / "schema.yml"
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            str(schema),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    text = schema.read_text()
+    for path in ["/api/v1/auth/token/", "/api/v1/me/", "/api/v1/users/", "/api/v1/jobs/{id}/"]:
+        assert f"  {path}:" in text, path

@@ -1,0 +1,31 @@
+"""Celery tasks: ids in, one service call, outcome recorded in the Job."""
+
+from celery import shared_task
+
+from mentoring.models import School
+from mentoring.selectors import account_census, active_accounts_in, schools_administered_by
+from workers.services import run_job
+
+
+def _census(job, progress):
+    if job.school_id is not None:
+        schools = [job.school]
+    elif job.started_by is not None:
+        schools = list(schools_administered_by(job.started_by))
+    else:
+        schools = list(School.objects.all())
+    rows = []
+    for done, school in enumerate(schools, start=1):
+        rows.append({"school": school.code, "roles": account_census(school=school)})
+        progress(done * 100 // len(schools))
+    return {"schools": rows, "accounts": active_accounts_in(schools=schools)}
+
+
+def worker_name(task) -> str:
+    return task.request.hostname or "in-process"
+
+
+@shared_task(bind=True, name="workers.account_census")
+def account_census_task(self, job_id: int) -> None:
+    """Count the active accounts of each role in the job's schools."""
+    run_job(job_id=job_id, work=_census, worker=worker_name(self))
