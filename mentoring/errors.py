@@ -4,8 +4,6 @@ Services raise these; `config.api.exception_handler` turns them into JSON.
 They live in the lowest app so that every app can raise them.
 """
 
-from django.utils.translation import gettext_lazy as _
-
 
 class DomainError(Exception):
     """A request that the domain rules refuse.
@@ -33,5 +31,3 @@ class Conflict(DomainError):
     """The request is valid but not in the current state of the record."""
 
     status_code = 409
-
-    default_message = _("This action is not allowed in the current state.")
