@@ -79,10 +79,12 @@ def user_update(*, by: User, user: User, **fields) -> User:
             raise NotPermitted(_("This account also belongs to schools you do not administer."))
     if user.pk == by.pk and fields.get("is_active") is False:
         raise DomainError(_("You cannot deactivate your own account."), field="is_active")
+    if not fields:
+        return user
     allowed = {"first_name", "last_name", "email", "is_active"}
     for name, value in fields.items():
         if name not in allowed:
             raise DomainError(_("This field cannot be changed here."), field=name)
         setattr(user, name, value)
-    user.save(update_fields=sorted(fields) or None)
+    user.save(update_fields=sorted(fields))
     return user

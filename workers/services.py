@@ -102,5 +102,8 @@ def run_job(*, job_id: int, work: Callable[[Job, Progress], dict], worker: str =
         job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}")
         logger.exception("Job %s failed.", job_id)
         raise
-    job_succeed(job_id=job_id, result=result)
+    if not job_succeed(job_id=job_id, result=result):
+        # Another attempt finished the job first; its result stands.
+        logger.info("Job %s was finished by another attempt; result discarded.", job_id)
+        return None
     return result

@@ -171,6 +171,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # How many reverse proxies stand before the app. 0 trusts only the socket
+    # address, so a client cannot dodge the login throttle by sending its own
+    # X-Forwarded-For (https://www.django-rest-framework.org/api-guide/throttling/).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0, minimum=0),
     # Login attempts per client address and per username; the views that use
     # them say which scope applies.
     "DEFAULT_THROTTLE_RATES": {
