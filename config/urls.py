@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.api import healthz
-from mentoring.api import MeView, TokenObtainView, UserViewSet
+from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
 from workers.api import JobViewSet
 
 router = DefaultRouter()

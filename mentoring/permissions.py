@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from mentoring.selectors import user_is_administrator
+from mentoring.selectors.accounts import user_is_administrator
 
 
 class IsAdministrator(BasePermission):

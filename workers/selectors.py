@@ -1,7 +1,7 @@
 from django.db.models import Q, QuerySet
 
 from mentoring.models import User
-from mentoring.selectors import schools_administered_by
+from mentoring.selectors.accounts import schools_administered_by
 from workers.models import Job
 
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from mentoring.models import School
-from mentoring.selectors import account_census, active_accounts_in, schools_administered_by
+from mentoring.selectors.accounts import account_census, active_accounts_in, schools_administered_by
 from workers.services import run_job
 
 

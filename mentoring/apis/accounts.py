@@ -7,15 +7,16 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView
 
-from mentoring import selectors, services
-from mentoring.models import Role, User
-from mentoring.permissions import IsAdministrator
-from mentoring.serializers import (
+from mentoring.apis.account_serializers import (
     MeSerializer,
     UserCreateSerializer,
     UserSerializer,
     UserUpdateSerializer,
 )
+from mentoring.models import Role, User
+from mentoring.permissions import IsAdministrator
+from mentoring.selectors import accounts as selectors
+from mentoring.services import accounts as services
 
 
 class LoginAddressThrottle(ScopedRateThrottle):

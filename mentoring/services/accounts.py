@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from mentoring.errors import DomainError, NotPermitted
 from mentoring.models import Membership, Role, School, User
-from mentoring.selectors import schools_administered_by
+from mentoring.selectors.accounts import schools_administered_by
 
 
 def _schools_for(*, by: User, school_ids: list[int]) -> list[School]:
