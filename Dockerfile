@@ -21,6 +21,7 @@ RUN uv sync --locked --no-dev --python python3.11
 COPY . .
 # collectstatic needs settings but no secrets: a throwaway key for this step only.
 RUN DJANGO_SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdefghij \
+    BANGFU_ID_HASH_KEY=build-only-key-not-used-at-runtime-0123 \
     DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --no-input
 

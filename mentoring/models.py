@@ -1,16 +1,32 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+def default_tiers() -> list[dict]:
+    return [
+        {"code": "special_hardship", "name": "特别困难"},
+        {"code": "hardship", "name": "困难"},
+        {"code": "general_hardship", "name": "一般困难"},
+    ]
+
+
 class District(models.Model):
-    """A county or district education bureau: the scope of a district administrator."""
+    """A county or district education bureau: the scope of a district administrator.
+
+    Identification rules that differ by district are data here: the hardship
+    tiers (code and name, most needy first) and the public-notice period.
+    """
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    tiers = models.JSONField(_("hardship tiers"), default=default_tiers)
+    notice_working_days = models.PositiveSmallIntegerField(
+        _("public notice working days"), default=5
+    )
 
     history = HistoricalRecords()
 
@@ -18,9 +34,18 @@ class District(models.Model):
         ordering = ["code"]
         verbose_name = _("district")
         verbose_name_plural = _("districts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(notice_working_days__gte=5), name="district_notice_at_least_5_days"
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def tier_codes(self) -> list[str]:
+        return [tier["code"] for tier in self.tiers]
 
 
 class SchoolLevel(models.TextChoices):
@@ -104,3 +129,492 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.school}"
+
+
+class Term(models.Model):
+    """A school term of a district, e.g. `2026-autumn`.
+
+    Holiday weeks (the Monday of each ISO week) do not count for weekly tutoring.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="terms")
+    code = models.CharField(_("code"), max_length=20)
+    school_year = models.CharField(_("school year"), max_length=9)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    holiday_weeks = models.JSONField(_("holiday weeks"), default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["district__code", "-start_date"]
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "code"], name="term_unique_code"),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date")), name="term_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def contains(self, day) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Subject(models.TextChoices):
+    CHINESE = "chinese", _("Chinese")
+    MATH = "math", _("Mathematics")
+    ENGLISH = "english", _("English")
+    SCIENCE = "science", _("Science")
+    PHYSICS = "physics", _("Physics")
+    CHEMISTRY = "chemistry", _("Chemistry")
+    BIOLOGY = "biology", _("Biology")
+    HISTORY = "history", _("History")
+    GEOGRAPHY = "geography", _("Geography")
+    POLITICS = "politics", _("Morality and law")
+    ARTS = "arts", _("Music and art")
+    PE = "pe", _("Physical education")
+    OTHER = "other", _("Other")
+
+
+class Student(models.Model):
+    """A student's identity in one school; what changes by term is in StudentRecord.
+
+    The ID number itself is never stored: only a keyed hash (to match
+    government lists and find duplicate aid across schools) and a masked form.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    student_number = models.CharField(_("student number"), max_length=32)
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    id_hash = models.CharField(_("ID number hash"), max_length=64, db_index=True)
+    id_masked = models.CharField(_("ID number (masked)"), max_length=18)
+    village = models.CharField(_("village or community"), max_length=100, blank=True)
+    guardian_name = models.CharField(_("guardian"), max_length=50, blank=True)
+    guardian_phone = models.CharField(_("guardian phone"), max_length=20, blank=True)
+    guardian_consents_to_name = models.BooleanField(
+        _("guardian consents to showing the name to donors"), default=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["school__code", "student_number"]
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "student_number"], name="student_unique_number_per_school"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student_number} {self.name}"
+
+
+class StudentRecord(models.Model):
+    """A student's archive for one term (建档): kept, never overwritten by a later term."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="records")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="student_records")
+    level = models.CharField(_("level"), max_length=20, choices=SchoolLevel.choices)
+    grade = models.PositiveSmallIntegerField(_("grade"))
+    class_name = models.CharField(_("class"), max_length=20)
+    boarding = models.BooleanField(_("boarding"), default=False)
+    household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
+    income_per_capita_fen = models.BigIntegerField(
+        _("yearly income per person (fen)"), null=True, blank=True
+    )
+    disabled = models.BooleanField(_("disabled student"), default=False)
+    struggling = models.BooleanField(_("academically struggling"), default=False)
+    weak_subjects = models.JSONField(_("weak subjects"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["term", "student"]
+        verbose_name = _("student record")
+        verbose_name_plural = _("student records")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="record_unique_per_term"),
+            models.CheckConstraint(
+                condition=Q(grade__gte=1) & Q(grade__lte=9), name="record_grade_1_9"
+            ),
+            models.CheckConstraint(
+                condition=Q(income_per_capita_fen__isnull=True) | Q(income_per_capita_fen__gte=0),
+                name="record_income_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} · {self.term_id}"
+
+
+class SubjectScore(models.Model):
+    """A struggling student's score in a weak subject at the start and end of a term."""
+
+    record = models.ForeignKey(StudentRecord, on_delete=models.CASCADE, related_name="scores")
+    subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
+    start_score = models.DecimalField(
+        _("score at start"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    end_score = models.DecimalField(
+        _("score at end"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("subject score")
+        verbose_name_plural = _("subject scores")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "subject"], name="score_unique_subject"),
+            models.CheckConstraint(
+                condition=(
+                    Q(start_score__isnull=True) | Q(start_score__gte=0, start_score__lte=150)
+                )
+                & (Q(end_score__isnull=True) | Q(end_score__gte=0, end_score__lte=150)),
+                name="score_0_150",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_subject_display()}: {self.start_score} → {self.end_score}"
+
+
+class HardshipKind(models.TextChoices):
+    DIBAO = "dibao", _("Minimum living allowance (低保)")
+    TEKUN = "tekun", _("Extreme poverty support (特困供养/五保)")
+    ORPHAN = "orphan", _("Orphan or de facto unsupported child")
+    PARENT_DECEASED = "parent_deceased", _("One parent deceased")
+    BOTH_PARENTS_DECEASED = "both_parents_deceased", _("Both parents deceased")
+    DISABLED_PARENT = "disabled_parent", _("Disabled parent")
+    DISABLED_STUDENT = "disabled_student", _("Disabled student")
+    LONG_TERM_ILLNESS = "long_term_illness", _("Long-term illness in the family")
+    DISASTER = "disaster", _("Disaster or sudden misfortune")
+    REGISTERED_POVERTY = "registered_poverty", _("Registered or formerly poor household")
+    MONITORED_HOUSEHOLD = "monitored_household", _("Monitored household")
+    MARTYR_CHILD = "martyr_child", _("Child of a martyr")
+    DISABLED_SOLDIER_CHILD = "disabled_soldier_child", _("Child of a disabled soldier")
+    OTHER = "other", _("Other")
+
+
+class IndicatorSource(models.TextChoices):
+    FAMILY_APPLICATION = "family_application", _("Family application")
+    HOME_VISIT = "home_visit", _("Home visit")
+    GOVERNMENT_LIST = "government_list", _("Government list")
+    ROSTER = "roster", _("Roster import")
+
+
+class HardshipIndicator(models.Model):
+    """One hardship circumstance of a student, dated and with where it is known from."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="indicators")
+    kind = models.CharField(_("kind"), max_length=30, choices=HardshipKind.choices)
+    source = models.CharField(_("source"), max_length=20, choices=IndicatorSource.choices)
+    recorded_on = models.DateField(_("recorded on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["student", "-recorded_on"]
+        verbose_name = _("hardship indicator")
+        verbose_name_plural = _("hardship indicators")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "kind", "source", "recorded_on"], name="indicator_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_source_display()}, {self.recorded_on})"
+
+
+class AssessmentRoute(models.TextChoices):
+    APPLICATION = "application", _("Application and review")
+    GOVERNMENT_LIST = "government_list", _("Government list")
+
+
+class AssessmentStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Application submitted")
+    INVESTIGATED = "investigated", _("Investigated by the class teacher")
+    CLASS_REVIEWED = "class_reviewed", _("Reviewed by the class review group")
+    SCHOOL_REVIEWED = "school_reviewed", _("Reviewed by the school")
+    PUBLICIZED = "publicized", _("Under public notice")
+    PROPOSED = "proposed", _("Proposed from a government list")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Assessment(models.Model):
+    """The identification (认定) of one student's need in one term.
+
+    The allowed transitions live in `mentoring.services.identification`; each is
+    recorded as an AssessmentEvent. `tier` is a code of the district's tiers, or
+    `not_in_hardship` (不困难), which is an outcome too.
+    """
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="assessments")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="assessments")
+    route = models.CharField(
+        _("route"),
+        max_length=20,
+        choices=AssessmentRoute.choices,
+        default=AssessmentRoute.APPLICATION,
+    )
+    status = models.CharField(_("status"), max_length=20, choices=AssessmentStatus.choices)
+    tier = models.CharField(_("tier"), max_length=30, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    government_category = models.CharField(
+        _("government list category"), max_length=30, choices=HardshipKind.choices, blank=True
+    )
+    # Need score used to rank approved students (higher is needier).
+    need_score = models.PositiveIntegerField(_("need score"), default=0)
+    notice_starts_on = models.DateField(_("public notice from"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("public notice until"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="assessment_unique_per_term"),
+            models.CheckConstraint(
+                condition=Q(status__in=AssessmentStatus.values), name="assessment_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} · {self.term_id} · {self.get_status_display()}"
+
+
+class AssessmentEvent(models.Model):
+    """One transition of an assessment: who did what, when, from which state to which."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["assessment", "at", "pk"]
+        verbose_name = _("assessment event")
+        verbose_name_plural = _("assessment events")
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class Objection(models.Model):
+    """An objection raised during the public notice; it must be answered before approval."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="objections")
+    text = models.TextField(_("objection"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["filed_at", "pk"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self):
+        return f"#{self.pk} on {self.assessment_id}"
+
+
+class MentorKind(models.TextChoices):
+    PARTY_TEACHER = "party_teacher", _("Party-member teacher")
+    TEACHER = "teacher", _("Teacher")
+    LEADER = "leader", _("School leader")
+    VOLUNTEER = "volunteer", _("Volunteer")
+
+
+class Mentor(models.Model):
+    """A user who mentors students: tutors struggling ones or sponsors poor ones."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentor"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MentorKind.choices)
+    # Teachers and leaders: their one school. Volunteers: the schools they serve.
+    schools = models.ManyToManyField(School, related_name="mentors", verbose_name=_("schools"))
+    subjects = models.JSONField(_("subjects"), default=list, blank=True)
+    grades = models.JSONField(_("grades taught"), default=list, blank=True)
+    party_branch = models.CharField(_("party branch"), max_length=100, blank=True)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=3)
+    min_mentees = models.PositiveSmallIntegerField(_("minimum mentees"), default=0)
+    vetted_until = models.DateField(_("vetted until"), null=True, blank=True)
+    conflicts = models.ManyToManyField(
+        Student, related_name="conflicted_mentors", blank=True, verbose_name=_("conflicts")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords(m2m_fields=[schools, conflicts])
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("mentor")
+        verbose_name_plural = _("mentors")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="mentor_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(min_mentees__lte=F("capacity")), name="mentor_min_within_capacity"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["party_teacher", "leader"]) | Q(min_mentees__gte=1),
+                name="mentor_party_and_leaders_min_one",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_kind_display()})"
+
+
+class PairingKind(models.TextChoices):
+    ACADEMIC = "academic", _("Academic tutoring")
+    CARE = "care", _("Care and sponsorship")
+
+
+class PairingStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+class Pairing(models.Model):
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="pairings")
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="pairings")
+    mentor = models.ForeignKey(Mentor, on_delete=models.PROTECT, related_name="pairings")
+    kind = models.CharField(_("kind"), max_length=20, choices=PairingKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PairingStatus.choices, default=PairingStatus.PROPOSED
+    )
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    end_reason = models.TextField(_("reason for ending"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["term", "student", "kind"]
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        constraints = [
+            # The database, not only Python, keeps one active pairing per kind,
+            # so two administrators pairing the same student at once cannot both win.
+            models.UniqueConstraint(
+                fields=["student", "term", "kind"],
+                condition=Q(status="active"),
+                name="pairing_one_active_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(started_on__isnull=False),
+                name="pairing_active_has_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="pairing_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.mentor} → {self.student} ({self.get_kind_display()})"
+
+
+class SessionKind(models.TextChoices):
+    TUTORING = "tutoring", _("Tutoring")
+    HOME_VISIT = "home_visit", _("Home visit")
+    COUNSELLING = "counselling", _("Counselling")
+    MATERIAL_HELP = "material_help", _("Material help")
+
+
+class TutoringSession(models.Model):
+    """One logged activity of a pairing's mentor: tutoring, home visit, counselling, help."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.PROTECT, related_name="sessions")
+    date = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=SessionKind.choices)
+    content = models.TextField(_("content"))
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("tutoring session")
+        verbose_name_plural = _("tutoring sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1) & Q(minutes__lte=600), name="session_minutes_1_600"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.minutes} min"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an `Idempotency-Key`, replayed on retry."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

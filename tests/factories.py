@@ -1,9 +1,38 @@
 """factory_boy factories, one per model; the demo data is built with them too."""
 
+import datetime
+
 import factory
+from django.conf import settings
 from factory.django import DjangoModelFactory
 
-from mentoring.models import District, Membership, Role, School, SchoolLevel, User
+from mentoring import idnumbers
+from mentoring.models import (
+    Assessment,
+    AssessmentRoute,
+    AssessmentStatus,
+    District,
+    Gender,
+    HardshipIndicator,
+    HardshipKind,
+    IndicatorSource,
+    Membership,
+    Mentor,
+    MentorKind,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    Role,
+    School,
+    SchoolLevel,
+    SessionKind,
+    Student,
+    StudentRecord,
+    Subject,
+    Term,
+    TutoringSession,
+    User,
+)
 from workers.models import Job, JobKind
 
 DEFAULT_PASSWORD = "bangfu-test-pass-2026"
@@ -72,3 +101,157 @@ class JobFactory(DjangoModelFactory):
     kind = JobKind.ACCOUNT_CENSUS
     started_by = factory.SubFactory(UserFactory)
     school = None
+
+
+class TermFactory(DjangoModelFactory):
+    class Meta:
+        model = Term
+        django_get_or_create = ("district", "code")
+
+    district = factory.SubFactory(DistrictFactory)
+    code = "2026-autumn"
+    school_year = "2026-2027"
+    start_date = datetime.date(2026, 9, 1)
+    end_date = datetime.date(2027, 1, 22)
+    holiday_weeks = factory.LazyFunction(lambda: ["2026-09-28", "2026-10-05"])
+
+
+def id_number_for(n: int, birth: datetime.date) -> str:
+    """A valid 18-digit ID number, different for each n (area code 510000, Sichuan)."""
+    return idnumbers.with_check_digit(f"510000{birth:%Y%m%d}{n % 1000:03d}")
+
+
+class StudentFactory(DjangoModelFactory):
+    """Pass `id_number=` to set the ID; otherwise a valid one is made up."""
+
+    class Meta:
+        model = Student
+        django_get_or_create = ("school", "student_number")
+
+    class Params:
+        id_number = factory.LazyAttributeSequence(lambda o, n: id_number_for(n, o.birth_date))
+
+    school = factory.SubFactory(SchoolFactory)
+    student_number = factory.Sequence(lambda n: f"G{n:09d}")
+    name = factory.Faker("name", locale="zh_CN")
+    gender = factory.Iterator([Gender.FEMALE, Gender.MALE])
+    birth_date = factory.Faker(
+        "date_between", start_date=datetime.date(2011, 9, 1), end_date=datetime.date(2020, 8, 31)
+    )
+    id_hash = factory.LazyAttribute(
+        lambda o: idnumbers.keyed_hash(o.id_number, key=settings.ID_HASH_KEY)
+    )
+    id_masked = factory.LazyAttribute(lambda o: idnumbers.mask(o.id_number))
+    village = factory.Faker("street_name", locale="zh_CN")
+    guardian_name = factory.Faker("name", locale="zh_CN")
+    guardian_phone = factory.Sequence(lambda n: f"138{n:08d}")
+
+
+class StudentRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = StudentRecord
+        django_get_or_create = ("student", "term")
+
+    student = factory.SubFactory(StudentFactory)
+    term = factory.SubFactory(
+        TermFactory, district=factory.SelfAttribute("..student.school.district")
+    )
+    level = factory.LazyAttribute(lambda o: o.student.school.level)
+    grade = 3
+    class_name = "1班"
+    boarding = False
+    household_size = 4
+    income_per_capita_fen = 320_000
+    struggling = False
+    weak_subjects = factory.LazyFunction(list)
+
+
+class HardshipIndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = HardshipIndicator
+
+    student = factory.SubFactory(StudentFactory)
+    kind = HardshipKind.DIBAO
+    source = IndicatorSource.FAMILY_APPLICATION
+    recorded_on = datetime.date(2026, 9, 10)
+
+
+class MentorFactory(DjangoModelFactory):
+    """Pass `schools=[...]`; by default the mentor serves one new school."""
+
+    class Meta:
+        model = Mentor
+        django_get_or_create = ("user",)
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    kind = MentorKind.TEACHER
+    subjects = factory.LazyFunction(lambda: [Subject.MATH])
+    grades = factory.LazyFunction(lambda: [3, 4])
+    gender = Gender.FEMALE
+    capacity = 3
+    min_mentees = factory.LazyAttribute(
+        lambda o: 1 if o.kind in (MentorKind.PARTY_TEACHER, MentorKind.LEADER) else 0
+    )
+    party_branch = factory.LazyAttribute(
+        lambda o: "第一党支部" if o.kind == MentorKind.PARTY_TEACHER else ""
+    )
+    vetted_until = factory.LazyAttribute(
+        lambda o: datetime.date(2027, 8, 31) if o.kind == MentorKind.VOLUNTEER else None
+    )
+
+    @factory.post_generation
+    def schools(self, create, extracted, **kwargs):
+        if not create:
+            return
+        self.schools.set(extracted if extracted is not None else [SchoolFactory()])
+
+
+class PairingFactory(DjangoModelFactory):
+    """An active pairing by default; mentor and student share the student's school."""
+
+    class Meta:
+        model = Pairing
+        skip_postgeneration_save = True
+
+    student = factory.SubFactory(StudentFactory)
+    # A mentor with no school yet: it is given the student's school below.
+    mentor = factory.SubFactory(MentorFactory, schools=[])
+    term = factory.SubFactory(
+        TermFactory, district=factory.SelfAttribute("..student.school.district")
+    )
+    kind = PairingKind.ACADEMIC
+    status = PairingStatus.ACTIVE
+    started_on = datetime.date(2026, 9, 7)
+    reason = "test pairing"
+
+    @factory.post_generation
+    def mentor_school(self, create, extracted, **kwargs):
+        if create and not self.mentor.schools.exists():
+            self.mentor.schools.add(self.student.school)
+
+
+class TutoringSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = TutoringSession
+
+    pairing = factory.SubFactory(PairingFactory)
+    date = datetime.date(2026, 9, 15)
+    minutes = 45
+    subject = Subject.MATH
+    kind = SessionKind.TUTORING
+    content = "分数加减法练习"
+    logged_by = factory.LazyAttribute(lambda o: o.pairing.mentor.user)
+
+
+class AssessmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    student = factory.SubFactory(StudentFactory)
+    term = factory.SubFactory(
+        TermFactory, district=factory.SelfAttribute("..student.school.district")
+    )
+    route = AssessmentRoute.APPLICATION
+    status = AssessmentStatus.SUBMITTED
+    reason = "家庭困难申请"

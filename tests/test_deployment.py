@@ -34,6 +34,7 @@ def production_env(tmp_path, **extra) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE=SERVICES["web"]["environment"]["DJANGO_SETTINGS_MODULE"],
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        BANGFU_ID_HASH_KEY=secrets.token_urlsafe(32),
         DJANGO_ALLOWED_HOSTS="bangfu.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),

@@ -26,6 +26,9 @@ VAR_DIR = BASE_DIR / "var"
 # production.py refuses to start without DJANGO_SECRET_KEY.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="embedded-default-not-for-deployment-" + "x" * 20)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The key of the ID-number hash (mentoring.idnumbers). It is not SECRET_KEY, so
+# that rotating SECRET_KEY does not break matching against stored hashes.
+ID_HASH_KEY = env.str("BANGFU_ID_HASH_KEY", default="embedded-default-id-hash-key").encode()
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [

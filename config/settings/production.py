@@ -12,6 +12,9 @@ from config.settings.base import env
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 varied characters.")
+ID_HASH_KEY = env.str("BANGFU_ID_HASH_KEY").encode()
+if len(ID_HASH_KEY) < 32:
+    raise ImproperlyConfigured("BANGFU_ID_HASH_KEY must be at least 32 characters.")
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,0 +1,95 @@
+"""Who sees which records. Every list and detail endpoint starts from these.
+
+Scoping happens in the queryset, so a record outside a user's scope answers
+404 and its existence is never revealed.
+
+- administrators (and platform administrators): everything in the schools
+  they administer;
+- teachers and volunteers: only their own mentees (students in their active
+  or ended pairings), those pairings and their sessions;
+- donors and supervisors: no student, pairing or session records.
+"""
+
+from django.db.models import Q, QuerySet
+
+from mentoring.models import (
+    Membership,
+    Mentor,
+    Pairing,
+    PairingStatus,
+    Role,
+    School,
+    Student,
+    TutoringSession,
+    User,
+)
+from mentoring.selectors.accounts import schools_administered_by
+
+# A mentor sees a pairing once it is approved, and keeps seeing it after it ends.
+MENTOR_VISIBLE_STATUSES = [PairingStatus.ACTIVE, PairingStatus.ENDED]
+
+
+def _active(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def schools_visible_to(user: User) -> QuerySet[School]:
+    """Schools a user has any role in (all for a platform administrator)."""
+    if not _active(user):
+        return School.objects.none()
+    if user.is_superuser:
+        return School.objects.all()
+    return School.objects.filter(memberships__user=user).distinct()
+
+
+def roles_of(user: User) -> set[str]:
+    if not _active(user):
+        return set()
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return roles
+
+
+def mentor_of(user: User) -> Mentor | None:
+    if not _active(user):
+        return None
+    return Mentor.objects.filter(user=user, active=True).first()
+
+
+def students_visible_to(user: User) -> QuerySet[Student]:
+    if not _active(user):
+        return Student.objects.none()
+    if user.is_superuser:
+        return Student.objects.all()
+    administered = schools_administered_by(user)
+    return Student.objects.filter(
+        Q(school__in=administered)
+        | Q(pairings__mentor__user=user, pairings__status__in=MENTOR_VISIBLE_STATUSES)
+    ).distinct()
+
+
+def pairings_visible_to(user: User) -> QuerySet[Pairing]:
+    if not _active(user):
+        return Pairing.objects.none()
+    if user.is_superuser:
+        return Pairing.objects.all()
+    return Pairing.objects.filter(
+        Q(student__school__in=schools_administered_by(user))
+        | Q(mentor__user=user, status__in=MENTOR_VISIBLE_STATUSES)
+    )
+
+
+def sessions_visible_to(user: User) -> QuerySet[TutoringSession]:
+    if not _active(user):
+        return TutoringSession.objects.none()
+    if user.is_superuser:
+        return TutoringSession.objects.all()
+    return TutoringSession.objects.filter(
+        Q(pairing__student__school__in=schools_administered_by(user))
+        | Q(pairing__mentor__user=user, pairing__status__in=MENTOR_VISIBLE_STATUSES)
+    )
+
+
+def administers_school(user: User, school_id: int) -> bool:
+    return schools_administered_by(user).filter(pk=school_id).exists()
