@@ -6,10 +6,15 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.api import healthz
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
+from mentoring.apis.schools import SchoolViewSet, TermViewSet
+from mentoring.apis.students import StudentViewSet
 from workers.api import JobViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
+router.register("schools", SchoolViewSet, basename="school")
+router.register("terms", TermViewSet, basename="term")
+router.register("students", StudentViewSet, basename="student")
 router.register("jobs", JobViewSet, basename="job")
 
 api_v1 = [

@@ -16,7 +16,11 @@ _SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 class InvalidIdNumber(ValueError):
-    pass
+    """`code` says what is wrong: "shape", "date" or "check_digit"."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 def normalize(raw: str) -> str:
@@ -32,13 +36,13 @@ def validate(raw: str) -> str:
     """The normalised number, or InvalidIdNumber saying what is wrong with it."""
     number = normalize(raw)
     if not _SHAPE.match(number):
-        raise InvalidIdNumber("must be 18 characters: 17 digits and a digit or X")
+        raise InvalidIdNumber("must be 18 characters: 17 digits and a digit or X", "shape")
     try:
         date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidIdNumber("the birth date inside the number is not a date") from None
+        raise InvalidIdNumber("the birth date inside the number is not a date", "date") from None
     if check_digit(number[:17]) != number[17]:
-        raise InvalidIdNumber("the check digit is wrong")
+        raise InvalidIdNumber("the check digit is wrong", "check_digit")
     return number
 
 

@@ -1,0 +1,115 @@
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from mentoring.models import District, School, SchoolLevel, Term
+from mentoring.selectors.scoping import schools_visible_to
+from mentoring.services import schools as services
+
+
+class SchoolSerializer(serializers.ModelSerializer):
+    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    district_name = serializers.CharField(source="district.name", read_only=True)
+
+    class Meta:
+        model = School
+        fields = ["id", "code", "name", "level", "district", "district_name"]
+
+
+class SchoolFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=SchoolLevel.choices)
+    district = django_filters.CharFilter(field_name="district__code")
+
+    class Meta:
+        model = School
+        fields = ["level", "district"]
+
+
+class SchoolViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The schools a user has a role in; platform administrators add schools."""
+
+    queryset = School.objects.none()
+    serializer_class = SchoolSerializer
+    filterset_class = SchoolFilter
+
+    def get_queryset(self):
+        return schools_visible_to(self.request.user).select_related("district").order_by("code")
+
+    def create(self, request, *args, **kwargs):
+        payload = SchoolSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        school = services.school_create(by=request.user, **payload.validated_data)
+        return Response(SchoolSerializer(school).data, status=status.HTTP_201_CREATED)
+
+
+class TermSerializer(serializers.ModelSerializer):
+    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    holiday_weeks = serializers.ListField(
+        child=serializers.CharField(max_length=10), required=False, max_length=30
+    )
+
+    class Meta:
+        model = Term
+        fields = [
+            "id",
+            "district",
+            "code",
+            "school_year",
+            "start_date",
+            "end_date",
+            "holiday_weeks",
+        ]
+
+
+class TermUpdateSerializer(TermSerializer):
+    class Meta(TermSerializer.Meta):
+        read_only_fields = ["district"]
+
+
+class TermFilter(django_filters.FilterSet):
+    district = django_filters.CharFilter(field_name="district__code")
+    code = django_filters.CharFilter()
+    school_year = django_filters.CharFilter()
+
+    class Meta:
+        model = Term
+        fields = ["district", "code", "school_year"]
+
+
+class TermViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Terms of the districts of the user's schools; district administrators set them."""
+
+    queryset = Term.objects.none()
+    serializer_class = TermSerializer
+    filterset_class = TermFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        districts = schools_visible_to(self.request.user).values("district")
+        return Term.objects.filter(district__in=districts).select_related("district")
+
+    def create(self, request, *args, **kwargs):
+        payload = TermSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        term = services.term_create(by=request.user, **payload.validated_data)
+        return Response(TermSerializer(term).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TermUpdateSerializer, responses=TermSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        term = self.get_object()
+        payload = TermUpdateSerializer(term, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        term = services.term_update(by=request.user, term=term, **payload.validated_data)
+        return Response(TermSerializer(term).data)

@@ -1,0 +1,228 @@
+"""Students and their archive.
+
+Administrators of a student's school see the whole archive (never the whole
+ID number: only its masked form). A mentor sees its own mentees with what
+tutoring and home visits need: no ID number, birth date, income or hardship
+indicators. Donors and supervisors see no student.
+"""
+
+import django_filters
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from mentoring.models import (
+    Gender,
+    HardshipIndicator,
+    SchoolLevel,
+    Student,
+    StudentRecord,
+    SubjectScore,
+)
+from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.scoping import students_visible_to
+from mentoring.services import students as services
+
+
+class SubjectScoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubjectScore
+        fields = ["subject", "start_score", "end_score"]
+
+
+class StudentRecordSerializer(serializers.ModelSerializer):
+    term = serializers.CharField(source="term.code", read_only=True)
+    scores = SubjectScoreSerializer(many=True, read_only=True)
+    income_per_capita = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StudentRecord
+        fields = [
+            "term",
+            "level",
+            "grade",
+            "class_name",
+            "boarding",
+            "household_size",
+            "income_per_capita",
+            "disabled",
+            "struggling",
+            "weak_subjects",
+            "scores",
+        ]
+
+    def get_income_per_capita(self, record) -> str | None:
+        if record.income_per_capita_fen is None:
+            return None
+        yuan, fen = divmod(record.income_per_capita_fen, 100)
+        return f"{yuan}.{fen:02d}"
+
+
+class HardshipIndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HardshipIndicator
+        fields = ["kind", "source", "recorded_on", "note"]
+
+
+# What a mentor may see of its mentee; everything else is for administrators.
+MENTOR_FIELDS = {
+    "id",
+    "school",
+    "student_number",
+    "name",
+    "gender",
+    "village",
+    "guardian_name",
+    "guardian_phone",
+    "records",
+}
+MENTOR_RECORD_FIELDS = {
+    "term",
+    "level",
+    "grade",
+    "class_name",
+    "boarding",
+    "struggling",
+    "weak_subjects",
+    "scores",
+}
+
+
+class StudentSerializer(serializers.ModelSerializer):
+    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    records = StudentRecordSerializer(many=True, read_only=True)
+    indicators = HardshipIndicatorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Student
+        fields = [
+            "id",
+            "school",
+            "student_number",
+            "name",
+            "gender",
+            "birth_date",
+            "id_masked",
+            "village",
+            "guardian_name",
+            "guardian_phone",
+            "guardian_consents_to_name",
+            "records",
+            "indicators",
+            "created_at",
+        ]
+
+    def to_representation(self, student):
+        data = super().to_representation(student)
+        if student.school_id in self.context["administered_school_ids"]:
+            return data
+        data = {key: value for key, value in data.items() if key in MENTOR_FIELDS}
+        data["records"] = [
+            {key: value for key, value in record.items() if key in MENTOR_RECORD_FIELDS}
+            for record in data["records"]
+        ]
+        return data
+
+
+class StudentWriteSerializer(serializers.Serializer):
+    school = serializers.IntegerField(min_value=1)
+    student_number = serializers.RegexField(r"^[0-9A-Za-z]{1,32}$", max_length=32)
+    name = serializers.CharField(max_length=50)
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    birth_date = serializers.DateField()
+    id_number = serializers.CharField(max_length=30, write_only=True)
+    village = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    guardian_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    guardian_phone = serializers.RegexField(
+        r"^[0-9+\- ]{5,20}$", max_length=20, required=False, allow_blank=True
+    )
+    guardian_consents_to_name = serializers.BooleanField(required=False)
+
+
+class StudentUpdateSerializer(StudentWriteSerializer):
+    school = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+class StudentFilter(django_filters.FilterSet):
+    school = django_filters.NumberFilter(field_name="school")
+    term = django_filters.NumberFilter(field_name="records__term", distinct=True)
+    level = django_filters.ChoiceFilter(choices=SchoolLevel.choices, field_name="records__level")
+    grade = django_filters.NumberFilter(field_name="records__grade")
+    class_name = django_filters.CharFilter(field_name="records__class_name")
+    struggling = django_filters.BooleanFilter(field_name="records__struggling")
+    boarding = django_filters.BooleanFilter(field_name="records__boarding")
+    gender = django_filters.ChoiceFilter(choices=Gender.choices)
+    search = django_filters.CharFilter(method="search_name_or_number")
+
+    class Meta:
+        model = Student
+        fields = ["school", "term", "level", "grade", "class_name", "struggling", "boarding"]
+
+    def search_name_or_number(self, queryset, name, value):
+        return queryset.filter(Q(name__contains=value) | Q(student_number__startswith=value))
+
+
+class StudentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Student.objects.none()
+    serializer_class = StudentSerializer
+    filterset_class = StudentFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        records = StudentRecord.objects.select_related("term").prefetch_related("scores")
+        return (
+            students_visible_to(self.request.user)
+            .select_related("school")
+            .prefetch_related(
+                Prefetch("records", queryset=records.order_by("term__start_date")),
+                "indicators",
+            )
+            .order_by("school__code", "student_number")
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["administered_school_ids"] = set(
+            schools_administered_by(self.request.user).values_list("pk", flat=True)
+        )
+        return context
+
+    def _answer(self, student, code=status.HTTP_200_OK):
+        student = self.get_queryset().get(pk=student.pk)
+        return Response(self.get_serializer(student).data, status=code)
+
+    @extend_schema(request=StudentWriteSerializer, responses={201: StudentSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = StudentWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        student = services.student_create(by=request.user, school_id=data.pop("school"), **data)
+        return self._answer(student, status.HTTP_201_CREATED)
+
+    @extend_schema(request=StudentUpdateSerializer, responses=StudentSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        student = self.get_object()
+        payload = StudentUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.student_update(by=request.user, student=student, **payload.validated_data)
+        return self._answer(student)
