@@ -1,9 +1,11 @@
 """factory_boy factories, one per model; the demo data is built with them too."""
 
 import datetime
+import functools
 
 import factory
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
 from mentoring import idnumbers
@@ -71,9 +73,19 @@ class UserFactory(DjangoModelFactory):
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
-        self.set_password(extracted or DEFAULT_PASSWORD)
+        self.password = _hashed(extracted or DEFAULT_PASSWORD, settings.PASSWORD_HASHERS[0])
         if create:
             self.save(update_fields=["password"])
+
+
+@functools.cache
+def _hashed(raw: str, hasher: str) -> str:
+    """One hash per password: the production hasher takes ~0.5 s, too slow per demo account.
+
+    Demo and test accounts share their published passwords, so sharing the salt
+    reveals nothing more.
+    """
+    return make_password(raw)
 
 
 class MembershipFactory(DjangoModelFactory):

@@ -1,83 +1,63 @@
-"""Load the demo district and run what exists of the term on it.
+"""Load the demo county and run what exists of the term on it.
 
-Safe to run again: accounts and schools are found by their keys and their
-passwords reset to the documented one.
+Safe to run again: the county is found by its keys, passwords are reset to
+the documented one, and each step skips what is already done.
 """
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
+import time
 
-from mentoring.models import Role, SchoolLevel
-from tests.factories import DistrictFactory, MembershipFactory, SchoolFactory, UserFactory
+from django.core.management.base import BaseCommand
+from django.db.models import Count
+
+from mentoring.models import Mentor, Student, StudentRecord
+from workers.demo import ACCOUNTS, DEMO_PASSWORD, build_county
 from workers.jobs import account_census_start
 from workers.models import Job
 
-# Published in the README so anyone can try the demo; never used outside it.
-DEMO_PASSWORD = "bangfu-demo-2026"  # noqa: S105
-
-# username, role, schools (by code), display name
-DEMO_ACCOUNTS = [
-    ("admin", Role.ADMINISTRATOR, ["SUNSHINE-PS"], ("王", "校长")),
-    ("district_admin", Role.ADMINISTRATOR, ["SUNSHINE-PS", "RED-STAR-JMS"], ("李", "科长")),
-    ("teacher_a", Role.TEACHER, ["SUNSHINE-PS"], ("张", "老师")),
-    ("teacher_b", Role.TEACHER, ["RED-STAR-JMS"], ("刘", "老师")),
-    ("volunteer", Role.VOLUNTEER, ["SUNSHINE-PS"], ("陈", "志愿者")),
-    ("donor_org", Role.DONOR, ["SUNSHINE-PS", "RED-STAR-JMS"], ("县报社", "")),
-    ("donor_person", Role.DONOR, ["SUNSHINE-PS"], ("赵", "女士")),
-    ("supervisor", Role.SUPERVISOR, ["SUNSHINE-PS", "RED-STAR-JMS"], ("周", "代表")),
-]
-
 
 class Command(BaseCommand):
-    help = "Load the demo district (schools and one account per role) and run the term's jobs."
+    help = "Load the demo county (7 schools, 1,851 students, mentors, accounts) and run the term."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            schools = self._schools()
-            users = self._accounts(schools)
-        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {DEMO_PASSWORD}):"))
-        for username, role, codes, _name in DEMO_ACCOUNTS:
+        started = time.monotonic()
+        county = build_county()
+        term = county.term
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo county {county.district.name}, term {term.code}:")
+        )
+        per_school = (
+            StudentRecord.objects.filter(term=term)
+            .values("student__school__code", "student__school__name")
+            .annotate(students=Count("pk"))
+            .order_by("student__school__code")
+        )
+        for row in per_school:
+            struggling = StudentRecord.objects.filter(
+                term=term, student__school__code=row["student__school__code"], struggling=True
+            ).count()
+            self.stdout.write(
+                f"  {row['student__school__code']:<13} {row['student__school__name']:<8} "
+                f"{row['students']:>4} students, {struggling:>3} struggling"
+            )
+        self.stdout.write(
+            f"  {Student.objects.count()} students, {Mentor.objects.count()} mentors in all"
+        )
+
+        self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password: {DEMO_PASSWORD}):"))
+        for username, role, codes, _name in ACCOUNTS:
             self.stdout.write(f"  {username:<15} {role:<14} {', '.join(codes)}")
 
-        job = account_census_start(by=users["district_admin"])
+        job = account_census_start(by=county.accounts["district_admin"])
         job = Job.objects.get(pk=job.pk)
         self.stdout.write(
-            f"Job #{job.pk} ({job.kind}): {job.status}, {job.progress}% — "
+            f"\nJob #{job.pk} ({job.kind}): {job.status}, {job.progress}% — "
             f"{job.result['accounts'] if job.result else '?'} accounts in "
             f"{len(job.result['schools']) if job.result else '?'} schools"
         )
+        self.stdout.write(f"Demo ready in {time.monotonic() - started:.1f} s.")
         self.stdout.write(
             "\nStart the server with `make serve`, then open http://127.0.0.1:8000/api/docs/\n"
             "or get a token:  curl -X POST http://127.0.0.1:8000/api/v1/auth/token/ "
             "-H 'Content-Type: application/json' "
             f'-d \'{{"username": "admin", "password": "{DEMO_PASSWORD}"}}\''
         )
-
-    def _schools(self):
-        district = DistrictFactory(code="DEMO-COUNTY", name="示范县")
-        return {
-            "SUNSHINE-PS": SchoolFactory(
-                code="SUNSHINE-PS", name="阳光小学", level=SchoolLevel.PRIMARY, district=district
-            ),
-            "RED-STAR-JMS": SchoolFactory(
-                code="RED-STAR-JMS",
-                name="红星初级中学",
-                level=SchoolLevel.JUNIOR_MIDDLE,
-                district=district,
-            ),
-        }
-
-    def _accounts(self, schools):
-        users = {}
-        for username, role, codes, (last_name, first_name) in DEMO_ACCOUNTS:
-            user = UserFactory(
-                username=username,
-                last_name=last_name,
-                first_name=first_name,
-                email=f"{username}@demo.bangfu.local",
-                password=DEMO_PASSWORD,
-            )
-            for code in codes:
-                MembershipFactory(user=user, school=schools[code], role=role)
-            users[username] = user
-        return users

@@ -1,0 +1,62 @@
+"""`make demo` builds the seeds' county, and running it again changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from mentoring.models import (
+    HardshipIndicator,
+    Mentor,
+    MentorKind,
+    SchoolLevel,
+    Student,
+    StudentRecord,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in [Student, StudentRecord, HardshipIndicator, Mentor, User]
+    }
+
+
+def test_demo_builds_the_county_and_is_safe_to_run_twice(client):
+    out = StringIO()
+    call_command("demo", stdout=out)
+    first = counts()
+    call_command("demo", stdout=StringIO())
+
+    assert counts() == first
+    by_level = dict(
+        StudentRecord.objects.values_list("level").annotate(n=Count("pk")).values_list("level", "n")
+    )
+    assert by_level[SchoolLevel.PRESCHOOL] == 251
+    assert by_level[SchoolLevel.PRIMARY] + by_level[SchoolLevel.JUNIOR_MIDDLE] == 1600
+    assert StudentRecord.objects.filter(struggling=True).count() > 100
+    assert HardshipIndicator.objects.values("student").distinct().count() > 150
+    kinds = set(Mentor.objects.values_list("kind", flat=True))
+    assert kinds == {k.value for k in MentorKind}
+    assert "Demo ready" in out.getvalue()
+
+    for username in [
+        "admin",
+        "district_admin",
+        "teacher_a",
+        "volunteer",
+        "donor_org",
+        "donor_person",
+        "supervisor",
+        "teacher_b",
+    ]:
+        response = client.post(
+            "/api/v1/auth/token/",
+            {"username": username, "password": "bangfu-demo-2026"},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, username
