@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -65,11 +66,24 @@ class TermSerializer(serializers.ModelSerializer):
             "end_date",
             "holiday_weeks",
         ]
+        # The generated unique-together check would answer under
+        # `non_field_errors`; term_create and term_update refuse a taken code
+        # under `code`, the field the user has to change.
+        validators = []
 
 
 class TermUpdateSerializer(TermSerializer):
-    class Meta(TermSerializer.Meta):
-        read_only_fields = ["district"]
+    # Declared fields ignore Meta.read_only_fields, so the district is made
+    # read-only here; a term never moves to another district.
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    def validate(self, attrs):
+        # A silently ignored district would let the client believe it moved the term.
+        if "district" in self.initial_data:
+            raise serializers.ValidationError(
+                {"district": [_("A term cannot move to another district.")]}
+            )
+        return attrs
 
 
 class TermFilter(django_filters.FilterSet):
@@ -97,8 +111,13 @@ class TermViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        terms = Term.objects.select_related("district")
+        # A platform administrator also sees the terms of a district whose
+        # schools are not added yet (it may create them there).
+        if self.request.user.is_superuser and self.request.user.is_active:
+            return terms
         districts = schools_visible_to(self.request.user).values("district")
-        return Term.objects.filter(district__in=districts).select_related("district")
+        return terms.filter(district__in=districts)
 
     def create(self, request, *args, **kwargs):
         payload = TermSerializer(data=request.data)

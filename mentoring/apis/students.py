@@ -7,6 +7,7 @@ indicators. Donors and supervisors see no student.
 """
 
 import django_filters
+from django.core.validators import EMPTY_VALUES
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -159,7 +160,7 @@ class StudentUpdateSerializer(StudentWriteSerializer):
 
 class StudentFilter(django_filters.FilterSet):
     school = django_filters.NumberFilter(field_name="school")
-    term = django_filters.NumberFilter(field_name="records__term", distinct=True)
+    term = django_filters.NumberFilter(field_name="records__term")
     level = django_filters.ChoiceFilter(choices=SchoolLevel.choices, field_name="records__level")
     grade = django_filters.NumberFilter(field_name="records__grade")
     class_name = django_filters.CharFilter(field_name="records__class_name")
@@ -174,6 +175,25 @@ class StudentFilter(django_filters.FilterSet):
 
     def search_name_or_number(self, queryset, name, value):
         return queryset.filter(Q(name__contains=value) | Q(student_number__startswith=value))
+
+    def filter_queryset(self, queryset):
+        # The conditions on term records must hold for one and the same
+        # record: `term=…&grade=4` means grade 4 in that term, not grade 4 in
+        # some term. Filtering each one separately would join the records once
+        # per filter (and repeat a student once per matching record), so they
+        # go together into one subquery on StudentRecord.
+        record_conditions = {}
+        for name, value in self.form.cleaned_data.items():
+            field_name = self.filters[name].field_name
+            if field_name.startswith("records__"):
+                if value not in EMPTY_VALUES:
+                    record_conditions[field_name.removeprefix("records__")] = value
+            else:
+                queryset = self.filters[name].filter(queryset, value)
+        if record_conditions:
+            matching = StudentRecord.objects.filter(**record_conditions).values("student")
+            queryset = queryset.filter(pk__in=matching)
+        return queryset
 
 
 class StudentViewSet(
