@@ -6,7 +6,10 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.api import healthz
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
+from mentoring.apis.mentors import MentorViewSet
+from mentoring.apis.pairings import PairingViewSet
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
+from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from workers.api import JobViewSet
 
@@ -15,6 +18,9 @@ router.register("users", UserViewSet, basename="user")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("terms", TermViewSet, basename="term")
 router.register("students", StudentViewSet, basename="student")
+router.register("mentors", MentorViewSet, basename="mentor")
+router.register("pairings", PairingViewSet, basename="pairing")
+router.register("sessions", TutoringSessionViewSet, basename="session")
 router.register("jobs", JobViewSet, basename="job")
 
 api_v1 = [

@@ -205,7 +205,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field named `kind` (or `subject`) with their own
+    # choices; name each enum after its model's choices so the schema has no
+    # generated names (https://drf-spectacular.readthedocs.io/en/latest/settings.html).
+    "ENUM_NAME_OVERRIDES": {
+        "MentorKindEnum": "mentoring.models.MentorKind",
+        "PairingKindEnum": "mentoring.models.PairingKind",
+        "SessionKindEnum": "mentoring.models.SessionKind",
+        "SubjectEnum": "mentoring.models.Subject",
+        "AssessmentStatusEnum": "mentoring.models.AssessmentStatus",
+        "HardshipKindEnum": "mentoring.models.HardshipKind",
+    },
 }
+
+# How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older
+# key is ignored and its stored answer replaced.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
 
 # Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html).
 # Without a broker, tasks run in-process and eagerly, which is what the
@@ -251,3 +266,6 @@ LOGGING = {
 # Where the embedded run sends e-mail: the console.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bangfu@localhost")
+
+# The largest roster file (CSV or XLSX) the import accepts, in bytes (mentoring.services.roster).
+ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)

@@ -1,0 +1,147 @@
+"""/api/v1/pairings/: who mentors whom, read in scope; created and ended by administrators."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from mentoring.models import Pairing, PairingKind, PairingStatus, Role
+from mentoring.permissions import IsAdministrator
+from mentoring.selectors.scoping import pairings_visible_to, roles_of
+from mentoring.services import pairings as services
+
+# Roles that may read mentoring records, each within its scope. Donors and
+# supervisors see no pairing or session at all, so they are refused outright.
+MENTORING_ROLES = {Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER}
+
+
+class ReadsMentoringRecords(BasePermission):
+    """Administrators, teachers and volunteers; never donors or supervisors."""
+
+    def has_permission(self, request, view):
+        return bool(roles_of(request.user) & MENTORING_ROLES)
+
+
+class PairingSerializer(serializers.ModelSerializer):
+    term_code = serializers.CharField(source="term.code", read_only=True)
+    student_name = serializers.CharField(source="student.name", read_only=True)
+    school = serializers.IntegerField(source="student.school_id", read_only=True)
+    mentor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pairing
+        fields = [
+            "id",
+            "term",
+            "term_code",
+            "school",
+            "student",
+            "student_name",
+            "mentor",
+            "mentor_name",
+            "kind",
+            "status",
+            "started_on",
+            "ended_on",
+            "reason",
+            "end_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_mentor_name(self, pairing) -> str:
+        user = pairing.mentor.user
+        return user.get_full_name() or user.username
+
+
+class PairingCreateSerializer(serializers.Serializer):
+    student = serializers.IntegerField(min_value=1)
+    mentor = serializers.IntegerField(min_value=1)
+    term = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=PairingKind.choices)
+    reason = serializers.CharField(max_length=2000)
+    started_on = serializers.DateField(required=False)
+
+
+class PairingEndSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    ended_on = serializers.DateField(required=False)
+
+
+class PairingFilter(django_filters.FilterSet):
+    term = django_filters.NumberFilter()
+    kind = django_filters.ChoiceFilter(choices=PairingKind.choices)
+    status = django_filters.ChoiceFilter(choices=PairingStatus.choices)
+    mentor = django_filters.NumberFilter()
+    student = django_filters.NumberFilter()
+    school = django_filters.NumberFilter(field_name="student__school")
+
+    class Meta:
+        model = Pairing
+        fields = ["term", "kind", "status", "mentor", "student", "school"]
+
+
+class PairingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Pairings in the viewer's scope.
+
+    Administrators see every pairing of their schools, proposed ones
+    included; a mentor sees their own active and ended pairings.
+    """
+
+    queryset = Pairing.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = PairingSerializer
+    filterset_class = PairingFilter
+
+    def get_permissions(self):
+        if self.action in ("create", "end"):
+            return [IsAuthenticated(), IsAdministrator()]
+        return [IsAuthenticated(), ReadsMentoringRecords()]
+
+    def get_queryset(self):
+        return (
+            pairings_visible_to(self.request.user)
+            .select_related("term", "student", "mentor__user")
+            .order_by("-created_at", "-pk")
+        )
+
+    def _visible(self, pairing_id):
+        return self.get_queryset().get(pk=pairing_id)
+
+    @extend_schema(request=PairingCreateSerializer, responses={201: PairingSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = PairingCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        pairing = services.pairing_create(
+            by=request.user,
+            student_id=data["student"],
+            mentor_id=data["mentor"],
+            term_id=data["term"],
+            kind=data["kind"],
+            reason=data["reason"],
+            started_on=data.get("started_on"),
+        )
+        body = PairingSerializer(self._visible(pairing.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PairingEndSerializer, responses=PairingSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """End an active pairing with a reason (`ended_on` defaults to today)."""
+        pairing = self.get_object()
+        payload = PairingEndSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.pairing_end(
+            by=request.user,
+            pairing=pairing,
+            reason=payload.validated_data["reason"],
+            ended_on=payload.validated_data.get("ended_on"),
+        )
+        return Response(PairingSerializer(self._visible(pairing.pk)).data)

@@ -1,0 +1,176 @@
+"""/api/v1/sessions/: tutoring sessions, home visits, counselling and material help.
+
+A POST with an `Idempotency-Key` header is safe to retry (mentoring.idempotency).
+A pairing id outside the user's scope answers 400 naming `pairing`, exactly
+like an id that does not exist.
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from mentoring.apis.pairings import ReadsMentoringRecords
+from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
+from mentoring.idempotency import idempotent
+from mentoring.models import SessionKind, Subject, TutoringSession
+from mentoring.selectors.scoping import sessions_visible_to
+from mentoring.services import sessions as services
+
+
+class TutoringSessionSerializer(serializers.ModelSerializer):
+    term = serializers.IntegerField(source="pairing.term_id", read_only=True)
+    student = serializers.IntegerField(source="pairing.student_id", read_only=True)
+    student_name = serializers.CharField(source="pairing.student.name", read_only=True)
+    mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
+    mentor_editable_until = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TutoringSession
+        fields = [
+            "id",
+            "pairing",
+            "term",
+            "student",
+            "student_name",
+            "mentor",
+            "date",
+            "minutes",
+            "subject",
+            "kind",
+            "content",
+            "logged_by",
+            "created_at",
+            "updated_at",
+            "mentor_editable_until",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_mentor_editable_until(self, session) -> str:
+        # After this moment only an administrator of the school changes the session.
+        return serializers.DateTimeField().to_representation(
+            session.created_at + services.EDIT_WINDOW
+        )
+
+
+class _SessionFields(serializers.Serializer):
+    date = serializers.DateField()
+    minutes = serializers.IntegerField(min_value=1, max_value=600)
+    subject = serializers.ChoiceField(
+        choices=Subject.choices, required=False, allow_blank=True, default=""
+    )
+    kind = serializers.ChoiceField(choices=SessionKind.choices)
+    content = serializers.CharField(max_length=services.MAX_CONTENT_LENGTH)
+
+
+class TutoringSessionCreateSerializer(_SessionFields):
+    pairing = serializers.IntegerField(min_value=1)
+
+
+class TutoringSessionUpdateSerializer(_SessionFields):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every field is optional in a PATCH; DRF applies no defaults to a
+        # partial update, so a field left out is left unchanged.
+        for field in self.fields.values():
+            field.required = False
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+class TutoringSessionFilter(django_filters.FilterSet):
+    pairing = django_filters.NumberFilter()
+    term = django_filters.NumberFilter(field_name="pairing__term")
+    date = django_filters.DateFromToRangeFilter()
+    kind = django_filters.ChoiceFilter(choices=SessionKind.choices)
+    mentor = django_filters.NumberFilter(field_name="pairing__mentor")
+    student = django_filters.NumberFilter(field_name="pairing__student")
+
+    class Meta:
+        model = TutoringSession
+        fields = ["pairing", "term", "date", "kind", "mentor", "student"]
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Makes a retry safe: the same key and body replay the first answer.",
+)
+
+
+class TutoringSessionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Sessions in the viewer's scope: administrators their schools, mentors their own.
+
+    Filters: `pairing`, `term`, `date_after`, `date_before`, `kind`, `mentor`, `student`.
+    """
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    permission_classes = [IsAuthenticated, ReadsMentoringRecords]
+    queryset = TutoringSession.objects.none()  # for the schema; get_queryset scopes each request
+    serializer_class = TutoringSessionSerializer
+    filterset_class = TutoringSessionFilter
+
+    def get_queryset(self):
+        return sessions_visible_to(self.request.user).select_related(
+            "pairing__student", "pairing__mentor"
+        )
+
+    def _visible(self, session_id):
+        return self.get_queryset().get(pk=session_id)
+
+    @extend_schema(
+        request=TutoringSessionCreateSerializer,
+        responses={201: TutoringSessionSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent(scope="sessions")
+    def create(self, request, *args, **kwargs):
+        payload = TutoringSessionCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        session = services.session_log(
+            by=request.user,
+            pairing_id=data["pairing"],
+            day=data["date"],
+            minutes=data["minutes"],
+            kind=data["kind"],
+            content=data["content"],
+            subject=data.get("subject", ""),
+        )
+        body = TutoringSessionSerializer(self._visible(session.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TutoringSessionUpdateSerializer, responses=TutoringSessionSerializer)
+    def update(self, request, *args, **kwargs):
+        session = self.get_object()
+        payload = TutoringSessionUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.session_update(by=request.user, session=session, **payload.validated_data)
+        return Response(TutoringSessionSerializer(self._visible(session.pk)).data)
+
+    @extend_schema(request=TutoringSessionUpdateSerializer, responses=TutoringSessionSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.session_delete(by=request.user, session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
