@@ -6,8 +6,10 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.api import healthz
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
+from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.mentors import MentorViewSet
 from mentoring.apis.pairings import PairingViewSet
+from mentoring.apis.public import PublicNoticeList
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
@@ -15,6 +17,7 @@ from workers.api import JobViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("terms", TermViewSet, basename="term")
 router.register("students", StudentViewSet, basename="student")
@@ -27,6 +30,7 @@ api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("me/", MeView.as_view(), name="me"),
+    path("public/notices/", PublicNoticeList.as_view(), name="public-notices"),
     path("", include(router.urls)),
 ]
 

@@ -1,0 +1,451 @@
+"""/api/v1/assessments/: the identification workflow (DESIGN §2.2).
+
+- `GET assessments/`, `GET assessments/{id}/` (with its events and objections);
+- `POST assessments/` submits an application (the `submit` action);
+- `POST assessments/{id}/review/`, `publicize/`, `object/`, `approve/`, `reject/`;
+- `POST assessments/{id}/objections/{objection_id}/answer/` answers one objection;
+- `POST assessments/government-list/` identifies the students on a government list.
+
+An action out of order answers 409 with `allowed_actions`. The rules live in
+`mentoring.services.identification`; this module validates and serialises.
+"""
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from mentoring.models import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentRoute,
+    AssessmentStatus,
+    Objection,
+    Role,
+)
+from mentoring.permissions import IsAdministrator
+from mentoring.selectors import identification as selectors
+from mentoring.services import identification as services
+
+# A government list of a whole county is far smaller than this.
+MAX_LIST_FILE_BYTES = 5 * 1024 * 1024
+
+
+# Serializers
+
+
+class AssessmentEventSerializer(serializers.ModelSerializer):
+    by_username = serializers.CharField(source="by.username", default=None, read_only=True)
+
+    class Meta:
+        model = AssessmentEvent
+        fields = ["action", "from_status", "to_status", "by", "by_username", "at", "note"]
+
+
+class ObjectionSerializer(serializers.ModelSerializer):
+    """An objection as its author and the school's administrators see it."""
+
+    class Meta:
+        model = Objection
+        fields = ["id", "assessment", "text", "filed_at", "answer", "answered_at"]
+
+
+class ObjectionDetailSerializer(serializers.ModelSerializer):
+    filed_by_username = serializers.CharField(
+        source="filed_by.username", default=None, read_only=True
+    )
+    answered_by_username = serializers.CharField(
+        source="answered_by.username", default=None, read_only=True
+    )
+
+    class Meta:
+        model = Objection
+        fields = [
+            "id",
+            "text",
+            "filed_by",
+            "filed_by_username",
+            "filed_at",
+            "answer",
+            "answered_by",
+            "answered_by_username",
+            "answered_at",
+        ]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    """An assessment for the school staff who may see it; the ID number only masked.
+
+    `allowed_actions` needs `roles` (school id → roles of the requesting user),
+    `is_platform_admin` and `today` in the context.
+    """
+
+    student_name = serializers.CharField(source="student.name", read_only=True)
+    student_number = serializers.CharField(source="student.student_number", read_only=True)
+    student_id_masked = serializers.CharField(source="student.id_masked", read_only=True)
+    school = serializers.IntegerField(source="student.school_id", read_only=True)
+    school_name = serializers.CharField(source="student.school.name", read_only=True)
+    grade = serializers.IntegerField(read_only=True, allow_null=True)
+    class_name = serializers.CharField(read_only=True, allow_null=True)
+    tier_name = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "student",
+            "student_name",
+            "student_number",
+            "student_id_masked",
+            "school",
+            "school_name",
+            "term",
+            "grade",
+            "class_name",
+            "route",
+            "status",
+            "tier",
+            "tier_name",
+            "reason",
+            "government_category",
+            "need_score",
+            "notice_starts_on",
+            "notice_ends_on",
+            "decided_on",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def get_tier_name(self, assessment) -> str:
+        if not assessment.tier:
+            return ""
+        return services.tier_name(assessment.term.district, assessment.tier)
+
+    def get_allowed_actions(self, assessment) -> list[str]:
+        roles = set(self.context["roles"].get(assessment.student.school_id, ()))
+        if self.context["is_platform_admin"]:
+            roles.add(Role.ADMINISTRATOR)
+        return services.allowed_actions(
+            assessment=assessment,
+            roles=roles,
+            today=self.context["today"],
+            unanswered_objections=bool(assessment.unanswered_objections),
+        )
+
+
+class AssessmentDetailSerializer(AssessmentSerializer):
+    events = AssessmentEventSerializer(many=True, read_only=True)
+    objections = ObjectionDetailSerializer(many=True, read_only=True)
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "events", "objections"]
+        read_only_fields = fields
+
+
+class SubmitSerializer(serializers.Serializer):
+    student = serializers.IntegerField(min_value=1)
+    term = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=2000)
+    commitment = serializers.CharField(
+        max_length=2000,
+        help_text=_("The family's written commitment (承诺书), which replaces certificates."),
+    )
+
+
+class ReviewSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=4000,
+        help_text=_("Investigation findings or the review group's minutes."),
+    )
+    tier = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("At the school review: a tier code of the district, or not_in_hardship."),
+    )
+
+
+class PublicizeSerializer(serializers.Serializer):
+    notice_starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ObjectSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=4000)
+
+
+class ApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)
+
+
+class GovernmentListRowSerializer(serializers.Serializer):
+    # Both may be blank here: the service checks every row and reports them all.
+    id_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class GovernmentListSerializer(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)
+    tier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    rows = GovernmentListRowSerializer(
+        many=True, required=False, max_length=services.MAX_GOVERNMENT_LIST_ROWS
+    )
+    file = serializers.FileField(
+        required=False,
+        help_text=_("CSV with the columns id_number (身份证号码) and category (类别)."),
+    )
+
+    def validate_file(self, file):
+        if file.size > MAX_LIST_FILE_BYTES:
+            raise serializers.ValidationError(_("The file is larger than 5 MB."))
+        return file
+
+    def validate(self, attrs):
+        if ("rows" in attrs) == ("file" in attrs):
+            raise serializers.ValidationError(
+                {"rows": [_("Send either rows (JSON) or a file (CSV), not both or neither.")]}
+            )
+        return attrs
+
+
+class GovernmentListResultSerializer(serializers.Serializer):
+    term = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    created = serializers.IntegerField()
+    already_assessed = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    unmatched_rows = serializers.ListField(child=serializers.DictField())
+    assessments = serializers.ListField(child=serializers.IntegerField())
+
+
+# Filters and permissions
+
+
+class AssessmentFilter(django_filters.FilterSet):
+    term = django_filters.NumberFilter(field_name="term_id")
+    school = django_filters.NumberFilter(field_name="student__school_id")
+    status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
+    route = django_filters.ChoiceFilter(choices=AssessmentRoute.choices)
+    tier = django_filters.CharFilter()
+
+    class Meta:
+        model = Assessment
+        fields = ["term", "school", "status", "route", "tier"]
+
+
+class ProposesStudents(BasePermission):
+    """Administrators and teachers work with assessments.
+
+    Anyone else with a role in a school (volunteers, donors, supervisors) may
+    only object to a public notice; which assessments they may object to is
+    decided by the queryset, so others answer 404.
+    """
+
+    def has_permission(self, request, view):
+        user = request.user
+        if view.action == "object":
+            return True
+        if user.is_superuser:
+            return True
+        return user.memberships.filter(role__in=[Role.ADMINISTRATOR, Role.TEACHER]).exists()
+
+
+# The viewset
+
+
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Identification of students' need, from application or government list to approval."""
+
+    permission_classes = [IsAuthenticated, ProposesStudents]
+    queryset = Assessment.objects.none()  # for the schema; get_queryset scopes every request
+    serializer_class = AssessmentSerializer
+    filterset_class = AssessmentFilter
+
+    def get_permissions(self):
+        if self.action == "government_list":
+            return [IsAuthenticated(), IsAdministrator()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "object":
+            return selectors.assessments_open_to_objection_by(user)
+        visible = selectors.assessments_visible_to(user)
+        if self.action == "retrieve":
+            return selectors.assessment_detail(visible)
+        return selectors.assessment_list(visible)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return AssessmentDetailSerializer
+        return AssessmentSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        user = self.request.user
+        context["roles"] = selectors.roles_by_school(user)
+        context["is_platform_admin"] = bool(user.is_authenticated and user.is_platform_admin)
+        context["today"] = timezone.localdate()
+        return context
+
+    def _detail(self, assessment, code=status.HTTP_200_OK):
+        visible = selectors.assessment_detail(selectors.assessments_visible_to(self.request.user))
+        fresh = visible.get(pk=assessment.pk)
+        body = AssessmentDetailSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(body, status=code)
+
+    @staticmethod
+    def _valid(serializer_class, request):
+        payload = serializer_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={201: AssessmentDetailSerializer},
+        summary="submit",
+    )
+    def create(self, request, *args, **kwargs):
+        data = self._valid(SubmitSerializer, request)
+        assessment = services.assessment_submit(
+            by=request.user,
+            student_id=data["student"],
+            term_id=data["term"],
+            reason=data["reason"],
+            commitment=data["commitment"],
+        )
+        return self._detail(assessment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReviewSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        data = self._valid(ReviewSerializer, request)
+        assessment = services.assessment_review(
+            by=request.user, assessment=self.get_object(), note=data["note"], tier=data["tier"]
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=PublicizeSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def publicize(self, request, pk=None):
+        data = self._valid(PublicizeSerializer, request)
+        assessment = services.assessment_publicize(
+            by=request.user, assessment=self.get_object(), starts_on=data["notice_starts_on"]
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=ObjectSerializer, responses={201: ObjectionSerializer})
+    @action(detail=True, methods=["post"], url_path="object")
+    def object(self, request, pk=None):
+        data = self._valid(ObjectSerializer, request)
+        objection = services.assessment_object(
+            by=request.user, assessment=self.get_object(), text=data["text"]
+        )
+        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=AnswerSerializer,
+        responses=AssessmentDetailSerializer,
+        parameters=[OpenApiParameter("objection_id", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"objections/(?P<objection_id>[0-9]+)/answer",
+        url_name="answer-objection",
+    )
+    def answer(self, request, pk=None, objection_id=None):
+        assessment = self.get_object()
+        objection = get_object_or_404(Objection, pk=objection_id, assessment=assessment)
+        data = self._valid(AnswerSerializer, request)
+        services.objection_answer(
+            by=request.user, assessment=assessment, objection=objection, answer=data["answer"]
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=ApproveSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = self._valid(ApproveSerializer, request)
+        assessment = services.assessment_approve(
+            by=request.user, assessment=self.get_object(), note=data["note"]
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=RejectSerializer, responses=AssessmentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self._valid(RejectSerializer, request)
+        assessment = services.assessment_reject(
+            by=request.user, assessment=self.get_object(), reason=data["reason"]
+        )
+        return self._detail(assessment)
+
+    @extend_schema(
+        request={
+            "application/json": GovernmentListSerializer,
+            "multipart/form-data": GovernmentListSerializer,
+        },
+        responses={200: GovernmentListResultSerializer, 201: GovernmentListResultSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="government-list",
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
+    def government_list(self, request):
+        """Identify the students on a government list (低保, 特困, orphans, ...) directly.
+
+        Answers 201 when assessments were created, 200 when the list was
+        already known. Unmatched rows are listed with the masked ID number only.
+        """
+        data = self._valid(GovernmentListSerializer, request)
+        if "file" in data:
+            rows = services.government_list_rows_from_csv(data["file"].read())
+        else:
+            rows = [
+                services.GovernmentListRow(
+                    row=number, id_number=row["id_number"], category=row["category"]
+                )
+                for number, row in enumerate(data["rows"], start=1)
+            ]
+        result = services.government_list_import(
+            by=request.user, term_id=data["term"], rows=rows, tier=data["tier"]
+        )
+        body = {
+            "term": data["term"],
+            "rows": result.rows,
+            "matched": result.matched,
+            "created": result.created,
+            "already_assessed": result.already_assessed,
+            "unmatched": len(result.unmatched),
+            "unmatched_rows": result.unmatched,
+            "assessments": result.assessment_ids,
+        }
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(body, status=code)

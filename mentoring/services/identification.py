@@ -1,0 +1,776 @@
+"""Identification (认定) of students' need: the workflow of DESIGN §2.2 as a state machine.
+
+Route `application`:
+
+    submit → submitted ─review→ investigated ─review→ class_reviewed ─review→
+    school_reviewed ─publicize→ publicized ─approve→ approved
+
+Route `government_list`: students matched on a government list start in
+`proposed` and are approved without public notice.
+
+`reject` ends any assessment that is not final yet. While an assessment is
+under public notice, `object` files an objection and `answer` answers one;
+neither changes the status. Every action writes an AssessmentEvent with who,
+when, from which status to which.
+
+`TRANSITIONS` is the whole table of (status, action) → next status and the
+roles that may act; `allowed_actions` reads it, and so does every service
+below, so what the API offers and what it accepts cannot drift apart.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
+
+from mentoring import idnumbers, workdays
+from mentoring.errors import Conflict, DomainError, NotPermitted
+from mentoring.models import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentRoute,
+    AssessmentStatus,
+    HardshipIndicator,
+    HardshipKind,
+    IndicatorSource,
+    Membership,
+    Objection,
+    Role,
+    Student,
+    StudentRecord,
+    Term,
+    User,
+)
+from mentoring.selectors.accounts import schools_administered_by
+
+# The outcome 不困难: the student applied and was found not to be in hardship.
+NOT_IN_HARDSHIP = "not_in_hardship"
+NOT_IN_HARDSHIP_NAME = gettext_lazy("Not in hardship")
+
+FINAL_STATUSES = frozenset({AssessmentStatus.APPROVED, AssessmentStatus.REJECTED})
+
+
+class Action:
+    SUBMIT = "submit"
+    REVIEW = "review"
+    PUBLICIZE = "publicize"
+    OBJECT = "object"
+    ANSWER = "answer"
+    APPROVE = "approve"
+    REJECT = "reject"
+    GOVERNMENT_LIST = "government_list"
+
+
+# The order in which `allowed_actions` lists what may be done next.
+ACTION_ORDER = [
+    Action.REVIEW,
+    Action.PUBLICIZE,
+    Action.OBJECT,
+    Action.ANSWER,
+    Action.APPROVE,
+    Action.REJECT,
+]
+
+ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+# Teachers propose students and do the class teacher's investigation.
+STAFF = frozenset({Role.ADMINISTRATOR, Role.TEACHER})
+# Anyone with a role in the student's school may object to a public notice,
+# supervisors included: that is what the notice is for.
+SCHOOL_MEMBERS = frozenset(Role.values)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: str | None
+    target: str
+    roles: frozenset[str]
+
+
+_TABLE = [
+    Transition(Action.SUBMIT, None, AssessmentStatus.SUBMITTED, STAFF),
+    Transition(Action.REVIEW, AssessmentStatus.SUBMITTED, AssessmentStatus.INVESTIGATED, STAFF),
+    Transition(
+        Action.REVIEW,
+        AssessmentStatus.INVESTIGATED,
+        AssessmentStatus.CLASS_REVIEWED,
+        ADMINISTRATORS,
+    ),
+    Transition(
+        Action.REVIEW,
+        AssessmentStatus.CLASS_REVIEWED,
+        AssessmentStatus.SCHOOL_REVIEWED,
+        ADMINISTRATORS,
+    ),
+    Transition(
+        Action.PUBLICIZE,
+        AssessmentStatus.SCHOOL_REVIEWED,
+        AssessmentStatus.PUBLICIZED,
+        ADMINISTRATORS,
+    ),
+    Transition(
+        Action.OBJECT, AssessmentStatus.PUBLICIZED, AssessmentStatus.PUBLICIZED, SCHOOL_MEMBERS
+    ),
+    Transition(
+        Action.ANSWER, AssessmentStatus.PUBLICIZED, AssessmentStatus.PUBLICIZED, ADMINISTRATORS
+    ),
+    Transition(
+        Action.APPROVE, AssessmentStatus.PUBLICIZED, AssessmentStatus.APPROVED, ADMINISTRATORS
+    ),
+    Transition(Action.GOVERNMENT_LIST, None, AssessmentStatus.PROPOSED, ADMINISTRATORS),
+    Transition(
+        Action.APPROVE, AssessmentStatus.PROPOSED, AssessmentStatus.APPROVED, ADMINISTRATORS
+    ),
+    *[
+        Transition(Action.REJECT, status, AssessmentStatus.REJECTED, ADMINISTRATORS)
+        for status in AssessmentStatus.values
+        if status not in FINAL_STATUSES
+    ],
+]
+TRANSITIONS: dict[tuple[str | None, str], Transition] = {(t.source, t.action): t for t in _TABLE}
+
+
+# Need score (higher is needier), used to rank approved students; DESIGN §2.2
+# forbids taking turns, so the rank comes from circumstances alone:
+#
+#   need_score = sum of the points of each distinct indicator kind
+#              + income points: 40 for no income, one point fewer for every
+#                full 250 yuan of yearly income per person, never below 0
+#                (10,000 yuan or more a year per person gives 0).
+#
+# Every indicator on the student's record counts, whenever it was recorded,
+# and one known from several sources counts once. An unknown income
+# gives no income points: the score rewards evidence, not missing data.
+INDICATOR_POINTS = {
+    HardshipKind.TEKUN: 40,
+    HardshipKind.ORPHAN: 40,
+    HardshipKind.BOTH_PARENTS_DECEASED: 40,
+    HardshipKind.DIBAO: 30,
+    HardshipKind.REGISTERED_POVERTY: 25,
+    HardshipKind.MONITORED_HOUSEHOLD: 25,
+    HardshipKind.DISABLED_STUDENT: 25,
+    HardshipKind.MARTYR_CHILD: 25,
+    HardshipKind.DISABLED_SOLDIER_CHILD: 20,
+    HardshipKind.DISABLED_PARENT: 20,
+    HardshipKind.LONG_TERM_ILLNESS: 20,
+    HardshipKind.PARENT_DECEASED: 15,
+    HardshipKind.DISASTER: 15,
+    HardshipKind.OTHER: 5,
+}
+INCOME_POINTS_MAX = 40
+INCOME_FEN_PER_POINT = 25_000
+
+
+def need_score(*, kinds: Iterable[str], income_per_capita_fen: int | None) -> int:
+    indicator_points = sum(INDICATOR_POINTS.get(kind, 0) for kind in set(kinds))
+    if income_per_capita_fen is None:
+        return indicator_points
+    income_points = max(0, INCOME_POINTS_MAX - income_per_capita_fen // INCOME_FEN_PER_POINT)
+    return indicator_points + income_points
+
+
+def _need_score_of(*, student_id: int, term: Term) -> int:
+    kinds = HardshipIndicator.objects.filter(student_id=student_id).values_list("kind", flat=True)
+    income = (
+        StudentRecord.objects.filter(student_id=student_id, term=term)
+        .values_list("income_per_capita_fen", flat=True)
+        .first()
+    )
+    return need_score(kinds=kinds, income_per_capita_fen=income)
+
+
+def tier_choices(district) -> list[str]:
+    return [*district.tier_codes, NOT_IN_HARDSHIP]
+
+
+def tier_name(district, code: str) -> str:
+    if code == NOT_IN_HARDSHIP:
+        return str(NOT_IN_HARDSHIP_NAME)
+    for tier in district.tiers:
+        if tier["code"] == code:
+            return tier["name"]
+    return code
+
+
+# Who may act
+
+
+def roles_in_school(user: User, school_id: int) -> set[str]:
+    """The user's roles in one school; a platform administrator administers every school."""
+    if not (user and user.is_authenticated and user.is_active):
+        return set()
+    roles = set(
+        Membership.objects.filter(user=user, school_id=school_id).values_list("role", flat=True)
+    )
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return roles
+
+
+def notice_running(assessment: Assessment, today: date) -> bool:
+    return (
+        assessment.status == AssessmentStatus.PUBLICIZED
+        and assessment.notice_starts_on is not None
+        and assessment.notice_starts_on <= today <= assessment.notice_ends_on
+    )
+
+
+def _refusal(action: str, assessment: Assessment, today: date, unanswered: bool) -> str | None:
+    """Why an action the table allows cannot be done today, or None when it can."""
+    if action == Action.OBJECT and not notice_running(assessment, today):
+        return _(
+            "Objections can be filed only while the public notice runs (%(start)s to %(end)s)."
+        ) % {"start": assessment.notice_starts_on, "end": assessment.notice_ends_on}
+    if action == Action.ANSWER and not unanswered:
+        return _("There is no unanswered objection.")
+    if action == Action.APPROVE and assessment.status == AssessmentStatus.PUBLICIZED:
+        if today <= assessment.notice_ends_on:
+            return _("The public notice runs until %(end)s; it can be approved after that day.") % {
+                "end": assessment.notice_ends_on
+            }
+        if unanswered:
+            return _("Every objection must be answered before approval.")
+    return None
+
+
+def allowed_actions(
+    *, assessment: Assessment, roles: set[str], today: date, unanswered_objections: bool
+) -> list[str]:
+    """What a user with `roles` in the student's school can do to the assessment today."""
+    actions = []
+    for action in ACTION_ORDER:
+        transition = TRANSITIONS.get((assessment.status, action))
+        if transition is None or not roles & transition.roles:
+            continue
+        if _refusal(action, assessment, today, unanswered_objections) is None:
+            actions.append(action)
+    return actions
+
+
+def _has_unanswered(assessment: Assessment) -> bool:
+    return assessment.objections.filter(answered_at__isnull=True).exists()
+
+
+def _locked(assessment: Assessment) -> Assessment:
+    # The row lock makes two administrators acting at once take turns, so an
+    # assessment cannot be approved twice or approved while being rejected.
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("term__district", "student__school")
+        .get(pk=assessment.pk)
+    )
+
+
+def _authorize(*, assessment: Assessment, action: str, by: User, today: date) -> Transition:
+    """The transition for `action`, or the error that says why it is refused.
+
+    Order matters: an action that makes no sense in this state is a conflict
+    (409, with the actions that would work), one this user may not do is 403,
+    and one that waits for a date or an answer is again a conflict.
+    """
+    roles = roles_in_school(by, assessment.student.school_id)
+    unanswered = _has_unanswered(assessment)
+
+    def conflict(message):
+        allowed = allowed_actions(
+            assessment=assessment, roles=roles, today=today, unanswered_objections=unanswered
+        )
+        return Conflict(message, extra={"allowed_actions": allowed})
+
+    transition = TRANSITIONS.get((assessment.status, action))
+    if transition is None:
+        raise conflict(
+            _("“%(action)s” is not possible while the assessment is “%(status)s”.")
+            % {"action": action, "status": assessment.get_status_display()}
+        )
+    if not roles & transition.roles:
+        raise NotPermitted(_("Your role in this school does not allow this action."))
+    if action != Action.ANSWER:
+        refusal = _refusal(action, assessment, today, unanswered)
+        if refusal:
+            raise conflict(refusal)
+    return transition
+
+
+def _move(*, assessment: Assessment, transition: Transition, by: User, note: str = "", fields=()):
+    # A transition without a source creates the assessment: it came from nothing.
+    from_status = "" if transition.source is None else assessment.status
+    if transition.target != assessment.status:
+        assessment.status = transition.target
+        fields = [*fields, "status"]
+    if fields:
+        assessment.save(update_fields=[*fields, "updated_at"])
+    AssessmentEvent.objects.create(
+        assessment=assessment,
+        action=transition.action,
+        from_status=from_status,
+        to_status=transition.target,
+        by=by,
+        note=note,
+    )
+
+
+# The application route
+
+
+@transaction.atomic
+def assessment_submit(
+    *, by: User, student_id: int, term_id: int, reason: str, commitment: str
+) -> Assessment:
+    """A teacher or administrator proposes a student for identification.
+
+    The family's written commitment (承诺书) replaces certificates; it is kept
+    with the reason, since the assessment has no field of its own for it.
+    """
+    student = Student.objects.select_related("school").filter(pk=student_id).first()
+    roles = roles_in_school(by, student.school_id) if student else set()
+    if student is None or not roles & TRANSITIONS[(None, Action.SUBMIT)].roles:
+        # A student of another school is answered like one that does not exist.
+        raise DomainError(_("No such student in your schools."), field="student")
+    term = Term.objects.filter(pk=term_id, district_id=student.school.district_id).first()
+    if term is None:
+        raise DomainError(_("No such term in the student's district."), field="term")
+    if not StudentRecord.objects.filter(student=student, term=term).exists():
+        raise DomainError(
+            _("The student has no archive record for this term; import the roster first."),
+            field="student",
+        )
+    already = _("The student already has an assessment for this term.")
+    if Assessment.objects.filter(student=student, term=term).exists():
+        raise DomainError(already, field="student")
+    assessment = Assessment(
+        student=student,
+        term=term,
+        route=AssessmentRoute.APPLICATION,
+        status=AssessmentStatus.SUBMITTED,
+        reason=f"{reason.strip()}\n\n承诺书: {commitment.strip()}",
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:
+        # Two submissions at the same moment: the constraint lets one through.
+        raise DomainError(already, field="student") from None
+    _move(assessment=assessment, transition=TRANSITIONS[(None, Action.SUBMIT)], by=by)
+    return assessment
+
+
+@transaction.atomic
+def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str = "") -> Assessment:
+    """The next review stage: the class teacher's investigation, the class review
+    group, then the school review, which proposes the tier and scores the need."""
+    today = timezone.localdate()
+    assessment = _locked(assessment)
+    transition = _authorize(assessment=assessment, action=Action.REVIEW, by=by, today=today)
+    fields = []
+    if transition.target == AssessmentStatus.SCHOOL_REVIEWED:
+        district = assessment.term.district
+        if not tier:
+            raise DomainError(_("The school review proposes a tier."), field="tier")
+        if tier not in tier_choices(district):
+            raise DomainError(
+                _("Unknown tier; this district's tiers are: %(tiers)s.")
+                % {"tiers": ", ".join(tier_choices(district))},
+                field="tier",
+            )
+        assessment.tier = tier
+        assessment.need_score = _need_score_of(
+            student_id=assessment.student_id, term=assessment.term
+        )
+        fields = ["tier", "need_score"]
+    elif tier:
+        raise DomainError(_("The tier is proposed by the school review."), field="tier")
+    _move(assessment=assessment, transition=transition, by=by, note=note, fields=fields)
+    return assessment
+
+
+@transaction.atomic
+def assessment_publicize(
+    *, by: User, assessment: Assessment, starts_on: date | None = None
+) -> Assessment:
+    """Put the school's proposal under public notice for the district's working days."""
+    today = timezone.localdate()
+    assessment = _locked(assessment)
+    transition = _authorize(assessment=assessment, action=Action.PUBLICIZE, by=by, today=today)
+    starts_on = starts_on or today
+    # A notice dated in the past would let nobody object during part of it.
+    if starts_on < today:
+        raise DomainError(
+            _("The public notice cannot start before today."), field="notice_starts_on"
+        )
+    term = assessment.term
+    if starts_on > term.end_date:
+        raise DomainError(
+            _("The public notice must start before the term ends (%(end)s).")
+            % {"end": term.end_date},
+            field="notice_starts_on",
+        )
+    assessment.notice_starts_on = starts_on
+    assessment.notice_ends_on = workdays.period_end(
+        starts_on, term.district.notice_working_days, term.holiday_weeks
+    )
+    _move(
+        assessment=assessment,
+        transition=transition,
+        by=by,
+        note=f"{assessment.notice_starts_on}..{assessment.notice_ends_on}",
+        fields=["notice_starts_on", "notice_ends_on"],
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_object(*, by: User, assessment: Assessment, text: str) -> Objection:
+    """File an objection while the notice runs; the status stays `publicized`."""
+    today = timezone.localdate()
+    assessment = _locked(assessment)
+    transition = _authorize(assessment=assessment, action=Action.OBJECT, by=by, today=today)
+    objection = Objection.objects.create(assessment=assessment, text=text, filed_by=by)
+    _move(assessment=assessment, transition=transition, by=by, note=text)
+    return objection
+
+
+@transaction.atomic
+def objection_answer(
+    *, by: User, assessment: Assessment, objection: Objection, answer: str
+) -> Objection:
+    today = timezone.localdate()
+    assessment = _locked(assessment)
+    transition = _authorize(assessment=assessment, action=Action.ANSWER, by=by, today=today)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.assessment_id != assessment.pk:
+        raise DomainError(_("This objection is about another assessment."), field="objection")
+    if objection.answered_at is not None:
+        raise Conflict(_("This objection has already been answered."), field="objection")
+    objection.answer = answer
+    objection.answered_by = by
+    objection.answered_at = timezone.now()
+    objection.save(update_fields=["answer", "answered_by", "answered_at"])
+    _move(assessment=assessment, transition=transition, by=by, note=answer)
+    return objection
+
+
+@transaction.atomic
+def assessment_approve(*, by: User, assessment: Assessment, note: str = "") -> Assessment:
+    """Approval by the leadership group: after the notice has ended with every
+    objection answered, or straight away for a student from a government list."""
+    today = timezone.localdate()
+    assessment = _locked(assessment)
+    transition = _authorize(assessment=assessment, action=Action.APPROVE, by=by, today=today)
+    assessment.decided_on = today
+    _move(assessment=assessment, transition=transition, by=by, note=note, fields=["decided_on"])
+    return assessment
+
+
+@transaction.atomic
+def assessment_reject(*, by: User, assessment: Assessment, reason: str) -> Assessment:
+    today = timezone.localdate()
+    assessment = _locked(assessment)
+    transition = _authorize(assessment=assessment, action=Action.REJECT, by=by, today=today)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the rejection."), field="reason")
+    assessment.decided_on = today
+    _move(assessment=assessment, transition=transition, by=by, note=reason, fields=["decided_on"])
+    return assessment
+
+
+# Direct identification from a government list
+
+MAX_GOVERNMENT_LIST_ROWS = 20_000
+# Keeps each `IN (...)` well below SQLite's limit on query parameters.
+_MATCH_BATCH = 5_000
+
+ID_NUMBER_HEADERS = {"id_number", "身份证号码", "身份证号"}
+CATEGORY_HEADERS = {"category", "类别", "贫困类型"}
+# Lists arrive with the category as the bureau writes it.
+CATEGORY_ALIASES = {
+    "低保": HardshipKind.DIBAO,
+    "特困": HardshipKind.TEKUN,
+    "特困供养": HardshipKind.TEKUN,
+    "五保": HardshipKind.TEKUN,
+    "孤儿": HardshipKind.ORPHAN,
+    "事实无人抚养": HardshipKind.ORPHAN,
+    "残疾": HardshipKind.DISABLED_STUDENT,
+    "残疾学生": HardshipKind.DISABLED_STUDENT,
+    "脱贫户": HardshipKind.REGISTERED_POVERTY,
+    "建档立卡": HardshipKind.REGISTERED_POVERTY,
+    "监测户": HardshipKind.MONITORED_HOUSEHOLD,
+    "烈士子女": HardshipKind.MARTYR_CHILD,
+    "残疾军人子女": HardshipKind.DISABLED_SOLDIER_CHILD,
+}
+
+
+@dataclass(frozen=True)
+class GovernmentListRow:
+    row: int
+    id_number: str
+    category: str
+
+
+@dataclass
+class GovernmentListResult:
+    rows: int = 0
+    matched: int = 0
+    created: int = 0
+    already_assessed: int = 0
+    unmatched: list[dict] = field(default_factory=list)
+    assessment_ids: list[int] = field(default_factory=list)
+
+
+def government_list_rows_from_csv(content: bytes) -> list[GovernmentListRow]:
+    """Rows of a CSV with an ID number column and a category column.
+
+    Row numbers are those a spreadsheet shows: the header is row 1. Files saved
+    by Chinese Excel are often GB 18030 rather than UTF-8; both are read.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise DomainError(_("The file is not UTF-8 or GB 18030 text."), field="file") from None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [cell.strip().lower() for cell in next(reader, [])]
+        id_column = next((i for i, h in enumerate(header) if h in ID_NUMBER_HEADERS), None)
+        category_column = next((i for i, h in enumerate(header) if h in CATEGORY_HEADERS), None)
+        if id_column is None or category_column is None:
+            raise DomainError(
+                _("The file needs a header row with the columns id_number and category."),
+                field="file",
+            )
+        rows = []
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= MAX_GOVERNMENT_LIST_ROWS:
+                raise DomainError(
+                    _("A list has at most %(n)s rows.") % {"n": MAX_GOVERNMENT_LIST_ROWS},
+                    field="file",
+                )
+            rows.append(
+                GovernmentListRow(
+                    row=number,
+                    id_number=cells[id_column] if id_column < len(cells) else "",
+                    category=cells[category_column] if category_column < len(cells) else "",
+                )
+            )
+    except csv.Error:
+        raise DomainError(_("The file is not a readable CSV file."), field="file") from None
+    return rows
+
+
+def _category(value: str) -> str | None:
+    value = value.strip()
+    if value in HardshipKind.values:
+        return value
+    return CATEGORY_ALIASES.get(value)
+
+
+# idnumbers speaks plain English; these are its reasons in the user's language.
+_ID_NUMBER_REASONS = {
+    "must be 18 characters: 17 digits and a digit or X": gettext_lazy(
+        "An ID number has 18 characters: 17 digits and a digit or X."
+    ),
+    "the birth date inside the number is not a date": gettext_lazy(
+        "The birth date inside the ID number is not a date."
+    ),
+    "the check digit is wrong": gettext_lazy("The check digit of the ID number is wrong."),
+}
+
+
+def _validated_rows(rows: list[GovernmentListRow]) -> list[tuple[GovernmentListRow, str, str]]:
+    """Each row with its normalised ID number and category, or every error at once.
+
+    Error messages never repeat the ID number: an error report is often
+    forwarded, printed or pasted into a chat.
+    """
+    if not rows:
+        raise DomainError(_("The list has no rows."), field="rows")
+    if len(rows) > MAX_GOVERNMENT_LIST_ROWS:
+        raise DomainError(
+            _("A list has at most %(n)s rows.") % {"n": MAX_GOVERNMENT_LIST_ROWS}, field="rows"
+        )
+    valid, errors = [], []
+    for row in rows:
+        try:
+            number = idnumbers.validate(row.id_number)
+        except idnumbers.InvalidIdNumber as exc:
+            reason = _ID_NUMBER_REASONS.get(str(exc), gettext_lazy("Not a valid ID number."))
+            errors.append({"row": row.row, "field": "id_number", "message": str(reason)})
+            number = None
+        category = _category(row.category)
+        if category is None:
+            errors.append(
+                {
+                    "row": row.row,
+                    "field": "category",
+                    "message": _("Unknown category; use one of: %(kinds)s.")
+                    % {"kinds": ", ".join(HardshipKind.values)},
+                }
+            )
+        if number and category:
+            valid.append((row, number, category))
+    if errors:
+        raise DomainError(_("The list has errors; nothing was written."), extra={"rows": errors})
+    return valid
+
+
+@transaction.atomic
+def government_list_import(
+    *, by: User, term_id: int, rows: list[GovernmentListRow], tier: str = ""
+) -> GovernmentListResult:
+    """Identify the students on a government list directly, without public notice.
+
+    Each matched student of the administrator's schools gets a hardship
+    indicator from the list and, unless already assessed this term, an
+    assessment in `proposed` that an administrator then approves. Posting the
+    same list again creates nothing. Students of schools `by` does not
+    administer are never matched, so the answer cannot reveal where they are.
+    """
+    administered = schools_administered_by(by)
+    term = (
+        Term.objects.select_related("district")
+        .filter(pk=term_id, district__schools__in=administered)
+        .distinct()
+        .first()
+    )
+    if term is None:
+        raise DomainError(_("No such term in your district."), field="term")
+    district = term.district
+    tier = tier or district.tier_codes[0]
+    if tier not in district.tier_codes:
+        raise DomainError(
+            _("Unknown tier; this district's tiers are: %(tiers)s.")
+            % {"tiers": ", ".join(district.tier_codes)},
+            field="tier",
+        )
+    valid = _validated_rows(rows)
+
+    hashes = {
+        number: idnumbers.keyed_hash(number, key=settings.ID_HASH_KEY)
+        for _row, number, _category in valid
+    }
+    students_by_hash: dict[str, list[int]] = {}
+    unique_hashes = sorted(set(hashes.values()))
+    schools = administered.filter(district=district)
+    for start in range(0, len(unique_hashes), _MATCH_BATCH):
+        # Only students on this term's roster: identification is per term.
+        matches = (
+            Student.objects.filter(
+                school__in=schools,
+                id_hash__in=unique_hashes[start : start + _MATCH_BATCH],
+                records__term=term,
+            )
+            .values_list("pk", "id_hash")
+            .distinct()
+            .order_by("pk")
+        )
+        for student_id, id_hash in matches:
+            students_by_hash.setdefault(id_hash, []).append(student_id)
+    matched_ids = sorted({pk for ids in students_by_hash.values() for pk in ids})
+
+    assessed = set(
+        Assessment.objects.filter(term=term, student_id__in=matched_ids).values_list(
+            "student_id", flat=True
+        )
+    )
+    # A list posted again on another day does not add the same facts again.
+    known = set(
+        HardshipIndicator.objects.filter(
+            student_id__in=matched_ids,
+            source=IndicatorSource.GOVERNMENT_LIST,
+            recorded_on__gte=term.start_date,
+        ).values_list("student_id", "kind")
+    )
+
+    today = timezone.localdate()
+    result = GovernmentListResult(rows=len(rows))
+    new_indicators, new_assessments = [], {}
+    for row, number, category in valid:
+        student_ids = students_by_hash.get(hashes[number], [])
+        if not student_ids:
+            result.unmatched.append({"row": row.row, "id_masked": idnumbers.mask(number)})
+            continue
+        result.matched += 1
+        for student_id in student_ids:
+            if (student_id, category) not in known:
+                known.add((student_id, category))
+                new_indicators.append(
+                    HardshipIndicator(
+                        student_id=student_id,
+                        kind=category,
+                        source=IndicatorSource.GOVERNMENT_LIST,
+                        recorded_on=today,
+                        # Data, not a message: it stays as written whatever the reader's language.
+                        note=f"政府名单第{row.row}行",
+                    )
+                )
+            if student_id in assessed:
+                result.already_assessed += 1
+                continue
+            assessed.add(student_id)
+            new_assessments[student_id] = Assessment(
+                student_id=student_id,
+                term=term,
+                route=AssessmentRoute.GOVERNMENT_LIST,
+                status=AssessmentStatus.PROPOSED,
+                tier=tier,
+                government_category=category,
+                created_by=by,
+            )
+
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(new_indicators, HardshipIndicator, default_user=by)
+            _score(new_assessments, term=term)
+            created = bulk_create_with_history(
+                list(new_assessments.values()), Assessment, default_user=by
+            )
+    except IntegrityError:
+        # The same list posted twice at the same moment: one of them wins.
+        raise Conflict(
+            _("Another import for this term ran at the same time; post the list again.")
+        ) from None
+    transition = TRANSITIONS[(None, Action.GOVERNMENT_LIST)]
+    AssessmentEvent.objects.bulk_create(
+        AssessmentEvent(
+            assessment=assessment,
+            action=transition.action,
+            from_status="",
+            to_status=transition.target,
+            by=by,
+        )
+        for assessment in created
+    )
+    result.created = len(created)
+    result.assessment_ids = sorted(assessment.pk for assessment in created)
+    return result
+
+
+def _score(assessments: dict[int, Assessment], *, term: Term) -> None:
+    """Set the need score of new assessments in two queries, whatever their number."""
+    kinds: dict[int, list[str]] = {student_id: [] for student_id in assessments}
+    for student_id, kind in HardshipIndicator.objects.filter(
+        student_id__in=list(assessments)
+    ).values_list("student_id", "kind"):
+        kinds[student_id].append(kind)
+    incomes = dict(
+        StudentRecord.objects.filter(student_id__in=list(assessments), term=term).values_list(
+            "student_id", "income_per_capita_fen"
+        )
+    )
+    for student_id, assessment in assessments.items():
+        assessment.need_score = need_score(
+            kinds=kinds[student_id], income_per_capita_fen=incomes.get(student_id)
+        )

@@ -1,0 +1,378 @@
+"""POST /api/v1/assessments/government-list/: direct identification from a government list."""
+
+from contextlib import contextmanager
+from datetime import date
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from mentoring import idnumbers
+from mentoring.models import (
+    Assessment,
+    AssessmentEvent,
+    HardshipIndicator,
+    IndicatorSource,
+    Role,
+)
+from tests.conftest import client_for
+from tests.factories import (
+    AssessmentFactory,
+    DistrictFactory,
+    StudentFactory,
+    StudentRecordFactory,
+    TermFactory,
+    UserFactory,
+    id_number_for,
+    member,
+)
+
+URL = "/api/v1/assessments/government-list/"
+TODAY = date(2026, 9, 15)
+
+ID_A = id_number_for(101, date(2015, 4, 2))  # a student of school A
+ID_B = id_number_for(202, date(2014, 6, 9))  # a student of school B
+ID_NOBODY = id_number_for(303, date(2013, 1, 20))  # on the list, in no school
+# A number with the check digit changed.
+ID_BAD = ID_NOBODY[:17] + ("0" if ID_NOBODY[17] != "0" else "1")
+
+
+@contextmanager
+def on(day: date):
+    with mock.patch("django.utils.timezone.localdate", return_value=day):
+        yield
+
+
+def post(user, payload, **extra):
+    with on(TODAY):
+        return client_for(user).post(URL, payload, HTTP_ACCEPT_LANGUAGE="en", **extra)
+
+
+def row_counts():
+    return (
+        Assessment.objects.count(),
+        AssessmentEvent.objects.count(),
+        HardshipIndicator.objects.count(),
+        Assessment.history.count(),
+    )
+
+
+@pytest.fixture
+def term(district):
+    return TermFactory(district=district)
+
+
+@pytest.fixture
+def student_a(school_a, term):
+    student = StudentFactory(school=school_a, name="李四娃", id_number=ID_A)
+    StudentRecordFactory(student=student, term=term, income_per_capita_fen=200_000)
+    return student
+
+
+@pytest.fixture
+def student_b(school_b, term):
+    student = StudentFactory(school=school_b, name="赵六妹", id_number=ID_B)
+    StudentRecordFactory(student=student, term=term)
+    return student
+
+
+def a_list(term, *rows, **extra):
+    payload = {
+        "term": term.pk,
+        "rows": [{"id_number": number, "category": category} for number, category in rows],
+    }
+    payload.update(extra)
+    return payload
+
+
+# Matching
+
+
+def test_matched_students_are_proposed_and_the_rest_reported_masked(
+    admin_a, term, student_a, student_b
+):
+    payload = a_list(term, (ID_A, "dibao"), (ID_NOBODY, "orphan"), (ID_B, "tekun"))
+
+    response = post(admin_a, payload, format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assessment = Assessment.objects.get()
+    assert body == {
+        "term": term.pk,
+        "rows": 3,
+        "matched": 1,
+        "created": 1,
+        "already_assessed": 0,
+        "unmatched": 2,
+        "unmatched_rows": [
+            {"row": 2, "id_masked": idnumbers.mask(ID_NOBODY)},
+            {"row": 3, "id_masked": idnumbers.mask(ID_B)},
+        ],
+        "assessments": [assessment.pk],
+    }
+    text = response.content.decode()
+    for secret in [ID_A, ID_B, ID_NOBODY, "赵六妹", student_b.school.name, student_b.school.code]:
+        assert secret not in text
+    assert assessment.student == student_a
+    assert (assessment.route, assessment.status, assessment.government_category) == (
+        "government_list",
+        "proposed",
+        "dibao",
+    )
+    # The district's most needy tier; 30 for 低保 + 40 - 2,000 / 250 = 32 for the income.
+    assert assessment.tier == "special_hardship"
+    assert assessment.need_score == 62
+    assert assessment.created_by == admin_a
+    event = assessment.events.get()
+    assert (event.action, event.from_status, event.to_status, event.by) == (
+        "government_list",
+        "",
+        "proposed",
+        admin_a,
+    )
+    indicator = HardshipIndicator.objects.get()
+    assert (indicator.student, indicator.kind, indicator.source, indicator.recorded_on) == (
+        student_a,
+        "dibao",
+        IndicatorSource.GOVERNMENT_LIST,
+        TODAY,
+    )
+    assert not Assessment.objects.filter(student=student_b).exists()
+    assert not HardshipIndicator.objects.filter(student=student_b).exists()
+
+
+def test_posting_the_same_list_again_creates_nothing(admin_a, term, student_a):
+    payload = a_list(term, (ID_A, "dibao"), (ID_NOBODY, "orphan"))
+    post(admin_a, payload, format="json")
+    before = row_counts()
+
+    again = post(admin_a, payload, format="json")
+    with on(date(2026, 10, 20)):
+        weeks_later = client_for(admin_a).post(URL, payload, format="json")
+
+    assert again.status_code == 200
+    assert again.json()["created"] == 0
+    assert again.json()["matched"] == 1
+    assert again.json()["already_assessed"] == 1
+    assert again.json()["unmatched"] == 1
+    assert weeks_later.json()["created"] == 0
+    assert row_counts() == before
+
+
+def test_student_already_assessed_this_term_gets_the_indicator_but_no_second_assessment(
+    admin_a, term, student_a
+):
+    existing = AssessmentFactory(student=student_a, term=term)
+
+    response = post(admin_a, a_list(term, (ID_A, "disabled_student")), format="json")
+
+    assert response.json()["created"] == 0
+    assert response.json()["already_assessed"] == 1
+    assert list(Assessment.objects.all()) == [existing]
+    assert HardshipIndicator.objects.get().kind == "disabled_student"
+
+
+def test_two_categories_for_one_student_make_one_assessment(admin_a, term, student_a):
+    response = post(
+        admin_a, a_list(term, (ID_A, "dibao"), (ID_A, "disabled_student")), format="json"
+    )
+
+    assert response.json()["created"] == 1
+    assert response.json()["matched"] == 2
+    assert response.json()["already_assessed"] == 1
+    assessment = Assessment.objects.get()
+    assert assessment.government_category == "dibao"
+    # Both indicators count: 30 + 25, plus 32 for the income.
+    assert assessment.need_score == 87
+    assert set(HardshipIndicator.objects.values_list("kind", flat=True)) == {
+        "dibao",
+        "disabled_student",
+    }
+
+
+def test_a_student_not_on_this_terms_roster_is_not_matched(admin_a, school_a, term):
+    StudentFactory(school=school_a, id_number=ID_NOBODY)
+
+    response = post(admin_a, a_list(term, (ID_NOBODY, "dibao")), format="json")
+
+    assert response.json()["unmatched"] == 1
+    assert Assessment.objects.count() == 0
+
+
+def test_the_given_tier_is_used(admin_a, term, student_a):
+    post(admin_a, a_list(term, (ID_A, "dibao"), tier="hardship"), format="json")
+
+    assert Assessment.objects.get().tier == "hardship"
+
+
+def test_a_district_administrator_matches_students_of_both_schools(
+    district_admin, term, student_a, student_b
+):
+    response = post(district_admin, a_list(term, (ID_A, "dibao"), (ID_B, "tekun")), format="json")
+
+    assert response.json()["created"] == 2
+    assert set(Assessment.objects.values_list("student_id", flat=True)) == {
+        student_a.pk,
+        student_b.pk,
+    }
+
+
+def test_category_names_as_the_bureau_writes_them_are_understood(admin_a, term, student_a):
+    post(admin_a, a_list(term, (ID_A, "特困供养")), format="json")
+
+    assert Assessment.objects.get().government_category == "tekun"
+
+
+def test_proposed_student_is_approved_without_public_notice(admin_a, term, student_a):
+    created = post(admin_a, a_list(term, (ID_A, "dibao")), format="json").json()
+    [assessment_id] = created["assessments"]
+
+    with on(TODAY):
+        approved = client_for(admin_a).post(f"/api/v1/assessments/{assessment_id}/approve/")
+        notices = client_for(admin_a).get("/api/v1/public/notices/")
+
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["notice_starts_on"] is None
+    assert notices.json()["count"] == 0
+
+
+# CSV upload
+
+
+def test_csv_with_chinese_headers_in_gb18030(admin_a, term, student_a):
+    content = f"身份证号码,类别\n{ID_A},低保\n{ID_NOBODY},孤儿\n".encode("gb18030")
+    upload = SimpleUploadedFile("list.csv", content, content_type="text/csv")
+
+    response = post(admin_a, {"term": term.pk, "file": upload}, format="multipart")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["created"] == 1
+    # The header is row 1, so the second data line is row 3.
+    assert response.json()["unmatched_rows"] == [{"row": 3, "id_masked": idnumbers.mask(ID_NOBODY)}]
+
+
+def test_csv_with_an_error_reports_the_spreadsheet_row(admin_a, term, student_a):
+    content = f"id_number,category\n{ID_A},dibao\n\n{ID_BAD},dibao\n".encode()
+    upload = SimpleUploadedFile("list.csv", content, content_type="text/csv")
+    before = row_counts()
+
+    response = post(admin_a, {"term": term.pk, "file": upload}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["rows"] == [
+        {"row": 4, "field": "id_number", "message": "The check digit of the ID number is wrong."}
+    ]
+    assert row_counts() == before
+
+
+def test_csv_without_the_needed_columns(admin_a, term):
+    upload = SimpleUploadedFile("list.csv", b"name,phone\n", content_type="text/csv")
+
+    response = post(admin_a, {"term": term.pk, "file": upload}, format="multipart")
+
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+def test_file_that_is_not_text(admin_a, term):
+    upload = SimpleUploadedFile("list.csv", b"\xff\xfe\x00\x81\x8d" * 10, content_type="text/csv")
+
+    response = post(admin_a, {"term": term.pk, "file": upload}, format="multipart")
+
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+# Validation: any error, nothing written
+
+
+def test_a_bad_check_digit_refuses_the_whole_list_by_row(admin_a, term, student_a):
+    before = row_counts()
+
+    response = post(
+        admin_a,
+        a_list(term, (ID_A, "dibao"), (ID_BAD, "dibao"), ("123", "nonsense")),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "The list has errors; nothing was written."
+    assert [(e["row"], e["field"]) for e in body["rows"]] == [
+        (2, "id_number"),
+        (3, "id_number"),
+        (3, "category"),
+    ]
+    assert body["rows"][0]["message"] == "The check digit of the ID number is wrong."
+    assert ID_BAD not in response.content.decode()
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"rows": []}, "rows"),
+        ({}, "rows"),
+        ({"tier": "not_a_tier"}, "tier"),
+        ({"tier": "not_in_hardship"}, "tier"),
+        ({"term": 999_999}, "term"),
+        ({"term": "x"}, "term"),
+        ({"rows": "not a list"}, "rows"),
+    ],
+)
+def test_bad_input_answers_400_naming_the_field(payload, field, admin_a, term, student_a):
+    base = a_list(term, (ID_A, "dibao"))
+    if payload == {}:
+        base.pop("rows")
+    base.update(payload)
+    before = row_counts()
+
+    response = post(admin_a, base, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert row_counts() == before
+
+
+def test_term_of_a_district_the_administrator_does_not_serve(admin_a, student_a):
+    foreign = TermFactory(district=DistrictFactory(code="D-ELSEWHERE"))
+
+    response = post(admin_a, a_list(foreign, (ID_A, "dibao")), format="json")
+
+    assert response.status_code == 400
+    assert "term" in response.json()
+    assert Assessment.objects.count() == 0
+
+
+# Permissions
+
+
+def test_anonymous_gets_401(api, term):
+    assert api.post(URL, a_list(term, (ID_A, "dibao")), format="json").status_code == 401
+
+
+@pytest.mark.parametrize("role", [Role.TEACHER, Role.VOLUNTEER, Role.DONOR, Role.SUPERVISOR])
+def test_only_administrators_post_government_lists(role, school_a, term, student_a):
+    response = post(member(role, school_a), a_list(term, (ID_A, "dibao")), format="json")
+
+    assert response.status_code == 403
+    assert row_counts() == (0, 0, 0, 0)
+
+
+def test_administrator_of_school_b_cannot_match_a_school_a_student(admin_b, term, student_a):
+    response = post(admin_b, a_list(term, (ID_A, "dibao")), format="json")
+
+    assert response.status_code == 200
+    assert response.json()["unmatched_rows"] == [{"row": 1, "id_masked": idnumbers.mask(ID_A)}]
+    assert "李四娃" not in response.content.decode()
+    assert row_counts() == (0, 0, 0, 0)
+
+
+def test_platform_administrator_matches_any_school(term, student_a, student_b):
+    root = UserFactory(username="platform.root", is_superuser=True, is_staff=True)
+
+    response = post(root, a_list(term, (ID_A, "dibao"), (ID_B, "orphan")), format="json")
+
+    assert response.json()["created"] == 2
