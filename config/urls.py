@@ -13,7 +13,7 @@ from mentoring.apis.public import PublicNoticeList
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
-from workers.api import JobViewSet
+from workers.api import JobViewSet, MatchRunViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -25,6 +25,7 @@ router.register("mentors", MentorViewSet, basename="mentor")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", TutoringSessionViewSet, basename="session")
 router.register("jobs", JobViewSet, basename="job")
+router.register("match-runs", MatchRunViewSet, basename="match-run")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

@@ -1,9 +1,23 @@
 import django_filters
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
-from workers.models import Job, JobKind, JobStatus
+from mentoring.permissions import IsAdministrator
+from workers import matching
+from workers.models import Job, JobKind, JobStatus, MatchRun, ProposedPair
 from workers.selectors import jobs_visible_to
-from workers.serializers import JobSerializer
+from workers.serializers import (
+    JobSerializer,
+    MatchRunCreateSerializer,
+    MatchRunSerializer,
+    PairAddSerializer,
+    PairChangeSerializer,
+    ProposedPairSerializer,
+)
 
 
 class JobFilter(django_filters.FilterSet):
@@ -24,3 +38,96 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return jobs_visible_to(self.request.user)
+
+
+class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The term's matching runs. POST starts one (202); the job reports its progress.
+
+    Only administrators of every school of a run may read, change or approve it.
+    """
+
+    queryset = MatchRun.objects.none()
+    serializer_class = MatchRunSerializer
+    permission_classes = [IsAuthenticated, IsAdministrator]
+
+    def get_queryset(self):
+        return (
+            matching.runs_visible_to(self.request.user)
+            .select_related("job__school", "job__started_by")
+            .prefetch_related("schools")
+        )
+
+    @extend_schema(request=MatchRunCreateSerializer, responses={202: MatchRunSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = MatchRunCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        run = matching.match_run_start(
+            by=request.user,
+            term_id=data["term"],
+            kinds=data["kinds"],
+            school_ids=data.get("schools"),
+            weights=data.get("weights"),
+            rules=data.get("rules"),
+        )
+        run = self.get_queryset().get(pk=run.pk)
+        return Response(MatchRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=ProposedPairSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="pairs")
+    def pairs(self, request, pk=None):
+        run = self.get_object()
+        proposals = (
+            ProposedPair.objects.filter(run=run)
+            .select_related("pairing__student", "pairing__mentor__user")
+            .order_by("pairing__kind", "pairing__student_id")
+        )
+        page = self.paginate_queryset(proposals)
+        return self.get_paginated_response(ProposedPairSerializer(page, many=True).data)
+
+    @extend_schema(request=PairAddSerializer, responses={201: ProposedPairSerializer})
+    @pairs.mapping.post
+    def add_pair(self, request, pk=None):
+        run = self.get_object()
+        payload = PairAddSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        proposal = matching.match_run_pair_add(
+            run=run,
+            by=request.user,
+            student_id=data["student"],
+            mentor_id=data["mentor"],
+            kind=data["kind"],
+        )
+        return Response(ProposedPairSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    def _proposal(self, run, proposal_id):
+        proposal = (
+            ProposedPair.objects.filter(run=run, pk=proposal_id)
+            .select_related("pairing__student", "pairing__mentor__user")
+            .first()
+        )
+        if proposal is None:
+            raise NotFound()
+        return proposal
+
+    @extend_schema(request=PairChangeSerializer, responses=ProposedPairSerializer)
+    @action(detail=True, methods=["patch", "delete"], url_path=r"pairs/(?P<proposal_id>\d+)")
+    def pair(self, request, pk=None, proposal_id=None):
+        run = self.get_object()
+        proposal = self._proposal(run, proposal_id)
+        if request.method == "DELETE":
+            matching.match_run_pair_remove(run=run, by=request.user, proposal=proposal)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        payload = PairChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        proposal = matching.match_run_pair_change(
+            run=run, by=request.user, proposal=proposal, mentor_id=payload.validated_data["mentor"]
+        )
+        return Response(ProposedPairSerializer(self._proposal(run, proposal.pk)).data)
+
+    @extend_schema(request=None, responses=MatchRunSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        run = matching.match_run_approve(run=self.get_object(), by=request.user)
+        return Response(MatchRunSerializer(self.get_queryset().get(pk=run.pk)).data)

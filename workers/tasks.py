@@ -29,3 +29,25 @@ def worker_name(task) -> str:
 def account_census_task(self, job_id: int) -> None:
     """Count the active accounts of each role in the job's schools."""
     run_job(job_id=job_id, work=_census, worker=worker_name(self))
+
+
+def _match_run(job, progress):
+    from workers.matching import match_run_execute
+    from workers.models import MatchRun, MatchRunStatus
+
+    run = MatchRun.objects.get(job=job)
+    if run.status == MatchRunStatus.PENDING:
+        MatchRun.objects.filter(pk=run.pk).update(status=MatchRunStatus.RUNNING)
+    try:
+        return match_run_execute(run, progress)
+    except Exception:
+        MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(
+            status=MatchRunStatus.FAILED
+        )
+        raise
+
+
+@shared_task(bind=True, name="workers.match_run")
+def match_run_task(self, job_id: int) -> None:
+    """Solve a matching run and write its proposal."""
+    run_job(job_id=job_id, work=_match_run, worker=worker_name(self))

@@ -1,0 +1,567 @@
+"""The term's matching run: from the database to the pure solver and back.
+
+`match_run_start` records the run and its job; the task calls
+`match_run_execute`, which reads everything it needs in a fixed number of
+queries, solves each kind with `mentoring.matching`, and writes the proposal:
+pairings in status proposed, each with a ProposedPair saying why. An
+administrator then adjusts the proposal by hand and approves it.
+"""
+
+import dataclasses
+import datetime
+from collections import Counter, defaultdict
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from mentoring.errors import Conflict, DomainError, NotPermitted
+from mentoring.matching import Candidate, MatchInput, MentorSlot, StudentNeed, solve
+from mentoring.matching import candidates as rules_and_costs
+from mentoring.models import (
+    Assessment,
+    AssessmentStatus,
+    Mentor,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    StudentRecord,
+    Term,
+    User,
+)
+from mentoring.selectors.accounts import schools_administered_by
+from workers.models import JobKind, MatchRun, MatchRunStatus, ProposedPair
+from workers.services import job_create
+
+NOT_IN_HARDSHIP = "not_in_hardship"
+WEIGHT_NAMES = {f.name for f in dataclasses.fields(rules_and_costs.Weights)}
+
+
+# Starting a run ---------------------------------------------------------------------------
+
+
+def _weights(raw: dict | None) -> rules_and_costs.Weights:
+    raw = dict(raw or {})
+    unknown = sorted(set(raw) - WEIGHT_NAMES)
+    if unknown:
+        raise DomainError(
+            _("Unknown weights: %(names)s.") % {"names": ", ".join(unknown)}, field="weights"
+        )
+    for name, value in raw.items():
+        values = value if name == "unmatched" else [value]
+        if name == "unmatched" and (not isinstance(value, list) or not value):
+            raise DomainError(
+                _("unmatched takes a list of costs, neediest first."), field="weights"
+            )
+        if any(
+            not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > 100_000 for v in values
+        ):
+            raise DomainError(
+                _("Each weight is a whole number from 0 to 100000 (%(name)s).") % {"name": name},
+                field="weights",
+            )
+    if "unmatched" in raw:
+        raw["unmatched"] = tuple(raw["unmatched"])
+    if raw.get("max_candidates", 1) < 1:
+        raise DomainError(_("max_candidates must be at least 1."), field="weights")
+    return rules_and_costs.Weights(**raw)
+
+
+def _rules(raw: dict | None) -> dict:
+    raw = dict(raw or {})
+    unknown = sorted(set(raw) - {"same_gender_from_age"})
+    if unknown:
+        raise DomainError(
+            _("Unknown rules: %(names)s.") % {"names": ", ".join(unknown)}, field="rules"
+        )
+    age = raw.get("same_gender_from_age", 12)
+    if age is not None and (
+        not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 20
+    ):
+        raise DomainError(
+            _("same_gender_from_age is an age from 0 to 20, or null to switch it off."),
+            field="rules",
+        )
+    return {"same_gender_from_age": age}
+
+
+@transaction.atomic
+def match_run_start(
+    *,
+    by: User,
+    term_id: int,
+    kinds: list[str],
+    school_ids: list[int] | None = None,
+    weights: dict | None = None,
+    rules: dict | None = None,
+) -> MatchRun:
+    """Record a run for the term and the schools, and send its task after commit."""
+    from workers.tasks import match_run_task
+
+    administered = schools_administered_by(by)
+    term = Term.objects.filter(pk=term_id, district__schools__in=administered).distinct().first()
+    if term is None:
+        raise DomainError(_("Unknown term."), field="term")
+    if not kinds or set(kinds) - set(PairingKind.values):
+        raise DomainError(_("Choose academic, care or both."), field="kinds")
+    in_district = administered.filter(district=term.district)
+    if school_ids:
+        schools = list(in_district.filter(pk__in=school_ids))
+        if len(schools) != len(set(school_ids)):
+            raise NotPermitted(
+                _("You can only match schools you administer in the term's district."),
+                field="schools",
+            )
+    else:
+        schools = list(in_district)
+    run_weights = _weights(weights)
+    run_rules = _rules(rules)
+    job = job_create(
+        kind=JobKind.MATCH_RUN,
+        started_by=by,
+        school=schools[0] if len(schools) == 1 else None,
+        parameters={"term": term.code, "schools": sorted(s.code for s in schools)},
+    )
+    run = MatchRun.objects.create(
+        term=term,
+        kinds=sorted(set(kinds)),
+        weights=dataclasses.asdict(run_weights),
+        rules=run_rules,
+        job=job,
+        created_by=by,
+    )
+    run.schools.set(schools)
+    job.parameters["run"] = run.pk
+    job.save(update_fields=["parameters"])
+    match_run_task.delay_on_commit(job.pk)
+    return run
+
+
+# Running it -------------------------------------------------------------------------------
+
+
+def _age(birth: datetime.date, on: datetime.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _previous_term(term: Term) -> Term | None:
+    return (
+        Term.objects.filter(district=term.district, start_date__lt=term.start_date)
+        .order_by("-start_date")
+        .first()
+    )
+
+
+def load_inputs(run: MatchRun) -> dict:
+    """Students, mentors and locked pairs of the run as plain data, in a fixed number of queries."""
+    term = run.term
+    school_ids = sorted(run.schools.values_list("pk", flat=True))
+    tier_rank = {code: rank for rank, code in enumerate(term.district.tier_codes)}
+    approved = dict(
+        Assessment.objects.filter(
+            term=term, status=AssessmentStatus.APPROVED, student__school__in=school_ids
+        )
+        .exclude(tier=NOT_IN_HARDSHIP)
+        .values_list("student_id", "tier")
+    )
+    previous = _previous_term(term)
+    previous_mentor = {}
+    if previous is not None:
+        for student_id, kind, mentor_id in Pairing.objects.filter(
+            term=previous, status__in=[PairingStatus.ACTIVE, PairingStatus.ENDED]
+        ).values_list("student_id", "kind", "mentor_id"):
+            previous_mentor[(student_id, kind)] = mentor_id
+    records = StudentRecord.objects.filter(term=term, student__school__in=school_ids).values_list(
+        "student_id",
+        "student__school_id",
+        "grade",
+        "student__gender",
+        "student__birth_date",
+        "struggling",
+        "weak_subjects",
+    )
+    students = {kind: [] for kind in run.kinds}
+    for sid, school, grade, gender, birth, struggling, weak in records.order_by("student_id"):
+        rank = tier_rank.get(approved.get(sid))
+        info = {
+            "id": sid,
+            "school": school,
+            "grade": grade,
+            "gender": gender,
+            "age": _age(birth, term.start_date),
+            "weak_subjects": sorted(weak or []),
+            "need_rank": rank,
+        }
+        if PairingKind.ACADEMIC in students and struggling:
+            students[PairingKind.ACADEMIC].append(
+                {**info, "previous_mentor": previous_mentor.get((sid, PairingKind.ACADEMIC))}
+            )
+        if PairingKind.CARE in students and sid in approved and rank is not None:
+            students[PairingKind.CARE].append(
+                {**info, "previous_mentor": previous_mentor.get((sid, PairingKind.CARE))}
+            )
+    mentors = []
+    queryset = (
+        Mentor.objects.filter(active=True, schools__in=school_ids)
+        .distinct()
+        .prefetch_related("schools", "conflicts")
+        .order_by("pk")
+    )
+    for m in queryset:
+        mentors.append(
+            {
+                "id": m.pk,
+                "kind": m.kind,
+                "gender": m.gender,
+                "capacity": m.capacity,
+                "minimum": m.min_mentees,
+                "subjects": sorted(m.subjects),
+                "grades": sorted(m.grades),
+                "schools": sorted(s.pk for s in m.schools.all()),
+                "vetted_until": m.vetted_until.isoformat() if m.vetted_until else None,
+                "conflicts": sorted(s.pk for s in m.conflicts.all()),
+            }
+        )
+    locked = defaultdict(list)
+    for student_id, mentor_id, kind in (
+        Pairing.objects.filter(
+            term=term,
+            status=PairingStatus.ACTIVE,
+            student__school__in=school_ids,
+            kind__in=run.kinds,
+        )
+        .values_list("student_id", "mentor_id", "kind")
+        .order_by("student_id")
+    ):
+        locked[kind].append([student_id, mentor_id])
+    # Every active pairing counts against its mentor's capacity, whatever its kind.
+    load = Counter(
+        Pairing.objects.filter(term=term, status=PairingStatus.ACTIVE).values_list(
+            "mentor_id", flat=True
+        )
+    )
+    vetted_on = max(term.start_date, timezone.localdate())
+    return {
+        "term": term.code,
+        "students": students,
+        "mentors": mentors,
+        "locked": dict(locked),
+        "load": {str(k): v for k, v in load.items()},
+        "vetted_on": vetted_on.isoformat(),
+    }
+
+
+def _student_info(s: dict) -> rules_and_costs.StudentInfo:
+    return rules_and_costs.StudentInfo(
+        id=s["id"],
+        school=s["school"],
+        grade=s["grade"],
+        gender=s["gender"],
+        age=s["age"],
+        weak_subjects=tuple(s["weak_subjects"]),
+        need_rank=s["need_rank"],
+        previous_mentor=s["previous_mentor"],
+    )
+
+
+def _mentor_info(m: dict) -> rules_and_costs.MentorInfo:
+    vetted = m["vetted_until"]
+    return rules_and_costs.MentorInfo(
+        id=m["id"],
+        kind=m["kind"],
+        schools=tuple(m["schools"]),
+        gender=m["gender"],
+        capacity=m["capacity"],
+        minimum=m["minimum"],
+        subjects=tuple(m["subjects"]),
+        grades=tuple(m["grades"]),
+        vetted_until=datetime.date.fromisoformat(vetted) if vetted else None,
+        conflicts=frozenset(m["conflicts"]),
+    )
+
+
+def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str):
+    """The pure part of a run: candidates and the optimal assignment for one kind."""
+    run_weights = rules_and_costs.Weights(**{**weights, "unmatched": tuple(weights["unmatched"])})
+    run_rules = rules_and_costs.Rules(
+        same_gender_from_age=rules["same_gender_from_age"],
+        vetted_on=datetime.date.fromisoformat(inputs["vetted_on"]),
+    )
+    students = [_student_info(s) for s in inputs["students"].get(kind, [])]
+    mentors = [_mentor_info(m) for m in inputs["mentors"]]
+    built = rules_and_costs.build(
+        students, mentors, kind=kind, rules=run_rules, weights=run_weights
+    )
+    locked = [tuple(pair) for pair in inputs["locked"].get(kind, [])]
+    locked_students = {s for s, _m in locked}
+    # Places already taken by active pairings of the other kind.
+    other_load = Counter(inputs["load"])
+    for _s, m in locked:
+        other_load[str(m)] -= 1
+    slots = []
+    for m in mentors:
+        capacity = max(0, m.capacity - max(0, other_load.get(str(m.id), 0)))
+        slots.append(MentorSlot(m.id, capacity, min(built.minimums[m.id], capacity)))
+    students_in = [StudentNeed(s.id, built.unmatched_cost[s.id]) for s in students]
+    candidates = [
+        Candidate(c.student, c.mentor, c.cost)
+        for c in built.candidates
+        if c.student not in locked_students
+    ]
+    # Locked pairs stand as they are, even where today's rules would not allow them.
+    result = solve(MatchInput(students_in, slots, candidates, locked, run_weights.load_step))
+    reasons = {(c.student, c.mentor): c.reasons for c in built.candidates}
+    return result, reasons, built.no_candidate_reason
+
+
+def match_run_execute(run: MatchRun, progress) -> dict:
+    """Solve the run and write its proposal; running it again gives the same proposal."""
+    inputs = load_inputs(run)
+    progress(20)
+    solved = {}
+    for number, kind in enumerate(run.kinds, start=1):
+        solved[kind] = solve_inputs(inputs, weights=run.weights, rules=run.rules, kind=kind)
+        progress(20 + 60 * number // len(run.kinds))
+    summary = _write_proposal(run, inputs, solved)
+    progress(100)
+    return summary
+
+
+@transaction.atomic
+def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
+    run = MatchRun.objects.select_for_update().get(pk=run.pk)
+    if run.status == MatchRunStatus.APPROVED:
+        raise Conflict(_("This run is approved; its proposal can no longer change."))
+    school_ids = list(run.schools.values_list("pk", flat=True))
+    # Replace this run's proposal and any other unapproved proposal for the
+    # same term, schools and kinds: proposals never pile up.
+    stale = Pairing.objects.filter(
+        term=run.term,
+        status=PairingStatus.PROPOSED,
+        kind__in=run.kinds,
+        student__school__in=school_ids,
+    )
+    stale.delete()
+    today = timezone.localdate()
+    start = min(max(run.term.start_date, today), run.term.end_date)
+    pairings, proposals = [], []
+    summary = {"term": run.term.code, "kinds": {}}
+    for kind, (result, reasons, no_candidate) in solved.items():
+        new_pairs = [p for p in result.pairs if not p.locked]
+        for p in new_pairs:
+            pairing = Pairing(
+                term=run.term,
+                student_id=p.student,
+                mentor_id=p.mentor,
+                kind=kind,
+                status=PairingStatus.PROPOSED,
+                started_on=start,
+                created_by=run.created_by,
+                reason=_("Proposed by match run #%(run)s.") % {"run": run.pk},
+            )
+            pairings.append(pairing)
+            proposals.append((pairing, p.cost, reasons.get((p.student, p.mentor), {})))
+        unmatched = Counter(no_candidate.get(u.student, u.reason) for u in result.unmatched)
+        summary["kinds"][kind] = {
+            "students": len(inputs["students"].get(kind, [])),
+            "mentors": len(inputs["mentors"]),
+            "proposed": len(new_pairs),
+            "kept": len(result.pairs) - len(new_pairs),
+            "unmatched": len(result.unmatched),
+            "unmatched_by_reason": dict(sorted(unmatched.items())),
+            "unmatched_students": [
+                {"student": u.student, "reason": no_candidate.get(u.student, u.reason)}
+                for u in result.unmatched
+            ],
+            "mentors_below_minimum": [dataclasses.asdict(m) for m in result.short_mentors],
+            "objective": result.objective,
+            "parts": result.parts,
+        }
+    bulk_create_with_history(pairings, Pairing, batch_size=1000)
+    created = Pairing.objects.filter(
+        term=run.term,
+        status=PairingStatus.PROPOSED,
+        kind__in=run.kinds,
+        student__school__in=school_ids,
+    ).values_list("pk", "student_id", "kind")
+    ids = {(student, kind): pk for pk, student, kind in created}
+    ProposedPair.objects.bulk_create(
+        [
+            ProposedPair(
+                run=run,
+                pairing_id=ids[(pairing.student_id, pairing.kind)],
+                cost=cost,
+                reasons=why,
+            )
+            for pairing, cost, why in proposals
+        ],
+        batch_size=1000,
+    )
+    run.inputs = inputs
+    run.summary = summary
+    run.status = MatchRunStatus.PROPOSED
+    run.save(update_fields=["inputs", "summary", "status"])
+    return summary
+
+
+# Reviewing and approving -------------------------------------------------------------------
+
+
+def runs_visible_to(user: User):
+    """Runs whose every school the user administers."""
+    if not (user.is_authenticated and user.is_active):
+        return MatchRun.objects.none()
+    runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by")
+    if user.is_superuser:
+        return runs
+    foreign = MatchRun.objects.filter(~Q(schools__in=schools_administered_by(user)))
+    return runs.filter(schools__in=schools_administered_by(user)).exclude(pk__in=foreign).distinct()
+
+
+def _editable(run: MatchRun) -> MatchRun:
+    run = MatchRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != MatchRunStatus.PROPOSED:
+        raise Conflict(
+            _("Only a proposed run can be changed; this one is %(status)s.")
+            % {"status": run.get_status_display()},
+            extra={"status": run.status},
+        )
+    return run
+
+
+def _check_pair(run: MatchRun, *, student_id: int, mentor_id: int, kind: str, ignore=None):
+    """The run's rules, checked again for a pair added or changed by hand."""
+    inputs = run.inputs or {}
+    students = {s["id"]: s for s in inputs.get("students", {}).get(kind, [])}
+    mentors = {m["id"]: m for m in inputs.get("mentors", [])}
+    if student_id not in students:
+        raise DomainError(
+            _("This student is not one this run matches for this kind."), field="student"
+        )
+    if mentor_id not in mentors:
+        raise DomainError(_("Unknown mentor."), field="mentor")
+    s, m = students[student_id], mentors[mentor_id]
+    broken = rules_and_costs.exclusion(
+        _student_info(s),
+        _mentor_info(m),
+        kind,
+        rules_and_costs.Rules(
+            same_gender_from_age=run.rules.get("same_gender_from_age"),
+            vetted_on=datetime.date.fromisoformat(inputs["vetted_on"]),
+        ),
+    )
+    if broken:
+        raise DomainError(
+            _("This pair breaks a rule: %(rule)s.") % {"rule": broken},
+            field="mentor",
+            extra={"rule": broken},
+        )
+    taken = Pairing.objects.filter(
+        term=run.term,
+        mentor_id=mentor_id,
+        status__in=[PairingStatus.ACTIVE, PairingStatus.PROPOSED],
+    )
+    if ignore is not None:
+        taken = taken.exclude(pk=ignore)
+    if taken.count() >= m["capacity"]:
+        raise DomainError(_("This mentor has no place left."), field="mentor")
+
+
+@transaction.atomic
+def match_run_pair_add(*, run: MatchRun, by: User, student_id: int, mentor_id: int, kind: str):
+    run = _editable(run)
+    if kind not in run.kinds:
+        raise DomainError(_("This run does not match this kind."), field="kind")
+    if Pairing.objects.filter(
+        term=run.term, student_id=student_id, kind=kind, status=PairingStatus.PROPOSED
+    ).exists():
+        raise DomainError(
+            _("This student already has a proposed pair of this kind."), field="student"
+        )
+    _check_pair(run, student_id=student_id, mentor_id=mentor_id, kind=kind)
+    pairing = Pairing.objects.create(
+        term=run.term,
+        student_id=student_id,
+        mentor_id=mentor_id,
+        kind=kind,
+        status=PairingStatus.PROPOSED,
+        started_on=min(max(run.term.start_date, timezone.localdate()), run.term.end_date),
+        created_by=by,
+        reason=_("Added by hand to match run #%(run)s.") % {"run": run.pk},
+    )
+    return ProposedPair.objects.create(run=run, pairing=pairing, by_hand=True)
+
+
+@transaction.atomic
+def match_run_pair_change(*, run: MatchRun, by: User, proposal: ProposedPair, mentor_id: int):
+    run = _editable(run)
+    pairing = proposal.pairing
+    _check_pair(
+        run,
+        student_id=pairing.student_id,
+        mentor_id=mentor_id,
+        kind=pairing.kind,
+        ignore=pairing.pk,
+    )
+    pairing.mentor_id = mentor_id
+    pairing.save(update_fields=["mentor"])
+    proposal.by_hand = True
+    proposal.reasons = {**proposal.reasons, "changed_by": by.username}
+    proposal.save(update_fields=["by_hand", "reasons"])
+    return proposal
+
+
+@transaction.atomic
+def match_run_pair_remove(*, run: MatchRun, by: User, proposal: ProposedPair) -> None:
+    _editable(run)
+    proposal.pairing.delete()
+
+
+@transaction.atomic
+def match_run_approve(*, run: MatchRun, by: User) -> MatchRun:
+    """Make the proposal active in one transaction, ending the pairings it replaces.
+
+    Approving an approved run changes nothing.
+    """
+    run = MatchRun.objects.select_for_update().get(pk=run.pk)
+    if run.status == MatchRunStatus.APPROVED:
+        return run
+    if run.status != MatchRunStatus.PROPOSED:
+        raise Conflict(
+            _("Only a proposed run can be approved; this one is %(status)s.")
+            % {"status": run.get_status_display()},
+            extra={"status": run.status},
+        )
+    today = timezone.localdate()
+    proposed = list(
+        Pairing.objects.filter(proposal__run=run, status=PairingStatus.PROPOSED)
+        .select_for_update()
+        .order_by("pk")
+    )
+    replaced = Pairing.objects.filter(
+        term=run.term,
+        status=PairingStatus.ACTIVE,
+        student_id__in=[p.student_id for p in proposed],
+    )
+    ending = [
+        p
+        for p in replaced
+        if any(q.student_id == p.student_id and q.kind == p.kind for q in proposed)
+    ]
+    for pairing in ending:
+        pairing.status = PairingStatus.ENDED
+        pairing.ended_on = max(today, pairing.started_on)
+        pairing.end_reason = _("Replaced by match run #%(run)s.") % {"run": run.pk}
+        pairing.save(update_fields=["status", "ended_on", "end_reason"])
+    start = min(max(run.term.start_date, today), run.term.end_date)
+    for pairing in proposed:
+        pairing.status = PairingStatus.ACTIVE
+        pairing.started_on = start
+        pairing.save(update_fields=["status", "started_on"])
+    run.status = MatchRunStatus.APPROVED
+    run.approved_by = by
+    run.approved_at = timezone.now()
+    run.save(update_fields=["status", "approved_by", "approved_at"])
+    return run
