@@ -378,6 +378,8 @@ class Assessment(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=AssessmentStatus.choices)
     tier = models.CharField(_("tier"), max_length=30, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The family's written commitment (承诺书), which replaces certificates.
+    commitment = models.TextField(_("written commitment"), blank=True)
     government_category = models.CharField(
         _("government list category"), max_length=30, choices=HardshipKind.choices, blank=True
     )

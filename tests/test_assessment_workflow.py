@@ -118,7 +118,7 @@ def test_one_student_from_application_to_approval_with_an_objection(
     assert body["status"] == "submitted"
     assert body["route"] == "application"
     assert body["allowed_actions"] == ["review"]
-    assert "本人承诺所填信息真实" in body["reason"]
+    assert body["commitment"] == "本人承诺所填信息真实"
     assessment_id = body["id"]
 
     investigated = act(as_teacher, assessment_id, "review", {"note": "家访 住房简陋"})

@@ -291,7 +291,8 @@ def test_teacher_and_administrators_of_the_school_submit(who, request, student_a
         "application",
         user,
     )
-    assert assessment.reason == "母亲长期患病\n\n承诺书: 本人承诺所填信息真实"
+    assert assessment.reason == "母亲长期患病"
+    assert assessment.commitment == "本人承诺所填信息真实"
     event = assessment.events.get()
     assert (event.action, event.from_status, event.to_status, event.by) == (
         "submit",

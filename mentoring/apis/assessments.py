@@ -114,6 +114,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "tier",
             "tier_name",
             "reason",
+            "commitment",
             "government_category",
             "need_score",
             "notice_starts_on",

@@ -327,8 +327,7 @@ def assessment_submit(
 ) -> Assessment:
     """A teacher or administrator proposes a student for identification.
 
-    The family's written commitment (承诺书) replaces certificates; it is kept
-    with the reason, since the assessment has no field of its own for it.
+    The family's written commitment (承诺书) replaces certificates.
     """
     student = Student.objects.select_related("school").filter(pk=student_id).first()
     roles = roles_in_school(by, student.school_id) if student else set()
@@ -351,7 +350,8 @@ def assessment_submit(
         term=term,
         route=AssessmentRoute.APPLICATION,
         status=AssessmentStatus.SUBMITTED,
-        reason=f"{reason.strip()}\n\n承诺书: {commitment.strip()}",
+        reason=reason.strip(),
+        commitment=commitment.strip(),
         created_by=by,
     )
     try:
