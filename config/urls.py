@@ -10,6 +10,7 @@ from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.mentors import MentorViewSet
 from mentoring.apis.pairings import PairingViewSet
 from mentoring.apis.public import PublicNoticeList
+from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
@@ -32,6 +33,8 @@ api_v1 = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("me/", MeView.as_view(), name="me"),
     path("public/notices/", PublicNoticeList.as_view(), name="public-notices"),
+    path("students/import/", RosterImportView.as_view(), name="student-import"),
+    path("students/import/template/", RosterTemplateView.as_view(), name="student-import-template"),
     path("", include(router.urls)),
 ]
 
