@@ -129,8 +129,12 @@ class TermFactory(DjangoModelFactory):
 
 
 def id_number_for(n: int, birth: datetime.date) -> str:
-    """A valid 18-digit ID number, different for each n (area code 510000, Sichuan)."""
-    return idnumbers.with_check_digit(f"510000{birth:%Y%m%d}{n % 1000:03d}")
+    """A valid 18-digit ID number, different for each n below ten million.
+
+    The area code (51xxxx, Sichuan) carries n // 1000 and the sequence n % 1000,
+    so two students never share a number, whatever their birth dates.
+    """
+    return idnumbers.with_check_digit(f"51{n // 1000 % 10000:04d}{birth:%Y%m%d}{n % 1000:03d}")
 
 
 class StudentFactory(DjangoModelFactory):

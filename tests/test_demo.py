@@ -7,22 +7,40 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from mentoring.models import (
+    Assessment,
+    AssessmentStatus,
     HardshipIndicator,
     Mentor,
     MentorKind,
+    Pairing,
+    PairingStatus,
     SchoolLevel,
     Student,
     StudentRecord,
+    TutoringSession,
     User,
 )
 
-pytestmark = pytest.mark.django_db
+# The demo commits as it goes (its jobs start after commit), like `make demo`.
+from workers.models import MatchRun, MatchRunStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in [Student, StudentRecord, HardshipIndicator, Mentor, User]
+        for model in [
+            Student,
+            StudentRecord,
+            HardshipIndicator,
+            Mentor,
+            User,
+            Assessment,
+            Pairing,
+            TutoringSession,
+            MatchRun,
+        ]
     }
 
 
@@ -43,6 +61,12 @@ def test_demo_builds_the_county_and_is_safe_to_run_twice(client):
     kinds = set(Mentor.objects.values_list("kind", flat=True))
     assert kinds == {k.value for k in MentorKind}
     assert "Demo ready" in out.getvalue()
+    # The term so far: identification, matching and sessions ran once only.
+    assert Assessment.objects.filter(status=AssessmentStatus.APPROVED).count() > 100
+    assert Assessment.objects.filter(status=AssessmentStatus.PUBLICIZED).exists()
+    assert MatchRun.objects.filter(status=MatchRunStatus.APPROVED).count() == 1
+    assert Pairing.objects.filter(status=PairingStatus.ACTIVE).count() > 150
+    assert TutoringSession.objects.count() > 1000
 
     for username in [
         "admin",

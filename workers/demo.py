@@ -260,3 +260,206 @@ def _volunteers(schools, accounts):
         capacity=2,
         vetted_until=datetime.date(2027, 8, 31),
     )
+
+
+# The term so far -----------------------------------------------------------------------------
+
+GOVERNMENT_LIST_KINDS = {
+    HardshipKind.DIBAO: "dibao",
+    HardshipKind.TEKUN: "tekun",
+    HardshipKind.ORPHAN: "orphan",
+    HardshipKind.REGISTERED_POVERTY: "registered_poverty",
+    HardshipKind.MONITORED_HOUSEHOLD: "monitored_household",
+}
+APPLICATION_KINDS = [
+    HardshipKind.PARENT_DECEASED,
+    HardshipKind.DISABLED_PARENT,
+    HardshipKind.LONG_TERM_ILLNESS,
+]
+SESSION_CONTENT = {
+    Subject.CHINESE: "阅读理解与作文指导",
+    Subject.MATH: "错题讲解与计算练习",
+    Subject.ENGLISH: "单词听写与课文朗读",
+    Subject.PHYSICS: "力学基础概念复习",
+    Subject.CHEMISTRY: "化学方程式配平练习",
+}
+
+
+def demo_id_number(student: Student) -> str:
+    """The demo's made-up ID number of a student, rebuilt from its student number."""
+    school_number, n = int(student.student_number[1:3]), int(student.student_number[3:])
+    return id_number_for(school_number * 1000 + n, student.birth_date)
+
+
+def run_term(county: County) -> dict:
+    """Replay the term so far through the services, as the school would have done it.
+
+    Each step is skipped when it is already done, so the demo can run again.
+    """
+    return {
+        "identification": _identify(county),
+        "matching": _match(county),
+        "sessions": _log_sessions(county),
+    }
+
+
+def _identify(county: County) -> dict:
+    from mentoring.models import Assessment, AssessmentStatus
+    from mentoring.services import identification
+
+    term, admin = county.term, county.accounts["district_admin"]
+    if Assessment.objects.filter(term=term).exists():
+        return _assessment_counts(term)
+    # Students on the county's government lists are identified directly.
+    listed = (
+        HardshipIndicator.objects.filter(
+            student__school__district=county.district, kind__in=list(GOVERNMENT_LIST_KINDS)
+        )
+        .select_related("student")
+        .order_by("student__student_number", "kind")
+    )
+    rows, seen = [], set()
+    for indicator in listed:
+        if indicator.student_id in seen:
+            continue
+        seen.add(indicator.student_id)
+        rows.append(
+            identification.GovernmentListRow(
+                row=len(rows) + 2,
+                id_number=demo_id_number(indicator.student),
+                category=GOVERNMENT_LIST_KINDS[indicator.kind],
+            )
+        )
+    identification.government_list_import(by=admin, term_id=term.pk, rows=rows)
+    for assessment in Assessment.objects.filter(term=term, status=AssessmentStatus.PROPOSED):
+        identification.assessment_approve(by=admin, assessment=assessment, note="政府名单直接认定")
+
+    # Other families apply; their class teachers investigate, the class and the
+    # school review, and the school's proposal goes under public notice today.
+    applicants = (
+        Student.objects.filter(
+            school__district=county.district, indicators__kind__in=APPLICATION_KINDS
+        )
+        .exclude(pk__in=seen)
+        .distinct()
+        .order_by("student_number")
+    )
+    tiers = county.district.tier_codes
+    for number, student in enumerate(applicants):
+        assessment = identification.assessment_submit(
+            by=admin,
+            student_id=student.pk,
+            term_id=term.pk,
+            reason="家庭经济困难，申请认定",
+            commitment="本人承诺所填信息真实，如有不实愿承担责任",
+        )
+        for note in ["班主任家访核实", "班级评议小组评议通过"]:
+            identification.assessment_review(by=admin, assessment=assessment, note=note)
+        identification.assessment_review(
+            by=admin,
+            assessment=assessment,
+            note="学校资助工作领导小组审核",
+            tier=tiers[min(number % 3, len(tiers) - 1)],
+        )
+        identification.assessment_publicize(by=admin, assessment=assessment)
+    # The supervisory group objects to one proposal, and the school answers.
+    first = Assessment.objects.filter(term=term, status=AssessmentStatus.PUBLICIZED).first()
+    if first is not None:
+        supervisor = county.accounts["supervisor"]
+        if first.student.school.memberships.filter(user=supervisor).exists():
+            objection = identification.assessment_object(
+                by=supervisor, assessment=first, text="该生家庭新购车辆，请核实"
+            )
+            identification.objection_answer(
+                by=admin,
+                assessment=first,
+                objection=objection,
+                answer="经核实为亲属借用车辆，家庭经济状况属实",
+            )
+    return _assessment_counts(term)
+
+
+def _assessment_counts(term) -> dict:
+    from django.db.models import Count
+
+    from mentoring.models import Assessment
+
+    return dict(
+        Assessment.objects.filter(term=term)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+
+
+def _match(county: County) -> dict:
+    from workers.matching import match_run_approve, match_run_start
+    from workers.models import MatchRun, MatchRunStatus
+
+    run = MatchRun.objects.filter(term=county.term, status=MatchRunStatus.APPROVED).first()
+    if run is None:
+        run = match_run_start(
+            by=county.accounts["district_admin"],
+            term_id=county.term.pk,
+            kinds=["academic", "care"],
+        )
+        run.refresh_from_db()
+        match_run_approve(run=run, by=county.accounts["district_admin"])
+        # The demo replays a term that began in September: the pairings it
+        # approved today date from the term's second week.
+        from mentoring.models import Pairing
+
+        Pairing.objects.filter(proposal__run=run).update(
+            started_on=county.term.start_date + datetime.timedelta(days=6)
+        )
+    return run.summary
+
+
+def _log_sessions(county: County) -> int:
+    """Weekly tutoring for most pairs and weeks up to today; some weeks are missed."""
+    from django.utils import timezone
+
+    from mentoring.models import Pairing, PairingKind, PairingStatus, SessionKind, TutoringSession
+    from mentoring.services.sessions import session_log
+
+    term = county.term
+    if TutoringSession.objects.filter(pairing__term=term).exists():
+        return TutoringSession.objects.filter(pairing__term=term).count()
+    rng = random.Random(SEED + 1)
+    today = timezone.localdate()
+    holidays = {datetime.date.fromisoformat(week) for week in term.holiday_weeks}
+    pairings = (
+        Pairing.objects.filter(term=term, status=PairingStatus.ACTIVE)
+        .select_related("mentor__user")
+        .order_by("pk")
+    )
+    for pairing in pairings:
+        monday = pairing.started_on - datetime.timedelta(days=pairing.started_on.weekday())
+        weak = StudentRecord.objects.filter(student=pairing.student_id, term=term).values_list(
+            "weak_subjects", flat=True
+        ).first() or [Subject.MATH]
+        while monday + datetime.timedelta(days=4) < min(today, term.end_date):
+            day = monday + datetime.timedelta(days=rng.randint(0, 4))
+            if monday not in holidays and day >= pairing.started_on and rng.random() < 0.85:
+                if pairing.kind == PairingKind.ACADEMIC:
+                    subject = rng.choice(weak)
+                    session_log(
+                        by=pairing.mentor.user,
+                        pairing_id=pairing.pk,
+                        day=day,
+                        minutes=rng.choice([40, 45, 60]),
+                        kind=SessionKind.TUTORING,
+                        subject=subject,
+                        content=SESSION_CONTENT.get(subject, "课业辅导"),
+                    )
+                elif rng.random() < 0.3:
+                    session_log(
+                        by=pairing.mentor.user,
+                        pairing_id=pairing.pk,
+                        day=day,
+                        minutes=90,
+                        kind=SessionKind.HOME_VISIT,
+                        content="家访，了解家庭近况，送去学习用品",
+                    )
+            monday += datetime.timedelta(days=7)
+    return TutoringSession.objects.filter(pairing__term=term).count()

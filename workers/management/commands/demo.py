@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from mentoring.models import Mentor, Student, StudentRecord
-from workers.demo import ACCOUNTS, DEMO_PASSWORD, build_county
+from workers.demo import ACCOUNTS, DEMO_PASSWORD, build_county, run_term
 from workers.jobs import account_census_start
 from workers.models import Job
 
@@ -46,6 +46,18 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nDemo accounts (password: {DEMO_PASSWORD}):"))
         for username, role, codes, _name in ACCOUNTS:
             self.stdout.write(f"  {username:<15} {role:<14} {', '.join(codes)}")
+
+        term_so_far = run_term(county)
+        self.stdout.write(self.style.SUCCESS("\nThe term so far:"))
+        self.stdout.write(f"  identification: {term_so_far['identification']}")
+        for kind, summary in term_so_far["matching"]["kinds"].items():
+            self.stdout.write(
+                f"  matching ({kind}): {summary['students']} students, "
+                f"{summary['proposed'] + summary['kept']} paired, {summary['unmatched']} unmatched "
+                f"{summary['unmatched_by_reason']}, "
+                f"{len(summary['mentors_below_minimum'])} mentors below their minimum"
+            )
+        self.stdout.write(f"  tutoring sessions logged: {term_so_far['sessions']}")
 
         job = account_census_start(by=county.accounts["district_admin"])
         job = Job.objects.get(pk=job.pk)
