@@ -69,6 +69,17 @@ class Action:
     GOVERNMENT_LIST = "government_list"
 
 
+ACTION_NAMES = {
+    Action.SUBMIT: gettext_lazy("submit"),
+    Action.REVIEW: gettext_lazy("review"),
+    Action.PUBLICIZE: gettext_lazy("publicize"),
+    Action.OBJECT: gettext_lazy("object"),
+    Action.ANSWER: gettext_lazy("answer an objection"),
+    Action.APPROVE: gettext_lazy("approve"),
+    Action.REJECT: gettext_lazy("reject"),
+    Action.GOVERNMENT_LIST: gettext_lazy("identify from a government list"),
+}
+
 # The order in which `allowed_actions` lists what may be done next.
 ACTION_ORDER = [
     Action.REVIEW,
@@ -289,7 +300,10 @@ def _authorize(*, assessment: Assessment, action: str, by: User, today: date) ->
     if transition is None:
         raise conflict(
             _("“%(action)s” is not possible while the assessment is “%(status)s”.")
-            % {"action": action, "status": assessment.get_status_display()}
+            % {
+                "action": ACTION_NAMES.get(action, action),
+                "status": assessment.get_status_display(),
+            }
         )
     if not roles & transition.roles:
         raise NotPermitted(_("Your role in this school does not allow this action."))

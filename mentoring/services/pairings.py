@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models import (
@@ -89,7 +90,11 @@ def pairing_create(
     taken = Pairing.objects.filter(mentor=mentor, term=term, status=PairingStatus.ACTIVE).count()
     if taken >= mentor.capacity:
         raise DomainError(
-            _("This mentor already has %(n)d active pairings this term, the capacity.")
+            ngettext(
+                "This mentor has reached their capacity of %(n)d active pairing this term.",
+                "This mentor has reached their capacity of %(n)d active pairings this term.",
+                mentor.capacity,
+            )
             % {"n": mentor.capacity},
             field="mentor",
         )

@@ -43,7 +43,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -684,7 +684,12 @@ class _Errors:
         self.items.sort(key=lambda item: (item["row"], order.get(item["column"], -1)))
         total = len(self.items)
         raise RosterInvalid(
-            _("The roster has %(count)s errors; nothing was imported.") % {"count": total},
+            ngettext(
+                "The roster has %(count)s error; nothing was imported.",
+                "The roster has %(count)s errors; nothing was imported.",
+                total,
+            )
+            % {"count": total},
             extra={"error_count": total, "errors": self.items[:ROSTER_MAX_LISTED_ERRORS]},
         )
 
