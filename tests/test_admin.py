@@ -30,6 +30,7 @@ DOMAIN_MODELS = [
     "mentoring.Pairing",
     "mentoring.TutoringSession",
     "workers.Job",
+    "workers.MatchRun",
 ]
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from mentoring.admin import ScopedAdmin
-from workers.models import Job
+from workers.models import Job, MatchRun, ProposedPair
 
 
 @admin.register(Job)
@@ -13,3 +13,41 @@ class JobAdmin(ScopedAdmin):
     list_filter = ["kind", "status", "school"]
     search_fields = ["error"]
     readonly_fields = [field.name for field in Job._meta.fields]
+
+
+class ProposedPairInline(admin.TabularInline):
+    model = ProposedPair
+    extra = 0
+    can_delete = False
+    fields = ["pairing", "cost", "reasons", "by_hand"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(ScopedAdmin):
+    """A run, its weights, summary and proposal with the reasons for each pair.
+
+    Changes go through the API, where the rules are checked again.
+    """
+
+    school_path = "schools"
+    superuser_only_writes = True
+    list_display = ["id", "term", "kinds", "status", "created_by", "created_at", "approved_at"]
+    list_filter = ["status", "term"]
+    readonly_fields = [
+        "term",
+        "kinds",
+        "status",
+        "weights",
+        "rules",
+        "summary",
+        "job",
+        "created_by",
+        "approved_by",
+        "approved_at",
+    ]
+    exclude = ["inputs", "schools"]
+    inlines = [ProposedPairInline]
