@@ -2,6 +2,9 @@
 
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mentoring.matching import MatchInput, MentorSlot, StudentNeed, solve
 from mentoring.matching.candidates import (
     ACADEMIC,
@@ -12,6 +15,7 @@ from mentoring.matching.candidates import (
     Weights,
     build,
     exclusion,
+    pair_cost,
 )
 from mentoring.matching.solver import Candidate
 
@@ -112,3 +116,57 @@ def test_candidates_are_capped_per_student():
     result = build([student()], mentors, kind=ACADEMIC, rules=RULES, weights=Weights())
     assert len(result.candidates) == 50
     assert [c.mentor for c in result.candidates] == list(range(100, 150))
+
+
+SUBJECTS = ["chinese", "math", "english", "physics"]
+
+
+@st.composite
+def populations(draw):
+    n_students, n_mentors = draw(st.integers(1, 8)), draw(st.integers(0, 6))
+    students = [
+        StudentInfo(
+            id=i,
+            school=draw(st.integers(1, 2)),
+            grade=draw(st.integers(1, 9)),
+            gender=draw(st.sampled_from(["male", "female"])),
+            age=draw(st.integers(5, 15)),
+            weak_subjects=tuple(draw(st.lists(st.sampled_from(SUBJECTS), unique=True))),
+            need_rank=draw(st.none() | st.integers(0, 4)),
+            previous_mentor=draw(st.none() | st.integers(100, 100 + max(n_mentors - 1, 0))),
+        )
+        for i in range(n_students)
+    ]
+    mentors = [
+        MentorInfo(
+            id=100 + j,
+            kind=draw(st.sampled_from(["party_teacher", "teacher", "leader", "volunteer"])),
+            schools=tuple(draw(st.lists(st.integers(1, 2), min_size=1, max_size=2, unique=True))),
+            gender=draw(st.sampled_from(["male", "female"])),
+            capacity=2,
+            subjects=tuple(draw(st.lists(st.sampled_from(SUBJECTS), unique=True))),
+            grades=tuple(draw(st.lists(st.integers(1, 9), unique=True, max_size=3))),
+            vetted_until=draw(st.none() | st.dates(date(2026, 1, 1), date(2027, 12, 31))),
+            conflicts=frozenset(draw(st.lists(st.integers(0, n_students - 1), max_size=2))),
+        )
+        for j in range(n_mentors)
+    ]
+    return students, mentors
+
+
+@settings(max_examples=300, deadline=None)
+@given(populations(), st.sampled_from([ACADEMIC, CARE]), st.none() | st.integers(8, 14))
+def test_array_builder_agrees_with_the_one_pair_reference(population, kind, age):
+    students, mentors = population
+    rules = Rules(same_gender_from_age=age, vetted_on=date(2026, 9, 1))
+    weights = Weights(max_candidates=100)
+    result = build(students, mentors, kind=kind, rules=rules, weights=weights)
+    expected = {
+        (s.id, m.id): pair_cost(s, m, kind, weights)
+        for s in students
+        for m in mentors
+        if exclusion(s, m, kind, rules) is None
+    }
+    assert {(c.student, c.mentor): c.cost for c in result.candidates} == expected
+    with_candidates = {s for s, _m in expected}
+    assert set(result.no_candidate_reason) == {s.id for s in students} - with_candidates

@@ -9,6 +9,8 @@ left without a candidate carries why.
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 ACADEMIC = "academic"
 CARE = "care"
 
@@ -87,6 +89,18 @@ class CandidateSet:
     unmatched_cost: dict[int, int]
 
 
+@dataclass
+class CandidateArrays:
+    """Candidates as arrays of positions in the students' and mentors' lists."""
+
+    student: np.ndarray
+    mentor: np.ndarray
+    cost: np.ndarray
+    minimum: np.ndarray  # per mentor, for this kind of run
+    unmatched_cost: np.ndarray  # per student
+    no_candidate_reason: dict[int, str]  # by student id
+
+
 def exclusion(student: StudentInfo, mentor: MentorInfo, kind: str, rules: Rules) -> str | None:
     """The hard rule a pair breaks, or None when it is allowed."""
     if mentor.kind not in KINDS_FOR[kind]:
@@ -116,6 +130,158 @@ def unmatched_cost(student: StudentInfo, weights: Weights) -> int:
     return ranks[min(student.need_rank, len(ranks) - 1)]
 
 
+def pair_cost(student: StudentInfo, mentor: MentorInfo, kind: str, weights: Weights) -> int:
+    """The soft cost of one allowed pair (the reference for the array version)."""
+    cost = 0
+    if kind == ACADEMIC:
+        cost += weights.subject_miss * len(set(student.weak_subjects) - set(mentor.subjects))
+    if mentor.grades and student.grade not in mentor.grades:
+        cost += weights.grade_miss
+    if student.previous_mentor == mentor.id:
+        # A discount, but never below zero: the flow needs costs of zero or more.
+        cost = max(0, cost - weights.continuity)
+    return cost
+
+
+def reasons(student: StudentInfo, mentor: MentorInfo, kind: str) -> dict:
+    """Why a pair costs what it costs, in words a proposal can show."""
+    why: dict = {}
+    if kind == ACADEMIC and student.weak_subjects:
+        why["subjects_matched"] = sorted(set(student.weak_subjects) & set(mentor.subjects))
+    why["grade_fit"] = (student.grade in mentor.grades) if mentor.grades else None
+    if student.previous_mentor == mentor.id:
+        why["continuity"] = True
+    return why
+
+
+def _bits(values, index: dict) -> int:
+    mask = 0
+    for value in values:
+        mask |= 1 << index[value]
+    return mask
+
+
+def build_arrays(
+    students: list[StudentInfo],
+    mentors: list[MentorInfo],
+    *,
+    kind: str,
+    rules: Rules,
+    weights: Weights,
+) -> CandidateArrays:
+    """Every allowed pair's cost, the cheapest `max_candidates` per student, school by school.
+
+    Vectorised with numpy so that a county of 100,000 students is a matter of
+    seconds; `exclusion` and `pair_cost` are the one-pair reference it must
+    agree with (a test checks it does).
+    """
+    n_m = len(mentors)
+    subjects = sorted(
+        {x for s in students for x in s.weak_subjects} | {x for m in mentors for x in m.subjects}
+    )
+    if len(subjects) > 62:
+        raise ValueError("at most 62 different subjects")
+    bit = {name: i for i, name in enumerate(subjects)}
+    mentor_pos = {m.id: j for j, m in enumerate(mentors)}
+
+    s_school = np.array([s.school for s in students], np.int64)
+    s_grade = np.array([s.grade for s in students], np.int64)
+    s_male = np.array([s.gender == "male" for s in students], bool)
+    s_age = np.array([s.age for s in students], np.int64)
+    s_weak = np.array([_bits(s.weak_subjects, bit) for s in students], np.int64)
+    s_prev = np.array([mentor_pos.get(s.previous_mentor, -1) for s in students], np.int64)
+    m_kind_ok = np.array([m.kind in KINDS_FOR[kind] for m in mentors], bool)
+    m_vetted = np.array(
+        [
+            m.kind != "volunteer"
+            or (
+                m.vetted_until is not None
+                and (rules.vetted_on is None or m.vetted_until >= rules.vetted_on)
+            )
+            for m in mentors
+        ],
+        bool,
+    )
+    m_male = np.array([m.gender == "male" for m in mentors], bool)
+    m_subjects = np.array([_bits(m.subjects, bit) for m in mentors], np.int64)
+    m_grades = np.array([_bits(m.grades, {g: g for g in range(64)}) for m in mentors], np.int64)
+    student_pos = {s.id: i for i, s in enumerate(students)}
+    conflict_pairs = {
+        (student_pos[c], j) for j, m in enumerate(mentors) for c in m.conflicts if c in student_pos
+    }
+
+    school_mentors: dict[int, list[int]] = {}
+    for j, m in enumerate(mentors):
+        for school in m.schools:
+            school_mentors.setdefault(school, []).append(j)
+
+    out_s, out_m, out_c = [], [], []
+    no_candidate: dict[int, str] = {}
+    k = weights.max_candidates
+    for school in np.unique(s_school):
+        rows = np.flatnonzero(s_school == school)
+        cols = np.array(school_mentors.get(int(school), []), np.int64)
+        if not len(cols):
+            for i in rows:
+                no_candidate[students[i].id] = "no_mentor_in_school"
+            continue
+        allowed = (m_kind_ok[cols] & m_vetted[cols])[None, :].repeat(len(rows), axis=0)
+        if rules.same_gender_from_age is not None:
+            older = s_age[rows] >= rules.same_gender_from_age
+            allowed &= ~(older[:, None] & (s_male[rows][:, None] != m_male[cols][None, :]))
+        if conflict_pairs:
+            row_of = {int(i): r for r, i in enumerate(rows)}
+            col_of = {int(j): c for c, j in enumerate(cols)}
+            for i, j in conflict_pairs:
+                if i in row_of and j in col_of:
+                    allowed[row_of[i], col_of[j]] = False
+        cost = np.zeros((len(rows), len(cols)), np.int64)
+        if kind == ACADEMIC:
+            missed = np.bitwise_count(s_weak[rows][:, None] & ~m_subjects[cols][None, :])
+            cost += weights.subject_miss * missed.astype(np.int64)
+        teaches = m_grades[cols] != 0
+        fits = ((m_grades[cols][None, :] >> s_grade[rows][:, None]) & 1) == 1
+        cost += weights.grade_miss * (teaches[None, :] & ~fits)
+        continuing = s_prev[rows][:, None] == cols[None, :]
+        cost = np.where(continuing, np.maximum(0, cost - weights.continuity), cost)
+
+        # The cheapest k allowed per student, ties broken by mentor position.
+        key = np.where(allowed, cost * (n_m + 1) + cols[None, :], np.iinfo(np.int64).max)
+        take = min(k, len(cols))
+        best = (
+            np.argpartition(key, take - 1, axis=1)[:, :take]
+            if take < len(cols)
+            else (np.broadcast_to(np.arange(len(cols)), key.shape))
+        )
+        best_key = np.take_along_axis(key, best, axis=1)
+        order = np.argsort(best_key, axis=1, kind="stable")
+        best = np.take_along_axis(best, order, axis=1)
+        best_key = np.take_along_axis(best_key, order, axis=1)
+        keep = best_key != np.iinfo(np.int64).max
+        r_idx = np.repeat(np.arange(len(rows)), take).reshape(len(rows), take)[keep]
+        c_idx = best[keep]
+        out_s.append(rows[r_idx])
+        out_m.append(cols[c_idx])
+        out_c.append(cost[r_idx, c_idx])
+        for r in np.flatnonzero(~allowed.any(axis=1)):
+            student = students[rows[r]]
+            counts: dict[str, int] = {}
+            for j in cols:
+                broken = exclusion(student, mentors[j], kind, rules)
+                counts[broken] = counts.get(broken, 0) + 1
+            no_candidate[student.id] = max(sorted(counts), key=counts.get)
+
+    applies = MINIMUM_APPLIES[kind]
+    return CandidateArrays(
+        student=np.concatenate(out_s) if out_s else np.zeros(0, np.int64),
+        mentor=np.concatenate(out_m) if out_m else np.zeros(0, np.int64),
+        cost=np.concatenate(out_c) if out_c else np.zeros(0, np.int64),
+        minimum=np.array([m.minimum if m.kind in applies else 0 for m in mentors], np.int64),
+        unmatched_cost=np.array([unmatched_cost(s, weights) for s in students], np.int64),
+        no_candidate_reason=no_candidate,
+    )
+
+
 def build(
     students: list[StudentInfo],
     mentors: list[MentorInfo],
@@ -124,51 +290,17 @@ def build(
     rules: Rules,
     weights: Weights,
 ) -> CandidateSet:
-    """Candidates of every student, the cheapest `max_candidates` each."""
-    by_school: dict[int, list[MentorInfo]] = {}
-    for mentor in mentors:
-        for school in mentor.schools:
-            by_school.setdefault(school, []).append(mentor)
-    candidates: list[Scored] = []
-    no_candidate: dict[int, str] = {}
-    for student in students:
-        scored = []
-        excluded: dict[str, int] = {}
-        for mentor in by_school.get(student.school, []):
-            broken = exclusion(student, mentor, kind, rules)
-            if broken:
-                excluded[broken] = excluded.get(broken, 0) + 1
-                continue
-            scored.append(_score(student, mentor, kind, weights))
-        if not scored:
-            no_candidate[student.id] = (
-                max(sorted(excluded), key=excluded.get) if excluded else "no_mentor_in_school"
-            )
-            continue
-        scored.sort(key=lambda s: (s.cost, s.mentor))
-        candidates.extend(scored[: weights.max_candidates])
-    minimums = {m.id: (m.minimum if m.kind in MINIMUM_APPLIES[kind] else 0) for m in mentors}
-    costs = {s.id: unmatched_cost(s, weights) for s in students}
-    return CandidateSet(candidates, no_candidate, minimums, costs)
-
-
-def _score(student: StudentInfo, mentor: MentorInfo, kind: str, weights: Weights) -> Scored:
-    reasons: dict = {}
-    cost = 0
-    if kind == ACADEMIC and student.weak_subjects:
-        matched = sorted(set(student.weak_subjects) & set(mentor.subjects))
-        missed = len(set(student.weak_subjects)) - len(matched)
-        reasons["subjects_matched"] = matched
-        cost += weights.subject_miss * missed
-    if mentor.grades:
-        fits = student.grade in mentor.grades
-        reasons["grade_fit"] = fits
-        if not fits:
-            cost += weights.grade_miss
-    else:
-        reasons["grade_fit"] = None
-    if student.previous_mentor == mentor.id:
-        reasons["continuity"] = True
-        # A discount, but never below zero: the flow needs costs of zero or more.
-        cost = max(0, cost - weights.continuity)
-    return Scored(student.id, mentor.id, cost, reasons)
+    """The candidates as records with their reasons (small runs, tests, hand edits)."""
+    arrays = build_arrays(students, mentors, kind=kind, rules=rules, weights=weights)
+    candidates = [
+        Scored(students[i].id, mentors[j].id, int(c), reasons(students[i], mentors[j], kind))
+        for i, j, c in zip(
+            arrays.student.tolist(), arrays.mentor.tolist(), arrays.cost.tolist(), strict=True
+        )
+    ]
+    return CandidateSet(
+        candidates,
+        arrays.no_candidate_reason,
+        {m.id: int(arrays.minimum[j]) for j, m in enumerate(mentors)},
+        {s.id: int(arrays.unmatched_cost[i]) for i, s in enumerate(students)},
+    )

@@ -15,14 +15,18 @@ first fills as many minimum places as can be filled, and then minimises the
 cost: minimums are met whenever any assignment meets them.
 
 Locked pairs are taken out before solving and use up their mentor's places.
-Ties are broken by the input's order, which the caller sorts, so the same
-input gives the same output.
+The same input in the same order gives the same output.
+
+Two ways in: `solve_arrays` takes numpy arrays (the fast path, for a county
+of 100,000 students), `solve` takes lists of small records and gives reasons.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 # Why a student was left without a mentor.
 NO_CANDIDATE = "no_eligible_mentor"
@@ -30,6 +34,183 @@ CAPACITY_SHORT = "capacity_short"
 # Why a mentor has fewer mentees than its minimum.
 FEW_CANDIDATES = "not_enough_eligible_students"
 STUDENTS_NEEDED_ELSEWHERE = "students_needed_elsewhere"
+
+UNMATCHED = -1
+
+
+class InvalidInput(ValueError):
+    pass
+
+
+# The fast path ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """A matching problem as arrays; students and mentors are positions 0..n-1."""
+
+    unmatched_cost: np.ndarray  # per student
+    capacity: np.ndarray  # per mentor
+    minimum: np.ndarray  # per mentor
+    cand_student: np.ndarray  # per candidate pair
+    cand_mentor: np.ndarray
+    cand_cost: np.ndarray
+    locked_student: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    locked_mentor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    load_step: int = 1
+
+
+@dataclass(frozen=True)
+class ArrayResult:
+    mentor_of: np.ndarray  # per student: the mentor's position, or UNMATCHED
+    locked: np.ndarray  # per student: True when its pair was locked
+    has_candidate: np.ndarray  # per student
+    objective: int
+    parts: int
+
+
+def _check_arrays(a: Arrays) -> None:
+    n_s, n_m = len(a.unmatched_cost), len(a.capacity)
+    if len(a.minimum) != n_m:
+        raise InvalidInput("one minimum per mentor")
+    if not (len(a.cand_student) == len(a.cand_mentor) == len(a.cand_cost)):
+        raise InvalidInput("candidate arrays differ in length")
+    if len(a.cand_student) and (
+        a.cand_student.min() < 0
+        or a.cand_student.max() >= n_s
+        or a.cand_mentor.min() < 0
+        or a.cand_mentor.max() >= n_m
+    ):
+        raise InvalidInput("a candidate names an unknown student or mentor")
+    if len(a.cand_cost) and a.cand_cost.min() < 0:
+        raise InvalidInput("candidate costs must not be negative")
+    if n_s and a.unmatched_cost.min() < 0:
+        raise InvalidInput("unmatched costs must not be negative")
+    if n_m and ((a.capacity < 0).any() or (a.minimum < 0).any() or (a.minimum > a.capacity).any()):
+        raise InvalidInput("need 0 <= minimum <= capacity for every mentor")
+    if len(a.cand_student):
+        key = a.cand_student.astype(np.int64) * max(n_m, 1) + a.cand_mentor
+        if len(np.unique(key)) != len(key):
+            raise InvalidInput("a candidate pair is listed twice")
+    if len(a.locked_student):
+        if len(np.unique(a.locked_student)) != len(a.locked_student):
+            raise InvalidInput("a student is locked to two mentors")
+        if (
+            a.locked_student.min() < 0
+            or a.locked_student.max() >= n_s
+            or a.locked_mentor.min() < 0
+            or a.locked_mentor.max() >= n_m
+        ):
+            raise InvalidInput("a locked pair names an unknown student or mentor")
+        if (np.bincount(a.locked_mentor, minlength=n_m) > a.capacity).any():
+            raise InvalidInput("locked pairs exceed a mentor's capacity")
+
+
+def _load_cost(count, step: int):
+    """Places 1..count cost 0, step, 2*step, ... (works on arrays too)."""
+    return step * count * (count - 1) // 2
+
+
+def solve_arrays(a: Arrays) -> ArrayResult:
+    _check_arrays(a)
+    n_s, n_m = len(a.unmatched_cost), len(a.capacity)
+    step = int(a.load_step)
+    mentor_of = np.full(n_s, UNMATCHED, dtype=np.int64)
+    locked = np.zeros(n_s, dtype=bool)
+    mentor_of[a.locked_student] = a.locked_mentor
+    locked[a.locked_student] = True
+    used = np.bincount(a.locked_mentor, minlength=n_m).astype(np.int64)
+
+    free = ~locked[a.cand_student]
+    cs, cm, cc = a.cand_student[free], a.cand_mentor[free], a.cand_cost[free]
+    has_candidate = np.zeros(n_s, dtype=bool)
+    has_candidate[cs] = True
+
+    # Independent parts: connected components over students and mentors.
+    graph = coo_matrix(
+        (np.ones(len(cs), dtype=np.int8), (cs, n_s + cm)), shape=(n_s + n_m, n_s + n_m)
+    )
+    _count, label = connected_components(graph, directed=False)
+    part_of_candidate = label[cs]
+    order = np.argsort(part_of_candidate, kind="stable")
+    boundaries = np.flatnonzero(np.diff(part_of_candidate[order])) + 1
+    parts = np.split(order, boundaries) if len(order) else []
+
+    for part in parts:
+        _solve_part(
+            cs[part],
+            cm[part],
+            cc[part],
+            a.unmatched_cost,
+            a.capacity,
+            a.minimum,
+            used,
+            step,
+            mentor_of,
+        )
+
+    matched = mentor_of != UNMATCHED
+    costs = {}
+    if len(a.cand_student):
+        costs_key = a.cand_student.astype(np.int64) * max(n_m, 1) + a.cand_mentor
+        costs = dict(zip(costs_key.tolist(), a.cand_cost.tolist(), strict=True))
+    pair_keys = (np.flatnonzero(matched) * max(n_m, 1) + mentor_of[matched]).tolist()
+    objective = sum(costs.get(k, 0) for k in pair_keys)
+    objective += int(a.unmatched_cost[~matched].sum())
+    load = np.bincount(mentor_of[matched], minlength=n_m)
+    objective += int(_load_cost(load, step).sum())
+    return ArrayResult(mentor_of, locked, has_candidate, int(objective), len(parts))
+
+
+def _solve_part(cs, cm, cc, unmatched_cost, capacity, minimum, used, step, mentor_of):
+    students = np.unique(cs)
+    mentors = np.unique(cm)
+    n_s, n_m = len(students), len(mentors)
+    s_local = np.searchsorted(students, cs)
+    m_local = np.searchsorted(mentors, cm)
+    room = capacity[mentors] - used[mentors]
+    # Bonus for a minimum place: more than the whole rest of the objective can vary.
+    big = int(unmatched_cost[students].sum() + cc.sum())
+    big += int(_load_cost(capacity[mentors], step).sum()) + 1
+
+    # Mentor places: mentor i has places used+1 .. capacity.
+    place_mentor = np.repeat(np.arange(n_m), room)
+    first = np.repeat(np.cumsum(room) - room, room)
+    place = used[mentors][place_mentor] + 1 + (np.arange(len(place_mentor)) - first)
+    place_cost = step * (place - 1) - big * (place <= minimum[mentors][place_mentor])
+
+    source, sink = 0, 1
+    student_node = 2 + np.arange(n_s)
+    mentor_node = 2 + n_s + np.arange(n_m)
+    tails = np.concatenate(
+        [
+            np.full(n_s, source),
+            student_node,
+            student_node[s_local],
+            mentor_node[place_mentor],
+        ]
+    )
+    heads = np.concatenate(
+        [student_node, np.full(n_s, sink), mentor_node[m_local], np.full(len(place_mentor), sink)]
+    )
+    costs = np.concatenate([np.zeros(n_s, np.int64), unmatched_cost[students], cc, place_cost])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32),
+        heads.astype(np.int32),
+        np.ones(len(tails), np.int64),
+        costs.astype(np.int64),
+    )
+    flow.set_nodes_supplies(np.array([source, sink], np.int32), np.array([n_s, -n_s], np.int64))
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow ended with status {status}")
+    pair_arcs = arcs[2 * n_s : 2 * n_s + len(cs)]
+    chosen = flow.flows(pair_arcs) > 0
+    mentor_of[cs[chosen]] = cm[chosen]
+
+
+# Lists of records, with reasons -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -95,180 +276,59 @@ class MatchResult:
     parts: int
 
 
-class InvalidInput(ValueError):
-    pass
-
-
 def solve(data: MatchInput) -> MatchResult:
-    students = {s.id: s for s in data.students}
-    mentors = {m.id: m for m in data.mentors}
-    _check(data, students, mentors)
+    student_pos = {s.id: i for i, s in enumerate(data.students)}
+    mentor_pos = {m.id: i for i, m in enumerate(data.mentors)}
+    if len(student_pos) != len(data.students):
+        raise InvalidInput("a student is listed twice")
+    if len(mentor_pos) != len(data.mentors):
+        raise InvalidInput("a mentor is listed twice")
+    try:
+        cand_student = np.array([student_pos[c.student] for c in data.candidates], np.int64)
+        cand_mentor = np.array([mentor_pos[c.mentor] for c in data.candidates], np.int64)
+        locked_student = np.array([student_pos[s] for s, _m in data.locked], np.int64)
+        locked_mentor = np.array([mentor_pos[m] for _s, m in data.locked], np.int64)
+    except KeyError as exc:
+        raise InvalidInput(f"unknown student or mentor {exc}") from None
+    arrays = Arrays(
+        unmatched_cost=np.array([s.unmatched_cost for s in data.students], np.int64),
+        capacity=np.array([m.capacity for m in data.mentors], np.int64),
+        minimum=np.array([m.minimum for m in data.mentors], np.int64),
+        cand_student=cand_student,
+        cand_mentor=cand_mentor,
+        cand_cost=np.array([c.cost for c in data.candidates], np.int64),
+        locked_student=locked_student,
+        locked_mentor=locked_mentor,
+        load_step=data.load_step,
+    )
+    result = solve_arrays(arrays)
+    costs = {(c.student, c.mentor): c.cost for c in data.candidates}
+    pairs, unmatched = [], []
+    for i, s in enumerate(data.students):
+        m = int(result.mentor_of[i])
+        if m == UNMATCHED:
+            reason = CAPACITY_SHORT if result.has_candidate[i] else NO_CANDIDATE
+            unmatched.append(UnmatchedStudent(s.id, reason))
+            continue
+        mentor_id = data.mentors[m].id
+        pairs.append(Pair(s.id, mentor_id, costs.get((s.id, mentor_id), 0), bool(result.locked[i])))
 
-    # Locked pairs first: they stand as they are and use up places.
-    used = defaultdict(int)
-    pairs: list[Pair] = []
-    locked_students = set()
-    candidate_cost = {(c.student, c.mentor): c.cost for c in data.candidates}
-    for student_id, mentor_id in data.locked:
-        used[mentor_id] += 1
-        locked_students.add(student_id)
-        pairs.append(
-            Pair(student_id, mentor_id, candidate_cost.get((student_id, mentor_id), 0), True)
+    assigned = np.bincount(
+        result.mentor_of[result.mentor_of != UNMATCHED], minlength=len(data.mentors)
+    )
+    free = ~result.locked[cand_student] if len(cand_student) else np.zeros(0, bool)
+    reachable = np.bincount(cand_mentor[free], minlength=len(data.mentors))
+    reachable = reachable + np.bincount(locked_mentor, minlength=len(data.mentors))
+    short = [
+        ShortMentor(
+            m.id,
+            int(assigned[j]),
+            m.minimum,
+            FEW_CANDIDATES if reachable[j] < m.minimum else STUDENTS_NEEDED_ELSEWHERE,
         )
-
-    free_students = [s for s in data.students if s.id not in locked_students]
-    candidates = [c for c in data.candidates if c.student not in locked_students]
-    by_student = defaultdict(list)
-    for c in candidates:
-        by_student[c.student].append(c)
-
-    unmatched: list[UnmatchedStudent] = []
-    objective = sum(p.cost for p in pairs) + sum(_load_cost(used[m], data.load_step) for m in used)
-    parts = _parts(free_students, candidates)
-    for part_students, part_candidates in parts:
-        part_pairs, part_unmatched, part_objective = _solve_part(
-            part_students, part_candidates, mentors, used, data.load_step
-        )
-        pairs.extend(part_pairs)
-        unmatched.extend(part_unmatched)
-        objective += part_objective
-
-    # Reasons for students with no candidate at all.
-    for s in free_students:
-        if not by_student.get(s.id):
-            unmatched.append(UnmatchedStudent(s.id, NO_CANDIDATE))
-            objective += s.unmatched_cost
-
-    assigned = defaultdict(int)
-    for p in pairs:
-        assigned[p.mentor] += 1
-    candidate_students = defaultdict(set)
-    for c in candidates:
-        candidate_students[c.mentor].add(c.student)
-    short = []
-    for m in data.mentors:
-        if assigned[m.id] < m.minimum:
-            reachable = len(candidate_students[m.id]) + used[m.id]
-            reason = FEW_CANDIDATES if reachable < m.minimum else STUDENTS_NEEDED_ELSEWHERE
-            short.append(ShortMentor(m.id, assigned[m.id], m.minimum, reason))
-
+        for j, m in enumerate(data.mentors)
+        if assigned[j] < m.minimum
+    ]
     pairs.sort(key=lambda p: (p.student, p.mentor))
     unmatched.sort(key=lambda u: u.student)
-    return MatchResult(pairs, unmatched, short, objective, len(parts))
-
-
-def _load_cost(count: int, step: int) -> int:
-    # Places 1..count cost 0, step, 2*step, ...
-    return step * count * (count - 1) // 2
-
-
-def _check(data, students, mentors):
-    if len(students) != len(data.students):
-        raise InvalidInput("a student is listed twice")
-    if len(mentors) != len(data.mentors):
-        raise InvalidInput("a mentor is listed twice")
-    seen = set()
-    for c in data.candidates:
-        if c.student not in students or c.mentor not in mentors:
-            raise InvalidInput(f"candidate {c} names an unknown student or mentor")
-        if (c.student, c.mentor) in seen:
-            raise InvalidInput(f"candidate {c.student}-{c.mentor} is listed twice")
-        if c.cost < 0:
-            raise InvalidInput("candidate costs must not be negative")
-        seen.add((c.student, c.mentor))
-    for m in data.mentors:
-        if m.capacity < 0 or m.minimum < 0 or m.minimum > m.capacity:
-            raise InvalidInput(f"mentor {m.id}: need 0 <= minimum <= capacity")
-    for s in data.students:
-        if s.unmatched_cost < 0:
-            raise InvalidInput("unmatched costs must not be negative")
-    locked_students = [s for s, _ in data.locked]
-    if len(set(locked_students)) != len(locked_students):
-        raise InvalidInput("a student is locked to two mentors")
-    load = defaultdict(int)
-    for s, m in data.locked:
-        if s not in students or m not in mentors:
-            raise InvalidInput(f"locked pair {s}-{m} names an unknown student or mentor")
-        load[m] += 1
-        if load[m] > mentors[m].capacity:
-            raise InvalidInput(f"locked pairs exceed the capacity of mentor {m}")
-
-
-def _parts(students, candidates):
-    """Connected components of the candidate graph, each with its students and candidates."""
-    parent: dict = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for c in candidates:
-        a, b = find(("s", c.student)), find(("m", c.mentor))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    groups_students = defaultdict(list)
-    groups_candidates = defaultdict(list)
-    for s in students:
-        if ("s", s.id) in parent:
-            groups_students[find(("s", s.id))].append(s)
-    for c in candidates:
-        groups_candidates[find(("s", c.student))].append(c)
-    return [(groups_students[root], groups_candidates[root]) for root in sorted(groups_students)]
-
-
-def _solve_part(students, candidates, mentors, used, load_step):
-    mentor_ids = sorted({c.mentor for c in candidates})
-    # Bonus for a minimum place: more than the whole rest of the objective can vary.
-    spread = sum(s.unmatched_cost for s in students)
-    spread += sum(c.cost for c in candidates)
-    spread += sum(_load_cost(mentors[m].capacity, load_step) for m in mentor_ids)
-    big = spread + 1
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    source, sink = 0, 1
-    student_node = {s.id: 2 + i for i, s in enumerate(students)}
-    mentor_node = {m: 2 + len(students) + i for i, m in enumerate(mentor_ids)}
-    pair_arcs = []
-    for s in students:
-        flow.add_arc_with_capacity_and_unit_cost(source, student_node[s.id], 1, 0)
-        flow.add_arc_with_capacity_and_unit_cost(student_node[s.id], sink, 1, s.unmatched_cost)
-    for c in candidates:
-        arc = flow.add_arc_with_capacity_and_unit_cost(
-            student_node[c.student], mentor_node[c.mentor], 1, c.cost
-        )
-        pair_arcs.append((arc, c))
-    bonus_units = 0
-    for m in mentor_ids:
-        slot = mentors[m]
-        taken = used[m]
-        for place in range(taken + 1, slot.capacity + 1):
-            cost = load_step * (place - 1)
-            if place <= slot.minimum:
-                cost -= big
-                bonus_units += 1
-            flow.add_arc_with_capacity_and_unit_cost(mentor_node[m], sink, 1, cost)
-    flow.set_node_supply(source, len(students))
-    flow.set_node_supply(sink, -len(students))
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status}")
-
-    pairs = []
-    matched = set()
-    load = defaultdict(int)
-    for arc, c in pair_arcs:
-        if flow.flow(arc):
-            pairs.append(Pair(c.student, c.mentor, c.cost))
-            matched.add(c.student)
-            load[c.mentor] += 1
-    unmatched = [UnmatchedStudent(s.id, CAPACITY_SHORT) for s in students if s.id not in matched]
-    objective = sum(p.cost for p in pairs) + sum(
-        s.unmatched_cost for s in students if s.id not in matched
-    )
-    objective += sum(
-        _load_cost(used[m] + load[m], load_step) - _load_cost(used[m], load_step)
-        for m in mentor_ids
-    )
-    return pairs, unmatched, objective
+    return MatchResult(pairs, unmatched, short, result.objective, result.parts)
