@@ -90,10 +90,10 @@ def _check_arrays(a: Arrays) -> None:
         raise InvalidInput("need 0 <= minimum <= capacity for every mentor")
     if len(a.cand_student):
         key = a.cand_student.astype(np.int64) * max(n_m, 1) + a.cand_mentor
-        if len(np.unique(key)) != len(key):
+        if _has_repeats(key):
             raise InvalidInput("a candidate pair is listed twice")
     if len(a.locked_student):
-        if len(np.unique(a.locked_student)) != len(a.locked_student):
+        if _has_repeats(a.locked_student):
             raise InvalidInput("a student is locked to two mentors")
         if (
             a.locked_student.min() < 0
@@ -104,6 +104,19 @@ def _check_arrays(a: Arrays) -> None:
             raise InvalidInput("a locked pair names an unknown student or mentor")
         if (np.bincount(a.locked_mentor, minlength=n_m) > a.capacity).any():
             raise InvalidInput("locked pairs exceed a mentor's capacity")
+
+
+def _has_repeats(values: np.ndarray) -> bool:
+    ordered = np.sort(values)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (by sorting: faster than np.unique's hashing here)."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
 def _load_cost(count, step: int):
@@ -136,6 +149,8 @@ def solve_arrays(a: Arrays) -> ArrayResult:
     boundaries = np.flatnonzero(np.diff(part_of_candidate[order])) + 1
     parts = np.split(order, boundaries) if len(order) else []
 
+    # The cost of each student's pair: set by the parts, and looked up for locked pairs.
+    pair_cost = np.zeros(n_s, dtype=np.int64)
     for part in parts:
         _solve_part(
             cs[part],
@@ -147,24 +162,27 @@ def solve_arrays(a: Arrays) -> ArrayResult:
             used,
             step,
             mentor_of,
+            pair_cost,
         )
+    if len(a.locked_student) and len(a.cand_student):
+        key = a.cand_student.astype(np.int64) * max(n_m, 1) + a.cand_mentor
+        order = np.argsort(key, kind="stable")
+        wanted = a.locked_student.astype(np.int64) * max(n_m, 1) + a.locked_mentor
+        at = order[np.minimum(np.searchsorted(key, wanted, sorter=order), len(key) - 1)]
+        # A locked pair that is no longer a candidate (the rules changed) costs nothing here.
+        pair_cost[a.locked_student] = np.where(key[at] == wanted, a.cand_cost[at], 0)
 
     matched = mentor_of != UNMATCHED
-    costs = {}
-    if len(a.cand_student):
-        costs_key = a.cand_student.astype(np.int64) * max(n_m, 1) + a.cand_mentor
-        costs = dict(zip(costs_key.tolist(), a.cand_cost.tolist(), strict=True))
-    pair_keys = (np.flatnonzero(matched) * max(n_m, 1) + mentor_of[matched]).tolist()
-    objective = sum(costs.get(k, 0) for k in pair_keys)
+    objective = int(pair_cost[matched].sum())
     objective += int(a.unmatched_cost[~matched].sum())
     load = np.bincount(mentor_of[matched], minlength=n_m)
     objective += int(_load_cost(load, step).sum())
     return ArrayResult(mentor_of, locked, has_candidate, int(objective), len(parts))
 
 
-def _solve_part(cs, cm, cc, unmatched_cost, capacity, minimum, used, step, mentor_of):
-    students = np.unique(cs)
-    mentors = np.unique(cm)
+def _solve_part(cs, cm, cc, unmatched_cost, capacity, minimum, used, step, mentor_of, pair_cost):
+    students = _distinct(cs)
+    mentors = _distinct(cm)
     n_s, n_m = len(students), len(mentors)
     s_local = np.searchsorted(students, cs)
     m_local = np.searchsorted(mentors, cm)
@@ -208,6 +226,7 @@ def _solve_part(cs, cm, cc, unmatched_cost, capacity, minimum, used, step, mento
     pair_arcs = arcs[2 * n_s : 2 * n_s + len(cs)]
     chosen = flow.flows(pair_arcs) > 0
     mentor_of[cs[chosen]] = cm[chosen]
+    pair_cost[cs[chosen]] = cc[chosen]
 
 
 # Lists of records, with reasons -------------------------------------------------------------
