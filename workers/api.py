@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from mentoring.permissions import IsAdministrator
 from workers import matching
-from workers.models import Job, JobKind, JobStatus, MatchRun, ProposedPair
+from workers.models import Job, JobKind, JobStatus, MatchRun, MatchRunStatus, ProposedPair
 from workers.selectors import jobs_visible_to
 from workers.serializers import (
     JobSerializer,
@@ -40,6 +40,15 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         return jobs_visible_to(self.request.user)
 
 
+class MatchRunFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=MatchRunStatus.choices)
+    term = django_filters.NumberFilter(field_name="term_id")
+
+    class Meta:
+        model = MatchRun
+        fields = ["status", "term"]
+
+
 class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The term's matching runs. POST starts one (202); the job reports its progress.
 
@@ -48,6 +57,7 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     queryset = MatchRun.objects.none()
     serializer_class = MatchRunSerializer
+    filterset_class = MatchRunFilter
     permission_classes = [IsAuthenticated, IsAdministrator]
 
     def get_queryset(self):

@@ -12,7 +12,6 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -27,6 +26,7 @@ from mentoring.models import (
     Pairing,
     PairingKind,
     PairingStatus,
+    School,
     StudentRecord,
     Term,
     User,
@@ -282,33 +282,69 @@ def _mentor_info(m: dict) -> rules_and_costs.MentorInfo:
     )
 
 
-def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str):
-    """The pure part of a run: candidates and the optimal assignment for one kind."""
+def _kinds_in_order(kinds) -> list[str]:
+    return [kind for kind in PairingKind.values if kind in kinds]
+
+
+def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=None):
+    """The pure part of a run: candidates and the optimal assignment for one kind.
+
+    A run of both kinds solves them in order (academic, then care), and the
+    places a mentor is given in an earlier kind are not offered again, so that
+    no mentor is proposed beyond their capacity across kinds. `taken` (mentor
+    id → places) passes those places in; left out, it is worked out from
+    `inputs`, so that each kind of a stored run can be reproduced on its own.
+    """
     run_weights = rules_and_costs.Weights(**{**weights, "unmatched": tuple(weights["unmatched"])})
     run_rules = rules_and_costs.Rules(
         same_gender_from_age=rules["same_gender_from_age"],
         vetted_on=datetime.date.fromisoformat(inputs["vetted_on"]),
     )
+    if taken is None:
+        taken = Counter()
+        for earlier in _kinds_in_order(inputs["students"]):
+            if earlier == kind:
+                break
+            result, _reasons, _why = solve_inputs(
+                inputs, weights=weights, rules=rules, kind=earlier, taken=Counter(taken)
+            )
+            taken.update(p.mentor for p in result.pairs if not p.locked)
     students = [_student_info(s) for s in inputs["students"].get(kind, [])]
     mentors = [_mentor_info(m) for m in inputs["mentors"]]
     built = rules_and_costs.build(
         students, mentors, kind=kind, rules=run_rules, weights=run_weights
     )
-    locked = [tuple(pair) for pair in inputs["locked"].get(kind, [])]
+    student_ids = {s.id for s in students}
+    mentor_ids = {m.id for m in mentors}
+    standing = [tuple(pair) for pair in inputs["locked"].get(kind, [])]
+    # An active pairing stands even when the run would no longer make it (the
+    # student is no longer struggling or identified, the mentor has left): such
+    # a student stays out of the solve, and the place stays taken through `load`.
+    locked = [(s, m) for s, m in standing if s in student_ids and m in mentor_ids]
+    paired_students = {s for s, _m in standing}
     locked_students = {s for s, _m in locked}
-    # Places already taken by active pairings of the other kind.
+    locked_load = Counter(m for _s, m in locked)
+    # Places already taken by active pairings of the other kind (or of this kind
+    # that the solver does not see), and by the earlier kinds of this run.
     other_load = Counter(inputs["load"])
     for _s, m in locked:
         other_load[str(m)] -= 1
     slots = []
     for m in mentors:
-        capacity = max(0, m.capacity - max(0, other_load.get(str(m.id), 0)))
+        free = m.capacity - max(0, other_load.get(str(m.id), 0)) - locked_load[m.id]
+        free -= taken.get(m.id, 0)
+        # A mentor whose capacity was lowered below their standing pairings keeps them all.
+        capacity = locked_load[m.id] + max(0, free)
         slots.append(MentorSlot(m.id, capacity, min(built.minimums[m.id], capacity)))
-    students_in = [StudentNeed(s.id, built.unmatched_cost[s.id]) for s in students]
+    students_in = [
+        StudentNeed(s.id, built.unmatched_cost[s.id])
+        for s in students
+        if s.id not in paired_students or s.id in locked_students
+    ]
     candidates = [
         Candidate(c.student, c.mentor, c.cost)
         for c in built.candidates
-        if c.student not in locked_students
+        if c.student not in paired_students
     ]
     # Locked pairs stand as they are, even where today's rules would not allow them.
     result = solve(MatchInput(students_in, slots, candidates, locked, run_weights.load_step))
@@ -321,9 +357,14 @@ def match_run_execute(run: MatchRun, progress) -> dict:
     inputs = load_inputs(run)
     progress(20)
     solved = {}
-    for number, kind in enumerate(run.kinds, start=1):
-        solved[kind] = solve_inputs(inputs, weights=run.weights, rules=run.rules, kind=kind)
-        progress(20 + 60 * number // len(run.kinds))
+    taken = Counter()
+    kinds = _kinds_in_order(run.kinds)
+    for number, kind in enumerate(kinds, start=1):
+        solved[kind] = solve_inputs(
+            inputs, weights=run.weights, rules=run.rules, kind=kind, taken=Counter(taken)
+        )
+        taken.update(p.mentor for p in solved[kind][0].pairs if not p.locked)
+        progress(20 + 60 * number // len(kinds))
     summary = _write_proposal(run, inputs, solved)
     progress(100)
     return summary
@@ -416,8 +457,12 @@ def runs_visible_to(user: User):
     runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by")
     if user.is_superuser:
         return runs
-    foreign = MatchRun.objects.filter(~Q(schools__in=schools_administered_by(user)))
-    return runs.filter(schools__in=schools_administered_by(user)).exclude(pk__in=foreign).distinct()
+    administered = schools_administered_by(user)
+    # Runs with at least one school the user does not administer. (A negated
+    # `~Q(schools__in=...)` would mean "no school administered", which lets a
+    # run of schools A and B through to an administrator of A alone.)
+    foreign = MatchRun.objects.filter(schools__in=School.objects.exclude(pk__in=administered))
+    return runs.filter(schools__in=administered).exclude(pk__in=foreign).distinct()
 
 
 def _editable(run: MatchRun) -> MatchRun:
