@@ -11,14 +11,15 @@ import dataclasses
 import datetime
 from collections import Counter, defaultdict
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
-from mentoring.matching import Candidate, MatchInput, MentorSlot, StudentNeed, solve
 from mentoring.matching import candidates as rules_and_costs
+from mentoring.matching.solver import Arrays, explain, solve_arrays
 from mentoring.models import (
     Assessment,
     AssessmentStatus,
@@ -311,16 +312,16 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
             taken.update(p.mentor for p in result.pairs if not p.locked)
     students = [_student_info(s) for s in inputs["students"].get(kind, [])]
     mentors = [_mentor_info(m) for m in inputs["mentors"]]
-    built = rules_and_costs.build(
+    built = rules_and_costs.build_arrays(
         students, mentors, kind=kind, rules=run_rules, weights=run_weights
     )
-    student_ids = {s.id for s in students}
-    mentor_ids = {m.id for m in mentors}
+    student_pos = {s.id: i for i, s in enumerate(students)}
+    mentor_pos = {m.id: j for j, m in enumerate(mentors)}
     standing = [tuple(pair) for pair in inputs["locked"].get(kind, [])]
     # An active pairing stands even when the run would no longer make it (the
     # student is no longer struggling or identified, the mentor has left): such
     # a student stays out of the solve, and the place stays taken through `load`.
-    locked = [(s, m) for s, m in standing if s in student_ids and m in mentor_ids]
+    locked = [(s, m) for s, m in standing if s in student_pos and m in mentor_pos]
     paired_students = {s for s, _m in standing}
     locked_students = {s for s, _m in locked}
     locked_load = Counter(m for _s, m in locked)
@@ -329,26 +330,47 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
     other_load = Counter(inputs["load"])
     for _s, m in locked:
         other_load[str(m)] -= 1
-    slots = []
-    for m in mentors:
+    capacity = np.zeros(len(mentors), np.int64)
+    for j, m in enumerate(mentors):
         free = m.capacity - max(0, other_load.get(str(m.id), 0)) - locked_load[m.id]
         free -= taken.get(m.id, 0)
         # A mentor whose capacity was lowered below their standing pairings keeps them all.
-        capacity = locked_load[m.id] + max(0, free)
-        slots.append(MentorSlot(m.id, capacity, min(built.minimums[m.id], capacity)))
-    students_in = [
-        StudentNeed(s.id, built.unmatched_cost[s.id])
-        for s in students
-        if s.id not in paired_students or s.id in locked_students
+        capacity[j] = locked_load[m.id] + max(0, free)
+
+    # Students in the solve: those without a standing pairing, and the locked ones.
+    kept = [
+        i for i, s in enumerate(students) if s.id not in paired_students or s.id in locked_students
     ]
-    candidates = [
-        Candidate(c.student, c.mentor, c.cost)
-        for c in built.candidates
-        if c.student not in paired_students
-    ]
+    position = np.full(len(students), -1, np.int64)
+    position[kept] = np.arange(len(kept))
+    # Students outside the solve lose their candidates; those of locked
+    # students are dropped by the solver itself.
+    free_candidate = position[built.student] >= 0
+    arrays = Arrays(
+        unmatched_cost=built.unmatched_cost[kept],
+        capacity=capacity,
+        minimum=np.minimum(built.minimum, capacity),
+        cand_student=position[built.student[free_candidate]],
+        cand_mentor=built.mentor[free_candidate],
+        cand_cost=built.cost[free_candidate],
+        locked_student=np.array([position[student_pos[s]] for s, _m in locked], np.int64),
+        locked_mentor=np.array([mentor_pos[m] for _s, m in locked], np.int64),
+        load_step=run_weights.load_step,
+    )
     # Locked pairs stand as they are, even where today's rules would not allow them.
-    result = solve(MatchInput(students_in, slots, candidates, locked, run_weights.load_step))
-    reasons = {(c.student, c.mentor): c.reasons for c in built.candidates}
+    result = explain(
+        arrays,
+        solve_arrays(arrays),
+        student_ids=[students[i].id for i in kept],
+        mentor_ids=[m.id for m in mentors],
+    )
+    reasons = {
+        (p.student, p.mentor): rules_and_costs.reasons(
+            students[student_pos[p.student]], mentors[mentor_pos[p.mentor]], kind
+        )
+        for p in result.pairs
+        if not p.locked
+    }
     return result, reasons, built.no_candidate_reason
 
 

@@ -63,6 +63,7 @@ class Arrays:
 @dataclass(frozen=True)
 class ArrayResult:
     mentor_of: np.ndarray  # per student: the mentor's position, or UNMATCHED
+    pair_cost: np.ndarray  # per student: the cost of its pair (0 when unmatched)
     locked: np.ndarray  # per student: True when its pair was locked
     has_candidate: np.ndarray  # per student
     objective: int
@@ -177,7 +178,7 @@ def solve_arrays(a: Arrays) -> ArrayResult:
     objective += int(a.unmatched_cost[~matched].sum())
     load = np.bincount(mentor_of[matched], minlength=n_m)
     objective += int(_load_cost(load, step).sum())
-    return ArrayResult(mentor_of, locked, has_candidate, int(objective), len(parts))
+    return ArrayResult(mentor_of, pair_cost, locked, has_candidate, int(objective), len(parts))
 
 
 def _solve_part(cs, cm, cc, unmatched_cost, capacity, minimum, used, step, mentor_of, pair_cost):
@@ -321,32 +322,43 @@ def solve(data: MatchInput) -> MatchResult:
         load_step=data.load_step,
     )
     result = solve_arrays(arrays)
-    costs = {(c.student, c.mentor): c.cost for c in data.candidates}
-    pairs, unmatched = [], []
-    for i, s in enumerate(data.students):
-        m = int(result.mentor_of[i])
-        if m == UNMATCHED:
-            reason = CAPACITY_SHORT if result.has_candidate[i] else NO_CANDIDATE
-            unmatched.append(UnmatchedStudent(s.id, reason))
-            continue
-        mentor_id = data.mentors[m].id
-        pairs.append(Pair(s.id, mentor_id, costs.get((s.id, mentor_id), 0), bool(result.locked[i])))
-
-    assigned = np.bincount(
-        result.mentor_of[result.mentor_of != UNMATCHED], minlength=len(data.mentors)
+    return explain(
+        arrays,
+        result,
+        student_ids=[s.id for s in data.students],
+        mentor_ids=[m.id for m in data.mentors],
     )
-    free = ~result.locked[cand_student] if len(cand_student) else np.zeros(0, bool)
-    reachable = np.bincount(cand_mentor[free], minlength=len(data.mentors))
-    reachable = reachable + np.bincount(locked_mentor, minlength=len(data.mentors))
+
+
+def explain(arrays: Arrays, result: ArrayResult, *, student_ids, mentor_ids) -> MatchResult:
+    """The array result as pairs, unmatched students and mentors short of their minimum."""
+    pairs, unmatched = [], []
+    mentor_of = result.mentor_of.tolist()
+    locked = result.locked.tolist()
+    has_candidate = result.has_candidate.tolist()
+    pair_cost = result.pair_cost.tolist()
+    for i, student in enumerate(student_ids):
+        m = mentor_of[i]
+        if m == UNMATCHED:
+            reason = CAPACITY_SHORT if has_candidate[i] else NO_CANDIDATE
+            unmatched.append(UnmatchedStudent(student, reason))
+            continue
+        mentor = mentor_ids[m]
+        pairs.append(Pair(student, mentor, pair_cost[i], locked[i]))
+
+    n_m = len(mentor_ids)
+    assigned = np.bincount(result.mentor_of[result.mentor_of != UNMATCHED], minlength=n_m)
+    free = ~result.locked[arrays.cand_student] if len(arrays.cand_student) else np.zeros(0, bool)
+    reachable = np.bincount(arrays.cand_mentor[free], minlength=n_m)
+    reachable = reachable + np.bincount(arrays.locked_mentor, minlength=n_m)
     short = [
         ShortMentor(
-            m.id,
+            mentor_ids[j],
             int(assigned[j]),
-            m.minimum,
-            FEW_CANDIDATES if reachable[j] < m.minimum else STUDENTS_NEEDED_ELSEWHERE,
+            int(arrays.minimum[j]),
+            FEW_CANDIDATES if reachable[j] < arrays.minimum[j] else STUDENTS_NEEDED_ELSEWHERE,
         )
-        for j, m in enumerate(data.mentors)
-        if assigned[j] < m.minimum
+        for j in np.flatnonzero(assigned < arrays.minimum).tolist()
     ]
     pairs.sort(key=lambda p: (p.student, p.mentor))
     unmatched.sort(key=lambda u: u.student)
