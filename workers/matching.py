@@ -15,8 +15,8 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from mentoring import bulk
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.matching.solver import Arrays, explain, solve_arrays
@@ -203,28 +203,40 @@ def load_inputs(run: MatchRun) -> dict:
             students[PairingKind.CARE].append(
                 {**info, "previous_mentor": previous_mentor.get((sid, PairingKind.CARE))}
             )
-    mentors = []
-    queryset = (
-        Mentor.objects.filter(active=True, schools__in=school_ids)
-        .distinct()
-        .prefetch_related("schools", "conflicts")
-        .order_by("pk")
-    )
-    for m in queryset:
-        mentors.append(
-            {
-                "id": m.pk,
-                "kind": m.kind,
-                "gender": m.gender,
-                "capacity": m.capacity,
-                "minimum": m.min_mentees,
-                "subjects": sorted(m.subjects),
-                "grades": sorted(m.grades),
-                "schools": sorted(s.pk for s in m.schools.all()),
-                "vetted_until": m.vetted_until.isoformat() if m.vetted_until else None,
-                "conflicts": sorted(s.pk for s in m.conflicts.all()),
-            }
+    # Plain values and the two many-to-many tables read whole: model instances
+    # and prefetching cost seconds for a county's 20,000 mentors.
+    active = Mentor.objects.filter(active=True, schools__in=school_ids).values("pk")
+    mentor_schools = defaultdict(list)
+    for mentor_id, school_id in Mentor.schools.through.objects.filter(
+        mentor__in=active
+    ).values_list("mentor_id", "school_id"):
+        mentor_schools[mentor_id].append(school_id)
+    conflicts = defaultdict(list)
+    for mentor_id, student_id in Mentor.conflicts.through.objects.filter(
+        mentor__in=active
+    ).values_list("mentor_id", "student_id"):
+        conflicts[mentor_id].append(student_id)
+    mentors = [
+        {
+            "id": pk,
+            "kind": kind,
+            "gender": gender,
+            "capacity": capacity,
+            "minimum": minimum,
+            "subjects": sorted(subjects),
+            "grades": sorted(grades),
+            "schools": sorted(mentor_schools[pk]),
+            "vetted_until": vetted.isoformat() if vetted else None,
+            "conflicts": sorted(conflicts[pk]),
+        }
+        for pk, kind, gender, capacity, minimum, subjects, grades, vetted in Mentor.objects.filter(
+            pk__in=active
         )
+        .order_by("pk")
+        .values_list(
+            "pk", "kind", "gender", "capacity", "min_mentees", "subjects", "grades", "vetted_until"
+        )
+    ]
     locked = defaultdict(list)
     for student_id, mentor_id, kind in (
         Pairing.objects.filter(
@@ -411,21 +423,23 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
     start = min(max(run.term.start_date, today), run.term.end_date)
     pairings, proposals = [], []
     summary = {"term": run.term.code, "kinds": {}}
+    reason = _("Proposed by match run #%(run)s.") % {"run": run.pk}
     for kind, (result, reasons, no_candidate) in solved.items():
         new_pairs = [p for p in result.pairs if not p.locked]
         for p in new_pairs:
-            pairing = Pairing(
-                term=run.term,
-                student_id=p.student,
-                mentor_id=p.mentor,
-                kind=kind,
-                status=PairingStatus.PROPOSED,
-                started_on=start,
-                created_by=run.created_by,
-                reason=_("Proposed by match run #%(run)s.") % {"run": run.pk},
+            pairings.append(
+                (
+                    run.term_id,
+                    p.student,
+                    p.mentor,
+                    kind,
+                    PairingStatus.PROPOSED,
+                    start,
+                    run.created_by_id,
+                    reason,
+                )
             )
-            pairings.append(pairing)
-            proposals.append((pairing, p.cost, reasons.get((p.student, p.mentor), {})))
+            proposals.append((p.student, kind, p.cost, reasons.get((p.student, p.mentor), {})))
         unmatched = Counter(no_candidate.get(u.student, u.reason) for u in result.unmatched)
         summary["kinds"][kind] = {
             "students": len(inputs["students"].get(kind, [])),
@@ -442,25 +456,33 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
             "objective": result.objective,
             "parts": result.parts,
         }
-    bulk_create_with_history(pairings, Pairing, batch_size=1000)
+    bulk.insert(
+        Pairing,
+        [
+            "term_id",
+            "student_id",
+            "mentor_id",
+            "kind",
+            "status",
+            "started_on",
+            "created_by_id",
+            "reason",
+        ],
+        pairings,
+    )
     created = Pairing.objects.filter(
         term=run.term,
         status=PairingStatus.PROPOSED,
         kind__in=run.kinds,
         student__school__in=school_ids,
-    ).values_list("pk", "student_id", "kind")
-    ids = {(student, kind): pk for pk, student, kind in created}
-    ProposedPair.objects.bulk_create(
-        [
-            ProposedPair(
-                run=run,
-                pairing_id=ids[(pairing.student_id, pairing.kind)],
-                cost=cost,
-                reasons=why,
-            )
-            for pairing, cost, why in proposals
-        ],
-        batch_size=1000,
+    )
+    bulk.record_history(created, user=run.created_by)
+    rows = created.values_list("pk", "student_id", "kind")
+    ids = {(student, kind): pk for pk, student, kind in rows}
+    bulk.insert(
+        ProposedPair,
+        ["run_id", "pairing_id", "cost", "reasons"],
+        [(run.pk, ids[(student, kind)], cost, why) for student, kind, cost, why in proposals],
     )
     run.inputs = inputs
     run.summary = summary
