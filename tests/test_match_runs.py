@@ -1210,3 +1210,13 @@ def test_superuser_starts_a_run_for_every_school_of_the_district(scene, run_matc
     run.job.refresh_from_db()
     assert run.job.school is None
     assert run.job.status == JobStatus.SUCCEEDED
+
+
+def test_a_later_run_replaces_an_earlier_proposal_which_can_no_longer_be_approved(scene, run_match):
+    first = run_match(by=scene.admin, term=scene.term)
+    second = run_match(by=scene.admin, term=scene.term)
+    first.refresh_from_db()
+    assert (first.status, second.status) == (MatchRunStatus.REPLACED, MatchRunStatus.PROPOSED)
+    with pytest.raises(Conflict):
+        match_run_approve(run=first, by=scene.admin)
+    assert not Pairing.objects.filter(status=PairingStatus.ACTIVE).exists()

@@ -419,6 +419,12 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
         student__school__in=school_ids,
     )
     stale.delete()
+    # Earlier runs whose proposal this one replaces can no longer be approved.
+    earlier = MatchRun.objects.filter(
+        term=run.term, status=MatchRunStatus.PROPOSED, schools__in=school_ids
+    ).exclude(pk=run.pk)
+    replaced = [r.pk for r in earlier.distinct() if set(r.kinds) & set(run.kinds)]
+    MatchRun.objects.filter(pk__in=replaced).update(status=MatchRunStatus.REPLACED)
     today = timezone.localdate()
     start = min(max(run.term.start_date, today), run.term.end_date)
     pairings, proposals = [], []

@@ -80,6 +80,8 @@ class MatchRunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
+    # A later run for the same term, schools and kinds took its place.
+    REPLACED = "replaced", _("Replaced by a later run")
     FAILED = "failed", _("Failed")
 
 
