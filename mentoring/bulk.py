@@ -8,6 +8,7 @@ written by the database from the rows themselves (INSERT ... SELECT), one
 statement whatever the count, so the audit trail stays complete.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -57,7 +58,10 @@ def record_history(queryset: QuerySet, *, history_type: str = "+", user=None) ->
     own = [f.column for f in model._meta.concrete_fields]
     quote = connection.ops.quote_name
     columns = [*own, "history_date", "history_type", "history_user_id", "history_change_reason"]
-    select, params = queryset.values("pk").query.sql_with_params()
+    try:
+        select, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return  # e.g. pk__in=[]: nothing to record
     sql = (
         f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
         f"SELECT {', '.join(quote(c) for c in own)}, %s, %s, %s, NULL "

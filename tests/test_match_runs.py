@@ -1220,3 +1220,18 @@ def test_a_later_run_replaces_an_earlier_proposal_which_can_no_longer_be_approve
     with pytest.raises(Conflict):
         match_run_approve(run=first, by=scene.admin)
     assert not Pairing.objects.filter(status=PairingStatus.ACTIVE).exists()
+
+
+def test_approval_is_in_the_history_with_the_approver(scene, run_match):
+    run = run_match(by=scene.admin, term=scene.term)
+    approver = member(Role.ADMINISTRATOR, scene.school_a)
+    match_run_approve(run=run, by=approver)
+
+    activated = Pairing.objects.filter(proposal__run=run)
+    assert activated.count() == len(ACADEMIC_OPTIMUM)
+    for pairing in activated:
+        latest = pairing.history.order_by("-history_id").first()
+        assert (latest.status, latest.history_type) == (PairingStatus.ACTIVE, "~")
+        assert latest.history_user == approver
+        first = pairing.history.order_by("history_id").first()
+        assert (first.status, first.history_type) == (PairingStatus.PROPOSED, "+")

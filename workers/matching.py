@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -630,31 +632,31 @@ def match_run_approve(*, run: MatchRun, by: User) -> MatchRun:
             extra={"status": run.status},
         )
     today = timezone.localdate()
-    proposed = list(
-        Pairing.objects.filter(proposal__run=run, status=PairingStatus.PROPOSED)
-        .select_for_update()
-        .order_by("pk")
+    # Set-based, so that a county's 100,000 pairings are two UPDATEs and their
+    # history two INSERTs, not a save() each.
+    proposed = Pairing.objects.filter(proposal__run=run, status=PairingStatus.PROPOSED)
+    list(proposed.select_for_update().values_list("pk", flat=True))
+    same_student_and_kind = proposed.filter(
+        student_id=OuterRef("student_id"), kind=OuterRef("kind")
     )
-    replaced = Pairing.objects.filter(
-        term=run.term,
-        status=PairingStatus.ACTIVE,
-        student_id__in=[p.student_id for p in proposed],
+    ending = Pairing.objects.filter(term=run.term, status=PairingStatus.ACTIVE).filter(
+        Exists(same_student_and_kind)
     )
-    ending = [
-        p
-        for p in replaced
-        if any(q.student_id == p.student_id and q.kind == p.kind for q in proposed)
-    ]
-    for pairing in ending:
-        pairing.status = PairingStatus.ENDED
-        pairing.ended_on = max(today, pairing.started_on)
-        pairing.end_reason = _("Replaced by match run #%(run)s.") % {"run": run.pk}
-        pairing.save(update_fields=["status", "ended_on", "end_reason"])
+    ending_ids = list(ending.values_list("pk", flat=True))
+    ending.update(
+        status=PairingStatus.ENDED,
+        ended_on=Greatest(Value(today), F("started_on")),
+        end_reason=_("Replaced by match run #%(run)s.") % {"run": run.pk},
+    )
+    bulk.record_history(Pairing.objects.filter(pk__in=ending_ids), history_type="~", user=by)
     start = min(max(run.term.start_date, today), run.term.end_date)
-    for pairing in proposed:
-        pairing.status = PairingStatus.ACTIVE
-        pairing.started_on = start
-        pairing.save(update_fields=["status", "started_on"])
+    activated = Pairing.objects.filter(proposal__run=run, status=PairingStatus.PROPOSED)
+    activated.update(status=PairingStatus.ACTIVE, started_on=start)
+    bulk.record_history(
+        Pairing.objects.filter(proposal__run=run, status=PairingStatus.ACTIVE),
+        history_type="~",
+        user=by,
+    )
     run.status = MatchRunStatus.APPROVED
     run.approved_by = by
     run.approved_at = timezone.now()
