@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from donations.models import LedgerEntry
 from mentoring.models import Student
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -31,6 +32,9 @@ DOMAIN_MODELS = [
     "mentoring.TutoringSession",
     "workers.Job",
     "workers.MatchRun",
+    "donations.AidProject",
+    "donations.FundAccount",
+    "donations.LedgerEntry",
 ]
 
 
@@ -51,6 +55,13 @@ def test_every_domain_model_is_registered_with_history():
     for model, model_admin in admin.site._registry.items():
         if f"{model._meta.app_label}.{model.__name__}" in DOMAIN_MODELS:
             assert hasattr(model_admin, "history_view"), model
+    # The ledger cannot be changed from the admin, not even by a platform administrator.
+    ledger_admin = admin.site._registry[LedgerEntry]
+    superuser = UserFactory.build(is_superuser=True, is_active=True)
+    request = type("Request", (), {"user": superuser})()
+    assert not ledger_admin.has_change_permission(request)
+    assert not ledger_admin.has_delete_permission(request)
+    assert not ledger_admin.has_add_permission(request)
 
 
 @pytest.mark.parametrize("model_label", DOMAIN_MODELS)
@@ -123,3 +134,23 @@ def test_other_roles_cannot_log_in_to_the_admin(role, school_a):
     )
     assert response.status_code == 200  # the login form again, with an error
     assert client.get(changelist("mentoring.Student")).status_code == 302
+
+
+def test_ledger_pages_open_for_a_platform_administrator():
+    from donations.models import AidProject, FundSource
+    from donations.services import fund_account_of, ledger_post
+    from tests.factories import DistrictFactory
+
+    project = AidProject.objects.create(
+        district=DistrictFactory(), code="P", name="助学金", source=FundSource.CENTRAL, purpose="x"
+    )
+    entry = ledger_post(
+        account_id=fund_account_of(project).pk, kind="appropriation", amount_fen=100, by=None
+    )
+    client = logged_in(UserFactory(is_superuser=True, is_staff=True))
+    for url in [
+        reverse("admin:donations_ledgerentry_change", args=[entry.pk]),
+        reverse("admin:donations_ledgerentry_history", args=[entry.pk]),
+        reverse("admin:donations_fundaccount_history", args=[entry.account_id]),
+    ]:
+        assert client.get(url).status_code == 200, url

@@ -1,0 +1,54 @@
+from django.contrib import admin
+
+from donations.models import AidProject, FundAccount, LedgerEntry
+from mentoring.admin import ScopedAdmin
+
+
+@admin.register(AidProject)
+class AidProjectAdmin(ScopedAdmin):
+    school_path = "district__schools"
+    superuser_only_writes = True
+    list_display = ["code", "name", "district", "source", "purpose"]
+    list_filter = ["source", "district"]
+    search_fields = ["code", "name", "purpose"]
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """Money moves only through the services, each movement a ledger row.
+
+    The ledger is its own history, so these use Django's plain history page.
+    """
+
+    history_view = admin.ModelAdmin.history_view
+    object_history_template = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FundAccount)
+class FundAccountAdmin(ReadOnlyAdmin):
+    school_path = "project__district__schools"
+    list_display = ["project", "balance_fen", "updated_at"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    school_path = "account__project__district__schools"
+    list_display = [
+        "id",
+        "account",
+        "kind",
+        "amount_fen",
+        "balance_after_fen",
+        "memo",
+        "created_at",
+    ]
+    list_filter = ["kind", "account__project"]
+    search_fields = ["memo"]
