@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from donations.models import AidProject, FundAccount, LedgerEntry
+from donations.models import AidProject, Contribution, Donor, FundAccount, LedgerEntry
 from mentoring.admin import ScopedAdmin
 
 
@@ -52,3 +52,23 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["kind", "account__project"]
     search_fields = ["memo"]
+
+
+@admin.register(Donor)
+class DonorAdmin(ScopedAdmin):
+    school_path = "district__schools"
+    list_display = ["name", "kind", "district", "anonymous"]
+    list_filter = ["kind", "anonymous", "district"]
+    search_fields = ["name"]
+
+
+@admin.register(Contribution)
+class ContributionAdmin(ScopedAdmin):
+    """Read-only: a contribution reaches the ledger only through its posting job."""
+
+    school_path = "project__district__schools"
+    superuser_only_writes = True
+    list_display = ["receipt_number", "donor", "project", "amount_fen", "received_on", "status"]
+    list_filter = ["status", "project"]
+    search_fields = ["receipt_number", "donor__name"]
+    readonly_fields = ["status", "receipt_number", "ledger_entry", "posted_at"]

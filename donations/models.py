@@ -115,3 +115,91 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount_fen} fen"
+
+
+class DonorKind(models.TextChoices):
+    ORGANISATION = "organisation", _("Organisation")
+    STAFF = "staff", _("Staff")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class Donor(models.Model):
+    """Who gives: an organisation, a member of staff or a person, in one district."""
+
+    district = models.ForeignKey(
+        "mentoring.District", on_delete=models.PROTECT, related_name="donors"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=DonorKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    # Published notices say "anonymous" instead of the name.
+    anonymous = models.BooleanField(_("anonymous in published notices"), default=False)
+    # The account the donor uses to pledge and to follow its gifts, if any.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donor",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["district", "name"]
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+
+    def __str__(self):
+        return self.name
+
+
+class ContributionStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    POSTED = "posted", _("Posted to the fund account")
+
+
+class Contribution(models.Model):
+    """Money received from a donor for a project, posted once to the project's account."""
+
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="contributions")
+    project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="contributions")
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    received_on = models.DateField(_("received on"))
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ContributionStatus.choices,
+        default=ContributionStatus.RECEIVED,
+    )
+    # Set when posted: the receipt (收据) number and the ledger row.
+    receipt_number = models.CharField(
+        _("receipt number"), max_length=40, unique=True, null=True, blank=True
+    )
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="contribution"
+    )
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="contribution_positive"),
+            models.CheckConstraint(
+                condition=Q(status="received", ledger_entry__isnull=True)
+                | Q(status="posted", ledger_entry__isnull=False, receipt_number__isnull=False),
+                name="contribution_posted_has_entry_and_receipt",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.donor} → {self.project.code}: {self.amount_fen} fen"

@@ -2,9 +2,19 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from donations.models import AidProject, FundAccount, LedgerEntry, LedgerKind
+from donations.models import (
+    AidProject,
+    Contribution,
+    ContributionStatus,
+    Donor,
+    FundAccount,
+    LedgerEntry,
+    LedgerKind,
+)
+from donations.signals import contribution_received
 from mentoring.errors import Conflict, DomainError
 from mentoring.models import User
 
@@ -95,3 +105,66 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+@transaction.atomic
+def contribution_record(
+    *,
+    by: User,
+    donor_id: int,
+    project_id: int,
+    amount_fen: int,
+    received_on,
+    memo: str = "",
+) -> Contribution:
+    """Record money received; it is posted to the project's account in the background."""
+    from mentoring.selectors.accounts import schools_administered_by
+
+    districts = schools_administered_by(by).values("district")
+    project = AidProject.objects.filter(pk=project_id, district__in=districts).first()
+    if project is None:
+        raise DomainError(_("Unknown project."), field="project")
+    donor = Donor.objects.filter(pk=donor_id, district=project.district).first()
+    if donor is None:
+        raise DomainError(_("Unknown donor in this project's district."), field="donor")
+    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN:
+        raise DomainError(_("The amount must be more than zero."), field="amount")
+    if received_on > timezone.localdate():
+        raise DomainError(_("Money cannot be received in the future."), field="received_on")
+    contribution = Contribution.objects.create(
+        donor=donor,
+        project=project,
+        amount_fen=amount_fen,
+        received_on=received_on,
+        memo=memo,
+        recorded_by=by,
+    )
+    contribution_received.send(sender=Contribution, contribution_id=contribution.pk, by=by)
+    return contribution
+
+
+@transaction.atomic
+def contribution_post(*, contribution_id: int) -> Contribution:
+    """Post a contribution to its project's account, once: a second call changes nothing.
+
+    The contribution row is locked, so two workers posting it at the same
+    time queue, and the second finds it posted.
+    """
+    contribution = (
+        Contribution.objects.select_for_update().select_related("project").get(pk=contribution_id)
+    )
+    if contribution.status == ContributionStatus.POSTED:
+        return contribution
+    entry = ledger_post(
+        account_id=fund_account_of(contribution.project).pk,
+        kind=LedgerKind.CONTRIBUTION,
+        amount_fen=contribution.amount_fen,
+        by=contribution.recorded_by,
+        memo=_("Contribution of %(donor)s") % {"donor": contribution.donor.name},
+    )
+    contribution.status = ContributionStatus.POSTED
+    contribution.ledger_entry = entry
+    contribution.receipt_number = f"{contribution.project.code}-{contribution.pk:08d}"
+    contribution.posted_at = timezone.now()
+    contribution.save(update_fields=["status", "ledger_entry", "receipt_number", "posted_at"])
+    return contribution

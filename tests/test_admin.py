@@ -35,6 +35,8 @@ DOMAIN_MODELS = [
     "donations.AidProject",
     "donations.FundAccount",
     "donations.LedgerEntry",
+    "donations.Donor",
+    "donations.Contribution",
 ]
 
 

@@ -12,5 +12,9 @@ class WorkersConfig(AppConfig):
     verbose_name = _("Background jobs")
 
     def ready(self):
+        # Background work that the domain apps announce, wired here so that
+        # they never import workers.
+        from workers import receivers  # noqa: F401
+
         if settings.CELERY_TASK_ALWAYS_EAGER:
             logger.info("No REDIS_URL: Celery tasks run in-process, in the calling thread.")

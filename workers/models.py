@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class JobKind(models.TextChoices):
     ACCOUNT_CENSUS = "account_census", _("Account census")
     MATCH_RUN = "match_run", _("Matching run")
+    CONTRIBUTION_POSTING = "contribution_posting", _("Posting a contribution")
 
 
 class JobStatus(models.TextChoices):

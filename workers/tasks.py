@@ -51,3 +51,21 @@ def _match_run(job, progress):
 def match_run_task(self, job_id: int) -> None:
     """Solve a matching run and write its proposal."""
     run_job(job_id=job_id, work=_match_run, worker=worker_name(self))
+
+
+def _post_contribution(job, progress):
+    from donations.services import contribution_post
+
+    contribution = contribution_post(contribution_id=job.parameters["contribution"])
+    progress(100)
+    return {
+        "contribution": contribution.pk,
+        "receipt_number": contribution.receipt_number,
+        "ledger_entry": contribution.ledger_entry_id,
+    }
+
+
+@shared_task(bind=True, name="workers.post_contribution")
+def post_contribution_task(self, job_id: int) -> None:
+    """Post a received contribution to its fund account (the social-fund log), once."""
+    run_job(job_id=job_id, work=_post_contribution, worker=worker_name(self))
