@@ -5,7 +5,12 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.api import healthz
-from donations.api import FundAccountViewSet, LedgerViewSet
+from donations.api import (
+    ContributionViewSet,
+    DonorViewSet,
+    FundAccountViewSet,
+    LedgerViewSet,
+)
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.mentors import MentorViewSet
@@ -26,6 +31,8 @@ router.register("students", StudentViewSet, basename="student")
 router.register("mentors", MentorViewSet, basename="mentor")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", TutoringSessionViewSet, basename="session")
+router.register("donors", DonorViewSet, basename="donor")
+router.register("contributions", ContributionViewSet, basename="contribution")
 router.register("fund-accounts", FundAccountViewSet, basename="fund-account")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("jobs", JobViewSet, basename="job")

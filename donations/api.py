@@ -3,11 +3,31 @@
 from decimal import Decimal
 
 import django_filters
-from rest_framework import serializers, viewsets
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
 
-from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
-from donations.selectors import fund_accounts_visible_to, ledger_visible_to
+from donations import services
+from donations.models import (
+    Contribution,
+    ContributionStatus,
+    Donor,
+    FundAccount,
+    FundSource,
+    LedgerEntry,
+    LedgerKind,
+)
+from donations.selectors import (
+    contributions_visible_to,
+    donors_visible_to,
+    fund_accounts_visible_to,
+    ledger_visible_to,
+)
+from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
+from mentoring.idempotency import idempotent
 from mentoring.models import Role
 from mentoring.selectors.scoping import roles_of
 
@@ -130,3 +150,112 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return ledger_visible_to(self.request.user).order_by("account", "pk")
+
+
+class DonorSerializer(serializers.ModelSerializer):
+    district = serializers.CharField(source="district.code", read_only=True)
+
+    class Meta:
+        model = Donor
+        fields = ["id", "district", "kind", "name", "anonymous", "created_at"]
+
+
+class DonorViewSet(viewsets.ReadOnlyModelViewSet):
+    """Donors of the administrator's districts; a donor sees itself."""
+
+    queryset = Donor.objects.none()
+    serializer_class = DonorSerializer
+
+    def get_queryset(self):
+        return donors_visible_to(self.request.user).order_by("district__code", "name")
+
+
+class ContributionSerializer(serializers.ModelSerializer):
+    donor_name = serializers.CharField(source="donor.name", read_only=True)
+    project = serializers.CharField(source="project.code", read_only=True)
+    amount = YuanField(source="amount_fen")
+
+    class Meta:
+        model = Contribution
+        fields = [
+            "id",
+            "donor",
+            "donor_name",
+            "project",
+            "amount",
+            "received_on",
+            "memo",
+            "status",
+            "receipt_number",
+            "ledger_entry",
+            "posted_at",
+            "created_at",
+        ]
+
+
+class ContributionCreateSerializer(serializers.Serializer):
+    donor = serializers.IntegerField(min_value=1)
+    project = serializers.IntegerField(min_value=1)
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("Yuan, at most two decimal places."),
+    )
+    received_on = serializers.DateField()
+    memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ContributionFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__code")
+    status = django_filters.ChoiceFilter(choices=ContributionStatus.choices)
+    donor = django_filters.NumberFilter()
+
+    class Meta:
+        model = Contribution
+        fields = ["project", "status", "donor"]
+
+
+class ContributionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Money received; posted to the project's fund account by a background job, once.
+
+    Administrators record contributions (an `Idempotency-Key` makes a retry
+    safe); a donor reads its own.
+    """
+
+    queryset = Contribution.objects.none()
+    serializer_class = ContributionSerializer
+    filterset_class = ContributionFilter
+
+    def get_queryset(self):
+        return contributions_visible_to(self.request.user)
+
+    @extend_schema(
+        request=ContributionCreateSerializer,
+        responses={201: ContributionSerializer},
+        parameters=[
+            OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False)
+        ],
+    )
+    @idempotent(scope="contributions")
+    def create(self, request, *args, **kwargs):
+        if Role.ADMINISTRATOR not in roles_of(request.user):
+            raise PermissionDenied()
+        payload = ContributionCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        contribution = services.contribution_record(
+            by=request.user,
+            donor_id=data["donor"],
+            project_id=data["project"],
+            amount_fen=int(data["amount"] * 100),
+            received_on=data["received_on"],
+            memo=data["memo"],
+        )
+        body = ContributionSerializer(self.get_queryset().get(pk=contribution.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)

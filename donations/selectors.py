@@ -48,3 +48,24 @@ def ledger_visible_to(user: User) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(account__project__district__in=districts).select_related(
         "account__project", "created_by"
     )
+
+
+def contributions_visible_to(user: User):
+    """Administrators: their districts' contributions; a donor: its own."""
+    from donations.models import Contribution
+
+    if not (user.is_authenticated and user.is_active):
+        return Contribution.objects.none()
+    districts = _districts_where(user, {Role.ADMINISTRATOR})
+    return Contribution.objects.filter(
+        Q(project__district__in=districts) | Q(donor__user=user)
+    ).select_related("donor", "project", "ledger_entry")
+
+
+def donors_visible_to(user: User):
+    from donations.models import Donor
+
+    if not (user.is_authenticated and user.is_active):
+        return Donor.objects.none()
+    districts = _districts_where(user, {Role.ADMINISTRATOR})
+    return Donor.objects.filter(Q(district__in=districts) | Q(user=user)).select_related("district")
