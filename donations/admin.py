@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from donations.models import AidProject, Contribution, Donor, FundAccount, LedgerEntry
+from donations.models import (
+    AidProject,
+    Award,
+    Contribution,
+    Disbursement,
+    Donor,
+    FundAccount,
+    LedgerEntry,
+)
 from mentoring.admin import ScopedAdmin
 
 
@@ -72,3 +80,25 @@ class ContributionAdmin(ScopedAdmin):
     list_filter = ["status", "project"]
     search_fields = ["receipt_number", "donor__name"]
     readonly_fields = ["status", "receipt_number", "ledger_entry", "posted_at"]
+
+
+@admin.register(Award)
+class AwardAdmin(ScopedAdmin):
+    """Read-only: awards are made and paid through the API, where the rules hold."""
+
+    school_path = "student__school"
+    superuser_only_writes = True
+    list_display = ["id", "project", "student", "term", "amount_fen", "status"]
+    list_filter = ["status", "project", "term"]
+    search_fields = ["student__name", "student__student_number"]
+    exclude = ["student_id_hash"]
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(ReadOnlyAdmin):
+    school_path = "award__student__school"
+    list_display = ["id", "award", "instalment", "amount_fen", "method", "paid_on", "paid_by"]
+    list_filter = ["method", "paid_on"]
+
+    history_view = ScopedAdmin.history_view
+    object_history_template = ScopedAdmin.object_history_template

@@ -203,3 +203,101 @@ class Contribution(models.Model):
 
     def __str__(self):
         return f"{self.donor} → {self.project.code}: {self.amount_fen} fen"
+
+
+class AwardStatus(models.TextChoices):
+    AWARDED = "awarded", _("Awarded")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Award(models.Model):
+    """Aid of one project to one student for one term.
+
+    The student's ID hash and the term's code are copied onto the award so
+    that the database refuses a second award for the same purpose in the same
+    term, whichever school or project it comes from (多头资助).
+    """
+
+    project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="awards")
+    student = models.ForeignKey(
+        "mentoring.Student", on_delete=models.PROTECT, related_name="awards"
+    )
+    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="awards")
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=AwardStatus.choices, default=AwardStatus.AWARDED
+    )
+    purpose = models.CharField(_("purpose"), max_length=100)
+    term_code = models.CharField(_("term"), max_length=20)
+    student_id_hash = models.CharField(max_length=64)
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="award_positive"),
+            models.UniqueConstraint(
+                fields=["student_id_hash", "purpose", "term_code"],
+                condition=~Q(status="cancelled"),
+                name="award_one_per_purpose_and_term",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} → {self.student_id}: {self.amount_fen} fen"
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer to the guardian's account")
+    CASH = "cash", _("Cash against the signatures of student and guardian")
+
+
+class Disbursement(models.Model):
+    """One payment of an award instalment; the database allows one per instalment."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="disbursements")
+    instalment = models.PositiveSmallIntegerField(_("instalment"), default=1)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    paid_on = models.DateField(_("paid on"))
+    # Bank transfers: the bank's reference; cash: both signatures were taken.
+    bank_reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    signed_by_student = models.BooleanField(_("signed by the student"), default=False)
+    signed_by_guardian = models.BooleanField(_("signed by the guardian"), default=False)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, related_name="disbursement"
+    )
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["award", "instalment"], name="disbursement_once_per_instalment"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="disbursement_positive"),
+            models.CheckConstraint(
+                condition=Q(method="bank_transfer", bank_reference__gt="")
+                | Q(method="cash", signed_by_student=True, signed_by_guardian=True),
+                name="disbursement_has_proof",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.award_id}#{self.instalment}: {self.amount_fen} fen"

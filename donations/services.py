@@ -1,18 +1,22 @@
 """Money moves only here: every change of a balance is a ledger row in the same transaction."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donations.models import (
     AidProject,
+    Award,
+    AwardStatus,
     Contribution,
     ContributionStatus,
+    Disbursement,
     Donor,
     FundAccount,
     LedgerEntry,
     LedgerKind,
+    PaymentMethod,
 )
 from donations.signals import contribution_received
 from mentoring.errors import Conflict, DomainError
@@ -168,3 +172,139 @@ def contribution_post(*, contribution_id: int) -> Contribution:
     contribution.posted_at = timezone.now()
     contribution.save(update_fields=["status", "ledger_entry", "receipt_number", "posted_at"])
     return contribution
+
+
+def _duplicate_aid(*, student, purpose: str, term_code: str) -> Award | None:
+    return (
+        Award.objects.filter(student_id_hash=student.id_hash, purpose=purpose, term_code=term_code)
+        .exclude(status=AwardStatus.CANCELLED)
+        .select_related("project", "student__school")
+        .first()
+    )
+
+
+def _duplicate_message(other: Award) -> str:
+    # The other award may be in another school: name the project and school,
+    # never the student's personal data beyond what the administrator has.
+    return _(
+        "This student already has aid for this purpose this term: award #%(award)s of "
+        "project %(project)s at %(school)s. One student is aided once per purpose."
+    ) % {
+        "award": other.pk,
+        "project": other.project.code,
+        "school": other.student.school.name,
+    }
+
+
+@transaction.atomic
+def award_create(
+    *, by: User, project_id: int, student_id: int, term_id: int, amount_fen: int, reason: str = ""
+) -> Award:
+    """Award a project's aid to one student for a term; duplicate aid is refused and named."""
+    from mentoring.models import Student, Term
+    from mentoring.selectors.accounts import schools_administered_by
+
+    administered = schools_administered_by(by)
+    student = Student.objects.filter(pk=student_id, school__in=administered).first()
+    if student is None:
+        raise DomainError(_("Unknown student."), field="student")
+    project = AidProject.objects.filter(pk=project_id, district=student.school.district).first()
+    if project is None:
+        raise DomainError(_("Unknown project in the student's district."), field="project")
+    term = Term.objects.filter(pk=term_id, district=project.district).first()
+    if term is None:
+        raise DomainError(_("Unknown term in the project's district."), field="term")
+    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN:
+        raise DomainError(_("The amount must be more than zero."), field="amount")
+    other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
+    if other is not None:
+        raise DomainError(
+            _duplicate_message(other), field="student", extra={"other_award": other.pk}
+        )
+    try:
+        with transaction.atomic():
+            return Award.objects.create(
+                project=project,
+                student=student,
+                term=term,
+                amount_fen=amount_fen,
+                purpose=project.purpose,
+                term_code=term.code,
+                student_id_hash=student.id_hash,
+                reason=reason,
+                created_by=by,
+            )
+    except IntegrityError:
+        # Two awards at once: the constraint let the other one through.
+        other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
+        raise DomainError(
+            _duplicate_message(other) if other else _("Duplicate aid."),
+            field="student",
+            extra={"other_award": other.pk if other else None},
+        ) from None
+
+
+@transaction.atomic
+def disbursement_pay(
+    *,
+    by: User,
+    award_id: int,
+    method: str,
+    paid_on,
+    instalment: int = 1,
+    bank_reference: str = "",
+    signed_by_student: bool = False,
+    signed_by_guardian: bool = False,
+) -> Disbursement:
+    """Pay an award instalment once, moving the project's ledger in the same transaction.
+
+    The award row is locked, so concurrent payments of one award queue: the
+    first pays, the others find it paid and answer 409.
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    award = (
+        Award.objects.select_for_update()
+        .filter(pk=award_id, student__school__in=schools_administered_by(by))
+        .first()
+    )
+    if award is None:
+        raise DomainError(_("Unknown award."), field="award")
+    if award.status == AwardStatus.CANCELLED:
+        raise Conflict(_("This award was cancelled."), field="award")
+    if Disbursement.objects.filter(award=award, instalment=instalment).exists():
+        raise Conflict(_("This award instalment has already been paid."), field="award")
+    if method == PaymentMethod.BANK_TRANSFER and not bank_reference.strip():
+        raise DomainError(_("Give the bank's reference of the transfer."), field="bank_reference")
+    if method == PaymentMethod.CASH and not (signed_by_student and signed_by_guardian):
+        raise DomainError(
+            _("Cash is paid only against the signatures of student and guardian."),
+            field="signed_by_guardian",
+        )
+    if method not in PaymentMethod.values:
+        raise DomainError(_("Unknown payment method."), field="method")
+    if paid_on > timezone.localdate():
+        raise DomainError(_("A payment cannot be dated in the future."), field="paid_on")
+    entry = ledger_post(
+        account_id=fund_account_of(award.project).pk,
+        kind=LedgerKind.DISBURSEMENT,
+        amount_fen=-award.amount_fen,
+        by=by,
+        memo=_("Award #%(award)s, instalment %(instalment)s")
+        % {"award": award.pk, "instalment": instalment},
+    )
+    disbursement = Disbursement.objects.create(
+        award=award,
+        instalment=instalment,
+        amount_fen=award.amount_fen,
+        method=method,
+        paid_on=paid_on,
+        bank_reference=bank_reference.strip(),
+        signed_by_student=signed_by_student,
+        signed_by_guardian=signed_by_guardian,
+        ledger_entry=entry,
+        paid_by=by,
+    )
+    award.status = AwardStatus.PAID
+    award.save(update_fields=["status"])
+    return disbursement

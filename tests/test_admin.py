@@ -37,6 +37,8 @@ DOMAIN_MODELS = [
     "donations.LedgerEntry",
     "donations.Donor",
     "donations.Contribution",
+    "donations.Award",
+    "donations.Disbursement",
 ]
 
 
