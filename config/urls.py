@@ -6,7 +6,9 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.api import healthz
 from donations.api import (
+    AwardViewSet,
     ContributionViewSet,
+    DisbursementViewSet,
     DonorViewSet,
     FundAccountViewSet,
     LedgerViewSet,
@@ -33,6 +35,8 @@ router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", TutoringSessionViewSet, basename="session")
 router.register("donors", DonorViewSet, basename="donor")
 router.register("contributions", ContributionViewSet, basename="contribution")
+router.register("awards", AwardViewSet, basename="award")
+router.register("disbursements", DisbursementViewSet, basename="disbursement")
 router.register("fund-accounts", FundAccountViewSet, basename="fund-account")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("jobs", JobViewSet, basename="job")

@@ -12,16 +12,22 @@ from rest_framework.response import Response
 
 from donations import services
 from donations.models import (
+    Award,
+    AwardStatus,
     Contribution,
     ContributionStatus,
+    Disbursement,
     Donor,
     FundAccount,
     FundSource,
     LedgerEntry,
     LedgerKind,
+    PaymentMethod,
 )
 from donations.selectors import (
+    awards_visible_to,
     contributions_visible_to,
+    disbursements_visible_to,
     donors_visible_to,
     fund_accounts_visible_to,
     ledger_visible_to,
@@ -102,7 +108,7 @@ class CanReadFunds(BasePermission):
         return bool(roles_of(request.user) & {Role.ADMINISTRATOR, Role.SUPERVISOR})
 
 
-class CanReadLedger(BasePermission):
+class IsAdministrator(BasePermission):
     def has_permission(self, request, view):
         return Role.ADMINISTRATOR in roles_of(request.user)
 
@@ -145,7 +151,7 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = LedgerEntry.objects.none()
     serializer_class = LedgerEntrySerializer
-    permission_classes = [IsAuthenticated, CanReadLedger]
+    permission_classes = [IsAuthenticated, IsAdministrator]
     filterset_class = LedgerFilter
 
     def get_queryset(self):
@@ -258,4 +264,149 @@ class ContributionViewSet(
             memo=data["memo"],
         )
         body = ContributionSerializer(self.get_queryset().get(pk=contribution.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code")
+    student_name = serializers.CharField(source="student.name")
+    school = serializers.CharField(source="student.school.code")
+    term = serializers.CharField(source="term.code")
+    amount = YuanField(source="amount_fen")
+
+    class Meta:
+        model = Award
+        fields = [
+            "id",
+            "project",
+            "student",
+            "student_name",
+            "school",
+            "term",
+            "amount",
+            "status",
+            "purpose",
+            "reason",
+            "created_at",
+        ]
+
+
+class AwardCreateSerializer(serializers.Serializer):
+    project = serializers.IntegerField(min_value=1)
+    student = serializers.IntegerField(min_value=1)
+    term = serializers.IntegerField(min_value=1)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AwardFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__code")
+    status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
+    term = django_filters.NumberFilter()
+    school = django_filters.NumberFilter(field_name="student__school")
+
+    class Meta:
+        model = Award
+        fields = ["project", "status", "term", "school"]
+
+
+class AwardViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Aid awarded to students of the administrator's schools; duplicate aid is refused."""
+
+    queryset = Award.objects.none()
+    serializer_class = AwardSerializer
+    permission_classes = [IsAuthenticated, IsAdministrator]
+    filterset_class = AwardFilter
+
+    def get_queryset(self):
+        return awards_visible_to(self.request.user)
+
+    @extend_schema(request=AwardCreateSerializer, responses={201: AwardSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = AwardCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        award = services.award_create(
+            by=request.user,
+            project_id=data["project"],
+            student_id=data["student"],
+            term_id=data["term"],
+            amount_fen=int(data["amount"] * 100),
+            reason=data["reason"],
+        )
+        body = AwardSerializer(self.get_queryset().get(pk=award.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DisbursementSerializer(serializers.ModelSerializer):
+    amount = YuanField(source="amount_fen")
+    paid_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Disbursement
+        fields = [
+            "id",
+            "award",
+            "instalment",
+            "amount",
+            "method",
+            "paid_on",
+            "bank_reference",
+            "signed_by_student",
+            "signed_by_guardian",
+            "ledger_entry",
+            "paid_by",
+            "created_at",
+        ]
+
+
+class DisbursementCreateSerializer(serializers.Serializer):
+    award = serializers.IntegerField(min_value=1)
+    instalment = serializers.IntegerField(min_value=1, max_value=12, default=1)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    paid_on = serializers.DateField()
+    bank_reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    signed_by_student = serializers.BooleanField(default=False)
+    signed_by_guardian = serializers.BooleanField(default=False)
+
+
+class DisbursementViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Payments of awards: one per instalment; a second answers 409 and writes nothing."""
+
+    queryset = Disbursement.objects.none()
+    serializer_class = DisbursementSerializer
+    permission_classes = [IsAuthenticated, IsAdministrator]
+
+    def get_queryset(self):
+        return disbursements_visible_to(self.request.user)
+
+    @extend_schema(
+        request=DisbursementCreateSerializer,
+        responses={201: DisbursementSerializer},
+        parameters=[
+            OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False)
+        ],
+    )
+    @idempotent(scope="disbursements")
+    def create(self, request, *args, **kwargs):
+        payload = DisbursementCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        disbursement = services.disbursement_pay(
+            by=request.user,
+            award_id=payload.validated_data.pop("award"),
+            **payload.validated_data,
+        )
+        body = DisbursementSerializer(self.get_queryset().get(pk=disbursement.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)

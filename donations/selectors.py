@@ -69,3 +69,23 @@ def donors_visible_to(user: User):
         return Donor.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR})
     return Donor.objects.filter(Q(district__in=districts) | Q(user=user)).select_related("district")
+
+
+def awards_visible_to(user: User):
+    from donations.models import Award
+
+    if not (user.is_authenticated and user.is_active):
+        return Award.objects.none()
+    return Award.objects.filter(student__school__in=schools_administered_by(user)).select_related(
+        "project", "student__school", "term"
+    )
+
+
+def disbursements_visible_to(user: User):
+    from donations.models import Disbursement
+
+    if not (user.is_authenticated and user.is_active):
+        return Disbursement.objects.none()
+    return Disbursement.objects.filter(
+        award__student__school__in=schools_administered_by(user)
+    ).select_related("award__project", "paid_by")
