@@ -7,6 +7,9 @@ from donations.models import (
     Disbursement,
     Donor,
     FundAccount,
+    ItemDistribution,
+    ItemDonation,
+    ItemKind,
     LedgerEntry,
 )
 from mentoring.admin import ScopedAdmin
@@ -102,3 +105,25 @@ class DisbursementAdmin(ReadOnlyAdmin):
 
     history_view = ScopedAdmin.history_view
     object_history_template = ScopedAdmin.object_history_template
+
+
+@admin.register(ItemKind)
+class ItemKindAdmin(ScopedAdmin):
+    school_path = "district__schools"
+    superuser_only_writes = True
+    list_display = ["name", "unit", "stock", "district"]
+    readonly_fields = ["stock"]
+
+
+@admin.register(ItemDonation)
+class ItemDonationAdmin(ScopedAdmin):
+    school_path = "item_kind__district__schools"
+    superuser_only_writes = True
+    list_display = ["item_kind", "quantity", "donor", "value_fen", "received_on"]
+
+
+@admin.register(ItemDistribution)
+class ItemDistributionAdmin(ScopedAdmin):
+    school_path = "student__school"
+    superuser_only_writes = True
+    list_display = ["item_kind", "quantity", "student", "given_on"]

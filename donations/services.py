@@ -14,6 +14,9 @@ from donations.models import (
     Disbursement,
     Donor,
     FundAccount,
+    ItemDistribution,
+    ItemDonation,
+    ItemKind,
     LedgerEntry,
     LedgerKind,
     PaymentMethod,
@@ -308,3 +311,92 @@ def disbursement_pay(
     award.status = AwardStatus.PAID
     award.save(update_fields=["status"])
     return disbursement
+
+
+def _items_in_admin_district(by: User, item_kind_id: int) -> ItemKind:
+    from mentoring.selectors.accounts import schools_administered_by
+
+    districts = schools_administered_by(by).values("district")
+    kind = (
+        ItemKind.objects.select_for_update().filter(pk=item_kind_id, district__in=districts).first()
+    )
+    if kind is None:
+        raise DomainError(_("Unknown item kind."), field="item_kind")
+    return kind
+
+
+@transaction.atomic
+def item_donation_record(
+    *, by: User, donor_id: int, item_kind_id: int, quantity: int, value_fen: int, received_on
+) -> ItemDonation:
+    """Items received go into stock, in the same transaction."""
+    kind = _items_in_admin_district(by, item_kind_id)
+    donor = Donor.objects.filter(pk=donor_id, district=kind.district_id).first()
+    if donor is None:
+        raise DomainError(_("Unknown donor in this district."), field="donor")
+    if quantity <= 0:
+        raise DomainError(_("The quantity must be more than zero."), field="quantity")
+    if value_fen < 0 or value_fen > MAX_AMOUNT_FEN:
+        raise DomainError(_("The value cannot be negative."), field="value")
+    if received_on > timezone.localdate():
+        raise DomainError(_("Items cannot be received in the future."), field="received_on")
+    ItemKind.objects.filter(pk=kind.pk).update(stock=F("stock") + quantity)
+    return ItemDonation.objects.create(
+        donor=donor,
+        item_kind=kind,
+        quantity=quantity,
+        value_fen=value_fen,
+        received_on=received_on,
+        recorded_by=by,
+    )
+
+
+@transaction.atomic
+def item_distribute(
+    *,
+    by: User,
+    item_kind_id: int,
+    student_id: int,
+    quantity: int,
+    given_on,
+    signed_by_student: bool,
+    signed_by_guardian: bool,
+) -> ItemDistribution:
+    """Give items to a student against both signatures; stock never goes below zero.
+
+    The item kind's row is locked, so two distributions of the last books queue
+    and the second is refused.
+    """
+    from mentoring.models import Student
+    from mentoring.selectors.accounts import schools_administered_by
+
+    kind = _items_in_admin_district(by, item_kind_id)
+    student = Student.objects.filter(
+        pk=student_id, school__in=schools_administered_by(by), school__district=kind.district_id
+    ).first()
+    if student is None:
+        raise DomainError(_("Unknown student."), field="student")
+    if quantity <= 0:
+        raise DomainError(_("The quantity must be more than zero."), field="quantity")
+    if not (signed_by_student and signed_by_guardian):
+        raise DomainError(
+            _("Items are given only against the signatures of student and guardian."),
+            field="signed_by_guardian",
+        )
+    if given_on > timezone.localdate():
+        raise DomainError(_("Items cannot be given in the future."), field="given_on")
+    if quantity > kind.stock:
+        raise DomainError(
+            _("Only %(stock)s %(unit)s in stock.") % {"stock": kind.stock, "unit": kind.unit},
+            field="quantity",
+        )
+    ItemKind.objects.filter(pk=kind.pk).update(stock=F("stock") - quantity)
+    return ItemDistribution.objects.create(
+        item_kind=kind,
+        student=student,
+        quantity=quantity,
+        given_on=given_on,
+        signed_by_student=True,
+        signed_by_guardian=True,
+        given_by=by,
+    )

@@ -39,6 +39,9 @@ DOMAIN_MODELS = [
     "donations.Contribution",
     "donations.Award",
     "donations.Disbursement",
+    "donations.ItemKind",
+    "donations.ItemDonation",
+    "donations.ItemDistribution",
 ]
 
 
