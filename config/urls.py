@@ -11,6 +11,8 @@ from donations.api import (
     DisbursementViewSet,
     DonorViewSet,
     FundAccountViewSet,
+    ItemDistributionViewSet,
+    ItemDonationViewSet,
     LedgerViewSet,
 )
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
@@ -37,6 +39,8 @@ router.register("donors", DonorViewSet, basename="donor")
 router.register("contributions", ContributionViewSet, basename="contribution")
 router.register("awards", AwardViewSet, basename="award")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
+router.register("item-donations", ItemDonationViewSet, basename="item-donation")
+router.register("item-distributions", ItemDistributionViewSet, basename="item-distribution")
 router.register("fund-accounts", FundAccountViewSet, basename="fund-account")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("jobs", JobViewSet, basename="job")

@@ -20,6 +20,8 @@ from donations.models import (
     Donor,
     FundAccount,
     FundSource,
+    ItemDistribution,
+    ItemDonation,
     LedgerEntry,
     LedgerKind,
     PaymentMethod,
@@ -30,6 +32,8 @@ from donations.selectors import (
     disbursements_visible_to,
     donors_visible_to,
     fund_accounts_visible_to,
+    item_distributions_visible_to,
+    item_donations_visible_to,
     ledger_visible_to,
 )
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -409,4 +413,133 @@ class DisbursementViewSet(
             **payload.validated_data,
         )
         body = DisbursementSerializer(self.get_queryset().get(pk=disbursement.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ItemDonationSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item_kind.name", read_only=True)
+    unit = serializers.CharField(source="item_kind.unit", read_only=True)
+    donor_name = serializers.CharField(source="donor.name", read_only=True)
+    value = YuanField(source="value_fen")
+
+    class Meta:
+        model = ItemDonation
+        fields = [
+            "id",
+            "item_kind",
+            "item",
+            "unit",
+            "quantity",
+            "value",
+            "donor",
+            "donor_name",
+            "received_on",
+            "created_at",
+        ]
+
+
+class ItemDonationCreateSerializer(serializers.Serializer):
+    donor = serializers.IntegerField(min_value=1)
+    item_kind = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
+    )
+    received_on = serializers.DateField()
+
+
+class ItemDonationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Items received into stock; administrators record them, a donor reads its own."""
+
+    queryset = ItemDonation.objects.none()
+    serializer_class = ItemDonationSerializer
+
+    def get_queryset(self):
+        return item_donations_visible_to(self.request.user)
+
+    @extend_schema(request=ItemDonationCreateSerializer, responses={201: ItemDonationSerializer})
+    def create(self, request, *args, **kwargs):
+        if Role.ADMINISTRATOR not in roles_of(request.user):
+            raise PermissionDenied()
+        payload = ItemDonationCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        donation = services.item_donation_record(
+            by=request.user,
+            donor_id=data["donor"],
+            item_kind_id=data["item_kind"],
+            quantity=data["quantity"],
+            value_fen=int(data["value"] * 100),
+            received_on=data["received_on"],
+        )
+        body = ItemDonationSerializer(self.get_queryset().get(pk=donation.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ItemDistributionSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item_kind.name", read_only=True)
+    student_name = serializers.CharField(source="student.name", read_only=True)
+
+    class Meta:
+        model = ItemDistribution
+        fields = [
+            "id",
+            "item_kind",
+            "item",
+            "quantity",
+            "student",
+            "student_name",
+            "given_on",
+            "signed_by_student",
+            "signed_by_guardian",
+            "created_at",
+        ]
+
+
+class ItemDistributionCreateSerializer(serializers.Serializer):
+    item_kind = serializers.IntegerField(min_value=1)
+    student = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    given_on = serializers.DateField()
+    signed_by_student = serializers.BooleanField()
+    signed_by_guardian = serializers.BooleanField()
+
+
+class ItemDistributionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Items given to students of the administrator's schools, against both signatures."""
+
+    queryset = ItemDistribution.objects.none()
+    serializer_class = ItemDistributionSerializer
+    permission_classes = [IsAuthenticated, IsAdministrator]
+
+    def get_queryset(self):
+        return item_distributions_visible_to(self.request.user)
+
+    @extend_schema(
+        request=ItemDistributionCreateSerializer, responses={201: ItemDistributionSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        payload = ItemDistributionCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        given = services.item_distribute(
+            by=request.user,
+            item_kind_id=data["item_kind"],
+            student_id=data["student"],
+            quantity=data["quantity"],
+            given_on=data["given_on"],
+            signed_by_student=data["signed_by_student"],
+            signed_by_guardian=data["signed_by_guardian"],
+        )
+        body = ItemDistributionSerializer(self.get_queryset().get(pk=given.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -89,3 +89,24 @@ def disbursements_visible_to(user: User):
     return Disbursement.objects.filter(
         award__student__school__in=schools_administered_by(user)
     ).select_related("award__project", "paid_by")
+
+
+def item_donations_visible_to(user: User):
+    from donations.models import ItemDonation
+
+    if not (user.is_authenticated and user.is_active):
+        return ItemDonation.objects.none()
+    districts = _districts_where(user, {Role.ADMINISTRATOR})
+    return ItemDonation.objects.filter(
+        Q(item_kind__district__in=districts) | Q(donor__user=user)
+    ).select_related("item_kind", "donor")
+
+
+def item_distributions_visible_to(user: User):
+    from donations.models import ItemDistribution
+
+    if not (user.is_authenticated and user.is_active):
+        return ItemDistribution.objects.none()
+    return ItemDistribution.objects.filter(
+        student__school__in=schools_administered_by(user)
+    ).select_related("item_kind", "student")
