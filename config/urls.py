@@ -14,6 +14,7 @@ from donations.api import (
     ItemDistributionViewSet,
     ItemDonationViewSet,
     LedgerViewSet,
+    PledgeViewSet,
 )
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
@@ -36,6 +37,7 @@ router.register("mentors", MentorViewSet, basename="mentor")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", TutoringSessionViewSet, basename="session")
 router.register("donors", DonorViewSet, basename="donor")
+router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("contributions", ContributionViewSet, basename="contribution")
 router.register("awards", AwardViewSet, basename="award")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")

@@ -11,6 +11,8 @@ from donations.models import (
     ItemDonation,
     ItemKind,
     LedgerEntry,
+    Pledge,
+    PledgeInstalment,
 )
 from mentoring.admin import ScopedAdmin
 
@@ -127,3 +129,18 @@ class ItemDistributionAdmin(ScopedAdmin):
     school_path = "student__school"
     superuser_only_writes = True
     list_display = ["item_kind", "quantity", "student", "given_on"]
+
+
+class PledgeInstalmentInline(admin.TabularInline):
+    model = PledgeInstalment
+    extra = 0
+
+
+@admin.register(Pledge)
+class PledgeAdmin(ScopedAdmin):
+    school_path = "donor__district__schools"
+    superuser_only_writes = True
+    list_display = ["id", "donor", "kind", "project", "purpose", "schedule", "status"]
+    list_filter = ["kind", "schedule", "status"]
+    search_fields = ["donor__name", "purpose"]
+    inlines = [PledgeInstalmentInline]

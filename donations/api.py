@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -25,6 +26,9 @@ from donations.models import (
     LedgerEntry,
     LedgerKind,
     PaymentMethod,
+    Pledge,
+    PledgeKind,
+    PledgeSchedule,
 )
 from donations.selectors import (
     awards_visible_to,
@@ -35,6 +39,7 @@ from donations.selectors import (
     item_distributions_visible_to,
     item_donations_visible_to,
     ledger_visible_to,
+    pledges_visible_to,
 )
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
@@ -543,3 +548,137 @@ class ItemDistributionViewSet(
         )
         body = ItemDistributionSerializer(self.get_queryset().get(pk=given.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PledgeInstalmentSerializer(serializers.Serializer):
+    due_on = serializers.DateField()
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text=_("Yuan for money (two decimals at most), a whole count for items."),
+    )
+
+
+class PledgeSerializer(serializers.ModelSerializer):
+    donor_name = serializers.CharField(source="donor.name", read_only=True)
+    project = serializers.CharField(source="project.code", allow_null=True, read_only=True)
+    unit_value = YuanField(source="unit_value_fen")
+    instalments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pledge
+        fields = [
+            "id",
+            "donor",
+            "donor_name",
+            "kind",
+            "project",
+            "purpose",
+            "schedule",
+            "status",
+            "item_name",
+            "item_unit",
+            "unit_value",
+            "instalments",
+            "note",
+            "created_at",
+        ]
+
+    def get_instalments(self, pledge) -> list[dict]:
+        money = pledge.kind == PledgeKind.MONEY
+        return [
+            {
+                "due_on": i.due_on,
+                "amount": str((Decimal(i.amount) * FEN).quantize(FEN)) if money else i.amount,
+            }
+            for i in pledge.instalments.all()
+        ]
+
+
+class PledgeCreateSerializer(serializers.Serializer):
+    donor = serializers.IntegerField(min_value=1, required=False)
+    kind = serializers.ChoiceField(choices=PledgeKind.choices)
+    schedule = serializers.ChoiceField(choices=PledgeSchedule.choices)
+    project = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    purpose = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    item_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    item_unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    unit_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
+    )
+    instalments = PledgeInstalmentSerializer(many=True, allow_empty=False, max_length=60)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["kind"] == PledgeKind.ITEMS:
+            for instalment in attrs["instalments"]:
+                if instalment["amount"] != instalment["amount"].to_integral_value():
+                    raise serializers.ValidationError(
+                        {"instalments": [_("Items are counted in whole numbers.")]}
+                    )
+        return attrs
+
+
+class PledgeCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class PledgeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Pledges of money or items. A donor pledges and sees its own; administrators their district's.
+
+    An `Idempotency-Key` makes a retried POST safe: the first answer is
+    replayed, and the same key with another body answers 422.
+    """
+
+    queryset = Pledge.objects.none()
+    serializer_class = PledgeSerializer
+
+    def get_queryset(self):
+        return pledges_visible_to(self.request.user)
+
+    @extend_schema(
+        request=PledgeCreateSerializer,
+        responses={201: PledgeSerializer},
+        parameters=[
+            OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False)
+        ],
+    )
+    @idempotent(scope="pledges")
+    def create(self, request, *args, **kwargs):
+        payload = PledgeCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        donor_id = data.get("donor") or getattr(getattr(request.user, "donor", None), "pk", 0)
+        scale = 100 if data["kind"] == PledgeKind.MONEY else 1
+        pledge = services.pledge_create(
+            by=request.user,
+            donor_id=donor_id,
+            kind=data["kind"],
+            schedule=data["schedule"],
+            instalments=[(i["due_on"], int(i["amount"] * scale)) for i in data["instalments"]],
+            project_id=data["project"],
+            purpose=data["purpose"],
+            item_name=data["item_name"],
+            item_unit=data["item_unit"],
+            unit_value_fen=int(data["unit_value"] * 100),
+            note=data["note"],
+        )
+        body = PledgeSerializer(self.get_queryset().get(pk=pledge.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PledgeCancelSerializer, responses=PledgeSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        pledge = self.get_object()
+        payload = PledgeCancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.pledge_cancel(
+            by=request.user, pledge=pledge, reason=payload.validated_data["reason"]
+        )
+        return Response(PledgeSerializer(self.get_queryset().get(pk=pledge.pk)).data)

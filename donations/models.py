@@ -390,3 +390,85 @@ class ItemDistribution(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.item_kind} → {self.student_id}"
+
+
+class PledgeKind(models.TextChoices):
+    MONEY = "money", _("Money")
+    ITEMS = "items", _("Items")
+
+
+class PledgeSchedule(models.TextChoices):
+    ONCE = "once", _("Once")
+    PER_TERM = "per_term", _("Every term")
+    INSTALMENTS = "instalments", _("In instalments")
+
+
+class PledgeStatus(models.TextChoices):
+    PLEDGED = "pledged", _("Pledged")
+    PARTLY_RECEIVED = "partly_received", _("Partly received")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    CANCELLED = "cancelled", _("Cancelled")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class Pledge(models.Model):
+    """A donor's promise of money or items, to a project or to a purpose, due in instalments."""
+
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="pledges")
+    kind = models.CharField(_("kind"), max_length=10, choices=PledgeKind.choices)
+    project = models.ForeignKey(
+        AidProject, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges"
+    )
+    # What the gift is for when it names no project, e.g. "36 poor students per term".
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    schedule = models.CharField(_("schedule"), max_length=20, choices=PledgeSchedule.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PledgeStatus.choices, default=PledgeStatus.PLEDGED
+    )
+    # Items pledged: what, in which unit, and their estimated value per unit.
+    item_name = models.CharField(_("item"), max_length=100, blank=True)
+    item_unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit_value_fen = models.BigIntegerField(_("estimated value per unit (fen)"), default=0)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(project__isnull=False) | ~Q(purpose=""), name="pledge_has_a_target"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_value_fen__gte=0), name="pledge_unit_value_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.donor}: {self.get_kind_display()} ({self.get_status_display()})"
+
+
+class PledgeInstalment(models.Model):
+    """What a pledge promises by one due date: fen for money, a count for items."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="instalments")
+    due_on = models.DateField(_("due on"))
+    amount = models.BigIntegerField(_("amount (fen, or items)"))
+
+    class Meta:
+        ordering = ["pledge", "due_on", "pk"]
+        verbose_name = _("pledge instalment")
+        verbose_name_plural = _("pledge instalments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_positive"),
+            models.UniqueConstraint(fields=["pledge", "due_on"], name="instalment_one_per_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.due_on}: {self.amount}"

@@ -110,3 +110,16 @@ def item_distributions_visible_to(user: User):
     return ItemDistribution.objects.filter(
         student__school__in=schools_administered_by(user)
     ).select_related("item_kind", "student")
+
+
+def pledges_visible_to(user: User):
+    from donations.models import Pledge
+
+    if not (user.is_authenticated and user.is_active):
+        return Pledge.objects.none()
+    districts = _districts_where(user, {Role.ADMINISTRATOR})
+    return (
+        Pledge.objects.filter(Q(donor__district__in=districts) | Q(donor__user=user))
+        .select_related("donor", "project")
+        .prefetch_related("instalments")
+    )

@@ -1,7 +1,7 @@
 """Money moves only here: every change of a balance is a ledger row in the same transaction."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,11 @@ from donations.models import (
     LedgerEntry,
     LedgerKind,
     PaymentMethod,
+    Pledge,
+    PledgeInstalment,
+    PledgeKind,
+    PledgeSchedule,
+    PledgeStatus,
 )
 from donations.signals import contribution_received
 from mentoring.errors import Conflict, DomainError
@@ -400,3 +405,81 @@ def item_distribute(
         signed_by_guardian=True,
         given_by=by,
     )
+
+
+@transaction.atomic
+def pledge_create(
+    *,
+    by: User,
+    donor_id: int,
+    kind: str,
+    schedule: str,
+    instalments: list[tuple],
+    project_id: int | None = None,
+    purpose: str = "",
+    item_name: str = "",
+    item_unit: str = "",
+    unit_value_fen: int = 0,
+    note: str = "",
+) -> Pledge:
+    """Record a pledge: a donor pledges for itself, an administrator for its district's donors.
+
+    `instalments` is a list of (due date, amount): fen for money, a count for items.
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    districts = schools_administered_by(by).values("district")
+    donor = Donor.objects.filter(Q(pk=donor_id) & (Q(user=by) | Q(district__in=districts))).first()
+    if donor is None:
+        raise DomainError(_("Unknown donor."), field="donor")
+    project = None
+    if project_id is not None:
+        project = AidProject.objects.filter(pk=project_id, district=donor.district_id).first()
+        if project is None:
+            raise DomainError(_("Unknown project in the donor's district."), field="project")
+    elif not purpose.strip():
+        raise DomainError(_("Name a project or say what the gift is for."), field="purpose")
+    if kind == PledgeKind.ITEMS and not (item_name.strip() and item_unit.strip()):
+        raise DomainError(_("Say which items and in which unit."), field="item_name")
+    if not instalments:
+        raise DomainError(_("Give at least one due date and amount."), field="instalments")
+    if schedule == PledgeSchedule.ONCE and len(instalments) != 1:
+        raise DomainError(_("A pledge given once has one due date."), field="instalments")
+    today = timezone.localdate()
+    dates = [due for due, _amount in instalments]
+    if min(dates) < today:
+        raise DomainError(_("A pledge cannot fall due in the past."), field="instalments")
+    if len(set(dates)) != len(dates):
+        raise DomainError(_("Two instalments fall due on the same day."), field="instalments")
+    if any(amount <= 0 or amount > MAX_AMOUNT_FEN for _due, amount in instalments):
+        raise DomainError(_("Each instalment must be more than zero."), field="instalments")
+    pledge = Pledge.objects.create(
+        donor=donor,
+        kind=kind,
+        project=project,
+        purpose=purpose.strip(),
+        schedule=schedule,
+        item_name=item_name.strip(),
+        item_unit=item_unit.strip(),
+        unit_value_fen=unit_value_fen,
+        note=note,
+        created_by=by,
+    )
+    PledgeInstalment.objects.bulk_create(
+        [PledgeInstalment(pledge=pledge, due_on=due, amount=amount) for due, amount in instalments]
+    )
+    return pledge
+
+
+@transaction.atomic
+def pledge_cancel(*, by: User, pledge: Pledge, reason: str) -> Pledge:
+    if pledge.status in (PledgeStatus.FULFILLED, PledgeStatus.CANCELLED):
+        raise Conflict(
+            _("This pledge is already %(status)s.") % {"status": pledge.get_status_display()}
+        )
+    if not reason.strip():
+        raise DomainError(_("Say why the pledge is cancelled."), field="reason")
+    pledge.status = PledgeStatus.CANCELLED
+    pledge.note = f"{pledge.note}\n{reason.strip()}".strip()
+    pledge.save(update_fields=["status", "note"])
+    return pledge

@@ -42,6 +42,7 @@ DOMAIN_MODELS = [
     "donations.ItemKind",
     "donations.ItemDonation",
     "donations.ItemDistribution",
+    "donations.Pledge",
 ]
 
 

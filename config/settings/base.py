@@ -215,6 +215,8 @@ SPECTACULAR_SETTINGS = {
         "SubjectEnum": "mentoring.models.Subject",
         "AssessmentStatusEnum": "mentoring.models.AssessmentStatus",
         "HardshipKindEnum": "mentoring.models.HardshipKind",
+        "PledgeKindEnum": "donations.models.PledgeKind",
+        "LedgerKindEnum": "donations.models.LedgerKind",
     },
 }
 
