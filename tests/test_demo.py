@@ -4,8 +4,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Sum
 
+from donations.models import Award, Contribution, Disbursement, FundAccount, LedgerEntry
 from mentoring.models import (
     Assessment,
     AssessmentStatus,
@@ -40,6 +41,10 @@ def counts():
             Pairing,
             TutoringSession,
             MatchRun,
+            Award,
+            Disbursement,
+            Contribution,
+            LedgerEntry,
         ]
     }
 
@@ -67,6 +72,13 @@ def test_demo_builds_the_county_and_is_safe_to_run_twice(client):
     assert MatchRun.objects.filter(status=MatchRunStatus.APPROVED).count() == 1
     assert Pairing.objects.filter(status=PairingStatus.ACTIVE).count() > 150
     assert TutoringSession.objects.count() > 1000
+    # Aid: the appropriation, contributions posted once, awards paid once.
+    assert Award.objects.count() > 20
+    assert Disbursement.objects.count() == Award.objects.filter(status="paid").count() > 10
+    assert Contribution.objects.filter(status="posted").count() == 2
+    for account in FundAccount.objects.all():
+        total = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount_fen"))["s"]
+        assert account.balance_fen == total >= 0
 
     for username in [
         "admin",

@@ -300,6 +300,7 @@ def run_term(county: County) -> dict:
         "identification": _identify(county),
         "matching": _match(county),
         "sessions": _log_sessions(county),
+        "donations": _donations(county),
     }
 
 
@@ -463,3 +464,147 @@ def _log_sessions(county: County) -> int:
                     )
             monday += datetime.timedelta(days=7)
     return TutoringSession.objects.filter(pairing__term=term).count()
+
+
+def _donations(county: County) -> dict:
+    """Aid projects, money in, awards paid, a pledge and donated books, through the services."""
+    from django.utils import timezone
+
+    from donations import services as money
+    from donations.models import (
+        AidProject,
+        Award,
+        Donor,
+        DonorKind,
+        FundSource,
+        ItemKind,
+        LedgerKind,
+        PaymentMethod,
+        PledgeKind,
+        PledgeSchedule,
+    )
+    from mentoring.models import Assessment, AssessmentStatus
+
+    district, term = county.district, county.term
+    admin = county.accounts["district_admin"]
+    today = timezone.localdate()
+    if not AidProject.objects.filter(district=district).exists():
+        boarding = AidProject.objects.create(
+            district=district,
+            code="BOARDING-2026",
+            name="家庭经济困难寄宿生生活补助",
+            source=FundSource.PROVINCIAL,
+            purpose="boarding_living",
+        )
+        love = AidProject.objects.create(
+            district=district,
+            code="LOVE-2026",
+            name="爱心助学金",
+            source=FundSource.SOCIAL,
+            purpose="tuition",
+        )
+        money.ledger_post(
+            account_id=money.fund_account_of(boarding).pk,
+            kind=LedgerKind.APPROPRIATION,
+            amount_fen=2_800_000,
+            by=admin,
+            memo="省级 18,900 元 + 区级 9,100 元",
+        )
+        newspaper = Donor.objects.create(
+            district=district,
+            kind=DonorKind.ORGANISATION,
+            name="县报社",
+            user=county.accounts["donor_org"],
+        )
+        person = Donor.objects.create(
+            district=district,
+            kind=DonorKind.INDIVIDUAL,
+            name="赵女士",
+            anonymous=True,
+            user=county.accounts["donor_person"],
+        )
+        bookshop = Donor.objects.create(
+            district=district, kind=DonorKind.ORGANISATION, name="新华书店"
+        )
+        for donor, amount in [(newspaper, 1_000_000), (person, 200_000)]:
+            money.contribution_record(
+                by=admin,
+                donor_id=donor.pk,
+                project_id=love.pk,
+                amount_fen=amount,
+                received_on=today,
+            )
+        money.pledge_create(
+            by=county.accounts["donor_org"],
+            donor_id=newspaper.pk,
+            kind=PledgeKind.MONEY,
+            schedule=PledgeSchedule.INSTALMENTS,
+            project_id=love.pk,
+            instalments=[
+                (today + datetime.timedelta(days=30), 500_000),
+                (today + datetime.timedelta(days=150), 500_000),
+            ],
+        )
+        # Half a year's boarding subsidy (1,500 yuan a year) for identified boarders,
+        # neediest first, until the appropriation runs out; most are paid already.
+        boarders = (
+            Assessment.objects.filter(
+                term=term,
+                status=AssessmentStatus.APPROVED,
+                student__records__term=term,
+                student__records__boarding=True,
+            )
+            .exclude(tier="not_in_hardship")
+            .order_by("-need_score", "student__student_number")
+            .values_list("student_id", flat=True)
+        )
+        budget = 2_800_000
+        for number, student_id in enumerate(boarders):
+            if budget < 75_000:
+                break
+            award = money.award_create(
+                by=admin,
+                project_id=boarding.pk,
+                student_id=student_id,
+                term_id=term.pk,
+                amount_fen=75_000,
+                reason="寄宿生生活补助（半年）",
+            )
+            budget -= 75_000
+            if number % 5:
+                money.disbursement_pay(
+                    by=admin,
+                    award_id=award.pk,
+                    method=PaymentMethod.BANK_TRANSFER,
+                    paid_on=today,
+                    bank_reference=f"DEMO-{award.pk:06d}",
+                )
+        books = ItemKind.objects.create(district=district, name="课外读物", unit="本")
+        money.item_donation_record(
+            by=admin,
+            donor_id=bookshop.pk,
+            item_kind_id=books.pk,
+            quantity=200,
+            value_fen=500_000,
+            received_on=today,
+        )
+        for student_id in boarders[:20]:
+            money.item_distribute(
+                by=admin,
+                item_kind_id=books.pk,
+                student_id=student_id,
+                quantity=2,
+                given_on=today,
+                signed_by_student=True,
+                signed_by_guardian=True,
+            )
+    awards = Award.objects.filter(term=term)
+    return {
+        "projects": AidProject.objects.filter(district=district).count(),
+        "awards": awards.count(),
+        "paid": awards.filter(status="paid").count(),
+        "balances": {
+            p.code: money.yuan(p.account.balance_fen)
+            for p in AidProject.objects.filter(district=district).select_related("account")
+        },
+    }

@@ -58,6 +58,11 @@ class Command(BaseCommand):
                 f"{len(summary['mentors_below_minimum'])} mentors below their minimum"
             )
         self.stdout.write(f"  tutoring sessions logged: {term_so_far['sessions']}")
+        aid = term_so_far["donations"]
+        self.stdout.write(
+            f"  aid: {aid['projects']} projects, {aid['awards']} awards ({aid['paid']} paid), "
+            f"fund balances {aid['balances']}"
+        )
 
         job = account_census_start(by=county.accounts["district_admin"])
         job = Job.objects.get(pk=job.pk)
