@@ -15,6 +15,7 @@ from donations.api import (
     ItemDonationViewSet,
     LedgerViewSet,
     PledgeViewSet,
+    PublicDonationNotice,
 )
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
@@ -53,6 +54,7 @@ api_v1 = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("me/", MeView.as_view(), name="me"),
     path("public/notices/", PublicNoticeList.as_view(), name="public-notices"),
+    path("public/donations/", PublicDonationNotice.as_view(), name="public-donations"),
     path("students/import/", RosterImportView.as_view(), name="student-import"),
     path("students/import/template/", RosterTemplateView.as_view(), name="student-import-template"),
     path("", include(router.urls)),

@@ -8,8 +8,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from donations import services
 from donations.models import (
@@ -40,10 +41,11 @@ from donations.selectors import (
     item_donations_visible_to,
     ledger_visible_to,
     pledges_visible_to,
+    public_donation_notice,
 )
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
-from mentoring.models import Role
+from mentoring.models import District, Role
 from mentoring.selectors.scoping import roles_of
 
 FEN = Decimal("0.01")
@@ -682,3 +684,70 @@ class PledgeViewSet(
             by=request.user, pledge=pledge, reason=payload.validated_data["reason"]
         )
         return Response(PledgeSerializer(self.get_queryset().get(pk=pledge.pk)).data)
+
+
+class PublicDonationNotice(APIView):
+    """The published donation notice (捐赠公示) of a district: totals only, no login.
+
+    `?district=<code>` is required. Anonymous donors appear as anonymous;
+    no student is named.
+    """
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("district", str, OpenApiParameter.QUERY, required=True)],
+        responses=dict,
+    )
+    def get(self, request):
+        code = request.query_params.get("district", "").strip()
+        if not code or not District.objects.filter(code=code).exists():
+            return Response({"district": [_("Give the code of a district.")]}, status=400)
+        notice = public_donation_notice(district_code=code)
+
+        def amount(fen):
+            return str((Decimal(fen) * FEN).quantize(FEN))
+
+        return Response(
+            {
+                "district": code,
+                "donors": [
+                    {
+                        "donor": row["donor"] or _("Anonymous"),
+                        "money": amount(row["money_fen"]),
+                        "items": [
+                            {
+                                "item": i["item_kind__name"],
+                                "unit": i["item_kind__unit"],
+                                "quantity": i["quantity"],
+                                "value": amount(i["value"]),
+                            }
+                            for i in row["items"]
+                        ],
+                    }
+                    for row in notice["donors"]
+                ],
+                "projects_received": [
+                    {"project": p["code"], "name": p["name"], "received": amount(p["received"])}
+                    for p in notice["projects_received"]
+                ],
+                "paid_out": [
+                    {
+                        "project": p["award__project__code"],
+                        "name": p["award__project__name"],
+                        "paid": amount(p["paid"]),
+                        "payments": p["payments"],
+                    }
+                    for p in notice["paid_out"]
+                ],
+                "items_given": [
+                    {
+                        "item": i["item_kind__name"],
+                        "unit": i["item_kind__unit"],
+                        "quantity": i["quantity"],
+                    }
+                    for i in notice["items_given"]
+                ],
+            }
+        )

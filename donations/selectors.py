@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from donations.models import FundAccount, LedgerEntry, LedgerKind
@@ -123,3 +123,69 @@ def pledges_visible_to(user: User):
         .select_related("donor", "project")
         .prefetch_related("instalments")
     )
+
+
+def public_donation_notice(*, district_code: str) -> dict:
+    """What a district publishes about donations: who gave what, and how it was used, in totals.
+
+    Anonymous donors are shown as anonymous; no student is named or counted
+    in a way that identifies one. A fixed number of aggregate queries.
+    """
+    from donations.models import (
+        AidProject,
+        Contribution,
+        ContributionStatus,
+        Disbursement,
+        Donor,
+        ItemDistribution,
+        ItemDonation,
+    )
+
+    money = {
+        row["donor"]: row["total"]
+        for row in Contribution.objects.filter(
+            donor__district__code=district_code, status=ContributionStatus.POSTED
+        )
+        .values("donor")
+        .annotate(total=Sum("amount_fen"))
+    }
+    items: dict[int, list] = {}
+    for row in (
+        ItemDonation.objects.filter(donor__district__code=district_code)
+        .values("donor", "item_kind__name", "item_kind__unit")
+        .annotate(quantity=Sum("quantity"), value=Sum("value_fen"))
+        .order_by("donor", "item_kind__name")
+    ):
+        items.setdefault(row["donor"], []).append(row)
+    donors = Donor.objects.filter(pk__in=set(money) | set(items)).order_by("name")
+    used = (
+        Disbursement.objects.filter(award__project__district__code=district_code)
+        .values("award__project__code", "award__project__name")
+        .annotate(paid=Sum("amount_fen"), payments=Count("pk"))
+        .order_by("award__project__code")
+    )
+    given = (
+        ItemDistribution.objects.filter(item_kind__district__code=district_code)
+        .values("item_kind__name", "item_kind__unit")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("item_kind__name")
+    )
+    received = (
+        AidProject.objects.filter(district__code=district_code, source="social")
+        .values("code", "name")
+        .annotate(received=Coalesce(Sum("contributions__amount_fen"), 0))
+        .order_by("code")
+    )
+    return {
+        "donors": [
+            {
+                "donor": None if d.anonymous else d.name,
+                "money_fen": money.get(d.pk, 0),
+                "items": items.get(d.pk, []),
+            }
+            for d in donors
+        ],
+        "projects_received": list(received),
+        "paid_out": list(used),
+        "items_given": list(given),
+    }
