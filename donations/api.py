@@ -199,6 +199,7 @@ class ContributionSerializer(serializers.ModelSerializer):
             "donor",
             "donor_name",
             "project",
+            "pledge",
             "amount",
             "received_on",
             "memo",
@@ -221,6 +222,7 @@ class ContributionCreateSerializer(serializers.Serializer):
     )
     received_on = serializers.DateField()
     memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    pledge = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
 
 class ContributionFilter(django_filters.FilterSet):
@@ -273,6 +275,7 @@ class ContributionViewSet(
             amount_fen=int(data["amount"] * 100),
             received_on=data["received_on"],
             memo=data["memo"],
+            pledge_id=data["pledge"],
         )
         body = ContributionSerializer(self.get_queryset().get(pk=contribution.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)

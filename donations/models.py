@@ -167,6 +167,10 @@ class Contribution(models.Model):
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     received_on = models.DateField(_("received on"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
+    # The pledge this money honours, if any.
+    pledge = models.ForeignKey(
+        "Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="contributions"
+    )
     status = models.CharField(
         _("status"),
         max_length=20,

@@ -1,7 +1,7 @@
 """Money moves only here: every change of a balance is a ledger row in the same transaction."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,8 +128,9 @@ def contribution_record(
     amount_fen: int,
     received_on,
     memo: str = "",
+    pledge_id: int | None = None,
 ) -> Contribution:
-    """Record money received; it is posted to the project's account in the background."""
+    """Record money received, perhaps honouring a pledge; it is posted in the background."""
     from mentoring.selectors.accounts import schools_administered_by
 
     districts = schools_administered_by(by).values("district")
@@ -143,12 +144,24 @@ def contribution_record(
         raise DomainError(_("The amount must be more than zero."), field="amount")
     if received_on > timezone.localdate():
         raise DomainError(_("Money cannot be received in the future."), field="received_on")
+    pledge = None
+    if pledge_id is not None:
+        pledge = (
+            Pledge.objects.filter(pk=pledge_id, donor=donor, kind=PledgeKind.MONEY)
+            .exclude(status=PledgeStatus.CANCELLED)
+            .first()
+        )
+        if pledge is None or (pledge.project_id not in (None, project.pk)):
+            raise DomainError(
+                _("No open money pledge of this donor for this project."), field="pledge"
+            )
     contribution = Contribution.objects.create(
         donor=donor,
         project=project,
         amount_fen=amount_fen,
         received_on=received_on,
         memo=memo,
+        pledge=pledge,
         recorded_by=by,
     )
     contribution_received.send(sender=Contribution, contribution_id=contribution.pk, by=by)
@@ -179,7 +192,51 @@ def contribution_post(*, contribution_id: int) -> Contribution:
     contribution.receipt_number = f"{contribution.project.code}-{contribution.pk:08d}"
     contribution.posted_at = timezone.now()
     contribution.save(update_fields=["status", "ledger_entry", "receipt_number", "posted_at"])
+    if contribution.pledge_id:
+        pledge_refresh_status(pledge_id=contribution.pledge_id, today=timezone.localdate())
     return contribution
+
+
+@transaction.atomic
+def pledge_refresh_status(*, pledge_id: int, today) -> Pledge:
+    """Pledged, partly received, fulfilled or overdue, from the money posted and the due dates.
+
+    Cancelled pledges stay cancelled. Item pledges are followed by hand for now.
+    """
+    pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
+    if pledge.status == PledgeStatus.CANCELLED or pledge.kind != PledgeKind.MONEY:
+        return pledge
+    instalments = list(pledge.instalments.all())
+    total = sum(i.amount for i in instalments)
+    received = (
+        pledge.contributions.filter(status=ContributionStatus.POSTED).aggregate(
+            s=Sum("amount_fen")
+        )["s"]
+        or 0
+    )
+    due = sum(i.amount for i in instalments if i.due_on < today)
+    if received >= total:
+        status = PledgeStatus.FULFILLED
+    elif received < due:
+        status = PledgeStatus.OVERDUE
+    elif received > 0:
+        status = PledgeStatus.PARTLY_RECEIVED
+    else:
+        status = PledgeStatus.PLEDGED
+    if status != pledge.status:
+        pledge.status = status
+        pledge.save(update_fields=["status"])
+    return pledge
+
+
+def pledges_mark_overdue(*, today) -> int:
+    """The daily check: refresh every open money pledge; returns how many are overdue."""
+    open_pledges = Pledge.objects.filter(kind=PledgeKind.MONEY).exclude(
+        status__in=[PledgeStatus.CANCELLED, PledgeStatus.FULFILLED]
+    )
+    for pledge_id in open_pledges.values_list("pk", flat=True):
+        pledge_refresh_status(pledge_id=pledge_id, today=today)
+    return Pledge.objects.filter(status=PledgeStatus.OVERDUE).count()
 
 
 def _duplicate_aid(*, student, purpose: str, term_code: str) -> Award | None:

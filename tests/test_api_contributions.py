@@ -144,3 +144,24 @@ def test_list_query_count_does_not_grow(setup, admin_a, django_assert_max_num_qu
     for _ in range(30):
         client.post(URL, body(setup), format="json")
     listed(31)
+
+
+def test_a_contribution_names_the_pledge_it_honours(setup, admin_a):
+    from django.utils import timezone
+
+    from donations.services import pledge_create
+
+    pledge = pledge_create(
+        by=admin_a,
+        donor_id=setup["donor"].pk,
+        kind="money",
+        schedule="once",
+        project_id=setup["project"].pk,
+        instalments=[(timezone.localdate(), 31_250)],
+    )
+    response = client_for(admin_a).post(URL, body(setup, pledge=pledge.pk), format="json")
+    assert response.status_code == 201
+    assert response.json()["pledge"] == pledge.pk
+    bad = client_for(admin_a).post(URL, body(setup, pledge=999_999), format="json")
+    assert bad.status_code == 400
+    assert "pledge" in bad.json()

@@ -8,6 +8,7 @@ class JobKind(models.TextChoices):
     ACCOUNT_CENSUS = "account_census", _("Account census")
     MATCH_RUN = "match_run", _("Matching run")
     CONTRIBUTION_POSTING = "contribution_posting", _("Posting a contribution")
+    PLEDGE_CHECK = "pledge_check", _("Daily check of pledges")
 
 
 class JobStatus(models.TextChoices):

@@ -69,3 +69,28 @@ def _post_contribution(job, progress):
 def post_contribution_task(self, job_id: int) -> None:
     """Post a received contribution to its fund account (the social-fund log), once."""
     run_job(job_id=job_id, work=_post_contribution, worker=worker_name(self))
+
+
+def _check_pledges(job, progress):
+    import datetime
+
+    from donations.services import pledges_mark_overdue
+
+    overdue = pledges_mark_overdue(today=datetime.date.fromisoformat(job.parameters["day"]))
+    progress(100)
+    return {"overdue": overdue}
+
+
+@shared_task(bind=True, name="workers.pledges_daily_check")
+def pledges_daily_check_task(self) -> int:
+    """Celery beat, every morning: mark pledges whose due money has not arrived as overdue."""
+    from django.utils import timezone
+
+    from workers.models import JobKind
+    from workers.services import job_create
+
+    job = job_create(
+        kind=JobKind.PLEDGE_CHECK, parameters={"day": timezone.localdate().isoformat()}
+    )
+    run_job(job_id=job.pk, work=_check_pledges, worker=worker_name(self))
+    return job.pk

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -249,7 +250,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs, in CELERY_TIMEZONE (Asia/Shanghai).
+CELERY_BEAT_SCHEDULE = {
+    "pledges-daily-check": {
+        "task": "workers.pledges_daily_check",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
 
 if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_SOFT_TIME_LIMIT must be below CELERY_TIME_LIMIT.")
