@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -122,6 +121,26 @@ class CanReadFunds(BasePermission):
 class IsAdministrator(BasePermission):
     def has_permission(self, request, view):
         return Role.ADMINISTRATOR in roles_of(request.user)
+
+
+class AdministratorsWrite(BasePermission):
+    """Anyone signed in reads (the queryset scopes what); only administrators write."""
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return bool(request.user and request.user.is_authenticated)
+        return Role.ADMINISTRATOR in roles_of(request.user)
+
+
+def created(view, obj) -> Response:
+    """201 with the new record as the view's own list shows it (scoped, with its joins)."""
+    fresh = view.get_queryset().get(pk=obj.pk)
+    return Response(view.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+def fen(yuan: Decimal) -> int:
+    """Yuan with at most two decimals (validated by the serializer) as integer fen."""
+    return int(yuan * 100)
 
 
 class FundAccountFilter(django_filters.FilterSet):
@@ -248,6 +267,7 @@ class ContributionViewSet(
     """
 
     queryset = Contribution.objects.none()
+    permission_classes = [AdministratorsWrite]
     serializer_class = ContributionSerializer
     filterset_class = ContributionFilter
 
@@ -263,8 +283,6 @@ class ContributionViewSet(
     )
     @idempotent(scope="contributions")
     def create(self, request, *args, **kwargs):
-        if Role.ADMINISTRATOR not in roles_of(request.user):
-            raise PermissionDenied()
         payload = ContributionCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -272,13 +290,12 @@ class ContributionViewSet(
             by=request.user,
             donor_id=data["donor"],
             project_id=data["project"],
-            amount_fen=int(data["amount"] * 100),
+            amount_fen=fen(data["amount"]),
             received_on=data["received_on"],
             memo=data["memo"],
             pledge_id=data["pledge"],
         )
-        body = ContributionSerializer(self.get_queryset().get(pk=contribution.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return created(self, contribution)
 
 
 class AwardSerializer(serializers.ModelSerializer):
@@ -350,11 +367,10 @@ class AwardViewSet(
             project_id=data["project"],
             student_id=data["student"],
             term_id=data["term"],
-            amount_fen=int(data["amount"] * 100),
+            amount_fen=fen(data["amount"]),
             reason=data["reason"],
         )
-        body = AwardSerializer(self.get_queryset().get(pk=award.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return created(self, award)
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
@@ -422,8 +438,7 @@ class DisbursementViewSet(
             award_id=payload.validated_data.pop("award"),
             **payload.validated_data,
         )
-        body = DisbursementSerializer(self.get_queryset().get(pk=disbursement.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return created(self, disbursement)
 
 
 class ItemDonationSerializer(serializers.ModelSerializer):
@@ -467,6 +482,7 @@ class ItemDonationViewSet(
     """Items received into stock; administrators record them, a donor reads its own."""
 
     queryset = ItemDonation.objects.none()
+    permission_classes = [AdministratorsWrite]
     serializer_class = ItemDonationSerializer
 
     def get_queryset(self):
@@ -474,8 +490,6 @@ class ItemDonationViewSet(
 
     @extend_schema(request=ItemDonationCreateSerializer, responses={201: ItemDonationSerializer})
     def create(self, request, *args, **kwargs):
-        if Role.ADMINISTRATOR not in roles_of(request.user):
-            raise PermissionDenied()
         payload = ItemDonationCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -484,11 +498,10 @@ class ItemDonationViewSet(
             donor_id=data["donor"],
             item_kind_id=data["item_kind"],
             quantity=data["quantity"],
-            value_fen=int(data["value"] * 100),
+            value_fen=fen(data["value"]),
             received_on=data["received_on"],
         )
-        body = ItemDonationSerializer(self.get_queryset().get(pk=donation.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return created(self, donation)
 
 
 class ItemDistributionSerializer(serializers.ModelSerializer):
@@ -551,8 +564,7 @@ class ItemDistributionViewSet(
             signed_by_student=data["signed_by_student"],
             signed_by_guardian=data["signed_by_guardian"],
         )
-        body = ItemDistributionSerializer(self.get_queryset().get(pk=given.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return created(self, given)
 
 
 class PledgeInstalmentSerializer(serializers.Serializer):
@@ -671,11 +683,10 @@ class PledgeViewSet(
             purpose=data["purpose"],
             item_name=data["item_name"],
             item_unit=data["item_unit"],
-            unit_value_fen=int(data["unit_value"] * 100),
+            unit_value_fen=fen(data["unit_value"]),
             note=data["note"],
         )
-        body = PledgeSerializer(self.get_queryset().get(pk=pledge.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return created(self, pledge)
 
     @extend_schema(request=PledgeCancelSerializer, responses=PledgeSerializer)
     @action(detail=True, methods=["post"])

@@ -74,20 +74,20 @@ class ScopedAdmin(SimpleHistoryAdmin):
             return queryset
         return queryset.filter(**{f"{self.school_path}__in": self._schools(request)}).distinct()
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def _scope_choices(self, db_field, request, kwargs) -> dict:
         path = self.scoped_choices.get(db_field.name)
         if path is not None and not request.user.is_superuser:
             model = db_field.remote_field.model
             lookup = {f"{path}__in": self._schools(request)} if path else {}
             kwargs["queryset"] = model.objects.filter(**lookup).distinct()
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs = self._scope_choices(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        path = self.scoped_choices.get(db_field.name)
-        if path is not None and not request.user.is_superuser:
-            model = db_field.remote_field.model
-            lookup = {f"{path}__in": self._schools(request)} if path else {}
-            kwargs["queryset"] = model.objects.filter(**lookup).distinct()
+        kwargs = self._scope_choices(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_module_permission(self, request):

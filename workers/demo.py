@@ -434,11 +434,13 @@ def _log_sessions(county: County) -> int:
         .select_related("mentor__user")
         .order_by("pk")
     )
+    # One query for every pairing's weak subjects, not one per pairing.
+    weak_subjects = dict(
+        StudentRecord.objects.filter(term=term).values_list("student_id", "weak_subjects")
+    )
     for pairing in pairings:
         monday = pairing.started_on - datetime.timedelta(days=pairing.started_on.weekday())
-        weak = StudentRecord.objects.filter(student=pairing.student_id, term=term).values_list(
-            "weak_subjects", flat=True
-        ).first() or [Subject.MATH]
+        weak = weak_subjects.get(pairing.student_id) or [Subject.MATH]
         while monday + datetime.timedelta(days=4) < min(today, term.end_date):
             day = monday + datetime.timedelta(days=rng.randint(0, 4))
             if monday not in holidays and day >= pairing.started_on and rng.random() < 0.85:

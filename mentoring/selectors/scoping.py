@@ -14,7 +14,6 @@ from django.db.models import Q, QuerySet
 
 from mentoring.models import (
     Membership,
-    Mentor,
     Pairing,
     PairingStatus,
     Role,
@@ -49,12 +48,6 @@ def roles_of(user: User) -> set[str]:
     if user.is_superuser:
         roles.add(Role.ADMINISTRATOR)
     return roles
-
-
-def mentor_of(user: User) -> Mentor | None:
-    if not _active(user):
-        return None
-    return Mentor.objects.filter(user=user, active=True).first()
 
 
 def students_visible_to(user: User) -> QuerySet[Student]:

@@ -50,6 +50,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.services.students import id_number_problem
 
 # The outcome 不困难: the student applied and was found not to be in hardship.
 NOT_IN_HARDSHIP = "not_in_hardship"
@@ -591,18 +592,6 @@ def _category(value: str) -> str | None:
     return CATEGORY_ALIASES.get(value)
 
 
-# idnumbers speaks plain English; these are its reasons in the user's language.
-_ID_NUMBER_REASONS = {
-    "must be 18 characters: 17 digits and a digit or X": gettext_lazy(
-        "An ID number has 18 characters: 17 digits and a digit or X."
-    ),
-    "the birth date inside the number is not a date": gettext_lazy(
-        "The birth date inside the ID number is not a date."
-    ),
-    "the check digit is wrong": gettext_lazy("The check digit of the ID number is wrong."),
-}
-
-
 def _validated_rows(rows: list[GovernmentListRow]) -> list[tuple[GovernmentListRow, str, str]]:
     """Each row with its normalised ID number and category, or every error at once.
 
@@ -620,7 +609,7 @@ def _validated_rows(rows: list[GovernmentListRow]) -> list[tuple[GovernmentListR
         try:
             number = idnumbers.validate(row.id_number)
         except idnumbers.InvalidIdNumber as exc:
-            reason = _ID_NUMBER_REASONS.get(str(exc), gettext_lazy("Not a valid ID number."))
+            reason = id_number_problem(exc)
             errors.append({"row": row.row, "field": "id_number", "message": str(reason)})
             number = None
         category = _category(row.category)
