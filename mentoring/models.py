@@ -620,3 +620,89 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key}"
+
+
+class WeeklyCompliance(models.Model):
+    """One school week of one academic pairing: what was logged and whether the target was met.
+
+    Written by the weekly check (and refreshed after a session of a past week
+    is logged, edited or deleted); one row per pairing and ISO week, never two.
+    The school, mentor and term are copied from the pairing so that the
+    figures per school and per mentor are read without a join.
+    """
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="weeks")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="compliance_weeks")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="compliance_weeks")
+    mentor = models.ForeignKey(Mentor, on_delete=models.PROTECT, related_name="compliance_weeks")
+    # The Monday of the week, and its ISO year and week number.
+    week_start = models.DateField(_("week starting"))
+    iso_year = models.PositiveSmallIntegerField(_("ISO year"))
+    iso_week = models.PositiveSmallIntegerField(_("ISO week"))
+    sessions = models.PositiveSmallIntegerField(_("sessions"), default=0)
+    minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    home_visits = models.PositiveSmallIntegerField(_("home visits"), default=0)
+    target_sessions = models.PositiveSmallIntegerField(_("weekly target (sessions)"), default=1)
+    met = models.BooleanField(_("target met"), default=False)
+    # Weeks missed in a row up to and including this one (0 when met).
+    missed_streak = models.PositiveSmallIntegerField(_("missed weeks in a row"), default=0)
+    checked_at = models.DateTimeField(_("checked at"), auto_now=True)
+
+    class Meta:
+        ordering = ["term", "school", "mentor", "pairing", "week_start"]
+        verbose_name = _("weekly compliance")
+        verbose_name_plural = _("weekly compliance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing", "iso_year", "iso_week"], name="compliance_one_per_pairing_week"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["term", "school", "week_start"]),
+            models.Index(fields=["term", "mentor", "week_start"]),
+        ]
+
+    def __str__(self):
+        return f"{self.pairing_id} {self.iso_year}-W{self.iso_week:02d}: {self.met}"
+
+
+class NotificationKind(models.TextChoices):
+    MISSED_WEEK = "missed_week", _("A week without tutoring")
+    MISSED_STREAK = "missed_streak", _("Weeks missed in a row")
+    LATE_AWARD = "late_award", _("Award not paid in time")
+
+
+class Notification(models.Model):
+    """A message to one user, stored (read in the API and on the page) and sent by e-mail.
+
+    `key` names what the notification is about (kind, object, week); with the
+    recipient it is unique, so a reminder is never sent twice for the same
+    thing, even when two workers run the same check at once.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    key = models.CharField(_("key"), max_length=200)
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    # What it is about, for a link: e.g. {"pairing": 12, "week": "2026-W40"}.
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.subject}"

@@ -9,6 +9,8 @@ class JobKind(models.TextChoices):
     MATCH_RUN = "match_run", _("Matching run")
     CONTRIBUTION_POSTING = "contribution_posting", _("Posting a contribution")
     PLEDGE_CHECK = "pledge_check", _("Daily check of pledges")
+    WEEKLY_CHECK = "weekly_check", _("Weekly tutoring check")
+    TERM_REPORT = "term_report", _("Term report")
 
 
 class JobStatus(models.TextChoices):
