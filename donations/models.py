@@ -201,8 +201,12 @@ class LedgerEntry(models.Model):
     # The account's balance right after this entry: the ledger reads as a statement.
     balance_after_fen = models.BigIntegerField(_("balance after (fen)"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
-    # Appropriations: which government level (or society) the money came from.
+    # Appropriations: which government level (or society) the money came from,
+    # and the term's funding it honours (received against allocated: 资金到位率).
     source = models.CharField(_("source"), max_length=20, choices=FundSource.choices, blank=True)
+    funding = models.ForeignKey(
+        ProjectFunding, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
     # A reversal names the entry it reverses; an entry is reversed at most once.
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
