@@ -17,6 +17,7 @@ from donations.api import (
     PledgeViewSet,
     PublicDonationNotice,
 )
+from donations.api_projects import ProjectViewSet
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.mentors import MentorViewSet
@@ -44,6 +45,7 @@ router.register("awards", AwardViewSet, basename="award")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
 router.register("item-donations", ItemDonationViewSet, basename="item-donation")
 router.register("item-distributions", ItemDistributionViewSet, basename="item-distribution")
+router.register("projects", ProjectViewSet, basename="project")
 router.register("fund-accounts", FundAccountViewSet, basename="fund-account")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("jobs", JobViewSet, basename="job")

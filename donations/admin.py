@@ -2,6 +2,8 @@ from django.contrib import admin
 
 from donations.models import (
     AidProject,
+    AidRefusal,
+    Allocation,
     Award,
     Contribution,
     Disbursement,
@@ -13,17 +15,37 @@ from donations.models import (
     LedgerEntry,
     Pledge,
     PledgeInstalment,
+    ProjectFunding,
+    ProjectQuota,
+    ProjectStandard,
 )
 from mentoring.admin import ScopedAdmin
+
+
+class ProjectFundingInline(admin.TabularInline):
+    model = ProjectFunding
+    extra = 0
+
+
+class ProjectStandardInline(admin.TabularInline):
+    model = ProjectStandard
+    extra = 0
+
+
+class ProjectQuotaInline(admin.TabularInline):
+    model = ProjectQuota
+    extra = 0
+    raw_id_fields = ["school"]
 
 
 @admin.register(AidProject)
 class AidProjectAdmin(ScopedAdmin):
     school_path = "district__schools"
     superuser_only_writes = True
-    list_display = ["code", "name", "district", "source", "purpose"]
+    list_display = ["code", "name", "district", "source", "purpose", "boarding", "gender"]
     list_filter = ["source", "district"]
     search_fields = ["code", "name", "purpose"]
+    inlines = [ProjectFundingInline, ProjectStandardInline, ProjectQuotaInline]
 
 
 class ReadOnlyAdmin(ScopedAdmin):
@@ -144,3 +166,19 @@ class PledgeAdmin(ScopedAdmin):
     list_filter = ["kind", "schedule", "status"]
     search_fields = ["donor__name", "purpose"]
     inlines = [PledgeInstalmentInline]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdmin):
+    """Allocations are run through the API; here they are read, with who was left out and why."""
+
+    school_path = "project__district__schools"
+    list_display = ["id", "project", "term", "awarded", "amount_fen", "created_by", "created_at"]
+    list_filter = ["project", "term"]
+
+
+@admin.register(AidRefusal)
+class AidRefusalAdmin(ReadOnlyAdmin):
+    school_path = "student__school"
+    list_display = ["id", "project", "term", "student", "other_award", "via", "by", "at"]
+    list_filter = ["via", "project", "term"]

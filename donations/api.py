@@ -34,6 +34,7 @@ from donations.selectors import (
     awards_visible_to,
     contributions_visible_to,
     disbursements_visible_to,
+    donor_outcomes,
     donors_visible_to,
     fund_accounts_visible_to,
     item_distributions_visible_to,
@@ -42,10 +43,12 @@ from donations.selectors import (
     pledges_visible_to,
     public_donation_notice,
 )
+from mentoring.errors import DomainError, NotPermitted
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
 from mentoring.models import District, Role
 from mentoring.selectors.scoping import roles_of
+from mentoring.services.schools import administers_district
 
 FEN = Decimal("0.01")
 
@@ -109,6 +112,10 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
         ]
+
+
+class ReverseSerializer(serializers.Serializer):
+    memo = serializers.CharField(max_length=200)
 
 
 class CanReadFunds(BasePermission):
@@ -187,6 +194,26 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return ledger_visible_to(self.request.user).order_by("account", "pk")
 
+    @extend_schema(request=ReverseSerializer, responses={201: LedgerEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Correct an appropriation entered wrongly by a new, opposite entry; the entry stays.
+
+        Only the district's administrators; payments and contributions are
+        corrected through their own records, never by reversing the ledger alone.
+        """
+        entry = self.get_object()
+        payload = ReverseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not administers_district(request.user, entry.account.project.district):
+            raise NotPermitted(_("Only the district's administrators may reverse an entry."))
+        if entry.kind != LedgerKind.APPROPRIATION:
+            raise DomainError(_("Only an appropriation can be reversed here."), field="entry")
+        reversal = services.ledger_reverse(
+            entry_id=entry.pk, by=request.user, memo=payload.validated_data["memo"]
+        )
+        return created(self, reversal)
+
 
 class DonorSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code", read_only=True)
@@ -194,6 +221,35 @@ class DonorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Donor
         fields = ["id", "district", "kind", "name", "anonymous", "created_at"]
+
+
+class NamedStudentSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    school = serializers.CharField()
+
+
+class ProjectOutcomeSerializer(serializers.Serializer):
+    project = serializers.CharField()
+    name = serializers.CharField()
+    given = YuanField(source="given_fen")
+    project_paid = YuanField(source="project_paid_fen")
+    students_helped = serializers.IntegerField()
+    named_students = NamedStudentSerializer(many=True)
+
+
+class ItemOutcomeSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    unit = serializers.CharField()
+    donated = serializers.IntegerField()
+    value = YuanField(source="value_fen")
+    given_out = serializers.IntegerField()
+    students_given = serializers.IntegerField()
+    named_students = NamedStudentSerializer(many=True)
+
+
+class DonorOutcomesSerializer(serializers.Serializer):
+    projects = ProjectOutcomeSerializer(many=True)
+    items = ItemOutcomeSerializer(many=True)
 
 
 class DonorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -204,6 +260,12 @@ class DonorViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return donors_visible_to(self.request.user).order_by("district__code", "name")
+
+    @extend_schema(responses=DonorOutcomesSerializer)
+    @action(detail=True, methods=["get"])
+    def outcomes(self, request, pk=None):
+        """What the donor's gifts went to, in totals; students named only with consent."""
+        return Response(DonorOutcomesSerializer(donor_outcomes(self.get_object())).data)
 
 
 class ContributionSerializer(serializers.ModelSerializer):
@@ -458,6 +520,7 @@ class ItemDonationSerializer(serializers.ModelSerializer):
             "value",
             "donor",
             "donor_name",
+            "pledge",
             "received_on",
             "created_at",
         ]
@@ -471,6 +534,7 @@ class ItemDonationCreateSerializer(serializers.Serializer):
         max_digits=12, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
     )
     received_on = serializers.DateField()
+    pledge = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
 
 class ItemDonationViewSet(
@@ -500,6 +564,7 @@ class ItemDonationViewSet(
             quantity=data["quantity"],
             value_fen=fen(data["value"]),
             received_on=data["received_on"],
+            pledge_id=data["pledge"],
         )
         return created(self, donation)
 

@@ -388,6 +388,32 @@ class Award(models.Model):
         return f"{self.project.code} → {self.student_id}: {self.amount_fen} fen"
 
 
+class AidRefusal(models.Model):
+    """A refused attempt to aid a student twice for one purpose in a term (多头资助).
+
+    Kept so that the term report can say how many were refused, and where.
+    """
+
+    project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="refusals")
+    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey("mentoring.Student", on_delete=models.PROTECT, related_name="+")
+    other_award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+")
+    # "manual" (an award asked for by hand) or "allocation".
+    via = models.CharField(_("via"), max_length=20)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("duplicate aid refused")
+        verbose_name_plural = _("duplicate aid refused")
+
+    def __str__(self):
+        return f"{self.project.code} → {self.student_id} (award #{self.other_award_id})"
+
+
 class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer to the guardian's account")
     CASH = "cash", _("Cash against the signatures of student and guardian")
@@ -470,6 +496,10 @@ class ItemDonation(models.Model):
     # Estimated value of the whole donation, for reports.
     value_fen = models.BigIntegerField(_("estimated value (fen)"), default=0)
     received_on = models.DateField(_("received on"))
+    # The item pledge these items honour, if any.
+    pledge = models.ForeignKey(
+        "Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="item_donations"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

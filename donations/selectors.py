@@ -189,3 +189,96 @@ def public_donation_notice(*, district_code: str) -> dict:
         "paid_out": list(used),
         "items_given": list(given),
     }
+
+
+def donor_outcomes(donor) -> dict:
+    """What a donor's gifts went to: per project and per item kind, in totals.
+
+    Money is pooled in the project's account, so a donor sees what the
+    projects it gave to paid out: how many students, how much. A student is
+    named only when the guardian consented (`guardian_consents_to_name`);
+    the others are counted, never named. A fixed number of queries.
+    """
+    from donations.models import (
+        Contribution,
+        ContributionStatus,
+        Disbursement,
+        ItemDistribution,
+        ItemDonation,
+    )
+    from mentoring.models import Student
+
+    given = {
+        row["project"]: row
+        for row in Contribution.objects.filter(donor=donor, status=ContributionStatus.POSTED)
+        .values("project", "project__code", "project__name")
+        .annotate(given_fen=Sum("amount_fen"))
+    }
+    paid = {
+        row["award__project"]: row
+        for row in Disbursement.objects.filter(award__project__in=given)
+        .values("award__project")
+        .annotate(paid_fen=Sum("amount_fen"), students=Count("award__student", distinct=True))
+    }
+    aided = (
+        Disbursement.objects.filter(award__project__in=given)
+        .values_list("award__project", "award__student")
+        .distinct()
+    )
+    donated = {
+        row["item_kind"]: row
+        for row in ItemDonation.objects.filter(donor=donor)
+        .values("item_kind", "item_kind__name", "item_kind__unit")
+        .annotate(quantity=Sum("quantity"), value_fen=Sum("value_fen"))
+    }
+    handed = {
+        row["item_kind"]: row
+        for row in ItemDistribution.objects.filter(item_kind__in=donated)
+        .values("item_kind")
+        .annotate(quantity=Sum("quantity"), students=Count("student", distinct=True))
+    }
+    receivers = (
+        ItemDistribution.objects.filter(item_kind__in=donated)
+        .values_list("item_kind", "student")
+        .distinct()
+    )
+    aided, receivers = list(aided), list(receivers)
+    consenting = {
+        s.pk: {"name": s.name, "school": s.school.name}
+        for s in Student.objects.filter(
+            pk__in={sid for _p, sid in aided} | {sid for _k, sid in receivers},
+            guardian_consents_to_name=True,
+        ).select_related("school")
+    }
+
+    def named(pairs, key):
+        return sorted(
+            (consenting[sid] for k, sid in pairs if k == key and sid in consenting),
+            key=lambda s: (s["school"], s["name"]),
+        )
+
+    return {
+        "projects": [
+            {
+                "project": row["project__code"],
+                "name": row["project__name"],
+                "given_fen": row["given_fen"],
+                "project_paid_fen": paid.get(pk, {}).get("paid_fen", 0),
+                "students_helped": paid.get(pk, {}).get("students", 0),
+                "named_students": named(aided, pk),
+            }
+            for pk, row in sorted(given.items(), key=lambda kv: kv[1]["project__code"])
+        ],
+        "items": [
+            {
+                "item": row["item_kind__name"],
+                "unit": row["item_kind__unit"],
+                "donated": row["quantity"],
+                "value_fen": row["value_fen"],
+                "given_out": handed.get(pk, {}).get("quantity", 0),
+                "students_given": handed.get(pk, {}).get("students", 0),
+                "named_students": named(receivers, pk),
+            }
+            for pk, row in sorted(donated.items(), key=lambda kv: kv[1]["item_kind__name"])
+        ],
+    }

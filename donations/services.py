@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from donations.models import (
     AidProject,
+    AidRefusal,
     Award,
     AwardStatus,
     Contribution,
@@ -48,6 +49,8 @@ def ledger_post(
     by: User | None,
     memo: str = "",
     reverses: LedgerEntry | None = None,
+    source: str = "",
+    funding=None,
 ) -> LedgerEntry:
     """Move money in (positive) or out (negative) of an account, with its ledger row.
 
@@ -85,6 +88,8 @@ def ledger_post(
         balance_after_fen=balance,
         memo=memo,
         reverses=reverses,
+        source=source,
+        funding=funding,
         created_by=by,
     )
 
@@ -109,6 +114,9 @@ def ledger_reverse(*, entry_id: int, by: User | None, memo: str) -> LedgerEntry:
         by=by,
         memo=memo,
         reverses=entry,
+        # A reversed appropriation no longer counts as received for its funding.
+        source=entry.source,
+        funding=entry.funding,
     )
 
 
@@ -201,19 +209,23 @@ def contribution_post(*, contribution_id: int) -> Contribution:
 def pledge_refresh_status(*, pledge_id: int, today) -> Pledge:
     """Pledged, partly received, fulfilled or overdue, from the money posted and the due dates.
 
-    Cancelled pledges stay cancelled. Item pledges are followed by hand for now.
+    Money counts the contributions posted against the pledge (fen); items
+    count the item donations recorded against it. Cancelled pledges stay cancelled.
     """
     pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
-    if pledge.status == PledgeStatus.CANCELLED or pledge.kind != PledgeKind.MONEY:
+    if pledge.status == PledgeStatus.CANCELLED:
         return pledge
     instalments = list(pledge.instalments.all())
     total = sum(i.amount for i in instalments)
-    received = (
-        pledge.contributions.filter(status=ContributionStatus.POSTED).aggregate(
-            s=Sum("amount_fen")
-        )["s"]
-        or 0
-    )
+    if pledge.kind == PledgeKind.MONEY:
+        received = (
+            pledge.contributions.filter(status=ContributionStatus.POSTED).aggregate(
+                s=Sum("amount_fen")
+            )["s"]
+            or 0
+        )
+    else:
+        received = pledge.item_donations.aggregate(s=Sum("quantity"))["s"] or 0
     due = sum(i.amount for i in instalments if i.due_on < today)
     if received >= total:
         status = PledgeStatus.FULFILLED
@@ -230,8 +242,8 @@ def pledge_refresh_status(*, pledge_id: int, today) -> Pledge:
 
 
 def pledges_mark_overdue(*, today) -> int:
-    """The daily check: refresh every open money pledge; returns how many are overdue."""
-    open_pledges = Pledge.objects.filter(kind=PledgeKind.MONEY).exclude(
+    """The daily check: refresh every open pledge; returns how many are overdue."""
+    open_pledges = Pledge.objects.exclude(
         status__in=[PledgeStatus.CANCELLED, PledgeStatus.FULFILLED]
     )
     for pledge_id in open_pledges.values_list("pk", flat=True):
@@ -261,11 +273,51 @@ def _duplicate_message(other: Award) -> str:
     }
 
 
-@transaction.atomic
+class _DuplicateAid(Exception):
+    def __init__(self, *, project, student, term, other):
+        super().__init__()
+        self.project, self.student, self.term, self.other = project, student, term, other
+
+
 def award_create(
     *, by: User, project_id: int, student_id: int, term_id: int, amount_fen: int, reason: str = ""
 ) -> Award:
-    """Award a project's aid to one student for a term; duplicate aid is refused and named."""
+    """Award a project's aid to one student for a term; duplicate aid is refused and named.
+
+    A refusal is recorded (AidRefusal) outside the failed award's transaction,
+    so the term report can count it.
+    """
+    try:
+        return _award_create(
+            by=by,
+            project_id=project_id,
+            student_id=student_id,
+            term_id=term_id,
+            amount_fen=amount_fen,
+            reason=reason,
+        )
+    except _DuplicateAid as refused:
+        other = refused.other
+        if other is not None:
+            AidRefusal.objects.create(
+                project=refused.project,
+                term=refused.term,
+                student=refused.student,
+                other_award=other,
+                via="manual",
+                by=by,
+            )
+        raise DomainError(
+            _duplicate_message(other) if other else _("Duplicate aid."),
+            field="student",
+            extra={"other_award": other.pk if other else None},
+        ) from None
+
+
+@transaction.atomic
+def _award_create(
+    *, by: User, project_id: int, student_id: int, term_id: int, amount_fen: int, reason: str
+) -> Award:
     from mentoring.models import Student, Term
     from mentoring.selectors.accounts import schools_administered_by
 
@@ -283,9 +335,7 @@ def award_create(
         raise DomainError(_("The amount must be more than zero."), field="amount")
     other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
     if other is not None:
-        raise DomainError(
-            _duplicate_message(other), field="student", extra={"other_award": other.pk}
-        )
+        raise _DuplicateAid(project=project, student=student, term=term, other=other)
     try:
         with transaction.atomic():
             return Award.objects.create(
@@ -302,11 +352,7 @@ def award_create(
     except IntegrityError:
         # Two awards at once: the constraint let the other one through.
         other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
-        raise DomainError(
-            _duplicate_message(other) if other else _("Duplicate aid."),
-            field="student",
-            extra={"other_award": other.pk if other else None},
-        ) from None
+        raise _DuplicateAid(project=project, student=student, term=term, other=other) from None
 
 
 @transaction.atomic
@@ -389,13 +435,27 @@ def _items_in_admin_district(by: User, item_kind_id: int) -> ItemKind:
 
 @transaction.atomic
 def item_donation_record(
-    *, by: User, donor_id: int, item_kind_id: int, quantity: int, value_fen: int, received_on
+    *,
+    by: User,
+    donor_id: int,
+    item_kind_id: int,
+    quantity: int,
+    value_fen: int,
+    received_on,
+    pledge_id: int | None = None,
 ) -> ItemDonation:
-    """Items received go into stock, in the same transaction."""
+    """Items received go into stock, in the same transaction; an item pledge follows them."""
     kind = _items_in_admin_district(by, item_kind_id)
     donor = Donor.objects.filter(pk=donor_id, district=kind.district_id).first()
     if donor is None:
         raise DomainError(_("Unknown donor in this district."), field="donor")
+    pledge = None
+    if pledge_id is not None:
+        pledge = Pledge.objects.filter(pk=pledge_id, donor=donor, kind=PledgeKind.ITEMS).first()
+        if pledge is None:
+            raise DomainError(_("Unknown item pledge of this donor."), field="pledge")
+        if pledge.status == PledgeStatus.CANCELLED:
+            raise DomainError(_("This pledge was cancelled."), field="pledge")
     if quantity <= 0:
         raise DomainError(_("The quantity must be more than zero."), field="quantity")
     if value_fen < 0 or value_fen > MAX_AMOUNT_FEN:
@@ -403,14 +463,18 @@ def item_donation_record(
     if received_on > timezone.localdate():
         raise DomainError(_("Items cannot be received in the future."), field="received_on")
     ItemKind.objects.filter(pk=kind.pk).update(stock=F("stock") + quantity)
-    return ItemDonation.objects.create(
+    donation = ItemDonation.objects.create(
         donor=donor,
         item_kind=kind,
         quantity=quantity,
         value_fen=value_fen,
         received_on=received_on,
+        pledge=pledge,
         recorded_by=by,
     )
+    if pledge is not None:
+        pledge_refresh_status(pledge_id=pledge.pk, today=timezone.localdate())
+    return donation
 
 
 @transaction.atomic

@@ -43,6 +43,8 @@ DOMAIN_MODELS = [
     "donations.ItemDonation",
     "donations.ItemDistribution",
     "donations.Pledge",
+    "donations.Allocation",
+    "donations.AidRefusal",
 ]
 
 

@@ -80,7 +80,7 @@ def test_the_daily_job_reports_into_a_job_and_is_scheduled_every_morning(pledged
     job_id = pledges_daily_check_task.delay().get()
     job = Job.objects.get(pk=job_id)
     assert (job.kind, job.status, job.progress) == (JobKind.PLEDGE_CHECK, JobStatus.SUCCEEDED, 100)
-    assert job.result == {"overdue": 0}
+    assert job.result == {"overdue": 0, "late_awards": 0}
     entry = settings.CELERY_BEAT_SCHEDULE["pledges-daily-check"]
     assert entry["task"] == pledges_daily_check_task.name
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({6}, {0})

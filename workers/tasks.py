@@ -74,16 +74,21 @@ def post_contribution_task(self, job_id: int) -> None:
 def _check_pledges(job, progress):
     import datetime
 
+    from donations.aid import awards_flag_late
     from donations.services import pledges_mark_overdue
 
-    overdue = pledges_mark_overdue(today=datetime.date.fromisoformat(job.parameters["day"]))
+    today = datetime.date.fromisoformat(job.parameters["day"])
+    overdue = pledges_mark_overdue(today=today)
+    progress(50)
+    late = awards_flag_late(today=today)
     progress(100)
-    return {"overdue": overdue}
+    return {"overdue": overdue, "late_awards": late}
 
 
 @shared_task(bind=True, name="workers.pledges_daily_check")
 def pledges_daily_check_task(self) -> int:
-    """Celery beat, every morning: mark pledges whose due money has not arrived as overdue."""
+    """Celery beat, every morning: mark pledges whose due money has not arrived as overdue,
+    and flag awards not paid in time (their schools' administrators are notified)."""
     from django.utils import timezone
 
     from workers.models import JobKind

@@ -218,6 +218,9 @@ SPECTACULAR_SETTINGS = {
         "HardshipKindEnum": "mentoring.models.HardshipKind",
         "PledgeKindEnum": "donations.models.PledgeKind",
         "LedgerKindEnum": "donations.models.LedgerKind",
+        "FundSourceEnum": "donations.models.FundSource",
+        "IndicatorSourceEnum": "mentoring.models.IndicatorSource",
+        "SchoolLevelEnum": "mentoring.models.SchoolLevel",
     },
 }
 

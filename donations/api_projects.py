@@ -1,0 +1,350 @@
+"""Aid projects (资助项目): rules, funding, standards and quotas; allocation; funds received."""
+
+from decimal import Decimal
+
+import django_filters
+from django.db.models import Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from donations import aid
+from donations.api import LedgerEntrySerializer, YuanField, created, fen
+from donations.models import (
+    AidProject,
+    Allocation,
+    Boarding,
+    FundSource,
+    ProjectFunding,
+    ProjectQuota,
+    ProjectStandard,
+)
+from mentoring.errors import DomainError, NotPermitted
+from mentoring.models import District, Gender, Role, SchoolLevel, Student, Term, User
+from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.scoping import roles_of
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+def projects_visible_to(user: User):
+    """Projects carry no personal data: anyone with a role in the district, or its donors, reads."""
+    if not (user.is_authenticated and user.is_active):
+        return AidProject.objects.none()
+    if user.is_superuser:
+        projects = AidProject.objects.all()
+    else:
+        projects = AidProject.objects.filter(
+            Q(district__schools__memberships__user=user) | Q(district__donors__user=user)
+        ).distinct()
+    return projects.select_related("district").prefetch_related(
+        Prefetch(
+            "funding",
+            queryset=ProjectFunding.objects.select_related("term").annotate(
+                received_fen=Coalesce(Sum("entries__amount_fen"), 0)
+            ),
+        ),
+        Prefetch("standards", queryset=ProjectStandard.objects.all()),
+        Prefetch("quotas", queryset=ProjectQuota.objects.select_related("term", "school")),
+    )
+
+
+class FundingSerializer(serializers.ModelSerializer):
+    term_code = serializers.CharField(source="term.code", read_only=True)
+    amount = YuanField(source="amount_fen")
+    received = YuanField(source="received_fen")
+
+    class Meta:
+        model = ProjectFunding
+        fields = ["id", "term", "term_code", "source", "amount", "received"]
+
+
+class StandardSerializer(serializers.ModelSerializer):
+    yearly = YuanField(source="yearly_fen")
+    per_term = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProjectStandard
+        fields = ["tier", "level", "boarding", "yearly", "per_term"]
+
+    def get_per_term(self, standard) -> Decimal:
+        return (Decimal(aid.term_amount_fen(standard.yearly_fen)) / 100).quantize(Decimal("0.01"))
+
+
+class QuotaSerializer(serializers.ModelSerializer):
+    term_code = serializers.CharField(source="term.code", read_only=True)
+    school_code = serializers.CharField(source="school.code", read_only=True)
+
+    class Meta:
+        model = ProjectQuota
+        fields = ["term", "term_code", "school", "school_code", "places"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    district = serializers.CharField(source="district.code")
+    funding = FundingSerializer(many=True)
+    standards = StandardSerializer(many=True)
+    quotas = QuotaSerializer(many=True)
+
+    class Meta:
+        model = AidProject
+        fields = [
+            "id",
+            "district",
+            "code",
+            "name",
+            "source",
+            "purpose",
+            "levels",
+            "tiers",
+            "boarding",
+            "gender",
+            "late_after_days",
+            "funding",
+            "standards",
+            "quotas",
+            "created_at",
+        ]
+
+
+class StandardInput(serializers.Serializer):
+    tier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    level = serializers.ChoiceField(
+        choices=SchoolLevel.choices, required=False, allow_blank=True, default=""
+    )
+    boarding = serializers.ChoiceField(choices=Boarding.choices, default=Boarding.ANY)
+    yearly = serializers.DecimalField(**MONEY)
+
+
+class FundingInput(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)
+    source = serializers.ChoiceField(choices=FundSource.choices)
+    amount = serializers.DecimalField(**MONEY)
+
+
+class QuotaInput(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)
+    school = serializers.IntegerField(min_value=1)
+    places = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class ProjectInput(serializers.Serializer):
+    district = serializers.CharField(max_length=32, required=False)
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=200)
+    source = serializers.ChoiceField(choices=FundSource.choices)
+    purpose = serializers.CharField(max_length=100)
+    levels = serializers.ListField(
+        child=serializers.ChoiceField(choices=SchoolLevel.choices), required=False, default=list
+    )
+    tiers = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, default=list
+    )
+    boarding = serializers.ChoiceField(choices=Boarding.choices, default=Boarding.ANY)
+    gender = serializers.ChoiceField(
+        choices=Gender.choices, required=False, allow_blank=True, default=""
+    )
+    late_after_days = serializers.IntegerField(min_value=1, max_value=365, default=30)
+    standards = StandardInput(many=True, required=False, max_length=100)
+    funding = FundingInput(many=True, required=False, max_length=100)
+    quotas = QuotaInput(many=True, required=False, max_length=2000)
+
+
+RULE_FIELDS = [
+    "code",
+    "name",
+    "source",
+    "purpose",
+    "levels",
+    "tiers",
+    "boarding",
+    "gender",
+    "late_after_days",
+]
+
+
+def _nested(data: dict) -> dict:
+    out = {}
+    if "standards" in data:
+        out["standards"] = [
+            {
+                "tier": s["tier"],
+                "level": s["level"],
+                "boarding": s["boarding"],
+                "yearly_fen": fen(s["yearly"]),
+            }
+            for s in data["standards"]
+        ]
+    if "funding" in data:
+        out["funding"] = [
+            {"term": f["term"], "source": f["source"], "amount_fen": fen(f["amount"])}
+            for f in data["funding"]
+        ]
+    if "quotas" in data:
+        out["quotas"] = [dict(q) for q in data["quotas"]]
+    return out
+
+
+class AllocateInput(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)
+    schools = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=500
+    )
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code")
+    term = serializers.CharField(source="term.code")
+    amount = YuanField(source="amount_fen")
+    left_out = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "project", "term", "awarded", "amount", "left_out", "created_at"]
+
+    def get_left_out(self, allocation) -> list[dict]:
+        """Only the students of the reader's own schools, named for their administrators."""
+        names = self.context.get("names", {})
+        schools = self.context.get("schools", set())
+        return [
+            row | {"student_name": names.get(row["student"], "")}
+            for row in allocation.left_out
+            if row["school"] in schools
+        ]
+
+
+class AppropriationInput(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)
+    source = serializers.ChoiceField(choices=FundSource.choices)
+    amount = serializers.DecimalField(**MONEY)
+    memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ProjectFilter(django_filters.FilterSet):
+    district = django_filters.CharFilter(field_name="district__code")
+    source = django_filters.ChoiceFilter(choices=FundSource.choices)
+    purpose = django_filters.CharFilter()
+
+    class Meta:
+        model = AidProject
+        fields = ["district", "source", "purpose"]
+
+
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Aid projects of the districts where the user has a role; the district's administrators
+    write them. `allocate` awards a term by rank of need; `appropriations` records funds received.
+    """
+
+    queryset = AidProject.objects.none()
+    serializer_class = ProjectSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_class = ProjectFilter
+
+    def get_queryset(self):
+        return projects_visible_to(self.request.user).order_by("district__code", "code")
+
+    @extend_schema(request=ProjectInput, responses={201: ProjectSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = ProjectInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        district = District.objects.filter(code=data.get("district", "")).first()
+        if district is None:
+            raise DomainError(_("Unknown district."), field="district")
+        project = aid.project_save(
+            by=request.user,
+            district=district,
+            fields={name: data[name] for name in RULE_FIELDS},
+            **_nested(data),
+        )
+        return created(self, project)
+
+    @extend_schema(request=ProjectInput, responses=ProjectSerializer)
+    def update(self, request, *args, **kwargs):
+        project = self.get_object()
+        payload = ProjectInput(data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        aid.project_save(
+            by=request.user,
+            district=project.district,
+            project=project,
+            fields={name: data[name] for name in RULE_FIELDS if name in data},
+            **_nested(data),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
+
+    def _allocation_context(self, allocations) -> dict:
+        schools = set(schools_administered_by(self.request.user).values_list("pk", flat=True))
+        students = {
+            row["student"] for a in allocations for row in a.left_out if row["school"] in schools
+        }
+        names = dict(Student.objects.filter(pk__in=students).values_list("pk", "name"))
+        return {"schools": schools, "names": names}
+
+    @extend_schema(request=AllocateInput, responses={201: AllocationSerializer})
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None):
+        """Award the term by rank of need until quota or funds run out; lists who was left out."""
+        project = self.get_object()
+        payload = AllocateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        term = Term.objects.filter(
+            pk=payload.validated_data["term"], district=project.district
+        ).first()
+        if term is None:
+            raise DomainError(_("Unknown term in the project's district."), field="term")
+        if Role.ADMINISTRATOR not in roles_of(request.user):
+            raise NotPermitted(_("Only administrators allocate aid."))
+        allocation = aid.allocate(
+            by=request.user,
+            project=project,
+            term=term,
+            school_ids=payload.validated_data["schools"],
+        )
+        allocation = Allocation.objects.select_related("project", "term").get(pk=allocation.pk)
+        return Response(
+            AllocationSerializer(allocation, context=self._allocation_context([allocation])).data,
+            status=201,
+        )
+
+    @extend_schema(responses=AllocationSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def allocations(self, request, pk=None):
+        """Past allocations of the project; administrators see who their schools left out."""
+        project = self.get_object()
+        if Role.ADMINISTRATOR not in roles_of(request.user):
+            raise NotPermitted(_("Only administrators read allocations."))
+        allocations = list(
+            Allocation.objects.filter(project=project).select_related("project", "term")[:50]
+        )
+        context = self._allocation_context(allocations)
+        return Response(AllocationSerializer(allocations, many=True, context=context).data)
+
+    @extend_schema(request=AppropriationInput, responses={201: LedgerEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def appropriations(self, request, pk=None):
+        """Funds allocated by a source arrive in the project's account (资金到位)."""
+        project = self.get_object()
+        payload = AppropriationInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        entry = aid.appropriation_receive(
+            by=request.user,
+            project=project,
+            term_id=data["term"],
+            source=data["source"],
+            amount_fen=fen(data["amount"]),
+            memo=data["memo"],
+        )
+        return Response(LedgerEntrySerializer(entry).data, status=201)
