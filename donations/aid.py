@@ -49,6 +49,7 @@ from mentoring.services.schools import administers_district
 
 # Why an eligible student got nothing.
 QUOTA_FULL = "quota_full"
+NO_QUOTA = "no_quota"
 FUNDS_EXHAUSTED = "funds_exhausted"
 DUPLICATE_AID = "duplicate_aid"
 NO_STANDARD = "no_standard"
@@ -504,13 +505,22 @@ def allocate(
                 }
             )
             continue
-        if quotas and used.get(row["school"], 0) >= quotas.get(row["school"], 0):
+        if quotas and row["school"] not in quotas:
+            left_out.append(
+                out
+                | {
+                    "reason": NO_QUOTA,
+                    "detail": _("The project gives the school no places this term."),
+                }
+            )
+            continue
+        if quotas and used.get(row["school"], 0) >= quotas[row["school"]]:
             left_out.append(
                 out
                 | {
                     "reason": QUOTA_FULL,
                     "detail": _("The school's quota of %(places)s is used up.")
-                    % {"places": quotas.get(row["school"], 0)},
+                    % {"places": quotas[row["school"]]},
                 }
             )
             continue

@@ -142,8 +142,8 @@ class Allocation(models.Model):
 
     `left_out` lists the eligible students who got nothing, each with the
     reason: [{"student": id, "school": id, "tier": ..., "rank": n,
-    "reason": "quota_full" | "funds_exhausted" | "duplicate_aid" | "no_standard",
-    "detail": "..."}].
+    "reason": "quota_full" | "no_quota" | "funds_exhausted" | "duplicate_aid" |
+    "no_standard", "detail": "..."}].
     """
 
     project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="allocations")

@@ -72,10 +72,22 @@ def test_demo_builds_the_county_and_is_safe_to_run_twice(client):
     assert MatchRun.objects.filter(status=MatchRunStatus.APPROVED).count() == 1
     assert Pairing.objects.filter(status=PairingStatus.ACTIVE).count() > 150
     assert TutoringSession.objects.count() > 1000
-    # Aid: the appropriation, contributions posted once, awards paid once.
-    assert Award.objects.count() > 20
-    assert Disbursement.objects.count() == Award.objects.filter(status="paid").count() > 10
-    assert Contribution.objects.filter(status="posted").count() == 2
+    # Aid: the seeds' projects; contributions posted once, awards paid once.
+    assert Award.objects.count() > 100
+    assert Disbursement.objects.count() == Award.objects.filter(status="paid").count() > 100
+    assert Contribution.objects.filter(status="posted").count() == 8
+    # The kindergarten: 28 children at 1,000 yuan, 18,900 provincial + 9,100 county, all paid.
+    preschool = Award.objects.filter(project__code="PRESCHOOL-2026")
+    assert preschool.count() == preschool.filter(status="paid").count() == 28
+    assert set(preschool.values_list("amount_fen", flat=True)) == {100_000}
+    assert sorted(
+        LedgerEntry.objects.filter(
+            account__project__code="PRESCHOOL-2026", kind="appropriation"
+        ).values_list("source", "amount_fen")
+    ) == [("county", 910_000), ("provincial", 1_890_000)]
+    emergency = Award.objects.get(project__code="EMERGENCY-2026")
+    assert (emergency.amount_fen, emergency.status) == (120_000, "paid")
+    assert Award.objects.filter(project__code="NEWSPAPER-2026").count() == 36
     for account in FundAccount.objects.all():
         total = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount_fen"))["s"]
         assert account.balance_fen == total >= 0

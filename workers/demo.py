@@ -363,6 +363,15 @@ def _identify(county: County) -> dict:
             tier=tiers[min(number % 3, len(tiers) - 1)],
         )
         identification.assessment_publicize(by=admin, assessment=assessment)
+    # The kindergarten decided in September, after its notice (9.7–9.11) ended.
+    for assessment in Assessment.objects.filter(
+        term=term, status=AssessmentStatus.PUBLICIZED, student__school__code="DEMO-KG"
+    ):
+        Assessment.objects.filter(pk=assessment.pk).update(
+            notice_starts_on=datetime.date(2026, 9, 7), notice_ends_on=datetime.date(2026, 9, 11)
+        )
+        assessment.refresh_from_db()
+        identification.assessment_approve(by=admin, assessment=assessment, note="公示无异议")
     # The supervisory group objects to one proposal, and the school answers.
     first = Assessment.objects.filter(term=term, status=AssessmentStatus.PUBLICIZED).first()
     if first is not None:
@@ -469,137 +478,18 @@ def _log_sessions(county: County) -> int:
 
 
 def _donations(county: County) -> dict:
-    """Aid projects, money in, awards paid, a pledge and donated books, through the services."""
+    """The seeds' aid projects, money in, allocation by rank, payments, pledges and books."""
     from django.utils import timezone
 
     from donations import services as money
-    from donations.models import (
-        AidProject,
-        Award,
-        Donor,
-        DonorKind,
-        FundSource,
-        ItemKind,
-        LedgerKind,
-        PaymentMethod,
-        PledgeKind,
-        PledgeSchedule,
-    )
-    from mentoring.models import Assessment, AssessmentStatus
+    from donations.models import AidProject, Allocation, Award
 
     district, term = county.district, county.term
-    admin = county.accounts["district_admin"]
     today = timezone.localdate()
     if not AidProject.objects.filter(district=district).exists():
-        boarding = AidProject.objects.create(
-            district=district,
-            code="BOARDING-2026",
-            name="家庭经济困难寄宿生生活补助",
-            source=FundSource.PROVINCIAL,
-            purpose="boarding_living",
-        )
-        love = AidProject.objects.create(
-            district=district,
-            code="LOVE-2026",
-            name="爱心助学金",
-            source=FundSource.SOCIAL,
-            purpose="tuition",
-        )
-        money.ledger_post(
-            account_id=money.fund_account_of(boarding).pk,
-            kind=LedgerKind.APPROPRIATION,
-            amount_fen=2_800_000,
-            by=admin,
-            memo="省级 18,900 元 + 区级 9,100 元",
-        )
-        newspaper = Donor.objects.create(
-            district=district,
-            kind=DonorKind.ORGANISATION,
-            name="县报社",
-            user=county.accounts["donor_org"],
-        )
-        person = Donor.objects.create(
-            district=district,
-            kind=DonorKind.INDIVIDUAL,
-            name="赵女士",
-            anonymous=True,
-            user=county.accounts["donor_person"],
-        )
-        bookshop = Donor.objects.create(
-            district=district, kind=DonorKind.ORGANISATION, name="新华书店"
-        )
-        for donor, amount in [(newspaper, 1_000_000), (person, 200_000)]:
-            money.contribution_record(
-                by=admin,
-                donor_id=donor.pk,
-                project_id=love.pk,
-                amount_fen=amount,
-                received_on=today,
-            )
-        money.pledge_create(
-            by=county.accounts["donor_org"],
-            donor_id=newspaper.pk,
-            kind=PledgeKind.MONEY,
-            schedule=PledgeSchedule.INSTALMENTS,
-            project_id=love.pk,
-            instalments=[
-                (today + datetime.timedelta(days=30), 500_000),
-                (today + datetime.timedelta(days=150), 500_000),
-            ],
-        )
-        # Half a year's boarding subsidy (1,500 yuan a year) for identified boarders,
-        # neediest first, until the appropriation runs out; most are paid already.
-        boarders = (
-            Assessment.objects.filter(
-                term=term,
-                status=AssessmentStatus.APPROVED,
-                student__records__term=term,
-                student__records__boarding=True,
-            )
-            .exclude(tier="not_in_hardship")
-            .order_by("-need_score", "student__student_number")
-            .values_list("student_id", flat=True)
-        )
-        budget = 2_800_000
-        for number, student_id in enumerate(boarders):
-            if budget < 75_000:
-                break
-            award = money.award_create(
-                by=admin,
-                project_id=boarding.pk,
-                student_id=student_id,
-                term_id=term.pk,
-                amount_fen=75_000,
-                reason="寄宿生生活补助（半年）",
-            )
-            budget -= 75_000
-            if number % 5:
-                money.disbursement_pay(
-                    by=admin,
-                    award_id=award.pk,
-                    method=PaymentMethod.BANK_TRANSFER,
-                    paid_on=today,
-                    bank_reference=f"DEMO-{award.pk:06d}",
-                )
-        books = ItemKind.objects.create(district=district, name="课外读物", unit="本")
-        money.item_donation_record(
-            by=admin,
-            donor_id=bookshop.pk,
-            item_kind_id=books.pk,
-            quantity=200,
-            value_fen=500_000,
-            received_on=today,
-        )
-        for student_id in boarders[:20]:
-            money.item_distribute(
-                by=admin,
-                item_kind_id=books.pk,
-                student_id=student_id,
-                quantity=2,
-                given_on=today,
-                signed_by_student=True,
-                signed_by_guardian=True,
-            )
+        _government_aid(county, today)
+        _social_aid(county, today)
+        _books(county, today)
     awards = Award.objects.filter(term=term)
     return {
         "projects": AidProject.objects.filter(district=district).count(),
@@ -609,4 +499,272 @@ def _donations(county: County) -> dict:
             p.code: money.yuan(p.account.balance_fen)
             for p in AidProject.objects.filter(district=district).select_related("account")
         },
+        "left_out": {
+            a.project.code: len(a.left_out)
+            for a in Allocation.objects.filter(term=term).select_related("project")
+        },
     }
+
+
+def _project(county, code, name, source, purpose, *, funding, standards, quotas=(), **rules):
+    from donations.aid import appropriation_receive, project_save
+
+    admin, term = county.accounts["district_admin"], county.term
+    project = project_save(
+        by=admin,
+        district=county.district,
+        fields={"code": code, "name": name, "source": source, "purpose": purpose, **rules},
+        standards=[
+            {"tier": tier, "level": level, "boarding": boarding, "yearly_fen": yearly}
+            for tier, level, boarding, yearly in standards
+        ],
+        funding=[{"term": term.pk, "source": src, "amount_fen": amount} for src, amount in funding],
+        quotas=[
+            {"term": term.pk, "school": county.schools[school].pk, "places": places}
+            for school, places in quotas
+        ],
+    )
+    # Government money arrives in full (资金到位); society's comes as contributions.
+    for src, amount in funding:
+        if src != "social":
+            appropriation_receive(
+                by=admin, project=project, term_id=term.pk, source=src, amount_fen=amount
+            )
+    return project
+
+
+def _pay_all(county, project, today, *, every=1):
+    """Pay the project's awards by bank transfer (every n-th left unpaid, to show the gap)."""
+    from donations import services as money
+    from donations.models import Award, AwardStatus, PaymentMethod
+
+    admin = county.accounts["district_admin"]
+    awards = Award.objects.filter(project=project, status=AwardStatus.AWARDED).order_by("pk")
+    for number, award in enumerate(awards):
+        if every > 1 and number % every == every - 1:
+            continue
+        money.disbursement_pay(
+            by=admin,
+            award_id=award.pk,
+            method=PaymentMethod.BANK_TRANSFER,
+            paid_on=today,
+            bank_reference=f"DEMO-{award.pk:06d}",
+        )
+
+
+def _government_aid(county: County, today) -> None:
+    from donations.aid import allocate
+    from donations.models import Boarding, FundSource
+
+    admin, term = county.accounts["district_admin"], county.term
+    # 学前教育资助: 28 children of the kindergarten at 1,000 yuan a term,
+    # 18,900 provincial + 9,100 county (the seeds' kindergarten summary).
+    preschool = _project(
+        county,
+        "PRESCHOOL-2026",
+        "学前教育幼儿资助",
+        FundSource.PROVINCIAL,
+        "preschool_aid",
+        levels=["preschool"],
+        funding=[(FundSource.PROVINCIAL, 1_890_000), (FundSource.COUNTY, 910_000)],
+        standards=[("", "", Boarding.ANY, 200_000)],
+        quotas=[("DEMO-KG", 28)],
+    )
+    # 义务教育生活补助: hardship 200, special hardship 500 primary / 750 junior a year.
+    living = _project(
+        county,
+        "LIVING-2026",
+        "义务教育家庭经济困难学生生活补助",
+        FundSource.CENTRAL,
+        "living_subsidy",
+        levels=["primary", "junior_middle"],
+        tiers=["special_hardship", "hardship"],
+        funding=[(FundSource.CENTRAL, 3_000_000), (FundSource.PROVINCIAL, 750_000)],
+        standards=[
+            ("hardship", "", Boarding.ANY, 20_000),
+            ("special_hardship", "primary", Boarding.ANY, 50_000),
+            ("special_hardship", "junior_middle", Boarding.ANY, 75_000),
+        ],
+    )
+    # 寄宿生生活补助: 500 yuan a term for identified boarders.
+    boarding = _project(
+        county,
+        "BOARDING-2026",
+        "家庭经济困难寄宿生生活补助",
+        FundSource.PROVINCIAL,
+        "boarding_subsidy",
+        boarding=Boarding.BOARDING,
+        funding=[(FundSource.PROVINCIAL, 4_000_000)],
+        standards=[("", "", Boarding.BOARDING, 100_000)],
+    )
+    for project in (preschool, living, boarding):
+        allocate(by=admin, project=project, term=term)
+    _pay_all(county, preschool, today)
+    _pay_all(county, living, today, every=10)
+    _pay_all(county, boarding, today, every=5)
+
+
+def _social_aid(county: County, today) -> None:
+    from django.db import transaction
+
+    from donations import services as money
+    from donations.aid import allocate
+    from donations.models import (
+        Boarding,
+        Donor,
+        DonorKind,
+        FundSource,
+        PaymentMethod,
+        PledgeKind,
+        PledgeSchedule,
+    )
+    from mentoring.models import Student
+
+    admin, term, district = county.accounts["district_admin"], county.term, county.district
+    newspaper = Donor.objects.create(
+        district=district,
+        kind=DonorKind.ORGANISATION,
+        name="县报社",
+        user=county.accounts["donor_org"],
+    )
+    person = Donor.objects.create(
+        district=district,
+        kind=DonorKind.INDIVIDUAL,
+        name="赵女士",
+        anonymous=True,
+        user=county.accounts["donor_person"],
+    )
+    # 报社助学: 36 poor students a term at 500 yuan, pledged every term.
+    sponsorship = _project(
+        county,
+        "NEWSPAPER-2026",
+        "县报社爱心助学",
+        FundSource.SOCIAL,
+        "sponsorship",
+        funding=[(FundSource.SOCIAL, 1_800_000)],
+        standards=[("", "", Boarding.ANY, 100_000)],
+        quotas=[("SUNSHINE-PS", 12), ("RED-STAR-JMS", 24)],
+    )
+    money.pledge_create(
+        by=county.accounts["donor_org"],
+        donor_id=newspaper.pk,
+        kind=PledgeKind.MONEY,
+        schedule=PledgeSchedule.PER_TERM,
+        project_id=sponsorship.pk,
+        purpose="每学期资助 36 名贫困学生",
+        instalments=[
+            (today + datetime.timedelta(days=1), 1_800_000),
+            (today + datetime.timedelta(days=180), 1_800_000),
+        ],
+    )
+    # 教职工爱心捐款 and 赵女士's gift; 大病救助: 1,200 yuan for a sick student.
+    staff = _project(
+        county,
+        "STAFF-2026",
+        "教职工爱心捐款",
+        FundSource.SOCIAL,
+        "staff_collection",
+        funding=[(FundSource.SOCIAL, 300_000)],
+        standards=[("", "", Boarding.ANY, 60_000)],
+        quotas=[("RED-STAR-JMS", 5)],
+    )
+    emergency = _project(
+        county,
+        "EMERGENCY-2026",
+        "大病紧急救助",
+        FundSource.SOCIAL,
+        "emergency",
+        funding=[(FundSource.SOCIAL, 120_000)],
+        standards=[("", "", Boarding.ANY, 240_000)],
+    )
+    teachers = [
+        Donor.objects.create(district=district, kind=DonorKind.STAFF, name=f"红星中学教师{i + 1}")
+        for i in range(6)
+    ]
+    gifts = [(newspaper, sponsorship, 1_800_000), (person, emergency, 120_000)]
+    gifts += [(teacher, staff, 50_000) for teacher in teachers]
+    # Contributions are posted by their job once the transaction commits.
+    with transaction.atomic():
+        for donor, project, amount in gifts:
+            money.contribution_record(
+                by=admin,
+                donor_id=donor.pk,
+                project_id=project.pk,
+                amount_fen=amount,
+                received_on=today,
+                pledge_id=None,
+            )
+    for project in (sponsorship, staff):
+        allocate(by=admin, project=project, term=term)
+        _pay_all(county, project, today)
+    sick = (
+        Student.objects.filter(
+            school=county.schools["RED-STAR-JMS"], indicators__kind="long_term_illness"
+        )
+        .order_by("student_number")
+        .first()
+    )
+    if sick is not None:
+        award = money.award_create(
+            by=admin,
+            project_id=emergency.pk,
+            student_id=sick.pk,
+            term_id=term.pk,
+            amount_fen=120_000,
+            reason="学生患重病住院，紧急救助",
+        )
+        money.disbursement_pay(
+            by=admin,
+            award_id=award.pk,
+            method=PaymentMethod.CASH,
+            paid_on=today,
+            signed_by_student=True,
+            signed_by_guardian=True,
+        )
+
+
+def _books(county: County, today) -> None:
+    from donations import services as money
+    from donations.models import Award, Donor, DonorKind, ItemKind, PledgeKind, PledgeSchedule
+
+    admin, district = county.accounts["district_admin"], county.district
+    bookshop = Donor.objects.create(district=district, kind=DonorKind.ORGANISATION, name="新华书店")
+    pledge = money.pledge_create(
+        by=admin,
+        donor_id=bookshop.pk,
+        kind=PledgeKind.ITEMS,
+        schedule=PledgeSchedule.INSTALMENTS,
+        purpose="寄宿生课外读物",
+        item_name="课外读物",
+        item_unit="本",
+        unit_value_fen=2_500,
+        instalments=[
+            (today + datetime.timedelta(days=7), 200),
+            (today + datetime.timedelta(days=120), 200),
+        ],
+    )
+    books = ItemKind.objects.create(district=district, name="课外读物", unit="本")
+    money.item_donation_record(
+        by=admin,
+        donor_id=bookshop.pk,
+        item_kind_id=books.pk,
+        quantity=200,
+        value_fen=500_000,
+        received_on=today,
+        pledge_id=pledge.pk,
+    )
+    boarders = (
+        Award.objects.filter(project__code="BOARDING-2026")
+        .order_by("pk")
+        .values_list("student_id", flat=True)[:20]
+    )
+    for student_id in boarders:
+        money.item_distribute(
+            by=admin,
+            item_kind_id=books.pk,
+            student_id=student_id,
+            quantity=2,
+            given_on=today,
+            signed_by_student=True,
+            signed_by_guardian=True,
+        )

@@ -63,6 +63,7 @@ class Command(BaseCommand):
             f"  aid: {aid['projects']} projects, {aid['awards']} awards ({aid['paid']} paid), "
             f"fund balances {aid['balances']}"
         )
+        self.stdout.write(f"  eligible but left out, by project: {aid['left_out']}")
 
         job = account_census_start(by=county.accounts["district_admin"])
         job = Job.objects.get(pk=job.pk)
