@@ -29,6 +29,7 @@ from donations.models import (
     ProjectFunding,
     ProjectQuota,
     ProjectStandard,
+    term_amount_fen,
 )
 from donations.services import MAX_AMOUNT_FEN, fund_account_of, ledger_post, yuan
 from mentoring.errors import Conflict, DomainError, NotPermitted
@@ -45,6 +46,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.services.identification import NOT_IN_HARDSHIP
 from mentoring.services.schools import administers_district
 
 # Why an eligible student got nothing.
@@ -53,11 +55,6 @@ NO_QUOTA = "no_quota"
 FUNDS_EXHAUSTED = "funds_exhausted"
 DUPLICATE_AID = "duplicate_aid"
 NO_STANDARD = "no_standard"
-
-
-def term_amount_fen(yearly_fen: int) -> int:
-    """Half a year's standard, rounded half up to the fen: 625.00 a year → 312.50 a term."""
-    return (yearly_fen + 1) // 2
 
 
 @dataclass(frozen=True)
@@ -304,6 +301,8 @@ def appropriation_receive(
     than was allocated.
     """
     _require_district_admin(by, project.district)
+    if not Term.objects.filter(pk=term_id, district=project.district_id).exists():
+        raise DomainError(_("Unknown term in the project's district."), field="term")
     funding = (
         ProjectFunding.objects.select_for_update()
         .filter(project=project, term_id=term_id, source=source)
@@ -353,7 +352,7 @@ def _candidates(project: AidProject, term: Term, schools: list[int]) -> list[dic
 
     assessments = Assessment.objects.filter(
         term=term, status=AssessmentStatus.APPROVED, student__school__in=schools
-    )
+    ).exclude(tier__in=["", NOT_IN_HARDSHIP])
     if project.tiers:
         assessments = assessments.filter(tier__in=project.tiers)
     if project.gender:
@@ -441,6 +440,9 @@ def allocate(
         status=AwardStatus.CANCELLED
     )
     already = set(existing.values_list("student_id", flat=True))
+    # The same child may be on two schools' rolls: this project's own awards
+    # count as duplicates by the ID hash too, not only by the student row.
+    own_by_hash = {a.student_id_hash: a for a in existing.select_related("project")}
     used: dict[int, int] = {}
     for school_id in existing.values_list("student__school", flat=True):
         used[school_id] = used.get(school_id, 0) + 1
@@ -472,14 +474,18 @@ def allocate(
             "tier": row["tier"],
             "rank": rank,
         }
-        other = others.get(row["id_hash"])
+        other = others.get(row["id_hash"]) or own_by_hash.get(row["id_hash"])
         if other is not None:
             left_out.append(
                 out
                 | {
                     "reason": DUPLICATE_AID,
-                    "detail": _("Already aided for this purpose: award #%(award)s of %(project)s.")
-                    % {"award": other.pk, "project": other.project.code},
+                    "detail": (
+                        _("Already aided for this purpose: award #%(award)s of %(project)s.")
+                        % {"award": other.pk, "project": other.project.code}
+                        if other.pk
+                        else _("The same child, on another school's roll, is aided in this run.")
+                    ),
                 }
             )
             refusals.append(
@@ -540,19 +546,19 @@ def allocate(
             continue
         available -= amount
         used[row["school"]] = used.get(row["school"], 0) + 1
-        awards.append(
-            Award(
-                project=project,
-                student_id=row["student"],
-                term=term,
-                amount_fen=amount,
-                purpose=project.purpose,
-                term_code=term.code,
-                student_id_hash=row["id_hash"],
-                reason=_("Allocated by rank of need: %(rank)s.") % {"rank": rank},
-                created_by=by,
-            )
+        award = Award(
+            project=project,
+            student_id=row["student"],
+            term=term,
+            amount_fen=amount,
+            purpose=project.purpose,
+            term_code=term.code,
+            student_id_hash=row["id_hash"],
+            reason=_("Allocated by rank of need: %(rank)s.") % {"rank": rank},
+            created_by=by,
         )
+        awards.append(award)
+        own_by_hash[row["id_hash"]] = award
     allocation = Allocation.objects.create(
         project=project,
         term=term,

@@ -19,6 +19,7 @@ from donations.models import (
     ContributionStatus,
     Disbursement,
     Donor,
+    DonorKind,
     FundAccount,
     FundSource,
     ItemDistribution,
@@ -203,10 +204,10 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
         corrected through their own records, never by reversing the ledger alone.
         """
         entry = self.get_object()
-        payload = ReverseSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
         if not administers_district(request.user, entry.account.project.district):
             raise NotPermitted(_("Only the district's administrators may reverse an entry."))
+        payload = ReverseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         if entry.kind != LedgerKind.APPROPRIATION:
             raise DomainError(_("Only an appropriation can be reversed here."), field="entry")
         reversal = services.ledger_reverse(
@@ -252,14 +253,62 @@ class DonorOutcomesSerializer(serializers.Serializer):
     items = ItemOutcomeSerializer(many=True)
 
 
-class DonorViewSet(viewsets.ReadOnlyModelViewSet):
-    """Donors of the administrator's districts; a donor sees itself."""
+class DonorInput(serializers.Serializer):
+    district = serializers.CharField(max_length=32, required=False)
+    kind = serializers.ChoiceField(choices=DonorKind.choices)
+    name = serializers.CharField(max_length=200)
+    anonymous = serializers.BooleanField(default=False)
+    user = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class DonorViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Donors of the administrator's districts; a donor sees itself and changes its own
+    name and whether it stays anonymous in published notices."""
 
     queryset = Donor.objects.none()
     serializer_class = DonorSerializer
 
     def get_queryset(self):
         return donors_visible_to(self.request.user).order_by("district__code", "name")
+
+    @extend_schema(request=DonorInput, responses={201: DonorSerializer})
+    def create(self, request, *args, **kwargs):
+        if Role.ADMINISTRATOR not in roles_of(request.user):
+            raise NotPermitted(_("Only administrators register donors."))
+        payload = DonorInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        donor = services.donor_save(
+            by=request.user,
+            district_code=data.get("district", ""),
+            kind=data["kind"],
+            name=data["name"],
+            anonymous=data["anonymous"],
+            user_id=data.get("user"),
+        )
+        return created(self, donor)
+
+    @extend_schema(request=DonorInput, responses=DonorSerializer)
+    def update(self, request, *args, **kwargs):
+        donor = self.get_object()
+        payload = DonorInput(data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        services.donor_save(
+            by=request.user,
+            donor=donor,
+            kind=data.get("kind"),
+            name=data.get("name"),
+            anonymous=data.get("anonymous"),
+            user_id=data.get("user"),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=donor.pk)).data)
 
     @extend_schema(responses=DonorOutcomesSerializer)
     @action(detail=True, methods=["get"])

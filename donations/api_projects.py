@@ -44,9 +44,9 @@ def projects_visible_to(user: User):
     return projects.select_related("district").prefetch_related(
         Prefetch(
             "funding",
-            queryset=ProjectFunding.objects.select_related("term").annotate(
-                received_fen=Coalesce(Sum("entries__amount_fen"), 0)
-            ),
+            queryset=ProjectFunding.objects.select_related("term")
+            .annotate(received_fen=Coalesce(Sum("entries__amount_fen"), 0))
+            .order_by("term__start_date", "source"),
         ),
         Prefetch("standards", queryset=ProjectStandard.objects.all()),
         Prefetch("quotas", queryset=ProjectQuota.objects.select_related("term", "school")),
@@ -65,14 +65,11 @@ class FundingSerializer(serializers.ModelSerializer):
 
 class StandardSerializer(serializers.ModelSerializer):
     yearly = YuanField(source="yearly_fen")
-    per_term = serializers.SerializerMethodField()
+    per_term = YuanField(source="per_term_fen")
 
     class Meta:
         model = ProjectStandard
         fields = ["tier", "level", "boarding", "yearly", "per_term"]
-
-    def get_per_term(self, standard) -> Decimal:
-        return (Decimal(aid.term_amount_fen(standard.yearly_fen)) / 100).quantize(Decimal("0.01"))
 
 
 class QuotaSerializer(serializers.ModelSerializer):
@@ -189,6 +186,9 @@ def _nested(data: dict) -> dict:
     return out
 
 
+NESTED_INPUTS = [("standards", StandardInput), ("funding", FundingInput), ("quotas", QuotaInput)]
+
+
 class AllocateInput(serializers.Serializer):
     term = serializers.IntegerField(min_value=1)
     schools = serializers.ListField(
@@ -255,10 +255,15 @@ class ProjectViewSet(
 
     @extend_schema(request=ProjectInput, responses={201: ProjectSerializer})
     def create(self, request, *args, **kwargs):
+        if Role.ADMINISTRATOR not in roles_of(request.user):
+            raise NotPermitted(_("Only the district's administrators create aid projects."))
         payload = ProjectInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        district = District.objects.filter(code=data.get("district", "")).first()
+        district = District.objects.filter(
+            code=data.get("district", ""),
+            pk__in=schools_administered_by(request.user).values("district"),
+        ).first()
         if district is None:
             raise DomainError(_("Unknown district."), field="district")
         project = aid.project_save(
@@ -274,7 +279,15 @@ class ProjectViewSet(
         project = self.get_object()
         payload = ProjectInput(data=request.data, partial=kwargs.get("partial", False))
         payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = dict(payload.validated_data)
+        # A partial update is partial at the top only: each nested row given is whole
+        # (DRF would otherwise skip the rows' defaults and required fields too).
+        for key, rows in NESTED_INPUTS:
+            if key in data:
+                whole = rows(data=request.data[key], many=True)
+                if not whole.is_valid():
+                    raise serializers.ValidationError({key: whole.errors})
+                data[key] = whole.validated_data
         aid.project_save(
             by=request.user,
             district=project.district,
@@ -323,7 +336,7 @@ class ProjectViewSet(
     def allocations(self, request, pk=None):
         """Past allocations of the project; administrators see who their schools left out."""
         project = self.get_object()
-        if Role.ADMINISTRATOR not in roles_of(request.user):
+        if not schools_administered_by(request.user).filter(district=project.district).exists():
             raise NotPermitted(_("Only administrators read allocations."))
         allocations = list(
             Allocation.objects.filter(project=project).select_related("project", "term")[:50]

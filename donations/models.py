@@ -87,6 +87,11 @@ class ProjectFunding(models.Model):
         return f"{self.project.code} {self.get_source_display()}: {self.amount_fen} fen"
 
 
+def term_amount_fen(yearly_fen: int) -> int:
+    """Half a year's standard, rounded half up to the fen: 625.00 a year → 312.50 a term."""
+    return (yearly_fen + 1) // 2
+
+
 class ProjectStandard(models.Model):
     """The yearly amount for a tier, level and boarding; a term pays half of it.
 
@@ -115,6 +120,10 @@ class ProjectStandard(models.Model):
 
     def __str__(self):
         return f"{self.project.code} {self.tier}/{self.level}/{self.boarding}: {self.yearly_fen}"
+
+    @property
+    def per_term_fen(self) -> int:
+        return term_amount_fen(self.yearly_fen)
 
 
 class ProjectQuota(models.Model):

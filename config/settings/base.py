@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "PledgeKindEnum": "donations.models.PledgeKind",
         "LedgerKindEnum": "donations.models.LedgerKind",
         "FundSourceEnum": "donations.models.FundSource",
+        "DonorKindEnum": "donations.models.DonorKind",
         "IndicatorSourceEnum": "mentoring.models.IndicatorSource",
         "SchoolLevelEnum": "mentoring.models.SchoolLevel",
     },
