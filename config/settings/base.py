@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workers.pledges_daily_check",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Monday morning: last week's tutoring, reminders and escalations (workers.tasks).
+    "weekly-tutoring-check": {
+        "task": "workers.weekly_check",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 
 if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
