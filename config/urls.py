@@ -68,6 +68,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("teacher/", include("mentoring.web.urls")),
 ]
 
 handler404 = "config.api.not_found"
