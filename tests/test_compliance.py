@@ -55,7 +55,7 @@ W37, W38, W39, W42, W43 = (
 )
 
 
-# --- The calendar, without a database. ---------------------------------------------------------
+# --- The calendar, without a database. -----------------------------------------------------------
 
 
 def test_school_weeks_cover_partial_first_week_and_skip_holiday_weeks():
@@ -409,7 +409,7 @@ def test_refresh_of_a_week_not_ended_writes_nothing(checked):
     )
 
 
-# --- E-mail ---------------------------------------------------------------------------------
+# --- E-mail --------------------------------------------------------------------------------------
 
 
 def test_a_failed_mail_is_retried_by_the_next_check_and_then_sent_once(scene, settings):

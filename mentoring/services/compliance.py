@@ -72,7 +72,7 @@ REMINDER_KINDS = (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
 CHECKED_STATUSES = (PairingStatus.ACTIVE, PairingStatus.ENDED)
 
 
-# --- The calendar: plain dates in, plain dates out. ---------------------------------------------
+# --- The calendar: plain dates in, plain dates out. ----------------------------------------------
 
 
 def school_weeks(
@@ -243,7 +243,7 @@ def _checked_pairings(term: Term, *, school_ids=None, pairing_ids=None):
     return pairings
 
 
-def _week_figures(pairings, weeks: Sequence[datetime.date]):
+def week_figures(pairings, weeks: Sequence[datetime.date]):
     """{pairing id: {monday: WeekFigures}} from one aggregate query over the sessions."""
     figures: dict[int, dict[datetime.date, dict]] = {}
     if not weeks:
@@ -276,6 +276,10 @@ def _week_figures(pairings, weeks: Sequence[datetime.date]):
         pairing_id: {week: WeekFigures(**tally) for week, tally in weeks_of.items()}
         for pairing_id, weeks_of in figures.items()
     }
+
+
+# The teacher's page reads this week's figures with the same rules.
+_week_figures = week_figures
 
 
 def _stored_rows(term: Term, pairings):
@@ -312,7 +316,7 @@ def compliance_check(
     outcome = CheckOutcome(term=term.code, through=weeks[-1] if weeks else None)
     pairings = _checked_pairings(term, school_ids=school_ids, pairing_ids=pairing_ids)
     pairing_rows = list(pairings.values_list(*_PAIRING_FIELDS).order_by("pk"))
-    figures = _week_figures(pairings, weeks)
+    figures = week_figures(pairings, weeks)
     stored = _stored_rows(term, pairings)
 
     to_write: list[WeeklyCompliance] = []
