@@ -428,10 +428,46 @@ def test_a_holiday_week_is_not_counted(world, clock):  # noqa: F811
 
 
 def test_a_care_pairing_has_no_weekly_target(world):
-    response = logged_in(world.volunteer, HTTP_ACCEPT_LANGUAGE="en").get(HOME)
+    client = logged_in(world.volunteer, HTTP_ACCEPT_LANGUAGE="en")
+    client.post(
+        page_of(world.volunteers),
+        form(kind=SessionKind.HOME_VISIT, subject="", content="家访", date="2026-11-17"),
+    )
+
+    response = client.get(HOME)
 
     assert week_of(response, world.volunteers) == "off"
     assert "No weekly target" in html(response)
+    assert "this week: 0 sessions, 1 home visits" in html(response)
+
+
+def test_a_home_visit_does_not_meet_the_tutoring_target(world):
+    # The weekly check counts tutoring and counselling; the page shows what it will judge.
+    client = logged_in(world.owner, HTTP_ACCEPT_LANGUAGE="en")
+    client.post(page_of(world.owned), form(kind=SessionKind.HOME_VISIT, subject=""))
+    assert week_of(client.get(HOME), world.owned) == "open"
+
+    client.post(page_of(world.owned), form(kind=SessionKind.COUNSELLING, subject=""))
+    assert week_of(client.get(HOME), world.owned) == "met"
+
+
+def test_a_pairing_starting_next_week_is_not_counted_this_week(world):
+    world.owned.started_on = datetime.date(2026, 11, 23)
+    world.owned.save()
+
+    response = logged_in(world.owner, HTTP_ACCEPT_LANGUAGE="en").get(HOME)
+
+    assert week_of(response, world.owned) == "off"
+    assert "This week is not counted" in html(response)
+
+
+def test_a_pairing_starting_mid_week_counts_that_week(world):
+    world.owned.started_on = datetime.date(2026, 11, 18)
+    world.owned.save()
+
+    response = logged_in(world.owner).get(HOME)
+
+    assert week_of(response, world.owned) == "open"
 
 
 # Reminders

@@ -23,6 +23,7 @@ from mentoring.models import (
     User,
     WeeklyCompliance,
 )
+from mentoring.services import compliance
 from mentoring.workdays import week_monday
 
 # Roles whose holders may have mentees: teachers and leaders (who may hold the
@@ -80,58 +81,72 @@ def unread_notification_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+# Why a week is not counted (WeekStatus.not_counted).
+NO_TARGET, HOLIDAY, OUTSIDE = "no_target", "holiday", "outside"
+
+
 @dataclass(frozen=True)
 class WeekStatus:
     """This week of one pairing as the page shows it.
 
-    `counted` is False for a week the weekly check does not count: a holiday
-    week, or a pairing without a weekly target (care and sponsorship).
+    `not_counted` says why the weekly check does not count this week, or is
+    empty when it does: a holiday week, a pairing without a weekly target
+    (care and sponsorship), or a week outside the term or the pairing.
     """
 
     week_start: date
-    counted: bool
-    holiday: bool
+    not_counted: str
     sessions: int
     target: int
     met: bool
+    home_visits: int = 0
 
 
 def week_status(pairings: list[Pairing], *, today: date) -> dict[int, WeekStatus]:
-    """This week's status of each pairing, in a fixed number of queries.
+    """This week's status of each pairing, in two queries however many pairings there are.
 
-    The weekly check's stored row wins when there is one; otherwise the week
-    is computed with the weekly check's own rules (mentoring.services.compliance),
-    so the page and the check never disagree about what counts.
+    The weekly check's stored row wins when there is one. The check writes
+    rows only for weeks that have ended, so the current week is normally
+    computed here, by the check's own rules (`mentoring.services.compliance`:
+    its school weeks, which sessions count, the target), as the check will
+    judge it once the week is over. The page and the check cannot disagree.
     """
-    from mentoring.services import compliance
-
     monday = week_monday(today)
     iso = monday.isocalendar()
+    ids = [pairing.pk for pairing in pairings]
     stored = {
         row.pairing_id: row
         for row in WeeklyCompliance.objects.filter(
-            pairing__in=[p.pk for p in pairings], iso_year=iso.year, iso_week=iso.week
+            pairing_id__in=ids, iso_year=iso.year, iso_week=iso.week
         )
     }
-    figures = compliance._week_figures(
-        Pairing.objects.filter(pk__in=[p.pk for p in pairings]), [monday]
-    )
+    figures = compliance._week_figures(Pairing.objects.filter(pk__in=ids), [monday])
+    week_over = monday + compliance.ONE_WEEK
     statuses = {}
     for pairing in pairings:
-        row = stored.get(pairing.pk)
-        weeks = compliance.school_weeks(
-            pairing.term.start_date, pairing.term.end_date, pairing.term.holiday_weeks
+        term = pairing.term
+        school_weeks = compliance.school_weeks(term.start_date, term.end_date, term.holiday_weeks)
+        checked = compliance.pairing_weeks(
+            school_weeks, pairing.started_on, pairing.ended_on, week_over
         )
-        holiday = pairing.term.contains(today) and monday not in weeks
-        counted = pairing.kind == PairingKind.ACADEMIC and monday in weeks
-        if row is not None:
-            statuses[pairing.pk] = WeekStatus(
-                monday, counted, holiday, row.sessions, row.target_sessions, row.met
-            )
-            continue
-        week = figures.get(pairing.pk, {}).get(monday, compliance.WeekFigures())
-        (result,) = compliance.week_results([monday], {monday: week})
+        if pairing.kind != PairingKind.ACADEMIC:
+            not_counted = NO_TARGET
+        elif term.contains(today) and monday not in school_weeks:
+            not_counted = HOLIDAY
+        elif monday not in checked:
+            not_counted = OUTSIDE
+        else:
+            not_counted = ""
+        row = stored.get(pairing.pk)
+        if row is None:
+            week = figures.get(pairing.pk, {}).get(monday, compliance.WeekFigures())
+            (row,) = compliance.week_results([monday], {monday: week})
         statuses[pairing.pk] = WeekStatus(
-            monday, counted, holiday, result.sessions, result.target_sessions, result.met
+            week_start=monday,
+            not_counted=not_counted,
+            sessions=row.sessions,
+            target=row.target_sessions,
+            met=row.met,
+            home_visits=row.home_visits,
         )
     return statuses
