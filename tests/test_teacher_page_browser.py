@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from mentoring.models import MentorKind, Role, SessionKind, Subject, TutoringSession
@@ -58,6 +59,10 @@ def chromium(monkeypatch):
             yield browser
         finally:
             browser.close()
+            # The test's own queries ran while Playwright's loop was running, on
+            # connections of their own; close them, or PostgreSQL would refuse
+            # to drop the test database at the end of the session.
+            connections.close_all()
 
 
 @pytest.fixture
