@@ -120,7 +120,7 @@ def week_status(pairings: list[Pairing], *, today: date) -> dict[int, WeekStatus
             pairing_id__in=ids, iso_year=iso.year, iso_week=iso.week
         )
     }
-    figures = compliance._week_figures(Pairing.objects.filter(pk__in=ids), [monday])
+    figures = compliance.week_figures(Pairing.objects.filter(pk__in=ids), [monday])
     week_over = monday + compliance.ONE_WEEK
     statuses = {}
     for pairing in pairings:
