@@ -254,13 +254,58 @@ def test_a_holiday_week_added_after_the_check_loses_its_row(scene):
     scene.term.holiday_weeks = [*scene.term.holiday_weeks, "2026-09-14"]
     scene.term.save()
 
-    outcome = compliance_check(term_id=scene.term.pk, today=TODAY, remind=False)
+    # The Monday check looks at the weeks since its last run only...
+    assert compliance_check(term_id=scene.term.pk, today=TODAY, remind=False).deleted == 0
+    # ...the whole term is recomputed on demand.
+    outcome = compliance_check(
+        term_id=scene.term.pk, today=TODAY, since=scene.term.start_date, remind=False
+    )
 
     assert outcome.deleted == 1
     assert scene.rows() == {
         W37: (1, 45, 1, True, 0),
         W39: (0, 0, 0, False, 1),
         W42: (0, 0, 0, False, 2),
+    }
+
+
+def test_the_next_monday_check_writes_the_new_week_and_continues_the_stored_streak(scene, school_a):
+    compliance_check(term_id=scene.term.pk, today=TODAY)
+    # Paired after the first check, dated back to W39: new to the check.
+    late = PairingFactory(student=StudentFactory(school=school_a), term=scene.term, started_on=W39)
+    TutoringSessionFactory(pairing=late, date=D(2026, 9, 22))
+    # A session of W37 slipped in without its refresh: the Monday check does not reread W37.
+    TutoringSessionFactory(pairing=scene.pairing, date=D(2026, 9, 9))
+
+    outcome = compliance_check(term_id=scene.term.pk, today=D(2026, 10, 26))
+
+    assert outcome.through == W43
+    # W43 of the first pairing, and the three weeks of the new one.
+    assert outcome.written == 4
+    assert scene.rows()[W43] == (1, 30, 0, True, 0)
+    assert scene.rows()[W37] == (1, 45, 1, True, 0)
+    assert scene.rows(late) == {
+        W39: (1, 45, 0, True, 0),
+        W42: (0, 0, 0, False, 1),
+        W43: (0, 0, 0, False, 2),
+    }
+    # The whole term, on demand, sees it.
+    compliance_check(
+        term_id=scene.term.pk, today=D(2026, 10, 26), since=scene.term.start_date, remind=False
+    )
+    assert scene.rows()[W37] == (2, 90, 1, True, 0)
+
+
+def test_a_missed_monday_is_caught_up_by_the_next_one(scene):
+    compliance_check(term_id=scene.term.pk, today=D(2026, 9, 21))
+    assert set(scene.rows()) == {W37, W38}
+    compliance_check(term_id=scene.term.pk, today=D(2026, 10, 26))
+    assert scene.rows() == {
+        W37: (1, 45, 1, True, 0),
+        W38: (0, 0, 0, False, 1),
+        W39: (0, 0, 0, False, 2),
+        W42: (0, 0, 0, False, 3),
+        W43: (1, 30, 0, True, 0),
     }
 
 

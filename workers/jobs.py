@@ -47,6 +47,8 @@ def weekly_check_start(*, by: User, term_id: int) -> Job:
             # A platform administrator checks the whole term.
             "schools": None if by.is_superuser else [school.pk for school in schools],
             "day": timezone.localdate().isoformat(),
+            # The whole term, not only the weeks since the last check.
+            "since": term.start_date.isoformat(),
         },
     )
     weekly_check_task.delay_on_commit(job.pk)

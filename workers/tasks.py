@@ -106,8 +106,15 @@ def _weekly_check(job, progress):
     term_ids = [term_id] if term_id else terms_to_check(day)
     outcomes = []
     for done, term in enumerate(term_ids, start=1):
+        # On demand, the whole term is recomputed (which also repairs rows of
+        # weeks that no longer count); the Monday check looks at the new weeks.
+        since = (
+            datetime.date.fromisoformat(job.parameters["since"])
+            if job.parameters.get("since")
+            else None
+        )
         outcome = compliance_check(
-            term_id=term, today=day, school_ids=job.parameters.get("schools")
+            term_id=term, today=day, school_ids=job.parameters.get("schools"), since=since
         )
         outcomes.append(outcome.as_dict())
         progress(done * 100 // len(term_ids))

@@ -29,15 +29,15 @@ so no reminder is stored or mailed twice.
 """
 
 import datetime
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncWeek
+from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -137,10 +137,15 @@ def week_results(
     weeks: Sequence[datetime.date],
     figures: dict[datetime.date, WeekFigures],
     target: int = WEEKLY_TARGET,
+    *,
+    streak: int = 0,
 ) -> list[WeekResult]:
-    """One result per week, in order, with the streak of missed weeks carried along."""
+    """One result per week, in order, with the streak of missed weeks carried along.
+
+    `streak` is the streak of the week before the first one (0 when it was met
+    or there is none), so that a check can start from a week already stored.
+    """
     results = []
-    streak = 0
     for monday in weeks:
         week = figures.get(monday, WeekFigures())
         met = week.sessions >= target
@@ -203,20 +208,23 @@ class CheckOutcome:
         }
 
 
-_PAIRING_FIELDS = (
-    "pk",
-    "started_on",
-    "ended_on",
-    "student_id",
-    "student__name",
-    "student__school_id",
-    "student__school__name",
-    "mentor_id",
-    "mentor__user_id",
-    "mentor__user__username",
-    "mentor__user__first_name",
-    "mentor__user__last_name",
-)
+@dataclass(frozen=True)
+class CheckedPairing:
+    pk: int
+    started_on: datetime.date
+    ended_on: datetime.date | None
+    student_id: int
+    student_name: str
+    school_id: int
+    school_name: str
+    mentor_id: int
+    mentor_user_id: int
+    mentor_name: str
+    # The last row stored before the weeks being checked, which the streak continues.
+    seed_week: datetime.date | None
+    seed_streak: int
+
+
 _ROW_FIELDS = (
     "sessions",
     "minutes",
@@ -227,6 +235,8 @@ _ROW_FIELDS = (
     "school_id",
     "mentor_id",
 )
+# Above this many pairings behind the others, the sessions are read for all of them.
+_BEHIND_LIST_LIMIT = 1000
 
 
 def _checked_pairings(term: Term, *, school_ids=None, pairing_ids=None):
@@ -243,37 +253,88 @@ def _checked_pairings(term: Term, *, school_ids=None, pairing_ids=None):
     return pairings
 
 
-def week_figures(pairings, weeks: Sequence[datetime.date]):
-    """{pairing id: {monday: WeekFigures}} from one aggregate query over the sessions."""
-    figures: dict[int, dict[datetime.date, dict]] = {}
+def _read_pairings(pairings, boundary: datetime.date) -> list[CheckedPairing]:
+    """The pairings with what reminders need, and each one's last row stored before `boundary`."""
+    seed = WeeklyCompliance.objects.filter(
+        pairing=OuterRef("pk"), week_start__lt=boundary
+    ).order_by("-week_start")
+    rows = (
+        pairings.annotate(
+            seed_week=Subquery(seed.values("week_start")[:1]),
+            seed_streak=Subquery(seed.values("missed_streak")[:1]),
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "started_on",
+            "ended_on",
+            "student_id",
+            "student__name",
+            "student__school_id",
+            "student__school__name",
+            "mentor_id",
+            "mentor__user_id",
+            "mentor__user__username",
+            "mentor__user__first_name",
+            "mentor__user__last_name",
+            "seed_week",
+            "seed_streak",
+        )
+    )
+    return [
+        CheckedPairing(
+            pk=row[0],
+            started_on=row[1],
+            ended_on=row[2],
+            student_id=row[3],
+            student_name=row[4],
+            school_id=row[5],
+            school_name=row[6],
+            mentor_id=row[7],
+            mentor_user_id=row[8],
+            # As User.get_full_name() would say it, or the username.
+            mentor_name=f"{row[10]} {row[11]}".strip() or row[9],
+            seed_week=row[12],
+            seed_streak=row[13] or 0,
+        )
+        for row in rows
+    ]
+
+
+def week_figures(pairings, weeks: Sequence[datetime.date], *, sessions=None):
+    """{pairing id: {monday: WeekFigures}} from one aggregate query over the sessions.
+
+    The database groups by pairing, day and kind; the days are folded into
+    weeks here, which keeps the query the same on PostgreSQL and SQLite.
+    """
     if not weeks:
         return {}
-    rows = (
-        TutoringSession.objects.filter(
+    if sessions is None:
+        sessions = TutoringSession.objects.filter(
             pairing__in=pairings.values("pk"),
             date__gte=weeks[0],
             date__lt=weeks[-1] + ONE_WEEK,
         )
-        .annotate(week=TruncWeek("date"))
-        .values("pairing_id", "week", "kind")
+    counted = set(weeks)
+    figures: dict[int, dict[datetime.date, list[int]]] = {}
+    rows = (
+        sessions.values("pairing_id", "date", "kind")
         .annotate(n=Count("pk"), total=Sum("minutes"))
         .order_by()
+        .values_list("pairing_id", "date", "kind", "n", "total")
     )
-    for pairing_id, week, kind, n, total in rows.values_list(
-        "pairing_id", "week", "kind", "n", "total"
-    ):
-        if isinstance(week, datetime.datetime):
-            week = week.date()
-        tally = figures.setdefault(pairing_id, {}).setdefault(
-            week, {"sessions": 0, "minutes": 0, "home_visits": 0}
-        )
+    for pairing_id, day, kind, n, total in rows:
+        monday = week_monday(day)
+        if monday not in counted:
+            continue
+        tally = figures.setdefault(pairing_id, {}).setdefault(monday, [0, 0, 0])
         if kind in CONTACT_KINDS:
-            tally["sessions"] += n
-            tally["minutes"] += total or 0
+            tally[0] += n
+            tally[1] += total or 0
         elif kind == SessionKind.HOME_VISIT:
-            tally["home_visits"] += n
+            tally[2] += n
     return {
-        pairing_id: {week: WeekFigures(**tally) for week, tally in weeks_of.items()}
+        pairing_id: {monday: WeekFigures(*tally) for monday, tally in weeks_of.items()}
         for pairing_id, weeks_of in figures.items()
     }
 
@@ -282,13 +343,58 @@ def week_figures(pairings, weeks: Sequence[datetime.date]):
 _week_figures = week_figures
 
 
-def _stored_rows(term: Term, pairings):
-    """{(pairing id, monday): (row id, figures...)} of the rows already written."""
-    stored = WeeklyCompliance.objects.filter(term=term, pairing__in=pairings.values("pk"))
-    return {
-        (row[1], row[2]): row
-        for row in stored.values_list("pk", "pairing_id", "week_start", *_ROW_FIELDS)
-    }
+_UPSERT_COLUMNS = [
+    ("pairing_id", "bigint"),
+    ("term_id", "bigint"),
+    ("school_id", "bigint"),
+    ("mentor_id", "bigint"),
+    ("week_start", "date"),
+    ("iso_year", "integer"),
+    ("iso_week", "integer"),
+    ("sessions", "integer"),
+    ("minutes", "integer"),
+    ("home_visits", "integer"),
+    ("target_sessions", "integer"),
+    ("met", "boolean"),
+    ("missed_streak", "integer"),
+]
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """INSERT ... ON CONFLICT (pairing, ISO week) DO UPDATE, in one statement.
+
+    `rows` are tuples in the order of `_UPSERT_COLUMNS`. On PostgreSQL they
+    travel as one JSON document expanded by jsonb_array_elements: building a
+    20,000-row INSERT through the ORM costs seconds of Python per check, this
+    costs a small fraction of it. Elsewhere (the embedded SQLite default, a
+    school's or a county's rows) the ORM's bulk_create(update_conflicts=True)
+    does the same.
+    """
+    if not rows:
+        return
+    names = [name for name, _type in _UPSERT_COLUMNS]
+    if connection.vendor != "postgresql":
+        WeeklyCompliance.objects.bulk_create(
+            [WeeklyCompliance(**dict(zip(names, row, strict=True))) for row in rows],
+            update_conflicts=True,
+            unique_fields=["pairing", "iso_year", "iso_week"],
+            update_fields=[name.removesuffix("_id") for name in names[1:5] + names[7:]]
+            + ["checked_at"],
+        )
+        return
+    document = json.dumps(rows, default=datetime.date.isoformat)
+    picks = ", ".join(f"(r->>{i})::{kind}" for i, (_name, kind) in enumerate(_UPSERT_COLUMNS))
+    updates = ", ".join(
+        f"{name} = EXCLUDED.{name}" for name in [*names[1:5], *names[7:], "checked_at"]
+    )
+    # Every name in the statement is a constant of this module; the data is the one parameter.
+    sql = (
+        f"INSERT INTO {WeeklyCompliance._meta.db_table} ({', '.join(names)}, checked_at) "  # noqa: S608
+        f"SELECT {picks}, now() FROM jsonb_array_elements(%s::jsonb) AS r "
+        f"ON CONFLICT (pairing_id, iso_year, iso_week) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
 
 
 def compliance_check(
@@ -297,14 +403,22 @@ def compliance_check(
     today: datetime.date | None = None,
     school_ids: Sequence[int] | None = None,
     pairing_ids: Sequence[int] | None = None,
+    since: datetime.date | None = None,
     remind: bool = True,
 ) -> CheckOutcome:
-    """Write the compliance rows of every ended school week of the term's academic pairings.
+    """Write the compliance rows of the ended school weeks of the term's academic pairings.
+
+    Which weeks: by default (the Monday check) the last ended week, and for
+    each pairing every earlier week after the last row stored for it, so a
+    missed Monday or a pairing new to the check is caught up, while the term's
+    older rows are neither read nor written again. With `since`, every week
+    from `since` on is recomputed (`since` = the term's first week: the whole
+    term, which also removes rows of weeks that no longer count).
 
     `school_ids` limits the check to pairings of students of those schools,
     `pairing_ids` to those pairings. With `remind`, the last ended week's
-    misses are notified (see the module's docstring). Safe to run again and
-    to run concurrently: the result is the same rows and the same reminders.
+    misses are notified (see the module's docstring). Safe to run again and to
+    run concurrently: the result is the same rows and the same reminders.
     """
     today = today or timezone.localdate()
     term = Term.objects.get(pk=term_id)
@@ -314,24 +428,49 @@ def compliance_check(
         if week_has_ended(monday, today)
     ]
     outcome = CheckOutcome(term=term.code, through=weeks[-1] if weeks else None)
+    if not weeks:
+        return outcome
+    boundary = max(weeks[0], week_monday(since)) if since else weeks[-1]
     pairings = _checked_pairings(term, school_ids=school_ids, pairing_ids=pairing_ids)
-    pairing_rows = list(pairings.values_list(*_PAIRING_FIELDS).order_by("pk"))
-    figures = week_figures(pairings, weeks)
-    stored = _stored_rows(term, pairings)
+    checked = _read_pairings(pairings, boundary)
 
-    to_write: list[WeeklyCompliance] = []
+    # Each pairing's weeks to compute: after its last stored row before the boundary.
+    windows: dict[int, list[datetime.date]] = {}
+    for pairing in checked:
+        counted = pairing_weeks(weeks, pairing.started_on, pairing.ended_on, today)
+        seed = pairing.seed_week
+        windows[pairing.pk] = [monday for monday in counted if seed is None or monday > seed]
+    earliest = min((w[0] for w in windows.values() if w), default=boundary)
+    behind = [pk for pk, window in windows.items() if window and window[0] < boundary]
+    sessions = TutoringSession.objects.filter(
+        pairing__in=pairings.values("pk"), date__lt=weeks[-1] + ONE_WEEK
+    )
+    if not behind or len(behind) > _BEHIND_LIST_LIMIT:
+        sessions = sessions.filter(date__gte=earliest)
+    else:
+        sessions = sessions.filter(
+            Q(date__gte=boundary) | Q(pairing_id__in=behind, date__gte=earliest)
+        )
+    figures = week_figures(pairings, weeks, sessions=sessions)
+    stored = {
+        (row[1], row[2]): row
+        for row in WeeklyCompliance.objects.filter(
+            term=term, pairing__in=pairings.values("pk"), week_start__gte=min(earliest, boundary)
+        ).values_list("pk", "pairing_id", "week_start", *_ROW_FIELDS)
+    }
+
+    to_write: list[tuple] = []
     wanted: set[tuple[int, datetime.date]] = set()
     last_week: dict[int, WeekResult] = {}
-    for row in pairing_rows:
-        pairing_id, started_on, ended_on = row[0], row[1], row[2]
-        school_id, mentor_id = row[5], row[7]
-        counted = pairing_weeks(weeks, started_on, ended_on, today)
-        results = week_results(counted, figures.get(pairing_id, {}))
+    for pairing in checked:
+        results = week_results(
+            windows[pairing.pk], figures.get(pairing.pk, {}), streak=pairing.seed_streak
+        )
         outcome.pairings += 1
         for result in results:
             outcome.weeks += 1
             outcome.met += result.met
-            wanted.add((pairing_id, result.week_start))
+            wanted.add((pairing.pk, result.week_start))
             values = (
                 result.sessions,
                 result.minutes,
@@ -339,50 +478,43 @@ def compliance_check(
                 result.target_sessions,
                 result.met,
                 result.missed_streak,
-                school_id,
-                mentor_id,
             )
-            old = stored.get((pairing_id, result.week_start))
-            if old is not None and tuple(old[3:]) == values:
+            old = stored.get((pairing.pk, result.week_start))
+            if old is not None and old[3:] == (*values, pairing.school_id, pairing.mentor_id):
                 continue
             iso = result.week_start.isocalendar()
             to_write.append(
-                WeeklyCompliance(
-                    pairing_id=pairing_id,
-                    term_id=term.pk,
-                    school_id=school_id,
-                    mentor_id=mentor_id,
-                    week_start=result.week_start,
-                    iso_year=iso.year,
-                    iso_week=iso.week,
-                    **dict(zip(_ROW_FIELDS[:6], values[:6], strict=True)),
+                (
+                    pairing.pk,
+                    term.pk,
+                    pairing.school_id,
+                    pairing.mentor_id,
+                    result.week_start,
+                    iso.year,
+                    iso.week,
+                    *values,
                 )
             )
         if results and results[-1].week_start == outcome.through:
-            last_week[pairing_id] = results[-1]
+            last_week[pairing.pk] = results[-1]
 
-    stale = [row[0] for key, row in stored.items() if key not in wanted]
+    # A stored row in a pairing's window that the window no longer has is a
+    # week that stopped counting; rows before the window are not looked at.
+    seeds = {pairing.pk: pairing.seed_week for pairing in checked}
+    stale = [
+        row[0]
+        for (pairing_id, monday), row in stored.items()
+        if (pairing_id, monday) not in wanted
+        and (seeds.get(pairing_id) is None or monday > seeds[pairing_id])
+    ]
     with transaction.atomic():
         if stale:
             WeeklyCompliance.objects.filter(pk__in=stale).delete()
-        if to_write:
-            WeeklyCompliance.objects.bulk_create(
-                to_write,
-                update_conflicts=True,
-                unique_fields=["pairing", "iso_year", "iso_week"],
-                update_fields=[
-                    "term",
-                    "school",
-                    "mentor",
-                    "week_start",
-                    *_ROW_FIELDS[:6],
-                    "checked_at",
-                ],
-            )
+        _upsert(to_write)
     outcome.written, outcome.deleted = len(to_write), len(stale)
 
-    if remind and outcome.through is not None:
-        missed = [row for row in pairing_rows if row[0] in last_week and not last_week[row[0]].met]
+    if remind:
+        missed = [p for p in checked if p.pk in last_week and not last_week[p.pk].met]
         outcome.reminders_due = _remind(missed, last_week, outcome.through)
         outcome.emailed = notifications_send_pending()
     return outcome
@@ -394,10 +526,10 @@ def compliance_refresh_week(
     """Bring a pairing's rows up to date after a session of `week_start`'s week changed.
 
     Only ended weeks have rows, so a change in the current week (or a later
-    one) writes nothing. The whole pairing is recomputed because a week's
-    streak depends on the weeks before it, but only rows that changed are
-    written: that week and the streaks after it. No reminder is sent; those
-    belong to the weekly check.
+    one) writes nothing. That week and the ones after it are recomputed (their
+    streaks depend on it), continuing the streak stored before it; only rows
+    that changed are written. No reminder is sent: those belong to the
+    weekly check.
     """
     today = today or timezone.localdate()
     if not week_has_ended(week_monday(week_start), today):
@@ -405,7 +537,13 @@ def compliance_refresh_week(
     term_id = Pairing.objects.filter(pk=pairing_id).values_list("term_id", flat=True).first()
     if term_id is None:
         return None
-    return compliance_check(term_id=term_id, today=today, pairing_ids=[pairing_id], remind=False)
+    return compliance_check(
+        term_id=term_id,
+        today=today,
+        pairing_ids=[pairing_id],
+        since=week_monday(week_start),
+        remind=False,
+    )
 
 
 def terms_to_check(today: datetime.date | None = None) -> list[int]:
@@ -423,11 +561,6 @@ def terms_to_check(today: datetime.date | None = None) -> list[int]:
 # --- Reminders -----------------------------------------------------------------------------------
 
 
-def _mentor_name(row) -> str:
-    # As User.get_full_name() would say it, or the username.
-    return f"{row[10]} {row[11]}".strip() or row[9]
-
-
 def _both_languages(render) -> tuple[str, str]:
     """Subject and body in Chinese and in English: the user model has no language of its own."""
     parts = []
@@ -440,13 +573,13 @@ def _both_languages(render) -> tuple[str, str]:
     return subject[:200], body
 
 
-def _missed_week_text(row, week: datetime.date) -> tuple[str, str]:
+def _missed_week_text(pairing: CheckedPairing, week: datetime.date) -> tuple[str, str]:
     params = {
-        "student": row[4],
+        "student": pairing.student_name,
         "week": week_label(week),
         "monday": week.isoformat(),
         "sunday": (week + datetime.timedelta(days=6)).isoformat(),
-        "mentor": _mentor_name(row),
+        "mentor": pairing.mentor_name,
     }
 
     def render():
@@ -463,12 +596,12 @@ def _missed_week_text(row, week: datetime.date) -> tuple[str, str]:
     return _both_languages(render)
 
 
-def _streak_text(row, week: datetime.date, streak: int) -> tuple[str, str]:
+def _streak_text(pairing: CheckedPairing, week: datetime.date, streak: int) -> tuple[str, str]:
     params = {
-        "student": row[4],
-        "school": row[6],
+        "student": pairing.student_name,
+        "school": pairing.school_name,
         "week": week_label(week),
-        "mentor": _mentor_name(row),
+        "mentor": pairing.mentor_name,
         "n": streak,
     }
 
@@ -485,52 +618,52 @@ def _streak_text(row, week: datetime.date, streak: int) -> tuple[str, str]:
     return _both_languages(render)
 
 
-def _remind(missed_rows, last_week: dict[int, WeekResult], week: datetime.date) -> int:
+def _remind(
+    missed: list[CheckedPairing], last_week: dict[int, WeekResult], week: datetime.date
+) -> int:
     """Store the reminders of the missed week; a reminder already stored is left as it is."""
     label = week_label(week)
     notifications = []
-    streak_rows = []
-    for row in missed_rows:
-        pairing_id, school_id = row[0], row[5]
-        subject, body = _missed_week_text(row, week)
+    escalated = []
+    for pairing in missed:
+        subject, body = _missed_week_text(pairing, week)
         notifications.append(
             Notification(
-                recipient_id=row[8],
+                recipient_id=pairing.mentor_user_id,
                 kind=NotificationKind.MISSED_WEEK,
-                key=f"missed_week:{pairing_id}:{label}",
-                school_id=school_id,
+                key=f"missed_week:{pairing.pk}:{label}",
+                school_id=pairing.school_id,
                 subject=subject,
                 body=body,
-                data={"pairing": pairing_id, "week": label, "student": row[3]},
+                data={"pairing": pairing.pk, "week": label, "student": pairing.student_id},
             )
         )
-        if last_week[pairing_id].missed_streak >= ESCALATE_AFTER:
-            streak_rows.append(row)
-    if streak_rows:
+        if last_week[pairing.pk].missed_streak >= ESCALATE_AFTER:
+            escalated.append(pairing)
+    if escalated:
         administrators: dict[int, list[int]] = {}
         for school_id, user_id in Membership.objects.filter(
             role=Role.ADMINISTRATOR,
             user__is_active=True,
-            school_id__in={row[5] for row in streak_rows},
+            school_id__in={pairing.school_id for pairing in escalated},
         ).values_list("school_id", "user_id"):
             administrators.setdefault(school_id, []).append(user_id)
-        for row in streak_rows:
-            pairing_id, school_id = row[0], row[5]
-            streak = last_week[pairing_id].missed_streak
-            subject, body = _streak_text(row, week, streak)
-            for user_id in administrators.get(school_id, []):
+        for pairing in escalated:
+            streak = last_week[pairing.pk].missed_streak
+            subject, body = _streak_text(pairing, week, streak)
+            for user_id in administrators.get(pairing.school_id, []):
                 notifications.append(
                     Notification(
                         recipient_id=user_id,
                         kind=NotificationKind.MISSED_STREAK,
-                        key=f"missed_streak:{pairing_id}:{label}",
-                        school_id=school_id,
+                        key=f"missed_streak:{pairing.pk}:{label}",
+                        school_id=pairing.school_id,
                         subject=subject,
                         body=body,
                         data={
-                            "pairing": pairing_id,
+                            "pairing": pairing.pk,
                             "week": label,
-                            "student": row[3],
+                            "student": pairing.student_id,
                             "streak": streak,
                         },
                     )
