@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentoring.models import (
+    MentorKind,
     Notification,
     NotificationKind,
+    Role,
     SessionKind,
     Subject,
     TutoringSession,
@@ -29,6 +31,7 @@ from tests.factories import (
     StudentFactory,
     StudentRecordFactory,
     TutoringSessionFactory,
+    member,
 )
 from tests.test_api_pairings import NOW, TODAY, World, build_world, clock  # noqa: F401
 
@@ -117,6 +120,31 @@ def test_a_mentor_profile_without_a_mentoring_role_is_refused(world):
     PairingFactory(mentor=world.donor.mentor, student=StudentFactory(school=world.school_a))
 
     assert logged_in(world.donor).get(HOME).status_code == 403
+
+
+def test_a_teacher_without_a_mentor_profile_is_refused(world):
+    teacher = member(Role.TEACHER, world.school_a, username="new.teacher")
+
+    response = logged_in(teacher).get(HOME)
+
+    assert response.status_code == 403
+    assert world.owned.student.name not in html(response)
+
+
+def test_an_administrator_who_mentors_sees_only_their_own_mentees_here(world):
+    mentor = MentorFactory(user=world.admin_a, kind=MentorKind.LEADER, schools=[world.school_a])
+    own = PairingFactory(
+        mentor=mentor, student=StudentFactory(school=world.school_a), term=world.term
+    )
+    client = logged_in(world.admin_a)
+
+    home = client.get(HOME)
+
+    assert home.status_code == 200
+    assert own.student.name in html(home)
+    for other in (world.owned, world.colleagues, world.volunteers):
+        assert other.student.name not in html(home)
+        assert client.get(page_of(other)).status_code == 404
 
 
 def test_teacher_sees_their_own_mentees_with_grade_and_class_and_no_id_number(world):
