@@ -476,3 +476,41 @@ def test_a_recipient_without_an_address_keeps_the_notification_without_mail(scen
     compliance_check(term_id=scene.term.pk, today=TODAY)
     assert Notification.objects.filter(recipient=scene.admin).count() == 1
     assert [m.to for m in mail.outbox] == [[scene.pairing.mentor.user.email]]
+
+
+# --- Celery beat ---------------------------------------------------------------------------------
+
+
+def test_beat_runs_the_check_on_monday_morning_in_shanghai(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["weekly-tutoring-check"]
+    assert entry["task"] == "workers.weekly_check"
+    assert entry["schedule"].day_of_week == {1}
+    assert entry["schedule"].hour == {7}
+    assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+
+
+def test_the_beat_task_checks_the_terms_whose_last_week_just_ended(scene, clock, school_a):
+    from workers.tasks import weekly_check_task
+
+    old = TermFactory(
+        district=school_a.district,
+        code="2026-spring",
+        start_date=D(2026, 2, 23),
+        end_date=D(2026, 7, 3),
+        holiday_weeks=[],
+    )
+    PairingFactory(student=StudentFactory(school=school_a), term=old, started_on=D(2026, 3, 2))
+
+    job_id = weekly_check_task.delay().get()
+
+    job = Job.objects.get(pk=job_id)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.started_by is None and job.parameters == {"day": "2026-10-20"}
+    assert [term["term"] for term in job.result["terms"]] == ["2026-autumn"]
+    assert job.result["terms"][0]["through"] == "2026-W42"
+    assert scene.rows()[W42] == (0, 0, 0, False, 3)
+    assert not WeeklyCompliance.objects.filter(term=old).exists()
+    # Run again by a second beat: the same rows, no second reminder.
+    weekly_check_task.delay().get()
+    assert WeeklyCompliance.objects.count() == 4
+    assert Notification.objects.count() == 2
