@@ -514,3 +514,38 @@ def test_the_beat_task_checks_the_terms_whose_last_week_just_ended(scene, clock,
     weekly_check_task.delay().get()
     assert WeeklyCompliance.objects.count() == 4
     assert Notification.objects.count() == 2
+
+
+def test_production_sends_mail_through_the_smtp_server_of_the_environment(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.test_deployment import ROOT, production_env
+
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS)"
+    )
+    env = production_env(
+        tmp_path,
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="bangfu",
+        EMAIL_USE_TLS="true",
+    )
+    result = subprocess.run(  # noqa: S603 (our own command)
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        "587",
+        "bangfu",
+        "True",
+    ]
+    env["EMAIL_PORT"] = "smtp"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "EMAIL_PORT" in result.stderr
