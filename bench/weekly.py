@@ -247,6 +247,9 @@ def main():
     Notification.objects.all().delete()
     mail.outbox = []
     report("Monday check (one new week)", *timed_check(term, after_term))
+    # The same without reminders: the rows alone.
+    WeeklyCompliance.objects.filter(week_start=last_monday).delete()
+    report("Monday check, rows only", *timed_check(term, after_term, remind=False))
 
     # The same check on a tenth of the schools: the query count must not change.
     WeeklyCompliance.objects.all().delete()

@@ -13,16 +13,22 @@ The calendar comes first, as plain functions of dates (no database):
 - the **missed streak** of a week is how many checked weeks in a row, up to
   and including it, were missed. Holiday weeks do not break a streak.
 
-Then the writes, set-based: the check reads the pairings, the sessions
-(aggregated per pairing, week and kind by the database) and the rows already
-stored in a fixed number of queries, computes every row in Python, and writes
-only the rows that changed in one upsert (INSERT ... ON CONFLICT DO UPDATE on
-the unique pairing and ISO week), so that running it twice, or two workers
-running it at once, never duplicates a row. Rows of weeks that no longer count
-(a holiday week added later, a pairing that ended earlier) are deleted.
+Then the writes, set-based: the check reads the pairings (each with its last
+stored row, whose streak the next week continues), the sessions (aggregated
+per pairing, day and kind by the database) and the rows already stored for
+the weeks it computes, in a fixed number of queries; computes the rows in
+Python; and writes only the rows that changed in one upsert (INSERT ... ON
+CONFLICT DO UPDATE on the unique pairing and ISO week), so that running it
+twice, or two workers running it at once, never duplicates a row. The Monday
+check computes the weeks after each pairing's last stored row (normally the
+one week just ended); a refresh after a session changed recomputes from that
+session's week; the on-demand check recomputes the whole term and deletes rows
+of weeks that no longer count (a holiday week added later, a pairing that
+ended earlier).
 
 Reminders: for the last checked week, a missed week reminds the mentor and a
-streak of two or more notifies the school's administrators. Each reminder has
+streak of two or more notifies the school's administrators, again each week
+the streak lasts (the key names the pairing and the week). Each reminder has
 a key unique per recipient, inserted with ON CONFLICT DO NOTHING, and e-mail
 goes only to notifications claimed (row-locked, `emailed_at` set) by this run,
 so no reminder is stored or mailed twice.
