@@ -13,7 +13,7 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 
 from config.celery import app
 from mentoring.models import Notification, NotificationKind, WeeklyCompliance
@@ -152,3 +152,66 @@ def test_two_threads_checking_at_the_same_moment_on_postgresql(school_a, school_
     assert rows.values("pairing", "iso_year", "iso_week").distinct().count() == rows.count()
     assert Notification.objects.filter(kind=NotificationKind.MISSED_WEEK).count() == 20
     assert len(mail.outbox) == Notification.objects.count()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_waits_for_a_check_of_the_same_term_and_has_the_last_word(school_a, school_b):
+    from mentoring.services.compliance import _take_turns, compliance_refresh_week
+
+    _admin, term, pairings = build(school_a, school_b, pairings=2)
+    missed = pairings[1]
+    today = D(2026, 10, 20)
+    compliance_check(term_id=term.pk, today=today, remind=False)
+    week = WeeklyCompliance.objects.get(pairing=missed, week_start=D(2026, 10, 12))
+    assert not week.met
+
+    locked, release = threading.Event(), threading.Event()
+    errors = []
+
+    def check_in_progress():
+        # A check that read the sessions before the late one was logged, and
+        # writes its (now old) figures after the refresh has started.
+        try:
+            with transaction.atomic():
+                _take_turns(term.pk)
+                locked.set()
+                release.wait(30)
+                WeeklyCompliance.objects.filter(pk=week.pk).update(met=False, sessions=0)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def refresh():
+        try:
+            compliance_refresh_week(pairing_id=missed.pk, week_start=week.week_start, today=today)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    checker = threading.Thread(target=check_in_progress)
+    checker.start()
+    assert locked.wait(30)
+    TutoringSessionFactory(pairing=missed, date=D(2026, 10, 14))
+    refresher = threading.Thread(target=refresh)
+    refresher.start()
+    # The refresh waits for the check's lock (seen in pg_locks), not for a clock.
+    waiting = False
+    for _ in range(300):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            )
+            waiting = cursor.fetchone()[0] == 1
+        if waiting:
+            break
+        time.sleep(0.05)
+    release.set()
+    checker.join(30)
+    refresher.join(30)
+
+    assert waiting and errors == []
+    week.refresh_from_db()
+    assert (week.sessions, week.met) == (1, True)

@@ -241,6 +241,8 @@ _ROW_FIELDS = (
     "school_id",
     "mentor_id",
 )
+# The first key of the advisory lock that orders the checks of a term ("bangfu weekly").
+_LOCK_NAMESPACE = 6_066_601
 # Above this many pairings behind the others, the sessions are read for all of them.
 _BEHIND_LIST_LIMIT = 1000
 
@@ -438,6 +440,31 @@ def compliance_check(
         return outcome
     boundary = max(weeks[0], week_monday(since)) if since else weeks[-1]
     pairings = _checked_pairings(term, school_ids=school_ids, pairing_ids=pairing_ids)
+    with transaction.atomic():
+        _take_turns(term.pk)
+        checked, last_week = _compute_and_write(term, weeks, today, boundary, pairings, outcome)
+    if remind:
+        missed = [p for p in checked if p.pk in last_week and not last_week[p.pk].met]
+        outcome.reminders_due = _remind(missed, last_week, outcome.through)
+        outcome.emailed = notifications_send_pending()
+    return outcome
+
+
+def _take_turns(term_id: int) -> None:
+    """Checks and refreshes of one term take turns, each reading what the one before wrote.
+
+    Without it, a refresh started by a session committed while a check was
+    computing could write first and then be overwritten by the check's older
+    figures. On PostgreSQL a transaction-level advisory lock per term orders
+    them; SQLite's IMMEDIATE transactions already run one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, term_id])
+
+
+def _compute_and_write(term, weeks, today, boundary, pairings, outcome):
+    """The body of the check, inside its transaction: read, compute, write the rows."""
     checked = _read_pairings(pairings, boundary)
 
     # Each pairing's weeks to compute: after its last stored row before the boundary.
@@ -513,17 +540,11 @@ def compliance_check(
         if (pairing_id, monday) not in wanted
         and (seeds.get(pairing_id) is None or monday > seeds[pairing_id])
     ]
-    with transaction.atomic():
-        if stale:
-            WeeklyCompliance.objects.filter(pk__in=stale).delete()
-        _upsert(to_write)
+    if stale:
+        WeeklyCompliance.objects.filter(pk__in=stale).delete()
+    _upsert(to_write)
     outcome.written, outcome.deleted = len(to_write), len(stale)
-
-    if remind:
-        missed = [p for p in checked if p.pk in last_week and not last_week[p.pk].met]
-        outcome.reminders_due = _remind(missed, last_week, outcome.through)
-        outcome.emailed = notifications_send_pending()
-    return outcome
+    return checked, last_week
 
 
 def compliance_refresh_week(
