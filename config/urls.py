@@ -20,14 +20,16 @@ from donations.api import (
 from donations.api_projects import ProjectViewSet
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
+from mentoring.apis.compliance import ComplianceViewSet
 from mentoring.apis.mentors import MentorViewSet
+from mentoring.apis.notifications import NotificationViewSet
 from mentoring.apis.pairings import PairingViewSet
 from mentoring.apis.public import PublicNoticeList
 from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
-from workers.api import JobViewSet, MatchRunViewSet
+from workers.api import ComplianceCheckView, JobViewSet, MatchRunViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -50,6 +52,8 @@ router.register("fund-accounts", FundAccountViewSet, basename="fund-account")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("jobs", JobViewSet, basename="job")
 router.register("match-runs", MatchRunViewSet, basename="match-run")
+router.register("compliance", ComplianceViewSet, basename="compliance")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
@@ -59,6 +63,7 @@ api_v1 = [
     path("public/donations/", PublicDonationNotice.as_view(), name="public-donations"),
     path("students/import/", RosterImportView.as_view(), name="student-import"),
     path("students/import/template/", RosterTemplateView.as_view(), name="student-import-template"),
+    path("compliance/check/", ComplianceCheckView.as_view(), name="compliance-check"),
     path("", include(router.urls)),
 ]
 
@@ -70,6 +75,7 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("teacher/", include("mentoring.web.urls")),
 ]
 
 handler404 = "config.api.not_found"

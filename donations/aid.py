@@ -47,6 +47,7 @@ from mentoring.models import (
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services.identification import NOT_IN_HARDSHIP
+from mentoring.services.notifications import both_languages, notifications_send_pending
 from mentoring.services.schools import administers_district
 
 # Why an eligible student got nothing.
@@ -606,28 +607,40 @@ def awards_flag_late(*, today) -> int:
         school__in={a.student.school_id for a in late}, role=Role.ADMINISTRATOR
     ).values_list("school", "user"):
         admins.setdefault(school_id, []).append(user_id)
-    notes = [
-        Notification(
-            recipient_id=user_id,
-            kind=NotificationKind.LATE_AWARD,
-            key=f"late_award:{award.pk}",
-            school_id=award.student.school_id,
-            subject=_("Award #%(award)s is not paid") % {"award": award.pk},
-            body=_(
+
+    def text(award):
+        def render():
+            subject = _("Award #%(award)s is not paid") % {"award": award.pk}
+            body = _(
                 "Award #%(award)s of %(project)s (%(amount)s yuan) was made on %(date)s and is "
                 "still unpaid after %(days)s days."
-            )
-            % {
+            ) % {
                 "award": award.pk,
                 "project": award.project.code,
                 "amount": yuan(award.amount_fen),
                 "date": award.created_at.date().isoformat(),
                 "days": award.project.late_after_days,
-            },
-            data={"award": award.pk},
-        )
-        for award in late
-        for user_id in admins.get(award.student.school_id, [])
-    ]
+            }
+            return subject, body
+
+        return both_languages(render)
+
+    notes = []
+    for award in late:
+        subject, body = text(award)
+        notes += [
+            Notification(
+                recipient_id=user_id,
+                kind=NotificationKind.LATE_AWARD,
+                key=f"late_award:{award.pk}",
+                school_id=award.student.school_id,
+                subject=subject,
+                body=body,
+                data={"award": award.pk},
+            )
+            for user_id in admins.get(award.student.school_id, [])
+        ]
+    # Unique per recipient and key: a second run stores and mails nothing again.
     Notification.objects.bulk_create(notes, ignore_conflicts=True)
+    transaction.on_commit(lambda: notifications_send_pending(kinds=[NotificationKind.LATE_AWARD]))
     return len(late)

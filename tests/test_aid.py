@@ -183,7 +183,7 @@ def test_a_refused_duplicate_is_recorded_even_though_the_award_is_not(
 
 
 def test_unpaid_awards_are_flagged_late_once_and_their_administrators_notified_once(
-    living, school_a, school_b, district_admin
+    living, school_a, school_b, district_admin, django_capture_on_commit_callbacks, mailoutbox
 ):
     project, term = living
     appropriation_receive(
@@ -202,8 +202,10 @@ def test_unpaid_awards_are_flagged_late_once_and_their_administrators_notified_o
     Award.objects.filter(student=late).update(
         created_at=timezone.now() - datetime.timedelta(days=31)
     )
-    assert awards_flag_late(today=today) == 1
-    assert awards_flag_late(today=today) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert awards_flag_late(today=today) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert awards_flag_late(today=today) == 0
     assert awards_flag_late(today=today + datetime.timedelta(days=1)) == 0
     award = Award.objects.get(student=late)
     assert award.late_since == today
@@ -213,6 +215,11 @@ def test_unpaid_awards_are_flagged_late_once_and_their_administrators_notified_o
         [admin_a.pk, district_admin.pk]
     )
     assert {n.data["award"] for n in notes} == {award.pk}
+    # In both languages, and e-mailed once to each administrator with an address.
+    assert "尚未发放" in notes[0].subject and "is not paid" in notes[0].subject
+    with_address = [u for u in (admin_a, district_admin) if u.email]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in with_address)
+    assert with_address, "the factories give users an e-mail address"
 
 
 def test_an_item_pledge_is_partly_received_then_fulfilled_by_the_items_recorded(

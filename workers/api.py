@@ -5,12 +5,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from mentoring.permissions import IsAdministrator
 from workers import matching
+from workers.jobs import weekly_check_start
 from workers.models import Job, JobKind, JobStatus, MatchRun, MatchRunStatus, ProposedPair
 from workers.selectors import jobs_visible_to
 from workers.serializers import (
+    ComplianceCheckSerializer,
     JobSerializer,
     MatchRunCreateSerializer,
     MatchRunSerializer,
@@ -141,3 +144,21 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def approve(self, request, pk=None):
         run = matching.match_run_approve(run=self.get_object(), by=request.user)
         return Response(MatchRunSerializer(self.get_queryset().get(pk=run.pk)).data)
+
+
+class ComplianceCheckView(APIView):
+    """Run the weekly check of a term now (202 with its job), for the schools you administer.
+
+    The weeks checked are those ended by today; running it again changes no
+    row and sends no reminder twice.
+    """
+
+    permission_classes = [IsAuthenticated, IsAdministrator]
+
+    @extend_schema(request=ComplianceCheckSerializer, responses={202: JobSerializer})
+    def post(self, request):
+        payload = ComplianceCheckSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        job = weekly_check_start(by=request.user, term_id=payload.validated_data["term"])
+        job = jobs_visible_to(request.user).get(pk=job.pk)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -300,6 +300,7 @@ def run_term(county: County) -> dict:
         "identification": _identify(county),
         "matching": _match(county),
         "sessions": _log_sessions(county),
+        "compliance": _weekly_checks(county),
         "donations": _donations(county),
     }
 
@@ -768,3 +769,82 @@ def _books(county: County, today) -> None:
             signed_by_student=True,
             signed_by_guardian=True,
         )
+
+
+def _weekly_checks(county: County) -> dict:
+    """Replay the Monday check of every week of the term so far, then read the figures.
+
+    Each Monday's reminders are stored as they would have been; their e-mails
+    go to memory instead of the console, which would drown the demo's output.
+    A late session is then logged for last week, as a teacher would on
+    Monday morning, and its week's row is refreshed after the commit.
+    """
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from mentoring.models import Notification, PairingKind, PairingStatus, SessionKind
+    from mentoring.models import WeeklyCompliance as Week
+    from mentoring.selectors.compliance import compliance_summary
+    from mentoring.services.compliance import compliance_check, last_ended_week, school_weeks
+    from mentoring.services.sessions import session_log
+
+    term, admin = county.term, county.accounts["district_admin"]
+    today = timezone.localdate()
+    if not Week.objects.filter(term=term).exists():
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            for monday in school_weeks(term.start_date, term.end_date, term.holiday_weeks):
+                if monday + datetime.timedelta(days=7) > today:
+                    break
+                compliance_check(term_id=term.pk, today=monday + datetime.timedelta(days=7))
+        # Monday morning: one mentor logs last week's missed session late.
+        last_week = last_ended_week(today)
+        missed = (
+            Week.objects.filter(
+                term=term,
+                week_start=last_week,
+                met=False,
+                pairing__status=PairingStatus.ACTIVE,
+                pairing__kind=PairingKind.ACADEMIC,
+            )
+            .select_related("pairing__mentor__user")
+            .order_by("pairing_id")
+            .first()
+        )
+        if missed is not None and term.contains(last_week + datetime.timedelta(days=4)):
+            with transaction.atomic():
+                session_log(
+                    by=missed.pairing.mentor.user,
+                    pairing_id=missed.pairing_id,
+                    day=max(last_week + datetime.timedelta(days=4), missed.pairing.started_on),
+                    minutes=45,
+                    kind=SessionKind.TUTORING,
+                    subject=Subject.MATH,
+                    content="补记：上周五放学后辅导数学",
+                )
+    summary = compliance_summary(user=admin, term_id=term.pk)
+    summary["reminders"] = Notification.objects.filter(
+        kind__in=["missed_week", "missed_streak"], school__district=county.district
+    ).count()
+    return summary
+
+
+def compliance_lines(summary: dict) -> list[str]:
+    """The compliance figures of the demo term, one line per school, for the demo command."""
+    totals = summary["totals"]
+    lines = [
+        f"  weekly tutoring: {totals['pair_weeks_met']} of {totals['pair_weeks']} pair-weeks met "
+        f"({totals['met_percent']} %), {totals['sessions']} sessions, {totals['minutes']} min, "
+        f"{totals['home_visits']} home visits, {totals['students_with_streak']} students with "
+        f"2+ missed weeks in a row, {summary['reminders']} reminders stored",
+    ]
+    for row in summary["by_school"]:
+        if not row["pair_weeks"] and not row["party_teachers"]:
+            continue
+        lines.append(
+            f"    {row['school_code']:<13} {row['met_percent'] or 0:>5} % met "
+            f"({row['pair_weeks_met']}/{row['pair_weeks']}), {row['sessions']:>4} sessions, "
+            f"{row['home_visits']:>3} home visits, streaks {row['students_with_streak']:>2}, "
+            f"party-member teachers with a mentee {row['party_teachers_with_mentee']}"
+            f"/{row['party_teachers']}"
+        )
+    return lines

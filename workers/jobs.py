@@ -1,11 +1,15 @@
 """Starting background jobs: create the Job, send its task once the row is committed."""
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from mentoring.models import School, User
+from mentoring.errors import DomainError
+from mentoring.models import School, Term, User
+from mentoring.selectors.accounts import schools_administered_by
 from workers.models import Job, JobKind
 from workers.services import job_create
-from workers.tasks import account_census_task
+from workers.tasks import account_census_task, weekly_check_task
 
 
 @transaction.atomic
@@ -17,4 +21,35 @@ def account_census_start(*, by: User | None, school: School | None = None) -> Jo
         parameters={"school": school.code if school else None},
     )
     account_census_task.delay_on_commit(job.pk)
+    return job
+
+
+@transaction.atomic
+def weekly_check_start(*, by: User, term_id: int) -> Job:
+    """Check a term's weeks now, for the schools `by` administers in its district.
+
+    A term outside the administrator's districts answers like one that does
+    not exist. The job checks the weeks ended by today, the day it was started,
+    so that running it again gives the same rows.
+    """
+    administered = schools_administered_by(by)
+    term = Term.objects.filter(pk=term_id, district__schools__in=administered).distinct().first()
+    if term is None:
+        raise DomainError(_("Unknown term."), field="term")
+    schools = list(administered.filter(district=term.district).order_by("pk"))
+    job = job_create(
+        kind=JobKind.WEEKLY_CHECK,
+        started_by=by,
+        school=schools[0] if len(schools) == 1 else None,
+        parameters={
+            "term": term.pk,
+            "term_code": term.code,
+            # A platform administrator checks the whole term.
+            "schools": None if by.is_superuser else [school.pk for school in schools],
+            "day": timezone.localdate().isoformat(),
+            # The whole term, not only the weeks since the last check.
+            "since": term.start_date.isoformat(),
+        },
+    )
+    weekly_check_task.delay_on_commit(job.pk)
     return job

@@ -3,7 +3,8 @@
 from django.dispatch import receiver
 
 from donations.signals import contribution_received
-from workers.models import JobKind
+from mentoring.signals import session_changed
+from workers.models import Job, JobKind
 from workers.services import job_create
 
 
@@ -17,3 +18,41 @@ def post_contribution_in_background(sender, contribution_id: int, by=None, **kwa
         parameters={"contribution": contribution_id},
     )
     post_contribution_task.delay_on_commit(job.pk)
+
+
+@receiver(session_changed, dispatch_uid="workers.refresh_compliance")
+def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **kwargs):
+    """A session of a week already checked changed: refresh that pairing's rows after commit.
+
+    Weeks not checked yet (the current one, or ended weeks the Monday check
+    has not reached) have no row; the weekly check computes them when it runs.
+    """
+    from django.utils import timezone
+
+    from mentoring.models import WeeklyCompliance
+    from mentoring.services.compliance import week_has_ended
+    from mentoring.workdays import week_monday
+    from workers.tasks import compliance_refresh_task
+
+    today = timezone.localdate()
+    weeks = sorted({week_monday(day) for day in days if week_has_ended(week_monday(day), today)})
+    if not weeks:
+        return
+    school_id = (
+        WeeklyCompliance.objects.filter(pairing_id=pairing_id, week_start__in=weeks)
+        .values_list("school_id", flat=True)
+        .first()
+    )
+    if school_id is None:
+        return
+    job = job_create(
+        kind=JobKind.WEEKLY_CHECK,
+        started_by=by,
+        parameters={
+            "pairing": pairing_id,
+            "weeks": [week.isoformat() for week in weeks],
+            "day": today.isoformat(),
+        },
+    )
+    Job.objects.filter(pk=job.pk).update(school_id=school_id)
+    compliance_refresh_task.delay_on_commit(job.pk)

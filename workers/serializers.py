@@ -102,3 +102,7 @@ class PairAddSerializer(serializers.Serializer):
 
 class PairChangeSerializer(serializers.Serializer):
     mentor = serializers.IntegerField(min_value=1)
+
+
+class ComplianceCheckSerializer(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)

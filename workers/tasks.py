@@ -99,3 +99,70 @@ def pledges_daily_check_task(self) -> int:
     )
     run_job(job_id=job.pk, work=_check_pledges, worker=worker_name(self))
     return job.pk
+
+
+def _weekly_check(job, progress):
+    import datetime
+
+    from mentoring.services.compliance import compliance_check, terms_to_check
+
+    day = datetime.date.fromisoformat(job.parameters["day"])
+    term_id = job.parameters.get("term")
+    term_ids = [term_id] if term_id else terms_to_check(day)
+    outcomes = []
+    for done, term in enumerate(term_ids, start=1):
+        # On demand, the whole term is recomputed (which also repairs rows of
+        # weeks that no longer count); the Monday check looks at the new weeks.
+        since = (
+            datetime.date.fromisoformat(job.parameters["since"])
+            if job.parameters.get("since")
+            else None
+        )
+        outcome = compliance_check(
+            term_id=term, today=day, school_ids=job.parameters.get("schools"), since=since
+        )
+        outcomes.append(outcome.as_dict())
+        progress(done * 100 // len(term_ids))
+    return {"day": day.isoformat(), "terms": outcomes}
+
+
+@shared_task(bind=True, name="workers.weekly_check")
+def weekly_check_task(self, job_id: int | None = None) -> int:
+    """The weekly tutoring check: compliance rows and reminders of the weeks ended.
+
+    Celery beat sends it without a job (Monday morning): it then checks every
+    term whose last week has just ended. The on-demand check sends its job.
+    """
+    if job_id is None:
+        from django.utils import timezone
+
+        from workers.models import JobKind
+        from workers.services import job_create
+
+        job_id = job_create(
+            kind=JobKind.WEEKLY_CHECK, parameters={"day": timezone.localdate().isoformat()}
+        ).pk
+    run_job(job_id=job_id, work=_weekly_check, worker=worker_name(self))
+    return job_id
+
+
+def _refresh_compliance(job, progress):
+    import datetime
+
+    from mentoring.services.compliance import compliance_refresh_week
+
+    weeks = [datetime.date.fromisoformat(week) for week in job.parameters["weeks"]]
+    # One refresh from the earliest week covers the later ones (and their streaks).
+    outcome = compliance_refresh_week(
+        pairing_id=job.parameters["pairing"],
+        week_start=min(weeks),
+        today=datetime.date.fromisoformat(job.parameters["day"]),
+    )
+    progress(100)
+    return {"pairing": job.parameters["pairing"], **(outcome.as_dict() if outcome else {})}
+
+
+@shared_task(bind=True, name="workers.compliance_refresh")
+def compliance_refresh_task(self, job_id: int) -> None:
+    """Refresh a pairing's compliance rows after a session of a checked week changed."""
+    run_job(job_id=job_id, work=_refresh_compliance, worker=worker_name(self))

@@ -260,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workers.pledges_daily_check",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Monday morning: last week's tutoring, reminders and escalations (workers.tasks).
+    "weekly-tutoring-check": {
+        "task": "workers.weekly_check",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
 }
 
 if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
@@ -279,6 +284,15 @@ LOGGING = {
 # Where the embedded run sends e-mail: the console.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bangfu@localhost")
+# The SMTP server of a deployment, for the weekly check's reminders
+# (https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30, minimum=1)
 
 # The largest roster file (CSV or XLSX) the import accepts, in bytes (mentoring.services.roster).
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)

@@ -37,6 +37,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = False
 
+# Reminders go out through the SMTP server set by EMAIL_HOST and the other
+# EMAIL_* variables (base.py), unless EMAIL_BACKEND says otherwise.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     # No browsable API in public: JSON only.

@@ -23,6 +23,7 @@ from mentoring.models import (
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import pairings_visible_to
+from mentoring.signals import session_changed
 
 EDIT_WINDOW = timedelta(days=7)
 MAX_CONTENT_LENGTH = 5000
@@ -87,7 +88,7 @@ def session_log(
     _check_fields(
         pairing=pairing, day=day, minutes=minutes, subject=subject, kind=kind, content=content
     )
-    return TutoringSession.objects.create(
+    session = TutoringSession.objects.create(
         pairing=pairing,
         date=day,
         minutes=minutes,
@@ -96,6 +97,8 @@ def session_log(
         content=content.strip(),
         logged_by=by,
     )
+    session_changed.send(sender=TutoringSession, pairing_id=pairing.pk, days=[day], by=by)
+    return session
 
 
 def _check_may_change(*, by: User, session: TutoringSession) -> None:
@@ -127,6 +130,7 @@ def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringS
         .get(pk=session.pk)
     )
     _check_may_change(by=by, session=session)
+    day_before = session.date
     for name, value in fields.items():
         setattr(session, name, value)
     _check_fields(
@@ -139,6 +143,13 @@ def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringS
     )
     session.content = session.content.strip()
     session.save()
+    # A session moved to another week changes both weeks' figures.
+    session_changed.send(
+        sender=TutoringSession,
+        pairing_id=session.pairing_id,
+        days=sorted({day_before, session.date}),
+        by=by,
+    )
     return session
 
 
@@ -150,4 +161,6 @@ def session_delete(*, by: User, session: TutoringSession) -> None:
         .get(pk=session.pk)
     )
     _check_may_change(by=by, session=session)
+    pairing_id, day = session.pairing_id, session.date
     session.delete()
+    session_changed.send(sender=TutoringSession, pairing_id=pairing_id, days=[day], by=by)

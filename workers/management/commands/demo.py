@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from mentoring.models import Mentor, Student, StudentRecord
-from workers.demo import ACCOUNTS, DEMO_PASSWORD, build_county, run_term
+from workers.demo import ACCOUNTS, DEMO_PASSWORD, build_county, compliance_lines, run_term
 from workers.jobs import account_census_start
 from workers.models import Job
 
@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 f"{len(summary['mentors_below_minimum'])} mentors below their minimum"
             )
         self.stdout.write(f"  tutoring sessions logged: {term_so_far['sessions']}")
+        self.stdout.write("\n".join(compliance_lines(term_so_far["compliance"])))
         aid = term_so_far["donations"]
         self.stdout.write(
             f"  aid: {aid['projects']} projects, {aid['awards']} awards ({aid['paid']} paid), "

@@ -1,0 +1,181 @@
+"""/api/v1/compliance/: the weekly check's rows, and the figures per school and mentor.
+
+Rows are read by administrators (their schools) and by mentors (their own
+pairings); supervisors read `compliance/summary/` only, donors neither. The
+check itself is started at `compliance/check/` (workers.api).
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from mentoring.apis.pairings import ReadsMentoringRecords
+from mentoring.models import WeeklyCompliance
+from mentoring.selectors import compliance as selectors
+from mentoring.services.compliance import parse_week, week_label
+
+
+class ComplianceSerializer(serializers.ModelSerializer):
+    week = serializers.SerializerMethodField()
+    student = serializers.IntegerField(source="pairing.student_id", read_only=True)
+    student_name = serializers.CharField(source="pairing.student.name", read_only=True)
+    mentor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WeeklyCompliance
+        fields = [
+            "id",
+            "pairing",
+            "term",
+            "school",
+            "mentor",
+            "mentor_name",
+            "student",
+            "student_name",
+            "week",
+            "week_start",
+            "iso_year",
+            "iso_week",
+            "sessions",
+            "minutes",
+            "home_visits",
+            "target_sessions",
+            "met",
+            "missed_streak",
+            "checked_at",
+        ]
+        read_only_fields = fields
+
+    def get_week(self, row) -> str:
+        return week_label(row.week_start)
+
+    def get_mentor_name(self, row) -> str:
+        user = row.mentor.user
+        return user.get_full_name() or user.username
+
+
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
+class ComplianceFilter(django_filters.FilterSet):
+    term = django_filters.NumberFilter()
+    school = django_filters.NumberFilter()
+    mentor = django_filters.NumberFilter()
+    pairing = django_filters.NumberFilter()
+    week = django_filters.CharFilter(
+        method="filter_week", help_text=_("An ISO week such as 2026-W40, or a date inside it.")
+    )
+    met = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_met")
+
+    class Meta:
+        model = WeeklyCompliance
+        fields = ["term", "school", "mentor", "pairing", "week", "met"]
+
+    def filter_week(self, queryset, name, value):
+        try:
+            monday = parse_week(value)
+        except ValueError:
+            raise serializers.ValidationError(
+                {"week": [_("Give an ISO week such as 2026-W40, or a date.")]}
+            ) from None
+        return queryset.filter(week_start=monday)
+
+    def filter_met(self, queryset, name, value):
+        return queryset.filter(met=value == "true")
+
+
+class ReadsComplianceFigures(BasePermission):
+    def has_permission(self, request, view):
+        return selectors.may_read_compliance_figures(request.user)
+
+
+class SummaryQuerySerializer(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)
+    school = serializers.IntegerField(min_value=1, required=False)
+
+
+class FiguresSerializer(serializers.Serializer):
+    pairings = serializers.IntegerField()
+    pair_weeks = serializers.IntegerField()
+    pair_weeks_met = serializers.IntegerField()
+    met_percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    sessions = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    home_visits = serializers.IntegerField()
+    students_with_streak = serializers.IntegerField()
+
+
+class TotalsSerializer(FiguresSerializer):
+    party_teachers = serializers.IntegerField()
+    party_teachers_with_mentee = serializers.IntegerField()
+
+
+class SchoolFiguresSerializer(TotalsSerializer):
+    school = serializers.IntegerField()
+    school_code = serializers.CharField()
+    school_name = serializers.CharField()
+
+
+class MentorFiguresSerializer(FiguresSerializer):
+    mentor = serializers.IntegerField()
+    mentor_name = serializers.CharField()
+    mentor_kind = serializers.CharField()
+
+
+class SummarySerializer(serializers.Serializer):
+    term = serializers.IntegerField()
+    term_code = serializers.CharField()
+    school = serializers.IntegerField(allow_null=True)
+    totals = TotalsSerializer()
+    by_school = SchoolFiguresSerializer(many=True)
+    by_mentor = MentorFiguresSerializer(many=True)
+
+
+class ComplianceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One row per academic pairing and school week, as the weekly check wrote it.
+
+    Filters: `term`, `school`, `mentor`, `pairing`, `week` (`2026-W40` or a
+    date inside the week), `met` (`true` or `false`).
+    """
+
+    permission_classes = [IsAuthenticated, ReadsMentoringRecords]
+    queryset = WeeklyCompliance.objects.none()  # for the schema; get_queryset scopes each request
+    serializer_class = ComplianceSerializer
+    filterset_class = ComplianceFilter
+
+    def get_queryset(self):
+        return (
+            selectors.compliance_visible_to(self.request.user)
+            .select_related("pairing__student", "mentor__user")
+            .order_by("week_start", "school_id", "mentor_id", "pairing_id")
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("term", OpenApiTypes.INT, required=True),
+            OpenApiParameter("school", OpenApiTypes.INT, required=False),
+        ],
+        responses=SummarySerializer,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        permission_classes=[IsAuthenticated, ReadsComplianceFigures],
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def summary(self, request):
+        """The term's figures per school and per mentor (supervisors: per school only)."""
+        query = SummaryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        summary = selectors.compliance_summary(
+            user=request.user,
+            term_id=query.validated_data["term"],
+            school_id=query.validated_data.get("school"),
+        )
+        return Response(SummarySerializer(summary).data)

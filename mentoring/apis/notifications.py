@@ -1,0 +1,74 @@
+"""/api/v1/notifications/: a user's own reminders and notices; marked read one by one."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mentoring.models import Notification, NotificationKind
+from mentoring.services.notifications import notification_mark_read
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "body",
+            "data",
+            "school",
+            "read",
+            "read_at",
+            "emailed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=NotificationKind.choices)
+    unread = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_unread"
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["kind", "unread"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value == "true")
+
+
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The user's own notifications, newest first; anyone else's answers 404.
+
+    Filters: `kind`, `unread` (`true` or `false`).
+    """
+
+    queryset = Notification.objects.none()  # for the schema; get_queryset scopes each request
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+
+    def get_queryset(self):
+        return Notification.objects.filter(recipient=self.request.user).order_by(
+            "-created_at", "-pk"
+        )
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark the notification read; marking it again keeps the first time."""
+        notification = self.get_object()
+        notification_mark_read(by=request.user, notification_id=notification.pk)
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)

@@ -1,0 +1,230 @@
+"""Reads of the weekly check's rows: who sees which rows, and the figures per school and mentor.
+
+- administrators (school or district): the rows of the schools they administer;
+- teachers and volunteers: the rows of their own pairings;
+- supervisors: the figures of the schools they supervise, never a row or a mentor;
+- donors: nothing.
+
+Every read is a fixed number of aggregate queries, whatever the number of rows.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from mentoring.errors import DomainError
+from mentoring.models import (
+    Membership,
+    Mentor,
+    MentorKind,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    Role,
+    School,
+    Term,
+    User,
+    WeeklyCompliance,
+)
+from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.scoping import schools_visible_to
+
+# A student counts as "on a streak" once their pairing missed this many weeks in a row.
+STREAK_WEEKS = 2
+
+
+def _active(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def compliance_visible_to(user: User) -> QuerySet[WeeklyCompliance]:
+    """The rows a user may read one by one: their schools' (administrators) or their own."""
+    if not _active(user):
+        return WeeklyCompliance.objects.none()
+    if user.is_superuser:
+        return WeeklyCompliance.objects.all()
+    return WeeklyCompliance.objects.filter(
+        Q(school__in=schools_administered_by(user)) | Q(mentor__user=user)
+    )
+
+
+def schools_supervised_by(user: User) -> QuerySet[School]:
+    if not _active(user):
+        return School.objects.none()
+    return School.objects.filter(
+        memberships__user=user, memberships__role=Role.SUPERVISOR
+    ).distinct()
+
+
+def _figures() -> dict:
+    return {
+        "pairings": Count("pairing", distinct=True),
+        "pair_weeks": Count("pk"),
+        "pair_weeks_met": Count("pk", filter=Q(met=True)),
+        "sessions": Sum("sessions"),
+        "minutes": Sum("minutes"),
+        "home_visits": Sum("home_visits"),
+        "students_with_streak": Count(
+            "pairing__student", distinct=True, filter=Q(missed_streak__gte=STREAK_WEEKS)
+        ),
+    }
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _clean(row: dict) -> dict:
+    for name in ("sessions", "minutes", "home_visits"):
+        row[name] = row[name] or 0
+    row["met_percent"] = _percent(row["pair_weeks_met"], row["pair_weeks"])
+    return row
+
+
+@dataclass
+class SummaryScope:
+    term: Term
+    school: School | None
+
+
+def summary_scope(*, user: User, term_id: int, school_id: int | None) -> SummaryScope:
+    """The term and school asked for, refused (400) when outside the user's schools."""
+    term = (
+        Term.objects.filter(pk=term_id, district__schools__in=schools_visible_to(user))
+        .distinct()
+        .first()
+    )
+    if term is None:
+        raise DomainError(_("Unknown term."), field="term")
+    school = None
+    if school_id is not None:
+        school = schools_visible_to(user).filter(pk=school_id, district_id=term.district_id).first()
+        if school is None:
+            raise DomainError(_("Unknown school."), field="school")
+    return SummaryScope(term=term, school=school)
+
+
+def compliance_summary(*, user: User, term_id: int, school_id: int | None = None) -> dict:
+    """Figures of a term per school and per mentor, for the rows the user may count.
+
+    Per school: share of pair-weeks met, sessions, minutes, home visits,
+    students with a streak of missed weeks, and the party-member teachers
+    (how many, how many with at least one academic mentee in the term).
+    Per mentor: the same figures, for administrators and the mentor themself;
+    supervisors get the per-school figures only.
+    """
+    scope = summary_scope(user=user, term_id=term_id, school_id=school_id)
+    term = scope.term
+    if user.is_superuser:
+        counted_schools = School.objects.filter(district_id=term.district_id)
+        rows = WeeklyCompliance.objects.filter(term=term)
+    else:
+        counted_schools = School.objects.filter(
+            Q(pk__in=schools_administered_by(user)) | Q(pk__in=schools_supervised_by(user)),
+            district_id=term.district_id,
+        )
+        rows = WeeklyCompliance.objects.filter(
+            Q(school__in=counted_schools) | Q(mentor__user=user), term=term
+        )
+    visible_rows = compliance_visible_to(user).filter(term=term)
+    if scope.school is not None:
+        counted_schools = counted_schools.filter(pk=scope.school.pk)
+        rows = rows.filter(school=scope.school)
+        visible_rows = visible_rows.filter(school=scope.school)
+
+    by_school = {
+        row["school"]: _clean(row)
+        for row in rows.values("school").annotate(**_figures()).order_by()
+    }
+    school_ids = set(by_school) | set(counted_schools.values_list("pk", flat=True))
+    schools = {
+        school.pk: school for school in School.objects.filter(pk__in=school_ids).order_by("code")
+    }
+    party_teachers = dict(
+        Mentor.objects.filter(kind=MentorKind.PARTY_TEACHER, active=True, schools__in=school_ids)
+        .values("schools")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("schools", "n")
+    )
+    with_mentee = dict(
+        Pairing.objects.filter(
+            term=term,
+            kind=PairingKind.ACADEMIC,
+            status__in=[PairingStatus.ACTIVE, PairingStatus.ENDED],
+            mentor__kind=MentorKind.PARTY_TEACHER,
+            student__school_id__in=school_ids,
+        )
+        .values("student__school")
+        .annotate(n=Count("mentor", distinct=True))
+        .values_list("student__school", "n")
+    )
+    empty = _clean(dict.fromkeys(_figures(), 0))
+    school_rows = []
+    for school in schools.values():
+        figures = by_school.get(school.pk, dict(empty))
+        figures.pop("school", None)
+        school_rows.append(
+            {
+                "school": school.pk,
+                "school_code": school.code,
+                "school_name": school.name,
+                "party_teachers": party_teachers.get(school.pk, 0),
+                "party_teachers_with_mentee": with_mentee.get(school.pk, 0),
+                **figures,
+            }
+        )
+
+    totals = _clean(rows.aggregate(**_figures()))
+    totals["party_teachers"] = sum(row["party_teachers"] for row in school_rows)
+    totals["party_teachers_with_mentee"] = sum(
+        row["party_teachers_with_mentee"] for row in school_rows
+    )
+
+    # Per mentor only from the rows the user may read one by one: a
+    # supervisor's schools give none.
+    mentor_rows = []
+    for row in (
+        visible_rows.values(
+            "mentor",
+            "mentor__kind",
+            "mentor__user__username",
+            "mentor__user__first_name",
+            "mentor__user__last_name",
+        )
+        .annotate(**_figures())
+        .order_by("mentor__user__username")
+    ):
+        name = f"{row.pop('mentor__user__first_name')} {row.pop('mentor__user__last_name')}"
+        username = row.pop("mentor__user__username")
+        mentor_rows.append(
+            {
+                "mentor": row.pop("mentor"),
+                "mentor_name": name.strip() or username,
+                "mentor_kind": row.pop("mentor__kind"),
+                **_clean(row),
+            }
+        )
+    return {
+        "term": term.pk,
+        "term_code": term.code,
+        "school": scope.school.pk if scope.school else None,
+        "totals": totals,
+        "by_school": school_rows,
+        "by_mentor": mentor_rows,
+    }
+
+
+def may_read_compliance_figures(user: User) -> bool:
+    """Administrators, teachers, volunteers and supervisors; never donors."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(
+        user=user,
+        role__in=[Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER, Role.SUPERVISOR],
+    ).exists()

@@ -1,0 +1,152 @@
+"""What a mentor's own page reads: the mentor, their active mentees, their reminders.
+
+Every read here starts from the mentor, so a pairing of another mentor is
+simply not found: the page answers 404 and reveals nothing about it. An
+administrator who is also a mentor sees only their own mentees here; the
+school's other pairings are for the API.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+
+from mentoring.models import (
+    Mentor,
+    Notification,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    Role,
+    StudentRecord,
+    TutoringSession,
+    User,
+    WeeklyCompliance,
+)
+from mentoring.services import compliance
+from mentoring.workdays import week_monday
+
+# Roles whose holders may have mentees: teachers and leaders (who may hold the
+# administrator role), and volunteers. Donors and supervisors never do, even
+# if a mentor profile were created for them by mistake.
+MENTORING_ROLES = [Role.TEACHER, Role.VOLUNTEER, Role.ADMINISTRATOR]
+
+
+def mentor_of(user: User) -> Mentor | None:
+    """The user's mentor profile, if they hold a role that mentors; else None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return (
+        Mentor.objects.filter(user=user, user__memberships__role__in=MENTORING_ROLES)
+        .select_related("user")
+        .first()
+    )
+
+
+def _with_grade_and_class(pairings: QuerySet[Pairing]) -> QuerySet[Pairing]:
+    # The student's grade and class in the pairing's term, read in the same
+    # query, so the list costs one query however many mentees there are.
+    record = StudentRecord.objects.filter(student=OuterRef("student"), term=OuterRef("term"))
+    return pairings.annotate(
+        grade=Subquery(record.values("grade")[:1]),
+        class_name=Subquery(record.values("class_name")[:1]),
+    )
+
+
+def active_pairings_of(mentor: Mentor) -> QuerySet[Pairing]:
+    """The mentor's active pairings, with the student and the term, by student name."""
+    pairings = Pairing.objects.filter(mentor=mentor, status=PairingStatus.ACTIVE).select_related(
+        "student", "term"
+    )
+    return _with_grade_and_class(pairings).order_by("student__name", "kind", "pk")
+
+
+def active_pairing_of(mentor: Mentor, pairing_id: int) -> Pairing | None:
+    """One of the mentor's active pairings, or None for any other id."""
+    return active_pairings_of(mentor).filter(pk=pairing_id).first()
+
+
+def recent_sessions(pairing: Pairing, *, limit: int = 10) -> list[TutoringSession]:
+    return list(pairing.sessions.order_by("-date", "-pk")[:limit])
+
+
+def notifications_of(user: User, *, limit: int = 50) -> list[Notification]:
+    """The user's latest notifications, unread first."""
+    unread_first = F("read_at").desc(nulls_first=True)
+    notifications = Notification.objects.filter(recipient=user)
+    return list(notifications.order_by(unread_first, "-created_at", "-pk")[:limit])
+
+
+def unread_notification_count(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# Why a week is not counted (WeekStatus.not_counted).
+NO_TARGET, HOLIDAY, OUTSIDE = "no_target", "holiday", "outside"
+
+
+@dataclass(frozen=True)
+class WeekStatus:
+    """This week of one pairing as the page shows it.
+
+    `not_counted` says why the weekly check does not count this week, or is
+    empty when it does: a holiday week, a pairing without a weekly target
+    (care and sponsorship), or a week outside the term or the pairing.
+    """
+
+    week_start: date
+    not_counted: str
+    sessions: int
+    target: int
+    met: bool
+    home_visits: int = 0
+
+
+def week_status(pairings: list[Pairing], *, today: date) -> dict[int, WeekStatus]:
+    """This week's status of each pairing, in two queries however many pairings there are.
+
+    The weekly check's stored row wins when there is one. The check writes
+    rows only for weeks that have ended, so the current week is normally
+    computed here, by the check's own rules (`mentoring.services.compliance`:
+    its school weeks, which sessions count, the target), as the check will
+    judge it once the week is over. The page and the check cannot disagree.
+    """
+    monday = week_monday(today)
+    iso = monday.isocalendar()
+    ids = [pairing.pk for pairing in pairings]
+    stored = {
+        row.pairing_id: row
+        for row in WeeklyCompliance.objects.filter(
+            pairing_id__in=ids, iso_year=iso.year, iso_week=iso.week
+        )
+    }
+    figures = compliance.week_figures(Pairing.objects.filter(pk__in=ids), [monday])
+    week_over = monday + compliance.ONE_WEEK
+    statuses = {}
+    for pairing in pairings:
+        term = pairing.term
+        school_weeks = compliance.school_weeks(term.start_date, term.end_date, term.holiday_weeks)
+        checked = compliance.pairing_weeks(
+            school_weeks, pairing.started_on, pairing.ended_on, week_over
+        )
+        if pairing.kind != PairingKind.ACADEMIC:
+            not_counted = NO_TARGET
+        elif term.contains(today) and monday not in school_weeks:
+            not_counted = HOLIDAY
+        elif monday not in checked:
+            not_counted = OUTSIDE
+        else:
+            not_counted = ""
+        row = stored.get(pairing.pk)
+        if row is None:
+            week = figures.get(pairing.pk, {}).get(monday, compliance.WeekFigures())
+            (row,) = compliance.week_results([monday], {monday: week})
+        statuses[pairing.pk] = WeekStatus(
+            week_start=monday,
+            not_counted=not_counted,
+            sessions=row.sessions,
+            target=row.target_sessions,
+            met=row.met,
+            home_visits=row.home_visits,
+        )
+    return statuses

@@ -1,0 +1,694 @@
+"""The weekly check (DESIGN §2.6): one compliance row per academic pairing and school week.
+
+The calendar comes first, as plain functions of dates (no database):
+
+- a term's **school weeks** are the ISO weeks (Monday to Sunday) that overlap
+  the term, less its holiday weeks (`Term.holiday_weeks`, read the way
+  `mentoring.workdays` reads them);
+- a pairing counts from the week it started in to the week it ended in;
+- only weeks that have **ended** are checked: a week is checked from the
+  Monday after it, so the current week is never judged half-way;
+- a week is **met** when the mentor logged at least `WEEKLY_TARGET` contact
+  sessions (tutoring or counselling) in it; home visits are counted apart;
+- the **missed streak** of a week is how many checked weeks in a row, up to
+  and including it, were missed. Holiday weeks do not break a streak.
+
+Then the writes, set-based: the check reads the pairings (each with its last
+stored row, whose streak the next week continues), the sessions (aggregated
+per pairing, day and kind by the database) and the rows already stored for
+the weeks it computes, in a fixed number of queries; computes the rows in
+Python; and writes only the rows that changed in one upsert (INSERT ... ON
+CONFLICT DO UPDATE on the unique pairing and ISO week), so that running it
+twice, or two workers running it at once, never duplicates a row. The Monday
+check computes the weeks after each pairing's last stored row (normally the
+one week just ended); a refresh after a session changed recomputes from that
+session's week; the on-demand check recomputes the whole term and deletes rows
+of weeks that no longer count (a holiday week added later, a pairing that
+ended earlier).
+
+Reminders: for the last checked week, a missed week reminds the mentor and a
+streak of two or more notifies the school's administrators, again each week
+the streak lasts (the key names the pairing and the week). Each reminder has
+a key unique per recipient, inserted with ON CONFLICT DO NOTHING, and e-mail
+goes only to notifications claimed (row-locked, `emailed_at` set) by this run,
+so no reminder is stored or mailed twice.
+"""
+
+import datetime
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mentoring.models import (
+    Membership,
+    Notification,
+    NotificationKind,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    Role,
+    SessionKind,
+    Term,
+    TutoringSession,
+    WeeklyCompliance,
+)
+from mentoring.services.notifications import both_languages, notifications_send_pending
+from mentoring.workdays import holiday_mondays, week_monday
+
+logger = logging.getLogger(__name__)
+
+ONE_WEEK = datetime.timedelta(days=7)
+# Policy: every party-member teacher tutors a struggling student at least once a week.
+WEEKLY_TARGET = 1
+# Sessions that count towards the weekly target: time spent with the student.
+CONTACT_KINDS = (SessionKind.TUTORING, SessionKind.COUNSELLING)
+# Administrators hear of a pairing once it has missed this many weeks in a row.
+ESCALATE_AFTER = 2
+# A notification whose e-mail failed is retried by later checks for this long.
+REMINDER_KINDS = (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
+# Pairings whose weeks are checked: approved ones, including those ended during the term.
+CHECKED_STATUSES = (PairingStatus.ACTIVE, PairingStatus.ENDED)
+
+
+def person_name(first: str, last: str) -> str:
+    """A name in its own order: 张老师 (family name first, no space), or "Ann Lee"."""
+    if any(ord(ch) > 0x2E7F for ch in first + last):
+        return f"{last}{first}".strip()
+    return f"{first} {last}".strip()
+
+
+# --- The calendar: plain dates in, plain dates out. ----------------------------------------------
+
+
+def school_weeks(
+    start: datetime.date, end: datetime.date, holiday_weeks: Iterable[str | datetime.date] = ()
+) -> list[datetime.date]:
+    """The Mondays of the weeks overlapping `start`..`end`, holiday weeks left out."""
+    holidays = holiday_mondays(holiday_weeks)
+    weeks = []
+    monday = week_monday(start)
+    while monday <= end:
+        if monday not in holidays:
+            weeks.append(monday)
+        monday += ONE_WEEK
+    return weeks
+
+
+def week_has_ended(monday: datetime.date, today: datetime.date) -> bool:
+    return monday + ONE_WEEK <= today
+
+
+def last_ended_week(today: datetime.date) -> datetime.date:
+    """The Monday of the last week that has ended by `today` (the week before today's)."""
+    return week_monday(today) - ONE_WEEK
+
+
+def pairing_weeks(
+    weeks: Sequence[datetime.date],
+    started_on: datetime.date,
+    ended_on: datetime.date | None,
+    today: datetime.date,
+) -> list[datetime.date]:
+    """The school weeks a pairing is checked for by `today`: from its start to its end, ended."""
+    first = week_monday(started_on)
+    return [
+        monday
+        for monday in weeks
+        if monday >= first
+        and (ended_on is None or monday <= ended_on)
+        and week_has_ended(monday, today)
+    ]
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    sessions: int = 0
+    minutes: int = 0
+    home_visits: int = 0
+
+
+@dataclass(frozen=True)
+class WeekResult:
+    week_start: datetime.date
+    sessions: int
+    minutes: int
+    home_visits: int
+    target_sessions: int
+    met: bool
+    missed_streak: int
+
+
+def week_results(
+    weeks: Sequence[datetime.date],
+    figures: dict[datetime.date, WeekFigures],
+    target: int = WEEKLY_TARGET,
+    *,
+    streak: int = 0,
+) -> list[WeekResult]:
+    """One result per week, in order, with the streak of missed weeks carried along.
+
+    `streak` is the streak of the week before the first one (0 when it was met
+    or there is none), so that a check can start from a week already stored.
+    """
+    results = []
+    for monday in weeks:
+        week = figures.get(monday, WeekFigures())
+        met = week.sessions >= target
+        streak = 0 if met else streak + 1
+        results.append(
+            WeekResult(
+                week_start=monday,
+                sessions=week.sessions,
+                minutes=week.minutes,
+                home_visits=week.home_visits,
+                target_sessions=target,
+                met=met,
+                missed_streak=streak,
+            )
+        )
+    return results
+
+
+def week_label(monday: datetime.date) -> str:
+    iso = monday.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def parse_week(value: str) -> datetime.date:
+    """The Monday of a week written `2026-W40` or as any ISO date inside it; ValueError if not."""
+    value = value.strip()
+    if "W" in value.upper():
+        year, _sep, week = value.upper().partition("-W")
+        return datetime.date.fromisocalendar(int(year), int(week), 1)
+    return week_monday(datetime.date.fromisoformat(value))
+
+
+# --- The check: reads and writes in a fixed number of queries. -----------------------------------
+
+
+@dataclass
+class CheckOutcome:
+    term: str
+    through: datetime.date | None
+    pairings: int = 0
+    weeks: int = 0
+    met: int = 0
+    written: int = 0
+    deleted: int = 0
+    reminders_due: int = 0
+    emailed: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "term": self.term,
+            "through": week_label(self.through) if self.through else None,
+            "pairings": self.pairings,
+            "weeks": self.weeks,
+            "met": self.met,
+            "missed": self.weeks - self.met,
+            "written": self.written,
+            "deleted": self.deleted,
+            "reminders_due": self.reminders_due,
+            "emailed": self.emailed,
+        }
+
+
+@dataclass(frozen=True)
+class CheckedPairing:
+    pk: int
+    started_on: datetime.date
+    ended_on: datetime.date | None
+    student_id: int
+    student_name: str
+    school_id: int
+    school_name: str
+    mentor_id: int
+    mentor_user_id: int
+    mentor_name: str
+    # The last row stored before the weeks being checked, which the streak continues.
+    seed_week: datetime.date | None
+    seed_streak: int
+
+
+_ROW_FIELDS = (
+    "sessions",
+    "minutes",
+    "home_visits",
+    "target_sessions",
+    "met",
+    "missed_streak",
+    "school_id",
+    "mentor_id",
+)
+# The first key of the advisory lock that orders the checks of a term ("bangfu weekly").
+_LOCK_NAMESPACE = 6_066_601
+# Above this many pairings behind the others, the sessions are read for all of them.
+_BEHIND_LIST_LIMIT = 1000
+
+
+def _checked_pairings(term: Term, *, school_ids=None, pairing_ids=None):
+    pairings = Pairing.objects.filter(
+        term=term,
+        kind=PairingKind.ACADEMIC,
+        status__in=CHECKED_STATUSES,
+        started_on__isnull=False,
+    )
+    if school_ids is not None:
+        pairings = pairings.filter(student__school_id__in=school_ids)
+    if pairing_ids is not None:
+        pairings = pairings.filter(pk__in=pairing_ids)
+    return pairings
+
+
+def _read_pairings(pairings, boundary: datetime.date) -> list[CheckedPairing]:
+    """The pairings with what reminders need, and each one's last row stored before `boundary`."""
+    seed = WeeklyCompliance.objects.filter(
+        pairing=OuterRef("pk"), week_start__lt=boundary
+    ).order_by("-week_start")
+    rows = (
+        pairings.annotate(
+            seed_week=Subquery(seed.values("week_start")[:1]),
+            seed_streak=Subquery(seed.values("missed_streak")[:1]),
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "started_on",
+            "ended_on",
+            "student_id",
+            "student__name",
+            "student__school_id",
+            "student__school__name",
+            "mentor_id",
+            "mentor__user_id",
+            "mentor__user__username",
+            "mentor__user__first_name",
+            "mentor__user__last_name",
+            "seed_week",
+            "seed_streak",
+        )
+    )
+    return [
+        CheckedPairing(
+            pk=row[0],
+            started_on=row[1],
+            ended_on=row[2],
+            student_id=row[3],
+            student_name=row[4],
+            school_id=row[5],
+            school_name=row[6],
+            mentor_id=row[7],
+            mentor_user_id=row[8],
+            # As User.get_full_name() would say it, or the username.
+            mentor_name=person_name(row[10], row[11]) or row[9],
+            seed_week=row[12],
+            seed_streak=row[13] or 0,
+        )
+        for row in rows
+    ]
+
+
+def week_figures(pairings, weeks: Sequence[datetime.date], *, sessions=None):
+    """{pairing id: {monday: WeekFigures}} from one aggregate query over the sessions.
+
+    The database groups by pairing, day and kind; the days are folded into
+    weeks here, which keeps the query the same on PostgreSQL and SQLite.
+    """
+    if not weeks:
+        return {}
+    if sessions is None:
+        sessions = TutoringSession.objects.filter(
+            pairing__in=pairings.values("pk"),
+            date__gte=weeks[0],
+            date__lt=weeks[-1] + ONE_WEEK,
+        )
+    counted = set(weeks)
+    figures: dict[int, dict[datetime.date, list[int]]] = {}
+    rows = (
+        sessions.values("pairing_id", "date", "kind")
+        .annotate(n=Count("pk"), total=Sum("minutes"))
+        .order_by()
+        .values_list("pairing_id", "date", "kind", "n", "total")
+    )
+    for pairing_id, day, kind, n, total in rows:
+        monday = week_monday(day)
+        if monday not in counted:
+            continue
+        tally = figures.setdefault(pairing_id, {}).setdefault(monday, [0, 0, 0])
+        if kind in CONTACT_KINDS:
+            tally[0] += n
+            tally[1] += total or 0
+        elif kind == SessionKind.HOME_VISIT:
+            tally[2] += n
+    return {
+        pairing_id: {monday: WeekFigures(*tally) for monday, tally in weeks_of.items()}
+        for pairing_id, weeks_of in figures.items()
+    }
+
+
+# The teacher's page reads this week's figures with the same rules.
+_week_figures = week_figures
+
+
+_UPSERT_COLUMNS = [
+    ("pairing_id", "bigint"),
+    ("term_id", "bigint"),
+    ("school_id", "bigint"),
+    ("mentor_id", "bigint"),
+    ("week_start", "date"),
+    ("iso_year", "integer"),
+    ("iso_week", "integer"),
+    ("sessions", "integer"),
+    ("minutes", "integer"),
+    ("home_visits", "integer"),
+    ("target_sessions", "integer"),
+    ("met", "boolean"),
+    ("missed_streak", "integer"),
+]
+
+
+def _upsert(rows: list[tuple]) -> None:
+    """INSERT ... ON CONFLICT (pairing, ISO week) DO UPDATE, in one statement.
+
+    `rows` are tuples in the order of `_UPSERT_COLUMNS`. On PostgreSQL they
+    travel as one JSON document expanded by jsonb_array_elements: building a
+    20,000-row INSERT through the ORM costs seconds of Python per check, this
+    costs a small fraction of it. Elsewhere (the embedded SQLite default, a
+    school's or a county's rows) the ORM's bulk_create(update_conflicts=True)
+    does the same.
+    """
+    if not rows:
+        return
+    names = [name for name, _type in _UPSERT_COLUMNS]
+    if connection.vendor != "postgresql":
+        WeeklyCompliance.objects.bulk_create(
+            [WeeklyCompliance(**dict(zip(names, row, strict=True))) for row in rows],
+            update_conflicts=True,
+            unique_fields=["pairing", "iso_year", "iso_week"],
+            update_fields=[name.removesuffix("_id") for name in names[1:5] + names[7:]]
+            + ["checked_at"],
+        )
+        return
+    document = json.dumps(rows, default=datetime.date.isoformat)
+    picks = ", ".join(f"(r->>{i})::{kind}" for i, (_name, kind) in enumerate(_UPSERT_COLUMNS))
+    updates = ", ".join(
+        f"{name} = EXCLUDED.{name}" for name in [*names[1:5], *names[7:], "checked_at"]
+    )
+    # Every name in the statement is a constant of this module; the data is the one parameter.
+    sql = (
+        f"INSERT INTO {WeeklyCompliance._meta.db_table} ({', '.join(names)}, checked_at) "  # noqa: S608
+        f"SELECT {picks}, now() FROM jsonb_array_elements(%s::jsonb) AS r "
+        f"ON CONFLICT (pairing_id, iso_year, iso_week) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
+
+
+def compliance_check(
+    *,
+    term_id: int,
+    today: datetime.date | None = None,
+    school_ids: Sequence[int] | None = None,
+    pairing_ids: Sequence[int] | None = None,
+    since: datetime.date | None = None,
+    remind: bool = True,
+) -> CheckOutcome:
+    """Write the compliance rows of the ended school weeks of the term's academic pairings.
+
+    Which weeks: by default (the Monday check) the last ended week, and for
+    each pairing every earlier week after the last row stored for it, so a
+    missed Monday or a pairing new to the check is caught up, while the term's
+    older rows are neither read nor written again. With `since`, every week
+    from `since` on is recomputed (`since` = the term's first week: the whole
+    term, which also removes rows of weeks that no longer count).
+
+    `school_ids` limits the check to pairings of students of those schools,
+    `pairing_ids` to those pairings. With `remind`, the last ended week's
+    misses are notified (see the module's docstring). Safe to run again and to
+    run concurrently: the result is the same rows and the same reminders.
+    """
+    today = today or timezone.localdate()
+    term = Term.objects.get(pk=term_id)
+    weeks = [
+        monday
+        for monday in school_weeks(term.start_date, term.end_date, term.holiday_weeks)
+        if week_has_ended(monday, today)
+    ]
+    outcome = CheckOutcome(term=term.code, through=weeks[-1] if weeks else None)
+    if not weeks:
+        return outcome
+    boundary = max(weeks[0], week_monday(since)) if since else weeks[-1]
+    pairings = _checked_pairings(term, school_ids=school_ids, pairing_ids=pairing_ids)
+    with transaction.atomic():
+        _take_turns(term.pk)
+        checked, last_week = _compute_and_write(term, weeks, today, boundary, pairings, outcome)
+    if remind:
+        missed = [p for p in checked if p.pk in last_week and not last_week[p.pk].met]
+        outcome.reminders_due = _remind(missed, last_week, outcome.through)
+        outcome.emailed = notifications_send_pending(kinds=REMINDER_KINDS)
+    return outcome
+
+
+def _take_turns(term_id: int) -> None:
+    """Checks and refreshes of one term take turns, each reading what the one before wrote.
+
+    Without it, a refresh started by a session committed while a check was
+    computing could write first and then be overwritten by the check's older
+    figures. On PostgreSQL a transaction-level advisory lock per term orders
+    them; SQLite's IMMEDIATE transactions already run one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, term_id])
+
+
+def _compute_and_write(term, weeks, today, boundary, pairings, outcome):
+    """The body of the check, inside its transaction: read, compute, write the rows."""
+    checked = _read_pairings(pairings, boundary)
+
+    # Each pairing's weeks to compute: after its last stored row before the boundary.
+    windows: dict[int, list[datetime.date]] = {}
+    for pairing in checked:
+        counted = pairing_weeks(weeks, pairing.started_on, pairing.ended_on, today)
+        seed = pairing.seed_week
+        windows[pairing.pk] = [monday for monday in counted if seed is None or monday > seed]
+    earliest = min((w[0] for w in windows.values() if w), default=boundary)
+    behind = [pk for pk, window in windows.items() if window and window[0] < boundary]
+    sessions = TutoringSession.objects.filter(
+        pairing__in=pairings.values("pk"), date__lt=weeks[-1] + ONE_WEEK
+    )
+    if not behind or len(behind) > _BEHIND_LIST_LIMIT:
+        sessions = sessions.filter(date__gte=earliest)
+    else:
+        sessions = sessions.filter(
+            Q(date__gte=boundary) | Q(pairing_id__in=behind, date__gte=earliest)
+        )
+    figures = week_figures(pairings, weeks, sessions=sessions)
+    stored = {
+        (row[1], row[2]): row
+        for row in WeeklyCompliance.objects.filter(
+            term=term, pairing__in=pairings.values("pk"), week_start__gte=min(earliest, boundary)
+        ).values_list("pk", "pairing_id", "week_start", *_ROW_FIELDS)
+    }
+
+    to_write: list[tuple] = []
+    wanted: set[tuple[int, datetime.date]] = set()
+    last_week: dict[int, WeekResult] = {}
+    for pairing in checked:
+        results = week_results(
+            windows[pairing.pk], figures.get(pairing.pk, {}), streak=pairing.seed_streak
+        )
+        outcome.pairings += 1
+        for result in results:
+            outcome.weeks += 1
+            outcome.met += result.met
+            wanted.add((pairing.pk, result.week_start))
+            values = (
+                result.sessions,
+                result.minutes,
+                result.home_visits,
+                result.target_sessions,
+                result.met,
+                result.missed_streak,
+            )
+            old = stored.get((pairing.pk, result.week_start))
+            if old is not None and old[3:] == (*values, pairing.school_id, pairing.mentor_id):
+                continue
+            iso = result.week_start.isocalendar()
+            to_write.append(
+                (
+                    pairing.pk,
+                    term.pk,
+                    pairing.school_id,
+                    pairing.mentor_id,
+                    result.week_start,
+                    iso.year,
+                    iso.week,
+                    *values,
+                )
+            )
+        if results and results[-1].week_start == outcome.through:
+            last_week[pairing.pk] = results[-1]
+
+    # A stored row in a pairing's window that the window no longer has is a
+    # week that stopped counting; rows before the window are not looked at.
+    seeds = {pairing.pk: pairing.seed_week for pairing in checked}
+    stale = [
+        row[0]
+        for (pairing_id, monday), row in stored.items()
+        if (pairing_id, monday) not in wanted
+        and (seeds.get(pairing_id) is None or monday > seeds[pairing_id])
+    ]
+    if stale:
+        WeeklyCompliance.objects.filter(pk__in=stale).delete()
+    _upsert(to_write)
+    outcome.written, outcome.deleted = len(to_write), len(stale)
+    return checked, last_week
+
+
+def compliance_refresh_week(
+    *, pairing_id: int, week_start: datetime.date, today: datetime.date | None = None
+) -> CheckOutcome | None:
+    """Bring a pairing's rows up to date after a session of `week_start`'s week changed.
+
+    Only ended weeks have rows, so a change in the current week (or a later
+    one) writes nothing. That week and the ones after it are recomputed (their
+    streaks depend on it), continuing the streak stored before it; only rows
+    that changed are written. No reminder is sent: those belong to the
+    weekly check.
+    """
+    today = today or timezone.localdate()
+    if not week_has_ended(week_monday(week_start), today):
+        return None
+    term_id = Pairing.objects.filter(pk=pairing_id).values_list("term_id", flat=True).first()
+    if term_id is None:
+        return None
+    return compliance_check(
+        term_id=term_id,
+        today=today,
+        pairing_ids=[pairing_id],
+        since=week_monday(week_start),
+        remind=False,
+    )
+
+
+def terms_to_check(today: datetime.date | None = None) -> list[int]:
+    """Terms whose last ended week lies inside them: the ones the Monday check looks at."""
+    monday = last_ended_week(today or timezone.localdate())
+    return list(
+        Term.objects.filter(
+            start_date__lte=monday + datetime.timedelta(days=6), end_date__gte=monday
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- Reminders -----------------------------------------------------------------------------------
+
+
+def _missed_week_text(pairing: CheckedPairing, week: datetime.date) -> tuple[str, str]:
+    params = {
+        "student": pairing.student_name,
+        "week": week_label(week),
+        "monday": week.isoformat(),
+        "sunday": (week + datetime.timedelta(days=6)).isoformat(),
+        "mentor": pairing.mentor_name,
+    }
+
+    def render():
+        return (
+            _("No tutoring logged in week %(week)s") % params,
+            _(
+                "Dear %(mentor)s,\n\nno tutoring session with %(student)s was logged in week "
+                "%(week)s (%(monday)s to %(sunday)s). If it took place, please log it; "
+                "otherwise please meet your student this week."
+            )
+            % params,
+        )
+
+    return both_languages(render)
+
+
+def _streak_text(pairing: CheckedPairing, week: datetime.date, streak: int) -> tuple[str, str]:
+    params = {
+        "student": pairing.student_name,
+        "school": pairing.school_name,
+        "week": week_label(week),
+        "mentor": pairing.mentor_name,
+        "n": streak,
+    }
+
+    def render():
+        return (
+            _("%(student)s: %(n)d weeks without tutoring") % params,
+            _(
+                "%(student)s (%(school)s) has had no tutoring session for %(n)d weeks in a row, "
+                "up to week %(week)s. The mentor is %(mentor)s. Please follow up with them."
+            )
+            % params,
+        )
+
+    return both_languages(render)
+
+
+def _remind(
+    missed: list[CheckedPairing], last_week: dict[int, WeekResult], week: datetime.date
+) -> int:
+    """Store the reminders of the missed week; a reminder already stored is left as it is."""
+    label = week_label(week)
+    notifications = []
+    escalated = []
+    for pairing in missed:
+        subject, body = _missed_week_text(pairing, week)
+        notifications.append(
+            Notification(
+                recipient_id=pairing.mentor_user_id,
+                kind=NotificationKind.MISSED_WEEK,
+                key=f"missed_week:{pairing.pk}:{label}",
+                school_id=pairing.school_id,
+                subject=subject,
+                body=body,
+                data={"pairing": pairing.pk, "week": label, "student": pairing.student_id},
+            )
+        )
+        if last_week[pairing.pk].missed_streak >= ESCALATE_AFTER:
+            escalated.append(pairing)
+    if escalated:
+        administrators: dict[int, list[int]] = {}
+        for school_id, user_id in Membership.objects.filter(
+            role=Role.ADMINISTRATOR,
+            user__is_active=True,
+            school_id__in={pairing.school_id for pairing in escalated},
+        ).values_list("school_id", "user_id"):
+            administrators.setdefault(school_id, []).append(user_id)
+        for pairing in escalated:
+            streak = last_week[pairing.pk].missed_streak
+            subject, body = _streak_text(pairing, week, streak)
+            for user_id in administrators.get(pairing.school_id, []):
+                notifications.append(
+                    Notification(
+                        recipient_id=user_id,
+                        kind=NotificationKind.MISSED_STREAK,
+                        key=f"missed_streak:{pairing.pk}:{label}",
+                        school_id=pairing.school_id,
+                        subject=subject,
+                        body=body,
+                        data={
+                            "pairing": pairing.pk,
+                            "week": label,
+                            "student": pairing.student_id,
+                            "streak": streak,
+                        },
+                    )
+                )
+    # The unique (recipient, key) constraint decides, inside the database,
+    # which of two concurrent checks stores a reminder; the other's is ignored.
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    return len(notifications)

@@ -1,0 +1,12 @@
+"""Events of the mentoring app. Whoever keeps figures up to date in the background listens.
+
+The mentoring app never imports `workers`; `workers.receivers` connects to
+these signals and starts the background work after the transaction commits.
+"""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that logs, edits or deletes a tutoring session.
+# Arguments: `pairing_id`, `days` (the session's date, and for an edit that
+# moves it, its date before the edit too) and `by` (the user who changed it).
+session_changed = Signal()

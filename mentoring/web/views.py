@@ -1,0 +1,181 @@
+"""The mentor's page: a teacher or volunteer sees their mentees, logs sessions, reads reminders.
+
+Server-rendered HTML for a phone, behind Django's session login and CSRF
+protection. Views are thin: reads come from `mentoring.selectors`, writes go
+through the same services as the API, and a service's error is shown on the
+field it names, with nothing written.
+"""
+
+from functools import wraps
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+
+from mentoring.apis.accounts import LoginAddressThrottle, LoginUsernameThrottle
+from mentoring.errors import DomainError
+from mentoring.models import SessionKind
+from mentoring.selectors import mentees as selectors
+from mentoring.services import notifications as notification_services
+from mentoring.services import sessions as session_services
+from mentoring.web.forms import SessionForm
+
+LOGIN_URL = "teacher:login"
+TEMPLATES = "mentoring/teacher/"
+
+
+def _login_allowed(request) -> bool:
+    """The API's login throttles, counted in the same cache, so the page is no way around them."""
+    drf_request = Request(request, parsers=[FormParser(), MultiPartParser()])
+    view = SimpleNamespace(throttle_scope="login")
+    verdicts = [
+        throttle.allow_request(drf_request, view)
+        for throttle in (LoginAddressThrottle(), LoginUsernameThrottle())
+    ]
+    return all(verdicts)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = TEMPLATES + "login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("teacher:home")
+
+    def post(self, request, *args, **kwargs):
+        if not _login_allowed(request):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many login attempts. Wait a minute and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = LOGIN_URL
+
+
+def mentor_page(view):
+    """Logged-in users with a mentor profile only; anyone else is told the page is not theirs."""
+
+    @login_required(login_url=LOGIN_URL)
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        mentor = selectors.mentor_of(request.user)
+        if mentor is None:
+            return render(request, TEMPLATES + "not_a_mentor.html", status=403)
+        return view(request, mentor, *args, **kwargs)
+
+    return wrapper
+
+
+def _not_found(request):
+    # A pairing of another mentor and one that does not exist look the same.
+    return render(request, TEMPLATES + "not_found.html", status=404)
+
+
+@mentor_page
+def home(request, mentor):
+    today = timezone.localdate()
+    pairings = list(selectors.active_pairings_of(mentor))
+    weeks = selectors.week_status(pairings, today=today)
+    mentees = [SimpleNamespace(pairing=p, week=weeks[p.pk]) for p in pairings]
+    return render(
+        request,
+        TEMPLATES + "home.html",
+        {
+            "mentor": mentor,
+            "mentees": mentees,
+            "today": today,
+            "unread": selectors.unread_notification_count(request.user),
+        },
+    )
+
+
+def _initial(mentor, pairing, today) -> dict:
+    subjects = [s for s in mentor.subjects if s]
+    return {
+        "date": today,
+        "minutes": 45,
+        "kind": SessionKind.TUTORING,
+        "subject": subjects[0] if subjects else "",
+    }
+
+
+@mentor_page
+def mentee(request, mentor, pairing_id: int):
+    pairing = selectors.active_pairing_of(mentor, pairing_id)
+    if pairing is None:
+        return _not_found(request)
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = SessionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                session_services.session_log(
+                    by=request.user,
+                    pairing_id=pairing.pk,
+                    day=data["date"],
+                    minutes=data["minutes"],
+                    kind=data["kind"],
+                    subject=data["subject"],
+                    content=data["content"],
+                )
+            except DomainError as error:
+                form.add_error(form.field_for_error(error.field), str(error.message))
+            else:
+                messages.success(request, _("Session saved."))
+                return redirect("teacher:mentee", pairing_id=pairing.pk)
+        status = 400
+    else:
+        form = SessionForm(initial=_initial(mentor, pairing, today))
+        status = 200
+    week = selectors.week_status([pairing], today=today)[pairing.pk]
+    context = {
+        "mentor": mentor,
+        "pairing": pairing,
+        "week": week,
+        "form": form,
+        "sessions": selectors.recent_sessions(pairing),
+        "unread": selectors.unread_notification_count(request.user),
+    }
+    return render(request, TEMPLATES + "mentee.html", context, status=status)
+
+
+@mentor_page
+def reminders(request, mentor):
+    return render(
+        request,
+        TEMPLATES + "reminders.html",
+        {
+            "mentor": mentor,
+            "notifications": selectors.notifications_of(request.user),
+            "unread": selectors.unread_notification_count(request.user),
+        },
+    )
+
+
+@require_POST
+@mentor_page
+def reminder_read(request, mentor, notification_id: int):
+    if not notification_services.notification_mark_read(
+        by=request.user, notification_id=notification_id
+    ):
+        return _not_found(request)
+    return redirect("teacher:reminders")
+
+
+@require_POST
+@mentor_page
+def reminders_read_all(request, mentor):
+    notification_services.notifications_mark_all_read(by=request.user)
+    return redirect("teacher:reminders")
