@@ -26,7 +26,7 @@ from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
-from workers.api import JobViewSet, MatchRunViewSet
+from workers.api import JobViewSet, MatchRunViewSet, ReportViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -48,6 +48,7 @@ router.register("fund-accounts", FundAccountViewSet, basename="fund-account")
 router.register("ledger", LedgerViewSet, basename="ledger")
 router.register("jobs", JobViewSet, basename="job")
 router.register("match-runs", MatchRunViewSet, basename="match-run")
+router.register("reports", ReportViewSet, basename="report")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

@@ -7,8 +7,18 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from mentoring.permissions import IsAdministrator
-from workers import matching
-from workers.models import Job, JobKind, JobStatus, MatchRun, MatchRunStatus, ProposedPair
+from workers import matching, reports
+from workers.models import (
+    Job,
+    JobKind,
+    JobStatus,
+    MatchRun,
+    MatchRunStatus,
+    ProposedPair,
+    Report,
+    ReportScope,
+    ReportStatus,
+)
 from workers.selectors import jobs_visible_to
 from workers.serializers import (
     JobSerializer,
@@ -17,6 +27,8 @@ from workers.serializers import (
     PairAddSerializer,
     PairChangeSerializer,
     ProposedPairSerializer,
+    ReportCreateSerializer,
+    ReportSerializer,
 )
 
 
@@ -141,3 +153,57 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def approve(self, request, pk=None):
         run = matching.match_run_approve(run=self.get_object(), by=request.user)
         return Response(MatchRunSerializer(self.get_queryset().get(pk=run.pk)).data)
+
+
+class ReportFilter(django_filters.FilterSet):
+    term = django_filters.NumberFilter(field_name="term_id")
+    school = django_filters.NumberFilter(field_name="school_id")
+    district = django_filters.NumberFilter(field_name="district_id")
+    scope = django_filters.ChoiceFilter(choices=ReportScope.choices)
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
+
+    class Meta:
+        model = Report
+        fields = ["term", "school", "district", "scope", "status"]
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Term reports: POST builds the next version (202, a job); each version is kept as issued.
+
+    Administrators build and read the reports of their schools, district
+    administrators their district's; supervisors read the totals of the
+    schools they supervise, without any record behind them. The list leaves
+    `data` out; read one report for its figures.
+    """
+
+    queryset = Report.objects.none()
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return reports.reports_visible_to(self.request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["reader"] = reports.ReportReader(self.request.user)
+        context["with_data"] = self.action != "list"
+        return context
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), IsAdministrator()]
+        return super().get_permissions()
+
+    @extend_schema(request=ReportCreateSerializer, responses={202: ReportSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = ReportCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        report = reports.report_start(
+            by=request.user,
+            term_id=data["term"],
+            school_id=data.get("school"),
+            district_id=data.get("district"),
+        )
+        report = self.get_queryset().get(pk=report.pk)
+        return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)
