@@ -1,4 +1,8 @@
 import django_filters
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -6,6 +10,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from mentoring.apis.roster import IgnoreFormatNegotiation
+from mentoring.errors import Conflict
 from mentoring.permissions import IsAdministrator
 from workers import matching, reports
 from workers.models import (
@@ -19,6 +25,7 @@ from workers.models import (
     ReportScope,
     ReportStatus,
 )
+from workers.reporting import exports
 from workers.selectors import jobs_visible_to
 from workers.serializers import (
     JobSerializer,
@@ -28,6 +35,7 @@ from workers.serializers import (
     PairChangeSerializer,
     ProposedPairSerializer,
     ReportCreateSerializer,
+    ReportExportQuerySerializer,
     ReportSerializer,
 )
 
@@ -179,6 +187,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     queryset = Report.objects.none()
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
+    # `?format=` of the export names the file type, not a DRF renderer.
+    content_negotiation_class = IgnoreFormatNegotiation
 
     def get_queryset(self):
         return reports.reports_visible_to(self.request.user)
@@ -193,6 +203,49 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if self.action == "create":
             return [IsAuthenticated(), IsAdministrator()]
         return super().get_permissions()
+
+    @extend_schema(
+        parameters=[ReportExportQuerySerializer],
+        responses={
+            (200, "text/html"): OpenApiTypes.STR,
+            (200, exports.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """The report as a page (HTML, Chinese by default, `lang=en` for English) or a file."""
+        report = self.get_object()
+        query = ReportExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        kind = query.validated_data["format"]
+        language = query.validated_data.get("lang") or translation.get_language() or "zh-hans"
+        if report.status != ReportStatus.ISSUED:
+            raise Conflict(
+                _("This version is %(status)s; only an issued report is exported.")
+                % {"status": report.get_status_display()},
+                field="report",
+                extra={"status": report.status},
+            )
+        data = reports.ReportReader(request.user).data(report)
+        with translation.override(language):
+            if kind == "html":
+                return HttpResponse(
+                    exports.to_html(data, language=language),
+                    content_type="text/html; charset=utf-8",
+                )
+            if kind == "pdf":
+                body, content_type = exports.to_pdf(data, language=language), "application/pdf"
+            elif kind == "xlsx":
+                body, content_type = exports.to_xlsx(data), exports.XLSX_CONTENT_TYPE
+            else:
+                body, content_type = exports.to_csv(data), exports.CSV_CONTENT_TYPE
+        response = HttpResponse(body, content_type=content_type)
+        where = report.school.code if report.school_id else report.district.code
+        filename = f"report-{report.term.code}-{where}-v{report.version}.{kind}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     @extend_schema(request=ReportCreateSerializer, responses={202: ReportSerializer})
     def create(self, request, *args, **kwargs):

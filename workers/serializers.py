@@ -160,3 +160,8 @@ class ReportSerializer(serializers.ModelSerializer):
         if not self.context.get("with_data", True):
             return None
         return self.context["reader"].data(report)
+
+
+class ReportExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["html", "xlsx", "csv", "pdf"], default="html")
+    lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)
