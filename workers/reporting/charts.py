@@ -77,8 +77,13 @@ def paired_bars(
     return _svg(title, height, body, css_class)
 
 
-def line(title: str, points: list[tuple[str, Decimal | None]], *, unit="%", css_class="") -> str:
-    """A line over the weeks from 0 to 100, each point labelled below by its week."""
+def line(
+    title: str, points: list[tuple[str, Decimal | None]], *, unit="%", css_class="", empty="—"
+) -> str:
+    """A line over the weeks from 0 to 100, each point labelled below by its week.
+
+    With no point at all, `empty` is written in the middle instead.
+    """
     height, left, bottom, top_margin = 220, 50, 40, 16
     plot_w, plot_h = WIDTH - left - 20, height - bottom - top_margin
     body = [
@@ -109,6 +114,11 @@ def line(title: str, points: list[tuple[str, Decimal | None]], *, unit="%", css_
                 f'<text x="{x:.1f}" y="{height - 22}" text-anchor="middle" font-size="10">'
                 f"{escape(label[5:])}</text>"
             )
+    if not coordinates:
+        body.append(
+            f'<text x="{left + plot_w / 2:.0f}" y="{top_margin + plot_h / 2:.0f}" '
+            f'text-anchor="middle" font-size="12" fill="#888">{escape(empty)}</text>'
+        )
     if len(coordinates) > 1:
         body.append(
             f'<polyline points="{" ".join(coordinates)}" fill="none" '

@@ -21,7 +21,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 
 from donations.models import (
     AidProject,
@@ -196,11 +196,26 @@ def _aid(term, school_ids, district):
         .values("project", "source")
         .annotate(allocated_fen=_sum("amount_fen"))
     )
+    # Appropriations against the term's funding, and those that name no funding
+    # but arrived during the term (by their own source, else the project's).
     received = _rows(
         LedgerEntry.objects.filter(
-            kind=LedgerKind.APPROPRIATION, funding__term=term, account__project__district=district
+            kind=LedgerKind.APPROPRIATION, account__project__district=district
         )
-        .values(project=F("account__project_id"), funding_source=F("funding__source"))
+        .filter(
+            Q(funding__term=term)
+            | Q(
+                funding__isnull=True,
+                created_at__date__gte=term.start_date,
+                created_at__date__lte=term.end_date,
+            )
+        )
+        .values(
+            project=F("account__project_id"),
+            funding_source=Coalesce(
+                F("funding__source"), NullIf(F("source"), Value("")), F("account__project__source")
+            ),
+        )
         .annotate(received_fen=_sum("amount_fen") + _sum("reversed_by__amount_fen"))
     )
     for row in received:

@@ -6,6 +6,7 @@ version's figures as the reader may see them, in the active language.
 
 import csv
 import io
+import logging
 from decimal import Decimal
 
 import openpyxl
@@ -23,6 +24,8 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # Cells starting with these run as formulas in a spreadsheet: text is prefixed with '.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+# WeasyPrint logs every layout step at INFO; a report is many pages.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _title(data) -> str:
@@ -117,10 +120,16 @@ def _money(value) -> str:
     return "—" if value is None else f"{Decimal(value):,}"
 
 
-def _charts(data) -> list[str]:
+def _charts(data) -> list[tuple[str, str]]:
+    """(caption, SVG markup) of each chart."""
     names = {school["code"]: school["name"] for school in data["schools"]}
-    coverage = charts.horizontal_bars(
+    titles = [
         _("Share of enrolment aided, by school (%)"),
+        _("Money by source (yuan)"),
+        _("Pair-weeks meeting the weekly target, week by week (%)"),
+    ]
+    coverage = charts.horizontal_bars(
+        titles[0],
         [
             (
                 names[code],
@@ -140,20 +149,21 @@ def _charts(data) -> list[str]:
         donated = Decimal(data["donations"]["money"])
         by_source.append((str(_("Donations")), donated, donated))
     money = charts.paired_bars(
-        _("Money by source (yuan)"),
+        titles[1],
         by_source,
         (str(_("Allocated")), str(_("Received"))),
         css_class="money",
     )
     weeks = charts.line(
-        _("Pair-weeks meeting the weekly target, week by week (%)"),
+        titles[2],
         [
             (w["week"], None if w["share"] is None else Decimal(w["share"]))
             for w in data["mentoring"]["weeks"]
         ],
         css_class="compliance",
+        empty=_("No week checked yet"),
     )
-    return [coverage, money, weeks]
+    return list(zip(titles, [coverage, money, weeks], strict=True))
 
 
 def to_html(data: dict, *, language: str) -> str:

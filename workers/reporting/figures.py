@@ -508,7 +508,9 @@ def _headline(data) -> dict:
         "aided_share": aid["share_of_enrolment"],
         "awarded": aid["amount"],
         "allocated": funds["allocated"],
-        "allocated_by_source": {s: m["allocated"] for s, m in funds["by_source"].items()},
+        "allocated_by_source": {
+            s: m["allocated"] for s, m in funds["by_source"].items() if m["allocated"] != "0.00"
+        },
         "received": funds["received"],
         "arrival_rate": funds["arrival_rate"],
         "paid": aid["paid"],

@@ -106,9 +106,13 @@ def summary(data) -> Section:
                 number(compared.get("change")),
             ]
         )
-    sources = Table(_("Funds allocated by source"), [_("Source"), _("Amount (yuan)")])
-    for source, amount in h["allocated_by_source"].items():
-        sources.rows.append([_source_label(source), number(amount)])
+    sources = Table(
+        _("Funds by source"), [_("Source"), _("Allocated (yuan)"), _("Received (yuan)")]
+    )
+    for source, amounts in data["aid"]["funds"]["by_source"].items():
+        sources.rows.append(
+            [_source_label(source), number(amounts["allocated"]), number(amounts["received"])]
+        )
     return Section("summary", _("Summary"), [table, sources])
 
 
@@ -255,8 +259,8 @@ def aid(data) -> Section:
                 [
                     project["name"],
                     _source_label(source),
-                    number(project["allocated_by_source"].get(source, "0")),
-                    number(project["received_by_source"].get(source, "0")),
+                    number(project["allocated_by_source"].get(source, "0.00")),
+                    number(project["received_by_source"].get(source, "0.00")),
                     None,
                     None,
                     None,
