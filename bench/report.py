@@ -201,10 +201,10 @@ def populate(n_students: int, n_sessions: int, n_ledger: int):
         ["id", "term_id", "student_id", "mentor_id", "kind", "status", "started_on", "ended_on"],
         pairing_rows,
     )
-    per_pairing = max(1, n_sessions // len(pairings))
+    per_pairing, extra = divmod(n_sessions, len(pairings))
     sessions, next_id = [], 1
     for p, (_i, kind) in enumerate(pairings):
-        for s in range(per_pairing):
+        for s in range(per_pairing + (p < extra)):
             sessions.append(
                 (next_id, p + 1, TERM_START + datetime.timedelta(days=(s * 3) % 140), 45,
                  "math" if kind == "academic" else "",
