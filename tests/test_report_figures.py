@@ -211,6 +211,17 @@ def test_compose_compares_with_the_previous_term():
         "previous": "10.00",
         "change": "1.16",
     }
+    assert data["comparison_by_school"]["KG"]["aided_share"] == {
+        "current": "11.16",
+        "previous": "10.00",
+        "change": "1.16",
+    }
+    alone = compose(raw_kindergarten())
+    assert alone["comparison_by_school"]["KG"]["enrolment"] == {
+        "current": 251,
+        "previous": None,
+        "change": None,
+    }
 
 
 def test_money_check_names_each_disagreement():

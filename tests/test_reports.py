@@ -80,6 +80,11 @@ def test_district_report_counts_every_school_and_compares_with_the_previous_term
     assert data["enrolment"]["total"]["students"] == 331
     assert data["enrolment"]["schools"]["BUSY"]["boarding"] == 27
     assert data["comparison"]["enrolment"] == {"current": 331, "previous": 280, "change": 51}
+    assert data["comparison_by_school"]["SEED-KG"]["enrolment"] == {
+        "current": 251,
+        "previous": 200,
+        "change": 51,
+    }
     ident = data["identification"]["schools"]["BUSY"]
     assert ident["applications"] + ident["government_list"] == 10
     assert ident["government_list"] == 5

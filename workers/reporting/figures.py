@@ -555,7 +555,40 @@ def compose(raw: dict, previous: dict | None = None) -> dict:
         }
         for name, _unused in HEADLINE_COMPARED
     }
+    data["comparison_by_school"] = _compare_schools(data, before)
     return data
+
+
+SCHOOL_COMPARED = (
+    ("enrolment", lambda d, code: d["enrolment"]["schools"][code]["students"]),
+    ("aided_students", lambda d, code: d["aid"]["schools"][code]["students"]),
+    ("aided_share", lambda d, code: d["aid"]["schools"][code]["share_of_enrolment"]),
+    ("awarded", lambda d, code: d["aid"]["schools"][code]["amount"]),
+    ("pairings", lambda d, code: d["mentoring"]["schools"][code]["pairings"]),
+    ("sessions", lambda d, code: d["mentoring"]["schools"][code]["sessions"]),
+    (
+        "compliance_share",
+        lambda d, code: d["mentoring"]["schools"][code]["compliance_share"],
+    ),
+)
+
+
+def _compare_schools(data: dict, before: dict | None) -> dict:
+    """Each school's main figures against its own in the previous term, where it had any."""
+    compared = {}
+    for school in data["schools"]:
+        code = school["code"]
+        had = before is not None and code in before["enrolment"]["schools"]
+        compared[code] = {}
+        for name, read in SCHOOL_COMPARED:
+            current = read(data, code)
+            previous = read(before, code) if had else None
+            compared[code][name] = {
+                "current": current,
+                "previous": previous,
+                "change": change(current, previous),
+            }
+    return compared
 
 
 def money_check(raw: dict) -> list[str]:

@@ -113,7 +113,29 @@ def summary(data) -> Section:
         sources.rows.append(
             [_source_label(source), number(amounts["allocated"]), number(amounts["received"])]
         )
-    return Section("summary", _("Summary"), [table, sources])
+    names = _school_names(data)
+    by_school = Table(
+        _("Schools against the previous term"),
+        [
+            _("School"),
+            _("Students enrolled"),
+            _("Change"),
+            _("Students aided"),
+            _("Change"),
+            _("Share of enrolment aided (%)"),
+            _("Change"),
+            _("Mentoring pairs"),
+            _("Change"),
+            _("Sessions logged"),
+            _("Change"),
+        ],
+    )
+    for code, figures in data.get("comparison_by_school", {}).items():
+        row = [names.get(code, code)]
+        for name in ("enrolment", "aided_students", "aided_share", "pairings", "sessions"):
+            row += [number(figures[name]["current"]), number(figures[name]["change"])]
+        by_school.rows.append(row)
+    return Section("summary", _("Summary"), [table, sources, by_school])
 
 
 def enrolment(data) -> Section:
