@@ -694,6 +694,14 @@ FLOOR = {
         WHERE w.term_id = %(term)s AND w.status <> 'cancelled'
           AND s.school_id = ANY(%(schools)s)
         GROUP BY 1, 2""",
+    "award_categories": """
+        SELECT s.school_id, w.project_id, a.government_category, count(DISTINCT w.student_id),
+               count(*), sum(w.amount_fen)
+        FROM donations_award w JOIN mentoring_student s ON s.id = w.student_id
+        LEFT JOIN mentoring_assessment a ON a.student_id = w.student_id AND a.term_id = w.term_id
+        WHERE w.term_id = %(term)s AND w.status <> 'cancelled'
+          AND s.school_id = ANY(%(schools)s)
+        GROUP BY 1, 2, 3""",
     "aided": """
         SELECT s.school_id, count(DISTINCT w.student_id)
         FROM donations_award w JOIN mentoring_student s ON s.id = w.student_id

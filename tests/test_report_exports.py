@@ -63,9 +63,20 @@ def test_xlsx_has_the_seeds_figures_one_sheet_per_section(kg):
     assert 11.16 in aid
     assert 2.8 in aid  # 万元, the bureau's unit
     assert "学前教育幼儿资助" in aid
+    # The district bureau's summary table first: stage, project, 万元, 人数, 人次, by category.
     sheet = workbook["资助"]
     headers = [c.value for c in sheet[2]]
-    assert headers[:7] == ["学段", "资助项目", "学校", "金额（万元）", "金额（元）", "人数", "人次"]
+    assert headers[:5] == ["教育阶段", "资助项目", "金额（万元）", "人数", "人次"]
+    assert headers[5:8] == [
+        "脱贫户（含监测户） 金额（万元）",
+        "脱贫户（含监测户） 人数",
+        "脱贫户（含监测户） 人次",
+    ]
+    assert headers[-1] == "备注"
+    stage, project, amount, students, awards = [c.value for c in sheet[3]][:5]
+    assert (stage, project, amount, students, awards) == ("学前", "学前教育幼儿资助", 2.8, 28, 28)
+    other = headers.index("其他 人数")
+    assert sheet[3][other].value == 28
 
 
 def test_csv_carries_the_same_tables(kg):

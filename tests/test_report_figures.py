@@ -224,6 +224,48 @@ def test_compose_compares_with_the_previous_term():
     }
 
 
+def test_bureau_table_splits_aid_by_level_project_and_category():
+    raw = raw_kindergarten()
+    raw["award_categories"] = [
+        {
+            "school": 7,
+            "project": 1,
+            "category": "dibao",
+            "students": 5,
+            "awards": 5,
+            "amount_fen": 500_000,
+        },
+        {
+            "school": 7,
+            "project": 1,
+            "category": "monitored_household",
+            "students": 3,
+            "awards": 3,
+            "amount_fen": 300_000,
+        },
+        {
+            "school": 7,
+            "project": 1,
+            "category": "",
+            "students": 20,
+            "awards": 20,
+            "amount_fen": 2_000_000,
+        },
+    ]
+    [row] = compose(raw)["aid"]["bureau"]
+    assert (row["level"], row["project"], row["amount"], row["students"], row["awards"]) == (
+        "preschool",
+        "AID",
+        "28000.00",
+        28,
+        28,
+    )
+    assert row["categories"]["dibao"] == {"amount": "5000.00", "students": 5, "awards": 5}
+    assert row["categories"]["poverty"]["students"] == 3
+    assert row["categories"]["other"]["amount"] == "20000.00"
+    assert row["categories"]["martyr"] == {"amount": "0.00", "students": 0, "awards": 0}
+
+
 def test_money_check_names_each_disagreement():
     raw = raw_kindergarten()
     assert money_check(raw) == []

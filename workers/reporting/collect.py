@@ -161,7 +161,22 @@ def _aid(term, school_ids, district):
             late_fen=_sum("amount_fen", filter=late),
         )
     )
-    for row in award_rows:
+    # The bureau's table splits aid by the government list the student is on, if any.
+    category = Subquery(
+        Assessment.objects.filter(student=OuterRef("student"), term=term).values(
+            "government_category"
+        )[:1]
+    )
+    categories = _rows(
+        awards.annotate(category=category)
+        .values("project", "category", school=F("student__school_id"))
+        .annotate(
+            students=Count("student", distinct=True),
+            awards=Count("pk"),
+            awarded_fen=_sum("amount_fen"),
+        )
+    )
+    for row in [*award_rows, *categories]:
         row["amount_fen"] = row.pop("awarded_fen")
     aided = _rows(
         awards.values(school=F("student__school_id")).annotate(
@@ -253,6 +268,7 @@ def _aid(term, school_ids, district):
     )
     return {
         "awards": award_rows,
+        "award_categories": categories,
         "aided": aided,
         "payments": payments,
         "projects": projects,

@@ -127,6 +127,66 @@ def _identification(raw, codes, tiers):
     return {"schools": schools, "total": total}
 
 
+# The categories of a bureau's summary table, from the government list a student is on.
+BUREAU_CATEGORY = {
+    "registered_poverty": "poverty",
+    "monitored_household": "poverty",
+    "dibao": "dibao",
+    "tekun": "tekun",
+    "orphan": "orphan",
+    "both_parents_deceased": "orphan",
+    "disabled_student": "disabled",
+    "disabled_parent": "disabled",
+    "disabled_soldier_child": "disabled_soldier",
+    "martyr_child": "martyr",
+}
+BUREAU_CATEGORIES = (
+    "poverty",
+    "dibao",
+    "tekun",
+    "orphan",
+    "disabled",
+    "disabled_soldier",
+    "martyr",
+    "other",
+)
+LEVELS = ("preschool", "primary", "junior_middle")
+
+
+def _bureau(raw, projects) -> list[dict]:
+    """Aid by level and project, split by category: the layout of a district's summary table."""
+    levels = {school["id"]: school["level"] for school in raw["schools"]}
+    sums = defaultdict(lambda: {"all": {}, **{c: {} for c in BUREAU_CATEGORIES}})
+    for row in raw.get("award_categories", []):
+        key = (levels[row["school"]], row["project"])
+        category = BUREAU_CATEGORY.get(row["category"] or "", "other")
+        for target in (sums[key]["all"], sums[key][category]):
+            _add(target, row, ("students", "awards", "amount_fen"))
+
+    def figures(counts):
+        return {
+            "amount": yuan(counts.get("amount_fen", 0)),
+            "students": counts.get("students", 0),
+            "awards": counts.get("awards", 0),
+        }
+
+    rows = []
+    order = {level: n for n, level in enumerate(LEVELS)}
+    for (level, project), counts in sorted(
+        sums.items(), key=lambda item: (order.get(item[0][0], 9), projects[item[0][1]]["code"])
+    ):
+        rows.append(
+            {
+                "level": level,
+                "project": projects[project]["code"],
+                "project_name": projects[project]["name"],
+                **figures(counts["all"]),
+                "categories": {c: figures(counts[c]) for c in BUREAU_CATEGORIES},
+            }
+        )
+    return rows
+
+
 AWARD_SUMS = ("students", "awards", "amount_fen", "paid_awards", "unpaid_awards", "unpaid_fen")
 PAYMENT_SUMS = ("payments", "paid_fen", "days_total")
 
@@ -235,6 +295,7 @@ def _aid(raw, codes, enrolment):
         )
     return {
         "projects": rows,
+        "bureau": _bureau(raw, projects),
         "schools": {
             code: _aid_figures(sums, enrolment["schools"][code]["students"])
             for code, sums in school_sums.items()

@@ -191,6 +191,71 @@ def identification(data) -> Section:
     return Section("identification", _("Identification"), [table])
 
 
+def _category_labels() -> dict[str, str]:
+    return {
+        "poverty": _("Poverty-alleviated households (incl. monitored)"),
+        "dibao": _("Minimum living allowance"),
+        "tekun": _("Extreme poverty support"),
+        "orphan": _("Orphans (incl. de facto unsupported)"),
+        "disabled": _("Disabled students and children of disabled parents"),
+        "disabled_soldier": _("Children of disabled soldiers"),
+        "martyr": _("Children of martyrs"),
+        "other": _("Other"),
+    }
+
+
+def bureau(data) -> Table:
+    """The district's summary table: stage, project, 万元, 人数, 人次, then each category."""
+    labels = _category_labels()
+    columns = [
+        _("Education stage"),
+        _("Aid project"),
+        _("Amount (10,000 yuan)"),
+        _("Students"),
+        _("Awards"),
+    ]
+    for label in labels.values():
+        columns += [
+            f"{label} {_('Amount (10,000 yuan)')}",
+            f"{label} {_('Students')}",
+            f"{label} {_('Awards')}",
+        ]
+    columns.append(_("Remarks"))
+    table = Table(_("Summary of aid (district bureau table)"), columns)
+    totals = {"amount": Decimal(0), "students": 0, "awards": 0}
+    category_totals = {c: {"amount": Decimal(0), "students": 0, "awards": 0} for c in labels}
+    for row in data["aid"].get("bureau", []):
+        cells = [
+            _level_label(row["level"]),
+            row["project_name"],
+            wan(row["amount"]),
+            row["students"],
+            row["awards"],
+        ]
+        totals["amount"] += Decimal(row["amount"])
+        totals["students"] += row["students"]
+        totals["awards"] += row["awards"]
+        for code in labels:
+            figures = row["categories"][code]
+            cells += [wan(figures["amount"]), figures["students"], figures["awards"]]
+            category_totals[code]["amount"] += Decimal(figures["amount"])
+            category_totals[code]["students"] += figures["students"]
+            category_totals[code]["awards"] += figures["awards"]
+        table.rows.append([*cells, ""])
+    table.total_from = len(table.rows)
+    total = [_("Total"), "", wan(totals["amount"]), totals["students"], totals["awards"]]
+    for code in labels:
+        figures = category_totals[code]
+        total += [wan(figures["amount"]), figures["students"], figures["awards"]]
+    table.rows.append([*total, ""])
+    table.note = _(
+        "Categories follow the government list a student was identified from; students "
+        "identified by application count under Other. A student in two projects counts in "
+        "each project's row, so the Students column adds up to more than the students aided."
+    )
+    return table
+
+
 def aid(data) -> Section:
     names, levels = _school_names(data), _levels(data)
     section = data["aid"]
@@ -327,7 +392,7 @@ def aid(data) -> Section:
     for project in section["projects"]:
         for reason, count in project["left_out_by_reason"].items():
             left_out.rows.append([project["name"], str(reasons.get(reason, reason)), count])
-    return Section("aid", _("Aid"), [awards, funds, left_out])
+    return Section("aid", _("Aid"), [bureau(data), awards, funds, left_out])
 
 
 def _mentor_kind_label(kind: str) -> str:
