@@ -868,7 +868,7 @@ def floor(term, previous, district, schools) -> tuple[float, dict]:
     """The same figures by hand-written SQL: every statement run and its rows fetched."""
     from django.db import connection
 
-    results = {}
+    results, timings = {}, {}
     started = time.perf_counter()
     with connection.cursor() as cursor:
         for which in (term, previous):
@@ -880,14 +880,20 @@ def floor(term, previous, district, schools) -> tuple[float, dict]:
                 "end": which.end_date,
             }
             for name in FLOOR if which is term else PER_TERM:
+                at = time.perf_counter()
                 cursor.execute(FLOOR[name], params)
                 rows = cursor.fetchall()
+                timings[name] = timings.get(name, 0) + time.perf_counter() - at
                 if which is term:
                     results[name] = rows
+    results["_slowest"] = sorted(timings.items(), key=lambda item: -item[1])[:4]
     return time.perf_counter() - started, results
 
 
 def job(term, district, admin) -> tuple[float, dict]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from workers.models import JobKind, Report, ReportScope
     from workers.reports import report_build
     from workers.services import job_create
@@ -901,9 +907,10 @@ def job(term, district, admin) -> tuple[float, dict]:
         built_by=admin,
     )
     marks = []
-    started = time.perf_counter()
-    report_build(report, lambda value: marks.append((value, time.perf_counter())))
-    elapsed = time.perf_counter() - started
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        report_build(report, lambda value: marks.append((value, time.perf_counter())))
+        elapsed = time.perf_counter() - started
     report.refresh_from_db()
     assert report.status == "issued", report.error
     stages, previous_at = [], started
@@ -911,7 +918,13 @@ def job(term, district, admin) -> tuple[float, dict]:
         stages.append(f"to {value}%: {at - previous_at:.2f} s")
         previous_at = at
     stages.append(f"rest: {started + elapsed - previous_at:.2f} s")
-    return elapsed, {"data": report.data, "stages": stages}
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+    return elapsed, {
+        "data": report.data,
+        "stages": stages,
+        "queries": len(queries),
+        "slowest": [(float(q["time"]), " ".join(q["sql"].split())[:90]) for q in slowest],
+    }
 
 
 def main():
@@ -950,6 +963,11 @@ def main():
         f"Report job: {job_s:.2f} s ({', '.join(built['stages'])})\n"
         f"Floor (hand-written SQL, {len(FLOOR) + len(PER_TERM)} statements): {floor_s:.2f} s\n"
         f"Job / floor: {job_s / floor_s:.2f}x (target: within 2x, and under 30 s)\n"
+        f"Slowest statements of the job ({built['queries']} queries): "
+        + "; ".join(f"{t:.2f} s {sql}" for t, sql in built["slowest"])
+        + "\nSlowest of the floor: "
+        + ", ".join(f"{name} {t:.2f} s" for name, t in rows["_slowest"])
+        + "\n"
         f"Figures agree: {data['enrolment']['total']['students']:,} students, "
         f"{sessions:,} sessions, {data['aid']['total']['paid']} yuan paid, "
         f"aided {data['aid']['total']['share_of_enrolment']} %, "

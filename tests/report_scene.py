@@ -218,10 +218,13 @@ def kindergarten_scene() -> Scene:
     appropriate(project, provincial, 1_890_000)
     appropriate(project, county, 910_000)
     aided = children[::9][:28]
-    for child in aided:
+    for n, child in enumerate(aided):
+        # Five come from the 低保 list, the others applied.
         Assessment.objects.create(
             student=child,
             term=term,
+            route=AssessmentRoute.GOVERNMENT_LIST if n < 5 else AssessmentRoute.APPLICATION,
+            government_category="dibao" if n < 5 else "",
             status=AssessmentStatus.APPROVED,
             tier="hardship",
             created_by=admin,

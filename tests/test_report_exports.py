@@ -75,8 +75,9 @@ def test_xlsx_has_the_seeds_figures_one_sheet_per_section(kg):
     assert headers[-1] == "备注"
     stage, project, amount, students, awards = [c.value for c in sheet[3]][:5]
     assert (stage, project, amount, students, awards) == ("学前", "学前教育幼儿资助", 2.8, 28, 28)
-    other = headers.index("其他 人数")
-    assert sheet[3][other].value == 28
+    assert sheet[3][headers.index("低保 人数")].value == 5
+    assert sheet[3][headers.index("低保 金额（万元）")].value == 0.5
+    assert sheet[3][headers.index("其他 人数")].value == 23
 
 
 def test_csv_carries_the_same_tables(kg):

@@ -49,6 +49,10 @@ def test_kindergarten_report_finds_the_seeds_figures(django_capture_on_commit_ca
     assert project["schools"]["SEED-KG"]["share_of_enrolment"] == "11.16"
     assert project["schools"]["SEED-KG"]["average_days_to_payment"] == "10.0"
     assert project["total"]["students"] == project["total"]["awards"] == 28
+    [bureau] = report.data["aid"]["bureau"]
+    assert (bureau["level"], bureau["students"], bureau["awards"]) == ("preschool", 28, 28)
+    assert bureau["categories"]["dibao"] == {"amount": "5000.00", "students": 5, "awards": 5}
+    assert bureau["categories"]["other"]["students"] == 23
     assert report.sources["student_records"] == 251
     assert report.sources["disbursements"] == 28
     assert report.version == 1

@@ -11,9 +11,9 @@ import datetime
 from django.db.models import (
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
@@ -88,22 +88,23 @@ def previous_term(term: Term) -> Term | None:
 
 
 def _enrolment(term, school_ids):
-    approved = Exists(
-        Assessment.objects.filter(
-            student=OuterRef("student"), term=term, status=AssessmentStatus.APPROVED
-        ).exclude(tier=NOT_IN_HARDSHIP)
+    # Uncorrelated subqueries: PostgreSQL hashes each once instead of probing per student.
+    approved = Q(
+        student__in=Assessment.objects.filter(term=term, status=AssessmentStatus.APPROVED)
+        .exclude(tier=NOT_IN_HARDSHIP)
+        .values("student")
     )
-    paired = Exists(
-        Pairing.objects.filter(student=OuterRef("student"), term=term, status=PairingStatus.ACTIVE)
+    paired = Q(
+        student__in=Pairing.objects.filter(term=term, status=PairingStatus.ACTIVE).values("student")
     )
-    needs = Q(struggling=True) | Q(approved)
+    needs = Q(struggling=True) | approved
     return _rows(
         StudentRecord.objects.filter(term=term, student__school__in=school_ids)
         .values("level", "boarding", school=F("student__school_id"))
         .annotate(
             students=Count("pk"),
             needing_mentor=Count("pk", filter=needs),
-            without_mentor=Count("pk", filter=needs & ~Q(paired)),
+            without_mentor=Count("pk", filter=needs & ~paired),
         )
     )
 
@@ -161,15 +162,17 @@ def _aid(term, school_ids, district):
             late_fen=_sum("amount_fen", filter=late),
         )
     )
-    # The bureau's table splits aid by the government list the student is on, if any.
-    category = Subquery(
-        Assessment.objects.filter(student=OuterRef("student"), term=term).values(
-            "government_category"
-        )[:1]
-    )
+    # The bureau's table splits aid by the government list the student is on, if any:
+    # the student's assessment of this term, joined (a LEFT JOIN, not a subquery per award).
     categories = _rows(
-        awards.annotate(category=category)
-        .values("project", "category", school=F("student__school_id"))
+        awards.annotate(
+            assessed=FilteredRelation(
+                "student__assessments", condition=Q(student__assessments__term=term)
+            )
+        )
+        .values(
+            "project", category=F("assessed__government_category"), school=F("student__school_id")
+        )
         .annotate(
             students=Count("student", distinct=True),
             awards=Count("pk"),
