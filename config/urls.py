@@ -29,7 +29,7 @@ from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
-from workers.api import ComplianceCheckView, JobViewSet, MatchRunViewSet
+from workers.api import ComplianceCheckView, JobViewSet, MatchRunViewSet, ReportViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
@@ -54,6 +54,7 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("match-runs", MatchRunViewSet, basename="match-run")
 router.register("compliance", ComplianceViewSet, basename="compliance")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("reports", ReportViewSet, basename="report")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

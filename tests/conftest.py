@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from tests.factories import DistrictFactory, SchoolFactory, member
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def _missing(reason: str):
@@ -46,6 +47,8 @@ def pytest_runtest_setup(item):
             _missing("Redis is needed: set REDIS_URL=redis://...")
         elif not _redis_answers(settings.REDIS_URL):
             _missing(f"Redis does not answer at {settings.REDIS_URL}")
+    if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
+        _missing(f"Chromium is needed at {CHROMIUM} (Debian package chromium)")
 
 
 @pytest.fixture(autouse=True)

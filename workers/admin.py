@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from mentoring.admin import ScopedAdmin
-from workers.models import Job, MatchRun, ProposedPair
+from workers.models import Job, MatchRun, ProposedPair, Report
 
 
 @admin.register(Job)
@@ -51,3 +51,23 @@ class MatchRunAdmin(ScopedAdmin):
     ]
     exclude = ["inputs", "schools"]
     inlines = [ProposedPairInline]
+
+
+@admin.register(Report)
+class ReportAdmin(ScopedAdmin):
+    """Versions of term reports, read only: a version is written once, by its job.
+
+    School administrators see their schools' reports here; district reports
+    are read through the API, which checks the whole district.
+    """
+
+    superuser_only_writes = True
+    list_display = ["id", "term", "scope", "district", "school", "version", "status", "built_at"]
+    list_filter = ["status", "scope", "term"]
+    readonly_fields = [field.name for field in Report._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

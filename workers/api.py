@@ -1,4 +1,8 @@
 import django_filters
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -7,10 +11,23 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mentoring.apis.roster import IgnoreFormatNegotiation
+from mentoring.errors import Conflict
 from mentoring.permissions import IsAdministrator
-from workers import matching
+from workers import matching, reports
 from workers.jobs import weekly_check_start
-from workers.models import Job, JobKind, JobStatus, MatchRun, MatchRunStatus, ProposedPair
+from workers.models import (
+    Job,
+    JobKind,
+    JobStatus,
+    MatchRun,
+    MatchRunStatus,
+    ProposedPair,
+    Report,
+    ReportScope,
+    ReportStatus,
+)
+from workers.reporting import exports
 from workers.selectors import jobs_visible_to
 from workers.serializers import (
     ComplianceCheckSerializer,
@@ -20,6 +37,9 @@ from workers.serializers import (
     PairAddSerializer,
     PairChangeSerializer,
     ProposedPairSerializer,
+    ReportCreateSerializer,
+    ReportExportQuerySerializer,
+    ReportSerializer,
 )
 
 
@@ -162,3 +182,102 @@ class ComplianceCheckView(APIView):
         job = weekly_check_start(by=request.user, term_id=payload.validated_data["term"])
         job = jobs_visible_to(request.user).get(pk=job.pk)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReportFilter(django_filters.FilterSet):
+    term = django_filters.NumberFilter(field_name="term_id")
+    school = django_filters.NumberFilter(field_name="school_id")
+    district = django_filters.NumberFilter(field_name="district_id")
+    scope = django_filters.ChoiceFilter(choices=ReportScope.choices)
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
+
+    class Meta:
+        model = Report
+        fields = ["term", "school", "district", "scope", "status"]
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Term reports: POST builds the next version (202, a job); each version is kept as issued.
+
+    Administrators build and read the reports of their schools, district
+    administrators their district's; supervisors read the totals of the
+    schools they supervise, without any record behind them. The list leaves
+    `data` out; read one report for its figures.
+    """
+
+    queryset = Report.objects.none()
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+    # `?format=` of the export names the file type, not a DRF renderer.
+    content_negotiation_class = IgnoreFormatNegotiation
+
+    def get_queryset(self):
+        return reports.reports_visible_to(self.request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["reader"] = reports.ReportReader(self.request.user)
+        context["with_data"] = self.action != "list"
+        return context
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), IsAdministrator()]
+        return super().get_permissions()
+
+    @extend_schema(
+        parameters=[ReportExportQuerySerializer],
+        responses={
+            (200, "text/html"): OpenApiTypes.STR,
+            (200, exports.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """The report as a page (HTML, Chinese by default, `lang=en` for English) or a file."""
+        report = self.get_object()
+        query = ReportExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        kind = query.validated_data["format"]
+        language = query.validated_data.get("lang") or translation.get_language() or "zh-hans"
+        if report.status != ReportStatus.ISSUED:
+            raise Conflict(
+                _("This version is %(status)s; only an issued report is exported.")
+                % {"status": report.get_status_display()},
+                field="report",
+                extra={"status": report.status},
+            )
+        data = reports.ReportReader(request.user).data(report)
+        with translation.override(language):
+            if kind == "html":
+                return HttpResponse(
+                    exports.to_html(data, language=language),
+                    content_type="text/html; charset=utf-8",
+                )
+            if kind == "pdf":
+                body, content_type = exports.to_pdf(data, language=language), "application/pdf"
+            elif kind == "xlsx":
+                body, content_type = exports.to_xlsx(data), exports.XLSX_CONTENT_TYPE
+            else:
+                body, content_type = exports.to_csv(data), exports.CSV_CONTENT_TYPE
+        response = HttpResponse(body, content_type=content_type)
+        where = report.school.code if report.school_id else report.district.code
+        filename = f"report-{report.term.code}-{where}-v{report.version}.{kind}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @extend_schema(request=ReportCreateSerializer, responses={202: ReportSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = ReportCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        report = reports.report_start(
+            by=request.user,
+            term_id=data["term"],
+            school_id=data.get("school"),
+            district_id=data.get("district"),
+        )
+        report = self.get_queryset().get(pk=report.pk)
+        return Response(self.get_serializer(report).data, status=status.HTTP_202_ACCEPTED)

@@ -848,3 +848,36 @@ def compliance_lines(summary: dict) -> list[str]:
             f"/{row['party_teachers']}"
         )
     return lines
+
+
+def build_term_report(county: County) -> dict:
+    """Build the district's term report (a new version each run) and write its files.
+
+    The HTML, XLSX and PDF go to var/reports/, named by term and version.
+    """
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from workers.reporting import exports
+    from workers.reports import ReportReader, report_start
+
+    admin = county.accounts["district_admin"]
+    report = report_start(by=admin, term_id=county.term.pk, district_id=county.district.pk)
+    report.refresh_from_db()
+    if report.data is None:
+        return {"report": report, "files": [], "error": report.error}
+    data = ReportReader(admin).data(report)
+    folder = Path(settings.VAR_DIR) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"report-{county.term.code}-{county.district.code}-v{report.version}"
+    files = []
+    for suffix, body in [
+        ("html", exports.to_html(data, language="zh-hans").encode()),
+        ("xlsx", exports.to_xlsx(data)),
+        ("pdf", exports.to_pdf(data, language="zh-hans")),
+    ]:
+        path = stem.with_suffix(f".{suffix}")
+        path.write_bytes(body)
+        files.append(path)
+    return {"report": report, "files": files, "error": ""}

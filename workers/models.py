@@ -147,3 +147,77 @@ class ProposedPair(models.Model):
 
     def __str__(self):
         return f"{self.run_id}: {self.pairing_id} ({self.cost})"
+
+
+class ReportScope(models.TextChoices):
+    SCHOOL = "school", _("One school")
+    DISTRICT = "district", _("The whole district")
+
+
+class ReportStatus(models.TextChoices):
+    BUILDING = "building", _("Building")
+    ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Failed")
+
+
+class Report(models.Model):
+    """One version of a term report (学期总结): a stored snapshot, never changed once issued.
+
+    Building the report of the same term and scope again makes the next
+    version; the job writes `data` once, only while the version is building,
+    so an issued version keeps the figures it was issued with. `sources` says
+    which records it was built from (counts and the latest change of each).
+    """
+
+    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(_("scope"), max_length=10, choices=ReportScope.choices)
+    district = models.ForeignKey("mentoring.District", on_delete=models.PROTECT, related_name="+")
+    # The school of a school report; None for the district's report.
+    school = models.ForeignKey(
+        "mentoring.School", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.BUILDING
+    )
+    data = models.JSONField(_("figures"), null=True, blank=True)
+    sources = models.JSONField(_("sources"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    job = models.OneToOneField(
+        Job, on_delete=models.PROTECT, null=True, blank=True, related_name="report"
+    )
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("term report")
+        verbose_name_plural = _("term reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "school", "version"],
+                condition=Q(school__isnull=False),
+                name="report_school_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["term", "district", "version"],
+                condition=Q(school__isnull=True),
+                name="report_district_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope="school", school__isnull=False)
+                | Q(scope="district", school__isnull=True),
+                name="report_scope_matches_school",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="issued") | Q(data__isnull=False, built_at__isnull=False),
+                name="report_issued_has_data",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.school.code if self.school_id else self.district.code
+        return f"{self.term.code} {where} v{self.version} ({self.get_status_display()})"

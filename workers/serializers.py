@@ -1,7 +1,9 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from mentoring.models import PairingKind
-from workers.models import Job, MatchRun, ProposedPair
+from workers.models import Job, MatchRun, ProposedPair, Report
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -106,3 +108,64 @@ class PairChangeSerializer(serializers.Serializer):
 
 class ComplianceCheckSerializer(serializers.Serializer):
     term = serializers.IntegerField(min_value=1)
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    term = serializers.IntegerField(min_value=1)
+    school = serializers.IntegerField(min_value=1, required=False)
+    district = serializers.IntegerField(min_value=1, required=False)
+
+    def validate(self, attrs):
+        if ("school" in attrs) == ("district" in attrs):
+            raise serializers.ValidationError(
+                {"school": [_("Give either a school or a district.")]}
+            )
+        return attrs
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    """A version of a term report; `data` holds the figures as the reader may see them."""
+
+    term = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    built_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    job = JobSerializer(read_only=True)
+    data = serializers.SerializerMethodField()
+    totals_only = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "term",
+            "scope",
+            "district",
+            "school",
+            "version",
+            "status",
+            "error",
+            "built_by",
+            "created_at",
+            "built_at",
+            "sources",
+            "job",
+            "totals_only",
+            "data",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_totals_only(self, report) -> bool:
+        return self.context["reader"].totals_only(report)
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_data(self, report):
+        if not self.context.get("with_data", True):
+            return None
+        return self.context["reader"].data(report)
+
+
+class ReportExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["html", "xlsx", "csv", "pdf"], default="html")
+    lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)

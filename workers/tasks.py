@@ -1,5 +1,7 @@
 """Celery tasks: ids in, one service call, outcome recorded in the Job."""
 
+import contextlib
+
 from celery import shared_task
 
 from mentoring.models import School
@@ -166,3 +168,21 @@ def _refresh_compliance(job, progress):
 def compliance_refresh_task(self, job_id: int) -> None:
     """Refresh a pairing's compliance rows after a session of a checked week changed."""
     run_job(job_id=job_id, work=_refresh_compliance, worker=worker_name(self))
+
+
+def _term_report(job, progress):
+    from workers.models import Report
+    from workers.reports import report_build
+
+    return report_build(Report.objects.get(job=job), progress)
+
+
+@shared_task(bind=True, name="workers.term_report")
+def term_report_task(self, job_id: int) -> None:
+    """Build one version of a term report; a money mismatch fails the job, not the worker."""
+    from workers.reports import MoneyMismatch
+
+    # A mismatch is recorded in the job and the report; running again would
+    # meet the same ledger, so the task ends there.
+    with contextlib.suppress(MoneyMismatch):
+        run_job(job_id=job_id, work=_term_report, worker=worker_name(self))

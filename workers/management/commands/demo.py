@@ -73,6 +73,7 @@ class Command(BaseCommand):
             f"{job.result['accounts'] if job.result else '?'} accounts in "
             f"{len(job.result['schools']) if job.result else '?'} schools"
         )
+        self._term_report(county)
         self.stdout.write(f"Demo ready in {time.monotonic() - started:.1f} s.")
         self.stdout.write(
             "\nStart the server with `make serve`, then open http://127.0.0.1:8000/api/docs/\n"
@@ -80,3 +81,24 @@ class Command(BaseCommand):
             "-H 'Content-Type: application/json' "
             f'-d \'{{"username": "admin", "password": "{DEMO_PASSWORD}"}}\''
         )
+
+    def _term_report(self, county):
+        from workers.demo import build_term_report
+
+        built = build_term_report(county)
+        report = built["report"]
+        if built["error"]:
+            self.stdout.write(self.style.ERROR(f"\nTerm report failed: {built['error']}"))
+            return
+        headline = report.data["headline"]
+        self.stdout.write(
+            self.style.SUCCESS(f"\nTerm report #{report.pk}, version {report.version}:")
+        )
+        self.stdout.write(
+            f"  {headline['enrolment']} students, {headline['aided_students']} aided "
+            f"({headline['aided_share']} %), {headline['awarded']} yuan awarded, "
+            f"{headline['paid']} paid; {headline['pairings']} pairs, "
+            f"{headline['compliance_share'] or '—'} % of pair-weeks met"
+        )
+        for path in built["files"]:
+            self.stdout.write(f"  {path}")

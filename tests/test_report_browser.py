@@ -1,0 +1,83 @@
+"""A real browser opens the HTML report: the key figures, the charts, and no console error."""
+
+import os
+
+import pytest
+from django.test import Client
+
+from tests.conftest import CHROMIUM
+from tests.report_scene import kindergarten_scene
+from workers.models import ReportStatus
+from workers.reports import report_start
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # made here before and after it are plain synchronous test code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_report(browser, live_server, user, report, query=""):
+    client = Client()
+    client.force_login(user)
+    # A browser set to Chinese, as the bureau's are; `lang=en` switches the page to English.
+    context = browser.new_context(locale="zh-CN")
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    response = page.goto(f"{live_server.url}/api/v1/reports/{report.pk}/export/?format=html{query}")
+    assert response.status == 200
+    page.wait_for_load_state("load")
+    return page, problems
+
+
+def test_browser_shows_the_seeds_figures_and_three_charts(browser_page, live_server):
+    assert os.path.exists(CHROMIUM)
+    scene = kindergarten_scene()
+    report = report_start(by=scene.admin, term_id=scene.term.pk, school_id=scene.schools["kg"].pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.ISSUED, report.error
+
+    page, problems = open_report(browser_page, live_server, scene.admin, report)
+
+    def figure(name):
+        return page.locator(f'[data-figure="{name}"]').inner_text().strip()
+
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert figure("enrolment") == "251"
+    assert figure("aided_students") == "28"
+    assert figure("aided_share") == "11.16 %"
+    assert figure("awarded") == "28,000.00"
+    assert figure("arrival_rate") == "100.00 %"
+    assert figure("payout_rate") == "100.00 %"
+    assert "省级财政: 18,900.00" in page.locator("#headline").inner_text()
+    charts = page.locator("svg.chart")
+    assert charts.count() == 3
+    for index in range(3):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 20
+    # One bar for the one school, two per money source.
+    assert page.locator("svg.coverage rect.bar").count() == 1
+    assert page.locator("svg.money rect.bar").count() == 4
+    assert "在校生" in page.locator("#enrolment h2").inner_text()
+    assert problems == []
+
+    english, problems = open_report(browser_page, live_server, scene.admin, report, "&lang=en")
+    assert english.locator("html").get_attribute("lang") == "en"
+    assert "Students enrolled" in english.locator("#headline").inner_text()
+    assert problems == []

@@ -1,0 +1,1 @@
+"""The term report: pure arithmetic (`figures`), the database part (`collect`), formats."""

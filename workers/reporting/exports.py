@@ -1,0 +1,228 @@
+"""The term report as files: HTML (with charts), PDF from that HTML, XLSX and CSV.
+
+Each format renders the same tables (`workers.reporting.tables`) from a
+version's figures as the reader may see them, in the active language.
+"""
+
+import csv
+import io
+import logging
+from decimal import Decimal
+
+import openpyxl
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from donations.models import FundSource
+from workers.reporting import charts, tables
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+# Cells starting with these run as formulas in a spreadsheet: text is prefixed with '.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+# WeasyPrint logs every layout step at INFO; a report is many pages.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def _title(data) -> str:
+    where = data["schools"][0]["name"] if data["scope"] == "school" else data["district"]["name"]
+    return _("%(where)s term report %(term)s, version %(version)s") % {
+        "where": where,
+        "term": data["term"]["code"],
+        "version": data.get("version", ""),
+    }
+
+
+def _text(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+# XLSX and CSV ------------------------------------------------------------------------------
+
+
+def to_xlsx(data: dict) -> bytes:
+    """One sheet per section, its tables one under the other; numbers stay numbers."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for section in tables.sections(data):
+        sheet = workbook.create_sheet(section.title.translate(SHEET_FORBIDDEN)[:31])
+        if section.key == "summary":
+            sheet.append([_title(data)])
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=14)
+            sheet.append([])
+        widths = {}
+        for table in section.tables:
+            sheet.append([table.title])
+            sheet.cell(row=sheet.max_row, column=1).font = bold
+            sheet.append(table.columns)
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+            for index, row in enumerate(table.rows):
+                sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+                for cell in sheet[sheet.max_row]:
+                    if isinstance(cell.value, Decimal):
+                        cell.number_format = "#,##0.00##"
+                    if table.total_from is not None and index >= table.total_from:
+                        cell.font = bold
+            if table.note:
+                sheet.append([table.note])
+            sheet.append([])
+            for position, name in enumerate(table.columns, start=1):
+                widths[position] = max(widths.get(position, 8), min(40, len(str(name)) * 2 + 2))
+        for position, width in widths.items():
+            sheet.column_dimensions[get_column_letter(position)].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_csv(data: dict) -> bytes:
+    """Every table one after the other, each with its title and header; UTF-8 with BOM for Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_title(data)])
+    for section in tables.sections(data):
+        for table in section.tables:
+            writer.writerow([])
+            writer.writerow([f"{section.title} / {table.title}"])
+            writer.writerow(table.columns)
+            for row in table.rows:
+                writer.writerow(["" if v is None else _text(v) for v in row])
+            if table.note:
+                writer.writerow([table.note])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# HTML and PDF ------------------------------------------------------------------------------
+
+
+def _display(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int | Decimal):
+        return f"{value:,}"
+    return str(value)
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{Decimal(value):,} %"
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{Decimal(value):,}"
+
+
+def _charts(data) -> list[tuple[str, str]]:
+    """(caption, SVG markup) of each chart."""
+    names = {school["code"]: school["name"] for school in data["schools"]}
+    titles = [
+        _("Share of enrolment aided, by school (%)"),
+        _("Money by source (yuan)"),
+        _("Pair-weeks meeting the weekly target, week by week (%)"),
+    ]
+    coverage = charts.horizontal_bars(
+        titles[0],
+        [
+            (
+                names[code],
+                None if f["share_of_enrolment"] is None else Decimal(f["share_of_enrolment"]),
+            )
+            for code, f in data["aid"]["schools"].items()
+        ],
+        unit=" %",
+        css_class="coverage",
+    )
+    sources = dict(FundSource.choices)
+    by_source = [
+        (str(sources.get(source, source)), Decimal(m["allocated"]), Decimal(m["received"]))
+        for source, m in data["aid"]["funds"]["by_source"].items()
+    ]
+    if Decimal(data["donations"]["money"]):
+        donated = Decimal(data["donations"]["money"])
+        by_source.append((str(_("Donations")), donated, donated))
+    money = charts.paired_bars(
+        titles[1],
+        by_source,
+        (str(_("Allocated")), str(_("Received"))),
+        css_class="money",
+    )
+    weeks = charts.line(
+        titles[2],
+        [
+            (w["week"], None if w["share"] is None else Decimal(w["share"]))
+            for w in data["mentoring"]["weeks"]
+        ],
+        css_class="compliance",
+        empty=_("No week checked yet"),
+    )
+    return list(zip(titles, [coverage, money, weeks], strict=True))
+
+
+def to_html(data: dict, *, language: str) -> str:
+    with translation.override(language):
+        headline = data["headline"]
+        sections = [
+            {
+                "key": section.key,
+                "title": section.title,
+                "tables": [
+                    {
+                        "title": table.title,
+                        "columns": table.columns,
+                        "note": table.note,
+                        "rows": [
+                            {
+                                "cells": [_display(v) for v in row],
+                                "total": table.total_from is not None and index >= table.total_from,
+                            }
+                            for index, row in enumerate(table.rows)
+                        ],
+                    }
+                    for table in section.tables
+                ],
+            }
+            for section in tables.sections(data)
+        ]
+        sources = dict(FundSource.choices)
+        return render_to_string(
+            "workers/report.html",
+            {
+                "title": _title(data),
+                "language": language,
+                "data": data,
+                "headline": {
+                    "enrolment": _display(headline["enrolment"]),
+                    "aided_students": _display(headline["aided_students"]),
+                    "aided_share": _percent(headline["aided_share"]),
+                    "awarded": _money(headline["awarded"]),
+                    "by_source": [
+                        (sources.get(s, s), _money(v))
+                        for s, v in headline["allocated_by_source"].items()
+                    ],
+                    "arrival_rate": _percent(headline["arrival_rate"]),
+                    "payout_rate": _percent(headline["payout_rate"]),
+                    "pairings": _display(headline["pairings"]),
+                    "compliance_share": _percent(headline["compliance_share"]),
+                    "sessions": _display(headline["sessions"]),
+                    "home_visits": _display(headline["home_visits"]),
+                    "donations": _money(headline["donations"]),
+                },
+                "charts": _charts(data),
+                "sections": sections,
+            },
+        )
+
+
+def to_pdf(data: dict, *, language: str) -> bytes:
+    """The HTML page printed to PDF (WeasyPrint; Chinese needs a CJK font such as Noto CJK)."""
+    import weasyprint
+
+    return weasyprint.HTML(string=to_html(data, language=language)).write_pdf()

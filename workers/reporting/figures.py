@@ -1,0 +1,692 @@
+"""The term report's arithmetic: plain data in, plain data out, no Django.
+
+`compose` turns the rows that `workers.reporting.collect` read (lists of
+dicts, one per group of an aggregate query) into the report's figures: per
+school and in total, shares with two decimals rounded half-up, money as yuan
+strings with two places, and the comparison with the previous term. Keys of
+per-school figures are school codes, so the figures read the same in JSON,
+XLSX and HTML. Nothing here rounds through a float.
+"""
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+NOT_IN_HARDSHIP = "not_in_hardship"
+# A tutoring pair missing this many weeks in a row is a streak worth reporting.
+STREAK_WEEKS = 2
+APPROVED = "approved"
+REJECTED = "rejected"
+PROPOSED = "proposed"
+ACTIVE_STATES = ("active", "ended")
+SOURCES = ("central", "provincial", "county", "school", "social")
+
+
+def share(part: int, whole: int) -> str | None:
+    """`part` of `whole` in per cent, two decimals, half-up: share(28, 251) == '11.16'.
+
+    None when there is nothing to divide by, so a report says "—" rather than 0 %.
+    """
+    if not whole:
+        return None
+    value = (Decimal(part) * HUNDRED / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return str(value)
+
+
+def average(total: int, count: int, places: Decimal = TENTH) -> str | None:
+    if not count:
+        return None
+    return str((Decimal(total) / Decimal(count)).quantize(places, rounding=ROUND_HALF_UP))
+
+
+def yuan(fen: int) -> str:
+    """Integer fen as yuan with two places: 2_800_000 → '28000.00'."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def change(current, previous):
+    """The difference current - previous of two figures (ints or decimal strings); None if unknown.
+
+    Shares compare in percentage points; money strings keep two places.
+    """
+    if current is None or previous is None:
+        return None
+    if isinstance(current, int) and isinstance(previous, int):
+        return current - previous
+    difference = Decimal(str(current)) - Decimal(str(previous))
+    return str(difference.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _add(target: dict, row: dict, names) -> None:
+    for name in names:
+        target[name] = target.get(name, 0) + (row.get(name) or 0)
+
+
+def _per_school(schools: list[dict]) -> dict[int, str]:
+    return {school["id"]: school["code"] for school in schools}
+
+
+# Sections ---------------------------------------------------------------------------------
+
+
+def _enrolment(raw, codes):
+    schools = {code: {"students": 0, "boarding": 0, "by_level": {}} for code in codes.values()}
+    total = {"students": 0, "boarding": 0, "by_level": {}}
+    for row in raw["enrolment"]:
+        for target in (schools[codes[row["school"]]], total):
+            target["students"] += row["students"]
+            if row["boarding"]:
+                target["boarding"] += row["students"]
+            level = target["by_level"]
+            level[row["level"]] = level.get(row["level"], 0) + row["students"]
+    return {"schools": schools, "total": total}
+
+
+def _identification(raw, codes, tiers):
+    def empty():
+        return {
+            "applications": 0,
+            "government_list": 0,
+            "approved": 0,
+            "approved_by_tier": {tier: 0 for tier in tiers},
+            "not_in_hardship": 0,
+            "rejected": 0,
+            "in_progress": 0,
+            "objections_raised": 0,
+            "objections_answered": 0,
+        }
+
+    schools = {code: empty() for code in codes.values()}
+    total = empty()
+    for row in raw["assessments"]:
+        n = row["n"]
+        for target in (schools[codes[row["school"]]], total):
+            if row["route"] == "government_list":
+                target["government_list"] += n
+            else:
+                target["applications"] += n
+            if row["status"] == APPROVED:
+                if row["tier"] == NOT_IN_HARDSHIP:
+                    target["not_in_hardship"] += n
+                else:
+                    target["approved"] += n
+                    by_tier = target["approved_by_tier"]
+                    by_tier[row["tier"]] = by_tier.get(row["tier"], 0) + n
+            elif row["status"] == REJECTED:
+                target["rejected"] += n
+            else:
+                target["in_progress"] += n
+    for row in raw["objections"]:
+        for target in (schools[codes[row["school"]]], total):
+            target["objections_raised"] += row["raised"]
+            target["objections_answered"] += row["answered"]
+    return {"schools": schools, "total": total}
+
+
+# The categories of a bureau's summary table, from the government list a student is on.
+BUREAU_CATEGORY = {
+    "registered_poverty": "poverty",
+    "monitored_household": "poverty",
+    "dibao": "dibao",
+    "tekun": "tekun",
+    "orphan": "orphan",
+    "both_parents_deceased": "orphan",
+    "disabled_student": "disabled",
+    "disabled_parent": "disabled",
+    "disabled_soldier_child": "disabled_soldier",
+    "martyr_child": "martyr",
+}
+BUREAU_CATEGORIES = (
+    "poverty",
+    "dibao",
+    "tekun",
+    "orphan",
+    "disabled",
+    "disabled_soldier",
+    "martyr",
+    "other",
+)
+LEVELS = ("preschool", "primary", "junior_middle")
+
+
+def _bureau(raw, projects) -> list[dict]:
+    """Aid by level and project, split by category: the layout of a district's summary table."""
+    levels = {school["id"]: school["level"] for school in raw["schools"]}
+    sums = defaultdict(lambda: {"all": {}, **{c: {} for c in BUREAU_CATEGORIES}})
+    for row in raw.get("award_categories", []):
+        key = (levels[row["school"]], row["project"])
+        category = BUREAU_CATEGORY.get(row["category"] or "", "other")
+        for target in (sums[key]["all"], sums[key][category]):
+            _add(target, row, ("students", "awards", "amount_fen"))
+
+    def figures(counts):
+        return {
+            "amount": yuan(counts.get("amount_fen", 0)),
+            "students": counts.get("students", 0),
+            "awards": counts.get("awards", 0),
+        }
+
+    rows = []
+    order = {level: n for n, level in enumerate(LEVELS)}
+    for (level, project), counts in sorted(
+        sums.items(), key=lambda item: (order.get(item[0][0], 9), projects[item[0][1]]["code"])
+    ):
+        rows.append(
+            {
+                "level": level,
+                "project": projects[project]["code"],
+                "project_name": projects[project]["name"],
+                **figures(counts["all"]),
+                "categories": {c: figures(counts[c]) for c in BUREAU_CATEGORIES},
+            }
+        )
+    return rows
+
+
+AWARD_SUMS = ("students", "awards", "amount_fen", "paid_awards", "unpaid_awards", "unpaid_fen")
+PAYMENT_SUMS = ("payments", "paid_fen", "days_total")
+
+
+def _aid_figures(sums: dict, enrolment: int | None) -> dict:
+    figures = {
+        "students": sums.get("students", 0),
+        "awards": sums.get("awards", 0),
+        "amount": yuan(sums.get("amount_fen", 0)),
+        "paid": yuan(sums.get("paid_fen", 0)),
+        "unpaid_awards": sums.get("unpaid_awards", 0),
+        "unpaid": yuan(sums.get("unpaid_fen", 0)),
+        "payments": sums.get("payments", 0),
+        "average_days_to_payment": average(sums.get("days_total", 0), sums.get("payments", 0)),
+        "longest_days_to_payment": sums.get("days_max"),
+        "left_out": sums.get("left_out", 0),
+    }
+    if enrolment is not None:
+        figures["share_of_enrolment"] = share(figures["students"], enrolment)
+    return figures
+
+
+def _aid(raw, codes, enrolment):
+    projects = {p["id"]: p for p in raw["projects"]}
+    per_project = defaultdict(lambda: defaultdict(dict))  # project -> school code -> sums
+    project_sums = defaultdict(dict)
+    school_sums = {code: {} for code in codes.values()}
+    total_sums = {}
+    for row in raw["awards"]:
+        code = codes[row["school"]]
+        for target in (per_project[row["project"]][code], project_sums[row["project"]]):
+            _add(target, row, AWARD_SUMS)
+        # A student aided by two projects counts once in 人数: `aided` says how many.
+        _add(school_sums[code], row, ("awards", "amount_fen", "unpaid_awards", "unpaid_fen"))
+        _add(total_sums, row, ("awards", "amount_fen", "unpaid_awards", "unpaid_fen"))
+    for row in raw["aided"]:
+        _add(school_sums[codes[row["school"]]], row, ("students",))
+        _add(total_sums, row, ("students",))
+    for row in raw["payments"]:
+        code = codes[row["school"]]
+        targets = (
+            per_project[row["project"]][code],
+            project_sums[row["project"]],
+            school_sums[code],
+            total_sums,
+        )
+        for target in targets:
+            _add(target, row, PAYMENT_SUMS)
+            target["days_max"] = max(target.get("days_max") or 0, row["days_max"] or 0)
+    left_out_reasons = defaultdict(lambda: defaultdict(int))
+    for row in raw["left_out"]:
+        code = codes.get(row["school"])
+        if code is None:
+            continue
+        left_out_reasons[row["project"]][row["reason"]] += 1
+        for target in (per_project[row["project"]][code], project_sums[row["project"]]):
+            target["left_out"] = target.get("left_out", 0) + 1
+        for target in (school_sums[code], total_sums):
+            target["left_out"] = target.get("left_out", 0) + 1
+
+    allocated = defaultdict(dict)
+    for row in raw["funding"]:
+        allocated[row["project"]][row["source"]] = row["allocated_fen"]
+    received = defaultdict(dict)
+    for row in raw["received"]:
+        received[row["project"]][row["source"]] = row["received_fen"]
+    paid_whole = {row["project"]: row["paid_fen"] for row in raw["paid_project"]}
+
+    in_scope = set(per_project) | set(left_out_reasons)
+    if raw.get("scope") == "district":
+        in_scope |= set(allocated) | set(received)
+    funds = {"allocated": 0, "received": 0, "paid": 0, "by_source": {}}
+    rows = []
+    for project_id in sorted(in_scope, key=lambda pid: projects[pid]["code"]):
+        project = projects[project_id]
+        alloc, got = allocated.get(project_id, {}), received.get(project_id, {})
+        alloc_fen, got_fen = sum(alloc.values()), sum(got.values())
+        paid_fen = paid_whole.get(project_id, 0)
+        funds["allocated"] += alloc_fen
+        funds["received"] += got_fen
+        funds["paid"] += paid_fen
+        for source in sorted(set(alloc) | set(got)):
+            money = funds["by_source"].setdefault(source, {"allocated": 0, "received": 0})
+            money["allocated"] += alloc.get(source, 0)
+            money["received"] += got.get(source, 0)
+        rows.append(
+            {
+                "code": project["code"],
+                "name": project["name"],
+                "source": project["source"],
+                "purpose": project["purpose"],
+                "allocated": yuan(alloc_fen),
+                "allocated_by_source": {s: yuan(v) for s, v in sorted(alloc.items())},
+                "received": yuan(got_fen),
+                "received_by_source": {s: yuan(v) for s, v in sorted(got.items())},
+                "paid_in_project": yuan(paid_fen),
+                "arrival_rate": share(got_fen, alloc_fen),
+                "payout_rate": share(paid_fen, alloc_fen),
+                "schools": {
+                    code: _aid_figures(sums, enrolment["schools"][code]["students"])
+                    for code, sums in sorted(per_project[project_id].items())
+                },
+                "total": _aid_figures(project_sums[project_id], None),
+                "left_out_by_reason": dict(sorted(left_out_reasons[project_id].items())),
+            }
+        )
+    return {
+        "projects": rows,
+        "bureau": _bureau(raw, projects),
+        "schools": {
+            code: _aid_figures(sums, enrolment["schools"][code]["students"])
+            for code, sums in school_sums.items()
+        },
+        "total": _aid_figures(total_sums, enrolment["total"]["students"]),
+        "funds": {
+            "allocated": yuan(funds["allocated"]),
+            "received": yuan(funds["received"]),
+            "paid": yuan(funds["paid"]),
+            "arrival_rate": share(funds["received"], funds["allocated"]),
+            "payout_rate": share(funds["paid"], funds["allocated"]),
+            "by_source": {
+                source: {"allocated": yuan(m["allocated"]), "received": yuan(m["received"])}
+                for source, m in sorted(
+                    funds["by_source"].items(),
+                    key=lambda item: SOURCES.index(item[0]) if item[0] in SOURCES else 99,
+                )
+            },
+        },
+    }
+
+
+MENTORING_SUMS = ("pairings", "academic", "care", "sessions", "minutes", "home_visits")
+
+
+def _mentoring_figures(sums: dict) -> dict:
+    return {
+        "pairings": sums.get("pairings", 0),
+        "pairings_by_kind": {
+            "academic": sums.get("academic", 0),
+            "care": sums.get("care", 0),
+        },
+        "sessions": sums.get("sessions", 0),
+        "minutes": sums.get("minutes", 0),
+        "home_visits": sums.get("home_visits", 0),
+        "pair_weeks": sums.get("weeks", 0),
+        "pair_weeks_met": sums.get("met", 0),
+        "compliance_share": share(sums.get("met", 0), sums.get("weeks", 0)),
+    }
+
+
+def _mentoring(raw, codes):
+    school_sums = {code: {} for code in codes.values()}
+    total = {}
+    branches = defaultdict(dict)
+    for row in raw["pairings"]:
+        code = codes[row["school"]]
+        counts = {"pairings": row["pairings"], row["kind"]: row["pairings"]}
+        _add(school_sums[code], counts, counts)
+        _add(total, counts, counts)
+    for row in raw["branch_pairings"]:
+        counts = {"pairings": row["pairings"], row["kind"]: row["pairings"]}
+        _add(branches[row["branch"]], counts, counts)
+        branch = branches[row["branch"]]
+        branch.setdefault("mentors", 0)
+    for row in raw["branch_mentors"]:
+        branches[row["branch"]]["mentors"] = row["mentors"]
+    for row in raw["sessions"]:
+        counts = {"sessions": row["sessions"], "minutes": row["minutes"] or 0}
+        if row["kind"] == "home_visit":
+            counts["home_visits"] = row["sessions"]
+        for target in (school_sums[codes[row["school"]]], total, branches[row["branch"]]):
+            _add(target, counts, counts)
+    weeks = defaultdict(lambda: {"weeks": 0, "met": 0})
+    for row in raw["compliance"]:
+        for target in (
+            school_sums[codes[row["school"]]],
+            total,
+            branches[row["branch"]],
+            weeks[row["week"]],
+        ):
+            _add(target, row, ("weeks", "met"))
+
+    mentors = {code: {} for code in codes.values()}
+    for row in raw["mentors"]:
+        mentors[codes[row["school"]]][row["kind"]] = {
+            "mentors": row["mentors"],
+            "with_mentee": row["with_mentee"],
+        }
+    mentors_total = {
+        row["kind"]: {"mentors": row["mentors"], "with_mentee": row["with_mentee"]}
+        for row in raw["mentors_total"]
+    }
+    sponsoring = {codes[row["school"]]: row["leaders"] for row in raw["sponsoring"]}
+    needs = {code: {"needing_mentor": 0, "without_mentor": 0} for code in codes.values()}
+    needs_total = {"needing_mentor": 0, "without_mentor": 0}
+    for row in raw["enrolment"]:
+        for target in (needs[codes[row["school"]]], needs_total):
+            _add(target, row, ("needing_mentor", "without_mentor"))
+    scores = {code: {"students": 0, "rose": 0} for code in codes.values()}
+    scores_total = {"students": 0, "rose": 0}
+    for row in raw["scores"]:
+        for target in (scores[codes[row["school"]]], scores_total):
+            _add(target, row, ("students", "rose"))
+
+    def school_figures(code, sums):
+        figures = _mentoring_figures(sums)
+        figures["mentors_by_kind"] = mentors[code]
+        figures["party_teachers_with_mentee"] = (
+            mentors[code].get("party_teacher", {}).get("with_mentee", 0)
+        )
+        figures["party_teachers"] = mentors[code].get("party_teacher", {}).get("mentors", 0)
+        figures["leaders_sponsoring"] = sponsoring.get(code, 0)
+        figures.update(needs[code])
+        figures["struggling_with_scores"] = scores[code]["students"]
+        figures["struggling_scores_rose"] = scores[code]["rose"]
+        return figures
+
+    total_figures = _mentoring_figures(total)
+    total_figures["mentors_by_kind"] = mentors_total
+    total_figures["party_teachers_with_mentee"] = mentors_total.get("party_teacher", {}).get(
+        "with_mentee", 0
+    )
+    total_figures["party_teachers"] = mentors_total.get("party_teacher", {}).get("mentors", 0)
+    total_figures["leaders_sponsoring"] = raw["sponsoring_total"]
+    total_figures.update(needs_total)
+    total_figures["struggling_with_scores"] = scores_total["students"]
+    total_figures["struggling_scores_rose"] = scores_total["rose"]
+    branch_figures = {}
+    for name, sums in sorted(branches.items()):
+        figures = _mentoring_figures(sums)
+        figures["mentors"] = sums.get("mentors", 0)
+        branch_figures[name] = figures
+    return {
+        "schools": {code: school_figures(code, sums) for code, sums in school_sums.items()},
+        "total": total_figures,
+        # Mentors without a party branch are grouped under "".
+        "party_branches": branch_figures,
+        "weeks": [
+            {"week": week, **counts, "share": share(counts["met"], counts["weeks"])}
+            for week, counts in sorted(weeks.items())
+        ],
+    }
+
+
+def _donations(raw):
+    by_donor = defaultdict(lambda: {"amount_fen": 0, "contributions": 0, "projects": set()})
+    by_project = defaultdict(lambda: {"amount_fen": 0, "contributions": 0})
+    for row in raw["donations"]:
+        name = None if row["anonymous"] else row["donor_name"]
+        key = ("", "anonymous") if row["anonymous"] else (row["donor_name"], row["donor_kind"])
+        donor = by_donor[key]
+        donor["name"], donor["kind"] = name, None if row["anonymous"] else row["donor_kind"]
+        _add(donor, row, ("amount_fen", "contributions"))
+        donor["projects"].add(row["project_code"])
+        _add(by_project[row["project_code"]], row, ("amount_fen", "contributions"))
+    money_total = sum(d["amount_fen"] for d in by_donor.values())
+    donors = sorted(by_donor.values(), key=lambda d: (-d["amount_fen"], d["name"] or ""))
+    pledges = defaultdict(int)
+    for row in raw["pledges"]:
+        pledges[row["status"]] += row["n"]
+    unit_value = {}
+    items = []
+    for row in raw["items_received"]:
+        unit_value[row["item"]] = (row["all_value_fen"], row["all_quantity"])
+    given = defaultdict(int)
+    for row in raw["items_given"]:
+        given[row["item"]] += row["quantity"]
+    names = {row["item"]: row for row in raw["items_received"]}
+    for item in sorted(set(names) | set(given), key=lambda i: names.get(i, {}).get("name", "")):
+        value, quantity = unit_value.get(item, (0, 0))
+        received = names.get(item, {})
+        # Items given are valued at the average value per unit of all items of the kind received.
+        given_value = (
+            int((Decimal(value) * given[item] / quantity).quantize(1, ROUND_HALF_UP))
+            if quantity
+            else 0
+        )
+        items.append(
+            {
+                "name": received.get("name", ""),
+                "unit": received.get("unit", ""),
+                "received": received.get("quantity", 0),
+                "received_value": yuan(received.get("value_fen", 0)),
+                "given": given[item],
+                "given_value": yuan(given_value),
+            }
+        )
+    return {
+        "money": yuan(money_total),
+        "contributions": sum(d["contributions"] for d in by_donor.values()),
+        "by_donor": [
+            {
+                "donor": d["name"],
+                "kind": d["kind"],
+                "anonymous": d["name"] is None,
+                "amount": yuan(d["amount_fen"]),
+                "contributions": d["contributions"],
+                "projects": sorted(d["projects"]),
+            }
+            for d in donors
+        ],
+        "by_project": {
+            code: {"amount": yuan(p["amount_fen"]), "contributions": p["contributions"]}
+            for code, p in sorted(by_project.items())
+        },
+        "pledges": {
+            "fulfilled": pledges.get("fulfilled", 0),
+            "overdue": pledges.get("overdue", 0),
+            "open": pledges.get("pledged", 0) + pledges.get("partly_received", 0),
+            "cancelled": pledges.get("cancelled", 0),
+        },
+        "items": items,
+    }
+
+
+def _problems(raw, codes):
+    def empty():
+        return {
+            "duplicate_aid_refused": 0,
+            "late_awards": 0,
+            "late_amount_fen": 0,
+            "unpaid_awards": 0,
+            "missed_streaks": 0,
+            "longest_streak": 0,
+            "unanswered_objections": 0,
+        }
+
+    schools = {code: empty() for code in codes.values()}
+    total = empty()
+    for row in raw["awards"]:
+        for target in (schools[codes[row["school"]]], total):
+            target["late_awards"] += row["late"]
+            target["late_amount_fen"] += row["late_fen"]
+            target["unpaid_awards"] += row["unpaid_awards"]
+    if raw.get("refusals_recorded"):
+        for row in raw["refusals"]:
+            code = codes.get(row["school"])
+            if code is not None:
+                schools[code]["duplicate_aid_refused"] += row["refused"]
+                total["duplicate_aid_refused"] += row["refused"]
+    else:  # a snapshot from before refusals were recorded: allocation runs only
+        for row in raw["left_out"]:
+            code = codes.get(row["school"])
+            if code is not None and row["reason"] == "duplicate_aid":
+                schools[code]["duplicate_aid_refused"] += 1
+                total["duplicate_aid_refused"] += 1
+    for row in raw["streaks"]:
+        for target in (schools[codes[row["school"]]], total):
+            target["missed_streaks"] += row["pairings"]
+            target["longest_streak"] = max(target["longest_streak"], row["longest"] or 0)
+    for row in raw["objections"]:
+        for target in (schools[codes[row["school"]]], total):
+            target["unanswered_objections"] += row["raised"] - row["answered"]
+    for figures in [*schools.values(), total]:
+        figures["late_amount"] = yuan(figures.pop("late_amount_fen"))
+    return {
+        "schools": schools,
+        "total": total,
+        # Refusals are recorded (donations.AidRefusal), by hand or by allocation.
+        "duplicate_aid_recorded": raw.get("refusals_recorded", False),
+    }
+
+
+HEADLINE_COMPARED = (
+    ("enrolment", "students"),
+    ("aided_students", None),
+    ("aided_share", None),
+    ("awarded", None),
+    ("paid", None),
+    ("pairings", None),
+    ("compliance_share", None),
+    ("sessions", None),
+    ("home_visits", None),
+    ("donations", None),
+)
+
+
+def _headline(data) -> dict:
+    aid, funds, mentoring = data["aid"]["total"], data["aid"]["funds"], data["mentoring"]["total"]
+    return {
+        "enrolment": data["enrolment"]["total"]["students"],
+        "boarding": data["enrolment"]["total"]["boarding"],
+        "aided_students": aid["students"],
+        "aid_awards": aid["awards"],
+        "aided_share": aid["share_of_enrolment"],
+        "awarded": aid["amount"],
+        "allocated": funds["allocated"],
+        "allocated_by_source": {
+            s: m["allocated"] for s, m in funds["by_source"].items() if m["allocated"] != "0.00"
+        },
+        "received": funds["received"],
+        "arrival_rate": funds["arrival_rate"],
+        "paid": aid["paid"],
+        "payout_rate": funds["payout_rate"],
+        "pairings": mentoring["pairings"],
+        "compliance_share": mentoring["compliance_share"],
+        "sessions": mentoring["sessions"],
+        "home_visits": mentoring["home_visits"],
+        "donations": data["donations"]["money"],
+    }
+
+
+def compose(raw: dict, previous: dict | None = None) -> dict:
+    """The report's figures from this term's rows, compared with the previous term's if given.
+
+    `raw` is what `collect.term_rows` returns; `previous` the same for the
+    previous term (or None). The result is JSON-ready.
+    """
+    codes = _per_school(raw["schools"])
+    tiers = [tier["code"] for tier in raw["tiers"]]
+    data = {
+        "term": raw["term"],
+        "previous_term": previous["term"] if previous else None,
+        "scope": raw["scope"],
+        "district": raw["district"],
+        "schools": [{k: school[k] for k in ("code", "name", "level")} for school in raw["schools"]],
+        "tiers": raw["tiers"],
+    }
+    data["enrolment"] = _enrolment(raw, codes)
+    data["identification"] = _identification(raw, codes, tiers)
+    data["aid"] = _aid(raw, codes, data["enrolment"])
+    data["mentoring"] = _mentoring(raw, codes)
+    data["donations"] = _donations(raw)
+    data["problems"] = _problems(raw, codes)
+    data["headline"] = _headline(data)
+    before = compose(previous) if previous else None
+    data["comparison"] = {
+        name: {
+            "current": data["headline"][name],
+            "previous": before["headline"][name] if before else None,
+            "change": change(data["headline"][name], before["headline"][name]) if before else None,
+        }
+        for name, _unused in HEADLINE_COMPARED
+    }
+    data["comparison_by_school"] = _compare_schools(data, before)
+    return data
+
+
+SCHOOL_COMPARED = (
+    ("enrolment", lambda d, code: d["enrolment"]["schools"][code]["students"]),
+    ("aided_students", lambda d, code: d["aid"]["schools"][code]["students"]),
+    ("aided_share", lambda d, code: d["aid"]["schools"][code]["share_of_enrolment"]),
+    ("awarded", lambda d, code: d["aid"]["schools"][code]["amount"]),
+    ("pairings", lambda d, code: d["mentoring"]["schools"][code]["pairings"]),
+    ("sessions", lambda d, code: d["mentoring"]["schools"][code]["sessions"]),
+    (
+        "compliance_share",
+        lambda d, code: d["mentoring"]["schools"][code]["compliance_share"],
+    ),
+)
+
+
+def _compare_schools(data: dict, before: dict | None) -> dict:
+    """Each school's main figures against its own in the previous term, where it had any."""
+    compared = {}
+    for school in data["schools"]:
+        code = school["code"]
+        had = before is not None and code in before["enrolment"]["schools"]
+        compared[code] = {}
+        for name, read in SCHOOL_COMPARED:
+            current = read(data, code)
+            previous = read(before, code) if had else None
+            compared[code][name] = {
+                "current": current,
+                "previous": previous,
+                "change": change(current, previous),
+            }
+    return compared
+
+
+def money_check(raw: dict) -> list[str]:
+    """Where the report's money and the ledger's disagree; an empty list when they agree.
+
+    Three checks, per project: what the report counts as paid equals what the
+    ledger took out for those payments (net of any reversal of them); the
+    donations the report counts equal the ledger's entries for them; and each
+    fund account's balance equals the sum of its ledger.
+    """
+    problems = []
+    projects = {p["id"]: p["code"] for p in raw["projects"]}
+    paid = defaultdict(lambda: [0, 0])
+    for row in raw["payments"]:
+        paid[row["project"]][0] += row["paid_fen"]
+        paid[row["project"]][1] += row["ledger_fen"]
+    for project, (report_fen, ledger_fen) in sorted(paid.items()):
+        if report_fen != -ledger_fen:
+            problems.append(
+                f"{projects.get(project, project)}: paid {yuan(report_fen)} in the report, "
+                f"{yuan(-ledger_fen)} out of the ledger"
+            )
+    for row in raw["donation_ledger"]:
+        if row["amount_fen"] != row["ledger_fen"]:
+            problems.append(
+                f"{projects.get(row['project'], row['project'])}: donations "
+                f"{yuan(row['amount_fen'])} in the report, {yuan(row['ledger_fen'])} in the ledger"
+            )
+    for row in raw["accounts"]:
+        if row["balance_fen"] != row["ledger_fen"]:
+            problems.append(
+                f"{projects.get(row['project'], row['project'])}: account balance "
+                f"{yuan(row['balance_fen'])}, ledger sum {yuan(row['ledger_fen'])}"
+            )
+    return problems

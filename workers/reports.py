@@ -1,0 +1,274 @@
+"""The term report: who may build and read it, building a version, and what each role sees.
+
+`report_start` records the next version of a term's report for one school
+or a whole district and sends its task after commit; the task calls
+`report_build`, which reads the term in a fixed number of aggregate queries
+(`workers.reporting.collect`), checks the money against the ledger, composes
+the figures (`workers.reporting.figures`) and issues the version. An issued
+version is never written again: building again makes the next version.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donations.models import LedgerEntry
+from mentoring.errors import DomainError, NotPermitted
+from mentoring.models import District, Role, School, Term, User
+from mentoring.selectors.accounts import schools_administered_by
+from workers.models import JobKind, Report, ReportScope, ReportStatus
+from workers.reporting import collect, figures
+from workers.services import job_create
+
+
+class MoneyMismatch(Exception):
+    """The report's money and the ledger's disagree: the report is not issued."""
+
+
+# Who may do what ---------------------------------------------------------------------------
+
+
+def _schools_with_role(user: User, role: str) -> QuerySet[School]:
+    return School.objects.filter(memberships__user=user, memberships__role=role).distinct()
+
+
+def _covered(queryset: QuerySet[Report], schools: QuerySet[School]) -> QuerySet[Report]:
+    """Reports of one of `schools`, and district reports whose every school is in `schools`."""
+    foreign_districts = District.objects.filter(schools__in=School.objects.exclude(pk__in=schools))
+    return queryset.filter(
+        Q(school__in=schools)
+        | Q(
+            school__isnull=True,
+            district__in=District.objects.filter(schools__in=schools),
+        )
+        & ~Q(district__in=foreign_districts)
+    ).distinct()
+
+
+def reports_visible_to(user: User) -> QuerySet[Report]:
+    """Administrators: reports of their schools and of districts they cover entirely.
+
+    Supervisors likewise for the schools they supervise, and read totals only
+    (see `ReportReader`). Teachers, volunteers and donors see no report.
+    """
+    reports = Report.objects.select_related(
+        "term", "district", "school", "job__school", "job__started_by", "built_by"
+    )
+    if not (user.is_authenticated and user.is_active):
+        return reports.none()
+    if user.is_superuser:
+        return reports
+    administered = _covered(reports, schools_administered_by(user))
+    supervised = _covered(reports, _schools_with_role(user, Role.SUPERVISOR))
+    return reports.filter(Q(pk__in=administered.values("pk")) | Q(pk__in=supervised.values("pk")))
+
+
+class ReportReader:
+    """What one user may read of reports: all of it, or the totals only.
+
+    The schools the user administers are read once, and each district's
+    schools once, so a list of reports costs the same few queries however long.
+    """
+
+    def __init__(self, user: User):
+        self.user = user
+        self._administered = None
+        self._district_schools = {}
+
+    def _administered_ids(self) -> set[int]:
+        if self._administered is None:
+            self._administered = set(
+                schools_administered_by(self.user).values_list("pk", flat=True)
+            )
+        return self._administered
+
+    def totals_only(self, report: Report) -> bool:
+        """True unless the user administers every school of the report: then no record is listed."""
+        if self.user.is_superuser:
+            return False
+        if report.school_id is not None:
+            return report.school_id not in self._administered_ids()
+        if report.district_id not in self._district_schools:
+            self._district_schools[report.district_id] = set(
+                School.objects.filter(district=report.district_id).values_list("pk", flat=True)
+            )
+        return not self._district_schools[report.district_id] <= self._administered_ids()
+
+    def data(self, report: Report) -> dict | None:
+        """The figures as the user may read them: without the records behind them if totals only."""
+        if report.data is None:
+            return None
+        if self.totals_only(report):
+            return {key: value for key, value in report.data.items() if key != "details"}
+        return report.data
+
+
+# Starting a version ------------------------------------------------------------------------
+
+
+def _scope_of(*, by: User, term_id: int, school_id: int | None, district_id: int | None):
+    if (school_id is None) == (district_id is None):
+        raise DomainError(_("Give either a school or a district."), field="school")
+    administered = schools_administered_by(by)
+    if school_id is not None:
+        school = School.objects.filter(pk=school_id).select_related("district").first()
+        if school is None:
+            raise DomainError(_("Unknown school."), field="school")
+        if not administered.filter(pk=school.pk).exists():
+            raise NotPermitted(
+                _("You can only build reports of schools you administer."), field="school"
+            )
+        district, schools = school.district, [school]
+    else:
+        district = District.objects.filter(pk=district_id).first()
+        if district is None:
+            raise DomainError(_("Unknown district."), field="district")
+        schools = list(district.schools.order_by("code"))
+        if not schools or district.schools.exclude(pk__in=administered).exists():
+            raise NotPermitted(
+                _("Only an administrator of every school of the district builds its report."),
+                field="district",
+            )
+        school = None
+    term = Term.objects.filter(pk=term_id, district=district).first()
+    if term is None:
+        raise DomainError(_("Unknown term in this district."), field="term")
+    return term, district, school, schools
+
+
+def report_start(
+    *, by: User, term_id: int, school_id: int | None = None, district_id: int | None = None
+) -> Report:
+    """Record the next version of the report and send its task once committed."""
+    from workers.tasks import term_report_task
+
+    term, district, school, _schools = _scope_of(
+        by=by, term_id=term_id, school_id=school_id, district_id=district_id
+    )
+    same = Report.objects.filter(term=term, district=district, school=school)
+    # Two administrators building at once: the second to commit takes the next number.
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                version = (same.aggregate(v=Max("version"))["v"] or 0) + 1
+                job = job_create(
+                    kind=JobKind.TERM_REPORT,
+                    started_by=by,
+                    school=school,
+                    parameters={
+                        "term": term.code,
+                        "school": school.code if school else None,
+                        "district": district.code,
+                        "version": version,
+                    },
+                )
+                report = Report.objects.create(
+                    term=term,
+                    scope=ReportScope.SCHOOL if school else ReportScope.DISTRICT,
+                    district=district,
+                    school=school,
+                    version=version,
+                    job=job,
+                    built_by=by,
+                )
+                job.parameters["report"] = report.pk
+                job.save(update_fields=["parameters"])
+                term_report_task.delay_on_commit(job.pk)
+                return report
+        except IntegrityError:
+            continue
+    raise DomainError(_("Another version is being started; try again."), field="term")
+
+
+# Building it -------------------------------------------------------------------------------
+
+
+def _sources(term: Term, raw: dict) -> dict:
+    """Which records the version was built from: how many of each, and the ledger's last row."""
+    last_entry = LedgerEntry.objects.filter(account__project__district=term.district).aggregate(
+        last=Max("pk"), entries=Count("pk")
+    )
+    return {
+        "student_records": sum(row["students"] for row in raw["enrolment"]),
+        "assessments": sum(row["n"] for row in raw["assessments"]),
+        "objections": sum(row["raised"] for row in raw["objections"]),
+        "awards": sum(row["awards"] for row in raw["awards"]),
+        "disbursements": sum(row["payments"] for row in raw["payments"]),
+        "pairings": sum(row["pairings"] for row in raw["pairings"]),
+        "sessions": sum(row["sessions"] for row in raw["sessions"]),
+        "compliance_weeks": sum(row["weeks"] for row in raw["compliance"]),
+        "contributions": sum(row["contributions"] for row in raw["donations"]),
+        "ledger_entries": last_entry["entries"],
+        "ledger_last_entry": last_entry["last"],
+    }
+
+
+def _schools(report: Report) -> list[School]:
+    if report.school_id is not None:
+        return [report.school]
+    return list(School.objects.filter(district=report.district_id).order_by("code"))
+
+
+def report_build(report: Report, progress) -> dict:
+    """Build the figures of a version being built, check the money, and issue it.
+
+    A version already issued is returned as it is (a task delivered twice).
+    Raises MoneyMismatch, after marking the version failed, when the money
+    the report counts differs from the ledger's.
+    """
+    report = Report.objects.select_related("term__district", "school").get(pk=report.pk)
+    if report.status == ReportStatus.ISSUED:
+        return _result(report)
+    term, schools = report.term, _schools(report)
+    progress(5)
+    raw = collect.term_rows(term=term, schools=schools, scope=report.scope)
+    progress(45)
+    problems = figures.money_check(raw)
+    if problems:
+        message = "The report's money does not match the ledger: " + "; ".join(problems)
+        Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
+            status=ReportStatus.FAILED, error=message
+        )
+        raise MoneyMismatch(message)
+    before = collect.previous_term(term)
+    previous = (
+        collect.term_rows(term=before, schools=schools, scope=report.scope) if before else None
+    )
+    progress(80)
+    data = figures.compose(raw, previous)
+    codes = {school.pk: school.code for school in schools}
+    project_codes = {project["id"]: project["code"] for project in raw["projects"]}
+    data["details"] = {
+        **collect.details(term=term, schools=schools),
+        "left_out": [
+            {
+                "student": row["student"],
+                "school": codes[row["school"]],
+                "project": project_codes.get(row["project"]),
+                "reason": row["reason"],
+                "detail": row["detail"],
+                "link": f"/api/v1/students/{row['student']}/",
+            }
+            for row in raw["left_out"][: collect.DETAIL_LIMIT]
+        ],
+    }
+    built_at = timezone.now()
+    data["version"] = report.version
+    data["built_at"] = built_at.isoformat()
+    data["built_by"] = report.built_by.username if report.built_by_id else None
+    # Written once, only while building: an issued version is never changed.
+    Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
+        status=ReportStatus.ISSUED, data=data, sources=_sources(term, raw), built_at=built_at
+    )
+    report.refresh_from_db()
+    return _result(report)
+
+
+def _result(report: Report) -> dict:
+    return {
+        "report": report.pk,
+        "version": report.version,
+        "status": report.status,
+        "headline": report.data["headline"] if report.data else None,
+    }
