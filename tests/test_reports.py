@@ -364,3 +364,16 @@ def test_listing_reports_costs_the_same_queries_for_few_and_many(
     assert body["count"] == 6
     assert body["results"][0]["data"] is None
     assert len(many) == len(few)
+
+
+def test_a_term_before_with_no_records_is_not_compared_as_if_everything_were_new(
+    django_capture_on_commit_callbacks,
+):
+    scene = kindergarten_scene()
+    previous_term(scene)  # the spring term exists, but the school kept no records in it
+    report = build(scene, django_capture_on_commit_callbacks)
+    assert report.data["comparison"]["enrolment"] == {
+        "current": 251,
+        "previous": None,
+        "change": None,
+    }

@@ -642,7 +642,7 @@ def _social_aid(county: County, today) -> None:
         "县报社爱心助学",
         FundSource.SOCIAL,
         "sponsorship",
-        funding=[(FundSource.SOCIAL, 1_800_000)],
+        funding=[],  # society's money comes as contributions, not an allocation
         standards=[("", "", Boarding.ANY, 100_000)],
         quotas=[("SUNSHINE-PS", 12), ("RED-STAR-JMS", 24)],
     )
@@ -665,7 +665,7 @@ def _social_aid(county: County, today) -> None:
         "教职工爱心捐款",
         FundSource.SOCIAL,
         "staff_collection",
-        funding=[(FundSource.SOCIAL, 300_000)],
+        funding=[],
         standards=[("", "", Boarding.ANY, 60_000)],
         quotas=[("RED-STAR-JMS", 5)],
     )
@@ -675,7 +675,7 @@ def _social_aid(county: County, today) -> None:
         "大病紧急救助",
         FundSource.SOCIAL,
         "emergency",
-        funding=[(FundSource.SOCIAL, 120_000)],
+        funding=[],
         standards=[("", "", Boarding.ANY, 240_000)],
     )
     teachers = [

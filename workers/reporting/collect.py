@@ -11,6 +11,7 @@ import datetime
 from django.db.models import (
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -81,8 +82,17 @@ def _days(delta) -> int:
 
 
 def previous_term(term: Term) -> Term | None:
+    """The district's term before this one, if the school kept its records in Bangfu.
+
+    A term without a single student record was not run here: comparing with
+    it would show every figure as new, so there is nothing to compare with.
+    """
     return (
-        Term.objects.filter(district=term.district, start_date__lt=term.start_date)
+        Term.objects.filter(
+            Exists(StudentRecord.objects.filter(term=OuterRef("pk"))),
+            district=term.district,
+            start_date__lt=term.start_date,
+        )
         .order_by("-start_date")
         .first()
     )
