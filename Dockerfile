@@ -8,9 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/app/.venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=config.settings.production
 
-# Gettext for compilemessages; CJK fonts so PDF reports show Chinese text.
+# Gettext for compilemessages; Pango (WeasyPrint renders the PDF reports with
+# it) and CJK fonts so those PDFs show Chinese text.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext fonts-noto-cjk \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
