@@ -9,12 +9,13 @@ administrator then adjusts the proposal by hand and approves it.
 
 import dataclasses
 import datetime
+import json
 from collections import Counter, defaultdict
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Value
-from django.db.models.functions import Greatest
+from django.db.models import Exists, F, OuterRef, TextField, Value
+from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,6 +158,27 @@ def _previous_term(term: Term) -> Term | None:
     )
 
 
+def _as_text(name: str):
+    """A JSON column as its text, for `_JsonTexts` to parse."""
+    return Cast(name, output_field=TextField())
+
+
+class _JsonTexts:
+    """Parse JSON texts, each different text once (a county's 100,000 students have a
+    few dozen different lists of weak subjects). Values are shared: sort, never change."""
+
+    def __init__(self):
+        self.seen = {}
+
+    def __call__(self, text: str | None):
+        if text is None:
+            return None
+        value = self.seen.get(text)
+        if value is None:
+            value = self.seen[text] = json.loads(text)
+        return value
+
+
 def load_inputs(run: MatchRun) -> dict:
     """Students, mentors and locked pairs of the run as plain data, in a fixed number of queries."""
     term = run.term
@@ -176,17 +198,23 @@ def load_inputs(run: MatchRun) -> dict:
             term=previous, status__in=[PairingStatus.ACTIVE, PairingStatus.ENDED]
         ).values_list("student_id", "kind", "mentor_id"):
             previous_mentor[(student_id, kind)] = mentor_id
-    records = StudentRecord.objects.filter(term=term, student__school__in=school_ids).values_list(
-        "student_id",
-        "student__school_id",
-        "grade",
-        "student__gender",
-        "student__birth_date",
-        "struggling",
-        "weak_subjects",
+    records = (
+        StudentRecord.objects.filter(term=term, student__school__in=school_ids)
+        .annotate(weak_text=_as_text("weak_subjects"))
+        .values_list(
+            "student_id",
+            "student__school_id",
+            "grade",
+            "student__gender",
+            "student__birth_date",
+            "struggling",
+            "weak_text",
+        )
     )
     students = {kind: [] for kind in run.kinds}
+    parsed = _JsonTexts()
     for sid, school, grade, gender, birth, struggling, weak in records.order_by("student_id"):
+        weak = parsed(weak)
         rank = tier_rank.get(approved.get(sid))
         info = {
             "id": sid,
@@ -225,8 +253,8 @@ def load_inputs(run: MatchRun) -> dict:
             "gender": gender,
             "capacity": capacity,
             "minimum": minimum,
-            "subjects": sorted(subjects),
-            "grades": sorted(grades),
+            "subjects": sorted(parsed(subjects)),
+            "grades": sorted(parsed(grades)),
             "schools": sorted(mentor_schools[pk]),
             "vetted_until": vetted.isoformat() if vetted else None,
             "conflicts": sorted(conflicts[pk]),
@@ -235,8 +263,16 @@ def load_inputs(run: MatchRun) -> dict:
             pk__in=active
         )
         .order_by("pk")
+        .annotate(subjects_text=_as_text("subjects"), grades_text=_as_text("grades"))
         .values_list(
-            "pk", "kind", "gender", "capacity", "min_mentees", "subjects", "grades", "vetted_until"
+            "pk",
+            "kind",
+            "gender",
+            "capacity",
+            "min_mentees",
+            "subjects_text",
+            "grades_text",
+            "vetted_until",
         )
     ]
     locked = defaultdict(list)
@@ -378,13 +414,12 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
         student_ids=[students[i].id for i in kept],
         mentor_ids=[m.id for m in mentors],
     )
-    reasons = {
-        (p.student, p.mentor): rules_and_costs.reasons(
-            students[student_pos[p.student]], mentors[mentor_pos[p.mentor]], kind
-        )
-        for p in result.pairs
-        if not p.locked
-    }
+    new_pairs = [p for p in result.pairs if not p.locked]
+    why = rules_and_costs.reasons_for_pairs(
+        ((students[student_pos[p.student]], mentors[mentor_pos[p.mentor]]) for p in new_pairs),
+        kind,
+    )
+    reasons = {(p.student, p.mentor): w for p, w in zip(new_pairs, why, strict=True)}
     return result, reasons, built.no_candidate_reason
 
 
@@ -464,7 +499,9 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
             "objective": result.objective,
             "parts": result.parts,
         }
-    bulk.insert(
+    # Primary keys come back from the insert (taken from the sequence on
+    # PostgreSQL), so the history and the proposals follow without a read.
+    pairing_ids = bulk.insert(
         Pairing,
         [
             "term_id",
@@ -477,25 +514,21 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
             "reason",
         ],
         pairings,
+        history=True,
+        user=run.created_by,
     )
-    created = Pairing.objects.filter(
-        term=run.term,
-        status=PairingStatus.PROPOSED,
-        kind__in=run.kinds,
-        student__school__in=school_ids,
-    )
-    bulk.record_history(created, user=run.created_by)
-    rows = created.values_list("pk", "student_id", "kind")
-    ids = {(student, kind): pk for pk, student, kind in rows}
     bulk.insert(
         ProposedPair,
         ["run_id", "pairing_id", "cost", "reasons"],
-        [(run.pk, ids[(student, kind)], cost, why) for student, kind, cost, why in proposals],
+        [
+            (run.pk, pk, cost, why)
+            for pk, (_student, _kind, cost, why) in zip(pairing_ids, proposals, strict=True)
+        ],
     )
     run.inputs = inputs
     run.summary = summary
     run.status = MatchRunStatus.PROPOSED
-    run.save(update_fields=["inputs", "summary", "status"])
+    run.save(update_fields=["packed_inputs", "summary", "status"])
     return summary
 
 
