@@ -44,14 +44,7 @@ def insert(
     if not rows:
         return []
     now = timezone.now()
-    defaults = []
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.attname in names:
-            continue
-        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            defaults.append((field.attname, now))
-        else:
-            defaults.append((field.attname, field.get_default()))
+    defaults = _defaults(model, names, now)
     pk = model._meta.pk.attname
     names = [pk, *names, *(name for name, _value in defaults)]
     extra = tuple(value for _name, value in defaults)
@@ -90,6 +83,48 @@ def insert(
                 batch_size=batch_size,
             )
     return ids
+
+
+def _defaults(model: type[Model], names, now) -> list[tuple[str, object]]:
+    """(attribute name, value) of each field not in `names`: auto_now fields `now`."""
+    defaults = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.attname in names:
+            continue
+        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            defaults.append((field.attname, now))
+        else:
+            defaults.append((field.attname, field.get_default()))
+    return defaults
+
+
+def insert_select(model: type[Model], given: dict, constants: dict, *, now) -> tuple[str, dict]:
+    """`INSERT INTO <table> (<every column>) SELECT <values>` for an INSERT ... SELECT.
+
+    `given` maps attribute names to SQL expressions over the caller's FROM
+    (appended by the caller); `constants` maps attribute names to values, the
+    same for every row; every other field takes its default, as in `insert`.
+    Returns the SQL and its named parameters (PostgreSQL).
+    """
+    quote = connection.ops.quote_name
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    values = dict(constants)
+    values.update(_defaults(model, [*given, *constants], now))
+    columns, exprs, params = [], [], {}
+    for name, expr in given.items():
+        columns.append(quote(by_name[name].column))
+        exprs.append(expr)
+    for name, value in values.items():
+        field = by_name[name]
+        key = f"{model._meta.db_table}__{name}"
+        columns.append(quote(field.column))
+        exprs.append(f"%({key})s::{field.db_type(connection)}")
+        params[key] = field.get_db_prep_save(value, connection)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(exprs)}"
+    )
+    return sql, params
 
 
 def _reserve_ids(model: type[Model], count: int) -> list[int]:

@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, TextField, Value
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
@@ -337,7 +337,7 @@ def _kinds_in_order(kinds) -> list[str]:
     return [kind for kind in PairingKind.values if kind in kinds]
 
 
-def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=None):
+def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=None, on_pairs=None):
     """The pure part of a run: candidates and the optimal assignment for one kind.
 
     A run of both kinds solves them in order (academic, then care), and the
@@ -345,6 +345,9 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
     no mentor is proposed beyond their capacity across kinds. `taken` (mentor
     id → places) passes those places in; left out, it is worked out from
     `inputs`, so that each kind of a stored run can be reproduced on its own.
+
+    `on_pairs(student_ids, mentor_ids, costs, reasons)`, if given, receives the
+    new (not locked) pairs as lists, part by part as the solver finds them.
     """
     run_weights = rules_and_costs.Weights(**{**weights, "unmatched": tuple(weights["unmatched"])})
     run_rules = rules_and_costs.Rules(
@@ -407,19 +410,29 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
         locked_mentor=np.array([mentor_pos[m] for _s, m in locked], np.int64),
         load_step=run_weights.load_step,
     )
+    kept_students = [students[i] for i in kept]
+    reasons = {}
+    alike = {}  # shared by the parts: pairs alike share one reasons dict
+
+    def part_solved(student_at, mentor_at, costs):
+        pairs = [
+            (kept_students[i], mentors[j])
+            for i, j in zip(student_at.tolist(), mentor_at.tolist(), strict=True)
+        ]
+        why = rules_and_costs.reasons_for_pairs(pairs, kind, seen=alike)
+        student_ids = [s.id for s, _m in pairs]
+        mentor_ids = [m.id for _s, m in pairs]
+        reasons.update(zip(zip(student_ids, mentor_ids, strict=True), why, strict=True))
+        if on_pairs is not None:
+            on_pairs(student_ids, mentor_ids, costs.tolist(), why)
+
     # Locked pairs stand as they are, even where today's rules would not allow them.
     result = explain(
         arrays,
-        solve_arrays(arrays),
-        student_ids=[students[i].id for i in kept],
+        solve_arrays(arrays, on_part=part_solved),
+        student_ids=[s.id for s in kept_students],
         mentor_ids=[m.id for m in mentors],
     )
-    new_pairs = [p for p in result.pairs if not p.locked]
-    why = rules_and_costs.reasons_for_pairs(
-        ((students[student_pos[p.student]], mentors[mentor_pos[p.mentor]]) for p in new_pairs),
-        kind,
-    )
-    reasons = {(p.student, p.mentor): w for p, w in zip(new_pairs, why, strict=True)}
     return result, reasons, built.no_candidate_reason
 
 
@@ -427,22 +440,19 @@ def match_run_execute(run: MatchRun, progress) -> dict:
     """Solve the run and write its proposal; running it again gives the same proposal."""
     inputs = load_inputs(run)
     progress(20)
-    solved = {}
-    taken = Counter()
-    kinds = _kinds_in_order(run.kinds)
-    for number, kind in enumerate(kinds, start=1):
-        solved[kind] = solve_inputs(
-            inputs, weights=run.weights, rules=run.rules, kind=kind, taken=Counter(taken)
-        )
-        taken.update(p.mentor for p in solved[kind][0].pairs if not p.locked)
-        progress(20 + 60 * number // len(kinds))
-    summary = _write_proposal(run, inputs, solved)
+    summary = _solve_and_write(run, inputs)
     progress(100)
     return summary
 
 
 @transaction.atomic
-def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
+def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
+    """Replace the proposal with a new one, all at once.
+
+    The pairs are written while they are solved: each independent part's pairs
+    go to the database as soon as the part is solved, and the database stores
+    and checks them while the next parts are solved (see `_ProposalWriter`).
+    """
     run = MatchRun.objects.select_for_update().get(pk=run.pk)
     if run.status == MatchRunStatus.APPROVED:
         raise Conflict(_("This run is approved; its proposal can no longer change."))
@@ -462,33 +472,30 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
     ).exclude(pk=run.pk)
     replaced = [r.pk for r in earlier.distinct() if set(r.kinds) & set(run.kinds)]
     MatchRun.objects.filter(pk__in=replaced).update(status=MatchRunStatus.REPLACED)
-    today = timezone.localdate()
-    start = min(max(run.term.start_date, today), run.term.end_date)
-    pairings, proposals = [], []
-    summary = {"term": run.term.code, "kinds": {}}
-    reason = _("Proposed by match run #%(run)s.") % {"run": run.pk}
-    for kind, (result, reasons, no_candidate) in solved.items():
-        new_pairs = [p for p in result.pairs if not p.locked]
-        for p in new_pairs:
-            pairings.append(
-                (
-                    run.term_id,
-                    p.student,
-                    p.mentor,
-                    kind,
-                    PairingStatus.PROPOSED,
-                    start,
-                    run.created_by_id,
-                    reason,
-                )
+
+    solved = {}
+    taken = Counter()
+    with _ProposalWriter(run) as writer:
+        for kind in _kinds_in_order(run.kinds):
+            solved[kind] = solve_inputs(
+                inputs,
+                weights=run.weights,
+                rules=run.rules,
+                kind=kind,
+                taken=Counter(taken),
+                on_pairs=writer.writer_for(kind),
             )
-            proposals.append((p.student, kind, p.cost, reasons.get((p.student, p.mentor), {})))
+            taken.update(p.mentor for p in solved[kind][0].pairs if not p.locked)
+
+    summary = {"term": run.term.code, "kinds": {}}
+    for kind, (result, _reasons, no_candidate) in solved.items():
+        proposed = sum(1 for p in result.pairs if not p.locked)
         unmatched = Counter(no_candidate.get(u.student, u.reason) for u in result.unmatched)
         summary["kinds"][kind] = {
             "students": len(inputs["students"].get(kind, [])),
             "mentors": len(inputs["mentors"]),
-            "proposed": len(new_pairs),
-            "kept": len(result.pairs) - len(new_pairs),
+            "proposed": proposed,
+            "kept": len(result.pairs) - proposed,
             "unmatched": len(result.unmatched),
             "unmatched_by_reason": dict(sorted(unmatched.items())),
             "unmatched_students": [
@@ -499,37 +506,153 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
             "objective": result.objective,
             "parts": result.parts,
         }
-    # Primary keys come back from the insert (taken from the sequence on
-    # PostgreSQL), so the history and the proposals follow without a read.
-    pairing_ids = bulk.insert(
-        Pairing,
-        [
-            "term_id",
-            "student_id",
-            "mentor_id",
-            "kind",
-            "status",
-            "started_on",
-            "created_by_id",
-            "reason",
-        ],
-        pairings,
-        history=True,
-        user=run.created_by,
-    )
-    bulk.insert(
-        ProposedPair,
-        ["run_id", "pairing_id", "cost", "reasons"],
-        [
-            (run.pk, pk, cost, why)
-            for pk, (_student, _kind, cost, why) in zip(pairing_ids, proposals, strict=True)
-        ],
-    )
     run.inputs = inputs
     run.summary = summary
     run.status = MatchRunStatus.PROPOSED
     run.save(update_fields=["packed_inputs", "summary", "status"])
     return summary
+
+
+class _ProposalWriter:
+    """Writes a run's new pairs: pairings in status proposed, their history, their proposals.
+
+    On PostgreSQL each batch of pairs (an independent part of the solve) is one
+    statement writing all three tables, sent in pipeline mode: the client does
+    not wait for it, so the database inserts and checks the rows (foreign keys
+    checked at once, not left for the commit) while the solver works on the
+    next part; leaving the `with` waits for the last statement. Elsewhere the
+    pairs are collected and written with `bulk.insert` on leaving.
+    """
+
+    def __init__(self, run: MatchRun):
+        self.run = run
+        today = timezone.localdate()
+        self.start = min(max(run.term.start_date, today), run.term.end_date)
+        self.reason = _("Proposed by match run #%(run)s.") % {"run": run.pk}
+        self.now = timezone.now()
+        self.streaming = connection.vendor == "postgresql"
+        self.pairings, self.proposals = [], []
+        self.json_texts = {}  # id(reasons) -> (reasons, JSON text)
+
+    def __enter__(self):
+        if self.streaming:
+            self.cursor = connection.cursor()
+            self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self.sql, self.params = self._sql()
+            self.pipeline = connection.connection.pipeline()
+            self.pipeline.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.streaming:
+            # Errors of the statements sent surface here, as Django's errors.
+            with connection.wrap_database_errors:
+                self.pipeline.__exit__(exc_type, exc, tb)
+            if exc_type is None:
+                self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            self.cursor.close()
+        elif exc_type is None:
+            self._write_collected()
+        return False
+
+    def writer_for(self, kind: str):
+        def write(student_ids, mentor_ids, costs, reasons):
+            if not student_ids:
+                return
+            if self.streaming:
+                self.cursor.execute(
+                    self.sql,
+                    {
+                        **self.params,
+                        "students": student_ids,
+                        "mentors": mentor_ids,
+                        "costs": costs,
+                        "reasons": [self._json(w) for w in reasons],
+                        "kind": kind,
+                    },
+                )
+                return
+            for student, mentor, cost, why in zip(
+                student_ids, mentor_ids, costs, reasons, strict=True
+            ):
+                self.pairings.append((student, mentor, kind))
+                self.proposals.append((cost, why))
+
+        return write
+
+    def _json(self, reasons: dict) -> str:
+        # Pairs alike share one reasons dict: each is turned into JSON once.
+        found = self.json_texts.get(id(reasons))
+        if found is None:
+            found = self.json_texts[id(reasons)] = (reasons, json.dumps(reasons))
+        return found[1]
+
+    def _constants(self) -> dict:
+        run = self.run
+        return {
+            "term_id": run.term_id,
+            "status": PairingStatus.PROPOSED,
+            "started_on": self.start,
+            "created_by_id": run.created_by_id,
+            "reason": self.reason,
+        }
+
+    def _write_collected(self) -> None:
+        constants = self._constants()
+        names = ["student_id", "mentor_id", "kind", *constants]
+        values = tuple(constants.values())
+        ids = bulk.insert(
+            Pairing,
+            names,
+            [(*pair, *values) for pair in self.pairings],
+            history=True,
+            user=self.run.created_by,
+        )
+        bulk.insert(
+            ProposedPair,
+            ["run_id", "pairing_id", "cost", "reasons"],
+            [
+                (self.run.pk, pk, cost, why)
+                for pk, (cost, why) in zip(ids, self.proposals, strict=True)
+            ],
+        )
+
+    def _sql(self) -> tuple[str, dict]:
+        """One statement writing a batch of pairs to the three tables.
+
+        Its parameters: student ids, mentor ids, costs and reasons (JSON texts)
+        as arrays, one element per pair, then the kind. Columns not set here
+        take their defaults, as `bulk.insert` gives them.
+        """
+        quote = connection.ops.quote_name
+        history = Pairing.history.model
+        given = {"student_id": "r.student_id", "mentor_id": "r.mentor_id", "kind": "%(kind)s"}
+        pairing_sql, pairing_params = bulk.insert_select(
+            Pairing, given, self._constants(), now=self.now
+        )
+        own = [quote(f.column) for f in Pairing._meta.concrete_fields]
+        history_columns = [
+            *own,
+            *map(quote, ["history_date", "history_type", "history_user_id"]),
+        ]
+        proposal_sql, proposal_params = bulk.insert_select(
+            ProposedPair,
+            {"pairing_id": "p.id", "cost": "r.cost", "reasons": "r.reasons"},
+            {"run_id": self.run.pk},
+            now=self.now,
+        )
+        # Table and column names come from the models, values are parameters.
+        sql = (
+            "WITH r AS (SELECT * FROM unnest(%(students)s::bigint[], %(mentors)s::bigint[], "  # noqa: S608
+            "%(costs)s::integer[], %(reasons)s::jsonb[]) "
+            "AS r(student_id, mentor_id, cost, reasons)), "
+            f"p AS ({pairing_sql} FROM r ORDER BY r.student_id RETURNING *), "
+            f"h AS (INSERT INTO {quote(history._meta.db_table)} ({', '.join(history_columns)}) "
+            f"SELECT {', '.join(own)}, %(now)s, '+', %(user)s FROM p) "
+            f"{proposal_sql} FROM p JOIN r ON r.student_id = p.student_id ORDER BY p.id"
+        )
+        params = {**pairing_params, **proposal_params}
+        return sql, {**params, "now": self.now, "user": self.run.created_by_id}
 
 
 # Reviewing and approving -------------------------------------------------------------------

@@ -154,14 +154,15 @@ def reasons(student: StudentInfo, mentor: MentorInfo, kind: str) -> dict:
     return why
 
 
-def reasons_for_pairs(pairs, kind: str) -> list[dict]:
+def reasons_for_pairs(pairs, kind: str, *, seen: dict | None = None) -> list[dict]:
     """`reasons` for many (student, mentor) pairs, computed once per different case.
 
     The reasons depend on the student's weak subjects and grade, the mentor's
     subjects and grades, and whether the mentor is last term's; pairs alike in
     these share one (equal) dict: a county's 100,000 pairs have a few hundred.
+    Pass the same `seen` to calls of one kind to share the dicts between them.
     """
-    seen: dict[tuple, dict] = {}
+    seen = {} if seen is None else seen
     out = []
     for student, mentor in pairs:
         key = (
