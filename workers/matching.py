@@ -513,6 +513,11 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
     return summary
 
 
+def _array(numbers: list[int]) -> str:
+    """Whole numbers as a PostgreSQL array literal."""
+    return "{" + ",".join(map(str, numbers)) + "}"
+
+
 class _ProposalWriter:
     """Writes a run's new pairs: pairings in status proposed, their history, their proposals.
 
@@ -560,14 +565,24 @@ class _ProposalWriter:
             if not student_ids:
                 return
             if self.streaming:
+                # Each different reasons dict once, as one JSON array, and for each
+                # pair its place in it; numbers as array literals, which PostgreSQL
+                # reads far faster than the driver writes lists element by element.
+                place: dict[int, int] = {}
+                texts = []
+                for why in reasons:
+                    if id(why) not in place:
+                        place[id(why)] = len(texts)
+                        texts.append(self._json(why))
                 self.cursor.execute(
                     self.sql,
                     {
                         **self.params,
-                        "students": student_ids,
-                        "mentors": mentor_ids,
-                        "costs": costs,
-                        "reasons": [self._json(w) for w in reasons],
+                        "students": _array(student_ids),
+                        "mentors": _array(mentor_ids),
+                        "costs": _array(costs),
+                        "reason_at": _array([place[id(why)] for why in reasons]),
+                        "reasons": f"[{','.join(texts)}]",
                         "kind": kind,
                     },
                 )
@@ -620,9 +635,10 @@ class _ProposalWriter:
     def _sql(self) -> tuple[str, dict]:
         """One statement writing a batch of pairs to the three tables.
 
-        Its parameters: student ids, mentor ids, costs and reasons (JSON texts)
-        as arrays, one element per pair, then the kind. Columns not set here
-        take their defaults, as `bulk.insert` gives them.
+        Its parameters: student ids, mentor ids, costs and places of the
+        reasons as arrays, one element per pair; the reasons (a JSON array of
+        the different ones); the kind. Columns not set here take their
+        defaults, as `bulk.insert` gives them.
         """
         quote = connection.ops.quote_name
         history = Pairing.history.model
@@ -637,15 +653,19 @@ class _ProposalWriter:
         ]
         proposal_sql, proposal_params = bulk.insert_select(
             ProposedPair,
-            {"pairing_id": "p.id", "cost": "r.cost", "reasons": "r.reasons"},
+            {
+                "pairing_id": "p.id",
+                "cost": "r.cost",
+                "reasons": "%(reasons)s::jsonb -> r.reason_at",
+            },
             {"run_id": self.run.pk},
             now=self.now,
         )
         # Table and column names come from the models, values are parameters.
         sql = (
             "WITH r AS (SELECT * FROM unnest(%(students)s::bigint[], %(mentors)s::bigint[], "  # noqa: S608
-            "%(costs)s::integer[], %(reasons)s::jsonb[]) "
-            "AS r(student_id, mentor_id, cost, reasons)), "
+            "%(costs)s::integer[], %(reason_at)s::integer[]) "
+            "AS r(student_id, mentor_id, cost, reason_at)), "
             f"p AS ({pairing_sql} FROM r ORDER BY r.student_id RETURNING *), "
             f"h AS (INSERT INTO {quote(history._meta.db_table)} ({', '.join(history_columns)}) "
             f"SELECT {', '.join(own)}, %(now)s, '+', %(user)s FROM p) "
@@ -662,7 +682,10 @@ def runs_visible_to(user: User):
     """Runs whose every school the user administers."""
     if not (user.is_authenticated and user.is_active):
         return MatchRun.objects.none()
-    runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by")
+    # The packed inputs (megabytes for a county) are read only when a pair is checked.
+    runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by").defer(
+        "packed_inputs"
+    )
     if user.is_superuser:
         return runs
     administered = schools_administered_by(user)
