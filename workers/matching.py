@@ -486,7 +486,15 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
                 on_pairs=writer.writer_for(kind),
             )
             taken.update(p.mentor for p in solved[kind][0].pairs if not p.locked)
+        # Done while the database is still writing the last parts.
+        run.summary = _summary(run, inputs, solved)
+        run.inputs = inputs
+    run.status = MatchRunStatus.PROPOSED
+    run.save(update_fields=["packed_inputs", "summary", "status"])
+    return run.summary
 
+
+def _summary(run: MatchRun, inputs: dict, solved: dict) -> dict:
     summary = {"term": run.term.code, "kinds": {}}
     for kind, (result, _reasons, no_candidate) in solved.items():
         proposed = sum(1 for p in result.pairs if not p.locked)
@@ -506,10 +514,6 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
             "objective": result.objective,
             "parts": result.parts,
         }
-    run.inputs = inputs
-    run.summary = summary
-    run.status = MatchRunStatus.PROPOSED
-    run.save(update_fields=["packed_inputs", "summary", "status"])
     return summary
 
 
