@@ -138,3 +138,46 @@ def test_the_stored_inputs_reproduce_every_pair_its_cost_and_reasons(scene, run_
     }
     assert reproduced == written
     assert {kind for _student, kind in written} == {ACADEMIC, CARE}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_packs_stored_inputs_and_unpacks_them_back():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests.factories import TermFactory, UserFactory
+
+    term, user = TermFactory(), UserFactory()
+    stored = {
+        "term": term.code,
+        "students": {ACADEMIC: [{"id": 1, "weak_subjects": ["math"], "need_rank": None}]},
+        "mentors": [{"id": 7, "subjects": ["数学"], "vetted_until": None}],
+        "locked": {},
+        "load": {"7": 1},
+        "vetted_on": "2026-09-01",
+    }
+    before, after = (
+        [("workers", "0006_weekly_and_report_jobs")],
+        [("workers", "0007_match_run_packed_inputs")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        OldRun = old.get_model("workers", "MatchRun")
+        with_inputs = OldRun.objects.create(
+            term_id=term.pk, created_by_id=user.pk, kinds=[ACADEMIC], inputs=stored
+        )
+        without = OldRun.objects.create(term_id=term.pk, created_by_id=user.pk, kinds=[ACADEMIC])
+
+        MigrationExecutor(connection).migrate(after)
+        assert MatchRun.objects.get(pk=with_inputs.pk).inputs == stored
+        assert MatchRun.objects.get(pk=without.pk).packed_inputs is None
+
+        MigrationExecutor(connection).migrate(before)
+        assert OldRun.objects.get(pk=with_inputs.pk).inputs == stored
+        assert OldRun.objects.get(pk=without.pk).inputs is None
+    finally:
+        MigrationExecutor(connection).migrate(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )
