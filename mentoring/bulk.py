@@ -2,53 +2,197 @@
 
 Django's bulk_create spends most of its time preparing each value in Python;
 for the hundred thousand rows of a county's matching run that is most of
-the job. On PostgreSQL rows go in with COPY instead; elsewhere (the embedded
-SQLite default, school-sized runs) bulk_create stays. History rows are
-written by the database from the rows themselves (INSERT ... SELECT), one
-statement whatever the count, so the audit trail stays complete.
+the job. On PostgreSQL rows go in with COPY instead, as text the module
+formats itself (a value repeated down a column is formatted once); their
+primary keys are taken from the table's sequence beforehand, so that the
+rows that refer to them (history, proposals) can follow without reading
+anything back. Elsewhere (the embedded SQLite default, school-sized runs)
+bulk_create stays. History rows are written either with the new rows
+(`insert(..., history=True)`) or by the database from the rows as they are
+now (`record_history`, INSERT ... SELECT), one statement whatever the count,
+so the audit trail stays complete.
 """
+
+import datetime
+import json
+from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+COPY_CHUNK = 5000  # rows per write to the COPY stream
 
-def insert(model: type[Model], names: list[str], rows: list[tuple], *, batch_size=2000) -> None:
+
+def insert(
+    model: type[Model],
+    names: list[str],
+    rows: list[tuple],
+    *,
+    batch_size=2000,
+    history: bool = False,
+    user=None,
+) -> list[int]:
     """Insert new rows given as tuples of the fields `names` (attribute names).
 
-    Fields not named take their defaults (auto_now fields: now). No objects
-    are returned: read the rows back.
+    Fields not named take their defaults (auto_now fields: now, the same for
+    every row). Returns the new rows' primary keys, in the order of `rows`.
+    With `history`, each new row also gets its simple-history row ("+",
+    by `user`) holding exactly the values written.
     """
     if not rows:
-        return
-    by_name = {f.attname: f for f in model._meta.concrete_fields}
-    fields = [by_name[name] for name in names]
+        return []
+    now = timezone.now()
+    defaults = _defaults(model, names, now)
+    pk = model._meta.pk.attname
+    names = [pk, *names, *(name for name, _value in defaults)]
+    extra = tuple(value for _name, value in defaults)
+    if connection.vendor == "postgresql":
+        ids = _reserve_ids(model, len(rows))
+        columns = [ids, *map(list, zip(*rows, strict=True))]
+        columns += [[value] * len(rows) for value in extra]
+        _copy(model, names, columns)
+    else:
+        # bulk_create sets auto_now(_add) fields itself; the objects keep what was written.
+        objects = model.objects.bulk_create(
+            [model(**dict(zip(names[1:], (*row, *extra), strict=True))) for row in rows],
+            batch_size=batch_size,
+        )
+        ids = [obj.pk for obj in objects]
+        columns = [[getattr(obj, name) for obj in objects] for name in names] if history else []
+    if history:
+        n = len(ids)
+        history_names = [
+            *names,
+            "history_date",
+            "history_type",
+            "history_user_id",
+            "history_change_reason",
+        ]
+        columns += [[now] * n, ["+"] * n, [getattr(user, "pk", None)] * n, [None] * n]
+        history_model = model.history.model
+        if connection.vendor == "postgresql":
+            _copy(history_model, history_names, columns)
+        else:
+            history_model.objects.bulk_create(
+                [
+                    history_model(**dict(zip(history_names, values, strict=True)))
+                    for values in zip(*columns, strict=True)
+                ],
+                batch_size=batch_size,
+            )
+    return ids
+
+
+def _defaults(model: type[Model], names, now) -> list[tuple[str, object]]:
+    """(attribute name, value) of each field not in `names`: auto_now fields `now`."""
     defaults = []
     for field in model._meta.concrete_fields:
         if field.primary_key or field.attname in names:
             continue
         if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-            defaults.append((field, timezone.now()))
+            defaults.append((field.attname, now))
         else:
-            defaults.append((field, field.get_default()))
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            [model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=batch_size
+            defaults.append((field.attname, field.get_default()))
+    return defaults
+
+
+def insert_select(model: type[Model], given: dict, constants: dict, *, now) -> tuple[str, dict]:
+    """`INSERT INTO <table> (<every column>) SELECT <values>` for an INSERT ... SELECT.
+
+    `given` maps attribute names to SQL expressions over the caller's FROM
+    (appended by the caller); `constants` maps attribute names to values, the
+    same for every row; every other field takes its default, as in `insert`.
+    Returns the SQL and its named parameters (PostgreSQL).
+    """
+    quote = connection.ops.quote_name
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    values = dict(constants)
+    values.update(_defaults(model, [*given, *constants], now))
+    columns, exprs, params = [], [], {}
+    for name, expr in given.items():
+        columns.append(quote(by_name[name].column))
+        exprs.append(expr)
+    for name, value in values.items():
+        field = by_name[name]
+        key = f"{model._meta.db_table}__{name}"
+        columns.append(quote(field.column))
+        exprs.append(f"%({key})s::{field.db_type(connection)}")
+        params[key] = field.get_db_prep_save(value, connection)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(exprs)}"
+    )
+    return sql, params
+
+
+def _reserve_ids(model: type[Model], count: int) -> list[int]:
+    """`count` new primary keys from the table's own sequence (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column]
         )
-        return
-    fields += [field for field, _value in defaults]
-    extra = tuple(value for _field, value in defaults)
-    json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {table} ({columns}) FROM STDIN"
+        (sequence,) = cursor.fetchone()
+        # The name resolved once: nextval(pg_get_serial_sequence(...)) would resolve it per row.
+        cursor.execute(
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value, *, is_json: bool, encoder) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if is_json:
+        value = json.dumps(value, cls=encoder)
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, int | Decimal):
+        return str(value)
+    elif isinstance(value, datetime.datetime):
+        if timezone.is_naive(value):
+            raise ValueError("naive datetime")
+        return value.isoformat()
+    elif isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).translate(_ESCAPES)
+
+
+def _copy(model: type[Model], names: list[str], columns: list[list]) -> None:
+    """COPY rows, given column by column, into the model's table."""
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    texts = []
+    for name, values in zip(names, columns, strict=True):
+        field = by_name[name]
+        is_json = field.get_internal_type() == "JSONField"
+        encoder = getattr(field, "encoder", None)
+        first = values[0]
+        if all(v is first for v in values):
+            texts.append([_copy_text(first, is_json=is_json, encoder=encoder)] * len(values))
+        elif not is_json and all(type(v) is int for v in values):
+            texts.append(list(map(str, values)))
+        else:
+            # The same object down a column (the same reasons, date or text) is formatted once.
+            seen: dict[int, str] = {}
+            text = []
+            for value in values:
+                found = seen.get(id(value))
+                if found is None:
+                    found = seen[id(value)] = _copy_text(value, is_json=is_json, encoder=encoder)
+                text.append(found)
+            texts.append(text)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    sql = f"COPY {table} ({', '.join(quote(by_name[n].column) for n in names)}) FROM STDIN"
+    lines = ["\t".join(values) for values in zip(*texts, strict=True)]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            values = [*row, *extra]
-            for i in json_at:
-                values[i] = fields[i].get_db_prep_save(values[i], connection)
-            copy.write_row(values)
+        for start in range(0, len(lines), COPY_CHUNK):
+            copy.write("".join(f"{line}\n" for line in lines[start : start + COPY_CHUNK]))
 
 
 def record_history(queryset: QuerySet, *, history_type: str = "+", user=None) -> None:

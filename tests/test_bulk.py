@@ -67,3 +67,79 @@ def test_insert_and_history_on_the_current_database(school_a):
 @pytest.mark.django_db
 def test_insert_uses_copy_on_postgresql(school_a):
     insert_and_check(school_a)
+
+
+def insert_with_history_and_check(school_a):
+    base = PairingFactory(student=StudentFactory(school=school_a))
+    admin = member("administrator", school_a)
+    students = [StudentFactory(school=school_a) for _ in range(4)]
+    mentor = MentorFactory(schools=[school_a])
+    # Text and JSON that COPY's text format must escape, and Chinese.
+    awkward = ["tab\there", "new\nline\r", "back\\slash \\N", "配对 by hand"]
+    ids = bulk.insert(
+        Pairing,
+        ["term_id", "student_id", "mentor_id", "kind", "status", "started_on", "reason"],
+        [
+            (base.term_id, s.pk, mentor.pk, "academic", PairingStatus.PROPOSED, None, reason)
+            for s, reason in zip(students, awkward, strict=True)
+        ],
+        history=True,
+        user=admin,
+    )
+
+    created = list(Pairing.objects.filter(pk__in=ids))
+    assert sorted(ids) == sorted(p.pk for p in created)
+    by_id = {p.pk: p for p in created}
+    assert [by_id[pk].student_id for pk in ids] == [s.pk for s in students]
+    assert [by_id[pk].reason for pk in ids] == awkward
+    assert {p.started_on for p in created} == {None}
+    history = Pairing.history.filter(id__in=ids)
+    assert history.count() == 4
+    for h in history:
+        row = by_id[h.id]
+        assert (h.history_type, h.history_user_id, h.history_change_reason) == ("+", admin.pk, None)
+        assert (h.term_id, h.student_id, h.mentor_id, h.kind, h.status) == (
+            row.term_id,
+            row.student_id,
+            row.mentor_id,
+            row.kind,
+            row.status,
+        )
+        assert (h.reason, h.end_reason, h.started_on, h.created_at) == (
+            row.reason,
+            row.end_reason,
+            row.started_on,
+            row.created_at,
+        )
+
+    run = MatchRun.objects.create(
+        term=base.term,
+        kinds=["academic"],
+        created_by=admin,
+        job=job_create(kind=JobKind.MATCH_RUN, started_by=admin),
+    )
+    shared = {"subjects_matched": ["数学", 'say "hi"\t\\'], "grade_fit": None}
+    reasons = [shared, shared, {"continuity": True}, {}]
+    proposal_ids = bulk.insert(
+        ProposedPair,
+        ["run_id", "pairing_id", "cost", "reasons"],
+        [(run.pk, pk, n, why) for n, (pk, why) in enumerate(zip(ids, reasons, strict=True))],
+    )
+    stored = {p.pk: p for p in ProposedPair.objects.filter(run=run)}
+    assert [stored[pk].reasons for pk in proposal_ids] == reasons
+    assert [stored[pk].cost for pk in proposal_ids] == [0, 1, 2, 3]
+    assert bulk.insert(ProposedPair, ["run_id"], []) == []
+
+
+@pytest.mark.django_db
+def test_insert_with_history_on_the_current_database(school_a):
+    insert_with_history_and_check(school_a)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_insert_with_history_uses_copy_and_the_sequence_on_postgresql(school_a):
+    insert_with_history_and_check(school_a)
+    # The keys came from the table's sequence: a row created the ordinary way follows them.
+    later = PairingFactory(student=StudentFactory(school=school_a))
+    assert later.pk > Pairing.objects.exclude(pk=later.pk).order_by("-pk").first().pk

@@ -16,6 +16,8 @@ from mentoring.matching.candidates import (
     build,
     exclusion,
     pair_cost,
+    reasons,
+    reasons_for_pairs,
 )
 from mentoring.matching.solver import Candidate
 
@@ -170,3 +172,11 @@ def test_array_builder_agrees_with_the_one_pair_reference(population, kind, age)
     assert {(c.student, c.mentor): c.cost for c in result.candidates} == expected
     with_candidates = {s for s, _m in expected}
     assert set(result.no_candidate_reason) == {s.id for s in students} - with_candidates
+
+
+@settings(max_examples=200, deadline=None)
+@given(populations(), st.sampled_from([ACADEMIC, CARE]))
+def test_reasons_for_many_pairs_agree_with_the_one_pair_reasons(population, kind):
+    students, mentors = population
+    pairs = [(s, m) for s in students for m in mentors]
+    assert reasons_for_pairs(pairs, kind) == [reasons(s, m, kind) for s, m in pairs]

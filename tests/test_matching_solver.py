@@ -14,8 +14,11 @@ from mentoring.matching.solver import (
     CAPACITY_SHORT,
     FEW_CANDIDATES,
     NO_CANDIDATE,
+    UNMATCHED,
+    Arrays,
     InvalidInput,
     _load_cost,
+    solve_arrays,
 )
 
 
@@ -215,3 +218,41 @@ def test_independent_parts_are_solved_separately():
 def test_invalid_input_is_refused(data):
     with pytest.raises(InvalidInput):
         solve(data)
+
+
+def _arrays(data: MatchInput) -> Arrays:
+    s_pos = {s.id: i for i, s in enumerate(data.students)}
+    m_pos = {m.id: j for j, m in enumerate(data.mentors)}
+    return Arrays(
+        unmatched_cost=np.array([s.unmatched_cost for s in data.students], np.int64),
+        capacity=np.array([m.capacity for m in data.mentors], np.int64),
+        minimum=np.array([m.minimum for m in data.mentors], np.int64),
+        cand_student=np.array([s_pos[c.student] for c in data.candidates], np.int64),
+        cand_mentor=np.array([m_pos[c.mentor] for c in data.candidates], np.int64),
+        cand_cost=np.array([c.cost for c in data.candidates], np.int64),
+        locked_student=np.array([s_pos[s] for s, _m in data.locked], np.int64),
+        locked_mentor=np.array([m_pos[m] for _s, m in data.locked], np.int64),
+        load_step=data.load_step,
+    )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_students=8, max_mentors=4))
+def test_each_new_pair_is_reported_once_as_its_part_is_solved(data):
+    arrays = _arrays(data)
+    reported = []
+
+    def on_part(students, mentors, costs):
+        reported.append(list(zip(students.tolist(), mentors.tolist(), costs.tolist(), strict=True)))
+
+    result = solve_arrays(arrays, on_part=on_part)
+
+    assert len(reported) == result.parts
+    flat = [pair for part in reported for pair in part]
+    new = [
+        (i, int(result.mentor_of[i]), int(result.pair_cost[i]))
+        for i in range(len(data.students))
+        if result.mentor_of[i] != UNMATCHED and not result.locked[i]
+    ]
+    assert sorted(flat) == new
+    assert solve_arrays(arrays).mentor_of.tolist() == result.mentor_of.tolist()

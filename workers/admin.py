@@ -49,7 +49,7 @@ class MatchRunAdmin(ScopedAdmin):
         "approved_by",
         "approved_at",
     ]
-    exclude = ["inputs", "schools"]
+    exclude = ["packed_inputs", "schools"]
     inlines = [ProposedPairInline]
 
 

@@ -9,12 +9,13 @@ administrator then adjusts the proposal by hand and approves it.
 
 import dataclasses
 import datetime
+import json
 from collections import Counter, defaultdict
 
 import numpy as np
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Value
-from django.db.models.functions import Greatest
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, TextField, Value
+from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,6 +158,27 @@ def _previous_term(term: Term) -> Term | None:
     )
 
 
+def _as_text(name: str):
+    """A JSON column as its text, for `_JsonTexts` to parse."""
+    return Cast(name, output_field=TextField())
+
+
+class _JsonTexts:
+    """Parse JSON texts, each different text once (a county's 100,000 students have a
+    few dozen different lists of weak subjects). Values are shared: sort, never change."""
+
+    def __init__(self):
+        self.seen = {}
+
+    def __call__(self, text: str | None):
+        if text is None:
+            return None
+        value = self.seen.get(text)
+        if value is None:
+            value = self.seen[text] = json.loads(text)
+        return value
+
+
 def load_inputs(run: MatchRun) -> dict:
     """Students, mentors and locked pairs of the run as plain data, in a fixed number of queries."""
     term = run.term
@@ -176,17 +198,23 @@ def load_inputs(run: MatchRun) -> dict:
             term=previous, status__in=[PairingStatus.ACTIVE, PairingStatus.ENDED]
         ).values_list("student_id", "kind", "mentor_id"):
             previous_mentor[(student_id, kind)] = mentor_id
-    records = StudentRecord.objects.filter(term=term, student__school__in=school_ids).values_list(
-        "student_id",
-        "student__school_id",
-        "grade",
-        "student__gender",
-        "student__birth_date",
-        "struggling",
-        "weak_subjects",
+    records = (
+        StudentRecord.objects.filter(term=term, student__school__in=school_ids)
+        .annotate(weak_text=_as_text("weak_subjects"))
+        .values_list(
+            "student_id",
+            "student__school_id",
+            "grade",
+            "student__gender",
+            "student__birth_date",
+            "struggling",
+            "weak_text",
+        )
     )
     students = {kind: [] for kind in run.kinds}
+    parsed = _JsonTexts()
     for sid, school, grade, gender, birth, struggling, weak in records.order_by("student_id"):
+        weak = parsed(weak)
         rank = tier_rank.get(approved.get(sid))
         info = {
             "id": sid,
@@ -225,8 +253,8 @@ def load_inputs(run: MatchRun) -> dict:
             "gender": gender,
             "capacity": capacity,
             "minimum": minimum,
-            "subjects": sorted(subjects),
-            "grades": sorted(grades),
+            "subjects": sorted(parsed(subjects)),
+            "grades": sorted(parsed(grades)),
             "schools": sorted(mentor_schools[pk]),
             "vetted_until": vetted.isoformat() if vetted else None,
             "conflicts": sorted(conflicts[pk]),
@@ -235,8 +263,16 @@ def load_inputs(run: MatchRun) -> dict:
             pk__in=active
         )
         .order_by("pk")
+        .annotate(subjects_text=_as_text("subjects"), grades_text=_as_text("grades"))
         .values_list(
-            "pk", "kind", "gender", "capacity", "min_mentees", "subjects", "grades", "vetted_until"
+            "pk",
+            "kind",
+            "gender",
+            "capacity",
+            "min_mentees",
+            "subjects_text",
+            "grades_text",
+            "vetted_until",
         )
     ]
     locked = defaultdict(list)
@@ -301,7 +337,7 @@ def _kinds_in_order(kinds) -> list[str]:
     return [kind for kind in PairingKind.values if kind in kinds]
 
 
-def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=None):
+def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=None, on_pairs=None):
     """The pure part of a run: candidates and the optimal assignment for one kind.
 
     A run of both kinds solves them in order (academic, then care), and the
@@ -309,6 +345,9 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
     no mentor is proposed beyond their capacity across kinds. `taken` (mentor
     id → places) passes those places in; left out, it is worked out from
     `inputs`, so that each kind of a stored run can be reproduced on its own.
+
+    `on_pairs(student_ids, mentor_ids, costs, reasons)`, if given, receives the
+    new (not locked) pairs as lists, part by part as the solver finds them.
     """
     run_weights = rules_and_costs.Weights(**{**weights, "unmatched": tuple(weights["unmatched"])})
     run_rules = rules_and_costs.Rules(
@@ -371,20 +410,29 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
         locked_mentor=np.array([mentor_pos[m] for _s, m in locked], np.int64),
         load_step=run_weights.load_step,
     )
+    kept_students = [students[i] for i in kept]
+    reasons = {}
+    alike = {}  # shared by the parts: pairs alike share one reasons dict
+
+    def part_solved(student_at, mentor_at, costs):
+        pairs = [
+            (kept_students[i], mentors[j])
+            for i, j in zip(student_at.tolist(), mentor_at.tolist(), strict=True)
+        ]
+        why = rules_and_costs.reasons_for_pairs(pairs, kind, seen=alike)
+        student_ids = [s.id for s, _m in pairs]
+        mentor_ids = [m.id for _s, m in pairs]
+        reasons.update(zip(zip(student_ids, mentor_ids, strict=True), why, strict=True))
+        if on_pairs is not None:
+            on_pairs(student_ids, mentor_ids, costs.tolist(), why)
+
     # Locked pairs stand as they are, even where today's rules would not allow them.
     result = explain(
         arrays,
-        solve_arrays(arrays),
-        student_ids=[students[i].id for i in kept],
+        solve_arrays(arrays, on_part=part_solved),
+        student_ids=[s.id for s in kept_students],
         mentor_ids=[m.id for m in mentors],
     )
-    reasons = {
-        (p.student, p.mentor): rules_and_costs.reasons(
-            students[student_pos[p.student]], mentors[mentor_pos[p.mentor]], kind
-        )
-        for p in result.pairs
-        if not p.locked
-    }
     return result, reasons, built.no_candidate_reason
 
 
@@ -392,22 +440,19 @@ def match_run_execute(run: MatchRun, progress) -> dict:
     """Solve the run and write its proposal; running it again gives the same proposal."""
     inputs = load_inputs(run)
     progress(20)
-    solved = {}
-    taken = Counter()
-    kinds = _kinds_in_order(run.kinds)
-    for number, kind in enumerate(kinds, start=1):
-        solved[kind] = solve_inputs(
-            inputs, weights=run.weights, rules=run.rules, kind=kind, taken=Counter(taken)
-        )
-        taken.update(p.mentor for p in solved[kind][0].pairs if not p.locked)
-        progress(20 + 60 * number // len(kinds))
-    summary = _write_proposal(run, inputs, solved)
+    summary = _solve_and_write(run, inputs)
     progress(100)
     return summary
 
 
 @transaction.atomic
-def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
+def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
+    """Replace the proposal with a new one, all at once.
+
+    The pairs are written while they are solved: each independent part's pairs
+    go to the database as soon as the part is solved, and the database stores
+    and checks them while the next parts are solved (see `_ProposalWriter`).
+    """
     run = MatchRun.objects.select_for_update().get(pk=run.pk)
     if run.status == MatchRunStatus.APPROVED:
         raise Conflict(_("This run is approved; its proposal can no longer change."))
@@ -427,33 +472,38 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
     ).exclude(pk=run.pk)
     replaced = [r.pk for r in earlier.distinct() if set(r.kinds) & set(run.kinds)]
     MatchRun.objects.filter(pk__in=replaced).update(status=MatchRunStatus.REPLACED)
-    today = timezone.localdate()
-    start = min(max(run.term.start_date, today), run.term.end_date)
-    pairings, proposals = [], []
-    summary = {"term": run.term.code, "kinds": {}}
-    reason = _("Proposed by match run #%(run)s.") % {"run": run.pk}
-    for kind, (result, reasons, no_candidate) in solved.items():
-        new_pairs = [p for p in result.pairs if not p.locked]
-        for p in new_pairs:
-            pairings.append(
-                (
-                    run.term_id,
-                    p.student,
-                    p.mentor,
-                    kind,
-                    PairingStatus.PROPOSED,
-                    start,
-                    run.created_by_id,
-                    reason,
-                )
+
+    solved = {}
+    taken = Counter()
+    with _ProposalWriter(run) as writer:
+        for kind in _kinds_in_order(run.kinds):
+            solved[kind] = solve_inputs(
+                inputs,
+                weights=run.weights,
+                rules=run.rules,
+                kind=kind,
+                taken=Counter(taken),
+                on_pairs=writer.writer_for(kind),
             )
-            proposals.append((p.student, kind, p.cost, reasons.get((p.student, p.mentor), {})))
+            taken.update(p.mentor for p in solved[kind][0].pairs if not p.locked)
+        # Done while the database is still writing the last parts.
+        run.summary = _summary(run, inputs, solved)
+        run.inputs = inputs
+    run.status = MatchRunStatus.PROPOSED
+    run.save(update_fields=["packed_inputs", "summary", "status"])
+    return run.summary
+
+
+def _summary(run: MatchRun, inputs: dict, solved: dict) -> dict:
+    summary = {"term": run.term.code, "kinds": {}}
+    for kind, (result, _reasons, no_candidate) in solved.items():
+        proposed = sum(1 for p in result.pairs if not p.locked)
         unmatched = Counter(no_candidate.get(u.student, u.reason) for u in result.unmatched)
         summary["kinds"][kind] = {
             "students": len(inputs["students"].get(kind, [])),
             "mentors": len(inputs["mentors"]),
-            "proposed": len(new_pairs),
-            "kept": len(result.pairs) - len(new_pairs),
+            "proposed": proposed,
+            "kept": len(result.pairs) - proposed,
             "unmatched": len(result.unmatched),
             "unmatched_by_reason": dict(sorted(unmatched.items())),
             "unmatched_students": [
@@ -464,39 +514,169 @@ def _write_proposal(run: MatchRun, inputs: dict, solved: dict) -> dict:
             "objective": result.objective,
             "parts": result.parts,
         }
-    bulk.insert(
-        Pairing,
-        [
-            "term_id",
-            "student_id",
-            "mentor_id",
-            "kind",
-            "status",
-            "started_on",
-            "created_by_id",
-            "reason",
-        ],
-        pairings,
-    )
-    created = Pairing.objects.filter(
-        term=run.term,
-        status=PairingStatus.PROPOSED,
-        kind__in=run.kinds,
-        student__school__in=school_ids,
-    )
-    bulk.record_history(created, user=run.created_by)
-    rows = created.values_list("pk", "student_id", "kind")
-    ids = {(student, kind): pk for pk, student, kind in rows}
-    bulk.insert(
-        ProposedPair,
-        ["run_id", "pairing_id", "cost", "reasons"],
-        [(run.pk, ids[(student, kind)], cost, why) for student, kind, cost, why in proposals],
-    )
-    run.inputs = inputs
-    run.summary = summary
-    run.status = MatchRunStatus.PROPOSED
-    run.save(update_fields=["inputs", "summary", "status"])
     return summary
+
+
+def _array(numbers: list[int]) -> str:
+    """Whole numbers as a PostgreSQL array literal."""
+    return "{" + ",".join(map(str, numbers)) + "}"
+
+
+class _ProposalWriter:
+    """Writes a run's new pairs: pairings in status proposed, their history, their proposals.
+
+    On PostgreSQL each batch of pairs (an independent part of the solve) is one
+    statement writing all three tables, sent in pipeline mode: the client does
+    not wait for it, so the database inserts and checks the rows (foreign keys
+    checked at once, not left for the commit) while the solver works on the
+    next part; leaving the `with` waits for the last statement. Elsewhere the
+    pairs are collected and written with `bulk.insert` on leaving.
+    """
+
+    def __init__(self, run: MatchRun):
+        self.run = run
+        today = timezone.localdate()
+        self.start = min(max(run.term.start_date, today), run.term.end_date)
+        self.reason = _("Proposed by match run #%(run)s.") % {"run": run.pk}
+        self.now = timezone.now()
+        self.streaming = connection.vendor == "postgresql"
+        self.pairings, self.proposals = [], []
+        self.json_texts = {}  # id(reasons) -> (reasons, JSON text)
+
+    def __enter__(self):
+        if self.streaming:
+            self.cursor = connection.cursor()
+            self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self.sql, self.params = self._sql()
+            self.pipeline = connection.connection.pipeline()
+            self.pipeline.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.streaming:
+            # Errors of the statements sent surface here, as Django's errors.
+            with connection.wrap_database_errors:
+                self.pipeline.__exit__(exc_type, exc, tb)
+            if exc_type is None:
+                self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            self.cursor.close()
+        elif exc_type is None:
+            self._write_collected()
+        return False
+
+    def writer_for(self, kind: str):
+        def write(student_ids, mentor_ids, costs, reasons):
+            if not student_ids:
+                return
+            if self.streaming:
+                # Each different reasons dict once, as one JSON array, and for each
+                # pair its place in it; numbers as array literals, which PostgreSQL
+                # reads far faster than the driver writes lists element by element.
+                place: dict[int, int] = {}
+                texts = []
+                for why in reasons:
+                    if id(why) not in place:
+                        place[id(why)] = len(texts)
+                        texts.append(self._json(why))
+                self.cursor.execute(
+                    self.sql,
+                    {
+                        **self.params,
+                        "students": _array(student_ids),
+                        "mentors": _array(mentor_ids),
+                        "costs": _array(costs),
+                        "reason_at": _array([place[id(why)] for why in reasons]),
+                        "reasons": f"[{','.join(texts)}]",
+                        "kind": kind,
+                    },
+                )
+                return
+            for student, mentor, cost, why in zip(
+                student_ids, mentor_ids, costs, reasons, strict=True
+            ):
+                self.pairings.append((student, mentor, kind))
+                self.proposals.append((cost, why))
+
+        return write
+
+    def _json(self, reasons: dict) -> str:
+        # Pairs alike share one reasons dict: each is turned into JSON once.
+        found = self.json_texts.get(id(reasons))
+        if found is None:
+            found = self.json_texts[id(reasons)] = (reasons, json.dumps(reasons))
+        return found[1]
+
+    def _constants(self) -> dict:
+        run = self.run
+        return {
+            "term_id": run.term_id,
+            "status": PairingStatus.PROPOSED,
+            "started_on": self.start,
+            "created_by_id": run.created_by_id,
+            "reason": self.reason,
+        }
+
+    def _write_collected(self) -> None:
+        constants = self._constants()
+        names = ["student_id", "mentor_id", "kind", *constants]
+        values = tuple(constants.values())
+        ids = bulk.insert(
+            Pairing,
+            names,
+            [(*pair, *values) for pair in self.pairings],
+            history=True,
+            user=self.run.created_by,
+        )
+        bulk.insert(
+            ProposedPair,
+            ["run_id", "pairing_id", "cost", "reasons"],
+            [
+                (self.run.pk, pk, cost, why)
+                for pk, (cost, why) in zip(ids, self.proposals, strict=True)
+            ],
+        )
+
+    def _sql(self) -> tuple[str, dict]:
+        """One statement writing a batch of pairs to the three tables.
+
+        Its parameters: student ids, mentor ids, costs and places of the
+        reasons as arrays, one element per pair; the reasons (a JSON array of
+        the different ones); the kind. Columns not set here take their
+        defaults, as `bulk.insert` gives them.
+        """
+        quote = connection.ops.quote_name
+        history = Pairing.history.model
+        given = {"student_id": "r.student_id", "mentor_id": "r.mentor_id", "kind": "%(kind)s"}
+        pairing_sql, pairing_params = bulk.insert_select(
+            Pairing, given, self._constants(), now=self.now
+        )
+        own = [quote(f.column) for f in Pairing._meta.concrete_fields]
+        history_columns = [
+            *own,
+            *map(quote, ["history_date", "history_type", "history_user_id"]),
+        ]
+        proposal_sql, proposal_params = bulk.insert_select(
+            ProposedPair,
+            {
+                "pairing_id": "p.id",
+                "cost": "r.cost",
+                "reasons": "%(reasons)s::jsonb -> r.reason_at",
+            },
+            {"run_id": self.run.pk},
+            now=self.now,
+        )
+        # Table and column names come from the models, values are parameters.
+        sql = (
+            "WITH r AS (SELECT * FROM unnest(%(students)s::bigint[], %(mentors)s::bigint[], "  # noqa: S608
+            "%(costs)s::integer[], %(reason_at)s::integer[]) "
+            "AS r(student_id, mentor_id, cost, reason_at)), "
+            f"p AS ({pairing_sql} FROM r ORDER BY r.student_id RETURNING *), "
+            f"h AS (INSERT INTO {quote(history._meta.db_table)} ({', '.join(history_columns)}) "
+            f"SELECT {', '.join(own)}, %(now)s, '+', %(user)s FROM p) "
+            f"{proposal_sql} FROM p JOIN r ON r.student_id = p.student_id ORDER BY p.id"
+        )
+        params = {**pairing_params, **proposal_params}
+        return sql, {**params, "now": self.now, "user": self.run.created_by_id}
 
 
 # Reviewing and approving -------------------------------------------------------------------
@@ -506,7 +686,10 @@ def runs_visible_to(user: User):
     """Runs whose every school the user administers."""
     if not (user.is_authenticated and user.is_active):
         return MatchRun.objects.none()
-    runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by")
+    # The packed inputs (megabytes for a county) are read only when a pair is checked.
+    runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by").defer(
+        "packed_inputs"
+    )
     if user.is_superuser:
         return runs
     administered = schools_administered_by(user)

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from workers import run_inputs
+
 
 class JobKind(models.TextChoices):
     ACCOUNT_CENSUS = "account_census", _("Account census")
@@ -94,7 +96,9 @@ class MatchRun(models.Model):
 
     The inputs (students and mentors as plain data) and the weights are kept
     so that a run can be reproduced exactly; the proposal is the run's
-    pairings in status proposed, each with its ProposedPair.
+    pairings in status proposed, each with its ProposedPair. The inputs are
+    stored packed (`workers.run_inputs`: column by column, compressed) and
+    read and written through `inputs`, as the plain data.
     """
 
     term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
@@ -105,7 +109,7 @@ class MatchRun(models.Model):
     )
     weights = models.JSONField(_("weights"), default=dict)
     rules = models.JSONField(_("rules"), default=dict)
-    inputs = models.JSONField(_("inputs"), null=True, blank=True)
+    packed_inputs = models.BinaryField(_("inputs"), null=True, blank=True, editable=False)
     summary = models.JSONField(_("summary"), null=True, blank=True)
     job = models.OneToOneField(
         Job, on_delete=models.PROTECT, null=True, blank=True, related_name="match_run"
@@ -126,6 +130,22 @@ class MatchRun(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.term} {'+'.join(self.kinds)} ({self.get_status_display()})"
+
+    @property
+    def inputs(self) -> dict | None:
+        """The stored inputs as plain data (unpacked once per instance and packed value)."""
+        packed = self.packed_inputs
+        if packed is None:
+            return None
+        cached = self.__dict__.get("_unpacked_inputs")
+        if cached is None or cached[0] is not packed:
+            cached = (packed, run_inputs.unpack(bytes(packed)))
+            self.__dict__["_unpacked_inputs"] = cached
+        return cached[1]
+
+    @inputs.setter
+    def inputs(self, value: dict | None) -> None:
+        self.packed_inputs = None if value is None else run_inputs.pack(value)
 
 
 class ProposedPair(models.Model):

@@ -154,6 +154,31 @@ def reasons(student: StudentInfo, mentor: MentorInfo, kind: str) -> dict:
     return why
 
 
+def reasons_for_pairs(pairs, kind: str, *, seen: dict | None = None) -> list[dict]:
+    """`reasons` for many (student, mentor) pairs, computed once per different case.
+
+    The reasons depend on the student's weak subjects and grade, the mentor's
+    subjects and grades, and whether the mentor is last term's; pairs alike in
+    these share one (equal) dict: a county's 100,000 pairs have a few hundred.
+    Pass the same `seen` to calls of one kind to share the dicts between them.
+    """
+    seen = {} if seen is None else seen
+    out = []
+    for student, mentor in pairs:
+        key = (
+            student.weak_subjects,
+            student.grade,
+            mentor.subjects,
+            mentor.grades,
+            student.previous_mentor == mentor.id,
+        )
+        why = seen.get(key)
+        if why is None:
+            why = seen[key] = reasons(student, mentor, kind)
+        out.append(why)
+    return out
+
+
 def _bits(values, index: dict) -> int:
     mask = 0
     for value in values:

@@ -125,7 +125,10 @@ def _load_cost(count, step: int):
     return step * count * (count - 1) // 2
 
 
-def solve_arrays(a: Arrays) -> ArrayResult:
+def solve_arrays(a: Arrays, on_part=None) -> ArrayResult:
+    """The optimal assignment. `on_part`, if given, is called as each independent part is
+    solved, with the part's new pairs as three arrays (student, mentor, cost), so that a
+    caller can use them while the next parts are solved."""
     _check_arrays(a)
     n_s, n_m = len(a.unmatched_cost), len(a.capacity)
     step = int(a.load_step)
@@ -165,6 +168,10 @@ def solve_arrays(a: Arrays) -> ArrayResult:
             mentor_of,
             pair_cost,
         )
+        if on_part is not None:
+            students = _distinct(cs[part])
+            students = students[mentor_of[students] != UNMATCHED]
+            on_part(students, mentor_of[students], pair_cost[students])
     if len(a.locked_student) and len(a.cand_student):
         key = a.cand_student.astype(np.int64) * max(n_m, 1) + a.cand_mentor
         order = np.argsort(key, kind="stable")

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('mentoring', '0004_weekly_compliance_notifications'),
-        ('workers', '0006_weekly_and_report_jobs'),
+        ('workers', '0007_match_run_packed_inputs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
