@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -596,7 +597,11 @@ def awards_flag_late(*, today) -> int:
     unpaid = Award.objects.filter(
         status=AwardStatus.AWARDED, late_since__isnull=True
     ).select_related("project", "student__school")
-    late = [a for a in unpaid if (today - a.created_at.date()).days > a.project.late_after_days]
+    late = [
+        a
+        for a in unpaid
+        if (today - timezone.localdate(a.created_at)).days > a.project.late_after_days
+    ]
     if not late:
         return 0
     Award.objects.filter(pk__in=[a.pk for a in late], late_since__isnull=True).update(
@@ -618,7 +623,7 @@ def awards_flag_late(*, today) -> int:
                 "award": award.pk,
                 "project": award.project.code,
                 "amount": yuan(award.amount_fen),
-                "date": award.created_at.date().isoformat(),
+                "date": timezone.localdate(award.created_at).isoformat(),
                 "days": award.project.late_after_days,
             }
             return subject, body

@@ -45,6 +45,7 @@ from donations.selectors import (
     public_donation_notice,
 )
 from mentoring.errors import DomainError, NotPermitted
+from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
 from mentoring.models import District, Role
@@ -173,7 +174,7 @@ class FundAccountViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class LedgerFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter()
+    account = NumberFilter()
     project = django_filters.CharFilter(field_name="account__project__code")
     kind = django_filters.ChoiceFilter(choices=LedgerKind.choices)
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
@@ -358,7 +359,7 @@ class ContributionCreateSerializer(serializers.Serializer):
 class ContributionFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__code")
     status = django_filters.ChoiceFilter(choices=ContributionStatus.choices)
-    donor = django_filters.NumberFilter()
+    donor = NumberFilter()
 
     class Meta:
         model = Contribution
@@ -444,8 +445,8 @@ class AwardCreateSerializer(serializers.Serializer):
 class AwardFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__code")
     status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
-    term = django_filters.NumberFilter()
-    school = django_filters.NumberFilter(field_name="student__school")
+    term = NumberFilter()
+    school = NumberFilter(field_name="student__school")
 
     class Meta:
         model = Award

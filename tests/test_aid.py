@@ -1,6 +1,7 @@
 """Aid projects below the API: standards, allocation by rank, late awards, item pledges."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -255,3 +256,23 @@ def test_an_item_pledge_is_partly_received_then_fulfilled_by_the_items_recorded(
     with pytest.raises(DomainError) as wrong:
         item_donation_record(quantity=1, **(record | {"pledge_id": pledge.pk + 999}))
     assert wrong.value.field == "pledge"
+
+
+def test_an_award_made_early_in_the_morning_counts_from_its_local_day(
+    living, school_a, district_admin
+):
+    # 07:30 in Shanghai is 23:30 UTC the day before: the limit counts from the local day.
+    project, term = living
+    appropriation_receive(
+        by=district_admin,
+        project=project,
+        term_id=term.pk,
+        source=FundSource.PROVINCIAL,
+        amount_fen=150_000,
+    )
+    approved(school_a, term, "hardship", 50)
+    allocate(by=district_admin, project=project, term=term)
+    made = datetime.datetime(2026, 10, 1, 7, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    Award.objects.update(created_at=made)
+    assert awards_flag_late(today=datetime.date(2026, 10, 31)) == 0  # 30 days: not yet
+    assert awards_flag_late(today=datetime.date(2026, 11, 1)) == 1

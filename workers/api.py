@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.errors import Conflict
+from mentoring.filters import NumberFilter
 from mentoring.permissions import IsAdministrator
 from workers import matching, reports
 from workers.jobs import weekly_check_start
@@ -65,7 +66,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 
 class MatchRunFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=MatchRunStatus.choices)
-    term = django_filters.NumberFilter(field_name="term_id")
+    term = NumberFilter(field_name="term_id")
 
     class Meta:
         model = MatchRun
@@ -185,9 +186,9 @@ class ComplianceCheckView(APIView):
 
 
 class ReportFilter(django_filters.FilterSet):
-    term = django_filters.NumberFilter(field_name="term_id")
-    school = django_filters.NumberFilter(field_name="school_id")
-    district = django_filters.NumberFilter(field_name="district_id")
+    term = NumberFilter(field_name="term_id")
+    school = NumberFilter(field_name="school_id")
+    district = NumberFilter(field_name="district_id")
     scope = django_filters.ChoiceFilter(choices=ReportScope.choices)
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
 

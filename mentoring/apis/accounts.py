@@ -13,6 +13,7 @@ from mentoring.apis.account_serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
+from mentoring.filters import NumberFilter
 from mentoring.models import Role, User
 from mentoring.permissions import IsAdministrator
 from mentoring.selectors import accounts as selectors
@@ -66,7 +67,7 @@ class UserFilter(django_filters.FilterSet):
     """
 
     role = django_filters.ChoiceFilter(choices=Role.choices, method="_by_membership")
-    school = django_filters.NumberFilter(method="_by_membership")
+    school = NumberFilter(method="_by_membership")
     is_active = django_filters.BooleanFilter()
 
     class Meta:

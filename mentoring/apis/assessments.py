@@ -21,6 +21,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
@@ -242,8 +243,8 @@ class GovernmentListResultSerializer(serializers.Serializer):
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    term = django_filters.NumberFilter(field_name="term_id")
-    school = django_filters.NumberFilter(field_name="student__school_id")
+    term = NumberFilter(field_name="term_id")
+    school = NumberFilter(field_name="student__school_id")
     status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
     route = django_filters.ChoiceFilter(choices=AssessmentRoute.choices)
     tier = django_filters.CharFilter()

@@ -15,6 +15,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from mentoring.apis.pairings import ReadsMentoringRecords
+from mentoring.filters import NumberFilter
 from mentoring.models import WeeklyCompliance
 from mentoring.selectors import compliance as selectors
 from mentoring.services.compliance import parse_week, week_label
@@ -63,10 +64,10 @@ BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 
 
 class ComplianceFilter(django_filters.FilterSet):
-    term = django_filters.NumberFilter()
-    school = django_filters.NumberFilter()
-    mentor = django_filters.NumberFilter()
-    pairing = django_filters.NumberFilter()
+    term = NumberFilter()
+    school = NumberFilter()
+    mentor = NumberFilter()
+    pairing = NumberFilter()
     week = django_filters.CharFilter(
         method="filter_week", help_text=_("An ISO week such as 2026-W40, or a date inside it.")
     )

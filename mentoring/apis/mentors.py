@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from mentoring.filters import NumberFilter
 from mentoring.models import Gender, Mentor, MentorKind, Subject
 from mentoring.selectors.accounts import user_is_administrator
 from mentoring.services import mentors as services
@@ -108,7 +109,7 @@ class MentorUpdateSerializer(_MentorFields):
 
 class MentorFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=MentorKind.choices)
-    school = django_filters.NumberFilter(field_name="schools", distinct=True)
+    school = NumberFilter(field_name="schools", distinct=True)
     active = django_filters.BooleanFilter()
 
     class Meta:

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
 from mentoring.permissions import IsAdministrator
 from mentoring.selectors.scoping import pairings_visible_to, roles_of
@@ -71,12 +72,12 @@ class PairingEndSerializer(serializers.Serializer):
 
 
 class PairingFilter(django_filters.FilterSet):
-    term = django_filters.NumberFilter()
+    term = NumberFilter()
     kind = django_filters.ChoiceFilter(choices=PairingKind.choices)
     status = django_filters.ChoiceFilter(choices=PairingStatus.choices)
-    mentor = django_filters.NumberFilter()
-    student = django_filters.NumberFilter()
-    school = django_filters.NumberFilter(field_name="student__school")
+    mentor = NumberFilter()
+    student = NumberFilter()
+    school = NumberFilter(field_name="student__school")
 
     class Meta:
         model = Pairing

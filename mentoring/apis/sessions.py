@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from mentoring.apis.pairings import ReadsMentoringRecords
+from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
 from mentoring.models import SessionKind, Subject, TutoringSession
@@ -89,12 +90,12 @@ class TutoringSessionUpdateSerializer(_SessionFields):
 
 
 class TutoringSessionFilter(django_filters.FilterSet):
-    pairing = django_filters.NumberFilter()
-    term = django_filters.NumberFilter(field_name="pairing__term")
+    pairing = NumberFilter()
+    term = NumberFilter(field_name="pairing__term")
     date = django_filters.DateFromToRangeFilter()
     kind = django_filters.ChoiceFilter(choices=SessionKind.choices)
-    mentor = django_filters.NumberFilter(field_name="pairing__mentor")
-    student = django_filters.NumberFilter(field_name="pairing__student")
+    mentor = NumberFilter(field_name="pairing__mentor")
+    student = NumberFilter(field_name="pairing__student")
 
     class Meta:
         model = TutoringSession

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from mentoring.filters import NumberFilter
 from mentoring.models import (
     Gender,
     HardshipIndicator,
@@ -159,10 +160,10 @@ class StudentUpdateSerializer(StudentWriteSerializer):
 
 
 class StudentFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school")
-    term = django_filters.NumberFilter(field_name="records__term")
+    school = NumberFilter(field_name="school")
+    term = NumberFilter(field_name="records__term")
     level = django_filters.ChoiceFilter(choices=SchoolLevel.choices, field_name="records__level")
-    grade = django_filters.NumberFilter(field_name="records__grade")
+    grade = NumberFilter(field_name="records__grade")
     class_name = django_filters.CharFilter(field_name="records__class_name")
     struggling = django_filters.BooleanFilter(field_name="records__struggling")
     boarding = django_filters.BooleanFilter(field_name="records__boarding")
