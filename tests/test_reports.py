@@ -377,3 +377,54 @@ def test_a_term_before_with_no_records_is_not_compared_as_if_everything_were_new
         "previous": None,
         "change": None,
     }
+
+
+def test_students_left_out_by_each_schools_own_allocation_run_all_count(
+    django_capture_on_commit_callbacks,
+):
+    from donations import aid
+    from donations.models import AidProject, Boarding, ProjectFunding, ProjectQuota, ProjectStandard
+    from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus
+    from tests.factories import DistrictFactory
+    from tests.report_scene import add_students, appropriate
+
+    district = DistrictFactory(code="D1")
+    term = TermFactory(district=district)
+    a = SchoolFactory(district=district, code="A", level="primary")
+    b = SchoolFactory(district=district, code="B", level="primary")
+    admin_a, admin_b = member("administrator", a), member("administrator", b)
+    project = AidProject.objects.create(
+        district=district, code="P", name="p", source="provincial", purpose="living"
+    )
+    ProjectStandard.objects.create(
+        project=project, tier="", level="", boarding=Boarding.ANY, yearly_fen=100_000
+    )
+    funding = ProjectFunding.objects.create(
+        project=project, term=term, source="provincial", amount_fen=1_000_000
+    )
+    appropriate(project, funding, 1_000_000)
+    for school, admin in ((a, admin_a), (b, admin_b)):
+        ProjectQuota.objects.create(project=project, term=term, school=school, places=1)
+        for kid in add_students(school, term, 2):
+            Assessment.objects.create(
+                student=kid,
+                term=term,
+                route=AssessmentRoute.APPLICATION,
+                status=AssessmentStatus.APPROVED,
+                tier="hardship",
+                created_by=admin,
+            )
+    # Each school's administrator allocates for their own school: two runs.
+    aid.allocate(by=admin_a, project=project, term=term)
+    aid.allocate(by=admin_b, project=project, term=term)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_start(
+            by=member("administrator", a, b), term_id=term.pk, district_id=district.pk
+        )
+    report.refresh_from_db()
+    assert report.status == ReportStatus.ISSUED, report.error
+    assert report.data["aid"]["total"]["left_out"] == 2
+    assert {code: row["left_out"] for code, row in report.data["aid"]["schools"].items()} == {
+        "A": 1,
+        "B": 1,
+    }

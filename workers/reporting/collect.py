@@ -254,15 +254,25 @@ def _aid(term, school_ids, district):
         .values(project=F("award__project_id"))
         .annotate(paid_fen=_sum("amount_fen"))
     )
-    # The latest allocation run of each project says who was left out, and why.
-    latest = {}
+    # Who was left out, and why: each student's latest entry over the project's
+    # allocation runs (a run may cover one school only), unless an award of
+    # the project reached them since.
+    scope = set(school_ids)
+    awarded = set(
+        Award.objects.filter(term=term, project__district=district)
+        .exclude(status=AwardStatus.CANCELLED)
+        .values_list("project", "student")
+    )
+    latest: dict[tuple, dict] = {}
     for row in (
         Allocation.objects.filter(term=term, project__district=district)
-        .order_by("project", "-created_at", "-pk")
+        .order_by("-created_at", "-pk")
         .values("project", "left_out")
     ):
-        latest.setdefault(row["project"], row["left_out"] or [])
-    scope = set(school_ids)
+        for entry in row["left_out"] or []:
+            key = (row["project"], entry.get("student"))
+            if entry.get("school") in scope and key not in awarded:
+                latest.setdefault(key, entry)
     left_out = [
         {
             "project": project,
@@ -271,9 +281,7 @@ def _aid(term, school_ids, district):
             "reason": entry.get("reason", ""),
             "detail": entry.get("detail", ""),
         }
-        for project, entries in latest.items()
-        for entry in entries
-        if entry.get("school") in scope
+        for (project, _student), entry in sorted(latest.items(), key=lambda kv: kv[0])
     ]
     accounts = _rows(
         FundAccount.objects.filter(project__district=district)
