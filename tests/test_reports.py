@@ -428,3 +428,39 @@ def test_students_left_out_by_each_schools_own_allocation_run_all_count(
         "A": 1,
         "B": 1,
     }
+
+
+def test_a_school_report_counts_funds_only_of_projects_that_are_the_schools_own(
+    django_capture_on_commit_callbacks,
+):
+    from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus
+    from tests.report_scene import add_students, award_bulk
+
+    scene = kindergarten_scene()
+    own = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
+    # The project is the kindergarten's alone: its money counts in its report.
+    assert own.data["headline"]["allocated"] == "28000.00"
+    assert own.data["headline"]["payout_rate"] == "100.00"
+    # A second kindergarten gets ten (unpaid) awards of the same project.
+    other = SchoolFactory(district=scene.district, code="KG2", level="preschool")
+    admin2 = member("administrator", other)
+    kids = add_students(other, scene.term, 50)
+    for kid in kids[:10]:
+        Assessment.objects.create(
+            student=kid,
+            term=scene.term,
+            route=AssessmentRoute.APPLICATION,
+            status=AssessmentStatus.APPROVED,
+            tier="hardship",
+            created_by=admin2,
+        )
+    award_bulk(scene.projects["aid"], scene.term, kids[:10], 100_000, by=admin2)
+    report = build(scene, django_capture_on_commit_callbacks, school=other, by=admin2)
+    headline = report.data["headline"]
+    # Its own: 10 awards, nothing paid; the project's 28,000 is the district's, not its own.
+    assert (headline["awarded"], headline["paid"]) == ("10000.00", "0.00")
+    assert headline["allocated"] == "0.00"
+    assert headline["payout_rate"] is None
+    assert report.data["aid"]["funds"]["shared_projects"] == ["PRESCHOOL-AID"]
+    [project] = report.data["aid"]["projects"]
+    assert project["shared_with_other_schools"] is True

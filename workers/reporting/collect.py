@@ -288,7 +288,16 @@ def _aid(term, school_ids, district):
         .annotate(ledger_fen=_sum("entries__amount_fen"))
         .values("balance_fen", "ledger_fen", "project")
     )
+    # How many awards each project made in the whole district: a school report
+    # tells a project shared with other schools from one that is the school's own.
+    project_awards = _rows(
+        Award.objects.filter(term=term, project__district=district)
+        .exclude(status=AwardStatus.CANCELLED)
+        .values("project")
+        .annotate(awards=Count("pk"))
+    )
     return {
+        "project_awards": project_awards,
         "awards": award_rows,
         "award_categories": categories,
         "aided": aided,

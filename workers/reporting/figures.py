@@ -258,6 +258,15 @@ def _aid(raw, codes, enrolment):
     in_scope = set(per_project) | set(left_out_reasons)
     if raw.get("scope") == "district":
         in_scope |= set(allocated) | set(received)
+    # A project's money is allocated to the project, not to a school: a school
+    # report counts it only for projects whose awards are all the school's.
+    district_awards = {row["project"]: row["awards"] for row in raw.get("project_awards", [])}
+    shared = {
+        pid
+        for pid in in_scope
+        if raw.get("scope") == "school"
+        and district_awards.get(pid, 0) > project_sums.get(pid, {}).get("awards", 0)
+    }
     funds = {"allocated": 0, "received": 0, "paid": 0, "by_source": {}}
     rows = []
     for project_id in sorted(in_scope, key=lambda pid: projects[pid]["code"]):
@@ -265,15 +274,17 @@ def _aid(raw, codes, enrolment):
         alloc, got = allocated.get(project_id, {}), received.get(project_id, {})
         alloc_fen, got_fen = sum(alloc.values()), sum(got.values())
         paid_fen = paid_whole.get(project_id, 0)
-        funds["allocated"] += alloc_fen
-        funds["received"] += got_fen
-        funds["paid"] += paid_fen
-        for source in sorted(set(alloc) | set(got)):
-            money = funds["by_source"].setdefault(source, {"allocated": 0, "received": 0})
-            money["allocated"] += alloc.get(source, 0)
-            money["received"] += got.get(source, 0)
+        if project_id not in shared:
+            funds["allocated"] += alloc_fen
+            funds["received"] += got_fen
+            funds["paid"] += paid_fen
+            for source in sorted(set(alloc) | set(got)):
+                money = funds["by_source"].setdefault(source, {"allocated": 0, "received": 0})
+                money["allocated"] += alloc.get(source, 0)
+                money["received"] += got.get(source, 0)
         rows.append(
             {
+                "shared_with_other_schools": project_id in shared,
                 "code": project["code"],
                 "name": project["name"],
                 "source": project["source"],
@@ -302,6 +313,9 @@ def _aid(raw, codes, enrolment):
         },
         "total": _aid_figures(total_sums, enrolment["total"]["students"]),
         "funds": {
+            # Projects shared with other schools: their funds are the district's,
+            # left out of a school's totals and rates (see each project's row).
+            "shared_projects": sorted(projects[pid]["code"] for pid in shared),
             "allocated": yuan(funds["allocated"]),
             "received": yuan(funds["received"]),
             "paid": yuan(funds["paid"]),

@@ -380,8 +380,15 @@ def aid(data) -> Section:
     funds.note = _(
         "Funds are allocated to a project as a whole; for one school they are the project's."
     )
+    if f.get("shared_projects"):
+        funds.note = _(
+            "Funds are allocated to a project as a whole. Projects shared with other schools "
+            "(%(projects)s) show the whole project's money in their rows and are left out of "
+            "this school's total and rates."
+        ) % {"projects": ", ".join(f["shared_projects"])}
     reasons = {
         "quota_full": _("Quota full"),
+        "no_quota": _("No places for the school"),
         "funds_exhausted": _("Funds exhausted"),
         "duplicate_aid": _("Already aided for this purpose"),
         "no_standard": _("No standard for the student"),
