@@ -361,3 +361,26 @@ def test_check_start_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client_for(admin_a).post(CHECK, {"term": scene.term.pk}, format="json")
     assert response.status_code == 202
+
+
+def test_the_check_on_demand_continues_like_monday_unless_the_whole_term_is_asked_for(
+    scene, admin_a, django_capture_on_commit_callbacks
+):
+    # The week of 14 September becomes a holiday after it was checked.
+    holiday = D(2026, 9, 14)
+    assert WeeklyCompliance.objects.filter(pairing=scene.p1, week_start=holiday).exists()
+    scene.term.holiday_weeks = [*scene.term.holiday_weeks, holiday.isoformat()]
+    scene.term.save()
+    client = client_for(admin_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        quick = client.post(CHECK, {"term": scene.term.pk}, format="json")
+    assert quick.status_code == 202
+    assert Job.objects.get(pk=quick.json()["id"]).parameters["since"] is None
+    # Stored weeks are not read again...
+    assert WeeklyCompliance.objects.filter(pairing=scene.p1, week_start=holiday).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        whole = client.post(CHECK, {"term": scene.term.pk, "whole_term": True}, format="json")
+    assert whole.status_code == 202
+    assert Job.objects.get(pk=whole.json()["id"]).status == JobStatus.SUCCEEDED
+    # ...unless the whole term is recomputed: the new holiday week no longer counts.
+    assert not WeeklyCompliance.objects.filter(pairing=scene.p1, week_start=holiday).exists()

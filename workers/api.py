@@ -170,8 +170,9 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 class ComplianceCheckView(APIView):
     """Run the weekly check of a term now (202 with its job), for the schools you administer.
 
-    The weeks checked are those ended by today; running it again changes no
-    row and sends no reminder twice.
+    The weeks checked are those ended by today: by default those since each
+    pairing's last check, as on Monday; `whole_term` recomputes every week.
+    Running it again changes no row and sends no reminder twice.
     """
 
     permission_classes = [IsAuthenticated, IsAdministrator]
@@ -180,7 +181,11 @@ class ComplianceCheckView(APIView):
     def post(self, request):
         payload = ComplianceCheckSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        job = weekly_check_start(by=request.user, term_id=payload.validated_data["term"])
+        job = weekly_check_start(
+            by=request.user,
+            term_id=payload.validated_data["term"],
+            whole_term=payload.validated_data["whole_term"],
+        )
         job = jobs_visible_to(request.user).get(pk=job.pk)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

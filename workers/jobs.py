@@ -25,7 +25,7 @@ def account_census_start(*, by: User | None, school: School | None = None) -> Jo
 
 
 @transaction.atomic
-def weekly_check_start(*, by: User, term_id: int) -> Job:
+def weekly_check_start(*, by: User, term_id: int, whole_term: bool = False) -> Job:
     """Check a term's weeks now, for the schools `by` administers in its district.
 
     A term outside the administrator's districts answers like one that does
@@ -47,8 +47,10 @@ def weekly_check_start(*, by: User, term_id: int) -> Job:
             # A platform administrator checks the whole term.
             "schools": None if by.is_superuser else [school.pk for school in schools],
             "day": timezone.localdate().isoformat(),
-            # The whole term, not only the weeks since the last check.
-            "since": term.start_date.isoformat(),
+            # Like the Monday check, the weeks since each pairing's last stored
+            # row; `whole_term` recomputes every week (and drops rows of weeks
+            # that no longer count, e.g. a holiday week added later).
+            "since": term.start_date.isoformat() if whole_term else None,
         },
     )
     weekly_check_task.delay_on_commit(job.pk)

@@ -108,6 +108,12 @@ class PairChangeSerializer(serializers.Serializer):
 
 class ComplianceCheckSerializer(serializers.Serializer):
     term = serializers.IntegerField(min_value=1)
+    whole_term = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Recompute every week of the term (slower), not only the weeks since the last check."
+        ),
+    )
 
 
 class ReportCreateSerializer(serializers.Serializer):
