@@ -600,6 +600,8 @@ def test_running_again_for_the_term_gives_the_same_proposal_without_duplicates(s
     assert Pairing.objects.filter(term=scene.term).count() == len(first_pairs)
     assert ProposedPair.objects.count() == len(first_pairs)
     assert second.summary["kinds"] == first.summary["kinds"]
+    # Each replaced proposal leaves its deletion in the pairing's history.
+    assert Pairing.history.filter(history_type="-").count() == len(first_pairs)
 
 
 def test_executing_the_same_run_twice_writes_the_same_proposal_once(scene, run_match):
