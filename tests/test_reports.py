@@ -113,6 +113,9 @@ def test_district_report_counts_every_school_and_compares_with_the_previous_term
     assert mentoring["leaders_sponsoring"] == 1
     assert data["mentoring"]["total"]["compliance_share"] is not None
     assert "第1党支部" in data["mentoring"]["party_branches"]
+    branches = data["mentoring"]["party_branches"].values()
+    assert sum(b["party_teachers_with_mentee"] for b in branches) == 1
+    assert sum(b["leaders_sponsoring"] for b in branches) == 1
     donations = data["donations"]
     assert donations["money"] == "12000.00"
     assert {d["donor"] for d in donations["by_donor"]} == {"县报社", None}

@@ -319,12 +319,18 @@ def _mentoring(term, school_ids):
     branch_pairings = _rows(
         pairings.values("kind", branch=F("mentor__party_branch")).annotate(pairings=Count("pk"))
     )
+    care = Q(kind=PairingKind.CARE)
     branch_mentors = _rows(
         pairings.values(branch=F("mentor__party_branch")).annotate(
-            mentors=Count("mentor", distinct=True)
+            mentors=Count("mentor", distinct=True),
+            party_teachers_with_mentee=Count(
+                "mentor", distinct=True, filter=Q(mentor__kind=MentorKind.PARTY_TEACHER)
+            ),
+            leaders_sponsoring=Count(
+                "mentor", distinct=True, filter=Q(mentor__kind=MentorKind.LEADER) & care
+            ),
         )
     )
-    care = Q(kind=PairingKind.CARE)
     with_mentee = _rows(
         pairings.values(mentor_kind=F("mentor__kind"), school=F("student__school_id")).annotate(
             with_mentee=Count("mentor", distinct=True),

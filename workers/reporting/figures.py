@@ -366,7 +366,8 @@ def _mentoring(raw, codes):
         branch = branches[row["branch"]]
         branch.setdefault("mentors", 0)
     for row in raw["branch_mentors"]:
-        branches[row["branch"]]["mentors"] = row["mentors"]
+        for name in ("mentors", "party_teachers_with_mentee", "leaders_sponsoring"):
+            branches[row["branch"]][name] = row.get(name, 0)
     for row in raw["sessions"]:
         counts = {"sessions": row["sessions"], "minutes": row["minutes"] or 0}
         if row["kind"] == "home_visit":
@@ -432,6 +433,8 @@ def _mentoring(raw, codes):
     for name, sums in sorted(branches.items()):
         figures = _mentoring_figures(sums)
         figures["mentors"] = sums.get("mentors", 0)
+        figures["party_teachers_with_mentee"] = sums.get("party_teachers_with_mentee", 0)
+        figures["leaders_sponsoring"] = sums.get("leaders_sponsoring", 0)
         branch_figures[name] = figures
     return {
         "schools": {code: school_figures(code, sums) for code, sums in school_sums.items()},

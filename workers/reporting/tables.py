@@ -459,6 +459,8 @@ def mentoring(data) -> Section:
         [
             _("Party branch"),
             _("Mentors"),
+            _("Party-member teachers with a mentee"),
+            _("Leaders sponsoring a student"),
             _("Pairs"),
             _("Sessions"),
             _("Minutes"),
@@ -471,6 +473,8 @@ def mentoring(data) -> Section:
             [
                 name or _("No party branch"),
                 f["mentors"],
+                f.get("party_teachers_with_mentee", 0),
+                f.get("leaders_sponsoring", 0),
                 f["pairings"],
                 f["sessions"],
                 f["minutes"],
