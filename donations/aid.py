@@ -8,10 +8,11 @@ approved students by rank of need until the quota or the money runs out and
 lists, with the reason, every eligible student it left out.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -594,14 +595,18 @@ def awards_flag_late(*, today) -> int:
     """
     from mentoring.models import Membership
 
-    unpaid = Award.objects.filter(
-        status=AwardStatus.AWARDED, late_since__isnull=True
-    ).select_related("project", "student__school")
-    late = [
-        a
-        for a in unpaid
-        if (today - timezone.localdate(a.created_at)).days > a.project.late_after_days
-    ]
+    unpaid = Award.objects.filter(status=AwardStatus.AWARDED, late_since__isnull=True)
+    # Late when made before the local midnight `late_after_days` days before
+    # today: one cutoff per limit in use (projects share a few), read in SQL.
+    limits = set(unpaid.values_list("project__late_after_days", flat=True).distinct())
+    if not limits:
+        return 0
+    overdue = Q()
+    for days in limits:
+        day = today - datetime.timedelta(days=days)
+        midnight = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        overdue |= Q(project__late_after_days=days, created_at__lt=midnight)
+    late = list(unpaid.filter(overdue).select_related("project", "student__school"))
     if not late:
         return 0
     Award.objects.filter(pk__in=[a.pk for a in late], late_since__isnull=True).update(

@@ -835,22 +835,19 @@ class PublicDonationNotice(APIView):
             return Response({"district": [_("Give the code of a district.")]}, status=400)
         notice = public_donation_notice(district_code=code)
 
-        def amount(fen):
-            return str((Decimal(fen) * FEN).quantize(FEN))
-
         return Response(
             {
                 "district": code,
                 "donors": [
                     {
                         "donor": row["donor"] or _("Anonymous"),
-                        "money": amount(row["money_fen"]),
+                        "money": services.yuan(row["money_fen"]),
                         "items": [
                             {
                                 "item": i["item_kind__name"],
                                 "unit": i["item_kind__unit"],
                                 "quantity": i["quantity"],
-                                "value": amount(i["value"]),
+                                "value": services.yuan(i["value"]),
                             }
                             for i in row["items"]
                         ],
@@ -858,14 +855,18 @@ class PublicDonationNotice(APIView):
                     for row in notice["donors"]
                 ],
                 "projects_received": [
-                    {"project": p["code"], "name": p["name"], "received": amount(p["received"])}
+                    {
+                        "project": p["code"],
+                        "name": p["name"],
+                        "received": services.yuan(p["received"]),
+                    }
                     for p in notice["projects_received"]
                 ],
                 "paid_out": [
                     {
                         "project": p["award__project__code"],
                         "name": p["award__project__name"],
-                        "paid": amount(p["paid"]),
+                        "paid": services.yuan(p["paid"]),
                         "payments": p["payments"],
                     }
                     for p in notice["paid_out"]

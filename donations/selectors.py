@@ -1,7 +1,7 @@
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from donations.models import FundAccount, LedgerEntry, LedgerKind
+from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
 from mentoring.models import Role, User
 from mentoring.selectors.accounts import schools_administered_by
 
@@ -41,8 +41,6 @@ def fund_accounts_visible_to(user: User) -> QuerySet[FundAccount]:
 def ledger_visible_to(user: User) -> QuerySet[LedgerEntry]:
     """Only administrators read the ledger's lines; supervisors see totals, others nothing."""
     if not (user.is_authenticated and user.is_active):
-        return LedgerEntry.objects.none()
-    if not user.is_superuser and not schools_administered_by(user).exists():
         return LedgerEntry.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR})
     return LedgerEntry.objects.filter(account__project__district__in=districts).select_related(
@@ -171,9 +169,18 @@ def public_donation_notice(*, district_code: str) -> dict:
         .order_by("item_kind__name")
     )
     received = (
-        AidProject.objects.filter(district__code=district_code, source="social")
+        AidProject.objects.filter(district__code=district_code, source=FundSource.SOCIAL)
         .values("code", "name")
-        .annotate(received=Coalesce(Sum("contributions__amount_fen"), 0))
+        .annotate(
+            # Only money posted to the project's account: what it really got.
+            received=Coalesce(
+                Sum(
+                    "contributions__amount_fen",
+                    filter=Q(contributions__status=ContributionStatus.POSTED),
+                ),
+                0,
+            )
+        )
         .order_by("code")
     )
     return {

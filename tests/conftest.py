@@ -49,6 +49,11 @@ def pytest_runtest_setup(item):
             _missing(f"Redis does not answer at {settings.REDIS_URL}")
     if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
         _missing(f"Chromium is needed at {CHROMIUM} (Debian package chromium)")
+    if item.get_closest_marker("pdf"):
+        from workers.reporting.exports import pdf_available
+
+        if not pdf_available():
+            _missing("WeasyPrint needs Pango for PDFs (Debian package libpango-1.0-0)")
 
 
 @pytest.fixture(autouse=True)

@@ -24,5 +24,24 @@ def test_a_number_too_large_for_the_database_answers_400(url, param, admin_a):
     assert param in response.json()
 
 
-def test_an_ordinary_number_still_filters(admin_a):
-    assert client_for(admin_a).get("/api/v1/awards/", {"term": "12"}).status_code == 200
+def test_an_ordinary_number_still_filters(admin_a, school_a, district):
+    from donations.models import AidProject, FundSource
+    from donations.services import award_create
+    from tests.factories import StudentFactory, TermFactory
+
+    project = AidProject.objects.create(
+        district=district, code="P", name="p", source=FundSource.PROVINCIAL, purpose="x"
+    )
+    autumn = TermFactory(district=district)
+    spring = TermFactory(district=district, code="2027-spring")
+    for term in (autumn, spring):
+        award_create(
+            by=admin_a,
+            project_id=project.pk,
+            student_id=StudentFactory(school=school_a).pk,
+            term_id=term.pk,
+            amount_fen=10_000,
+        )
+    response = client_for(admin_a).get("/api/v1/awards/", {"term": str(autumn.pk)})
+    assert response.status_code == 200
+    assert [row["term"] for row in response.json()["results"]] == [autumn.code]

@@ -92,6 +92,20 @@ def test_the_notice_shows_donors_amounts_items_and_use_in_totals(api, published)
     assert body["items_given"] == [{"item": "课外读物", "unit": "本", "quantity": 2}]
 
 
+def test_money_received_but_not_yet_posted_is_not_published(api, published, district):
+    project = AidProject.objects.get(code="LOVE")
+    donor = Donor.objects.get(name="县报社")
+    admin = member("administrator", *district.schools.all())
+    # Recorded, not posted: the account has not got it yet (its job posts it later).
+    contribution_record(
+        by=admin, donor_id=donor.pk, project_id=project.pk, amount_fen=99_900, received_on=DAY
+    )
+    body = api.get(URL, {"district": district.code}).json()
+    assert body["projects_received"] == [
+        {"project": "LOVE", "name": "爱心助学", "received": "10200.00"}
+    ]
+
+
 def test_the_notice_names_no_student_and_no_anonymous_donor(api, published):
     text = api.get(URL, {"district": published["district"].code}).content.decode()
     student = published["student"]

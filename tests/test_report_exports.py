@@ -107,6 +107,7 @@ def test_html_in_chinese_by_default_and_in_english_on_request(kg):
     assert "Students enrolled" in by_parameter.content.decode()
 
 
+@pytest.mark.pdf
 def test_pdf_is_rendered_from_the_html(kg):
     response = export(kg.admin, kg.report, "pdf")
     assert response.status_code == 200

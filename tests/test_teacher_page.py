@@ -122,6 +122,16 @@ def test_a_mentor_profile_without_a_mentoring_role_is_refused(world):
     assert logged_in(world.donor).get(HOME).status_code == 403
 
 
+def test_a_deactivated_mentor_profile_is_refused(world):
+    world.owned.mentor.active = False
+    world.owned.mentor.save()
+
+    response = logged_in(world.owner).get(HOME)
+
+    assert response.status_code == 403
+    assert world.owned.student.name not in html(response)
+
+
 def test_a_teacher_without_a_mentor_profile_is_refused(world):
     teacher = member(Role.TEACHER, world.school_a, username="new.teacher")
 

@@ -865,18 +865,22 @@ def build_term_report(county: County) -> dict:
     admin = county.accounts["district_admin"]
     report = report_start(by=admin, term_id=county.term.pk, district_id=county.district.pk)
     report.refresh_from_db()
-    if report.data is None:
+    if report.data is None:  # failed, or queued for a worker (REDIS_URL set)
         return {"report": report, "files": [], "error": report.error}
     data = ReportReader(admin).data(report)
     folder = Path(settings.VAR_DIR) / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"report-{county.term.code}-{county.district.code}-v{report.version}"
     files = []
-    for suffix, body in [
-        ("html", exports.to_html(data, language="zh-hans").encode()),
-        ("xlsx", exports.to_xlsx(data)),
-        ("pdf", exports.to_pdf(data, language="zh-hans")),
-    ]:
+    formats = [
+        ("html", lambda: exports.to_html(data, language="zh-hans").encode()),
+        ("xlsx", lambda: exports.to_xlsx(data)),
+    ]
+    # The PDF needs the system's Pango (see README); without it the rest is written.
+    if exports.pdf_available():
+        formats.append(("pdf", lambda: exports.to_pdf(data, language="zh-hans")))
+    for suffix, render in formats:
+        body = render()
         path = stem.with_suffix(f".{suffix}")
         path.write_bytes(body)
         files.append(path)

@@ -111,15 +111,12 @@ def _weekly_check(job, progress):
     day = datetime.date.fromisoformat(job.parameters["day"])
     term_id = job.parameters.get("term")
     term_ids = [term_id] if term_id else terms_to_check(day)
+    # `since` (on demand, `whole_term`): every week from then is recomputed, which
+    # also repairs rows of weeks that no longer count; else only the new weeks.
+    since = job.parameters.get("since")
+    since = datetime.date.fromisoformat(since) if since else None
     outcomes = []
     for done, term in enumerate(term_ids, start=1):
-        # On demand, the whole term is recomputed (which also repairs rows of
-        # weeks that no longer count); the Monday check looks at the new weeks.
-        since = (
-            datetime.date.fromisoformat(job.parameters["since"])
-            if job.parameters.get("since")
-            else None
-        )
         outcome = compliance_check(
             term_id=term, today=day, school_ids=job.parameters.get("schools"), since=since
         )

@@ -18,7 +18,7 @@ from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.filters import NumberFilter
 from mentoring.models import WeeklyCompliance
 from mentoring.selectors import compliance as selectors
-from mentoring.services.compliance import parse_week, week_label
+from mentoring.services.compliance import parse_week, person_name, week_label
 
 
 class ComplianceSerializer(serializers.ModelSerializer):
@@ -57,7 +57,7 @@ class ComplianceSerializer(serializers.ModelSerializer):
 
     def get_mentor_name(self, row) -> str:
         user = row.mentor.user
-        return user.get_full_name() or user.username
+        return person_name(user.first_name, user.last_name) or user.username
 
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]

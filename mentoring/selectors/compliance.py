@@ -30,6 +30,7 @@ from mentoring.models import (
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to
+from mentoring.services.compliance import person_name
 
 # A student counts as "on a streak" once their pairing missed this many weeks in a row.
 STREAK_WEEKS = 2
@@ -198,7 +199,7 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
         .annotate(**_figures())
         .order_by("mentor__user__username")
     ):
-        name = f"{row.pop('mentor__user__first_name')} {row.pop('mentor__user__last_name')}"
+        name = person_name(row.pop("mentor__user__first_name"), row.pop("mentor__user__last_name"))
         username = row.pop("mentor__user__username")
         mentor_rows.append(
             {

@@ -37,7 +37,7 @@ def mentor_of(user: User) -> Mentor | None:
     if not user.is_authenticated or not user.is_active:
         return None
     return (
-        Mentor.objects.filter(user=user, user__memberships__role__in=MENTORING_ROLES)
+        Mentor.objects.filter(user=user, active=True, user__memberships__role__in=MENTORING_ROLES)
         .select_related("user")
         .first()
     )

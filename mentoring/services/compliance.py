@@ -352,10 +352,6 @@ def week_figures(pairings, weeks: Sequence[datetime.date], *, sessions=None):
     }
 
 
-# The teacher's page reads this week's figures with the same rules.
-_week_figures = week_figures
-
-
 _UPSERT_COLUMNS = [
     ("pairing_id", "bigint"),
     ("term_id", "bigint"),

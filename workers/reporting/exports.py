@@ -221,6 +221,15 @@ def to_html(data: dict, *, language: str) -> str:
         )
 
 
+def pdf_available() -> bool:
+    """Whether WeasyPrint can load here: it needs the system's Pango library."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        return False
+    return True
+
+
 def to_pdf(data: dict, *, language: str) -> bytes:
     """The HTML page printed to PDF (WeasyPrint; Chinese needs a CJK font such as Noto CJK)."""
     import weasyprint

@@ -19,8 +19,6 @@ NOT_IN_HARDSHIP = "not_in_hardship"
 STREAK_WEEKS = 2
 APPROVED = "approved"
 REJECTED = "rejected"
-PROPOSED = "proposed"
-ACTIVE_STATES = ("active", "ended")
 SOURCES = ("central", "provincial", "county", "school", "social")
 
 

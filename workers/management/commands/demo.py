@@ -90,6 +90,9 @@ class Command(BaseCommand):
         if built["error"]:
             self.stdout.write(self.style.ERROR(f"\nTerm report failed: {built['error']}"))
             return
+        if report.data is None:
+            self.stdout.write(f"\nTerm report #{report.pk} is queued; a Celery worker builds it.")
+            return
         headline = report.data["headline"]
         self.stdout.write(
             self.style.SUCCESS(f"\nTerm report #{report.pk}, version {report.version}:")
