@@ -44,7 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
-    # Dependencies point one way: workers -> donations -> mentoring.
+    # Dependencies point one way: workers -> donations -> mentoring -> core.
+    "core",
     "mentoring",
     "donations",
     "workers",
