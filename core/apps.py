@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
+    # Named as the default: this module also holds the admin's AppConfig below.
+    default = True
     name = "core"
     verbose_name = "Bangfu core"
+
+
+class PlatformAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with Bangfu's own site as `admin.site` (core.admin).
+
+    https://docs.djangoproject.com/en/5.2/ref/contrib/admin/#overriding-the-default-admin-site
+    """
+
+    default = False
+    default_site = "core.admin.PlatformAdminSite"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,32 @@ class District(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # No service writes a district; the platform administrator edits it in
+        # the admin, and identification reads each tier's code and name.
+        tiers = self.tiers
+        well_formed = (
+            isinstance(tiers, list)
+            and tiers
+            and all(
+                isinstance(tier, dict)
+                and set(tier) == {"code", "name"}
+                and all(isinstance(tier[key], str) and tier[key].strip() for key in tier)
+                for tier in tiers
+            )
+        )
+        if not well_formed:
+            raise ValidationError(
+                {
+                    "tiers": _(
+                        'Give a list of tiers, most needy first, each {"code": ..., "name": ...}.'
+                    )
+                }
+            )
+        codes = [tier["code"] for tier in tiers]
+        if len(set(codes)) != len(codes):
+            raise ValidationError({"tiers": _("Each tier needs its own code.")})
 
     @property
     def tier_codes(self) -> list[str]:

@@ -33,7 +33,8 @@ ID_HASH_KEY = env.str("BANGFU_ID_HASH_KEY", default="embedded-default-id-hash-ke
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, for platform administrators only (core.admin).
+    "core.apps.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
