@@ -52,7 +52,14 @@ class Env:
             f"{name}={raw!r} is not a boolean; use one of {sorted(_TRUE | _FALSE)}."
         )
 
-    def int(self, name: str, default=_MISSING, *, minimum: int | None = None) -> int:
+    def int(
+        self,
+        name: str,
+        default=_MISSING,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
         raw = self._raw(name, default)
         if raw is None:
             return default
@@ -62,6 +69,8 @@ class Env:
             raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
         if minimum is not None and value < minimum:
             raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+        if maximum is not None and value > maximum:
+            raise ImproperlyConfigured(f"{name}={value} must be at most {maximum}.")
         return value
 
     def list(self, name: str, default=_MISSING) -> list[str]:

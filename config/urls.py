@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.api import healthz
 from donations.api import (
@@ -18,7 +17,7 @@ from donations.api import (
     PublicDonationNotice,
 )
 from donations.api_projects import ProjectViewSet
-from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
+from mentoring.apis.accounts import MeView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.compliance import ComplianceViewSet
 from mentoring.apis.mentors import MentorViewSet
@@ -29,6 +28,7 @@ from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
+from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
 from workers.api import ComplianceCheckView, JobViewSet, MatchRunViewSet, ReportViewSet
 
 router = DefaultRouter()
@@ -59,6 +59,7 @@ router.register("reports", ReportViewSet, basename="report")
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
     path("me/", MeView.as_view(), name="me"),
     path("public/notices/", PublicNoticeList.as_view(), name="public-notices"),
     path("public/donations/", PublicDonationNotice.as_view(), name="public-donations"),

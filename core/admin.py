@@ -173,3 +173,41 @@ class ReadOnlyInline:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class LockoutAdmin(ReadOnlyAdmin):
+    """Login lockouts (core.logins): read, and deleted to unlock before the cool-off ends.
+
+    A row is a count of failed logins, not a record of the domain, so deleting
+    it loses nothing; administrators of schools unlock through the API.
+    """
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time"]
+    search_fields = ["username", "ip_address"]
+    fields = [*list_display, "path_info", "user_agent"]
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        return is_platform_admin(request.user)
+
+
+def platform_admin_pages() -> None:
+    """Pages of other apps that the platform admin shows differently, or not at all.
+
+    - Groups and permissions: roles are memberships; Django's groups grant nothing in Bangfu.
+    - simplejwt's token tables: their admin shows whole refresh tokens, which
+      would let whoever reads them sign in as the account; tokens are revoked
+      per account (`User.revoke_tokens`), not one by one.
+    - axes: the lockouts are shown (and cleared) by `LockoutAdmin`; its logs
+      of every login and every failure are off (settings), so their pages go.
+    """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import Group
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    for model in [Group, OutstandingToken, BlacklistedToken, AccessLog, AccessFailureLog]:
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+    if admin.site.is_registered(AccessAttempt):
+        admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, LockoutAdmin)

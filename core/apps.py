@@ -8,6 +8,13 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Bangfu core"
 
+    def ready(self):
+        from core.admin import platform_admin_pages
+
+        # Every app's admin module has run by now (the admin app comes first
+        # in INSTALLED_APPS), so third-party pages can be swapped here.
+        platform_admin_pages()
+
 
 class PlatformAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with Bangfu's own site as `admin.site` (core.admin).

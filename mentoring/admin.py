@@ -11,7 +11,6 @@ and permissions are never set here: superusers come from
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Group
 from django.http import HttpResponseRedirect
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
@@ -34,10 +33,6 @@ from mentoring.models import (
     User,
 )
 from mentoring.services.accounts import user_update
-
-# Roles are memberships; Bangfu grants nothing through Django's groups and
-# permissions, so they have no page here.
-admin.site.unregister(Group)
 
 
 class MembershipInline(ReadOnlyInline, admin.TabularInline):

@@ -117,9 +117,13 @@ class User(AbstractUser):
     schools = models.ManyToManyField(
         School, through="Membership", related_name="members", verbose_name=_("schools")
     )
+    # Carried as a claim in every JWT issued to the account and compared on
+    # each request and refresh (mentoring.apis.tokens): raising it ends every
+    # token issued so far, access tokens included, at no extra query.
+    token_generation = models.PositiveIntegerField(_("token generation"), default=0, editable=False)
 
-    # Password hashes and login times are not audit history.
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Password hashes, login times and token generations are not audit history.
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "token_generation"])
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -129,6 +133,63 @@ class User(AbstractUser):
     @property
     def is_platform_admin(self) -> bool:
         return self.is_active and self.is_superuser
+
+    def save(self, *args, **kwargs):
+        """Save, and revoke the account's tokens when it loses a password, its activity or a flag.
+
+        Every path that changes an account (the API's services, the Django
+        admin, `changepassword`, `set_password` anywhere) saves it here. A
+        `QuerySet.update()` would not; nothing in Bangfu changes these fields so.
+        """
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        if kwargs.get("update_fields") is None:
+            # The generation moves only by revoke_tokens(), in the database:
+            # saving an account loaded before a logout must not write the old
+            # number back and revive the tokens that logout ended.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name != "token_generation"
+                and field.attname not in deferred
+            ]
+        revokes = self._loses_access(kwargs["update_fields"])
+        super().save(*args, **kwargs)
+        if revokes:
+            self.revoke_tokens()
+
+    def _loses_access(self, update_fields) -> bool:
+        watched = [name for name in TOKEN_REVOKING_FIELDS if name in set(update_fields)]
+        if not watched:
+            return False
+        stored = type(self).objects.filter(pk=self.pk).values(*watched).first()
+        if stored is None:
+            return False
+        for name in watched:
+            if name == "password":
+                if stored[name] != self.password:
+                    return True
+            elif stored[name] and not getattr(self, name):
+                return True
+        return False
+
+    def revoke_tokens(self) -> None:
+        """End every JWT issued to this account so far; the next login gets working ones."""
+        revoke_tokens_of([self.pk])
+        self.refresh_from_db(fields=["token_generation"])
+
+
+# A new password, deactivation, or the loss of the platform administrator's or
+# the staff flag revokes an account's tokens (User.save).
+TOKEN_REVOKING_FIELDS = ("password", "is_active", "is_superuser", "is_staff")
+
+
+def revoke_tokens_of(user_ids) -> None:
+    """Raise the token generation of these accounts, so that their earlier tokens are refused."""
+    User.objects.filter(pk__in=user_ids).update(token_generation=F("token_generation") + 1)
 
 
 class Membership(models.Model):

@@ -8,6 +8,7 @@ admin then have something to show.
 
 import datetime
 
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -156,6 +157,17 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
             school=school,
             version=Report.objects.filter(term=term, school=school).count() + 1,
             built_by=by,
+        ),
+        # A login lockout (core.logins), as django-axes records it.
+        AccessAttempt.objects.create(
+            username=f"locked-{school.code}",
+            ip_address="203.0.113.9",
+            user_agent="",
+            http_accept="",
+            path_info="/api/v1/auth/token/",
+            get_data="",
+            post_data="",
+            failures_since_start=5,
         ),
     ]
     return {type(record): record for record in records}

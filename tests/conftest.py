@@ -58,7 +58,8 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # Login throttles count in the cache; each test starts with none.
+    # Each test starts with an empty cache (failed logins are counted in the
+    # database, which each test rolls back).
     cache.clear()
     yield
     cache.clear()

@@ -1,9 +1,15 @@
-"""POST /api/v1/auth/token/ and /api/v1/auth/token/refresh/: JWT login, and its rate limits."""
+"""POST /api/v1/auth/token/ and /api/v1/auth/token/refresh/: JWT login, and its lockouts.
+
+Failed logins are counted by django-axes for every login path (core.logins);
+tests/test_login_lockout.py covers the pages and the unlock, these the API.
+"""
+
+from datetime import timedelta
 
 import pytest
-from django.conf import settings
+from axes.models import AccessAttempt
+from django.db.models import F
 from rest_framework.test import APIClient
-from rest_framework.throttling import SimpleRateThrottle
 
 from mentoring.models import User
 from tests.factories import DEFAULT_PASSWORD, member
@@ -12,16 +18,18 @@ TOKEN_URL = "/api/v1/auth/token/"
 REFRESH_URL = "/api/v1/auth/token/refresh/"
 ME_URL = "/api/v1/me/"
 
-# The documented login limits (DESIGN §4, settings REST_FRAMEWORK): pinned here
-# so that an environment override of LOGIN_RATE_* cannot change what is tested.
-DOCUMENTED_RATES = {"login": "20/min", "login_username": "5/min"}
+# The documented lockout (README, config/settings/base.py): pinned here so
+# that an environment override of LOGIN_* cannot change what is tested.
+ACCOUNT_LIMIT = 5
+ADDRESS_LIMIT = 50
+LOCKOUT = timedelta(minutes=15)
 
 
-@pytest.fixture
-def documented_rates(monkeypatch):
-    # DRF binds THROTTLE_RATES on the class at import time, so overriding the
-    # settings would not reach it; patching the class attribute does.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", dict(DOCUMENTED_RATES))
+@pytest.fixture(autouse=True)
+def documented_limits(settings):
+    settings.AXES_FAILURE_LIMIT = ACCOUNT_LIMIT
+    settings.LOGIN_FAILURES_PER_ADDRESS = ADDRESS_LIMIT
+    settings.AXES_COOLOFF_TIME = LOCKOUT
 
 
 @pytest.fixture
@@ -39,8 +47,13 @@ def login(client: APIClient, username, password, **extra):
     )
 
 
-def test_configured_login_rates_are_the_documented_ones():
-    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == DOCUMENTED_RATES
+def test_configured_lockout_is_the_documented_one():
+    from config.settings import base
+
+    assert base.AXES_FAILURE_LIMIT == ACCOUNT_LIMIT
+    assert base.LOGIN_FAILURES_PER_ADDRESS == ADDRESS_LIMIT
+    assert base.AXES_COOLOFF_TIME == LOCKOUT
+    assert base.NUM_PROXIES == 0
 
 
 def test_right_password_answers_access_and_refresh_tokens(api, teacher):
@@ -175,96 +188,158 @@ def test_refresh_endpoint_requires_the_refresh_field(api):
     assert "refresh" in response.json()
 
 
-def test_sixth_attempt_for_one_username_is_refused_even_from_other_addresses(
-    documented_rates, teacher
-):
-    # Five wrong guesses, each from a different address.
-    for n in range(5):
+# Lockouts
+
+
+def wrong_logins(n: int, username="li.hua", **extra) -> list[int]:
+    return [login(APIClient(), username, "wrong", **extra).status_code for _ in range(n)]
+
+
+def test_fifth_failure_locks_the_account_even_from_other_addresses(teacher):
+    # Four wrong guesses, each from a different address.
+    for n in range(ACCOUNT_LIMIT - 1):
         response = login(APIClient(), "li.hua", "wrong", REMOTE_ADDR=f"10.0.0.{n + 1}")
         assert response.status_code == 401, n
 
+    fifth = login(APIClient(), "li.hua", "wrong", REMOTE_ADDR="10.0.0.50")
     sixth = login(APIClient(), "li.hua", DEFAULT_PASSWORD, REMOTE_ADDR="10.0.0.99")
 
-    # Refused even with the right password: the limit is on attempts.
+    assert fifth.status_code == 429
+    # Refused even with the right password: the account is locked.
     assert sixth.status_code == 429
     assert "access" not in sixth.json()
-    assert int(sixth["Retry-After"]) > 0
+    assert sixth.json()["detail"] == (
+        "Too many failed logins for this account. Try again in 15 minutes, "
+        "or ask an administrator to unlock the account."
+    )
+    assert LOCKOUT.total_seconds() - 5 <= int(sixth["Retry-After"]) <= LOCKOUT.total_seconds()
 
 
-def test_username_limit_ignores_case_and_surrounding_spaces(documented_rates, teacher):
-    spellings = ["li.hua", "LI.HUA", "Li.Hua", " li.hua", "li.hua "]
+def test_lockout_answers_in_chinese_by_default(teacher):
+    wrong_logins(ACCOUNT_LIMIT)
+
+    chinese = APIClient().post(
+        TOKEN_URL, {"username": "li.hua", "password": DEFAULT_PASSWORD}, format="json"
+    )
+
+    assert chinese.status_code == 429
+    assert (
+        chinese.json()["detail"]
+        == "该账号登录失败次数过多。请 15 分钟后再试，或请管理员解锁该账号。"
+    )
+    assert chinese["Content-Type"] == "application/json"
+
+
+def test_account_limit_ignores_case_and_surrounding_spaces(teacher):
+    spellings = ["li.hua", "LI.HUA", "Li.Hua", " li.hua"]
     for n, spelling in enumerate(spellings):
         response = login(APIClient(), spelling, "wrong", REMOTE_ADDR=f"10.0.1.{n + 1}")
         assert response.status_code == 401, spelling
 
-    sixth = login(APIClient(), "li.hua", DEFAULT_PASSWORD, REMOTE_ADDR="10.0.1.99")
+    fifth = login(APIClient(), "li.hua ", "wrong", REMOTE_ADDR="10.0.1.50")
+    right = login(APIClient(), "li.hua", DEFAULT_PASSWORD, REMOTE_ADDR="10.0.1.99")
 
-    assert sixth.status_code == 429
+    assert fifth.status_code == right.status_code == 429
 
 
-def test_username_limit_does_not_lock_out_other_users(documented_rates, teacher, school_a):
+def test_an_unknown_username_is_locked_like_an_account(teacher):
+    # Otherwise the answer would tell which accounts exist.
+    assert wrong_logins(ACCOUNT_LIMIT + 1, username="nobody.here") == [401] * 4 + [429] * 2
+
+
+def test_account_lockout_does_not_lock_out_other_accounts(teacher, school_a):
     member("teacher", school_a, username="wang.fang")
-    for n in range(6):
-        login(APIClient(), "li.hua", "wrong", REMOTE_ADDR=f"10.0.2.{n + 1}")
-    assert login(APIClient(), "li.hua", "wrong", REMOTE_ADDR="10.0.2.50").status_code == 429
+    wrong_logins(ACCOUNT_LIMIT, REMOTE_ADDR="10.0.2.1")
+    assert login(APIClient(), "li.hua", "wrong", REMOTE_ADDR="10.0.2.1").status_code == 429
 
-    other = login(APIClient(), "wang.fang", DEFAULT_PASSWORD, REMOTE_ADDR="10.0.2.60")
+    # A colleague behind the same school address logs in.
+    other = login(APIClient(), "wang.fang", DEFAULT_PASSWORD, REMOTE_ADDR="10.0.2.1")
 
     assert other.status_code == 200
     assert "access" in other.json()
 
 
-def test_successful_logins_count_towards_the_username_limit(documented_rates, teacher):
-    for n in range(5):
-        response = login(APIClient(), "li.hua", DEFAULT_PASSWORD, REMOTE_ADDR=f"10.0.3.{n + 1}")
-        assert response.status_code == 200, n
+def test_successful_logins_do_not_count_and_forget_the_owners_typos(teacher):
+    for _ in range(3):
+        assert wrong_logins(ACCOUNT_LIMIT - 1) == [401] * 4
+        assert login(APIClient(), "li.hua", DEFAULT_PASSWORD).status_code == 200
 
-    assert login(APIClient(), "li.hua", DEFAULT_PASSWORD).status_code == 429
+    assert AccessAttempt.objects.filter(username="li.hua").count() == 0
 
 
-def test_twenty_first_attempt_from_one_address_is_refused(documented_rates, teacher):
-    # Twenty different usernames, so that only the per-address limit applies.
-    for n in range(20):
+def test_fiftieth_failure_from_one_address_locks_the_address(teacher):
+    # Fifty different usernames, so that only the address's limit applies.
+    for n in range(ADDRESS_LIMIT - 1):
         response = login(APIClient(), f"guess{n}", "wrong", REMOTE_ADDR="192.0.2.7")
         assert response.status_code == 401, n
 
+    last = login(APIClient(), "guess-last", "wrong", REMOTE_ADDR="192.0.2.7")
     refused = login(APIClient(), "li.hua", DEFAULT_PASSWORD, REMOTE_ADDR="192.0.2.7")
     other_address = login(APIClient(), "li.hua", DEFAULT_PASSWORD, REMOTE_ADDR="192.0.2.8")
 
-    assert refused.status_code == 429
+    assert last.status_code == refused.status_code == 429
     assert "access" not in refused.json()
+    assert refused.json()["detail"] == (
+        "Too many failed logins from your network address. Try again in 15 minutes."
+    )
     assert other_address.status_code == 200
 
 
-def test_address_limit_applies_with_a_lowered_rate(monkeypatch, teacher):
-    monkeypatch.setattr(
-        SimpleRateThrottle, "THROTTLE_RATES", {"login": "3/min", "login_username": "100/min"}
-    )
+def test_address_limit_applies_with_a_lowered_limit(settings, teacher):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
     statuses = [
         login(APIClient(), f"guess{n}", "wrong", REMOTE_ADDR="192.0.2.9").status_code
         for n in range(4)
     ]
 
-    assert statuses == [401, 401, 401, 429]
+    assert statuses == [401, 401, 429, 429]
 
 
-def test_login_without_username_is_still_limited_per_address(monkeypatch, teacher):
-    monkeypatch.setattr(
-        SimpleRateThrottle, "THROTTLE_RATES", {"login": "2/min", "login_username": "100/min"}
-    )
+def test_a_login_without_username_or_password_is_refused_and_counts_nothing(teacher):
+    # No password is tried, so nothing is guessed and nobody is locked out.
     statuses = [
-        APIClient()
-        .post(TOKEN_URL, {"password": "x"}, format="json", REMOTE_ADDR="192.0.2.10")
-        .status_code
-        for _ in range(3)
+        APIClient().post(TOKEN_URL, {"password": "x"}, format="json").status_code
+        for _ in range(ACCOUNT_LIMIT + 1)
+    ] + [
+        APIClient().post(TOKEN_URL, {"username": "li.hua"}, format="json").status_code
+        for _ in range(ACCOUNT_LIMIT + 1)
     ]
 
-    assert statuses == [400, 400, 429]
+    assert statuses == [400] * (2 * ACCOUNT_LIMIT + 2)
+    assert login(APIClient(), "li.hua", DEFAULT_PASSWORD).status_code == 200
+    assert AccessAttempt.objects.count() == 0
 
 
-def test_a_forged_forwarded_for_header_does_not_dodge_the_address_limit(documented_rates, teacher):
+def test_lockout_ends_after_the_cool_off(teacher):
+    wrong_logins(ACCOUNT_LIMIT)
+    assert login(APIClient(), "li.hua", DEFAULT_PASSWORD).status_code == 429
+
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - LOCKOUT - timedelta(seconds=1))
+
+    assert login(APIClient(), "li.hua", DEFAULT_PASSWORD).status_code == 200
+
+
+def test_attempts_during_a_lockout_do_not_extend_it(teacher):
+    wrong_logins(ACCOUNT_LIMIT)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=10))
+
+    # Trying again, even many times, does not move the end of the lockout.
+    wrong_logins(3)
+    refused = login(APIClient(), "li.hua", DEFAULT_PASSWORD)
+
+    assert refused.status_code == 429
+    assert 4 * 60 <= int(refused["Retry-After"]) <= 5 * 60
+    assert "Try again in 5 minutes" in refused.json()["detail"]
+    assert AccessAttempt.objects.get().failures_since_start == ACCOUNT_LIMIT
+
+
+# Client addresses: only what the configured proxies wrote counts
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_address_limit(settings, teacher):
     # With no proxy configured (NUM_PROXIES=0) only the socket address counts.
-    for n in range(20):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 10
+    for n in range(9):
         response = login(
             APIClient(),
             f"guess{n}",
@@ -277,29 +352,63 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_address_limit(document
     refused = login(
         APIClient(),
         "li.hua",
-        DEFAULT_PASSWORD,
+        "wrong",
         REMOTE_ADDR="192.0.2.7",
         HTTP_X_FORWARDED_FOR="198.51.100.200",
     )
     assert refused.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"192.0.2.7"}
 
 
-def test_behind_one_proxy_the_forwarded_client_address_is_limited(
-    documented_rates, teacher, settings
-):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
-    # Every request arrives from the proxy; the client is the last forwarded hop.
-    for n in range(20):
+def test_a_forged_forwarded_for_header_cannot_lock_out_another_address(settings, teacher):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    # The attacker names the school's address as theirs.
+    for n in range(5):
+        login(
+            APIClient(),
+            f"guess{n}",
+            "wrong",
+            REMOTE_ADDR="203.0.113.66",
+            HTTP_X_FORWARDED_FOR="192.0.2.50",
+        )
+
+    school = login(APIClient(), "li.hua", DEFAULT_PASSWORD, REMOTE_ADDR="192.0.2.50")
+
+    assert school.status_code == 200
+
+
+def test_behind_one_proxy_the_address_the_proxy_saw_is_limited(settings, teacher):
+    settings.NUM_PROXIES = 1
+    settings.LOGIN_FAILURES_PER_ADDRESS = 10
+    # Every request arrives from the proxy, which appends the client's
+    # address; entries left of it are the client's own and change each time.
+    for n in range(9):
         response = login(
             APIClient(),
             f"guess{n}",
             "wrong",
             REMOTE_ADDR="10.0.0.1",
-            HTTP_X_FORWARDED_FOR="203.0.113.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n + 1}, 203.0.113.5",
         )
         assert response.status_code == 401, n
 
     same_client = login(
+        APIClient(),
+        "li.hua",
+        DEFAULT_PASSWORD,
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.200, 203.0.113.5",
+    )
+    assert same_client.status_code == 200  # nine failures: not yet locked
+    login(
+        APIClient(),
+        "guess-last",
+        "wrong",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.5",
+    )
+
+    locked = login(
         APIClient(),
         "li.hua",
         DEFAULT_PASSWORD,
@@ -313,5 +422,6 @@ def test_behind_one_proxy_the_forwarded_client_address_is_limited(
         REMOTE_ADDR="10.0.0.1",
         HTTP_X_FORWARDED_FOR="203.0.113.6",
     )
-    assert same_client.status_code == 429
+    assert locked.status_code == 429
     assert other_client.status_code == 200
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}

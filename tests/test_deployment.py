@@ -4,6 +4,7 @@ There is no Docker engine here, so each command the containers run is run
 by these tests instead, with the production settings the containers use.
 """
 
+import ipaddress
 import os
 import re
 import secrets
@@ -63,6 +64,46 @@ def test_compose_has_every_service_with_health_checks():
             "service_completed_successfully"
         )
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def published_host_addresses(service: dict) -> list[str]:
+    """The host address each published port binds to; "" when none is named (every interface)."""
+    addresses = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            addresses.append(str(port.get("host_ip", "")))
+            continue
+        parts = str(port).rsplit(":", 2)
+        addresses.append(parts[0].strip("[]") if len(parts) == 3 else "")
+    return addresses
+
+
+def test_compose_publishes_the_app_port_on_the_loopback_interface_only():
+    # The host's reverse proxy (TLS) reaches gunicorn at 127.0.0.1:8000;
+    # nothing else may, or a client could write its own X-Forwarded-For
+    # where the app trusts one proxy (NUM_PROXIES=1).
+    assert SERVICES["web"]["ports"], "web publishes its port for the reverse proxy"
+    for name, service in SERVICES.items():
+        for host in published_host_addresses(service):
+            assert host, f"{name} publishes a port on every interface"
+            assert ipaddress.ip_address(host).is_loopback, f"{name} publishes on {host}"
+    assert SERVICES["web"]["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
+
+
+@pytest.mark.parametrize(
+    ("ports", "expected"),
+    [
+        (["8000:8000"], [""]),
+        (["8000"], [""]),
+        (["0.0.0.0:8000:8000"], ["0.0.0.0"]),  # noqa: S104 (what the test must catch)
+        (["127.0.0.1:8000:8000"], ["127.0.0.1"]),
+        (["[::1]:8000:8000"], ["::1"]),
+        ([{"target": 8000, "published": 8000}], [""]),
+        ([{"target": 8000, "host_ip": "127.0.0.1"}], ["127.0.0.1"]),
+    ],
+)
+def test_published_host_addresses_reads_every_port_syntax(ports, expected):
+    assert published_host_addresses({"ports": ports}) == expected
 
 
 def test_compose_settings_module_exists():

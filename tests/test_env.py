@@ -31,6 +31,12 @@ def test_int_refuses_text_and_values_below_minimum():
     assert Env({"N": "30"}).int("N", minimum=1) == 30
 
 
+def test_int_refuses_values_above_maximum():
+    with pytest.raises(ImproperlyConfigured, match="NUM_PROXIES=6 must be at most 5"):
+        Env({"NUM_PROXIES": "6"}).int("NUM_PROXIES", default=0, maximum=5)
+    assert Env({"NUM_PROXIES": "5"}).int("NUM_PROXIES", default=0, maximum=5) == 5
+
+
 def test_list_splits_on_commas_and_refuses_empty_items():
     assert Env({"H": "a.org, b.org"}).list("H") == ["a.org", "b.org"]
     with pytest.raises(ImproperlyConfigured, match="empty item"):
@@ -59,3 +65,32 @@ def test_settings_refuse_a_bad_value_at_start(tmp_path):
     )
     assert result.returncode != 0
     assert "DATABASE_URL must start with one of" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"NUM_PROXIES": "-1"}, "NUM_PROXIES=-1 must be at least 0"),
+        ({"LOGIN_FAILURES_PER_ACCOUNT": "0"}, "LOGIN_FAILURES_PER_ACCOUNT=0 must be at least 1"),
+        ({"LOGIN_LOCKOUT_MINUTES": "soon"}, "LOGIN_LOCKOUT_MINUTES='soon' is not an integer"),
+        (
+            {"LOGIN_FAILURES_PER_ACCOUNT": "10", "LOGIN_FAILURES_PER_ADDRESS": "5"},
+            "LOGIN_FAILURES_PER_ADDRESS must be at least LOGIN_FAILURES_PER_ACCOUNT",
+        ),
+    ],
+)
+def test_settings_refuse_a_bad_login_limit_at_start(tmp_path, environment, message):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings.base"],
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **environment},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -23,7 +23,7 @@ Admin URLs of models are written once for all models, `<app>/<model>`
 standing for each, with the column `models` saying which kind of model the
 row is for (MODELS: a record a service writes is read-only; reference data
 no service writes is editable; the account's few fields are changed through
-`user_update`).
+`user_update`; a login lockout is read and deleted to unlock).
 """
 
 import dataclasses
@@ -100,6 +100,7 @@ MODELS = {
     "workers.job": "read-only",
     "workers.matchrun": "read-only",
     "workers.report": "read-only",
+    "axes.accessattempt": "lockout",
 }
 
 MATRIX = """
@@ -149,16 +150,25 @@ admin/<app>/<model>/                               POST   all        →admin:lo
 admin/<app>/<model>/add/                           GET    read-only  →admin:login   403             403             403             403             403             403             403
 admin/<app>/<model>/add/                           GET    editable   →admin:login   403             403             403             403             403             403             200
 admin/<app>/<model>/add/                           GET    account    →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/add/                           GET    lockout    →admin:login   403             403             403             403             403             403             403
 admin/<app>/<model>/add/                           POST   read-only  →admin:login   403             403             403             403             403             403             403
 admin/<app>/<model>/add/                           POST   editable   →admin:login   403             403             403             403             403             403             200
 admin/<app>/<model>/add/                           POST   account    →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/add/                           POST   lockout    →admin:login   403             403             403             403             403             403             403
 admin/<app>/<model>/<path:object_id>/              GET    all        →admin:login   403             403             403             403             403             403             →admin:change
 admin/<app>/<model>/<path:object_id>/change/       GET    all        →admin:login   403             403             403             403             403             403             200
 admin/<app>/<model>/<path:object_id>/change/       POST   read-only  →admin:login   403             403             403             403             403             403             403
 admin/<app>/<model>/<path:object_id>/change/       POST   editable   →admin:login   403             403             403             403             403             403             200
 admin/<app>/<model>/<path:object_id>/change/       POST   account    →admin:login   403             403             403             403             403             403             200
-admin/<app>/<model>/<path:object_id>/delete/       GET    all        →admin:login   403             403             403             403             403             403             403
-admin/<app>/<model>/<path:object_id>/delete/       POST   all        →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/change/       POST   lockout    →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/delete/       GET    read-only  →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/delete/       GET    editable   →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/delete/       GET    account    →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/delete/       GET    lockout    →admin:login   403             403             403             403             403             403             200
+admin/<app>/<model>/<path:object_id>/delete/       POST   read-only  →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/delete/       POST   editable   →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/delete/       POST   account    →admin:login   403             403             403             403             403             403             403
+admin/<app>/<model>/<path:object_id>/delete/       POST   lockout    →admin:login   403             403             403             403             403             403             200
 admin/<app>/<model>/<path:object_id>/history/      GET    all        →admin:login   403             403             403             403             403             403             200
 admin/<app>/<model>/^([^/]+)/history/([^/]+)/$     GET    all        →admin:login   403             403             403             403             403             403             200
 admin/<app>/<model>/^([^/]+)/history/([^/]+)/$     POST   all        →admin:login   403             403             403             403             403             403             403

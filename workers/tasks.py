@@ -183,3 +183,16 @@ def term_report_task(self, job_id: int) -> None:
     # meet the same ledger, so the task ends there.
     with contextlib.suppress(MoneyMismatch):
         run_job(job_id=job_id, work=_term_report, worker=worker_name(self))
+
+
+@shared_task(name="workers.flush_expired_tokens")
+def flush_expired_tokens_task() -> None:
+    """Celery beat, every night: forget refresh tokens past their expiry.
+
+    Each login and each refresh records a token (simplejwt's token_blacklist);
+    an expired one is refused by its signature anyway, so its rows only grow
+    the tables. Safe to run twice: the second run finds nothing to delete.
+    """
+    from django.core.management import call_command
+
+    call_command("flushexpiredtokens")

@@ -31,6 +31,10 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # that rotating SECRET_KEY does not break matching against stored hashes.
 ID_HASH_KEY = env.str("BANGFU_ID_HASH_KEY", default="embedded-default-id-hash-key").encode()
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# How many reverse proxies stand before the app, each appending to
+# X-Forwarded-For (core.http.client_ip). 0 trusts only the socket address, so
+# a client reaching the app directly cannot choose its own address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0, minimum=0, maximum=5)
 
 INSTALLED_APPS = [
     # django.contrib.admin, for platform administrators only (core.admin).
@@ -41,10 +45,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Refresh tokens used once are kept here until they expire (SIMPLE_JWT below).
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    # Failed logins and lockouts (core.logins).
+    "axes",
     # Dependencies point one way: workers -> donations -> mentoring -> core.
     "core",
     "mentoring",
@@ -67,6 +75,17 @@ MIDDLEWARE = [
     # Records who made each change in the audit history. DRF sets the
     # authenticated user on the underlying request, so token users count too.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a login refused for a lockout into a 429
+    # (core.logins.lockout_response).
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes's backend comes first so that it refuses a locked-out login
+# before any password is checked
+# (https://django-axes.readthedocs.io/en/latest/2_installation.html).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -163,8 +182,8 @@ if WHITENOISE_USE_FINDERS:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Listed first so that an anonymous request is answered 401 with a
-        # WWW-Authenticate header, not 403.
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # WWW-Authenticate header, not 403. It refuses revoked tokens too.
+        "mentoring.authentication.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -177,27 +196,59 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # How many reverse proxies stand before the app. 0 trusts only the socket
-    # address, so a client cannot dodge the login throttle by sending its own
-    # X-Forwarded-For (https://www.django-rest-framework.org/api-guide/throttling/).
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0, minimum=0),
-    # Login attempts per client address and per username; the views that use
-    # them say which scope applies.
-    "DEFAULT_THROTTLE_RATES": {
-        "login": env.str("LOGIN_RATE_PER_ADDRESS", default="20/min"),
-        "login_username": env.str("LOGIN_RATE_PER_USERNAME", default="5/min"),
-    },
+    # Bangfu has no DRF throttle; should one be added, it reads client
+    # addresses by the same rule as core.http.client_ip
+    # (https://www.django-rest-framework.org/api-guide/throttling/#how-clients-are-identified).
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(
-        minutes=env.int("JWT_ACCESS_MINUTES", default=30, minimum=1)
+        minutes=env.int("JWT_ACCESS_MINUTES", default=30, minimum=1, maximum=24 * 60)
     ),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1, minimum=1)),
-    "UPDATE_LAST_LOGIN": True,
+    "REFRESH_TOKEN_LIFETIME": timedelta(
+        days=env.int("JWT_REFRESH_DAYS", default=1, minimum=1, maximum=90)
+    ),
+    # A refresh answers a new refresh token and the one used is refused from
+    # then on (mentoring.apis.tokens.RefreshSerializer).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # The login view sends `user_logged_in` instead, which records the time
+    # (mentoring.apis.tokens.LoginSerializer).
+    "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# Failed logins and lockouts: one count for every login (core.logins), kept in
+# the database that every process shares, so that it holds across gunicorn
+# workers and machines and while Redis restarts
+# (https://django-axes.readthedocs.io/en/latest/4_configuration.html).
+# The teachers of a school often share one public address, so an address
+# takes many more failures than an account before it is locked.
+AXES_HANDLER = "core.logins.LoginFailures"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5, minimum=1, maximum=100)
+LOGIN_FAILURES_PER_ADDRESS = env.int(
+    "LOGIN_FAILURES_PER_ADDRESS", default=50, minimum=1, maximum=100_000
+)
+if LOGIN_FAILURES_PER_ADDRESS < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURES_PER_ADDRESS must be at least LOGIN_FAILURES_PER_ACCOUNT: the people "
+        "behind one address would otherwise be locked out before any account is."
+    )
+AXES_COOLOFF_TIME = timedelta(
+    minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15, minimum=1, maximum=7 * 24 * 60)
+)
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
+AXES_USERNAME_CALLABLE = "core.logins.login_name"
+AXES_LOCKOUT_CALLABLE = "core.logins.lockout_response"
+# Attempts refused during a lockout are not counted, so that the lock ends
+# when Retry-After says, however often the owner tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No table of every successful login (it would only grow); failures and
+# lockouts are kept until they expire.
+AXES_DISABLE_ACCESS_LOG = True
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bangfu API",
@@ -266,6 +317,11 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-tutoring-check": {
         "task": "workers.weekly_check",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    # Expired refresh tokens recorded by the token blacklist (workers.tasks).
+    "flush-expired-tokens": {
+        "task": "workers.flush_expired_tokens",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 

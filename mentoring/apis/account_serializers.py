@@ -89,3 +89,10 @@ class UserUpdateSerializer(serializers.Serializer):
                 {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
             )
         return attrs
+
+
+class UnlockSerializer(serializers.Serializer):
+    failures_cleared = serializers.IntegerField(
+        read_only=True,
+        help_text=_("Recent failed logins forgotten; 0 if the account was not locked."),
+    )

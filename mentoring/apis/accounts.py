@@ -1,14 +1,14 @@
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenObtainPairView
 
 from mentoring.apis.account_serializers import (
     MeSerializer,
+    UnlockSerializer,
     UserCreateSerializer,
     UserSerializer,
     UserUpdateSerializer,
@@ -18,34 +18,6 @@ from mentoring.models import Role, User
 from mentoring.permissions import IsAdministrator
 from mentoring.selectors import accounts as selectors
 from mentoring.services import accounts as services
-
-
-class LoginAddressThrottle(ScopedRateThrottle):
-    """Login attempts per client address."""
-
-    scope_attr = "throttle_scope"
-
-
-class LoginUsernameThrottle(SimpleRateThrottle):
-    """Login attempts per username, whichever address they come from.
-
-    This stops a password being guessed slowly from many addresses.
-    """
-
-    scope = "login_username"
-
-    def get_cache_key(self, request, view):
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not username:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()}
-
-
-class TokenObtainView(TokenObtainPairView):
-    """POST username and password; answers `access` and `refresh` tokens."""
-
-    throttle_classes = [LoginAddressThrottle, LoginUsernameThrottle]
-    throttle_scope = "login"
 
 
 class MeView(APIView):
@@ -137,3 +109,11 @@ class UserViewSet(
     @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=UnlockSerializer)
+    @action(detail=True, methods=["post"])
+    def unlock(self, request, pk=None):
+        """End the account's login lockout now, instead of after the cool-off."""
+        user = self.get_object()
+        cleared = services.user_unlock(by=request.user, user=user)
+        return Response(UnlockSerializer({"failures_cleared": cleared}).data)

@@ -1,13 +1,20 @@
 """Writes that span rows or need a transaction."""
 
+import logging
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core import logins
 from mentoring.errors import DomainError, NotPermitted
 from mentoring.models import Membership, Role, School, User
 from mentoring.selectors.accounts import schools_administered_by
+
+logger = logging.getLogger(__name__)
+
+UNLOCK_CHANGE_REASON = "Login lockout cleared"
 
 
 def _schools_for(*, by: User, school_ids: list[int]) -> list[School]:
@@ -88,3 +95,24 @@ def user_update(*, by: User, user: User, **fields) -> User:
         setattr(user, name, value)
     user.save(update_fields=sorted(fields))
     return user
+
+
+@transaction.atomic
+def user_unlock(*, by: User, user: User) -> int:
+    """End an account's login lockout (core.logins); answers how many recent failures it forgets.
+
+    Any administrator who sees the account may, except that only a platform
+    administrator unlocks a platform administrator: a lockout slows down
+    password guessing, and the most powerful accounts keep that protection.
+    An address locked out is cleared in the Django admin (access attempts).
+    """
+    if user.is_superuser and not by.is_superuser:
+        raise NotPermitted(_("Only a platform administrator can unlock this account."))
+    cleared = logins.clear_account(user.get_username())
+    if cleared:
+        # A history row of the account says who unlocked it and when.
+        User.history.bulk_history_create(
+            [user], update=True, default_user=by, default_change_reason=UNLOCK_CHANGE_REASON
+        )
+        logger.info("Login lockout of account %s cleared by account %s.", user.pk, by.pk)
+    return cleared

@@ -17,10 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.request import Request
 
-from mentoring.apis.accounts import LoginAddressThrottle, LoginUsernameThrottle
 from mentoring.errors import DomainError
 from mentoring.models import SessionKind
 from mentoring.selectors import mentees as selectors
@@ -32,31 +29,16 @@ LOGIN_URL = "teacher:login"
 TEMPLATES = "mentoring/teacher/"
 
 
-def _login_allowed(request) -> bool:
-    """The API's login throttles, counted in the same cache, so the page is no way around them."""
-    drf_request = Request(request, parsers=[FormParser(), MultiPartParser()])
-    view = SimpleNamespace(throttle_scope="login")
-    verdicts = [
-        throttle.allow_request(drf_request, view)
-        for throttle in (LoginAddressThrottle(), LoginUsernameThrottle())
-    ]
-    return all(verdicts)
-
-
 class LoginView(auth_views.LoginView):
+    """Session login. Failures and lockouts are counted with every other login (core.logins):
+    a locked-out attempt is shown this form again, with the lockout as its error, and 429.
+    """
+
     template_name = TEMPLATES + "login.html"
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
         return reverse("teacher:home")
-
-    def post(self, request, *args, **kwargs):
-        if not _login_allowed(request):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many login attempts. Wait a minute and try again."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
