@@ -7,11 +7,13 @@ deactivation, flags) are handled by `User.save`. Signals catch every path:
 the API's services, the Django admin, cascades and `QuerySet.delete()`.
 """
 
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from mentoring.models import Membership, revoke_tokens_of
+from mentoring.models import Membership, User, revoke_tokens_of
 
 
 @receiver(pre_save, sender=Membership, dispatch_uid="mentoring.membership_changed")
@@ -35,3 +37,18 @@ def revoke_tokens_when_a_role_is_removed(sender, instance: Membership, **kwargs)
 def revoke_tokens_at_logout(sender, request, user, **kwargs):
     if user is not None and user.pk is not None:
         user.revoke_tokens()
+
+
+# Django records the time of a login with `user.save(update_fields=["last_login"])`,
+# and django-simple-history writes a history row for every save, even one of
+# an excluded field: every login of every account would add a row to the
+# account's audit history. The time is written with an UPDATE instead, which
+# history does not see (the field is excluded from it anyway).
+user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+
+
+@receiver(user_logged_in, dispatch_uid="mentoring.last_login")
+def record_last_login(sender, request, user, **kwargs):
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=now)
+    user.last_login = now

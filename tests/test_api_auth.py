@@ -425,3 +425,14 @@ def test_behind_one_proxy_the_address_the_proxy_saw_is_limited(settings, teacher
     assert locked.status_code == 429
     assert other_client.status_code == 200
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+
+
+def test_a_login_records_its_time_without_a_history_row(teacher):
+    """Every login used to add a row to the account's audit history (the last_login save)."""
+    rows = teacher.history.count()
+    assert login(APIClient(), "li.hua", DEFAULT_PASSWORD).status_code == 200
+    page = APIClient()
+    assert page.post("/api-auth/login/", {"username": "li.hua", "password": DEFAULT_PASSWORD})
+    teacher.refresh_from_db()
+    assert teacher.last_login is not None
+    assert teacher.history.count() == rows
