@@ -247,7 +247,8 @@ def test_teacher_is_told_only_the_actions_a_teacher_may_take(student, term, teac
 def test_a_final_assessment_takes_no_further_action(status, action, student, term, admin_a):
     assessment = in_status(status, student, term, tier="hardship")
 
-    response = act(client_for(admin_a), assessment.pk, action, {"note": "x", "reason": "x"})
+    body = {"reject": {"reason": "x"}, "publicize": {}}.get(action, {"note": "x"})
+    response = act(client_for(admin_a), assessment.pk, action, body)
 
     assert response.status_code == 409
     assert response.json()["allowed_actions"] == []

@@ -436,7 +436,8 @@ def test_teacher_cannot_approve_or_reject_their_own_submission(action, owner, st
         student=student_a, term=term, created_by=owner, status=AssessmentStatus.PROPOSED
     )
 
-    response = client_for(owner).post(f"{URL}{assessment.pk}/{action}/", {"reason": "r"})
+    body = {"approve": {"note": "n"}, "reject": {"reason": "r"}}[action]
+    response = client_for(owner).post(f"{URL}{assessment.pk}/{action}/", body)
 
     assert response.status_code == 403
     assessment.refresh_from_db()
