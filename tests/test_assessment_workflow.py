@@ -24,6 +24,8 @@ from tests.factories import (
     AssessmentFactory,
     DistrictFactory,
     HardshipIndicatorFactory,
+    MentorFactory,
+    PairingFactory,
     SchoolFactory,
     StudentFactory,
     StudentRecordFactory,
@@ -68,8 +70,11 @@ def student(school_a, term):
 
 
 @pytest.fixture
-def teacher(school_a):
-    return member(Role.TEACHER, school_a, username="class.teacher")
+def teacher(school_a, student, term):
+    """The student's teacher: Bangfu records no class teacher, so their mentor this term."""
+    user = member(Role.TEACHER, school_a, username="class.teacher")
+    PairingFactory(student=student, term=term, mentor=MentorFactory(user=user, schools=[school_a]))
+    return user
 
 
 @pytest.fixture
