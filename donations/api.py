@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -693,13 +694,22 @@ class ItemDistributionViewSet(
 
 
 class PledgeInstalmentSerializer(StrictSerializer):
-    due_on = serializers.DateField()
+    due_on = serializers.DateField(
+        help_text=_("From today to PLEDGE_MAX_YEARS_AHEAD (five by default) years ahead.")
+    )
     amount = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
         help_text=_("Yuan for money (two decimals at most), a whole count for items."),
     )
+
+    def validate_due_on(self, value):
+        # Checked here too, so that a bad date is named with every other bad field.
+        problem = services.pledge_due_date_problem(value, today=timezone.localdate())
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class PledgeSerializer(serializers.ModelSerializer):

@@ -231,6 +231,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# How far ahead a pledge (each of its instalments) may fall due (donations.services).
+PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
+
 # How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older
 # key is ignored and its stored answer replaced.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
