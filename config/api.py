@@ -7,15 +7,18 @@ REST_FRAMEWORK settings.
 import logging
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import csrf, defaults
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import request_limit_error
 from mentoring.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    else:
+        # An oversized or overfull body, which Django would answer with HTML.
+        exc = request_limit_error(exc) or exc
     return drf_exception_handler(exc, context)
 
 
@@ -80,6 +86,43 @@ def _broker_status() -> str:
         logger.warning("Health check: broker unavailable: %s", exc)
         return "unavailable"
     return "ok"
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    """400 for what Django refuses before any view runs: JSON on API paths.
+
+    A bad Host header (DisallowedHost) and a body over a limit arrive here;
+    pages outside the API keep Django's plain page.
+    """
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    limit = request_limit_error(exception) if exception is not None else None
+    if limit is not None:
+        return JsonResponse({"detail": str(limit.detail)}, status=limit.status_code)
+    if isinstance(exception, DisallowedHost):
+        return JsonResponse({"detail": _("This host name is not served here.")}, status=400)
+    return JsonResponse({"detail": _("Bad request.")}, status=400)
+
+
+def permission_denied(request, exception=None):
+    if not _is_api(request):
+        return defaults.permission_denied(request, exception)
+    return JsonResponse(
+        {"detail": _("You do not have permission to perform this action.")}, status=403
+    )
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: JSON on API paths, Django's page elsewhere."""
+    if not _is_api(request):
+        return csrf.csrf_failure(request, reason)
+    return JsonResponse(
+        {"detail": _("CSRF check failed: %(reason)s") % {"reason": reason}}, status=403
+    )
 
 
 def not_found(request, exception=None):

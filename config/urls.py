@@ -80,5 +80,7 @@ urlpatterns = [
     path("teacher/", include("mentoring.web.urls")),
 ]
 
+handler400 = "config.api.bad_request"
+handler403 = "config.api.permission_denied"
 handler404 = "config.api.not_found"
 handler500 = "config.api.server_error"

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,6 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, I
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.serializers import StrictSerializer
 from donations import services
 from donations.models import (
     Award,
@@ -116,7 +118,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class ReverseSerializer(serializers.Serializer):
+class ReverseSerializer(StrictSerializer):
     memo = serializers.CharField(max_length=200)
 
 
@@ -254,12 +256,17 @@ class DonorOutcomesSerializer(serializers.Serializer):
     items = ItemOutcomeSerializer(many=True)
 
 
-class DonorInput(serializers.Serializer):
+class DonorInput(StrictSerializer):
     district = serializers.CharField(max_length=32, required=False)
     kind = serializers.ChoiceField(choices=DonorKind.choices)
     name = serializers.CharField(max_length=200)
     anonymous = serializers.BooleanField(default=False)
     user = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class DonorUpdateInput(DonorInput):
+    # A donor stays in the district it was registered in.
+    district = None
 
 
 class DonorViewSet(
@@ -295,10 +302,14 @@ class DonorViewSet(
         )
         return created(self, donor)
 
-    @extend_schema(request=DonorInput, responses=DonorSerializer)
+    @extend_schema(request=DonorUpdateInput, responses=DonorSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=DonorUpdateInput, responses=DonorSerializer)
     def update(self, request, *args, **kwargs):
         donor = self.get_object()
-        payload = DonorInput(data=request.data, partial=kwargs.get("partial", False))
+        payload = DonorUpdateInput(data=request.data, partial=kwargs.get("partial", False))
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         services.donor_save(
@@ -342,7 +353,7 @@ class ContributionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContributionCreateSerializer(serializers.Serializer):
+class ContributionCreateSerializer(StrictSerializer):
     donor = serializers.IntegerField(min_value=1)
     project = serializers.IntegerField(min_value=1)
     amount = serializers.DecimalField(
@@ -434,7 +445,7 @@ class AwardSerializer(serializers.ModelSerializer):
         ]
 
 
-class AwardCreateSerializer(serializers.Serializer):
+class AwardCreateSerializer(StrictSerializer):
     project = serializers.IntegerField(min_value=1)
     student = serializers.IntegerField(min_value=1)
     term = serializers.IntegerField(min_value=1)
@@ -507,7 +518,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
         ]
 
 
-class DisbursementCreateSerializer(serializers.Serializer):
+class DisbursementCreateSerializer(StrictSerializer):
     award = serializers.IntegerField(min_value=1)
     instalment = serializers.IntegerField(min_value=1, max_value=12, default=1)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
@@ -576,7 +587,7 @@ class ItemDonationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ItemDonationCreateSerializer(serializers.Serializer):
+class ItemDonationCreateSerializer(StrictSerializer):
     donor = serializers.IntegerField(min_value=1)
     item_kind = serializers.IntegerField(min_value=1)
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
@@ -639,7 +650,7 @@ class ItemDistributionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ItemDistributionCreateSerializer(serializers.Serializer):
+class ItemDistributionCreateSerializer(StrictSerializer):
     item_kind = serializers.IntegerField(min_value=1)
     student = serializers.IntegerField(min_value=1)
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
@@ -682,14 +693,23 @@ class ItemDistributionViewSet(
         return created(self, given)
 
 
-class PledgeInstalmentSerializer(serializers.Serializer):
-    due_on = serializers.DateField()
+class PledgeInstalmentSerializer(StrictSerializer):
+    due_on = serializers.DateField(
+        help_text=_("From today to PLEDGE_MAX_YEARS_AHEAD (five by default) years ahead.")
+    )
     amount = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
         help_text=_("Yuan for money (two decimals at most), a whole count for items."),
     )
+
+    def validate_due_on(self, value):
+        # Checked here too, so that a bad date is named with every other bad field.
+        problem = services.pledge_due_date_problem(value, today=timezone.localdate())
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class PledgeSerializer(serializers.ModelSerializer):
@@ -728,7 +748,7 @@ class PledgeSerializer(serializers.ModelSerializer):
         ]
 
 
-class PledgeCreateSerializer(serializers.Serializer):
+class PledgeCreateSerializer(StrictSerializer):
     donor = serializers.IntegerField(min_value=1, required=False)
     kind = serializers.ChoiceField(choices=PledgeKind.choices)
     schedule = serializers.ChoiceField(choices=PledgeSchedule.choices)
@@ -752,7 +772,7 @@ class PledgeCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class PledgeCancelSerializer(serializers.Serializer):
+class PledgeCancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
 

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.serializers import StrictSerializer
 from donations import aid
 from donations.api import LedgerEntrySerializer, YuanField, created, fen
 from donations.models import (
@@ -108,7 +109,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
 
 
-class StandardInput(serializers.Serializer):
+class StandardInput(StrictSerializer):
     tier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     level = serializers.ChoiceField(
         choices=SchoolLevel.choices, required=False, allow_blank=True, default=""
@@ -117,19 +118,19 @@ class StandardInput(serializers.Serializer):
     yearly = serializers.DecimalField(**MONEY)
 
 
-class FundingInput(serializers.Serializer):
+class FundingInput(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     source = serializers.ChoiceField(choices=FundSource.choices)
     amount = serializers.DecimalField(**MONEY)
 
 
-class QuotaInput(serializers.Serializer):
+class QuotaInput(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     school = serializers.IntegerField(min_value=1)
     places = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
-class ProjectInput(serializers.Serializer):
+class ProjectInput(StrictSerializer):
     district = serializers.CharField(max_length=32, required=False)
     code = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
@@ -149,6 +150,11 @@ class ProjectInput(serializers.Serializer):
     standards = StandardInput(many=True, required=False, max_length=100)
     funding = FundingInput(many=True, required=False, max_length=100)
     quotas = QuotaInput(many=True, required=False, max_length=2000)
+
+
+class ProjectUpdateInput(ProjectInput):
+    # A project stays in its district: its money and quotas are the district's.
+    district = None
 
 
 RULE_FIELDS = [
@@ -189,7 +195,7 @@ def _nested(data: dict) -> dict:
 NESTED_INPUTS = [("standards", StandardInput), ("funding", FundingInput), ("quotas", QuotaInput)]
 
 
-class AllocateInput(serializers.Serializer):
+class AllocateInput(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     schools = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=500
@@ -217,7 +223,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         ]
 
 
-class AppropriationInput(serializers.Serializer):
+class AppropriationInput(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     source = serializers.ChoiceField(choices=FundSource.choices)
     amount = serializers.DecimalField(**MONEY)
@@ -274,10 +280,14 @@ class ProjectViewSet(
         )
         return created(self, project)
 
-    @extend_schema(request=ProjectInput, responses=ProjectSerializer)
+    @extend_schema(request=ProjectUpdateInput, responses=ProjectSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=ProjectUpdateInput, responses=ProjectSerializer)
     def update(self, request, *args, **kwargs):
         project = self.get_object()
-        payload = ProjectInput(data=request.data, partial=kwargs.get("partial", False))
+        payload = ProjectUpdateInput(data=request.data, partial=kwargs.get("partial", False))
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         # A partial update is partial at the top only: each nested row given is whole

@@ -4,6 +4,7 @@ from django.db.models.functions import Coalesce
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
 from mentoring.models import Role, User
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.services.schools import administers_district
 
 MONEY_IN = Q(entries__kind__in=[LedgerKind.APPROPRIATION, LedgerKind.CONTRIBUTION])
 MONEY_OUT = Q(entries__kind=LedgerKind.DISBURSEMENT)
@@ -121,6 +122,20 @@ def pledges_visible_to(user: User):
         .select_related("donor", "project")
         .prefetch_related("instalments")
     )
+
+
+def pledge_cancellable_by(user: User, pledge) -> bool:
+    """Who may cancel a pledge: the donor's own account, or an administrator of every
+    school of the donor's district (a district administrator, or a platform administrator).
+
+    An administrator of one school of the district reads the district's pledges
+    but does not decide for the district: a donor's promise is to all of it.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if pledge.donor.user_id is not None and pledge.donor.user_id == user.pk:
+        return True
+    return administers_district(user, pledge.donor.district)
 
 
 def public_donation_notice(*, district_code: str) -> dict:

@@ -1,5 +1,8 @@
 """Money moves only here: every change of a balance is a ledger row in the same transaction."""
 
+from datetime import date
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -27,8 +30,9 @@ from donations.models import (
     PledgeSchedule,
     PledgeStatus,
 )
+from donations.selectors import pledge_cancellable_by
 from donations.signals import contribution_received
-from mentoring.errors import Conflict, DomainError
+from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from mentoring.models import User
 
 # The largest single movement accepted: 100 million yuan, in fen.
@@ -528,6 +532,49 @@ def item_distribute(
     )
 
 
+def pledge_due_dates(*, today: date) -> tuple[date, date]:
+    """The first and last day a pledge (or one of its instalments) may fall due.
+
+    From today to `PLEDGE_MAX_YEARS_AHEAD` years ahead (five by default): a
+    promise further out is no plan a district can count on.
+    """
+    years = settings.PLEDGE_MAX_YEARS_AHEAD
+    try:
+        latest = today.replace(year=today.year + years)
+    except ValueError:  # 29 February, in a year that has none
+        latest = today.replace(year=today.year + years, day=28)
+    return today, latest
+
+
+def pledge_due_date_problem(due: date, *, today: date) -> str | None:
+    """Why a pledge cannot fall due on `due`, or None when it can."""
+    earliest, latest = pledge_due_dates(today=today)
+    if due < earliest:
+        return _("A pledge cannot fall due in the past.")
+    if due > latest:
+        return _("A pledge falls due by %(latest)s at the latest (%(years)s years ahead).") % {
+            "latest": latest.isoformat(),
+            "years": settings.PLEDGE_MAX_YEARS_AHEAD,
+        }
+    return None
+
+
+def _check_instalments(instalments: list[tuple], *, today: date) -> None:
+    """Every bad due date and amount at once, each named by its instalment."""
+    errors = {}
+    for index, (due, amount) in enumerate(instalments):
+        problem = pledge_due_date_problem(due, today=today)
+        if problem:
+            errors[f"instalments[{index}].due_on"] = [problem]
+        if amount <= 0 or amount > MAX_AMOUNT_FEN:
+            errors[f"instalments[{index}].amount"] = [_("Each instalment must be more than zero.")]
+    if errors:
+        raise FieldErrors(errors)
+    dates = [due for due, _amount in instalments]
+    if len(set(dates)) != len(dates):
+        raise DomainError(_("Two instalments fall due on the same day."), field="instalments")
+
+
 @transaction.atomic
 def pledge_create(
     *,
@@ -566,14 +613,7 @@ def pledge_create(
         raise DomainError(_("Give at least one due date and amount."), field="instalments")
     if schedule == PledgeSchedule.ONCE and len(instalments) != 1:
         raise DomainError(_("A pledge given once has one due date."), field="instalments")
-    today = timezone.localdate()
-    dates = [due for due, _amount in instalments]
-    if min(dates) < today:
-        raise DomainError(_("A pledge cannot fall due in the past."), field="instalments")
-    if len(set(dates)) != len(dates):
-        raise DomainError(_("Two instalments fall due on the same day."), field="instalments")
-    if any(amount <= 0 or amount > MAX_AMOUNT_FEN for _due, amount in instalments):
-        raise DomainError(_("Each instalment must be more than zero."), field="instalments")
+    _check_instalments(instalments, today=timezone.localdate())
     pledge = Pledge.objects.create(
         donor=donor,
         kind=kind,
@@ -594,6 +634,14 @@ def pledge_create(
 
 @transaction.atomic
 def pledge_cancel(*, by: User, pledge: Pledge, reason: str) -> Pledge:
+    """Cancel a pledge: the donor itself, or an administrator of its whole district."""
+    if not pledge_cancellable_by(by, pledge):
+        raise NotPermitted(
+            _(
+                "Only the donor, or an administrator of every school of its district, "
+                "may cancel this pledge."
+            )
+        )
     if pledge.status in (PledgeStatus.FULFILLED, PledgeStatus.CANCELLED):
         raise Conflict(
             _("This pledge is already %(status)s.") % {"status": pledge.get_status_display()}

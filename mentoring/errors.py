@@ -31,3 +31,18 @@ class Conflict(DomainError):
     """The request is valid but not in the current state of the record."""
 
     status_code = 409
+
+
+class FieldErrors(DomainError):
+    """Several inputs refused at once: `errors` maps each field to its messages.
+
+    A field of a nested list is named by its path, e.g. `instalments[2].due_on`
+    (counted from 0), so that a client sees every bad field in one answer.
+    """
+
+    def __init__(self, errors: dict[str, list]):
+        first, *rest = errors
+        super().__init__(
+            errors[first][0], field=first, extra={name: list(errors[name]) for name in rest}
+        )
+        self.errors = errors

@@ -2,8 +2,7 @@
 
 import django_filters
 
-# The widest integer a database column holds (PostgreSQL bigint, SQLite integer).
-BIGINT_MAX = 2**63 - 1
+from core.bounds import BIGINT_MAX, BIGINT_MIN
 
 
 class NumberFilter(django_filters.NumberFilter):
@@ -15,5 +14,5 @@ class NumberFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_value", BIGINT_MAX)
-        kwargs.setdefault("min_value", -BIGINT_MAX)
+        kwargs.setdefault("min_value", BIGINT_MIN)
         super().__init__(*args, **kwargs)

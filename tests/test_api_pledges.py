@@ -5,13 +5,17 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from config.api import exception_handler
 from donations.models import AidProject, Donor, DonorKind, FundSource, Pledge, PledgeInstalment
+from donations.services import pledge_create
+from mentoring.errors import FieldErrors
 from tests.conftest import client_for
 from tests.factories import DistrictFactory, SchoolFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/pledges/"
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def later(days: int) -> str:
@@ -178,3 +182,168 @@ def test_a_donor_or_administrator_cancels_a_pledge_with_a_reason_once(donors, ad
     done = client_for(donors["newspaper"]).post(cancel, {"reason": "预算调整"})
     assert (done.status_code, done.json()["status"]) == (200, "cancelled")
     assert client_for(admin_a).post(cancel, {"reason": "again"}).status_code == 409
+
+
+# Who cancels: the donor, or an administrator of the whole district
+
+
+@pytest.fixture
+def pledge_id(donors, school_b):
+    """A pledge of the newspaper, in a district of two schools (A and B)."""
+    response = client_for(donors["newspaper"]).post(URL, money(donors), format="json")
+    return response.json()["id"]
+
+
+def cancel(user, pledge_id):
+    return client_for(user).post(
+        f"{URL}{pledge_id}/cancel/", {"reason": "预算调整"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_a_school_administrator_cannot_cancel_a_district_donors_pledge(pledge_id, admin_a):
+    # Before, any administrator of one school of the district could.
+    response = cancel(admin_a, pledge_id)
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Only the donor, or an administrator of every school of its district, "
+        "may cancel this pledge."
+    }
+    assert Pledge.objects.get(pk=pledge_id).status == "pledged"
+
+
+@pytest.mark.parametrize("who", ["district_admin", "superuser", "newspaper"])
+def test_the_donor_a_district_administrator_or_the_platform_cancels(
+    pledge_id, donors, district_admin, who
+):
+    user = {
+        "district_admin": district_admin,
+        "superuser": UserFactory(is_superuser=True),
+        "newspaper": donors["newspaper"],
+    }[who]
+
+    response = cancel(user, pledge_id)
+
+    assert response.status_code == 200, response.json()
+    assert Pledge.objects.get(pk=pledge_id).status == "cancelled"
+
+
+@pytest.mark.parametrize("who", ["person", "teacher", "elsewhere"])
+def test_another_donor_or_anyone_outside_cannot_even_see_the_pledge(
+    pledge_id, donors, school_a, who
+):
+    user = {
+        "person": donors["person"],
+        "teacher": member("teacher", school_a),
+        "elsewhere": member("administrator", SchoolFactory(district=DistrictFactory())),
+    }[who]
+
+    assert cancel(user, pledge_id).status_code == 404
+    assert Pledge.objects.get(pk=pledge_id).status == "pledged"
+
+
+# How far ahead a pledge may fall due
+
+
+def years_ahead(years: int, days: int = 0) -> str:
+    today = timezone.localdate()
+    return (today.replace(year=today.year + years) + datetime.timedelta(days=days)).isoformat()
+
+
+@pytest.mark.parametrize(
+    "due_on", ["9999-12-31", years_ahead(5, days=1), years_ahead(50)], ids=["9999", "5y+1d", "50y"]
+)
+def test_a_pledge_falling_due_beyond_five_years_is_refused(donors, due_on):
+    body = money(donors)
+    body["instalments"] = [
+        {"due_on": later(10), "amount": "1.00"},
+        {"due_on": later(40), "amount": "1.00"},
+        {"due_on": due_on, "amount": "1.00"},
+    ]
+
+    response = client_for(donors["newspaper"]).post(URL, body, format="json", **EN)
+
+    assert response.status_code == 400
+    # Nested errors are keyed by the instalment's index (counted from 0).
+    errors = response.json()["instalments"]
+    assert set(errors) == {"2"}
+    assert errors["2"]["due_on"][0].startswith("A pledge falls due by ")
+    assert Pledge.objects.count() == PledgeInstalment.objects.count() == 0
+
+
+def test_a_pledge_falling_due_in_exactly_five_years_is_taken(donors):
+    body = money(donors, instalments=[{"due_on": years_ahead(5), "amount": "1.00"}])
+
+    response = client_for(donors["newspaper"]).post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+
+
+def test_the_bound_is_a_setting(donors, settings):
+    settings.PLEDGE_MAX_YEARS_AHEAD = 1
+    body = money(donors, instalments=[{"due_on": years_ahead(2), "amount": "1.00"}])
+
+    response = client_for(donors["newspaper"]).post(URL, body, format="json", **EN)
+
+    assert response.status_code == 400
+    assert "(1 years ahead)" in response.json()["instalments"]["0"]["due_on"][0]
+
+
+def test_every_bad_field_of_a_pledge_is_named_in_one_answer(donors):
+    body = money(
+        donors,
+        kind="gold",
+        instalments=[
+            {"due_on": later(-1), "amount": "1.00"},
+            {"due_on": later(10), "amount": "-1"},
+            {"due_on": "9999-01-01", "amount": "1.00"},
+        ],
+        unknown="x",
+    )
+
+    response = client_for(donors["newspaper"]).post(URL, body, format="json", **EN)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"kind", "instalments", "unknown"}
+    assert {index: set(row) for index, row in body["instalments"].items()} == {
+        "0": {"due_on"},
+        "1": {"amount"},
+        "2": {"due_on"},
+    }
+    assert Pledge.objects.count() == 0
+
+
+def test_the_service_names_each_bad_instalment_by_its_path(donors):
+    today = timezone.localdate()
+    instalments = [
+        (today - datetime.timedelta(days=1), 100),
+        (today + datetime.timedelta(days=10), 0),
+        (datetime.date(9999, 1, 1), 100),
+    ]
+
+    with pytest.raises(FieldErrors) as refused:
+        pledge_create(
+            by=donors["newspaper"],
+            donor_id=donors["newspaper_donor"].pk,
+            kind="money",
+            schedule="instalments",
+            instalments=instalments,
+            purpose="books",
+        )
+
+    assert set(refused.value.errors) == {
+        "instalments[0].due_on",
+        "instalments[1].amount",
+        "instalments[2].due_on",
+    }
+    assert Pledge.objects.count() == 0
+
+
+def test_several_refused_fields_are_answered_together():
+    response = exception_handler(
+        FieldErrors({"instalments[0].due_on": ["past"], "instalments[2].amount": ["zero"]}), {}
+    )
+
+    assert response.status_code == 400
+    assert response.data == {"instalments[0].due_on": ["past"], "instalments[2].amount": ["zero"]}

@@ -609,6 +609,8 @@ def test_a_bad_change_answers_400_and_changes_nothing(
         "other_school": elsewhere["school"],
     }
     body = project_body(district, scene["term"], school_a, name="改名")
+    # A project stays in its district: an update that names one is refused on its own.
+    del body["district"]
     # A valid change of the standards is saved first: it must be undone with the rest.
     body["standards"] = [{"yearly": "1.00"}]
     change(body, world)

@@ -24,6 +24,8 @@ from tests.factories import (
     AssessmentFactory,
     DistrictFactory,
     HardshipIndicatorFactory,
+    MentorFactory,
+    PairingFactory,
     SchoolFactory,
     StudentFactory,
     StudentRecordFactory,
@@ -68,8 +70,11 @@ def student(school_a, term):
 
 
 @pytest.fixture
-def teacher(school_a):
-    return member(Role.TEACHER, school_a, username="class.teacher")
+def teacher(school_a, student, term):
+    """The student's teacher: Bangfu records no class teacher, so their mentor this term."""
+    user = member(Role.TEACHER, school_a, username="class.teacher")
+    PairingFactory(student=student, term=term, mentor=MentorFactory(user=user, schools=[school_a]))
+    return user
 
 
 @pytest.fixture
@@ -247,7 +252,8 @@ def test_teacher_is_told_only_the_actions_a_teacher_may_take(student, term, teac
 def test_a_final_assessment_takes_no_further_action(status, action, student, term, admin_a):
     assessment = in_status(status, student, term, tier="hardship")
 
-    response = act(client_for(admin_a), assessment.pk, action, {"note": "x", "reason": "x"})
+    body = {"reject": {"reason": "x"}, "publicize": {}}.get(action, {"note": "x"})
+    response = act(client_for(admin_a), assessment.pk, action, body)
 
     assert response.status_code == 409
     assert response.json()["allowed_actions"] == []

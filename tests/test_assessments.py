@@ -6,11 +6,20 @@ from unittest import mock
 
 import pytest
 
-from mentoring.models import Assessment, AssessmentEvent, AssessmentStatus, Objection, Role
+from mentoring.models import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentStatus,
+    Objection,
+    PairingStatus,
+    Role,
+)
 from tests.conftest import client_for
 from tests.factories import (
     AssessmentFactory,
     DistrictFactory,
+    MentorFactory,
+    PairingFactory,
     SchoolFactory,
     StudentFactory,
     StudentRecordFactory,
@@ -58,20 +67,28 @@ def student_b(school_b, term):
     return student
 
 
+def teaching(user, student, term, status=PairingStatus.ACTIVE):
+    """`user` mentors `student` this term: the one record that says a teacher teaches a student."""
+    mentor = MentorFactory(user=user, schools=[student.school])
+    PairingFactory(student=student, mentor=mentor, term=term, status=status)
+    return user
+
+
 @pytest.fixture
-def owner(school_a):
-    """The teacher who submitted the assessment."""
-    return member(Role.TEACHER, school_a, username="owner.teacher")
+def owner(school_a, student_a, term):
+    """The teacher who submitted the assessment: student A's mentor."""
+    return teaching(member(Role.TEACHER, school_a, username="owner.teacher"), student_a, term)
 
 
 @pytest.fixture
 def colleague(school_a):
+    """A teacher of school A who does not teach student A."""
     return member(Role.TEACHER, school_a, username="colleague.teacher")
 
 
 @pytest.fixture
-def outsider(school_b):
-    return member(Role.TEACHER, school_b, username="outsider.teacher")
+def outsider(school_b, student_b, term):
+    return teaching(member(Role.TEACHER, school_b, username="outsider.teacher"), student_b, term)
 
 
 @pytest.fixture
@@ -136,6 +153,13 @@ def test_teacher_sees_only_the_assessments_they_submitted(
     assert client_for(colleague).get(f"{URL}{assessment_a.pk}/").status_code == 404
     assert client_for(outsider).get(f"{URL}{assessment_a.pk}/").status_code == 404
     assert ids(client_for(outsider).get(URL)) == {assessment_b.pk}
+
+
+def test_teacher_whose_pairing_ended_no_longer_sees_their_submission(owner, assessment_a):
+    owner.mentor.pairings.update(status=PairingStatus.ENDED, ended_on=date(2026, 10, 9))
+
+    assert client_for(owner).get(f"{URL}{assessment_a.pk}/").status_code == 404
+    assert ids(client_for(owner).get(URL)) == set()
 
 
 def test_teacher_who_left_the_school_no_longer_sees_their_submission(owner, assessment_a):
@@ -302,6 +326,40 @@ def test_teacher_and_administrators_of_the_school_submit(who, request, student_a
     )
 
 
+@pytest.mark.parametrize(
+    "status",
+    [None, PairingStatus.PROPOSED, PairingStatus.ENDED],
+    ids=["no-pairing", "proposed", "ended"],
+)
+def test_teacher_cannot_submit_a_student_of_the_school_they_do_not_teach(
+    colleague, student_a, term, status
+):
+    # Before, any teacher of the school could submit any of its students, and the
+    # answer (and the assessment they could then read) showed the child's name
+    # and masked ID number.
+    if status is not None:
+        teaching(colleague, student_a, term, status=status)
+    before = counts()
+
+    response = client_for(colleague).post(
+        URL, submission(student_a, term), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"student": ["No such student in your schools."]}
+    assert "王小明" not in response.content.decode()
+    assert counts() == before
+
+
+def test_a_mentor_who_is_not_a_teacher_of_the_school_cannot_submit(school_a, student_a, term):
+    volunteer = teaching(member(Role.VOLUNTEER, school_a), student_a, term)
+
+    response = client_for(volunteer).post(URL, submission(student_a, term), format="json")
+
+    assert response.status_code == 403
+    assert Assessment.objects.count() == 0
+
+
 @pytest.mark.parametrize("who", ["outsider", "admin_b"])
 def test_staff_of_another_school_cannot_submit_and_learn_nothing(who, request, student_a, term):
     before = counts()
@@ -436,7 +494,8 @@ def test_teacher_cannot_approve_or_reject_their_own_submission(action, owner, st
         student=student_a, term=term, created_by=owner, status=AssessmentStatus.PROPOSED
     )
 
-    response = client_for(owner).post(f"{URL}{assessment.pk}/{action}/", {"reason": "r"})
+    body = {"approve": {"note": "n"}, "reject": {"reason": "r"}}[action]
+    response = client_for(owner).post(f"{URL}{assessment.pk}/{action}/", body)
 
     assert response.status_code == 403
     assessment.refresh_from_db()

@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.serializers import NoBody
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.errors import Conflict
 from mentoring.filters import NumberFilter
@@ -163,7 +164,10 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=None, responses=MatchRunSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        run = matching.match_run_approve(run=self.get_object(), by=request.user)
+        """Approve the run's proposal as it stands; the request has no body."""
+        run = self.get_object()
+        NoBody(data=request.data).is_valid(raise_exception=True)
+        run = matching.match_run_approve(run=run, by=request.user)
         return Response(MatchRunSerializer(self.get_queryset().get(pk=run.pk)).data)
 
 

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.models import PairingKind
 from workers.models import Job, MatchRun, ProposedPair, Report
 
@@ -31,7 +32,7 @@ class JobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MatchRunCreateSerializer(serializers.Serializer):
+class MatchRunCreateSerializer(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=PairingKind.choices), min_length=1, max_length=2
@@ -96,17 +97,17 @@ class MatchRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PairAddSerializer(serializers.Serializer):
+class PairAddSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
     mentor = serializers.IntegerField(min_value=1)
     kind = serializers.ChoiceField(choices=PairingKind.choices)
 
 
-class PairChangeSerializer(serializers.Serializer):
+class PairChangeSerializer(StrictSerializer):
     mentor = serializers.IntegerField(min_value=1)
 
 
-class ComplianceCheckSerializer(serializers.Serializer):
+class ComplianceCheckSerializer(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     whole_term = serializers.BooleanField(
         default=False,
@@ -116,7 +117,7 @@ class ComplianceCheckSerializer(serializers.Serializer):
     )
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     school = serializers.IntegerField(min_value=1, required=False)
     district = serializers.IntegerField(min_value=1, required=False)
@@ -172,6 +173,6 @@ class ReportSerializer(serializers.ModelSerializer):
         return self.context["reader"].data(report)
 
 
-class ReportExportQuerySerializer(serializers.Serializer):
+class ReportExportQuerySerializer(QuerySerializer):
     format = serializers.ChoiceField(choices=["html", "xlsx", "csv", "pdf"], default="html")
     lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)

@@ -89,6 +89,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# A refused CSRF check answers JSON on API paths (config.api.csrf_failure).
+CSRF_FAILURE_VIEW = "config.api.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "mentoring.User"
 
@@ -190,6 +192,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON only, with size and depth limits (core.parsers); the views that take
+    # a file upload (roster import, government list) add the bounded multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
@@ -278,6 +283,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# How far ahead a pledge (each of its instalments) may fall due (donations.services).
+PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
+
 # How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older
 # key is ignored and its stored answer replaced.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
@@ -354,3 +362,21 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30, minimum=1)
 
 # The largest roster file (CSV or XLSX) the import accepts, in bytes (mentoring.services.roster).
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=10 * 1024 * 1024, minimum=1)
+
+# Request limits: every oversized or overfull request is refused before it is
+# read, with a JSON error on API paths naming the limit (core.parsers,
+# core.exceptions). A request body without its files (every JSON body) is at
+# most REQUEST_MAX_BYTES; the largest one the API takes is a government list
+# of 20,000 rows, about 1.5 MB.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=2_621_440, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("REQUEST_MAX_FIELDS", default=1000, minimum=10)
+# How deeply lists and objects may nest in a JSON body; the API's deepest body
+# (a pledge's instalments) needs three levels.
+API_JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32, minimum=4)
+# A whole file upload (multipart) body: the largest roster file and its form fields.
+API_UPLOAD_MAX_BYTES = env.int(
+    "UPLOAD_MAX_BYTES", default=ROSTER_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE, minimum=1
+)
+if API_UPLOAD_MAX_BYTES < ROSTER_MAX_BYTES:
+    raise ImproperlyConfigured("UPLOAD_MAX_BYTES must be at least ROSTER_MAX_BYTES.")

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.serializers import StrictSerializer
 from mentoring.models import Membership, Role, User
 
 
@@ -58,7 +59,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "username", "date_joined"]
 
 
-class UserCreateSerializer(serializers.Serializer):
+class UserCreateSerializer(StrictSerializer):
     username = serializers.RegexField(
         r"^[\w.@+-]+\Z",
         max_length=150,
@@ -76,19 +77,11 @@ class UserCreateSerializer(serializers.Serializer):
     )
 
 
-class UserUpdateSerializer(serializers.Serializer):
+class UserUpdateSerializer(StrictSerializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     is_active = serializers.BooleanField(required=False)
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
-            )
-        return attrs
 
 
 class UnlockSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.serializers import NoBody
 from mentoring.apis.account_serializers import (
     MeSerializer,
     UnlockSerializer,
@@ -115,5 +116,6 @@ class UserViewSet(
     def unlock(self, request, pk=None):
         """End the account's login lockout now, instead of after the cool-off."""
         user = self.get_object()
+        NoBody(data=request.data).is_valid(raise_exception=True)
         cleared = services.user_unlock(by=request.user, user=user)
         return Response(UnlockSerializer({"failures_cleared": cleared}).data)

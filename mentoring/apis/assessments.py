@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.parsers import JSONParser, MultiPartParser
+from core.serializers import StrictSerializer
 from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,
@@ -154,7 +155,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
         read_only_fields = fields
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
     term = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(max_length=2000)
@@ -164,7 +165,7 @@ class SubmitSerializer(serializers.Serializer):
     )
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(StrictSerializer):
     note = serializers.CharField(
         max_length=4000,
         help_text=_("Investigation findings or the review group's minutes."),
@@ -178,33 +179,33 @@ class ReviewSerializer(serializers.Serializer):
     )
 
 
-class PublicizeSerializer(serializers.Serializer):
+class PublicizeSerializer(StrictSerializer):
     notice_starts_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class ObjectSerializer(serializers.Serializer):
+class ObjectSerializer(StrictSerializer):
     text = serializers.CharField(max_length=4000)
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(StrictSerializer):
     answer = serializers.CharField(max_length=4000)
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(StrictSerializer):
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=4000)
 
 
-class GovernmentListRowSerializer(serializers.Serializer):
+class GovernmentListRowSerializer(StrictSerializer):
     # Both may be blank here: the service checks every row and reports them all.
     id_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class GovernmentListSerializer(serializers.Serializer):
+class GovernmentListSerializer(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     tier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     rows = GovernmentListRowSerializer(
@@ -345,27 +346,30 @@ class AssessmentViewSet(
     @extend_schema(request=ReviewSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
+        assessment = self.get_object()
         data = self._valid(ReviewSerializer, request)
         assessment = services.assessment_review(
-            by=request.user, assessment=self.get_object(), note=data["note"], tier=data["tier"]
+            by=request.user, assessment=assessment, note=data["note"], tier=data["tier"]
         )
         return self._detail(assessment)
 
     @extend_schema(request=PublicizeSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def publicize(self, request, pk=None):
+        assessment = self.get_object()
         data = self._valid(PublicizeSerializer, request)
         assessment = services.assessment_publicize(
-            by=request.user, assessment=self.get_object(), starts_on=data["notice_starts_on"]
+            by=request.user, assessment=assessment, starts_on=data["notice_starts_on"]
         )
         return self._detail(assessment)
 
     @extend_schema(request=ObjectSerializer, responses={201: ObjectionSerializer})
     @action(detail=True, methods=["post"], url_path="object")
     def object(self, request, pk=None):
+        assessment = self.get_object()
         data = self._valid(ObjectSerializer, request)
         objection = services.assessment_object(
-            by=request.user, assessment=self.get_object(), text=data["text"]
+            by=request.user, assessment=assessment, text=data["text"]
         )
         return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
 
@@ -392,18 +396,20 @@ class AssessmentViewSet(
     @extend_schema(request=ApproveSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
+        assessment = self.get_object()
         data = self._valid(ApproveSerializer, request)
         assessment = services.assessment_approve(
-            by=request.user, assessment=self.get_object(), note=data["note"]
+            by=request.user, assessment=assessment, note=data["note"]
         )
         return self._detail(assessment)
 
     @extend_schema(request=RejectSerializer, responses=AssessmentDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
+        assessment = self.get_object()
         data = self._valid(RejectSerializer, request)
         assessment = services.assessment_reject(
-            by=request.user, assessment=self.get_object(), reason=data["reason"]
+            by=request.user, assessment=assessment, reason=data["reason"]
         )
         return self._detail(assessment)
 
@@ -418,7 +424,7 @@ class AssessmentViewSet(
         detail=False,
         methods=["post"],
         url_path="government-list",
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        parser_classes=[JSONParser, MultiPartParser],
     )
     def government_list(self, request):
         """Identify the students on a government list (低保, 特困, orphans, ...) directly.

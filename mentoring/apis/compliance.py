@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.serializers import QuerySerializer
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.filters import NumberFilter
 from mentoring.models import WeeklyCompliance
@@ -95,7 +96,7 @@ class ReadsComplianceFigures(BasePermission):
         return selectors.may_read_compliance_figures(request.user)
 
 
-class SummaryQuerySerializer(serializers.Serializer):
+class SummaryQuerySerializer(QuerySerializer):
     term = serializers.IntegerField(min_value=1)
     school = serializers.IntegerField(min_value=1, required=False)
 

@@ -5,12 +5,12 @@ holds only it); anybody else who is not an administrator is refused.
 """
 
 import django_filters
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.serializers import StrictSerializer
 from mentoring.filters import NumberFilter
 from mentoring.models import Gender, Mentor, MentorKind, Subject
 from mentoring.selectors.accounts import user_is_administrator
@@ -59,7 +59,7 @@ class MentorSerializer(serializers.ModelSerializer):
         return [student.pk for student in mentor.visible_conflicts]
 
 
-class _MentorFields(serializers.Serializer):
+class _MentorFields(StrictSerializer):
     kind = serializers.ChoiceField(choices=MentorKind.choices)
     gender = serializers.ChoiceField(choices=Gender.choices)
     schools = serializers.ListField(
@@ -97,14 +97,6 @@ class MentorUpdateSerializer(_MentorFields):
         # partial update, so a field left out is left unchanged.
         for field in self.fields.values():
             field.required = False
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
-            )
-        return attrs
 
 
 class MentorFilter(django_filters.FilterSet):

@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.serializers import NoBody
 from mentoring.models import Notification, NotificationKind
 from mentoring.services.notifications import notification_mark_read
 
@@ -67,8 +68,9 @@ class NotificationViewSet(
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        """Mark the notification read; marking it again keeps the first time."""
+        """Mark the notification read; marking it again keeps the first time. No body."""
         notification = self.get_object()
+        NoBody(data=request.data).is_valid(raise_exception=True)
         notification_mark_read(by=request.user, notification_id=notification.pk)
         notification.refresh_from_db()
         return Response(NotificationSerializer(notification).data)

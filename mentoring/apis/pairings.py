@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.serializers import StrictSerializer
 from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
 from mentoring.permissions import IsAdministrator
@@ -57,7 +58,7 @@ class PairingSerializer(serializers.ModelSerializer):
         return user.get_full_name() or user.username
 
 
-class PairingCreateSerializer(serializers.Serializer):
+class PairingCreateSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
     mentor = serializers.IntegerField(min_value=1)
     term = serializers.IntegerField(min_value=1)
@@ -66,7 +67,7 @@ class PairingCreateSerializer(serializers.Serializer):
     started_on = serializers.DateField(required=False)
 
 
-class PairingEndSerializer(serializers.Serializer):
+class PairingEndSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000)
     ended_on = serializers.DateField(required=False)
 

@@ -8,18 +8,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import MultiPartParser
+from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.models import Term
 from mentoring.permissions import IsAdministrator
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services import roster as services
 
 
-class RosterImportSerializer(serializers.Serializer):
+class RosterImportSerializer(StrictSerializer):
     file = serializers.FileField(help_text=_("The roster, .xlsx or .csv (UTF-8 or GB18030)."))
     term = serializers.IntegerField(min_value=1)
     school = serializers.IntegerField(
@@ -80,7 +81,7 @@ class RosterImportView(APIView):
     """Import a roster: every row checked, all or nothing; a dry run writes nothing."""
 
     permission_classes = [IsAuthenticated, IsAdministrator]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         request={"multipart/form-data": RosterImportSerializer},
@@ -123,7 +124,7 @@ class IgnoreFormatNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class RosterTemplateQuerySerializer(serializers.Serializer):
+class RosterTemplateQuerySerializer(QuerySerializer):
     format = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
 
 

@@ -4,12 +4,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from core.serializers import StrictModelSerializer
 from mentoring.models import District, School, SchoolLevel, Term
 from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services import schools as services
 
 
-class SchoolSerializer(serializers.ModelSerializer):
+class SchoolSerializer(StrictModelSerializer):
     district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
     district_name = serializers.CharField(source="district.name", read_only=True)
 
@@ -49,7 +50,7 @@ class SchoolViewSet(
         return Response(SchoolSerializer(school).data, status=status.HTTP_201_CREATED)
 
 
-class TermSerializer(serializers.ModelSerializer):
+class TermSerializer(StrictModelSerializer):
     district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
     holiday_weeks = serializers.ListField(
         child=serializers.CharField(max_length=10), required=False, max_length=30
@@ -76,14 +77,7 @@ class TermUpdateSerializer(TermSerializer):
     # Declared fields ignore Meta.read_only_fields, so the district is made
     # read-only here; a term never moves to another district.
     district = serializers.SlugRelatedField(slug_field="code", read_only=True)
-
-    def validate(self, attrs):
-        # A silently ignored district would let the client believe it moved the term.
-        if "district" in self.initial_data:
-            raise serializers.ValidationError(
-                {"district": [_("A term cannot move to another district.")]}
-            )
-        return attrs
+    refused_messages = {"district": _("A term cannot move to another district.")}
 
 
 class TermFilter(django_filters.FilterSet):

@@ -6,13 +6,13 @@ like an id that does not exist.
 """
 
 import django_filters
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.serializers import StrictSerializer
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -58,7 +58,7 @@ class TutoringSessionSerializer(serializers.ModelSerializer):
         )
 
 
-class _SessionFields(serializers.Serializer):
+class _SessionFields(StrictSerializer):
     date = serializers.DateField()
     minutes = serializers.IntegerField(min_value=1, max_value=600)
     subject = serializers.ChoiceField(
@@ -79,14 +79,6 @@ class TutoringSessionUpdateSerializer(_SessionFields):
         # partial update, so a field left out is left unchanged.
         for field in self.fields.values():
             field.required = False
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
-            )
-        return attrs
 
 
 class TutoringSessionFilter(django_filters.FilterSet):

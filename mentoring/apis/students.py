@@ -9,11 +9,11 @@ indicators. Donors and supervisors see no student.
 import django_filters
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Prefetch, Q
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from core.serializers import StrictSerializer
 from mentoring.filters import NumberFilter
 from mentoring.models import (
     Gender,
@@ -128,7 +128,7 @@ class StudentSerializer(serializers.ModelSerializer):
         return data
 
 
-class StudentWriteSerializer(serializers.Serializer):
+class StudentWriteSerializer(StrictSerializer):
     school = serializers.IntegerField(min_value=1)
     student_number = serializers.RegexField(r"^[0-9A-Za-z]{1,32}$", max_length=32)
     name = serializers.CharField(max_length=50)
@@ -149,14 +149,6 @@ class StudentUpdateSerializer(StudentWriteSerializer):
     def __init__(self, *args, **kwargs):
         kwargs["partial"] = True
         super().__init__(*args, **kwargs)
-
-    def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
-            )
-        return attrs
 
 
 class StudentFilter(django_filters.FilterSet):

@@ -2,7 +2,8 @@
 
 - administrators (and platform administrators): every assessment of the
   schools they administer;
-- teachers: the assessments they submitted, while they teach in that school;
+- teachers: the assessments they submitted, while they teach the student
+  (`students_taught_by`: an active pairing as the student's mentor);
 - volunteers, donors and supervisors: none. Supervisors read the public
   notice instead, and may object to any assessment under notice in their
   schools without reading the record (`assessments_open_to_objection_by`).
@@ -18,13 +19,11 @@ from mentoring.models import (
     AssessmentStatus,
     Membership,
     Objection,
-    Role,
-    School,
     StudentRecord,
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
-from mentoring.selectors.scoping import schools_visible_to
+from mentoring.selectors.scoping import schools_visible_to, students_taught_by
 from mentoring.services.identification import NOT_IN_HARDSHIP
 
 
@@ -37,10 +36,9 @@ def assessments_visible_to(user: User) -> QuerySet[Assessment]:
         return Assessment.objects.none()
     if user.is_superuser:
         return Assessment.objects.all()
-    teaching = School.objects.filter(memberships__user=user, memberships__role=Role.TEACHER)
     return Assessment.objects.filter(
         Q(student__school__in=schools_administered_by(user))
-        | Q(created_by=user, student__school__in=teaching)
+        | Q(created_by=user, student__in=students_taught_by(user))
     )
 
 

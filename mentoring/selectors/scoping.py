@@ -6,7 +6,9 @@ Scoping happens in the queryset, so a record outside a user's scope answers
 - administrators (and platform administrators): everything in the schools
   they administer;
 - teachers and volunteers: only their own mentees (students in their active
-  or ended pairings), those pairings and their sessions;
+  or ended pairings), those pairings and their sessions; what a teacher may
+  do for a student as their teacher (propose them for identification) needs
+  an active pairing (`students_taught_by`);
 - donors and supervisors: no student, pairing or session records.
 """
 
@@ -59,6 +61,27 @@ def students_visible_to(user: User) -> QuerySet[Student]:
     return Student.objects.filter(
         Q(school__in=administered)
         | Q(pairings__mentor__user=user, pairings__status__in=MENTOR_VISIBLE_STATUSES)
+    ).distinct()
+
+
+def students_taught_by(user: User) -> QuerySet[Student]:
+    """The students a teacher teaches: those they mentor through an active pairing,
+    in a school where they hold the teacher role.
+
+    Bangfu records no class teacher (班主任): a student's term record has a
+    grade and a class name, and a teacher's membership a role per school,
+    but nothing ties a teacher to a class. An active pairing is the one
+    record that says who teaches whom.
+    """
+    if not _active(user):
+        return Student.objects.none()
+    # One filter() call, so that the pairing and the membership conditions
+    # each hold for one and the same row.
+    return Student.objects.filter(
+        pairings__mentor__user=user,
+        pairings__status=PairingStatus.ACTIVE,
+        school__memberships__user=user,
+        school__memberships__role=Role.TEACHER,
     ).distinct()
 
 

@@ -50,6 +50,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.scoping import students_taught_by
 from mentoring.services.students import id_number_problem
 
 # The outcome 不困难: the student applied and was found not to be in hardship.
@@ -336,6 +337,17 @@ def _move(*, assessment: Assessment, transition: Transition, by: User, note: str
 # The application route
 
 
+def _may_propose(user: User, student: Student) -> bool:
+    """Administrators of the student's school propose any of its students; a teacher
+    only a student they teach (`students_taught_by`)."""
+    roles = roles_in_school(user, student.school_id)
+    if not roles & TRANSITIONS[(None, Action.SUBMIT)].roles:
+        return False
+    if Role.ADMINISTRATOR in roles:
+        return True
+    return students_taught_by(user).filter(pk=student.pk).exists()
+
+
 @transaction.atomic
 def assessment_submit(
     *, by: User, student_id: int, term_id: int, reason: str, commitment: str
@@ -345,9 +357,10 @@ def assessment_submit(
     The family's written commitment (承诺书) replaces certificates.
     """
     student = Student.objects.select_related("school").filter(pk=student_id).first()
-    roles = roles_in_school(by, student.school_id) if student else set()
-    if student is None or not roles & TRANSITIONS[(None, Action.SUBMIT)].roles:
-        # A student of another school is answered like one that does not exist.
+    if student is None or not _may_propose(by, student):
+        # A student of another school, or one the teacher does not teach, is
+        # answered like one that does not exist: the answer would show the
+        # student's name and masked ID number.
         raise DomainError(_("No such student in your schools."), field="student")
     term = Term.objects.filter(pk=term_id, district_id=student.school.district_id).first()
     if term is None:

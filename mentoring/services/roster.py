@@ -15,9 +15,10 @@ Contract:
   roster is not added again, and kinds no longer listed are kept (history).
 - ID numbers are kept only as a keyed hash and a masked form; no message ever
   contains a whole ID number.
-- Text cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return are
-  refused as row errors (formula injection): they are never stored, so no
-  later export can hand a formula to a spreadsheet.
+- Text cells are stripped of whitespace, control and format characters of
+  every Unicode kind at both ends; one that then starts with `=`, `+`, `-` or
+  `@` is refused as a row error (formula injection): it is never stored, so
+  no later export can hand a formula to a spreadsheet.
 - Files larger than `settings.ROSTER_MAX_BYTES`, with more than
   `ROSTER_MAX_ROWS` student rows, XLSX files whose parts would unpack beyond
   `ROSTER_MAX_UNPACKED_BYTES` (zip bombs) or whose XML declares entities
@@ -28,6 +29,7 @@ Contract:
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -316,7 +318,12 @@ MAX_LENGTHS = {
     "guardian_name": 50,
     "guardian_phone": 20,
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Stripped from both ends of a text cell before it is checked and stored:
+# spaces of every kind (Zs: U+3000, U+00A0, U+2000-U+200A, ...), line and
+# paragraph separators, control characters (Cc) and format characters (Cf:
+# U+200B-U+200F, U+2060, U+FEFF, ...).
+INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STUDENT_NUMBER = re.compile(r"^[0-9A-Za-z]+$")
 PHONE = re.compile(r"^[0-9][0-9 -]*$")
@@ -500,7 +507,7 @@ def _header_name(value) -> str:
 
 
 def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (isinstance(value, str) and not _trimmed(value))
 
 
 # Checking cells
@@ -522,18 +529,39 @@ def _as_text(value) -> str:
     return str(value)
 
 
+def _invisible(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) in INVISIBLE_CATEGORIES
+
+
+def _trimmed(text: str) -> str:
+    """`text` without the whitespace, control and format characters at either end.
+
+    `str.strip()` knows whitespace only: it keeps a zero-width space (U+200B),
+    a byte order mark (U+FEFF) or a NUL in front of `=HYPERLINK(…)`, which a
+    spreadsheet would still run.
+    """
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def _free_text(value, key: str) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else _as_text(value)
-    if text.lstrip(" ").startswith(FORMULA_STARTS):
+    # The check runs on the value that is stored, so that no invisible prefix
+    # can carry a formula past it.
+    text = _trimmed(text)
+    if text.startswith(FORMULA_STARTS):
         raise _CellError(
             _(
-                "A cell may not start with =, +, -, @, a tab or a line break: "
-                "spreadsheets would run it as a formula."
+                "A cell may not start with =, +, - or @, even after spaces or invisible "
+                "characters: spreadsheets would run it as a formula."
             )
         )
-    text = text.strip()
     if CONTROL_CHARACTERS.search(text) or "\n" in text or "\r" in text:
         raise _CellError(_("The cell contains control characters or line breaks."))
     if len(text) > MAX_LENGTHS[key]:

@@ -1,0 +1,112 @@
+"""Base classes for every serializer that reads a request body (and for query strings).
+
+Two rules hold for every request body of the API, once, here:
+
+- **A field the request may not set is refused, not ignored.** A key that is
+  not a writable field of the serializer (unknown, read-only, or writable
+  only by another role's serializer) answers 400 naming it. Silently
+  dropping it would let a client believe it changed something it did not.
+  The refusal comes in the same answer as every other field error, so a
+  client sees all its mistakes at once. Nested serializers built on these
+  classes refuse their own unknown keys, e.g. `instalments[2].foo`.
+- **Every integer is bounded by what the database holds.** An integer field
+  without a `max_value` (or `min_value`) gets the bounds of a 64-bit column,
+  so a larger id answers 400 naming the field instead of reaching the
+  database, and the OpenAPI schema states `maximum` for every integer.
+  A field with a tighter bound of its own (minutes, grades) keeps it.
+
+`StrictSerializer` / `StrictModelSerializer` are for request bodies;
+`QuerySerializer` only bounds integers, since a query string carries other
+parameters too (`page`, `format`, filters).
+"""
+
+from collections.abc import Mapping
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.utils.formatting import lazy_format
+
+from core.bounds import BIGINT_MAX, BIGINT_MIN
+
+# Django's form posts (the browsable API's HTML forms) carry the CSRF token as a
+# field; it is transport, not data.
+TRANSPORT_FIELDS = frozenset({"csrfmiddlewaretoken"})
+
+
+def bound_integers(field: serializers.Field) -> None:
+    """Give an integer field (or a list or dict of them) the bounds of a bigint column."""
+    if isinstance(field, serializers.IntegerField):
+        if field.max_value is None:
+            field.max_value = BIGINT_MAX
+            message = lazy_format(field.error_messages["max_value"], max_value=BIGINT_MAX)
+            field.validators.append(MaxValueValidator(BIGINT_MAX, message=message))
+        if field.min_value is None:
+            field.min_value = BIGINT_MIN
+            message = lazy_format(field.error_messages["min_value"], min_value=BIGINT_MIN)
+            field.validators.append(MinValueValidator(BIGINT_MIN, message=message))
+    elif isinstance(field, serializers.ListField | serializers.DictField):
+        bound_integers(field.child)
+
+
+class BoundedIntegers:
+    """Every integer field of the serializer is bounded (see the module docstring)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            bound_integers(field)
+        return fields
+
+
+class RefusesUnknownFields(BoundedIntegers):
+    """A key that is not a writable field answers 400 naming it, with the other errors.
+
+    `refused_messages` maps a field name to a message that says more than the
+    default, e.g. why a term cannot move to another district.
+    """
+
+    refused_messages: dict = {}
+    default_refused_message = _("This field cannot be changed here.")
+
+    def refused_fields(self, data) -> dict[str, list]:
+        if not isinstance(data, Mapping):
+            return {}
+        writable = {field.field_name for field in self._writable_fields}
+        return {
+            name: [self.refused_messages.get(name, self.default_refused_message)]
+            for name in sorted(str(key) for key in data)
+            if name not in writable and name not in TRANSPORT_FIELDS
+        }
+
+    def to_internal_value(self, data):
+        refused = self.refused_fields(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if refused and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **refused}) from None
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
+
+
+class StrictSerializer(RefusesUnknownFields, serializers.Serializer):
+    """A request body: unknown or read-only keys refused, integers bounded."""
+
+
+class StrictModelSerializer(RefusesUnknownFields, serializers.ModelSerializer):
+    """A request body read into a model's fields: read-only keys refused, integers bounded."""
+
+
+class QuerySerializer(BoundedIntegers, serializers.Serializer):
+    """Query-string parameters: integers bounded; other parameters are not its business."""
+
+
+class NoBody(StrictSerializer):
+    """The body of an action that takes none: any field in it is refused.
+
+    `POST notifications/{id}/read/` with `{"read_at": ...}` would otherwise be
+    answered 200 as if the time had been set.
+    """

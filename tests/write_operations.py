@@ -1,0 +1,584 @@
+"""Every write operation of the API, each with a request it accepts, on a small world.
+
+`OPERATIONS` maps "METHOD /path/{id}/" (as the OpenAPI schema spells it) to a
+function that builds, on a `World`, the user who may do it and a body it
+answers 2xx to. tests/test_api_write_contract.py walks the schema and checks
+that every write operation is here, then bends these bodies: an extra field,
+an id too large for any column, and so on.
+
+The world is built lazily: an operation builds only the records it needs, so
+that each of the many cases stays cheap. Dates are relative to today, because
+services refuse sessions in the future and pledges in the past.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from donations import services as money
+from donations.models import (
+    AidProject,
+    Award,
+    Donor,
+    DonorKind,
+    FundSource,
+    ItemKind,
+    LedgerKind,
+    Pledge,
+    PledgeKind,
+    PledgeSchedule,
+    ProjectFunding,
+)
+from mentoring.models import (
+    AssessmentRoute,
+    AssessmentStatus,
+    MentorKind,
+    Notification,
+    NotificationKind,
+    Objection,
+    Role,
+    Subject,
+    User,
+)
+from tests.factories import (
+    AssessmentFactory,
+    DistrictFactory,
+    MentorFactory,
+    PairingFactory,
+    SchoolFactory,
+    StudentFactory,
+    StudentRecordFactory,
+    TermFactory,
+    TutoringSessionFactory,
+    UserFactory,
+    id_number_for,
+    member,
+)
+
+
+@dataclass
+class Call:
+    user: User
+    url: str
+    body: dict
+    format: str = "json"
+    method: str = "POST"
+
+
+class World:
+    """One district, one school, one term around today, and a platform administrator."""
+
+    def __init__(self, capture_on_commit):
+        self._capture_on_commit = capture_on_commit
+        self.today = timezone.localdate()
+        self.district = DistrictFactory()
+        self.school = SchoolFactory(district=self.district)
+        self.term = TermFactory(
+            district=self.district,
+            start_date=self.today - datetime.timedelta(days=60),
+            end_date=self.today + datetime.timedelta(days=60),
+            holiday_weeks=[],
+        )
+        self.root = UserFactory(is_superuser=True, is_staff=True)
+        self._students = 0
+
+    def day(self, offset: int) -> str:
+        return (self.today + datetime.timedelta(days=offset)).isoformat()
+
+    def student(self, *, struggling=False, weak=(), grade=3):
+        self._students += 1
+        student = StudentFactory(school=self.school)
+        StudentRecordFactory(
+            student=student,
+            term=self.term,
+            grade=grade,
+            struggling=struggling,
+            weak_subjects=list(weak),
+        )
+        return student
+
+    # Mentoring
+
+    @cached_property
+    def mentor(self):
+        return MentorFactory(
+            user=member(Role.TEACHER, self.school),
+            kind=MentorKind.TEACHER,
+            schools=[self.school],
+            capacity=3,
+        )
+
+    @cached_property
+    def pairing(self):
+        return PairingFactory(
+            student=self.student(struggling=True, weak=[Subject.MATH]),
+            mentor=self.mentor,
+            term=self.term,
+            started_on=self.term.start_date,
+        )
+
+    @cached_property
+    def session(self):
+        return TutoringSessionFactory(
+            pairing=self.pairing, date=self.today - datetime.timedelta(days=1)
+        )
+
+    def assessment(self, status, **fields):
+        return AssessmentFactory(
+            student=self.student(), term=self.term, status=status, created_by=self.root, **fields
+        )
+
+    @cached_property
+    def objection(self):
+        assessment = self.assessment(
+            AssessmentStatus.PUBLICIZED,
+            tier="hardship",
+            notice_starts_on=self.today,
+            notice_ends_on=self.today + datetime.timedelta(days=7),
+        )
+        return Objection.objects.create(assessment=assessment, text="异议", filed_by=self.root)
+
+    @cached_property
+    def run(self):
+        """A proposed match run of one struggling student and two mentors who can take her."""
+        from workers.matching import match_run_start
+
+        student = self.student(struggling=True, weak=[Subject.MATH])
+        self.run_student = student
+        self.run_mentors = [
+            MentorFactory(
+                user=member(Role.TEACHER, self.school),
+                kind=MentorKind.TEACHER,
+                gender=student.gender,
+                schools=[self.school],
+                subjects=[Subject.MATH],
+                grades=[3],
+                capacity=1,
+            )
+            for _ in range(2)
+        ]
+        with self._capture_on_commit(execute=True):
+            run = match_run_start(
+                by=self.root, term_id=self.term.pk, kinds=["academic"], school_ids=None
+            )
+        run.refresh_from_db()
+        assert run.status == "proposed", run.status
+        return run
+
+    # Money and items
+
+    @cached_property
+    def donor(self):
+        return Donor.objects.create(
+            district=self.district, kind=DonorKind.ORGANISATION, name="县报社"
+        )
+
+    @cached_property
+    def project(self):
+        project = AidProject.objects.create(
+            district=self.district,
+            code="SPRING-BUD",
+            name="春蕾计划",
+            source=FundSource.SOCIAL,
+            purpose="girls",
+        )
+        ProjectFunding.objects.create(
+            project=project, term=self.term, source=FundSource.SOCIAL, amount_fen=1_000_000
+        )
+        return project
+
+    @cached_property
+    def appropriation(self):
+        return money.ledger_post(
+            account_id=money.fund_account_of(self.project).pk,
+            kind=LedgerKind.APPROPRIATION,
+            amount_fen=500_000,
+            by=self.root,
+            source=FundSource.SOCIAL,
+        )
+
+    @cached_property
+    def award(self):
+        # The project's account holds the money the award pays out.
+        assert self.appropriation.balance_after_fen >= 10_000
+        student = self.student()
+        return Award.objects.create(
+            project=self.project,
+            student=student,
+            term=self.term,
+            amount_fen=10_000,
+            purpose=self.project.purpose,
+            term_code=self.term.code,
+            student_id_hash=student.id_hash,
+            created_by=self.root,
+        )
+
+    @cached_property
+    def item_kind(self):
+        return ItemKind.objects.create(district=self.district, name="课外书", unit="本", stock=10)
+
+    def _pledge(self, kind: str, amount: int, **fields):
+        pledge = Pledge.objects.create(
+            donor=self.donor,
+            kind=kind,
+            schedule=PledgeSchedule.ONCE,
+            purpose="books",
+            created_by=self.root,
+            **fields,
+        )
+        pledge.instalments.create(due_on=self.today + datetime.timedelta(days=30), amount=amount)
+        return pledge
+
+    @cached_property
+    def pledge(self):
+        return self._pledge(PledgeKind.MONEY, 10_000)
+
+    @cached_property
+    def items_pledge(self):
+        return self._pledge(PledgeKind.ITEMS, 20, item_name="课外书", item_unit="本")
+
+    @cached_property
+    def notification(self):
+        return Notification.objects.create(
+            recipient=self.root,
+            kind=NotificationKind.values[0],
+            key="write-operations",
+            subject="提醒",
+            body="本周辅导未完成",
+        )
+
+
+def roster_upload(world: World) -> SimpleUploadedFile:
+    from mentoring.services.roster import COLUMNS
+
+    birth = datetime.date(2016, 3, 1)
+    row = {
+        "学校代码": world.school.code,
+        "学籍号": "R000000001",
+        "姓名": "新同学",
+        "性别": "女",
+        "出生日期": birth.isoformat(),
+        "身份证号码": id_number_for(9_000_001, birth),
+        "学段": "小学",
+        "年级": "3",
+        "班级": "1班",
+    }
+    headers = [column.header for column in COLUMNS]
+    lines = [",".join(headers), ",".join(row.get(header, "") for header in headers)]
+    data = ("\n".join(lines) + "\n").encode()
+    return SimpleUploadedFile("roster.csv", data, content_type="text/csv")
+
+
+def _government_list(w: World) -> Call:
+    birth = datetime.date(2015, 5, 5)
+    number = id_number_for(9_000_002, birth)
+    StudentRecordFactory(
+        student=StudentFactory(
+            school=w.school, birth_date=birth, id_number=number, student_number="GOV0001"
+        ),
+        term=w.term,
+    )
+    body = {"term": w.term.pk, "rows": [{"id_number": number, "category": "低保"}]}
+    return Call(w.root, "/api/v1/assessments/government-list/", body)
+
+
+def _new_student(w: World) -> dict:
+    birth = datetime.date(2016, 4, 1)
+    return {
+        "school": w.school.pk,
+        "student_number": "N000000001",
+        "name": "新同学",
+        "gender": "female",
+        "birth_date": birth.isoformat(),
+        "id_number": id_number_for(9_000_003, birth),
+    }
+
+
+def _pair_add(w: World) -> Call:
+    from workers.matching import match_run_pair_remove
+
+    run = w.run
+    proposal = run.proposed_pairs.get()
+    match_run_pair_remove(run=run, by=w.root, proposal=proposal)
+    body = {"student": w.run_student.pk, "mentor": w.run_mentors[0].pk, "kind": "academic"}
+    return Call(w.root, f"/api/v1/match-runs/{run.pk}/pairs/", body)
+
+
+def _pair_change(w: World) -> Call:
+    run = w.run
+    proposal = run.proposed_pairs.select_related("pairing").get()
+    other = next(m for m in w.run_mentors if m.pk != proposal.pairing.mentor_id)
+    return Call(w.root, f"/api/v1/match-runs/{run.pk}/pairs/{proposal.pk}/", {"mentor": other.pk})
+
+
+def _project(w: World, code="SPRING-BUD") -> dict:
+    return {
+        "code": code,
+        "name": "春蕾计划",
+        "source": "social",
+        "purpose": "girls",
+        "standards": [{"yearly": "500.00"}],
+        "funding": [{"term": w.term.pk, "source": "social", "amount": "10000.00"}],
+        "quotas": [{"term": w.term.pk, "school": w.school.pk, "places": 10}],
+    }
+
+
+OPERATIONS = {
+    # Accounts, schools, terms
+    "POST /api/v1/users/": lambda w: Call(
+        w.root,
+        "/api/v1/users/",
+        {
+            "username": "new.teacher",
+            "password": "a-long-pass-for-tests-2026",
+            "role": "teacher",
+            "schools": [w.school.pk],
+        },
+    ),
+    "PATCH /api/v1/users/{id}/": lambda w: Call(
+        w.root, f"/api/v1/users/{member(Role.TEACHER, w.school).pk}/", {"first_name": "新"}
+    ),
+    "POST /api/v1/schools/": lambda w: Call(
+        w.root,
+        "/api/v1/schools/",
+        {"code": "NEW-PS", "name": "新小学", "level": "primary", "district": w.district.code},
+    ),
+    "POST /api/v1/terms/": lambda w: Call(
+        w.root,
+        "/api/v1/terms/",
+        {
+            "district": w.district.code,
+            "code": "2031-spring",
+            "school_year": "2030-2031",
+            "start_date": "2031-02-24",
+            "end_date": "2031-07-04",
+        },
+    ),
+    "PATCH /api/v1/terms/{id}/": lambda w: Call(
+        w.root, f"/api/v1/terms/{w.term.pk}/", {"holiday_weeks": []}
+    ),
+    # Students and identification
+    "POST /api/v1/students/": lambda w: Call(w.root, "/api/v1/students/", _new_student(w)),
+    "PATCH /api/v1/students/{id}/": lambda w: Call(
+        w.root, f"/api/v1/students/{w.student().pk}/", {"village": "新村"}
+    ),
+    "POST /api/v1/students/import/": lambda w: Call(
+        w.root,
+        "/api/v1/students/import/",
+        {"file": roster_upload(w), "term": w.term.pk, "school": w.school.pk, "dry_run": "false"},
+        format="multipart",
+    ),
+    "POST /api/v1/assessments/": lambda w: Call(
+        w.root,
+        "/api/v1/assessments/",
+        {"student": w.student().pk, "term": w.term.pk, "reason": "家庭困难", "commitment": "属实"},
+    ),
+    "POST /api/v1/assessments/{id}/review/": lambda w: Call(
+        w.root,
+        f"/api/v1/assessments/{w.assessment(AssessmentStatus.SUBMITTED).pk}/review/",
+        {"note": "家访"},
+    ),
+    "POST /api/v1/assessments/{id}/publicize/": lambda w: Call(
+        w.root,
+        "/api/v1/assessments/"
+        f"{w.assessment(AssessmentStatus.SCHOOL_REVIEWED, tier='hardship').pk}/publicize/",
+        {},
+    ),
+    "POST /api/v1/assessments/{id}/object/": lambda w: Call(
+        w.root, f"/api/v1/assessments/{w.objection.assessment_id}/object/", {"text": "异议"}
+    ),
+    "POST /api/v1/assessments/{id}/objections/{objection_id}/answer/": lambda w: Call(
+        w.root,
+        f"/api/v1/assessments/{w.objection.assessment_id}/objections/{w.objection.pk}/answer/",
+        {"answer": "已核实"},
+    ),
+    "POST /api/v1/assessments/{id}/approve/": lambda w: Call(
+        w.root,
+        "/api/v1/assessments/"
+        f"{w.assessment(AssessmentStatus.PROPOSED, route=AssessmentRoute.GOVERNMENT_LIST).pk}"
+        "/approve/",
+        {},
+    ),
+    "POST /api/v1/assessments/{id}/reject/": lambda w: Call(
+        w.root,
+        f"/api/v1/assessments/{w.assessment(AssessmentStatus.SUBMITTED).pk}/reject/",
+        {"reason": "不符合条件"},
+    ),
+    "POST /api/v1/assessments/government-list/": _government_list,
+    # Mentoring
+    "POST /api/v1/mentors/": lambda w: Call(
+        w.root,
+        "/api/v1/mentors/",
+        {
+            "user": member(Role.TEACHER, w.school).pk,
+            "kind": "teacher",
+            "gender": "female",
+            "schools": [w.school.pk],
+            "conflicts": [w.student().pk],
+        },
+    ),
+    "PATCH /api/v1/mentors/{id}/": lambda w: Call(
+        w.root,
+        f"/api/v1/mentors/{w.mentor.pk}/",
+        {"capacity": 4, "schools": [w.school.pk], "conflicts": [w.student().pk]},
+    ),
+    "POST /api/v1/pairings/": lambda w: Call(
+        w.root,
+        "/api/v1/pairings/",
+        {
+            "student": w.student().pk,
+            "mentor": w.mentor.pk,
+            "term": w.term.pk,
+            "kind": "care",
+            "reason": "结对关爱",
+        },
+    ),
+    "POST /api/v1/pairings/{id}/end/": lambda w: Call(
+        w.root, f"/api/v1/pairings/{w.pairing.pk}/end/", {"reason": "学生转学"}
+    ),
+    "POST /api/v1/sessions/": lambda w: Call(
+        w.pairing.mentor.user,
+        "/api/v1/sessions/",
+        {
+            "pairing": w.pairing.pk,
+            "date": w.day(-1),
+            "minutes": 45,
+            "subject": "math",
+            "kind": "tutoring",
+            "content": "分数练习",
+        },
+    ),
+    "PATCH /api/v1/sessions/{id}/": lambda w: Call(
+        w.session.pairing.mentor.user, f"/api/v1/sessions/{w.session.pk}/", {"minutes": 50}
+    ),
+    "POST /api/v1/match-runs/": lambda w: Call(
+        w.root,
+        "/api/v1/match-runs/",
+        {"term": w.term.pk, "kinds": ["academic"], "schools": [w.school.pk]},
+    ),
+    "POST /api/v1/match-runs/{id}/pairs/": _pair_add,
+    "PATCH /api/v1/match-runs/{id}/pairs/{proposal_id}/": _pair_change,
+    "POST /api/v1/match-runs/{id}/approve/": lambda w: Call(
+        w.root, f"/api/v1/match-runs/{w.run.pk}/approve/", {}
+    ),
+    "POST /api/v1/compliance/check/": lambda w: Call(
+        w.root, "/api/v1/compliance/check/", {"term": w.term.pk}
+    ),
+    "POST /api/v1/users/{id}/unlock/": lambda w: Call(
+        w.root, f"/api/v1/users/{w.pairing.mentor.user.pk}/unlock/", {}
+    ),
+    "POST /api/v1/notifications/{id}/read/": lambda w: Call(
+        w.root, f"/api/v1/notifications/{w.notification.pk}/read/", {}
+    ),
+    "POST /api/v1/reports/": lambda w: Call(
+        w.root, "/api/v1/reports/", {"term": w.term.pk, "school": w.school.pk}
+    ),
+    # Donors, pledges, money and items
+    "POST /api/v1/donors/": lambda w: Call(
+        w.root,
+        "/api/v1/donors/",
+        {"district": w.district.code, "kind": "organisation", "name": "县消防大队"},
+    ),
+    "PUT /api/v1/donors/{id}/": lambda w: Call(
+        w.root,
+        f"/api/v1/donors/{w.donor.pk}/",
+        {"kind": "organisation", "name": "县日报社", "anonymous": False},
+    ),
+    "PATCH /api/v1/donors/{id}/": lambda w: Call(
+        w.root, f"/api/v1/donors/{w.donor.pk}/", {"anonymous": True}
+    ),
+    "POST /api/v1/pledges/": lambda w: Call(
+        w.root,
+        "/api/v1/pledges/",
+        {
+            "donor": w.donor.pk,
+            "kind": "money",
+            "schedule": "once",
+            "project": w.project.pk,
+            "instalments": [{"due_on": w.day(30), "amount": "100.00"}],
+        },
+    ),
+    "POST /api/v1/pledges/{id}/cancel/": lambda w: Call(
+        w.root, f"/api/v1/pledges/{w.pledge.pk}/cancel/", {"reason": "捐赠方撤回"}
+    ),
+    "POST /api/v1/contributions/": lambda w: Call(
+        w.root,
+        "/api/v1/contributions/",
+        {
+            "donor": w.donor.pk,
+            "project": w.project.pk,
+            "amount": "100.00",
+            "received_on": w.day(0),
+            "pledge": w.pledge.pk,
+        },
+    ),
+    "POST /api/v1/projects/": lambda w: Call(
+        w.root, "/api/v1/projects/", {"district": w.district.code, **_project(w, "NEW")}
+    ),
+    "PUT /api/v1/projects/{id}/": lambda w: Call(
+        w.root, f"/api/v1/projects/{w.project.pk}/", _project(w)
+    ),
+    "PATCH /api/v1/projects/{id}/": lambda w: Call(
+        w.root, f"/api/v1/projects/{w.project.pk}/", {"name": "春蕾"}
+    ),
+    "POST /api/v1/projects/{id}/allocate/": lambda w: Call(
+        w.root,
+        f"/api/v1/projects/{w.project.pk}/allocate/",
+        {"term": w.term.pk, "schools": [w.school.pk]},
+    ),
+    "POST /api/v1/projects/{id}/appropriations/": lambda w: Call(
+        w.root,
+        f"/api/v1/projects/{w.project.pk}/appropriations/",
+        {"term": w.term.pk, "source": "social", "amount": "10.00"},
+    ),
+    "POST /api/v1/ledger/{id}/reverse/": lambda w: Call(
+        w.root, f"/api/v1/ledger/{w.appropriation.pk}/reverse/", {"memo": "录入错误"}
+    ),
+    "POST /api/v1/awards/": lambda w: Call(
+        w.root,
+        "/api/v1/awards/",
+        {
+            "project": w.project.pk,
+            "student": w.student().pk,
+            "term": w.term.pk,
+            "amount": "100.00",
+        },
+    ),
+    "POST /api/v1/disbursements/": lambda w: Call(
+        w.root,
+        "/api/v1/disbursements/",
+        {
+            "award": w.award.pk,
+            "method": "bank_transfer",
+            "instalment": 1,
+            "paid_on": w.day(0),
+            "bank_reference": "BANK-1",
+        },
+    ),
+    "POST /api/v1/item-donations/": lambda w: Call(
+        w.root,
+        "/api/v1/item-donations/",
+        {
+            "donor": w.donor.pk,
+            "item_kind": w.item_kind.pk,
+            "quantity": 5,
+            "received_on": w.day(0),
+            "pledge": w.items_pledge.pk,
+        },
+    ),
+    "POST /api/v1/item-distributions/": lambda w: Call(
+        w.root,
+        "/api/v1/item-distributions/",
+        {
+            "item_kind": w.item_kind.pk,
+            "student": w.student().pk,
+            "quantity": 1,
+            "given_on": w.day(0),
+            "signed_by_student": True,
+            "signed_by_guardian": True,
+        },
+    ),
+}
