@@ -18,6 +18,7 @@ from donations.api import (
     PublicDonationNotice,
 )
 from donations.api_projects import ProjectViewSet
+from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, TokenObtainView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.compliance import ComplianceViewSet
@@ -55,6 +56,7 @@ router.register("match-runs", MatchRunViewSet, basename="match-run")
 router.register("compliance", ComplianceViewSet, basename="compliance")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("reports", ReportViewSet, basename="report")
+router.register("access-log", AccessLogViewSet, basename="access-log")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

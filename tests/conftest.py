@@ -19,6 +19,10 @@ from tests.factories import DistrictFactory, SchoolFactory, member
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"
+# What recording a GET that serves students' records adds to its queries, however many
+# students (mentoring.services.access_log): the entry, its students, and in a test (which
+# runs inside a transaction) the savepoint around them and its release.
+ACCESS_LOG_QUERIES = 4
 
 
 def _missing(reason: str):

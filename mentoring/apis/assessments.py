@@ -21,6 +21,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,
@@ -275,6 +276,7 @@ class ProposesStudents(BasePermission):
 
 
 class AssessmentViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

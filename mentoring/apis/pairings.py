@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
 from mentoring.permissions import IsAdministrator
@@ -85,6 +86,7 @@ class PairingFilter(django_filters.FilterSet):
 
 
 class PairingViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

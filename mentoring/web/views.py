@@ -22,10 +22,11 @@ from rest_framework.request import Request
 
 from mentoring.apis.accounts import LoginAddressThrottle, LoginUsernameThrottle
 from mentoring.errors import DomainError
-from mentoring.models import SessionKind
+from mentoring.models import AccessAction, SessionKind
 from mentoring.selectors import mentees as selectors
 from mentoring.services import notifications as notification_services
 from mentoring.services import sessions as session_services
+from mentoring.services.access_log import access_record_request
 from mentoring.web.forms import SessionForm
 
 LOGIN_URL = "teacher:login"
@@ -88,6 +89,12 @@ def home(request, mentor):
     pairings = list(selectors.active_pairings_of(mentor))
     weeks = selectors.week_status(pairings, today=today)
     mentees = [SimpleNamespace(pairing=p, week=weeks[p.pk]) for p in pairings]
+    access_record_request(
+        request,
+        action=AccessAction.LIST,
+        kind="pairing",
+        student_ids=[pairing.student_id for pairing in pairings],
+    )
     return render(
         request,
         TEMPLATES + "home.html",
@@ -139,6 +146,13 @@ def mentee(request, mentor, pairing_id: int):
     else:
         form = SessionForm(initial=_initial(mentor, pairing, today))
         status = 200
+        access_record_request(
+            request,
+            action=AccessAction.READ,
+            kind="pairing",
+            student_ids=[pairing.student_id],
+            object_id=pairing.pk,
+        )
     week = selectors.week_status([pairing], today=today)[pairing.pk]
     context = {
         "mentor": mentor,
