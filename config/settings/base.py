@@ -282,8 +282,15 @@ LOGGING = {
     "loggers": {"django": {"level": "INFO", "handlers": ["console"], "propagate": False}},
 }
 
-# Where the embedded run sends e-mail: the console.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Where the embedded run sends e-mail: nowhere. Reminders name children, so outside
+# DEBUG only their number is logged (core.mail); with DJANGO_DEBUG=true the console
+# backend prints them whole.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "core.mail.CountOnlyEmailBackend",
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bangfu@localhost")
 # The SMTP server of a deployment, for the weekly check's reminders
 # (https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend).

@@ -10,3 +10,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Django's own records (request warnings) go to the root logger like every other, so
+# that a test run's log file (pytest --log-file, .ci/run) and caplog hold them too.
+LOGGING["loggers"]["django"] = {"level": "INFO", "handlers": [], "propagate": True}  # noqa: F405
