@@ -289,7 +289,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         with translation.override(language):
             if kind == "html":
                 return HttpResponse(
-                    exports.to_html(data, language=language),
+                    exports.to_html(data, language=language, nonce=str(request.csp_nonce)),
                     content_type="text/html; charset=utf-8",
                 )
             if kind == "pdf":
