@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
 from mentoring.models import Role
-from tests.conftest import CHROMIUM, _missing
 from tests.factories import (
     MentorFactory,
     PairingFactory,
@@ -27,6 +25,7 @@ from tests.factories import (
     member,
 )
 from tests.report_scene import kindergarten_scene
+from tests.test_csp import POLICY
 from workers.models import ReportStatus
 from workers.reports import report_start
 
@@ -43,25 +42,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   );
 });
 """
-
-
-@pytest.fixture
-def browser(live_server, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        _missing(f"Chromium is needed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # made here are plain synchronous test code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()
 
 
 class Visit:
@@ -89,6 +69,7 @@ class Visit:
         )
 
     def open(self, path, name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         response = self.page.goto(self.base + path)
         self.page.wait_for_load_state("networkidle")
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -106,19 +87,12 @@ class Visit:
 
 
 def assert_policy(header: str):
-    for directive in [
-        "default-src 'self'",
-        "script-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]:
+    for directive in POLICY:
         assert directive in header, header
     assert "unsafe-eval" not in header and "unsafe-inline" not in header
 
 
-def test_the_mentors_page_runs_under_the_policy(browser, live_server):
+def test_the_mentors_page_runs_under_the_policy(browser_page, live_server):
     today = timezone.localdate()
     school = SchoolFactory(name="阳光小学")
     term = TermFactory(
@@ -137,7 +111,7 @@ def test_the_mentors_page_runs_under_the_policy(browser, live_server):
         started_on=term.start_date,
     )
     StudentRecordFactory(student=pairing.student, term=term)
-    visit = Visit(browser, live_server, teacher)
+    visit = Visit(browser_page, live_server, teacher)
 
     response, header = visit.open("/teacher/", "teacher-home")
     assert response.status == 200
@@ -151,8 +125,8 @@ def test_the_mentors_page_runs_under_the_policy(browser, live_server):
     assert visit.problems() == []
 
 
-def test_the_admin_login_and_index_run_under_the_policy(browser, live_server):
-    anonymous = Visit(browser, live_server)
+def test_the_admin_login_and_index_run_under_the_policy(browser_page, live_server):
+    anonymous = Visit(browser_page, live_server)
     response, header = anonymous.open("/admin/login/", "admin-login")
     assert response.status == 200
     assert_policy(header)
@@ -160,7 +134,7 @@ def test_the_admin_login_and_index_run_under_the_policy(browser, live_server):
     assert anonymous.problems() == []
 
     root = UserFactory(username="csp_root", is_superuser=True, is_staff=True)
-    visit = Visit(browser, live_server, root)
+    visit = Visit(browser_page, live_server, root)
     response, header = visit.open("/admin/", "admin-index")
     assert response.status == 200
     assert_policy(header)
@@ -171,8 +145,8 @@ def test_the_admin_login_and_index_run_under_the_policy(browser, live_server):
     assert visit.problems() == []
 
 
-def test_swagger_ui_renders_its_operations_under_the_policy(browser, live_server):
-    visit = Visit(browser, live_server, UserFactory(is_superuser=True, is_staff=True))
+def test_swagger_ui_renders_its_operations_under_the_policy(browser_page, live_server):
+    visit = Visit(browser_page, live_server, UserFactory(is_superuser=True, is_staff=True))
 
     response, header = visit.open("/api/docs/", "swagger-ui")
 
@@ -185,12 +159,12 @@ def test_swagger_ui_renders_its_operations_under_the_policy(browser, live_server
     assert visit.problems() == []
 
 
-def test_a_reports_html_runs_under_the_policy_with_its_style(browser, live_server):
+def test_a_reports_html_runs_under_the_policy_with_its_style(browser_page, live_server):
     scene = kindergarten_scene()
     report = report_start(by=scene.admin, term_id=scene.term.pk, school_id=scene.schools["kg"].pk)
     report.refresh_from_db()
     assert report.status == ReportStatus.ISSUED, report.error
-    visit = Visit(browser, live_server, scene.admin)
+    visit = Visit(browser_page, live_server, scene.admin)
 
     response, header = visit.open(f"/api/v1/reports/{report.pk}/export/?format=html", "report-html")
 
