@@ -30,4 +30,5 @@ RUN DJANGO_SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdefghij \
 RUN useradd --system --uid 10001 bangfu && mkdir -p /app/var && chown bangfu /app/var
 USER bangfu
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# config/gunicorn.py: the bind address, the workers, and an access log without query strings.
+CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]

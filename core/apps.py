@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
@@ -10,10 +11,12 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core.admin import platform_admin_pages
+        from core.append_only import register_sqlite_function
 
         # Every app's admin module has run by now (the admin app comes first
         # in INSTALLED_APPS), so third-party pages can be swapped here.
         platform_admin_pages()
+        connection_created.connect(register_sqlite_function, dispatch_uid="core.append_only")
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

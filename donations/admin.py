@@ -29,6 +29,7 @@ from donations.models import (
     ProjectQuota,
     ProjectStandard,
 )
+from mentoring.admin_access import RecordsStudentAccessAdmin
 
 
 class ProjectFundingInline(ReadOnlyInline, admin.TabularInline):
@@ -88,7 +89,7 @@ class ContributionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(ReadOnlyAdmin):
+class AwardAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["id", "project", "student", "term", "amount_fen", "status"]
     list_filter = ["status", "project", "term"]
     search_fields = ["student__name", "student__student_number"]
@@ -96,7 +97,8 @@ class AwardAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ReadOnlyAdmin):
+class DisbursementAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
+    access_student_lookup = "award__student"
     list_display = ["id", "award", "instalment", "amount_fen", "method", "paid_on", "paid_by"]
     list_filter = ["method", "paid_on"]
 
@@ -117,7 +119,7 @@ class ItemDonationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ItemDistribution)
-class ItemDistributionAdmin(ReadOnlyAdmin):
+class ItemDistributionAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["item_kind", "quantity", "student", "given_on"]
 
 
@@ -142,6 +144,6 @@ class AllocationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AidRefusal)
-class AidRefusalAdmin(ReadOnlyAdmin):
+class AidRefusalAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["id", "project", "term", "student", "other_award", "via", "by", "at"]
     list_filter = ["via", "project", "term"]

@@ -46,12 +46,14 @@ from donations.selectors import (
     pledges_visible_to,
     public_donation_notice,
 )
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.errors import DomainError, NotPermitted
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
-from mentoring.models import District, Role
+from mentoring.models import AccessAction, District, Role
 from mentoring.selectors.scoping import roles_of
+from mentoring.services.access_log import access_record_request
 from mentoring.services.schools import administers_district
 
 FEN = Decimal("0.01")
@@ -326,7 +328,18 @@ class DonorViewSet(
     @action(detail=True, methods=["get"])
     def outcomes(self, request, pk=None):
         """What the donor's gifts went to, in totals; students named only with consent."""
-        return Response(DonorOutcomesSerializer(donor_outcomes(self.get_object())).data)
+        donor = self.get_object()
+        outcomes = donor_outcomes(donor)
+        named = [
+            student["id"]
+            for part in ("projects", "items")
+            for row in outcomes[part]
+            for student in row["named_students"]
+        ]
+        access_record_request(
+            request, action=AccessAction.READ, kind="donor", student_ids=named, object_id=donor.pk
+        )
+        return Response(DonorOutcomesSerializer(outcomes).data)
 
 
 class ContributionSerializer(serializers.ModelSerializer):
@@ -465,6 +478,7 @@ class AwardFilter(django_filters.FilterSet):
 
 
 class AwardViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -660,6 +674,7 @@ class ItemDistributionCreateSerializer(StrictSerializer):
 
 
 class ItemDistributionViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

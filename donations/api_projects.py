@@ -25,9 +25,19 @@ from donations.models import (
     ProjectStandard,
 )
 from mentoring.errors import DomainError, NotPermitted
-from mentoring.models import District, Gender, Role, SchoolLevel, Student, Term, User
+from mentoring.models import (
+    AccessAction,
+    District,
+    Gender,
+    Role,
+    SchoolLevel,
+    Student,
+    Term,
+    User,
+)
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import roles_of
+from mentoring.services.access_log import access_record_request
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -352,6 +362,12 @@ class ProjectViewSet(
             Allocation.objects.filter(project=project).select_related("project", "term")[:50]
         )
         context = self._allocation_context(allocations)
+        access_record_request(
+            request,
+            action=AccessAction.LIST,
+            kind="allocation",
+            student_ids=context["names"],
+        )
         return Response(AllocationSerializer(allocations, many=True, context=context).data)
 
     @extend_schema(request=AppropriationInput, responses={201: LedgerEntrySerializer})

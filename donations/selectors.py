@@ -218,7 +218,8 @@ def donor_outcomes(donor) -> dict:
 
     Money is pooled in the project's account, so a donor sees what the
     projects it gave to paid out: how many students, how much. A student is
-    named only when the guardian consented (`guardian_consents_to_name`);
+    named only when the guardian consented (`guardian_consents_to_name`; each
+    named student's `id` is for the access log, the API does not serve it);
     the others are counted, never named. A fixed number of queries.
     """
     from donations.models import (
@@ -266,7 +267,7 @@ def donor_outcomes(donor) -> dict:
     )
     aided, receivers = list(aided), list(receivers)
     consenting = {
-        s.pk: {"name": s.name, "school": s.school.name}
+        s.pk: {"id": s.pk, "name": s.name, "school": s.school.name}
         for s in Student.objects.filter(
             pk__in={sid for _p, sid in aided} | {sid for _k, sid in receivers},
             guardian_consents_to_name=True,

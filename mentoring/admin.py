@@ -14,6 +14,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
+from mentoring.admin_access import RecordsStudentAccessAdmin
 from mentoring.errors import DomainError
 from mentoring.models import (
     Assessment,
@@ -121,7 +122,8 @@ class HardshipIndicatorInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Student)
-class StudentAdmin(ReadOnlyAdmin):
+class StudentAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
+    access_student_lookup = "pk"
     list_display = ["student_number", "name", "school", "gender", "id_masked"]
     list_filter = ["school", "gender", "records__term", "records__struggling"]
     search_fields = ["student_number", "name"]
@@ -135,7 +137,7 @@ class SubjectScoreInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(StudentRecord)
-class StudentRecordAdmin(ReadOnlyAdmin):
+class StudentRecordAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["student", "term", "level", "grade", "class_name", "struggling"]
     list_filter = ["term", "level", "grade", "struggling", "boarding"]
     search_fields = ["student__name", "student__student_number"]
@@ -143,7 +145,7 @@ class StudentRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(HardshipIndicator)
-class HardshipIndicatorAdmin(ReadOnlyAdmin):
+class HardshipIndicatorAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["student", "kind", "source", "recorded_on"]
     list_filter = ["kind", "source"]
     search_fields = ["student__name", "student__student_number"]
@@ -160,7 +162,7 @@ class ObjectionInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdmin):
+class AssessmentAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["student", "term", "route", "status", "tier", "notice_ends_on"]
     list_filter = ["term", "route", "status", "tier"]
     search_fields = ["student__name", "student__student_number"]
@@ -175,14 +177,15 @@ class MentorAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ReadOnlyAdmin):
+class PairingAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["student", "mentor", "term", "kind", "status", "started_on", "ended_on"]
     list_filter = ["term", "kind", "status"]
     search_fields = ["student__name", "mentor__user__username"]
 
 
 @admin.register(TutoringSession)
-class TutoringSessionAdmin(ReadOnlyAdmin):
+class TutoringSessionAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
+    access_student_lookup = "pairing__student"
     list_display = ["date", "pairing", "kind", "subject", "minutes"]
     list_filter = ["kind", "subject", "pairing__term"]
     search_fields = ["pairing__student__name", "content"]

@@ -207,7 +207,7 @@ def record_history(queryset: QuerySet, *, history_type: str = "+", user=None) ->
     except EmptyResultSet:
         return  # e.g. pk__in=[]: nothing to record
     sql = (
-        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(map(quote, columns))}) "  # noqa: S608  # nosec B608
         f"SELECT {', '.join(quote(c) for c in own)}, %s, %s, %s, NULL "
         f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN ({select})"
     )

@@ -12,13 +12,17 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from tests.factories import DistrictFactory, SchoolFactory, member
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"
+# What recording a GET that serves students' records adds to its queries, however many
+# students (mentoring.services.access_log): the entry, its students, and in a test (which
+# runs inside a transaction) the savepoint around them and its release.
+ACCESS_LOG_QUERIES = 4
 
 
 def _missing(reason: str):
@@ -104,3 +108,22 @@ def admin_b(school_b):
 @pytest.fixture
 def district_admin(school_a, school_b):
     return member("administrator", school_a, school_b)
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """Debian's Chromium, driven by Playwright, for a test that opens the live server's pages."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # made here before and after it are plain synchronous test code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # The test's queries ran on connections of their own while Playwright's
+            # loop ran; closed, PostgreSQL can drop the test database at the end.
+            connections.close_all()

@@ -1,5 +1,7 @@
 """`make demo` builds the seeds' county, and running it again changes nothing."""
 
+import logging
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -21,6 +23,7 @@ from mentoring.models import (
     TutoringSession,
     User,
 )
+from workers.demo import demo_id_number
 
 # The demo commits as it goes (its jobs start after commit), like `make demo`.
 from workers.models import MatchRun, MatchRunStatus
@@ -49,10 +52,68 @@ def counts():
     }
 
 
-def test_demo_builds_the_county_and_is_safe_to_run_twice(client):
-    out = StringIO()
-    call_command("demo", stdout=out)
+class Everything(logging.Handler):
+    """Keeps every record that reaches it, formatted with its exception."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+@contextmanager
+def every_log_record():
+    """Every record emitted with the log level at DEBUG (as `LOG_LEVEL=DEBUG` sets it).
+
+    The root logger goes down to DEBUG and the handler also sits on each logger
+    that does not pass its records up; loggers the settings give a level of
+    their own keep it, as they would in a deployment.
+    """
+    handler = Everything()
+    root = logging.getLogger()
+    apart = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.propagate
+    ]
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    for logger in [root, *apart]:
+        logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        root.setLevel(level)
+        for logger in [root, *apart]:
+            logger.removeHandler(handler)
+
+
+def personal_data() -> set[str]:
+    """Every student's name, guardian's name and phone, and whole ID number in the database."""
+    values = set()
+    for student in Student.objects.all():
+        values.update({student.name, student.guardian_name, student.guardian_phone})
+        values.add(demo_id_number(student))
+    values.discard("")
+    return values
+
+
+def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(client, capsys):
+    out, err = StringIO(), StringIO()
+    with every_log_record() as records:
+        call_command("demo", stdout=out, stderr=err)
+    printed = capsys.readouterr()
     first = counts()
+    # Nothing the demo wrote anywhere names a child or a guardian, or gives a number.
+    everything = "\n".join([out.getvalue(), err.getvalue(), printed.out, printed.err, *records])
+    assert len(records) > 10  # the capture works: the demo's jobs and tasks log
+    personal = personal_data()
+    assert len(personal) > 3 * 1851  # names, guardians, phones and ID numbers
+    leaked = sorted(value for value in personal if value in everything)
+    assert leaked == [], f"{len(leaked)} personal values in the demo's output or logs"
     call_command("demo", stdout=StringIO())
 
     assert counts() == first

@@ -10,9 +10,13 @@ import re
 import secrets
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -168,6 +172,56 @@ def test_web_command_of_compose_loads_the_wsgi_application(tmp_path):
     assert command[0] == "gunicorn" and command[1] == "config.wsgi:application"
     result = run([str(BIN / "gunicorn"), "--check-config", *command[1:]], production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_web_command_of_compose_logs_requests_without_their_query_strings(tmp_path):
+    """A search for a child's name or a guardian's phone never reaches gunicorn's access log."""
+    name, phone = "欧阳秀英", "13812345678"
+    port = _free_port()
+    command = [str(BIN / "gunicorn"), *SERVICES["web"]["command"][1:]]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    log = tmp_path / "web.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 (our own command)
+            command, cwd=ROOT, env=production_env(tmp_path), stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        query = urllib.parse.urlencode({"search": name, "guardian_phone": phone})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/students/?{query}",
+            headers={
+                "Host": "bangfu.example.org",
+                "X-Forwarded-Proto": "https",
+                "Referer": f"https://bangfu.example.org/admin/mentoring/student/?q={phone}",
+            },
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)  # noqa: S310 (our own server)
+        assert refused.value.code == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+    written = log.read_text(encoding="utf-8")
+    assert "/api/v1/students/" in written, written
+    assert name not in written and urllib.parse.quote(name) not in written
+    assert phone not in written
+    assert "search" not in written
+    assert '"GET /api/v1/students/ HTTP/1.1" 401' in written
 
 
 def _run_until(command, env, pattern: str, seconds: int = 60) -> str:

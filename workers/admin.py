@@ -9,6 +9,7 @@ history page is Django's own log.
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from mentoring.admin_access import RecordsStudentAccessAdmin
 from workers.models import Job, MatchRun, ProposedPair, Report
 
 
@@ -26,7 +27,9 @@ class ProposedPairInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(MatchRun)
-class MatchRunAdmin(ReadOnlyAdmin):
+class MatchRunAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
+    # Its page lists the proposal: every proposed pair's student is shown.
+    access_student_lookup = "proposed_pairs__pairing__student"
     """A run, its weights, summary and proposal with the reasons for each pair."""
 
     list_display = ["id", "term", "kinds", "status", "created_by", "created_at", "approved_at"]

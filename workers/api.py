@@ -15,7 +15,9 @@ from core.serializers import NoBody
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.errors import Conflict
 from mentoring.filters import NumberFilter
+from mentoring.models import AccessAction
 from mentoring.permissions import IsAdministrator
+from mentoring.services.access_log import access_record_request
 from workers import matching, reports
 from workers.jobs import weekly_check_start
 from workers.models import (
@@ -118,6 +120,12 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             .order_by("pairing__kind", "pairing__student_id")
         )
         page = self.paginate_queryset(proposals)
+        access_record_request(
+            request,
+            action=AccessAction.LIST,
+            kind="proposedpair",
+            student_ids=[proposal.pairing.student_id for proposal in page],
+        )
         return self.get_paginated_response(ProposedPairSerializer(page, many=True).data)
 
     @extend_schema(request=PairAddSerializer, responses={201: ProposedPairSerializer})
@@ -235,6 +243,20 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [IsAuthenticated(), IsAdministrator()]
         return super().get_permissions()
 
+    def retrieve(self, request, *args, **kwargs):
+        """One version with its figures; an administrator's lists the records behind them."""
+        response = super().retrieve(request, *args, **kwargs)
+        details = (response.data.get("data") or {}).get("details")
+        if details is not None:
+            access_record_request(
+                request,
+                action=AccessAction.READ,
+                kind="report",
+                student_ids=reports.details_student_ids(details),
+                object_id=response.data["id"],
+            )
+        return response
+
     @extend_schema(
         parameters=[ReportExportQuerySerializer],
         responses={
@@ -260,10 +282,18 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 extra={"status": report.status},
             )
         data = reports.ReportReader(request.user).data(report)
+        if data and "details" in data:
+            access_record_request(
+                request,
+                action=AccessAction.EXPORT,
+                kind="report",
+                student_ids=reports.details_student_ids(data["details"]),
+                object_id=report.pk,
+            )
         with translation.override(language):
             if kind == "html":
                 return HttpResponse(
-                    exports.to_html(data, language=language),
+                    exports.to_html(data, language=language, nonce=str(request.csp_nonce)),
                     content_type="text/html; charset=utf-8",
                 )
             if kind == "pdf":

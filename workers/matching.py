@@ -684,7 +684,7 @@ class _ProposalWriter:
         )
         # Table and column names come from the models, values are parameters.
         sql = (
-            "WITH r AS (SELECT * FROM unnest(%(students)s::bigint[], %(mentors)s::bigint[], "  # noqa: S608
+            "WITH r AS (SELECT * FROM unnest(%(students)s::bigint[], %(mentors)s::bigint[], "  # noqa: S608  # nosec B608
             "%(costs)s::integer[], %(reason_at)s::integer[]) "
             "AS r(student_id, mentor_id, cost, reason_at)), "
             f"p AS ({pairing_sql} FROM r ORDER BY r.student_id RETURNING *), "

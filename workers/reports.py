@@ -13,9 +13,9 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from donations.models import LedgerEntry
+from donations.models import Award, LedgerEntry
 from mentoring.errors import DomainError, NotPermitted
-from mentoring.models import District, Role, School, Term, User
+from mentoring.models import District, Objection, Pairing, Role, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from workers.models import JobKind, Report, ReportScope, ReportStatus
 from workers.reporting import collect, figures
@@ -102,6 +102,32 @@ class ReportReader:
         if self.totals_only(report):
             return {key: value for key, value in report.data.items() if key != "details"}
         return report.data
+
+
+def details_student_ids(details: dict) -> set[int]:
+    """The students whose records the details of a version list, for the access log.
+
+    The details name the students left out directly, and late awards,
+    unanswered objections and pairs missing weeks by their own ids: each of
+    those is a record of one student, read here in one query per kind.
+    """
+    students = {row["student"] for row in details.get("left_out", [])}
+    awards = [row["award"] for row in details.get("late_or_unpaid_awards", [])]
+    objections = [row["objection"] for row in details.get("unanswered_objections", [])]
+    pairings = [row["pairing"] for row in details.get("missed_streaks", [])]
+    if awards:
+        students.update(Award.objects.filter(pk__in=awards).values_list("student_id", flat=True))
+    if objections:
+        students.update(
+            Objection.objects.filter(pk__in=objections).values_list(
+                "assessment__student_id", flat=True
+            )
+        )
+    if pairings:
+        students.update(
+            Pairing.objects.filter(pk__in=pairings).values_list("student_id", flat=True)
+        )
+    return students
 
 
 # Starting a version ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After the session (which may hold the chosen language), before
@@ -87,6 +90,27 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# What a page may load and run (https://django-csp.readthedocs.io/en/latest/configuration.html):
+# only this site's own scripts, styles, images and fonts, and no inline script at all.
+# An inline <style> runs only with the request's nonce (the report's page and Swagger
+# UI carry one); style attributes in markup are refused. Images may also be data: URIs
+# (Swagger UI's icons, the report's empty favicon). No page may be framed, post a form
+# elsewhere, change its base URL or embed a plugin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 # A refused CSRF check answers JSON on API paths (config.api.csrf_failure).
@@ -347,8 +371,15 @@ LOGGING = {
     "loggers": {"django": {"level": "INFO", "handlers": ["console"], "propagate": False}},
 }
 
-# Where the embedded run sends e-mail: the console.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Where the embedded run sends e-mail: nowhere. Reminders name children, so outside
+# DEBUG only their number is logged (core.mail); with DJANGO_DEBUG=true the console
+# backend prints them whole.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "core.mail.CountOnlyEmailBackend",
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bangfu@localhost")
 # The SMTP server of a deployment, for the weekly check's reminders
 # (https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend).

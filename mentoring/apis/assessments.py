@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from core.parsers import JSONParser, MultiPartParser
 from core.serializers import StrictSerializer
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,
@@ -276,6 +277,7 @@ class ProposesStudents(BasePermission):
 
 
 class AssessmentViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -15,6 +15,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.serializers import QuerySerializer
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.filters import NumberFilter
 from mentoring.models import WeeklyCompliance
@@ -138,7 +139,12 @@ class SummarySerializer(serializers.Serializer):
     by_mentor = MentorFiguresSerializer(many=True)
 
 
-class ComplianceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ComplianceViewSet(
+    RecordsStudentAccess,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """One row per academic pairing and school week, as the weekly check wrote it.
 
     Filters: `term`, `school`, `mentor`, `pairing`, `week` (`2026-W40` or a
@@ -149,6 +155,7 @@ class ComplianceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     queryset = WeeklyCompliance.objects.none()  # for the schema; get_queryset scopes each request
     serializer_class = ComplianceSerializer
     filterset_class = ComplianceFilter
+    access_student = "pairing.student_id"
 
     def get_queryset(self):
         return (

@@ -8,6 +8,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
 from mentoring.permissions import IsAdministrator
@@ -86,6 +87,7 @@ class PairingFilter(django_filters.FilterSet):
 
 
 class PairingViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -104,6 +105,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 
 class TutoringSessionViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -121,6 +123,7 @@ class TutoringSessionViewSet(
     queryset = TutoringSession.objects.none()  # for the schema; get_queryset scopes each request
     serializer_class = TutoringSessionSerializer
     filterset_class = TutoringSessionFilter
+    access_student = "pairing.student_id"
 
     def get_queryset(self):
         return sessions_visible_to(self.request.user).select_related(

@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
+from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.filters import NumberFilter
 from mentoring.models import (
     Gender,
@@ -190,6 +191,7 @@ class StudentFilter(django_filters.FilterSet):
 
 
 class StudentViewSet(
+    RecordsStudentAccess,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -200,6 +202,7 @@ class StudentViewSet(
     serializer_class = StudentSerializer
     filterset_class = StudentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    access_student = "pk"
 
     def get_queryset(self):
         records = StudentRecord.objects.select_related("term").prefetch_related("scores")

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from mentoring.models import Membership, Role, School, User
+from mentoring.models import District, Membership, Role, School, User
 
 
 def schools_administered_by(user: User) -> QuerySet[School]:
@@ -14,6 +14,20 @@ def schools_administered_by(user: User) -> QuerySet[School]:
     return School.objects.filter(
         memberships__user=user, memberships__role=Role.ADMINISTRATOR
     ).distinct()
+
+
+def districts_administered_by(user: User) -> QuerySet[District]:
+    """Districts each of whose schools the user administers (all for a platform administrator)."""
+    if not user.is_authenticated or not user.is_active:
+        return District.objects.none()
+    if user.is_superuser:
+        return District.objects.all()
+    administered = schools_administered_by(user)
+    return (
+        District.objects.filter(schools__in=administered)
+        .exclude(schools__in=School.objects.exclude(pk__in=administered))
+        .distinct()
+    )
 
 
 def user_is_administrator(user: User) -> bool:

@@ -398,7 +398,7 @@ def _upsert(rows: list[tuple]) -> None:
     )
     # Every name in the statement is a constant of this module; the data is the one parameter.
     sql = (
-        f"INSERT INTO {WeeklyCompliance._meta.db_table} ({', '.join(names)}, checked_at) "  # noqa: S608
+        f"INSERT INTO {WeeklyCompliance._meta.db_table} ({', '.join(names)}, checked_at) "  # noqa: S608  # nosec B608
         f"SELECT {picks}, now() FROM jsonb_array_elements(%s::jsonb) AS r "
         f"ON CONFLICT (pairing_id, iso_year, iso_week) DO UPDATE SET {updates}"
     )

@@ -1139,7 +1139,7 @@ def _bulk_update(objects: list, model, fields: list[str], history: dict) -> None
     # Only names from the model's own metadata go into the statement; every
     # value is a parameter.
     statement = (
-        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608
+        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608  # nosec B608
         f"WHERE {quote(model._meta.pk.column)} = %s"
     )
     parameters = [

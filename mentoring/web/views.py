@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentoring.errors import DomainError
-from mentoring.models import SessionKind
+from mentoring.models import AccessAction, SessionKind
 from mentoring.selectors import mentees as selectors
 from mentoring.services import notifications as notification_services
 from mentoring.services import sessions as session_services
+from mentoring.services.access_log import access_record_request
 from mentoring.web.forms import SessionForm
 
 LOGIN_URL = "teacher:login"
@@ -70,6 +71,12 @@ def home(request, mentor):
     pairings = list(selectors.active_pairings_of(mentor))
     weeks = selectors.week_status(pairings, today=today)
     mentees = [SimpleNamespace(pairing=p, week=weeks[p.pk]) for p in pairings]
+    access_record_request(
+        request,
+        action=AccessAction.LIST,
+        kind="pairing",
+        student_ids=[pairing.student_id for pairing in pairings],
+    )
     return render(
         request,
         TEMPLATES + "home.html",
@@ -121,6 +128,13 @@ def mentee(request, mentor, pairing_id: int):
     else:
         form = SessionForm(initial=_initial(mentor, pairing, today))
         status = 200
+        access_record_request(
+            request,
+            action=AccessAction.READ,
+            kind="pairing",
+            student_ids=[pairing.student_id],
+            object_id=pairing.pk,
+        )
     week = selectors.week_status([pairing], today=today)[pairing.pk]
     context = {
         "mentor": mentor,

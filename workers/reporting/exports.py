@@ -166,7 +166,8 @@ def _charts(data) -> list[tuple[str, str]]:
     return list(zip(titles, [coverage, money, weeks], strict=True))
 
 
-def to_html(data: dict, *, language: str) -> str:
+def to_html(data: dict, *, language: str, nonce: str = "") -> str:
+    """The report as one page; `nonce` lets its inline style run under the served page's CSP."""
     with translation.override(language):
         headline = data["headline"]
         sections = [
@@ -197,6 +198,7 @@ def to_html(data: dict, *, language: str) -> str:
             {
                 "title": _title(data),
                 "language": language,
+                "nonce": nonce,
                 "data": data,
                 "headline": {
                     "enrolment": _display(headline["enrolment"]),
