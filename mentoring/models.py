@@ -29,6 +29,13 @@ class District(models.Model):
     notice_working_days = models.PositiveSmallIntegerField(
         _("public notice working days"), default=5
     )
+    # Safeguarding: a student of this age or older is paired only with a mentor
+    # of the same gender (home visits). The district's standing policy, applied
+    # to hand pairings and match runs alike; a run may lower the age (tighten),
+    # never raise it or switch it off. Null: the district has no such rule.
+    same_gender_from_age = models.PositiveSmallIntegerField(
+        _("same-gender mentor from age"), null=True, blank=True, default=12
+    )
 
     history = HistoricalRecords()
 
@@ -39,6 +46,10 @@ class District(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(notice_working_days__gte=5), name="district_notice_at_least_5_days"
+            ),
+            models.CheckConstraint(
+                condition=Q(same_gender_from_age__lte=20),
+                name="district_same_gender_age_at_most_20",
             ),
         ]
 
