@@ -201,7 +201,10 @@ def _aid(term, school_ids, district):
         F("paid_on") - TruncDate("award__created_at"), output_field=DurationField()
     )
     payments = _rows(
-        Disbursement.objects.filter(award__term=term, award__student__school__in=school_ids)
+        # A payment reversed no longer counts: it stands on record, not in the figures.
+        Disbursement.objects.filter(
+            award__term=term, award__student__school__in=school_ids, reversal__isnull=True
+        )
         .values(school=F("award__student__school_id"), project=F("award__project_id"))
         .annotate(
             payments=Count("pk"),
@@ -250,7 +253,9 @@ def _aid(term, school_ids, district):
     for row in received:
         row["source"] = row.pop("funding_source")
     paid_project = _rows(
-        Disbursement.objects.filter(award__term=term, award__project__district=district)
+        Disbursement.objects.filter(
+            award__term=term, award__project__district=district, reversal__isnull=True
+        )
         .values(project=F("award__project_id"))
         .annotate(paid_fen=_sum("amount_fen"))
     )
