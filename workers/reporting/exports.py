@@ -142,9 +142,14 @@ def _charts(data) -> list[tuple[str, str]]:
         css_class="coverage",
     )
     sources = dict(FundSource.choices)
+    funds = data["aid"]["funds"]["by_source"]
     by_source = [
-        (str(sources.get(source, source)), Decimal(m["allocated"]), Decimal(m["received"]))
-        for source, m in data["aid"]["funds"]["by_source"].items()
+        (
+            str(sources.get(source, source)),
+            Decimal(funds[source]["allocated"]),
+            Decimal(funds[source]["received"]),
+        )
+        for source in tables.in_source_order(funds)
     ]
     money = charts.paired_bars(
         titles[1],
@@ -182,7 +187,13 @@ def _money_cards(headline: dict) -> list[dict]:
         }
 
     cards = [
-        card(name, [(sources.get(s, s), v) for s, v in headline[f"{name}_by_source"].items()])
+        card(
+            name,
+            [
+                (sources.get(s, s), headline[f"{name}_by_source"][s])
+                for s in tables.in_source_order(headline[f"{name}_by_source"])
+            ],
+        )
         for name in ("allocated", "received")
     ]
     cards += [

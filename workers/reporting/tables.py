@@ -61,6 +61,12 @@ def _level_label(level: str) -> str:
     return str(dict(SchoolLevel.choices).get(level, level))
 
 
+def in_source_order(sources) -> list[str]:
+    """Sources from central down to society, whatever order the stored JSON kept them in."""
+    order = FundSource.values
+    return sorted(sources, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+
 def _source_label(source: str) -> str:
     return str(dict(FundSource.choices).get(source, source))
 
@@ -137,7 +143,9 @@ def summary(data) -> Section:
         )
     money = money_labels()
     sources = Table(_("Funds by source"), [_("Source"), money["allocated"], money["received"]])
-    for source, amounts in data["aid"]["funds"]["by_source"].items():
+    by_source = data["aid"]["funds"]["by_source"]
+    for source in in_source_order(by_source):
+        amounts = by_source[source]
         sources.rows.append(
             [_source_label(source), number(amounts["allocated"]), number(amounts["received"])]
         )
@@ -370,7 +378,9 @@ def aid(data) -> Section:
     )
     for project in section["projects"]:
         group = groups[project["fund_group"]]
-        sources = sorted(set(project["allocated_by_source"]) | set(project["received_by_source"]))
+        sources = in_source_order(
+            set(project["allocated_by_source"]) | set(project["received_by_source"])
+        )
         # Awards are made and paid by project, not by source: a source's row has
         # its allocated and received only.
         for source in sources:
