@@ -32,6 +32,7 @@ from donations.models import (
     PledgeSchedule,
     PledgeStatus,
 )
+from donations.money_words import yuan
 from donations.selectors import pledge_cancellable_by
 from donations.signals import contribution_received
 from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted
@@ -124,13 +125,6 @@ def ledger_reverse(*, entry_id: int, by: User | None, memo: str) -> LedgerEntry:
         source=entry.source,
         funding=entry.funding,
     )
-
-
-def yuan(fen: int) -> str:
-    """Fen as yuan with two places, e.g. 31250 → '312.50' (no float anywhere)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 @transaction.atomic
