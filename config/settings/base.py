@@ -323,6 +323,17 @@ PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
 # How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older
 # key is ignored and its stored answer replaced.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
+# A request that finds its key claimed by one still running waits this long for
+# that one's answer before answering 409 "in progress" with Retry-After
+# (IDEMPOTENCY_RETRY_AFTER seconds). A sync gunicorn worker waits with it, so
+# the wait is short.
+IDEMPOTENCY_WAIT_MS = env.int("IDEMPOTENCY_WAIT_MS", default=3000, minimum=0, maximum=20_000)
+IDEMPOTENCY_RETRY_AFTER = env.int("IDEMPOTENCY_RETRY_AFTER", default=2, minimum=1, maximum=60)
+# A claimed key that was never answered (its request died with its process) is
+# free again after this many seconds; longer than any request may run.
+IDEMPOTENCY_CLAIM_SECONDS = env.int(
+    "IDEMPOTENCY_CLAIM_SECONDS", default=60, minimum=10, maximum=24 * 60 * 60
+)
 
 # How long a client is told to wait (Retry-After, seconds) when the database or
 # Redis is down and the request answered 503 (core.unavailable).
