@@ -703,14 +703,19 @@ class TutoringSession(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a POST sent with an `Idempotency-Key`, replayed on retry."""
+    """An `Idempotency-Key` claimed by the request running under it, then that request's answer.
+
+    While the request runs, `status_code` and `body` are empty and `claim`
+    names the request (mentoring.idempotency); `created_at` is when it was claimed.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     scope = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
+    claim = models.CharField(max_length=32, default="")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
