@@ -471,10 +471,11 @@ class AwardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
     term = NumberFilter()
     school = NumberFilter(field_name="student__school")
+    student = NumberFilter()
 
     class Meta:
         model = Award
-        fields = ["project", "status", "term", "school"]
+        fields = ["project", "status", "term", "school", "student"]
 
 
 class AwardViewSet(
@@ -544,6 +545,14 @@ class DisbursementCreateSerializer(StrictSerializer):
     signed_by_guardian = serializers.BooleanField(default=False)
 
 
+class DisbursementFilter(django_filters.FilterSet):
+    award = NumberFilter()
+
+    class Meta:
+        model = Disbursement
+        fields = ["award"]
+
+
 class DisbursementViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -555,6 +564,7 @@ class DisbursementViewSet(
     queryset = Disbursement.objects.none()
     serializer_class = DisbursementSerializer
     permission_classes = [IsAuthenticated, IsAdministrator]
+    filterset_class = DisbursementFilter
 
     def get_queryset(self):
         return disbursements_visible_to(self.request.user)
