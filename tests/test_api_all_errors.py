@@ -133,3 +133,27 @@ def test_a_session_edit_names_every_field_the_service_refuses(world):
     assert set(response.json()) == {"date", "subject", "content", "minutes"}
     session.refresh_from_db()
     assert session.date != tomorrow and session.minutes != 0
+
+
+@pytest.mark.parametrize("amount", ["0.00", "1.00"])
+def test_a_contribution_wrong_in_every_field_names_them_all(world, amount):
+    from donations.models import Contribution
+
+    body = {
+        "donor": 999_999,
+        "project": 999_999,
+        "amount": amount,
+        "received_on": "2099-01-01",
+        "pledge": 999_999,
+    }
+    before = database_state()
+
+    response = client_for(world.root).post("/api/v1/contributions/", body, format="json")
+
+    assert response.status_code == 400
+    named = {"donor", "project", "received_on", "pledge"} | (
+        {"amount"} if amount == "0.00" else set()
+    )
+    assert set(response.json()) == named
+    assert database_state() == before
+    assert not Contribution.objects.exists()
