@@ -157,3 +157,38 @@ def test_a_contribution_wrong_in_every_field_names_them_all(world, amount):
     assert set(response.json()) == named
     assert database_state() == before
     assert not Contribution.objects.exists()
+
+
+def test_a_pairing_wrong_in_every_field_names_them_all(world):
+    from mentoring.models import Pairing
+
+    body = {
+        "student": 999_999,
+        "mentor": 999_999,
+        "term": 999_999,
+        "kind": "academic",
+        "reason": "   ",
+    }
+    before = Pairing.objects.count()
+
+    response = client_for(world.root).post("/api/v1/pairings/", body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"student", "mentor", "term", "reason"}
+    assert Pairing.objects.count() == before
+
+
+def test_a_pairing_refused_by_its_serializer_and_its_service_names_both(world):
+    body = {
+        "student": world.student().pk,
+        "mentor": 999_999,
+        "term": world.term.pk,
+        "kind": "friendship",
+        "reason": "结对",
+        "started_on": world.day(365),
+    }
+
+    response = client_for(world.root).post("/api/v1/pairings/", body, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"mentor", "kind", "started_on"}
