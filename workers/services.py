@@ -178,11 +178,19 @@ def _on_a_working_connection(write: Callable[[], bool], *, tries: int = 5) -> bo
 
     A soft time limit raised in the middle of a query leaves the connection
     busy ("another command is already in progress"), and a restarted
-    PostgreSQL leaves it dead: both raise at once, so the connection is
-    closed and the write tried again, waiting a little longer each time for
-    a database that is coming back. Inside a transaction the connection
+    PostgreSQL leaves it dead: such a connection is closed first, and a write
+    that fails on its connection is tried again on a new one, waiting a
+    little longer each time for a database that is coming back. Inside a transaction the connection
     cannot be replaced, and the error is the caller's.
     """
+    if (
+        not connection.in_atomic_block
+        and connection.connection is not None
+        and not connection.is_usable()
+    ):
+        # Busy or dead; it would refuse even to start the write's transaction.
+        with contextlib.suppress(DatabaseError):
+            connection.close()
     for attempt in range(tries):
         try:
             return write()

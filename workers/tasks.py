@@ -48,7 +48,8 @@ def _run(task, job_id: int, work):
         work=work,
         worker=worker_name(task),
         task_id=request.id or "",
-        last_attempt=request.retries >= task.max_retries,
+        # An eager task's error goes to its caller, with no retry to wait for.
+        last_attempt=request.is_eager or request.retries >= task.max_retries,
         # Eager tasks run in the caller's thread, which a heartbeat cannot outlive.
         heartbeat=not request.is_eager,
     )
