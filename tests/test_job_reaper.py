@@ -71,6 +71,25 @@ def running(job: Job, *, task_id="task-1", **fields) -> Job:
     return job
 
 
+def match_run_job(admin, school) -> tuple[Job, MatchRun, Report]:
+    term = TermFactory(district=school.district)
+    job = running(JobFactory(kind=JobKind.MATCH_RUN))
+    run = MatchRun.objects.create(
+        term=term, kinds=["academic"], created_by=admin, job=job, status="running"
+    )
+    report_job = running(JobFactory(kind=JobKind.TERM_REPORT))
+    report = Report.objects.create(
+        term=term,
+        scope=ReportScope.SCHOOL,
+        district=school.district,
+        school=school,
+        version=1,
+        job=report_job,
+        built_by=admin,
+    )
+    return job, run, report
+
+
 # A publish that fails ------------------------------------------------------------------
 
 
@@ -175,22 +194,10 @@ def test_a_job_whose_heartbeat_stopped_is_sent_again_once_then_failed(school_a, 
 def test_a_job_past_its_time_limit_is_failed_with_its_match_run_and_report(
     school_a, admin_a, settings
 ):
-    term = TermFactory(district=school_a.district)
+    run_job_, run, report = match_run_job(admin_a, school_a)
+    report_job = report.job
     past = ago(settings.CELERY_TASK_TIME_LIMIT + settings.JOB_HEARTBEAT_TIMEOUT + 1)
-    run_job_ = running(JobFactory(kind=JobKind.MATCH_RUN), started_at=past)
-    run = MatchRun.objects.create(
-        term=term, kinds=["academic"], created_by=admin_a, job=run_job_, status="running"
-    )
-    report_job = running(JobFactory(kind=JobKind.TERM_REPORT), started_at=past)
-    report = Report.objects.create(
-        term=term,
-        scope=ReportScope.SCHOOL,
-        district=school_a.district,
-        school=school_a,
-        version=1,
-        job=report_job,
-        built_by=admin_a,
-    )
+    Job.objects.update(started_at=past)
 
     # Failed, not sent again, although no attempt was sent again before.
     assert jobs_reap() == {"sent": [], "failed": [run_job_.pk, report_job.pk]}
@@ -220,25 +227,6 @@ def test_a_copy_of_a_task_leaves_a_job_another_attempt_holds(school_a, settings)
 
 
 # job_fail after a database error or the soft time limit ---------------------------------
-
-
-def match_run_job(admin, school) -> tuple[Job, MatchRun, Report]:
-    term = TermFactory(district=school.district)
-    job = running(JobFactory(kind=JobKind.MATCH_RUN))
-    run = MatchRun.objects.create(
-        term=term, kinds=["academic"], created_by=admin, job=job, status="running"
-    )
-    report_job = running(JobFactory(kind=JobKind.TERM_REPORT))
-    report = Report.objects.create(
-        term=term,
-        scope=ReportScope.SCHOOL,
-        district=school.district,
-        school=school,
-        version=1,
-        job=report_job,
-        built_by=admin,
-    )
-    return job, run, report
 
 
 def test_a_work_stopped_by_the_soft_time_limit_fails_its_job_and_match_run(school_a, admin_a):
