@@ -50,6 +50,16 @@ def wait_until_finished(job: Job, seconds: float = 30) -> float:
     return time.monotonic() - started
 
 
+def census_through_a_worker(broker_app, monkeypatch, *, by, school, work) -> Job:
+    """Start an account census whose work is `work` (given the real one), and wait for it."""
+    census = tasks._census
+    monkeypatch.setattr(tasks, "_census", lambda job, progress: work(census, job, progress))
+    with worker(broker_app):
+        job = account_census_start(by=by, school=school)
+        wait_until_finished(job)
+    return job
+
+
 def ago(seconds: int) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(seconds=seconds)
 
@@ -102,20 +112,15 @@ def test_a_job_whose_whole_worker_was_lost_is_run_again_by_a_new_worker(
 def test_a_database_error_in_a_task_is_retried_and_the_job_succeeds(
     broker_app, school_a, admin_a, monkeypatch
 ):
-    census = tasks._census
     attempts = []
 
-    def flaky(job, progress):
+    def flaky(census, job, progress):
         attempts.append(job.attempts)
         if len(attempts) == 1:
             raise OperationalError("terminating connection due to administrator command")
         return census(job, progress)
 
-    monkeypatch.setattr(tasks, "_census", flaky)
-
-    with worker(broker_app):
-        job = account_census_start(by=admin_a, school=school_a)
-        wait_until_finished(job)
+    job = census_through_a_worker(broker_app, monkeypatch, by=admin_a, school=school_a, work=flaky)
 
     assert job.status == JobStatus.SUCCEEDED, job.error
     # The retry carries the task's id, so it takes back the job left running.
@@ -127,20 +132,15 @@ def test_a_running_job_writes_its_heartbeat_while_its_work_runs(
     broker_app, school_a, admin_a, monkeypatch, settings
 ):
     settings.JOB_HEARTBEAT_EVERY = 1
-    census = tasks._census
     seen = []
 
-    def slow(job, progress):
+    def slow(census, job, progress):
         # No progress reported for 3 s: only the heartbeat thread writes.
         time.sleep(3)
         seen.append(Job.objects.values_list("started_at", "heartbeat_at").get(pk=job.pk))
         return census(job, progress)
 
-    monkeypatch.setattr(tasks, "_census", slow)
-
-    with worker(broker_app):
-        job = account_census_start(by=admin_a, school=school_a)
-        wait_until_finished(job)
+    job = census_through_a_worker(broker_app, monkeypatch, by=admin_a, school=school_a, work=slow)
 
     assert job.status == JobStatus.SUCCEEDED, job.error
     [(started_at, heartbeat_at)] = seen
