@@ -215,6 +215,16 @@ def test_a_job_past_its_time_limit_is_failed_with_its_match_run_and_report(
     )
 
 
+def test_a_job_killed_at_its_hard_limit_is_failed_not_sent_again(school_a, settings):
+    started = ago(settings.CELERY_TASK_SOFT_TIME_LIMIT + settings.JOB_HEARTBEAT_TIMEOUT + 1)
+    last_beat = started + datetime.timedelta(seconds=settings.CELERY_TASK_SOFT_TIME_LIMIT)
+    job = running(census_job(school_a), started_at=started, heartbeat_at=last_beat)
+
+    assert jobs_reap() == {"sent": [], "failed": [job.pk]}
+    job.refresh_from_db()
+    assert (job.status, job.error) == (JobStatus.FAILED, _("The job ran past its time limit."))
+
+
 def test_a_copy_of_a_task_leaves_a_job_another_attempt_holds(school_a, settings):
     job = running(census_job(school_a), task_id="first")
 

@@ -328,9 +328,10 @@ def jobs_reap(*, now: datetime | None = None) -> dict:
     - A job pending for JOB_RESEND_AFTER seconds (since it was made or last
       sent) had its task lost or never sent (the broker was away): its task
       is sent again.
-    - A job running without a heartbeat for JOB_HEARTBEAT_TIMEOUT seconds, or
-      for longer than the hard time limit, has lost its worker: it is sent
-      again, as a new attempt, up to JOB_MAX_RESENDS times, then failed.
+    - A job running without a heartbeat for JOB_HEARTBEAT_TIMEOUT seconds has
+      lost its worker: it is sent again, as a new attempt, up to
+      JOB_MAX_RESENDS times, then failed. A job running past its hard time
+      limit, or whose heartbeat stopped after its soft limit, is failed.
 
     Each change is a conditional UPDATE, so two reapers at once send a job
     once. Returns the job ids sent again and failed.
@@ -361,8 +362,16 @@ def jobs_reap(*, now: datetime | None = None) -> dict:
         | Q(heartbeat_at__isnull=True, started_at__lt=_stale_before(now))
         | Q(started_at__lt=limit_before)
     )
+    soft_limit = timedelta(seconds=settings.CELERY_TASK_SOFT_TIME_LIMIT)
     for job in lost.order_by("pk"):
-        past_limit = job.started_at is not None and job.started_at < limit_before
+        # Beating until the soft limit and then silent: the pool killed it at
+        # its hard limit (a lost worker stops beating earlier). Running it
+        # again would only meet the same limit.
+        past_limit = (job.started_at is not None and job.started_at < limit_before) or (
+            job.started_at is not None
+            and job.heartbeat_at is not None
+            and job.heartbeat_at - job.started_at >= soft_limit
+        )
         if job.resends < settings.JOB_MAX_RESENDS and not past_limit:
             task_id = str(uuid.uuid4())
             # Back to pending, so that the new message claims it whatever its

@@ -208,7 +208,12 @@ def term_report_task(self, job_id: int) -> None:
         _run(self, job_id, _term_report)
 
 
-@shared_task(name="workers.flush_expired_tokens")
+@shared_task(
+    name="workers.flush_expired_tokens",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    max_retries=3,
+)
 def flush_expired_tokens_task() -> None:
     """Celery beat, every night: forget refresh tokens past their expiry.
 
