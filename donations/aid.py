@@ -360,6 +360,19 @@ def appropriation_reverse(*, by: User, entry_id: int, memo: str) -> LedgerEntry:
     _require_district_admin(by, entry.account.project.district)
     if entry.kind != LedgerKind.APPROPRIATION:
         raise DomainError(_("Only an appropriation can be reversed here."), field="entry")
+    # Money already promised to unpaid awards stays: taking it back would
+    # leave awards that the account cannot pay (awarded above received).
+    account = FundAccount.objects.select_for_update().get(pk=entry.account_id)
+    committed = project_committed_fen(entry.account.project)
+    if account.balance_fen - entry.amount_fen < committed:
+        raise Conflict(
+            _(
+                "%(committed)s of the account is promised to unpaid awards; "
+                "reversing %(amount)s would leave too little to pay them."
+            )
+            % {"committed": yuan(committed), "amount": yuan(entry.amount_fen)},
+            field="entry",
+        )
     return ledger_reverse(entry_id=entry.pk, by=by, memo=memo)
 
 
