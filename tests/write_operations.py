@@ -34,6 +34,7 @@ from donations.models import (
 from mentoring.models import (
     AssessmentRoute,
     AssessmentStatus,
+    Gender,
     MentorKind,
     Notification,
     NotificationKind,
@@ -89,7 +90,9 @@ class World:
 
     def student(self, *, struggling=False, weak=(), grade=3):
         self._students += 1
-        student = StudentFactory(school=self.school)
+        # Of the mentors' gender (MentorFactory's), so that the district's
+        # safeguarding rule allows any pair of them.
+        student = StudentFactory(school=self.school, gender=Gender.FEMALE)
         StudentRecordFactory(
             student=student,
             term=self.term,
