@@ -1,4 +1,4 @@
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
@@ -9,8 +9,9 @@ from mentoring.services.schools import administers_district
 MONEY_IN = Q(entries__kind__in=[LedgerKind.APPROPRIATION, LedgerKind.CONTRIBUTION])
 MONEY_OUT = Q(entries__kind=LedgerKind.DISBURSEMENT)
 REVERSALS = Q(entries__kind=LedgerKind.REVERSAL)
-# Paid (实发, donations.money_words) counts a payment whose ledger entry was not reversed.
-PAYMENT_STANDS = Q(ledger_entry__reversed_by__isnull=True)
+# Paid (实发, donations.money_words) counts the payments that stand: not reversed
+# (`disbursement_reverse`). The report checks the ledger agrees.
+PAYMENT_STANDS = Q(reversal__isnull=True)
 
 
 def _districts_where(user: User, roles: set[str]):
@@ -77,8 +78,26 @@ def awards_visible_to(user: User):
 
     if not (user.is_authenticated and user.is_active):
         return Award.objects.none()
-    return Award.objects.filter(student__school__in=schools_administered_by(user)).select_related(
-        "project", "student__school", "term"
+    return (
+        Award.objects.filter(student__school__in=schools_administered_by(user))
+        .select_related("project", "student__school", "term", "cancelled_by")
+        .prefetch_related("plan")
+        .annotate(paid_fen=award_paid_subquery())
+    )
+
+
+def award_paid_subquery():
+    """An award's standing payments (not reversed), in fen, as a subquery on `pk`."""
+    from donations.models import Disbursement
+
+    return Coalesce(
+        Subquery(
+            Disbursement.objects.filter(award=OuterRef("pk"), reversal__isnull=True)
+            .values("award")
+            .annotate(s=Sum("amount_fen"))
+            .values("s")
+        ),
+        0,
     )
 
 
@@ -89,7 +108,7 @@ def disbursements_visible_to(user: User):
         return Disbursement.objects.none()
     return Disbursement.objects.filter(
         award__student__school__in=schools_administered_by(user)
-    ).select_related("award__project", "paid_by")
+    ).select_related("award__project", "paid_by", "reversal__created_by")
 
 
 def item_donations_visible_to(user: User):

@@ -10,11 +10,11 @@ from donations.services import (
     contribution_post,
     contribution_record,
     disbursement_pay,
+    disbursement_reverse,
     fund_account_of,
     item_distribute,
     item_donation_record,
     ledger_post,
-    ledger_reverse,
 )
 from tests.factories import StudentFactory, TermFactory, member
 
@@ -97,7 +97,8 @@ def test_a_payment_reversed_is_not_published_as_paid_out(api, published, distric
     from donations.models import Disbursement
 
     payment = Disbursement.objects.get()
-    ledger_reverse(entry_id=payment.ledger_entry_id, by=None, memo="bank returned it")
+    district_admin = member("administrator", *district.schools.all())
+    disbursement_reverse(by=district_admin, disbursement_id=payment.pk, reason="bank returned it")
     response = api.get(URL, {"district": district.code})
     # Paid (实发) is net of payments reversed, as in the term report.
     assert response.json()["paid_out"] == []
