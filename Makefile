@@ -2,6 +2,10 @@
 # the package registries; everything else is installed into .venv.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The interpreter itself, not a pyenv shim in front of it: uv compares the path
+# it is given with the one .venv was made from, and on a mismatch removes .venv
+# and builds it again, so that `make test` and `make serve` undid each other.
+PYTHON_EXE := $(shell $(PYTHON) -c 'import sys; print(sys.executable)' 2>/dev/null || echo $(PYTHON))
 UV_VERSION := 0.13.9
 BOOTSTRAP := .bootstrap
 UV := $(BOOTSTRAP)/bin/uv
@@ -16,12 +20,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 $(UV):
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Bangfu needs Python 3.11, found " + sys.version'
-	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(PYTHON_EXE) -m venv $(BOOTSTRAP)
 	$(BOOTSTRAP)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
 ## install: the locked dependencies into .venv
 install: $(UV)
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --python $(PYTHON_EXE)
 
 ## demo: install, migrate the embedded SQLite default, load demo data, run the term
 demo: install

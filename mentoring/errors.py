@@ -40,12 +40,15 @@ class FieldErrors(DomainError):
     (counted from 0), so that a client sees every bad field in one answer.
     """
 
-    def __init__(self, errors: dict[str, list]):
+    def __init__(self, errors: dict[str, list], *, extra: dict | None = None):
         first = next(iter(errors))
         # `extra` holds every field's messages, the first field's too, so
-        # that the answer keeps all of them (it overrides `field`'s one).
+        # that the answer keeps all of them (it overrides `field`'s one),
+        # and any keys a check adds, such as the name of a broken rule.
         super().__init__(
-            errors[first][0], field=first, extra={name: list(errors[name]) for name in errors}
+            errors[first][0],
+            field=first,
+            extra={**(extra or {}), **{name: list(errors[name]) for name in errors}},
         )
         self.errors = errors
 
@@ -66,9 +69,12 @@ class ValidationErrors:
         self.errors: dict[str, list] = {
             name: list(messages) for name, messages in (errors or {}).items()
         }
+        self.extra: dict = {}
 
-    def add(self, field: str, message) -> None:
+    def add(self, field: str, message, *, extra: dict | None = None) -> None:
+        """Add a field's message; `extra` adds keys to the answer (e.g. the rule broken)."""
         self.errors.setdefault(field, []).append(message)
+        self.extra.update(extra or {})
 
     def has(self, field: str) -> bool:
         return field in self.errors
@@ -89,4 +95,4 @@ class ValidationErrors:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise FieldErrors(self.errors)
+            raise FieldErrors(self.errors, extra=self.extra)

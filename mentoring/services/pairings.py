@@ -17,7 +17,6 @@ from django.utils.translation import ngettext
 from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Mentor,
-    MentorKind,
     Pairing,
     PairingKind,
     PairingStatus,
@@ -27,6 +26,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.pairing_rules import exclusion_message, pair_exclusion
 
 
 def _one_active_per_kind_error() -> DomainError:
@@ -61,7 +61,11 @@ def pairing_create_problems(
     administered = schools_administered_by(by)
     student = mentor = term = None
     if student_id is not None:
-        student = Student.objects.filter(pk=student_id, school__in=administered).first()
+        student = (
+            Student.objects.filter(pk=student_id, school__in=administered)
+            .select_related("school__district")
+            .first()
+        )
         if student is None:
             errors.add("student", _("Unknown student."))
     if mentor_id is not None:
@@ -81,9 +85,10 @@ def pairing_create_problems(
     if term is not None and not term.contains(started_on):
         errors.add("started_on", _("The start date must fall inside the term."))
     if mentor is not None and student is not None:
-        problem = _mentor_problem(mentor, student, started_on)
+        problem = _mentor_problem(mentor, student, kind, started_on)
         if problem:
-            errors.add("mentor", problem)
+            message, rule = problem
+            errors.add("mentor", message, extra={"rule": rule})
     if student is not None and term is not None and kind in PairingKind.values:
         if kind == PairingKind.ACADEMIC:
             record = StudentRecord.objects.filter(student=student, term=term).first()
@@ -99,19 +104,22 @@ def pairing_create_problems(
     return student, mentor, term, started_on
 
 
-def _mentor_problem(mentor: Mentor, student: Student, started_on: date) -> str | None:
-    """Why this mentor may not take this student, or None."""
-    if not mentor.schools.filter(pk=student.school_id).exists():
-        return _("This mentor does not serve the student's school.")
+def _mentor_problem(
+    mentor: Mentor, student: Student, kind: str | None, started_on: date
+) -> tuple[str, str] | None:
+    """Why this mentor may not take this student, and the rule's name; or None.
+
+    The hard rules are the match job's (kind, school, vetting, conflict of
+    interest, the district's safeguarding policy): one rule on every path.
+    """
     if not mentor.active:
-        return _("This mentor is not active.")
-    if mentor.kind == MentorKind.VOLUNTEER and (
-        mentor.vetted_until is None or mentor.vetted_until < started_on
-    ):
-        return _("This volunteer's vetting does not cover the start date.")
-    if mentor.conflicts.filter(pk=student.pk).exists():
-        return _("This mentor must not be paired with this student (conflict of interest).")
-    return None
+        return _("This mentor is not active."), "mentor_inactive"
+    if kind not in PairingKind.values:
+        return None
+    broken = pair_exclusion(student=student, mentor=mentor, kind=kind, on=started_on)
+    if broken is None:
+        return None
+    return exclusion_message(broken, district=student.school.district), broken
 
 
 @transaction.atomic
