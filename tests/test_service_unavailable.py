@@ -5,11 +5,13 @@ the request's own server process); Redis is pointed at a closed port, or is a
 private redis-server frozen with SIGSTOP (never the shared one).
 """
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -24,6 +26,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import InterfaceError, OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
+from django.urls import path
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.test import APIClient
 
@@ -389,3 +392,90 @@ def test_a_killed_database_connection_is_replaced_by_the_next_request(settings):
     finally:
         connection.settings_dict["CONN_HEALTH_CHECKS"] = True
         connection.close()
+
+
+# A private PostgreSQL stopped and started again under the app's connection
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def _as_postgres(*command: str, check: bool = True) -> None:
+    subprocess.run(  # noqa: S603 (our own command)
+        [shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--", *command],
+        check=check,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL cluster of this test's own on a free port: (port, start, stop)."""
+    if not os.path.exists(f"{PG_BIN}/initdb") or os.geteuid() != 0:
+        pytest.skip("a private cluster needs PostgreSQL 15's initdb and root (to run as postgres)")
+    # Not under pytest's tmp_path: the postgres user must be able to reach it.
+    home = tempfile.mkdtemp(prefix="bangfu-pg-")
+    shutil.chown(home, "postgres")
+    data = f"{home}/data"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctl = f"{PG_BIN}/pg_ctl"
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+
+    def start():
+        _as_postgres(ctl, "-D", data, "-o", options, "-w", "start")
+
+    def stop():
+        _as_postgres(ctl, "-D", data, "-m", "fast", "-w", "stop")
+
+    try:
+        _as_postgres(f"{PG_BIN}/initdb", "-D", data, "-A", "trust", "-U", "postgres")
+        start()
+        yield port, start, stop
+    finally:
+        _as_postgres(ctl, "-D", data, "-m", "immediate", "stop", check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def select_backend(request):
+    """A page outside the API that reads the database: the server process it reached."""
+    from django.http import JsonResponse
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return JsonResponse({"pid": cursor.fetchone()[0]})
+
+
+urlpatterns = [path("backend/", select_backend)]
+
+
+@pytest.mark.postgres
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_restart_answers_503_then_the_next_request_reconnects(private_postgres):
+    port, start, stop = private_postgres
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(
+        HOST="127.0.0.1", PORT=str(port), NAME="postgres", CONN_MAX_AGE=60
+    )
+    try:
+        status, body = _wsgi_get("/backend/")
+        assert status == 200
+        before = json.loads(body)["pid"]
+
+        stop()
+        down = [_wsgi_get("/backend/") for _ in range(3)]
+        assert [status for status, _ in down] == [503, 503, 503]
+        assert all(json.loads(body)["service"] == "database" for _, body in down)
+
+        start()
+        status, body = _wsgi_get("/backend/")
+        assert status == 200
+        assert json.loads(body)["pid"] != before
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
