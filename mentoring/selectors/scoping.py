@@ -58,10 +58,13 @@ def students_visible_to(user: User) -> QuerySet[Student]:
     if user.is_superuser:
         return Student.objects.all()
     administered = schools_administered_by(user)
-    return Student.objects.filter(
-        Q(school__in=administered)
-        | Q(pairings__mentor__user=user, pairings__status__in=MENTOR_VISIBLE_STATUSES)
-    ).distinct()
+    # Two subqueries, not a join with the pairings: joined, every student came
+    # once per pairing and needed DISTINCT over all its columns, which the
+    # page and its count paid for on every list (bench/api.py).
+    mentored = Pairing.objects.filter(mentor__user=user, status__in=MENTOR_VISIBLE_STATUSES).values(
+        "student_id"
+    )
+    return Student.objects.filter(Q(school__in=administered) | Q(pk__in=mentored))
 
 
 def students_taught_by(user: User) -> QuerySet[Student]:
