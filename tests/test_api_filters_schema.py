@@ -269,7 +269,8 @@ def _award_by_student(w):
 
 
 def _disbursement_by_award(w):
-    a, b = award(w), award(w)
+    # Through the service, so that each award has its instalment plan to pay.
+    a, b = w._award(), w._award()
     return Case(a.pk, paid(w, a), paid(w, b))
 
 
