@@ -25,7 +25,6 @@ from donations.models import (
     AwardInstalment,
     AwardStatus,
     Boarding,
-    Disbursement,
     FundAccount,
     FundSource,
     LedgerEntry,
@@ -40,6 +39,8 @@ from donations.services import (
     award_plan_rows,
     fund_account_of,
     ledger_post,
+    ledger_reverse,
+    project_committed_fen,
     yuan,
 )
 from mentoring.errors import Conflict, DomainError, NotPermitted
@@ -343,6 +344,38 @@ def appropriation_receive(
     )
 
 
+@transaction.atomic
+def appropriation_reverse(*, by: User, entry_id: int, memo: str) -> LedgerEntry:
+    """Correct an appropriation entered wrongly by a new, opposite entry; the entry stays.
+
+    Only the district's administrators, and only appropriations: payments and
+    contributions are corrected through their own records, never by
+    reversing the ledger alone.
+    """
+    entry = (
+        LedgerEntry.objects.select_related("account__project__district").filter(pk=entry_id).first()
+    )
+    if entry is None:
+        raise DomainError(_("Unknown entry."), field="entry")
+    _require_district_admin(by, entry.account.project.district)
+    if entry.kind != LedgerKind.APPROPRIATION:
+        raise DomainError(_("Only an appropriation can be reversed here."), field="entry")
+    # Money already promised to unpaid awards stays: taking it back would
+    # leave awards that the account cannot pay (awarded above received).
+    account = FundAccount.objects.select_for_update().get(pk=entry.account_id)
+    committed = project_committed_fen(entry.account.project)
+    if account.balance_fen - entry.amount_fen < committed:
+        raise Conflict(
+            _(
+                "%(committed)s of the account is promised to unpaid awards; "
+                "reversing %(amount)s would leave too little to pay them."
+            )
+            % {"committed": yuan(committed), "amount": yuan(entry.amount_fen)},
+            field="entry",
+        )
+    return ledger_reverse(entry_id=entry.pk, by=by, memo=memo)
+
+
 # -- allocation ----------------------------------------------------------------------------
 
 
@@ -399,23 +432,6 @@ def _candidates(project: AidProject, term: Term, schools: list[int]) -> list[dic
             }
         )
     return out
-
-
-def _committed_fen(project: AidProject) -> int:
-    """Awarded but not yet paid: money the account holds for students already chosen.
-
-    An award partly paid commits only what is left of it: its standing
-    payments have left the account already.
-    """
-    unpaid = Award.objects.filter(project=project, status=AwardStatus.AWARDED)
-    awarded = unpaid.aggregate(s=Sum("amount_fen"))["s"] or 0
-    paid = (
-        Disbursement.objects.filter(award__in=unpaid, reversal__isnull=True).aggregate(
-            s=Sum("amount_fen")
-        )["s"]
-        or 0
-    )
-    return awarded - paid
 
 
 @transaction.atomic
@@ -477,7 +493,7 @@ def allocate(
         .exclude(project=project)
         .select_related("project", "student__school")
     }
-    available = account.balance_fen - _committed_fen(project)
+    available = account.balance_fen - project_committed_fen(project)
     tier_order = {t["code"]: i for i, t in enumerate(project.district.tiers)}
     candidates.sort(key=_rank_key(tier_order))
 

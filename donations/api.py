@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from core.serializers import StrictSerializer, valid_fields
 from donations import services
+from donations.aid import appropriation_reverse
 from donations.models import (
     MAX_INSTALMENTS,
     Award,
@@ -50,14 +51,13 @@ from donations.selectors import (
     public_donation_notice,
 )
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import DomainError, NotPermitted, ValidationErrors
+from mentoring.errors import NotPermitted, ValidationErrors
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
 from mentoring.models import AccessAction, District, Role
 from mentoring.selectors.scoping import roles_of
 from mentoring.services.access_log import access_record_request
-from mentoring.services.schools import administers_district
 
 FEN = Decimal("0.01")
 
@@ -212,14 +212,10 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
         corrected through their own records, never by reversing the ledger alone.
         """
         entry = self.get_object()
-        if not administers_district(request.user, entry.account.project.district):
-            raise NotPermitted(_("Only the district's administrators may reverse an entry."))
         payload = ReverseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        if entry.kind != LedgerKind.APPROPRIATION:
-            raise DomainError(_("Only an appropriation can be reversed here."), field="entry")
-        reversal = services.ledger_reverse(
-            entry_id=entry.pk, by=request.user, memo=payload.validated_data["memo"]
+        reversal = appropriation_reverse(
+            by=request.user, entry_id=entry.pk, memo=payload.validated_data["memo"]
         )
         return created(self, reversal)
 

@@ -364,6 +364,23 @@ def award_paid_fen(award: Award) -> int:
     )
 
 
+def project_committed_fen(project: AidProject) -> int:
+    """Awarded but not yet paid: money the account holds for students already chosen.
+
+    An award partly paid commits only what is left of it: its standing
+    payments have left the account already.
+    """
+    unpaid = Award.objects.filter(project=project, status=AwardStatus.AWARDED)
+    awarded = unpaid.aggregate(s=Sum("amount_fen"))["s"] or 0
+    paid = (
+        Disbursement.objects.filter(award__in=unpaid, reversal__isnull=True).aggregate(
+            s=Sum("amount_fen")
+        )["s"]
+        or 0
+    )
+    return awarded - paid
+
+
 def award_create(
     *,
     by: User,
@@ -442,6 +459,19 @@ def _award_create(
     other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
     if other is not None:
         raise _DuplicateAid(project=project, student=student, term=term, other=other)
+    # An award promises money the account holds, as an allocation does: the
+    # account is locked, so awards and allocations of one project queue.
+    account = FundAccount.objects.select_for_update().get(pk=fund_account_of(project).pk)
+    available = account.balance_fen - project_committed_fen(project)
+    if amount_fen > available:
+        raise Conflict(
+            _(
+                "The project's account has %(left)s not yet promised to other awards; "
+                "this award needs %(amount)s."
+            )
+            % {"left": yuan(max(available, 0)), "amount": yuan(amount_fen)},
+            field="amount",
+        )
     try:
         with transaction.atomic():
             award = Award.objects.create(

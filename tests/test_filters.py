@@ -26,11 +26,15 @@ def test_a_number_too_large_for_the_database_answers_400(url, param, admin_a):
 
 def test_an_ordinary_number_still_filters(admin_a, school_a, district):
     from donations.models import AidProject, FundSource
-    from donations.services import award_create
+    from donations.services import award_create, fund_account_of, ledger_post
     from tests.factories import StudentFactory, TermFactory
 
     project = AidProject.objects.create(
         district=district, code="P", name="p", source=FundSource.PROVINCIAL, purpose="x"
+    )
+    # An award promises money the project's account holds.
+    ledger_post(
+        account_id=fund_account_of(project).pk, kind="appropriation", amount_fen=20_000, by=None
     )
     autumn = TermFactory(district=district)
     spring = TermFactory(district=district, code="2027-spring")
