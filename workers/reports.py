@@ -101,9 +101,10 @@ class ReportReader:
         """The figures as the user may read them: without the records behind them if totals only."""
         if report.data is None:
             return None
+        data = figures.with_money_words(report.data)
         if self.totals_only(report):
-            return {key: value for key, value in report.data.items() if key != "details"}
-        return report.data
+            return {key: value for key, value in data.items() if key != "details"}
+        return data
 
 
 def details_student_ids(details: dict) -> set[int]:
