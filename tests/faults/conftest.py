@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import _missing
 from tests.faults.stack import (
     PG_BIN,
+    CeleryBeat,
     CeleryWorker,
     Gunicorn,
     PrivatePostgres,
@@ -115,3 +116,14 @@ def stack(request, private_postgres, private_redis):
             redis.start()
         pg.start_if_stopped()
         pg.sql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def stack_with_beat(stack):
+    """The stack with Celery beat, which sends the periodic tasks (the jobs' reaper among them)."""
+    beat = CeleryBeat(stack.env)
+    beat.start()
+    try:
+        yield stack
+    finally:
+        beat.stop()

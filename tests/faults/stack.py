@@ -330,6 +330,14 @@ class CeleryWorker:
     def child(self) -> int:
         return wait_until(lambda: children(self.proc.pid), 30, "worker child")[0]
 
+    def pause(self) -> None:
+        """SIGSTOP the pool child: a task sent now waits for it, at a point the test chooses."""
+        os.kill(self.child(), signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in children(self.proc.pid):
+            os.kill(pid, signal.SIGCONT)
+
     def kill_child(self) -> int:
         pid = self.child()
         os.kill(pid, signal.SIGKILL)
@@ -357,6 +365,40 @@ class CeleryWorker:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         self.proc = None
+
+
+class CeleryBeat:
+    """`celery -A config beat`, which sends the project's periodic tasks (the reaper's too)."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.dir = Path(tempfile.mkdtemp(prefix="bangfu-faults-beat-"))
+        self.log = LOGS / "beat.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [
+                str(VENV_BIN / "celery"), "-A", "config", "beat", "-l", "info",
+                "-s", str(self.dir / "schedule"), "--pidfile", str(self.dir / "beat.pid"),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @dataclass
