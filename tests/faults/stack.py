@@ -262,7 +262,9 @@ class Gunicorn:
         self.proc = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),
-                "config.wsgi",
+                # config.wsgi, loaded before the fork (tests/faults/wsgi.py says why).
+                "tests.faults.wsgi:application",
+                "--preload",
                 "-c", "config/gunicorn.py",
                 "-b", f"127.0.0.1:{self.port}",
                 "-w", str(self.workers),
@@ -272,17 +274,22 @@ class Gunicorn:
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-        wait_until(lambda: answers(self.port), 60, "gunicorn")
+        wait_until(lambda: answers(self.port), 180, "gunicorn")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        end(self.proc)
         self.proc = None
+
+
+def end(proc: subprocess.Popen | None, grace: float = 20) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `grace` seconds."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 def children(pid: int) -> list[int]:
@@ -304,6 +311,7 @@ class CeleryWorker:
 
     def start(self, *extra: str) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
+        offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(
             [
                 str(VENV_BIN / "celery"), "-A", "config", "worker",
@@ -321,9 +329,9 @@ class CeleryWorker:
             lambda: (
                 self.proc.poll() is None
                 and children(self.proc.pid)
-                and b"ready." in self.log.read_bytes()
+                and b"ready." in self.log.read_bytes()[offset:]
             ),
-            90,
+            180,
             "celery worker",
         )
 
@@ -390,13 +398,7 @@ class CeleryBeat:
         )  # fmt: skip
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        end(self.proc)
         self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -124,6 +124,19 @@ class Scene:
     def latest_run(self) -> int:
         return self.stack.one("SELECT max(id) FROM workers_matchrun")
 
+    def rerun_changes_nothing(self, settle: float = 180) -> dict:
+        """Run a clean match run and a whole-term compliance check after the fault: what
+        the faulted jobs wrote must equal what these clean ones write."""
+        proposal, rows = self.proposal(), self.compliance_rows()
+        for write in (self.match_run, self.compliance_check):
+            answer = write()
+            assert answer.status == 202, (answer.status, answer.body)
+        self.stack.wait_jobs(timeout=settle)
+        return {
+            "match run proposal equal to a clean run's": self.proposal() == proposal,
+            "compliance rows equal to a clean check's": self.compliance_rows() == rows,
+        }
+
     def report_figures(self, report_id: int) -> dict:
         data = self.stack.one("SELECT data FROM workers_report WHERE id = %s", (report_id,))
         assert data is not None, f"report {report_id} has no figures"
@@ -147,4 +160,6 @@ def job_of(answer: Answer) -> int | None:
     job = body.get("job")
     if isinstance(job, dict):
         return job.get("id")
+    if job is None and {"kind", "status", "progress"} <= body.keys():
+        return body.get("id")  # the answer is the job itself (compliance check)
     return job
