@@ -84,19 +84,23 @@ def check_outcome(
     assert all(same.values()), same
 
 
+def begin(stack, record: Record) -> tuple[Scene, dict, dict]:
+    """Log the writers in (before the fault), count the rows, choose the keys."""
+    for user in ("district_admin", "teacher_a"):
+        stack.token(user)
+    before = stack.counts(*TABLES)
+    record.before(before)
+    return Scene(stack), before, {name: str(uuid.uuid4()) for name in WRITES}
+
+
 @pytest.mark.soak
 def test_redis_stopped_during_writes(stack):
-    scene = Scene(stack)
     record = Record(
         "redis-stopped-during-writes",
         "the private Redis stopped (SIGTERM) for 10 s while five users write; "
         "a login is tried meanwhile",
     )
-    for user in ("district_admin", "teacher_a"):
-        stack.token(user)
-    before = stack.counts(*TABLES)
-    record.before(before)
-    keys = {name: str(uuid.uuid4()) for name in WRITES}
+    scene, before, keys = begin(stack, record)
 
     stack.redis.stop()
     stopped_at = time.monotonic()
@@ -121,17 +125,12 @@ def test_redis_stopped_during_writes(stack):
 
 @pytest.mark.soak
 def test_redis_frozen_during_writes(stack):
-    scene = Scene(stack)
     record = Record(
         "redis-frozen-during-writes",
         "the private Redis frozen (SIGSTOP) for 10 s while five users write; "
         "/healthz is asked meanwhile",
     )
-    for user in ("district_admin", "teacher_a"):
-        stack.token(user)
-    before = stack.counts(*TABLES)
-    record.before(before)
-    keys = {name: str(uuid.uuid4()) for name in WRITES}
+    scene, before, keys = begin(stack, record)
 
     stack.redis.freeze()
     frozen_at = time.monotonic()
