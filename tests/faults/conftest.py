@@ -105,7 +105,8 @@ def stack(request, private_postgres, private_redis):
     stack = Stack(pg=pg, redis=redis, db=name, env=env, web=Gunicorn(env), worker=CeleryWorker(env))
     try:
         stack.web.start()
-        stack.worker.start()
+        # A module may ask for more pool children (a task delivered twice at once).
+        stack.worker.start(concurrency=getattr(request.module, "WORKER_CONCURRENCY", 1))
         yield stack
     finally:
         redis.thaw()

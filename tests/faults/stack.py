@@ -309,15 +309,15 @@ class CeleryWorker:
         self.log = LOGS / f"worker-{name}.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, *extra: str) -> None:
+    def start(self, concurrency: int = 1) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
         offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(
             [
                 str(VENV_BIN / "celery"), "-A", "config", "worker",
-                "-l", "info", "-c", "1", "-P", "prefork",
+                "-l", "info", "-c", str(concurrency), "-P", "prefork",
                 "-n", f"{self.name}-{time.monotonic_ns()}@%h",
-                "--without-gossip", "--without-mingle", *extra,
+                "--without-gossip", "--without-mingle",
             ],
             cwd=ROOT,
             env=self.env,
@@ -339,8 +339,10 @@ class CeleryWorker:
         return wait_until(lambda: children(self.proc.pid), 30, "worker child")[0]
 
     def pause(self) -> None:
-        """SIGSTOP the pool child: a task sent now waits for it, at a point the test chooses."""
-        os.kill(self.child(), signal.SIGSTOP)
+        """SIGSTOP the pool's children: a task sent now waits for them, until `resume`."""
+        self.child()
+        for pid in children(self.proc.pid):
+            os.kill(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
         for pid in children(self.proc.pid):

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import psycopg
 from celery import Celery
 
 from tests.faults.stack import (
@@ -121,7 +122,9 @@ class Stack:
                 conn.execute(statement)
             yield conn
         finally:
-            conn.rollback()
+            # The connection may be gone with the database it held (a restart).
+            with contextlib.suppress(psycopg.Error):
+                conn.rollback()
             conn.close()
 
     # The broker, as another sender would use it

@@ -83,14 +83,14 @@ class Scene:
             key=key or str(uuid.uuid4()),
         )
 
-    def session(self, key: str | None = None, minutes: int = 45) -> Answer:
+    def session(self, key: str | None = None, minutes: int = 45, day=None) -> Answer:
         return self.stack.call(
             "POST",
             "/api/v1/sessions/",
             "teacher_a",
             {
                 "pairing": self.pairing,
-                "date": self.checked_day.isoformat(),
+                "date": (day or self.checked_day).isoformat(),
                 "minutes": minutes,
                 "subject": "math",
                 "kind": "tutoring",
