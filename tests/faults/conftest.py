@@ -10,6 +10,7 @@ BANGFU_FAULTS_KEEP=<directory> keeps the cluster (and its seed) there between
 runs, for working on the scenarios; CI builds it afresh.
 """
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -91,22 +92,21 @@ def private_redis():
     redis.stop()
 
 
-@pytest.fixture
-def stack(request, private_postgres, private_redis):
-    """A fresh copy of the seeded county behind gunicorn and a worker, on the private services."""
-    pg, redis = private_postgres, private_redis
+@contextlib.contextmanager
+def open_stack(pg: PrivatePostgres, redis: PrivateRedis, name: str, concurrency: int):
+    """A fresh copy of the seed named `name`, behind gunicorn and a worker."""
     if redis.proc is None:
         redis.start()
     redis.thaw()
     redis.command("FLUSHALL")
-    name = "s_" + request.node.name.replace("[", "_").replace("]", "").replace("-", "_")[:50]
     pg.copy_database("seed", name)
     env = production_env(database_url=pg.url(name), redis_url=redis.url(0))
-    stack = Stack(pg=pg, redis=redis, db=name, env=env, web=Gunicorn(env), worker=CeleryWorker(env))
+    stack = Stack(
+        pg=pg, redis=redis, db=name, env=env, web=Gunicorn(env), worker=CeleryWorker(env, name)
+    )
     try:
         stack.web.start()
-        # A module may ask for more pool children (a task delivered twice at once).
-        stack.worker.start(concurrency=getattr(request.module, "WORKER_CONCURRENCY", 1))
+        stack.worker.start(concurrency=concurrency)
         yield stack
     finally:
         redis.thaw()
@@ -117,6 +117,41 @@ def stack(request, private_postgres, private_redis):
             redis.start()
         pg.start_if_stopped()
         pg.sql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def stack(request, private_postgres, private_redis):
+    """A stack of its own for a scenario that breaks a service (they are `soak`)."""
+    name = "s_" + request.node.name.replace("[", "_").replace("]", "").replace("-", "_")[:50]
+    # A module may ask for more pool children (a task delivered twice at once).
+    concurrency = getattr(request.module, "WORKER_CONCURRENCY", 1)
+    with open_stack(private_postgres, private_redis, name, concurrency) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def shared_stack(private_postgres):
+    """One stack for the quick scenarios (CI), which break only the worker they share.
+
+    Each of them compares what its fault left with a clean run made just
+    before on the same database, so that they can follow one another. Its own
+    Redis, so that a scenario that stops the other one does not reach it; two
+    pool children, for a task delivered twice at once.
+    """
+    redis = PrivateRedis()
+    try:
+        with open_stack(private_postgres, redis, "s_shared", 2) as stack:
+            yield stack
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+def quick_stack(shared_stack):
+    yield shared_stack
+    # A scenario kills pool children; the next one starts with a whole pool.
+    shared_stack.worker.child()
+    assert not shared_stack.unfinished_jobs()
 
 
 @pytest.fixture

@@ -348,10 +348,11 @@ class CeleryWorker:
         for pid in children(self.proc.pid):
             os.kill(pid, signal.SIGCONT)
 
-    def kill_child(self) -> int:
-        pid = self.child()
-        os.kill(pid, signal.SIGKILL)
-        return pid
+    def kill_children(self) -> None:
+        """SIGKILL the pool's children (the main process stays, and starts new ones)."""
+        self.child()
+        for pid in children(self.proc.pid):
+            os.kill(pid, signal.SIGKILL)
 
     def kill(self) -> None:
         """SIGKILL the whole worker: the main process and its pool child at once."""

@@ -6,7 +6,6 @@ every session (the app's and the worker's) as a real restart does.
 
 import concurrent.futures
 import datetime
-import os
 import threading
 import time
 import uuid
@@ -14,46 +13,19 @@ import uuid
 import pytest
 
 from tests.faults.stack import wait_until
-from tests.faults.world import Record
-from tests.faults.writes import TABLES, Scene, job_of
+from tests.faults.world import Record, fault_mid_job, settle
+from tests.faults.writes import TABLES, Scene
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery_worker]
 
-SETTLE = int(os.environ.get("BANGFU_FAULTS_SETTLE", "600"))
 
-
-def delta(before: dict, after: dict) -> dict:
-    return {table: after[table] - before[table] for table in before}
-
-
-def restarted_mid_job(stack, record: Record, write, lock: str) -> tuple[int, dict]:
-    """Hold the job at `lock`, restart PostgreSQL, and wait for every job to end."""
-    before = stack.counts(*TABLES)
-    record.before(before)
-    stack.worker.pause()
-    answer = write()
-    record.saw(answer)
-    assert answer.status == 202, answer.body
-    job_id = job_of(answer)
-    with stack.holding(lock.format(**answer.body)):
-        stack.worker.resume()
-        wait_until(lambda: stack.waiting_on_lock() >= 1, 120, "the worker to reach the lock")
+def restart(stack, record: Record):
+    def fault():
         started = time.monotonic()
         stack.pg.restart()
         record.fact("seconds PostgreSQL was down", f"{time.monotonic() - started:.1f}")
-    restarted_at = time.monotonic()
-    try:
-        stack.wait_jobs(timeout=SETTLE)
-        recovered = f"{time.monotonic() - restarted_at:.1f}"
-    except TimeoutError:
-        recovered = f"never (> {SETTLE} s): still {stack.unfinished_jobs()}"
-    after = stack.counts(*TABLES)
-    record.after(after)
-    job = stack.job(job_id)
-    record.fact("job after the restart", f"{job['status']}, {job['attempts']} attempts")
-    record.fact("error recorded", job["error"][:120] or "-")
-    record.fact("seconds from the restart until every job ended", recovered)
-    return job, delta(before, after), answer.body
+
+    return fault
 
 
 @pytest.mark.soak
@@ -69,8 +41,13 @@ def test_postgres_restarted_during_match_run(stack):
         stack.wait_jobs()
     proposal = scene.proposal()
     try:
-        job, _changed, body = restarted_mid_job(
-            stack, record, scene.match_run, "LOCK TABLE workers_proposedpair IN SHARE MODE"
+        job, _changed, body = fault_mid_job(
+            stack,
+            record,
+            scene.match_run,
+            "LOCK TABLE workers_proposedpair IN SHARE MODE",
+            restart(stack, record),
+            TABLES,
         )
         status = stack.one("SELECT status FROM workers_matchrun WHERE id = %s", (body["id"],))
         record.fact("match run after the restart", status)
@@ -95,8 +72,13 @@ def test_postgres_restarted_during_report(stack):
     stack.wait_jobs()
     figures = scene.report_figures(clean.body["id"])
     try:
-        job, _changed, body = restarted_mid_job(
-            stack, record, scene.report, "SELECT 1 FROM workers_report WHERE id = {id} FOR UPDATE"
+        job, _changed, body = fault_mid_job(
+            stack,
+            record,
+            scene.report,
+            "SELECT 1 FROM workers_report WHERE id = {id} FOR UPDATE",
+            restart(stack, record),
+            TABLES,
         )
         status = stack.one("SELECT status FROM workers_report WHERE id = %s", (body["id"],))
         record.fact("report after the restart", status)
@@ -173,11 +155,7 @@ def test_postgres_restarted_under_load(stack):
             if 200 <= answer.status < 300:
                 break
             time.sleep(1)
-    try:
-        stack.wait_jobs(timeout=SETTLE)
-        settled = "yes"
-    except TimeoutError:
-        settled = f"no: {stack.unfinished_jobs()}"
+    settled = settle(stack, time.monotonic())
     after = stack.counts(*TABLES)
     record.after(after)
     record.clean({t: len(keys) if t == "mentoring_tutoringsession" else 0 for t in TABLES})
@@ -188,7 +166,7 @@ def test_postgres_restarted_under_load(stack):
         f"{last_failure[0] - restart_at:.1f}" if last_failure[0] else "no non-2xx answer",
     )
     record.fact("writes retried", len(unanswered))
-    record.fact("every job ended", settled)
+    record.fact("seconds after the retries until every job ended", settled)
     bad = [(k, i, a.status, str(a.body)[:100]) for k, i, a in seen if a.status >= 500]
     record.fact("5xx answers (first 3)", bad[:3] or "-")
     record.write()

@@ -7,16 +7,12 @@ the same task is sent a second time, then resumed together.
 
 import pytest
 
-from tests.faults.world import Record
+from tests.faults.world import Record, delta
 from tests.faults.writes import TABLES, Scene, job_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery_worker]
 
 WORKER_CONCURRENCY = 2
-
-
-def delta(before: dict, after: dict) -> dict:
-    return {table: after[table] - before[table] for table in before}
 
 
 def clean_then_twice(
@@ -50,7 +46,8 @@ def clean_then_twice(
     return clean, answer, job, delta(before, after), added
 
 
-def test_report_delivered_twice(stack):
+def test_report_delivered_twice(quick_stack):
+    stack = quick_stack
     scene = Scene(stack)
     record = Record("report-delivered-twice", "the term report's task delivered twice at once")
     try:
@@ -77,7 +74,8 @@ def contribution_job(stack):
     return job_for
 
 
-def test_contribution_receipt_delivered_twice(stack):
+def test_contribution_receipt_delivered_twice(quick_stack):
+    stack = quick_stack
     scene = Scene(stack)
     record = Record(
         "contribution-receipt-delivered-twice",

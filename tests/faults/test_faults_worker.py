@@ -7,25 +7,12 @@ is claimed and running, its transaction is open, and the worker waits. Then
 the pool child, or the whole worker, is SIGKILLed and the lock let go.
 """
 
-import os
-import time
-
 import pytest
 
-from tests.faults.stack import wait_until
-from tests.faults.world import Record
+from tests.faults.world import Record, delta, fault_mid_job
 from tests.faults.writes import TABLES, Scene, job_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.celery_worker]
-
-
-def delta(before: dict, after: dict) -> dict:
-    return {table: after[table] - before[table] for table in before}
-
-
-def held_mid_job(stack, job_id: int) -> None:
-    wait_until(lambda: stack.waiting_on_lock() >= 1, 120, "the worker to wait on the held lock")
-    assert stack.job(job_id)["status"] == "running"
 
 
 def clean_runs(stack, write, times: int) -> dict:
@@ -39,47 +26,6 @@ def clean_runs(stack, write, times: int) -> dict:
     return delta(before, stack.counts(*TABLES)), answer
 
 
-def killed_mid_job(stack, record: Record, write, lock: str, kill) -> tuple[int, dict]:
-    """Start `write`, hold its job at `lock` (formatted with the answer's body), kill, recover.
-
-    The pool child is paused while the request is made, so that the lock is
-    taken before the job can reach it whatever its speed.
-    """
-    before = stack.counts(*TABLES)
-    record.before(before)
-    stack.worker.pause()
-    answer = write()
-    record.saw(answer)
-    assert answer.status == 202, answer.body
-    job_id = job_of(answer)
-    with stack.holding(lock.format(**answer.body)):
-        stack.worker.resume()
-        held_mid_job(stack, job_id)
-        kill()
-        killed_at = time.monotonic()
-    if stack.worker.proc is None:
-        # The whole worker was killed; a new one starts, as its supervisor would start it.
-        stack.worker.start()
-    try:
-        stack.wait_jobs(timeout=WHOLE_WORKER_WAIT)
-    finally:
-        after = stack.counts(*TABLES)
-        record.after(after)
-        job = stack.job(job_id)
-        record.fact("job after recovery", f"{job['status']}, {job['attempts']} attempts")
-        record.fact(
-            "seconds from the kill until every job ended",
-            f"{time.monotonic() - killed_at:.1f}" if not stack.unfinished_jobs() else "never",
-        )
-    assert job["status"] == "succeeded", job
-    return delta(before, after), answer.body
-
-
-# With acks_late the broker keeps a task whose whole worker died until the
-# visibility timeout; the jobs' reaper (beat) must end the job well before that.
-WHOLE_WORKER_WAIT = int(os.environ.get("BANGFU_FAULTS_SETTLE", "600"))
-
-
 def match_run_killed(stack, record: Record, kill) -> None:
     scene = Scene(stack)
     added, _answer = clean_runs(stack, scene.match_run, 2)
@@ -88,8 +34,13 @@ def match_run_killed(stack, record: Record, kill) -> None:
     try:
         # A proposal is written in one transaction, after the solve; holding
         # the proposals' table stops the worker inside it.
-        changed, _body = killed_mid_job(
-            stack, record, scene.match_run, "LOCK TABLE workers_proposedpair IN SHARE MODE", kill
+        job, changed, _body = fault_mid_job(
+            stack,
+            record,
+            scene.match_run,
+            "LOCK TABLE workers_proposedpair IN SHARE MODE",
+            kill,
+            TABLES,
         )
     finally:
         record.fact(
@@ -97,6 +48,7 @@ def match_run_killed(stack, record: Record, kill) -> None:
             f"{scene.proposal() == clean_proposal} ({len(clean_proposal)} pairs)",
         )
         record.write()
+    assert job["status"] == "succeeded", job
     assert scene.proposal() == clean_proposal
     assert changed == added
     assert not stack.unfinished_jobs()
@@ -110,37 +62,41 @@ def report_killed(stack, record: Record, kill) -> None:
     same = None
     try:
         # The figures are written in one UPDATE of the report's row at the end.
-        changed, body = killed_mid_job(
+        job, changed, body = fault_mid_job(
             stack,
             record,
             scene.report,
             "SELECT 1 FROM workers_report WHERE id = {id} FOR UPDATE",
             kill,
+            TABLES,
         )
         same = scene.report_figures(body["id"]) == clean_figures
     finally:
         record.fact("figures equal to a clean run's", same)
         record.write()
+    assert job["status"] == "succeeded", job
     assert same
     assert changed == added
     assert stack.one("SELECT status FROM workers_report WHERE id = %s", (body["id"],)) == "issued"
     assert not stack.unfinished_jobs()
 
 
-def test_worker_child_killed_mid_match_run(stack):
+def test_worker_child_killed_mid_match_run(quick_stack):
+    stack = quick_stack
     record = Record(
         "worker-child-killed-mid-match-run",
-        "SIGKILL of the worker's pool child while the match run writes its proposal",
+        "SIGKILL of the worker's pool children while the match run writes its proposal",
     )
-    match_run_killed(stack, record, stack.worker.kill_child)
+    match_run_killed(stack, record, stack.worker.kill_children)
 
 
-def test_worker_child_killed_mid_report(stack):
+def test_worker_child_killed_mid_report(quick_stack):
+    stack = quick_stack
     record = Record(
         "worker-child-killed-mid-report",
-        "SIGKILL of the worker's pool child while the term report writes its figures",
+        "SIGKILL of the worker's pool children while the term report writes its figures",
     )
-    report_killed(stack, record, stack.worker.kill_child)
+    report_killed(stack, record, stack.worker.kill_children)
 
 
 @pytest.mark.soak

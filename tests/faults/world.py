@@ -4,6 +4,7 @@ rows, jobs followed to their end, and the table each scenario records."""
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from tests.faults.stack import (
 from workers.demo import DEMO_PASSWORD
 
 RESULTS = ROOT / "var" / "faults"
+# How long a scenario waits for every job to end after the fault (the jobs'
+# reaper re-sends a pending job after a few minutes).
+SETTLE = int(os.environ.get("BANGFU_FAULTS_SETTLE", "600"))
 FINISHED = ("succeeded", "failed")
 
 
@@ -202,3 +206,53 @@ class Record:
         (RESULTS / f"{self.scenario}.md").write_text(text)
         print("\n" + text)
         return text
+
+
+def delta(before: dict, after: dict) -> dict:
+    return {table: after[table] - before[table] for table in before}
+
+
+def settle(stack: Stack, since: float) -> str:
+    """Wait for every job to end; the seconds since `since` it took, or why never."""
+    try:
+        stack.wait_jobs(timeout=SETTLE)
+    except TimeoutError:
+        return f"never (> {SETTLE} s): still {stack.unfinished_jobs()}"
+    return f"{time.monotonic() - since:.1f}"
+
+
+def fault_mid_job(stack: Stack, record: Record, write, lock: str, fault, tables) -> tuple:
+    """Start `write`, hold its job at `lock` (formatted with the answer's body), call
+    `fault`, let go, and wait for every job to end.
+
+    The pool is paused while the request is made, so that the lock is taken
+    before the job can reach it whatever its speed; the job is then running,
+    inside its transaction, waiting. Returns the job, the rows it changed and
+    the answer's body.
+    """
+    from tests.faults.writes import job_of
+
+    before = stack.counts(*tables)
+    record.before(before)
+    stack.worker.pause()
+    answer = write()
+    record.saw(answer)
+    assert answer.status == 202, answer.body
+    job_id = job_of(answer)
+    with stack.holding(lock.format(**answer.body)):
+        stack.worker.resume()
+        wait_until(lambda: stack.waiting_on_lock() >= 1, 120, "the worker to reach the lock")
+        assert stack.job(job_id)["status"] == "running"
+        fault()
+        at = time.monotonic()
+    if stack.worker.proc is None:
+        # The whole worker was killed; a new one starts, as its supervisor would start it.
+        stack.worker.start()
+    recovered = settle(stack, at)
+    after = stack.counts(*tables)
+    record.after(after)
+    job = stack.job(job_id)
+    record.fact("job after the fault", f"{job['status']}, {job['attempts']} attempts")
+    record.fact("error recorded", job["error"][:120] or "-")
+    record.fact("seconds from the fault until every job ended", recovered)
+    return job, delta(before, after), answer.body
