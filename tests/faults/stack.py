@@ -219,6 +219,14 @@ def production_env(*, database_url: str, redis_url: str, **extra: str) -> dict[s
         REDIS_URL=redis_url,
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        # The jobs' reaper (workers.services.jobs_reap, in beat) on a scale of
+        # seconds instead of minutes, so that a scenario sees it act: a pending
+        # job is sent again after 20 s, a running job whose heartbeat stopped
+        # for 10 s has lost its worker. Unknown to a deployment without them.
+        JOB_HEARTBEAT_EVERY="2",
+        JOB_HEARTBEAT_TIMEOUT="10",
+        JOB_RESEND_AFTER="20",
+        JOB_REAP_EVERY="5",
     )
     env.update(extra)
     return env

@@ -29,7 +29,8 @@ def restart(stack, record: Record):
 
 
 @pytest.mark.soak
-def test_postgres_restarted_during_match_run(stack):
+def test_postgres_restarted_during_match_run(stack_with_beat):
+    stack = stack_with_beat
     scene = Scene(stack)
     record = Record(
         "postgres-restarted-during-match-run",
@@ -61,7 +62,8 @@ def test_postgres_restarted_during_match_run(stack):
 
 
 @pytest.mark.soak
-def test_postgres_restarted_during_report(stack):
+def test_postgres_restarted_during_report(stack_with_beat):
+    stack = stack_with_beat
     scene = Scene(stack)
     record = Record(
         "postgres-restarted-during-report",
@@ -96,7 +98,8 @@ CLIENTS = 8
 
 
 @pytest.mark.soak
-def test_postgres_restarted_under_load(stack):
+def test_postgres_restarted_under_load(stack_with_beat):
+    stack = stack_with_beat
     """200 requests from 8 clients (reads of three kinds, and sessions logged with keys);
     PostgreSQL restarts in the middle. A write not answered 2xx is retried with its key."""
     scene = Scene(stack)

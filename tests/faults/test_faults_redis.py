@@ -87,7 +87,8 @@ def begin(stack, record: Record) -> tuple[Scene, dict, dict]:
 
 
 @pytest.mark.soak
-def test_redis_stopped_during_writes(stack):
+def test_redis_stopped_during_writes(stack_with_beat):
+    stack = stack_with_beat
     record = Record(
         "redis-stopped-during-writes",
         "the private Redis stopped (SIGTERM) for 10 s while five users write; "
@@ -117,7 +118,8 @@ def test_redis_stopped_during_writes(stack):
 
 
 @pytest.mark.soak
-def test_redis_frozen_during_writes(stack):
+def test_redis_frozen_during_writes(stack_with_beat):
+    stack = stack_with_beat
     record = Record(
         "redis-frozen-during-writes",
         "the private Redis frozen (SIGSTOP) for 10 s while five users write; "
