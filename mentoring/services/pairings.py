@@ -17,7 +17,6 @@ from django.utils.translation import ngettext
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models import (
     Mentor,
-    MentorKind,
     Pairing,
     PairingKind,
     PairingStatus,
@@ -27,6 +26,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.pairing_rules import exclusion_message, pair_exclusion
 
 
 def _one_active_per_kind_error() -> DomainError:
@@ -58,7 +58,11 @@ def pairing_create(
     if not reason.strip():
         raise DomainError(_("Give the reason for this pairing."), field="reason")
     administered = schools_administered_by(by)
-    student = Student.objects.filter(pk=student_id, school__in=administered).first()
+    student = (
+        Student.objects.filter(pk=student_id, school__in=administered)
+        .select_related("school__district")
+        .first()
+    )
     if student is None:
         raise DomainError(_("Unknown student."), field="student")
     if not Mentor.objects.filter(pk=mentor_id, schools__in=administered).exists():
@@ -72,20 +76,16 @@ def pairing_create(
     if not term.contains(started_on):
         raise DomainError(_("The start date must fall inside the term."), field="started_on")
 
-    if not mentor.schools.filter(pk=student.school_id).exists():
-        raise DomainError(_("This mentor does not serve the student's school."), field="mentor")
     if not mentor.active:
         raise DomainError(_("This mentor is not active."), field="mentor")
-    if mentor.kind == MentorKind.VOLUNTEER and (
-        mentor.vetted_until is None or mentor.vetted_until < started_on
-    ):
+    # The same hard rules the match job's candidates obey (kind, school,
+    # vetting, conflict of interest, the district's safeguarding policy).
+    broken = pair_exclusion(student=student, mentor=mentor, kind=kind, on=started_on)
+    if broken is not None:
         raise DomainError(
-            _("This volunteer's vetting does not cover the start date."), field="mentor"
-        )
-    if mentor.conflicts.filter(pk=student.pk).exists():
-        raise DomainError(
-            _("This mentor must not be paired with this student (conflict of interest)."),
+            exclusion_message(broken, district=student.school.district),
             field="mentor",
+            extra={"rule": broken},
         )
     taken = Pairing.objects.filter(mentor=mentor, term=term, status=PairingStatus.ACTIVE).count()
     if taken >= mentor.capacity:
