@@ -13,7 +13,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, I
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.serializers import StrictSerializer
+from core.serializers import StrictSerializer, valid_fields
 from donations import services
 from donations.models import (
     MAX_INSTALMENTS,
@@ -50,7 +50,7 @@ from donations.selectors import (
     public_donation_notice,
 )
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import DomainError, NotPermitted
+from mentoring.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
@@ -423,7 +423,20 @@ class ContributionViewSet(
     @idempotent(scope="contributions")
     def create(self, request, *args, **kwargs):
         payload = ContributionCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            # The service's checks of the fields that passed, in the same answer.
+            errors = ValidationErrors(payload.errors)
+            data = valid_fields(payload)
+            services.contribution_record_problems(
+                errors,
+                by=request.user,
+                donor_id=data.get("donor"),
+                project_id=data.get("project"),
+                amount_fen=fen(data["amount"]) if "amount" in data else None,
+                received_on=data.get("received_on"),
+                pledge_id=data.get("pledge"),
+            )
+            errors.raise_if_any()
         data = payload.validated_data
         contribution = services.contribution_record(
             by=request.user,
@@ -515,10 +528,11 @@ class AwardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
     term = NumberFilter()
     school = NumberFilter(field_name="student__school")
+    student = NumberFilter()
 
     class Meta:
         model = Award
-        fields = ["project", "status", "term", "school"]
+        fields = ["project", "status", "term", "school", "student"]
 
 
 class AwardViewSet(
@@ -630,6 +644,14 @@ class DisbursementCreateSerializer(StrictSerializer):
     signed_by_guardian = serializers.BooleanField(default=False)
 
 
+class DisbursementFilter(django_filters.FilterSet):
+    award = NumberFilter()
+
+    class Meta:
+        model = Disbursement
+        fields = ["award"]
+
+
 class DisbursementViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -646,6 +668,7 @@ class DisbursementViewSet(
     queryset = Disbursement.objects.none()
     serializer_class = DisbursementSerializer
     permission_classes = [IsAuthenticated, IsAdministrator]
+    filterset_class = DisbursementFilter
 
     def get_queryset(self):
         return disbursements_visible_to(self.request.user)

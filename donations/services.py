@@ -35,7 +35,7 @@ from donations.models import (
 from donations.money_words import yuan
 from donations.selectors import pledge_cancellable_by
 from donations.signals import contribution_received
-from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted
+from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted, ValidationErrors
 from mentoring.models import User
 
 # The largest single movement accepted: 100 million yuan, in fen.
@@ -127,6 +127,59 @@ def ledger_reverse(*, entry_id: int, by: User | None, memo: str) -> LedgerEntry:
     )
 
 
+def contribution_record_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    donor_id: int | None,
+    project_id: int | None,
+    amount_fen: int | None,
+    received_on,
+    pledge_id: int | None = None,
+) -> tuple[Donor | None, AidProject | None, Pledge | None]:
+    """Add to `errors` everything wrong with recording this contribution.
+
+    Answers the donor, project and pledge found. Every field is checked, so
+    one answer names them all; an input given as None is not checked (left
+    out, or refused already by the caller's own validation).
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    districts = schools_administered_by(by).values("district")
+    project = None
+    if project_id is not None:
+        project = AidProject.objects.filter(pk=project_id, district__in=districts).first()
+        if project is None:
+            errors.add("project", _("Unknown project."))
+    donor = None
+    if donor_id is not None:
+        donors = Donor.objects.filter(pk=donor_id)
+        if project is not None:
+            donor = donors.filter(district=project.district).first()
+        else:
+            donor = donors.filter(district__in=districts).first()
+        if donor is None:
+            errors.add("donor", _("Unknown donor in this project's district."))
+    if amount_fen is not None and (
+        not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN
+    ):
+        errors.add("amount", _("The amount must be more than zero."))
+    if received_on is not None and received_on > timezone.localdate():
+        errors.add("received_on", _("Money cannot be received in the future."))
+    pledge = None
+    if pledge_id is not None:
+        pledges = Pledge.objects.filter(pk=pledge_id, kind=PledgeKind.MONEY).exclude(
+            status=PledgeStatus.CANCELLED
+        )
+        if donor is not None:
+            pledge = pledges.filter(donor=donor).first()
+        else:
+            pledge = pledges.filter(donor__district__in=districts).first()
+        if pledge is None or (project is not None and pledge.project_id not in (None, project.pk)):
+            errors.add("pledge", _("No open money pledge of this donor for this project."))
+    return donor, project, pledge
+
+
 @transaction.atomic
 def contribution_record(
     *,
@@ -138,31 +191,22 @@ def contribution_record(
     memo: str = "",
     pledge_id: int | None = None,
 ) -> Contribution:
-    """Record money received, perhaps honouring a pledge; it is posted in the background."""
-    from mentoring.selectors.accounts import schools_administered_by
+    """Record money received, perhaps honouring a pledge; it is posted in the background.
 
-    districts = schools_administered_by(by).values("district")
-    project = AidProject.objects.filter(pk=project_id, district__in=districts).first()
-    if project is None:
-        raise DomainError(_("Unknown project."), field="project")
-    donor = Donor.objects.filter(pk=donor_id, district=project.district).first()
-    if donor is None:
-        raise DomainError(_("Unknown donor in this project's district."), field="donor")
-    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN:
-        raise DomainError(_("The amount must be more than zero."), field="amount")
-    if received_on > timezone.localdate():
-        raise DomainError(_("Money cannot be received in the future."), field="received_on")
-    pledge = None
-    if pledge_id is not None:
-        pledge = (
-            Pledge.objects.filter(pk=pledge_id, donor=donor, kind=PledgeKind.MONEY)
-            .exclude(status=PledgeStatus.CANCELLED)
-            .first()
-        )
-        if pledge is None or (pledge.project_id not in (None, project.pk)):
-            raise DomainError(
-                _("No open money pledge of this donor for this project."), field="pledge"
-            )
+    Every field is checked before anything is written; all that is wrong is
+    refused in one `FieldErrors`.
+    """
+    errors = ValidationErrors()
+    donor, project, pledge = contribution_record_problems(
+        errors,
+        by=by,
+        donor_id=donor_id,
+        project_id=project_id,
+        amount_fen=amount_fen,
+        received_on=received_on,
+        pledge_id=pledge_id,
+    )
+    errors.raise_if_any()
     contribution = Contribution.objects.create(
         donor=donor,
         project=project,

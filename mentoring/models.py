@@ -799,7 +799,14 @@ class Notification(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When the records stopped bearing the reminder out (its missed week was
+    # met after all, by a session logged late); a resolved notification is
+    # not unread, whether or not its recipient read it.
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # The one definition of "unread", for the API, the pages and their counts.
+    UNREAD = Q(read_at__isnull=True, resolved_at__isnull=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -811,6 +818,10 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient}: {self.subject}"
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None and self.resolved_at is None
 
 
 class AccessAction(models.TextChoices):

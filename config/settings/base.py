@@ -225,7 +225,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter that answers 400 for a query parameter no filter reads,
+    # instead of ignoring it and answering the whole list (core/filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["core.filters.StrictFilterBackend"],
     # JSON only, with size and depth limits (core.parsers); the views that take
     # a file upload (roster import, government list) add the bounded multipart parser.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
