@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mentoring', '0006_access_log'),
+        ('mentoring', '0008_idempotency_claim'),
     ]
 
     operations = [
