@@ -70,10 +70,16 @@ def private_postgres():
             env = production_env(database_url=pg.url("seed_building"), redis_url="")
             # No broker: the demo's jobs run in-process, as in `make demo`.
             del env["REDIS_URL"]
-            manage(env, "migrate", "--no-input")
-            manage(env, "demo")
+            # Generous: on a loaded shared machine the demo has taken over 10 minutes.
+            manage(env, "migrate", "--no-input", timeout=1800)
+            manage(env, "demo", timeout=1800)
             run_python(env, FREE_A_SCHOOL)
             pg.sql("postgres", "ALTER DATABASE seed_building RENAME TO seed")
+        elif KEEP:
+            # A kept seed follows the migrations added since it was built.
+            env = production_env(database_url=pg.url("seed"), redis_url="")
+            del env["REDIS_URL"]
+            manage(env, "migrate", "--no-input", timeout=1800)
         yield pg
     finally:
         if KEEP:
