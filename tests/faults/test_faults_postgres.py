@@ -97,13 +97,11 @@ LOAD = 200
 CLIENTS = 8
 
 
-def test_postgres_restarted_under_load(quick_stack):
+@pytest.mark.soak
+def test_postgres_restarted_under_load(stack_with_beat):
+    stack = stack_with_beat
     """200 requests from 8 clients (reads of three kinds, and sessions logged with keys);
-    PostgreSQL restarts in the middle. A write not answered 2xx is retried with its key.
-
-    Quick (CI): it starts no job, and the shared stack whose database it
-    restarts must go on serving, which is the point."""
-    stack = quick_stack
+    PostgreSQL restarts in the middle. A write not answered 2xx is retried with its key."""
     scene = Scene(stack)
     record = Record(
         "postgres-restarted-under-load",
