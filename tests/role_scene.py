@@ -17,10 +17,11 @@ school's of the same district (school B), another district's (school C).
 A role that owns no record of a model has school A's as its own.
 """
 
+import contextlib
 import dataclasses
 import datetime
 
-from django.db import models
+from django.db import models, transaction
 from django.urls import URLResolver, get_resolver
 
 from donations.models import (
@@ -83,6 +84,8 @@ class Scene:
     own: dict[str, dict[type, models.Model]]
     # The records of every model in school A, school B (same district), school C.
     places: list[dict[type, models.Model]]
+    # Per signed-in role: a Bearer access token.
+    tokens: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def of(self, role: str, kind: type, relation: str) -> models.Model:
         if relation == "own":
@@ -214,6 +217,22 @@ def build_scene() -> Scene:
             own[role][Notification] = _reminder(user, school_a)
             own[role][Job] = JobFactory(school=school_a, started_by=user)
     return Scene(users=users, own=own, places=places)
+
+
+@contextlib.contextmanager
+def scene_for_module(django_db_blocker):
+    """The scene with each role's token, for a module-scoped fixture: rolled back after it."""
+    from mentoring.authentication import RefreshToken
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        scene = build_scene()
+        scene.tokens = {
+            role: str(RefreshToken.for_user(user).access_token)
+            for role, user in scene.users.items()
+            if user is not None
+        }
+        yield scene
+        transaction.set_rollback(True)
 
 
 def walk_urls(patterns=None, prefix=""):
