@@ -101,8 +101,11 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="account.project.code")
     amount = YuanField(source="amount_fen")
     balance_after = YuanField(source="balance_after_fen")
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reverses = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Null where the row has none (an entry that reverses no other): the schema says so.
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    reverses = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = LedgerEntry
