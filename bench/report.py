@@ -717,6 +717,12 @@ FLOOR = {
         JOIN donations_ledgerentry e ON e.id = p.ledger_entry_id
         LEFT JOIN donations_ledgerentry r ON r.reverses_id = e.id
         WHERE w.term_id = %(term)s AND s.school_id = ANY(%(schools)s) GROUP BY 1, 2""",
+    # The ledger's own sums the report reconciles with (collect.ledger_sums), by project and kind.
+    "ledger": """
+        SELECT a.project_id, e.kind, sum(e.amount_fen) FROM donations_ledgerentry e
+        JOIN donations_fundaccount a ON a.id = e.account_id
+        JOIN donations_aidproject j ON j.id = a.project_id
+        WHERE j.district_id = %(district)s GROUP BY 1, 2""",
     "projects": "SELECT id, code, name, source, purpose FROM donations_aidproject "
     "WHERE district_id = %(district)s",
     "funding": """
@@ -735,11 +741,6 @@ FLOOR = {
                AND (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
                    BETWEEN %(start)s AND %(end)s))
         GROUP BY 1, 2""",
-    "paid_project": """
-        SELECT w.project_id, sum(p.amount_fen) FROM donations_disbursement p
-        JOIN donations_award w ON w.id = p.award_id
-        JOIN donations_aidproject j ON j.id = w.project_id
-        WHERE w.term_id = %(term)s AND j.district_id = %(district)s GROUP BY 1""",
     "left_out": """
         SELECT DISTINCT ON (a.project_id) a.project_id, a.left_out FROM donations_allocation a
         JOIN donations_aidproject j ON j.id = a.project_id
@@ -971,8 +972,8 @@ def main():
         f"Figures agree: {data['enrolment']['total']['students']:,} students, "
         f"{sessions:,} sessions, {data['aid']['total']['paid']} yuan paid, "
         f"aided {data['aid']['total']['share_of_enrolment']} %, "
-        f"funds received {data['aid']['funds']['arrival_rate']} %, "
-        f"paid {data['aid']['funds']['payout_rate']} % of allocated",
+        f"government funds received {data['aid']['funds']['government']['arrival_rate']} % "
+        f"of allocated, paid {data['aid']['funds']['government']['payout_rate']} % of awarded",
         flush=True,
     )
 

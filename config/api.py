@@ -5,11 +5,18 @@ REST_FRAMEWORK settings.
 """
 
 import logging
+import sys
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from urllib.parse import urlparse
 
+import redis
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import csrf, defaults
@@ -17,8 +24,16 @@ from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from core.exceptions import request_limit_error
+from core.unavailable import (
+    log_unavailable,
+    retry_after,
+    unavailable_body,
+    unavailable_response,
+    unavailable_service,
+)
 from mentoring.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -38,7 +53,19 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {exc.field: [str(exc.message)]} if exc.field else {"detail": str(exc.message)}
         body.update(exc.extra)
-        return Response(body, status=exc.status_code)
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return Response(body, status=exc.status_code, headers=headers)
+    service = unavailable_service(exc)
+    if service is not None:
+        # A database or Redis that is down: the client may retry (core.unavailable).
+        log_unavailable(service, exc, context["request"])
+        set_rollback()
+        return Response(
+            unavailable_body(service),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(retry_after())},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -49,43 +76,101 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-def healthz(request):
-    """Liveness and readiness: 200 when the database answers, 503 when not.
+class _Probe:
+    """One check of one service, run in its own thread so that a service that hangs
+    cannot hold the health check's answer.
 
-    The broker is reported but does not fail the check: the web app keeps
-    serving reads while Redis restarts.
+    At most one check of a service runs at a time in a process: while one is
+    still waiting on a frozen service, the next health checks wait for that one
+    (within their own deadline) instead of starting another thread.
     """
-    checks = {}
+
+    def __init__(self, name: str, check):
+        self.name = name
+        self._check = check
+        self._lock = threading.Lock()
+        self._future: Future | None = None
+
+    def start(self) -> Future:
+        with self._lock:
+            if self._future is None or self._future.done():
+                self._future = Future()
+                threading.Thread(
+                    target=self._run, args=(self._future,), name=f"healthz-{self.name}", daemon=True
+                ).start()
+            return self._future
+
+    def _run(self, future: Future) -> None:
+        try:
+            self._check()
+        except Exception as exc:  # Each driver raises its own errors; all mean "down".
+            logger.error("Health check: %s unavailable: %s", self.name, exc)
+            future.set_result("unavailable")
+        else:
+            future.set_result("ok")
+
+
+def _check_database() -> None:
+    # This thread opens its own connection (connections are per thread), and
+    # closes it: the check also proves that a new connection can be made.
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        checks["database"] = "ok"
-    except DatabaseError as exc:
-        logger.error("Health check: database unavailable: %s", exc)
-        checks["database"] = "unavailable"
+    finally:
+        connection.close()
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        checks["broker"] = "in-process"
-    else:
-        checks["broker"] = _broker_status()
+
+def _check_broker() -> None:
+    from config.celery import app
+
+    url = app.conf.broker_url
+    timeout = settings.HEALTH_CHECK_TIMEOUT_MS / 1000
+    if urlparse(url).scheme in ("redis", "rediss"):
+        # Short socket timeouts: a frozen Redis accepts the connection and never answers.
+        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=timeout)
+
+
+_DATABASE = _Probe("database", _check_database)
+_BROKER = _Probe("broker", _check_broker)
+
+
+def healthz(request):
+    """Liveness and readiness: 200 when the database answers, 503 (with Retry-After) when not.
+
+    It answers within HEALTH_CHECK_TIMEOUT_MS whatever hangs: each service is
+    checked in a thread, and a check without an answer by then counts as
+    "unavailable". The broker is reported but does not fail the check: the web
+    app keeps serving reads, and writes keep their jobs pending, while Redis
+    restarts.
+    """
+    deadline = time.monotonic() + settings.HEALTH_CHECK_TIMEOUT_MS / 1000
+    probes = [_DATABASE]
+    checks = {"broker": "in-process"}
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        probes.append(_BROKER)
+    running = [(probe, probe.start()) for probe in probes]
+    for probe, future in running:
+        try:
+            checks[probe.name] = future.result(max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            logger.error("Health check: %s gave no answer in time", probe.name)
+            checks[probe.name] = "unavailable"
 
     healthy = checks["database"] == "ok"
     checks["status"] = "ok" if healthy else "unavailable"
-    code = status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE
-    return JsonResponse(checks, status=code)
-
-
-def _broker_status() -> str:
-    from config.celery import app
-
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # kombu raises many transport-specific errors.
-        logger.warning("Health check: broker unavailable: %s", exc)
-        return "unavailable"
-    return "ok"
+    if healthy:
+        return JsonResponse(checks, status=status.HTTP_200_OK)
+    response = JsonResponse(checks, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = str(retry_after())
+    return response
 
 
 def _is_api(request) -> bool:
@@ -130,4 +215,14 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """handler500, also reached by an error raised outside any view (in a middleware).
+
+    Django calls it while handling the exception, so a service that is down
+    still answers 503 from here (core.unavailable).
+    """
+    exc = sys.exc_info()[1]
+    service = unavailable_service(exc)
+    if service is not None:
+        log_unavailable(service, exc, request)
+        return unavailable_response(service)
     return JsonResponse({"detail": _("Internal server error.")}, status=500)

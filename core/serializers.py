@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 from rest_framework.utils.formatting import lazy_format
 
 from core.bounds import BIGINT_MAX, BIGINT_MIN
@@ -110,3 +111,27 @@ class NoBody(StrictSerializer):
     `POST notifications/{id}/read/` with `{"read_at": ...}` would otherwise be
     answered 200 as if the time had been set.
     """
+
+
+def valid_fields(serializer: serializers.Serializer) -> dict:
+    """After `is_valid()` failed: the values of the fields that passed on their own.
+
+    DRF keeps no value when any field fails, so the domain's checks of the
+    other fields (is this pairing the user's? is this date inside the term?)
+    could not run, and the user would learn of those errors one round trip
+    later. A view passes these values to the service's checks, each field
+    under its own name; a field that failed, or was left out without a
+    default, is absent.
+    """
+    data = getattr(serializer, "initial_data", None)
+    if not isinstance(data, Mapping):
+        return {}
+    values = {}
+    for field in serializer._writable_fields:
+        if field.field_name in serializer.errors:
+            continue
+        try:
+            values[field.field_name] = field.run_validation(field.get_value(data))
+        except (serializers.ValidationError, SkipField):
+            continue
+    return values

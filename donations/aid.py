@@ -22,8 +22,10 @@ from donations.models import (
     AidRefusal,
     Allocation,
     Award,
+    AwardInstalment,
     AwardStatus,
     Boarding,
+    Disbursement,
     FundAccount,
     FundSource,
     LedgerEntry,
@@ -33,7 +35,13 @@ from donations.models import (
     ProjectStandard,
     term_amount_fen,
 )
-from donations.services import MAX_AMOUNT_FEN, fund_account_of, ledger_post, yuan
+from donations.services import (
+    MAX_AMOUNT_FEN,
+    award_plan_rows,
+    fund_account_of,
+    ledger_post,
+    yuan,
+)
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models import (
     AssessmentStatus,
@@ -394,13 +402,20 @@ def _candidates(project: AidProject, term: Term, schools: list[int]) -> list[dic
 
 
 def _committed_fen(project: AidProject) -> int:
-    """Awarded but not yet paid: money the account holds for students already chosen."""
-    return (
-        Award.objects.filter(project=project, status=AwardStatus.AWARDED).aggregate(
+    """Awarded but not yet paid: money the account holds for students already chosen.
+
+    An award partly paid commits only what is left of it: its standing
+    payments have left the account already.
+    """
+    unpaid = Award.objects.filter(project=project, status=AwardStatus.AWARDED)
+    awarded = unpaid.aggregate(s=Sum("amount_fen"))["s"] or 0
+    paid = (
+        Disbursement.objects.filter(award__in=unpaid, reversal__isnull=True).aggregate(
             s=Sum("amount_fen")
         )["s"]
         or 0
     )
+    return awarded - paid
 
 
 @transaction.atomic
@@ -580,6 +595,15 @@ def allocate(
             _("Another award for one of these students was made at the same time; run it again."),
             field="project",
         ) from None
+    # An allocated award is paid in one instalment; re-read for the new ids.
+    AwardInstalment.objects.bulk_create(
+        [
+            row
+            for award in Award.objects.filter(allocation=allocation)
+            for row in award_plan_rows(award)
+        ],
+        batch_size=500,
+    )
     AidRefusal.objects.bulk_create(refusals)
     return allocation
 

@@ -1,5 +1,6 @@
 """Fund accounts and the ledger, read-only: money moves through the aid and donation flows."""
 
+import datetime
 from decimal import Decimal
 
 import django_filters
@@ -12,10 +13,12 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, I
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.serializers import StrictSerializer
+from core.serializers import StrictSerializer, valid_fields
 from donations import services
 from donations.models import (
+    MAX_INSTALMENTS,
     Award,
+    AwardInstalment,
     AwardStatus,
     Contribution,
     ContributionStatus,
@@ -47,7 +50,7 @@ from donations.selectors import (
     public_donation_notice,
 )
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import DomainError, NotPermitted
+from mentoring.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
@@ -423,7 +426,20 @@ class ContributionViewSet(
     @idempotent(scope="contributions")
     def create(self, request, *args, **kwargs):
         payload = ContributionCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            # The service's checks of the fields that passed, in the same answer.
+            errors = ValidationErrors(payload.errors)
+            data = valid_fields(payload)
+            services.contribution_record_problems(
+                errors,
+                by=request.user,
+                donor_id=data.get("donor"),
+                project_id=data.get("project"),
+                amount_fen=fen(data["amount"]) if "amount" in data else None,
+                received_on=data.get("received_on"),
+                pledge_id=data.get("pledge"),
+            )
+            errors.raise_if_any()
         data = payload.validated_data
         contribution = services.contribution_record(
             by=request.user,
@@ -437,12 +453,23 @@ class ContributionViewSet(
         return created(self, contribution)
 
 
+class AwardInstalmentSerializer(serializers.ModelSerializer):
+    amount = YuanField(source="amount_fen")
+
+    class Meta:
+        model = AwardInstalment
+        fields = ["number", "amount"]
+
+
 class AwardSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code")
     student_name = serializers.CharField(source="student.name")
     school = serializers.CharField(source="student.school.code")
     term = serializers.CharField(source="term.code")
     amount = YuanField(source="amount_fen")
+    paid = YuanField(source="paid_fen")
+    instalments = AwardInstalmentSerializer(source="plan", many=True, read_only=True)
+    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Award
@@ -454,9 +481,14 @@ class AwardSerializer(serializers.ModelSerializer):
             "school",
             "term",
             "amount",
+            "instalments",
+            "paid",
             "status",
             "purpose",
             "reason",
+            "cancelled_by",
+            "cancelled_at",
+            "cancel_reason",
             "created_at",
         ]
 
@@ -466,7 +498,32 @@ class AwardCreateSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
     term = serializers.IntegerField(min_value=1)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    instalments = serializers.ListField(
+        child=serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01")),
+        min_length=1,
+        max_length=MAX_INSTALMENTS,
+        required=False,
+        help_text=_(
+            "The amount of each instalment, in yuan, in order; they add up to the award. "
+            "One instalment of the whole amount when left out."
+        ),
+    )
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        # Checked here too, so that a plan that does not add up is named with
+        # every other bad field.
+        if "instalments" in attrs:
+            problems = services.award_plan_problems(
+                amount_fen=fen(attrs["amount"]), plan=[fen(a) for a in attrs["instalments"]]
+            )
+            if problems:
+                raise serializers.ValidationError(problems)
+        return attrs
+
+
+class CorrectionSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=200)
 
 
 class AwardFilter(django_filters.FilterSet):
@@ -474,10 +531,11 @@ class AwardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
     term = NumberFilter()
     school = NumberFilter(field_name="student__school")
+    student = NumberFilter()
 
     class Meta:
         model = Award
-        fields = ["project", "status", "term", "school"]
+        fields = ["project", "status", "term", "school", "student"]
 
 
 class AwardViewSet(
@@ -487,7 +545,11 @@ class AwardViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Aid awarded to students of the administrator's schools; duplicate aid is refused."""
+    """Aid awarded to students of the administrator's schools; duplicate aid is refused.
+
+    An award is paid in its planned instalments (one by default). A district
+    administrator cancels an award that is not paid, saying why.
+    """
 
     queryset = Award.objects.none()
     serializer_class = AwardSerializer
@@ -509,13 +571,29 @@ class AwardViewSet(
             term_id=data["term"],
             amount_fen=fen(data["amount"]),
             reason=data["reason"],
+            instalments=[fen(a) for a in data["instalments"]] if "instalments" in data else None,
         )
         return created(self, award)
+
+    @extend_schema(request=CorrectionSerializer, responses=AwardSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel an award that is not paid (district administrators; the reason is kept)."""
+        award = self.get_object()
+        payload = CorrectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.award_cancel(
+            by=request.user, award_id=award.pk, reason=payload.validated_data["reason"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=award.pk)).data)
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
     amount = YuanField(source="amount_fen")
     paid_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reversed_by = serializers.SerializerMethodField()
+    reversed_at = serializers.SerializerMethodField()
+    reversal_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Disbursement
@@ -531,13 +609,35 @@ class DisbursementSerializer(serializers.ModelSerializer):
             "signed_by_guardian",
             "ledger_entry",
             "paid_by",
+            "reversal",
+            "reversed_by",
+            "reversed_at",
+            "reversal_reason",
             "created_at",
         ]
+
+    # Who reversed a payment, when and why live on the reversing ledger entry.
+    def get_reversed_by(self, obj) -> str | None:
+        user = obj.reversal.created_by if obj.reversal else None
+        return user.username if user else None
+
+    def get_reversed_at(self, obj) -> datetime.datetime | None:
+        return obj.reversal.created_at if obj.reversal else None
+
+    def get_reversal_reason(self, obj) -> str | None:
+        return obj.reversal.memo if obj.reversal else None
 
 
 class DisbursementCreateSerializer(StrictSerializer):
     award = serializers.IntegerField(min_value=1)
-    instalment = serializers.IntegerField(min_value=1, max_value=12, default=1)
+    instalment = serializers.IntegerField(min_value=1, max_value=MAX_INSTALMENTS, default=1)
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text=_("Yuan; when given, it must be the planned amount of the instalment."),
+    )
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     paid_on = serializers.DateField()
     bank_reference = serializers.CharField(
@@ -547,17 +647,31 @@ class DisbursementCreateSerializer(StrictSerializer):
     signed_by_guardian = serializers.BooleanField(default=False)
 
 
+class DisbursementFilter(django_filters.FilterSet):
+    award = NumberFilter()
+
+    class Meta:
+        model = Disbursement
+        fields = ["award"]
+
+
 class DisbursementViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Payments of awards: one per instalment; a second answers 409 and writes nothing."""
+    """Payments of awards: one planned instalment each, for its amount, once.
+
+    Paying an instalment already paid, or an award paid in full, answers 409
+    and writes nothing. A district administrator reverses a payment made in
+    error, saying why; the instalment can then be paid again.
+    """
 
     queryset = Disbursement.objects.none()
     serializer_class = DisbursementSerializer
     permission_classes = [IsAuthenticated, IsAdministrator]
+    filterset_class = DisbursementFilter
 
     def get_queryset(self):
         return disbursements_visible_to(self.request.user)
@@ -573,12 +687,29 @@ class DisbursementViewSet(
     def create(self, request, *args, **kwargs):
         payload = DisbursementCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        amount = data.pop("amount", None)
         disbursement = services.disbursement_pay(
             by=request.user,
-            award_id=payload.validated_data.pop("award"),
-            **payload.validated_data,
+            award_id=data.pop("award"),
+            amount_fen=None if amount is None else fen(amount),
+            **data,
         )
         return created(self, disbursement)
+
+    @extend_schema(request=CorrectionSerializer, responses=DisbursementSerializer)
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Reverse a payment made in error (district administrators; the reason is kept)."""
+        disbursement = self.get_object()
+        payload = CorrectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.disbursement_reverse(
+            by=request.user,
+            disbursement_id=disbursement.pk,
+            reason=payload.validated_data["reason"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=disbursement.pk)).data)
 
 
 class ItemDonationSerializer(serializers.ModelSerializer):

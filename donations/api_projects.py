@@ -352,7 +352,8 @@ class ProjectViewSet(
         )
 
     @extend_schema(responses=AllocationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The projects' filters and pages do not apply to a project's (latest 50) allocations.
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def allocations(self, request, pk=None):
         """Past allocations of the project; administrators see who their schools left out."""
         project = self.get_object()

@@ -373,6 +373,12 @@ class Award(models.Model):
     )
     # Set by the daily check when the award was not paid in time.
     late_since = models.DateField(_("late since"), null=True, blank=True)
+    # A cancellation is a correction by a district administrator: who, when and why.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -395,6 +401,39 @@ class Award(models.Model):
 
     def __str__(self):
         return f"{self.project.code} → {self.student_id}: {self.amount_fen} fen"
+
+
+# An award is paid in at most this many instalments (a school year has twelve months).
+MAX_INSTALMENTS = 12
+
+
+class AwardInstalment(models.Model):
+    """One planned payment of an award; an award's plan sums exactly to its amount.
+
+    A disbursement pays one planned instalment, for exactly its amount, once
+    (donations.services.disbursement_pay); the database refuses payments that
+    would take an award past its amount (migration 0011).
+    """
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="plan")
+    number = models.PositiveSmallIntegerField(_("instalment"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+
+    class Meta:
+        ordering = ["award", "number"]
+        verbose_name = _("award instalment")
+        verbose_name_plural = _("award instalments")
+        constraints = [
+            models.UniqueConstraint(fields=["award", "number"], name="award_instalment_unique"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=MAX_INSTALMENTS),
+                name="award_instalment_number_in_range",
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="award_instalment_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.award_id}#{self.number}: {self.amount_fen} fen"
 
 
 class AidRefusal(models.Model):
@@ -429,7 +468,11 @@ class PaymentMethod(models.TextChoices):
 
 
 class Disbursement(models.Model):
-    """One payment of an award instalment; the database allows one per instalment."""
+    """One payment of a planned award instalment; the database allows one standing per instalment.
+
+    A payment stands until it is reversed (`reversal` set); the award's
+    standing payments never add up to more than the award.
+    """
 
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="disbursements")
     instalment = models.PositiveSmallIntegerField(_("instalment"), default=1)
@@ -442,6 +485,16 @@ class Disbursement(models.Model):
     signed_by_guardian = models.BooleanField(_("signed by the guardian"), default=False)
     ledger_entry = models.OneToOneField(
         LedgerEntry, on_delete=models.PROTECT, related_name="disbursement"
+    )
+    # A payment made in error is reversed by a ledger entry that names the
+    # payment's entry (who and why are on that entry); the row stays, and the
+    # instalment can be paid again.
+    reversal = models.OneToOneField(
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_disbursement",
     )
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -456,7 +509,9 @@ class Disbursement(models.Model):
         verbose_name_plural = _("disbursements")
         constraints = [
             models.UniqueConstraint(
-                fields=["award", "instalment"], name="disbursement_once_per_instalment"
+                fields=["award", "instalment"],
+                condition=Q(reversal__isnull=True),
+                name="disbursement_once_per_instalment",
             ),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="disbursement_positive"),
             models.CheckConstraint(

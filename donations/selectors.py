@@ -1,4 +1,4 @@
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
@@ -75,8 +75,26 @@ def awards_visible_to(user: User):
 
     if not (user.is_authenticated and user.is_active):
         return Award.objects.none()
-    return Award.objects.filter(student__school__in=schools_administered_by(user)).select_related(
-        "project", "student__school", "term"
+    return (
+        Award.objects.filter(student__school__in=schools_administered_by(user))
+        .select_related("project", "student__school", "term", "cancelled_by")
+        .prefetch_related("plan")
+        .annotate(paid_fen=award_paid_subquery())
+    )
+
+
+def award_paid_subquery():
+    """An award's standing payments (not reversed), in fen, as a subquery on `pk`."""
+    from donations.models import Disbursement
+
+    return Coalesce(
+        Subquery(
+            Disbursement.objects.filter(award=OuterRef("pk"), reversal__isnull=True)
+            .values("award")
+            .annotate(s=Sum("amount_fen"))
+            .values("s")
+        ),
+        0,
     )
 
 
@@ -87,7 +105,7 @@ def disbursements_visible_to(user: User):
         return Disbursement.objects.none()
     return Disbursement.objects.filter(
         award__student__school__in=schools_administered_by(user)
-    ).select_related("award__project", "paid_by")
+    ).select_related("award__project", "paid_by", "reversal__created_by")
 
 
 def item_donations_visible_to(user: User):
@@ -172,7 +190,9 @@ def public_donation_notice(*, district_code: str) -> dict:
         items.setdefault(row["donor"], []).append(row)
     donors = Donor.objects.filter(pk__in=set(money) | set(items)).order_by("name")
     used = (
-        Disbursement.objects.filter(award__project__district__code=district_code)
+        Disbursement.objects.filter(
+            award__project__district__code=district_code, reversal__isnull=True
+        )
         .values("award__project__code", "award__project__name")
         .annotate(paid=Sum("amount_fen"), payments=Count("pk"))
         .order_by("award__project__code")
@@ -239,12 +259,12 @@ def donor_outcomes(donor) -> dict:
     }
     paid = {
         row["award__project"]: row
-        for row in Disbursement.objects.filter(award__project__in=given)
+        for row in Disbursement.objects.filter(award__project__in=given, reversal__isnull=True)
         .values("award__project")
         .annotate(paid_fen=Sum("amount_fen"), students=Count("award__student", distinct=True))
     }
     aided = (
-        Disbursement.objects.filter(award__project__in=given)
+        Disbursement.objects.filter(award__project__in=given, reversal__isnull=True)
         .values_list("award__project", "award__student")
         .distinct()
     )

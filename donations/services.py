@@ -9,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donations.models import (
+    MAX_INSTALMENTS,
     AidProject,
     AidRefusal,
     Award,
+    AwardInstalment,
     AwardStatus,
     Contribution,
     ContributionStatus,
@@ -30,9 +32,10 @@ from donations.models import (
     PledgeSchedule,
     PledgeStatus,
 )
+from donations.money_words import yuan
 from donations.selectors import pledge_cancellable_by
 from donations.signals import contribution_received
-from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted
+from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted, ValidationErrors
 from mentoring.models import User
 
 # The largest single movement accepted: 100 million yuan, in fen.
@@ -124,11 +127,57 @@ def ledger_reverse(*, entry_id: int, by: User | None, memo: str) -> LedgerEntry:
     )
 
 
-def yuan(fen: int) -> str:
-    """Fen as yuan with two places, e.g. 31250 → '312.50' (no float anywhere)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
+def contribution_record_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    donor_id: int | None,
+    project_id: int | None,
+    amount_fen: int | None,
+    received_on,
+    pledge_id: int | None = None,
+) -> tuple[Donor | None, AidProject | None, Pledge | None]:
+    """Add to `errors` everything wrong with recording this contribution.
+
+    Answers the donor, project and pledge found. Every field is checked, so
+    one answer names them all; an input given as None is not checked (left
+    out, or refused already by the caller's own validation).
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    districts = schools_administered_by(by).values("district")
+    project = None
+    if project_id is not None:
+        project = AidProject.objects.filter(pk=project_id, district__in=districts).first()
+        if project is None:
+            errors.add("project", _("Unknown project."))
+    donor = None
+    if donor_id is not None:
+        donors = Donor.objects.filter(pk=donor_id)
+        if project is not None:
+            donor = donors.filter(district=project.district).first()
+        else:
+            donor = donors.filter(district__in=districts).first()
+        if donor is None:
+            errors.add("donor", _("Unknown donor in this project's district."))
+    if amount_fen is not None and (
+        not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN
+    ):
+        errors.add("amount", _("The amount must be more than zero."))
+    if received_on is not None and received_on > timezone.localdate():
+        errors.add("received_on", _("Money cannot be received in the future."))
+    pledge = None
+    if pledge_id is not None:
+        pledges = Pledge.objects.filter(pk=pledge_id, kind=PledgeKind.MONEY).exclude(
+            status=PledgeStatus.CANCELLED
+        )
+        if donor is not None:
+            pledge = pledges.filter(donor=donor).first()
+        else:
+            pledge = pledges.filter(donor__district__in=districts).first()
+        if pledge is None or (project is not None and pledge.project_id not in (None, project.pk)):
+            errors.add("pledge", _("No open money pledge of this donor for this project."))
+    return donor, project, pledge
 
 
 @transaction.atomic
@@ -142,31 +191,22 @@ def contribution_record(
     memo: str = "",
     pledge_id: int | None = None,
 ) -> Contribution:
-    """Record money received, perhaps honouring a pledge; it is posted in the background."""
-    from mentoring.selectors.accounts import schools_administered_by
+    """Record money received, perhaps honouring a pledge; it is posted in the background.
 
-    districts = schools_administered_by(by).values("district")
-    project = AidProject.objects.filter(pk=project_id, district__in=districts).first()
-    if project is None:
-        raise DomainError(_("Unknown project."), field="project")
-    donor = Donor.objects.filter(pk=donor_id, district=project.district).first()
-    if donor is None:
-        raise DomainError(_("Unknown donor in this project's district."), field="donor")
-    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN:
-        raise DomainError(_("The amount must be more than zero."), field="amount")
-    if received_on > timezone.localdate():
-        raise DomainError(_("Money cannot be received in the future."), field="received_on")
-    pledge = None
-    if pledge_id is not None:
-        pledge = (
-            Pledge.objects.filter(pk=pledge_id, donor=donor, kind=PledgeKind.MONEY)
-            .exclude(status=PledgeStatus.CANCELLED)
-            .first()
-        )
-        if pledge is None or (pledge.project_id not in (None, project.pk)):
-            raise DomainError(
-                _("No open money pledge of this donor for this project."), field="pledge"
-            )
+    Every field is checked before anything is written; all that is wrong is
+    refused in one `FieldErrors`.
+    """
+    errors = ValidationErrors()
+    donor, project, pledge = contribution_record_problems(
+        errors,
+        by=by,
+        donor_id=donor_id,
+        project_id=project_id,
+        amount_fen=amount_fen,
+        received_on=received_on,
+        pledge_id=pledge_id,
+    )
+    errors.raise_if_any()
     contribution = Contribution.objects.create(
         donor=donor,
         project=project,
@@ -283,13 +323,63 @@ class _DuplicateAid(Exception):
         self.project, self.student, self.term, self.other = project, student, term, other
 
 
+def award_plan_problems(*, amount_fen: int, plan: list[int]) -> dict[str, list[str]]:
+    """What is wrong with an instalment plan for an award of `amount_fen`: field → messages.
+
+    A plan is the amount of each instalment in fen, in order (instalment 1
+    first): between one and MAX_INSTALMENTS of them, each more than zero,
+    summing exactly to the award.
+    """
+    if not 1 <= len(plan) <= MAX_INSTALMENTS:
+        return {
+            "instalments": [
+                _("An award is paid in 1 to %(max)s instalments.") % {"max": MAX_INSTALMENTS}
+            ]
+        }
+    errors = {}
+    for index, amount in enumerate(plan):
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            errors[f"instalments[{index}]"] = [_("Each instalment must be more than zero.")]
+    if not errors and sum(plan) != amount_fen:
+        errors["instalments"] = [
+            _("The instalments add up to %(sum)s; the award is %(amount)s.")
+            % {"sum": yuan(sum(plan)), "amount": yuan(amount_fen)}
+        ]
+    return errors
+
+
+def award_plan_rows(award: Award, plan: list[int] | None = None) -> list[AwardInstalment]:
+    """The award's plan as rows to create: one instalment of the whole amount by default."""
+    plan = plan or [award.amount_fen]
+    return [
+        AwardInstalment(award=award, number=number, amount_fen=amount)
+        for number, amount in enumerate(plan, start=1)
+    ]
+
+
+def award_paid_fen(award: Award) -> int:
+    """What the award's standing payments (those not reversed) add up to."""
+    return (
+        award.disbursements.filter(reversal__isnull=True).aggregate(s=Sum("amount_fen"))["s"] or 0
+    )
+
+
 def award_create(
-    *, by: User, project_id: int, student_id: int, term_id: int, amount_fen: int, reason: str = ""
+    *,
+    by: User,
+    project_id: int,
+    student_id: int,
+    term_id: int,
+    amount_fen: int,
+    reason: str = "",
+    instalments: list[int] | None = None,
 ) -> Award:
     """Award a project's aid to one student for a term; duplicate aid is refused and named.
 
-    A refusal is recorded (AidRefusal) outside the failed award's transaction,
-    so the term report can count it.
+    `instalments` is the plan: the fen of each instalment, summing to the
+    award (one instalment of the whole amount when not given). A refusal is
+    recorded (AidRefusal) outside the failed award's transaction, so the term
+    report can count it.
     """
     try:
         return _award_create(
@@ -299,6 +389,7 @@ def award_create(
             term_id=term_id,
             amount_fen=amount_fen,
             reason=reason,
+            instalments=instalments,
         )
     except _DuplicateAid as refused:
         other = refused.other
@@ -320,7 +411,14 @@ def award_create(
 
 @transaction.atomic
 def _award_create(
-    *, by: User, project_id: int, student_id: int, term_id: int, amount_fen: int, reason: str
+    *,
+    by: User,
+    project_id: int,
+    student_id: int,
+    term_id: int,
+    amount_fen: int,
+    reason: str,
+    instalments: list[int] | None,
 ) -> Award:
     from mentoring.models import Student, Term
     from mentoring.selectors.accounts import schools_administered_by
@@ -337,12 +435,16 @@ def _award_create(
         raise DomainError(_("Unknown term in the project's district."), field="term")
     if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN:
         raise DomainError(_("The amount must be more than zero."), field="amount")
+    plan = list(instalments) if instalments is not None else [amount_fen]
+    problems = award_plan_problems(amount_fen=amount_fen, plan=plan)
+    if problems:
+        raise FieldErrors(problems)
     other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
     if other is not None:
         raise _DuplicateAid(project=project, student=student, term=term, other=other)
     try:
         with transaction.atomic():
-            return Award.objects.create(
+            award = Award.objects.create(
                 project=project,
                 student=student,
                 term=term,
@@ -357,6 +459,22 @@ def _award_create(
         # Two awards at once: the constraint let the other one through.
         other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
         raise _DuplicateAid(project=project, student=student, term=term, other=other) from None
+    AwardInstalment.objects.bulk_create(award_plan_rows(award, plan))
+    return award
+
+
+def _award_for_change(by: User, award_id: int) -> Award:
+    """The award locked for a change, if `by` administers its student's school."""
+    from mentoring.selectors.accounts import schools_administered_by
+
+    award = (
+        Award.objects.select_for_update()
+        .filter(pk=award_id, student__school__in=schools_administered_by(by))
+        .first()
+    )
+    if award is None:
+        raise DomainError(_("Unknown award."), field="award")
+    return award
 
 
 @transaction.atomic
@@ -367,43 +485,55 @@ def disbursement_pay(
     method: str,
     paid_on,
     instalment: int = 1,
+    amount_fen: int | None = None,
     bank_reference: str = "",
     signed_by_student: bool = False,
     signed_by_guardian: bool = False,
 ) -> Disbursement:
-    """Pay an award instalment once, moving the project's ledger in the same transaction.
+    """Pay one planned instalment of an award, for exactly its amount, once.
 
     The award row is locked, so concurrent payments of one award queue: the
-    first pays, the others find it paid and answer 409.
+    first pays, the others find it paid and answer 409. `amount_fen`, when
+    given, must be the instalment's planned amount. An award whose plan is
+    paid in full answers 409 whatever the instalment asked; the database
+    refuses, besides, any payment past the award's amount (migration 0012).
     """
-    from mentoring.selectors.accounts import schools_administered_by
-
-    award = (
-        Award.objects.select_for_update()
-        .filter(pk=award_id, student__school__in=schools_administered_by(by))
-        .first()
-    )
-    if award is None:
-        raise DomainError(_("Unknown award."), field="award")
+    award = _award_for_change(by, award_id)
     if award.status == AwardStatus.CANCELLED:
         raise Conflict(_("This award was cancelled."), field="award")
-    if Disbursement.objects.filter(award=award, instalment=instalment).exists():
-        raise Conflict(_("This award instalment has already been paid."), field="award")
-    if method == PaymentMethod.BANK_TRANSFER and not bank_reference.strip():
-        raise DomainError(_("Give the bank's reference of the transfer."), field="bank_reference")
-    if method == PaymentMethod.CASH and not (signed_by_student and signed_by_guardian):
-        raise DomainError(
-            _("Cash is paid only against the signatures of student and guardian."),
-            field="signed_by_guardian",
-        )
+    if award.status == AwardStatus.PAID:
+        raise Conflict(_("This award has already been paid in full."), field="award")
+    planned = {row.number: row.amount_fen for row in award.plan.all()}
+    errors = {}
+    if instalment not in planned:
+        errors["instalment"] = [
+            _("This award is paid in %(count)s instalment(s), numbered from 1.")
+            % {"count": len(planned)}
+        ]
+    elif amount_fen is not None and amount_fen != planned[instalment]:
+        errors["amount"] = [
+            _("Instalment %(number)s is %(amount)s, to be paid in full.")
+            % {"number": instalment, "amount": yuan(planned[instalment])}
+        ]
     if method not in PaymentMethod.values:
-        raise DomainError(_("Unknown payment method."), field="method")
+        errors["method"] = [_("Unknown payment method.")]
+    elif method == PaymentMethod.BANK_TRANSFER and not bank_reference.strip():
+        errors["bank_reference"] = [_("Give the bank's reference of the transfer.")]
+    elif method == PaymentMethod.CASH and not (signed_by_student and signed_by_guardian):
+        errors["signed_by_guardian"] = [
+            _("Cash is paid only against the signatures of student and guardian.")
+        ]
     if paid_on > timezone.localdate():
-        raise DomainError(_("A payment cannot be dated in the future."), field="paid_on")
+        errors["paid_on"] = [_("A payment cannot be dated in the future.")]
+    if errors:
+        raise FieldErrors(errors)
+    if award.disbursements.filter(instalment=instalment, reversal__isnull=True).exists():
+        raise Conflict(_("This award instalment has already been paid."), field="instalment")
+    amount = planned[instalment]
     entry = ledger_post(
         account_id=fund_account_of(award.project).pk,
         kind=LedgerKind.DISBURSEMENT,
-        amount_fen=-award.amount_fen,
+        amount_fen=-amount,
         by=by,
         memo=_("Award #%(award)s, instalment %(instalment)s")
         % {"award": award.pk, "instalment": instalment},
@@ -411,7 +541,7 @@ def disbursement_pay(
     disbursement = Disbursement.objects.create(
         award=award,
         instalment=instalment,
-        amount_fen=award.amount_fen,
+        amount_fen=amount,
         method=method,
         paid_on=paid_on,
         bank_reference=bank_reference.strip(),
@@ -420,9 +550,102 @@ def disbursement_pay(
         ledger_entry=entry,
         paid_by=by,
     )
-    award.status = AwardStatus.PAID
-    award.save(update_fields=["status"])
+    if award_paid_fen(award) == award.amount_fen:
+        award.status = AwardStatus.PAID
+        award._history_user = by
+        award.save(update_fields=["status"])
     return disbursement
+
+
+def _require_district_admin_of(by: User, award: Award, message) -> None:
+    from mentoring.services.schools import administers_district
+
+    if not administers_district(by, award.project.district):
+        raise NotPermitted(message)
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the correction."), field="reason")
+    return reason
+
+
+@transaction.atomic
+def disbursement_reverse(*, by: User, disbursement_id: int, reason: str) -> Disbursement:
+    """Reverse a payment made in error: a reversing ledger entry names the payment's entry.
+
+    District administrators only. Who and why are on the reversing entry (and
+    in the payment's history); the payment stays on record, the award returns
+    to unpaid and the instalment can be paid again. A payment is reversed once.
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    found = (
+        Disbursement.objects.filter(
+            pk=disbursement_id, award__student__school__in=schools_administered_by(by)
+        )
+        .values_list("award_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise DomainError(_("Unknown payment."), field="disbursement")
+    # The award first, as a payment takes it: a payment and a reversal of one
+    # award queue instead of crossing.
+    award = _award_for_change(by, found)
+    disbursement = Disbursement.objects.select_for_update().get(pk=disbursement_id)
+    _require_district_admin_of(
+        by, award, _("Only the district's administrators may reverse a payment.")
+    )
+    if disbursement.reversal_id is not None:
+        raise Conflict(_("This payment has already been reversed."), field="disbursement")
+    reason = _reason(reason)
+    reversal = ledger_reverse(
+        entry_id=disbursement.ledger_entry_id,
+        by=by,
+        memo=(
+            _("Payment of award #%(award)s, instalment %(instalment)s, reversed: %(reason)s")
+            % {"award": award.pk, "instalment": disbursement.instalment, "reason": reason}
+        )[:200],
+    )
+    disbursement.reversal = reversal
+    disbursement._history_user = by
+    disbursement._change_reason = reason
+    disbursement.save(update_fields=["reversal"])
+    if award.status == AwardStatus.PAID:
+        award.status = AwardStatus.AWARDED
+        award._history_user = by
+        award._change_reason = reason
+        award.save(update_fields=["status"])
+    return disbursement
+
+
+@transaction.atomic
+def award_cancel(*, by: User, award_id: int, reason: str) -> Award:
+    """Cancel an award that is not paid: district administrators only, with who, when and why.
+
+    An award with a standing payment is not cancelled: reverse its payments
+    first. A cancelled award frees the student's place for its purpose and term.
+    """
+    award = _award_for_change(by, award_id)
+    _require_district_admin_of(
+        by, award, _("Only the district's administrators may cancel an award.")
+    )
+    if award.status == AwardStatus.CANCELLED:
+        raise Conflict(_("This award was cancelled."), field="award")
+    if award.disbursements.filter(reversal__isnull=True).exists():
+        raise Conflict(
+            _("This award has payments; reverse them before cancelling it."), field="award"
+        )
+    reason = _reason(reason)[:200]
+    award.status = AwardStatus.CANCELLED
+    award.cancelled_by = by
+    award.cancelled_at = timezone.now()
+    award.cancel_reason = reason
+    award._history_user = by
+    award._change_reason = reason
+    award.save(update_fields=["status", "cancelled_by", "cancelled_at", "cancel_reason"])
+    return award
 
 
 def _items_in_admin_district(by: User, item_kind_id: int) -> ItemKind:

@@ -40,9 +40,59 @@ class FieldErrors(DomainError):
     (counted from 0), so that a client sees every bad field in one answer.
     """
 
-    def __init__(self, errors: dict[str, list]):
-        first, *rest = errors
+    def __init__(self, errors: dict[str, list], *, extra: dict | None = None):
+        first = next(iter(errors))
+        # `extra` holds every field's messages, the first field's too, so
+        # that the answer keeps all of them (it overrides `field`'s one),
+        # and any keys a check adds, such as the name of a broken rule.
         super().__init__(
-            errors[first][0], field=first, extra={name: list(errors[name]) for name in rest}
+            errors[first][0],
+            field=first,
+            extra={**(extra or {}), **{name: list(errors[name]) for name in errors}},
         )
         self.errors = errors
+
+
+class ValidationErrors:
+    """Collects the field errors of one request, so that it is answered with all of them.
+
+    A service checks every input to the end, adding what is wrong with
+    `add(field, message)` (or taking in a `DomainError` that names a field
+    with `add_error`), then calls `raise_if_any()` once: one
+    `FieldErrors` names every bad field, and nothing has been written. A view
+    starts it with the serializer's errors, so the service's checks of the
+    fields that passed come in the same answer (`FieldErrors` then carries
+    both). A check skips an input given as None: left out, or refused already.
+    """
+
+    def __init__(self, errors=None):
+        self.errors: dict[str, list] = {
+            name: list(messages) for name, messages in (errors or {}).items()
+        }
+        self.extra: dict = {}
+
+    def add(self, field: str, message, *, extra: dict | None = None) -> None:
+        """Add a field's message; `extra` adds keys to the answer (e.g. the rule broken)."""
+        self.errors.setdefault(field, []).append(message)
+        self.extra.update(extra or {})
+
+    def has(self, field: str) -> bool:
+        return field in self.errors
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def add_error(self, error: DomainError) -> None:
+        """Take in a refusal naming fields; one that names none is raised as it is."""
+        if isinstance(error, FieldErrors):
+            for field, messages in error.errors.items():
+                for message in messages:
+                    self.add(field, message)
+        elif error.field and error.status_code == 400:
+            self.add(error.field, error.message)
+        else:
+            raise error
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors, extra=self.extra)

@@ -2,8 +2,8 @@
 
 A client that did not hear the answer to a POST (a dropped mobile connection
 in a village school) sends it again with the same `Idempotency-Key` header.
-The first successful answer (status and JSON body) is stored under
-(user, scope, key) together with a SHA-256 of the canonical JSON request body:
+The key is scoped to (user, scope, key) and stored with a SHA-256 of the
+canonical JSON request body:
 
 - the same key with the same body replays the stored answer, with the header
   `Idempotent-Replayed: true`, and writes nothing new;
@@ -11,12 +11,21 @@ The first successful answer (status and JSON body) is stored under
   because the client reused a key for another request by mistake;
 - only 2xx answers are stored. A 400 is not, so the client can correct the
   request and retry with the same key;
-- two identical requests at the same moment both run, but the answer is
-  stored in the same transaction as the write, so the unique constraint on
-  (user, scope, key) lets one commit; the other rolls back its write and
-  replays the winner's answer;
 - keys expire after `IDEMPOTENCY_KEY_TTL_HOURS` (24 by default): an older
   record is ignored and replaced.
+
+Races: the request claims the key first, in a row of its own committed
+before it runs (an insert that does nothing when the key is taken), so that
+exactly one request runs under a key. It then runs and stores its answer in
+one transaction, holding its claim's row lock: the write and the answer
+commit together or not at all. A request that finds the key claimed and not
+yet answered waits (polling, for at most `IDEMPOTENCY_WAIT_MS`) and replays
+the answer; if there is none by then it answers 409 with the code
+`idempotency_in_progress` and `Retry-After`, never the running request's own
+outcome or an error about the record it is writing ("already paid"). A
+request that fails gives its claim back, so a retry runs again; a claim
+whose request died with its process (the database never saw it answer)
+lapses after `IDEMPOTENCY_CLAIM_SECONDS` and is taken over by the next retry.
 
 It is generic: any view method that handles a POST can be wrapped with
 `@idempotent(scope="...")`.
@@ -25,29 +34,52 @@ It is generic: any view method that handles a POST can be wrapped with
 import functools
 import hashlib
 import json
+import logging
+import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from mentoring.errors import DomainError
+from mentoring.errors import Conflict, DomainError
 from mentoring.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
 DEFAULT_TTL_HOURS = 24
+# How often a request waiting for another one's answer looks again: from the
+# first pause, doubling up to the longest.
+FIRST_PAUSE, LONGEST_PAUSE = 0.02, 0.25
 
 
 class IdempotencyKeyReused(DomainError):
     """The key was already used for a request with another body."""
 
     status_code = 422
+
+
+class IdempotencyKeyInProgress(Conflict):
+    """Another request with this key is still running; its answer will be replayed."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "A request with this Idempotency-Key is still being processed. "
+                "Send it again in a moment to get its answer."
+            ),
+            extra={"code": "idempotency_in_progress"},
+        )
+        self.retry_after = settings.IDEMPOTENCY_RETRY_AFTER
 
 
 def key_ttl() -> timedelta:
@@ -84,10 +116,74 @@ def _key_from(request) -> str | None:
     return key
 
 
-def _live_record(*, user, scope: str, key: str) -> IdempotencyRecord | None:
-    return IdempotencyRecord.objects.filter(
-        user=user, scope=scope, key=key, created_at__gte=timezone.now() - key_ttl()
-    ).first()
+def _claim(*, user, scope: str, key: str, fingerprint: str):
+    """Claim the key for this request: (the key's record, whether this request holds it).
+
+    The claim commits before the request runs, so every other request with the
+    key sees it. An answer older than the TTL, and a claim older than
+    IDEMPOTENCY_CLAIM_SECONDS that was never answered (its request died), are
+    forgotten first. On PostgreSQL a claim whose request is still running is
+    row-locked, so its deletion waits for that request and then finds it answered.
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    records = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key)
+    with transaction.atomic():
+        lapsed = Q(created_at__lt=now - key_ttl()) | Q(
+            status_code__isnull=True,
+            created_at__lt=now - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_SECONDS),
+        )
+        records.filter(lapsed).delete()
+        # INSERT ... ON CONFLICT DO NOTHING: no error, no savepoint, and the
+        # claim read back says who won.
+        IdempotencyRecord.objects.bulk_create(
+            [
+                IdempotencyRecord(
+                    user=user, scope=scope, key=key, request_hash=fingerprint, claim=token
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    record = records.first()
+    return record, record is not None and record.claim == token
+
+
+def _run_claimed(record: IdempotencyRecord, run):
+    """Run the request under its claim and store a 2xx answer with its writes; None if the
+    claim was taken over meanwhile (the request then waits like any other)."""
+    try:
+        with transaction.atomic():
+            held = (
+                IdempotencyRecord.objects.select_for_update()
+                .filter(pk=record.pk, claim=record.claim, status_code__isnull=True)
+                .first()
+            )
+            if held is None:
+                return None
+            response = run()
+            if 200 <= response.status_code < 300:
+                body = json.loads(JSONRenderer().render(response.data) or b"null")
+                IdempotencyRecord.objects.filter(pk=held.pk).update(
+                    status_code=response.status_code, body=body
+                )
+            else:
+                # Not stored: a retry with the key runs again.
+                held.delete()
+        return response
+    except Exception:
+        _release(record)
+        raise
+
+
+def _release(record: IdempotencyRecord) -> None:
+    """Give back the claim of a request that failed, so that a retry runs again."""
+    try:
+        IdempotencyRecord.objects.filter(
+            pk=record.pk, claim=record.claim, status_code__isnull=True
+        ).delete()
+    except DatabaseError as exc:
+        # The database is what failed: the claim lapses after IDEMPOTENCY_CLAIM_SECONDS.
+        logger.warning("Idempotency claim %s not released: %s", record.pk, exc)
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
@@ -101,9 +197,8 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
 def idempotent(*, scope: str):
     """Make a view method that handles a POST safe to retry with an `Idempotency-Key`.
 
-    Without the header the method runs as usual. The method runs inside one
-    transaction with the storing of its answer, so a write whose answer could
-    not be stored (a concurrent duplicate won) is rolled back.
+    Without the header the method runs as usual. With it, the method runs only
+    under the key's claim, inside one transaction with the storing of its answer.
     """
 
     def decorator(method):
@@ -114,34 +209,24 @@ def idempotent(*, scope: str):
                 return method(view, request, *args, **kwargs)
             user = request.user
             fingerprint = request_fingerprint(request.data)
-            record = _live_record(user=user, scope=scope, key=key)
-            if record is not None:
-                return _replay(record, fingerprint)
-            try:
-                with transaction.atomic():
-                    # An expired record is ignored; it is replaced by this answer.
-                    IdempotencyRecord.objects.filter(
-                        user=user, scope=scope, key=key, created_at__lt=timezone.now() - key_ttl()
-                    ).delete()
-                    response = method(view, request, *args, **kwargs)
-                    if 200 <= response.status_code < 300:
-                        body = json.loads(JSONRenderer().render(response.data) or b"null")
-                        IdempotencyRecord.objects.create(
-                            user=user,
-                            scope=scope,
-                            key=key,
-                            request_hash=fingerprint,
-                            status_code=response.status_code,
-                            body=body,
-                        )
-            except IntegrityError:
-                # A concurrent request with the same key committed first: its
-                # answer stands, and this request's write has been rolled back.
-                record = _live_record(user=user, scope=scope, key=key)
-                if record is None:
-                    raise
-                return _replay(record, fingerprint)
-            return response
+            deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_MS / 1000
+            pause = FIRST_PAUSE
+            while True:
+                record, mine = _claim(user=user, scope=scope, key=key, fingerprint=fingerprint)
+                if mine:
+                    response = _run_claimed(record, lambda: method(view, request, *args, **kwargs))
+                    if response is not None:
+                        return response
+                elif record is not None and (
+                    record.status_code is not None or record.request_hash != fingerprint
+                ):
+                    return _replay(record, fingerprint)
+                # Claimed by a request that has not answered yet (or released
+                # just now): look again shortly.
+                if time.monotonic() >= deadline:
+                    raise IdempotencyKeyInProgress()
+                time.sleep(pause)
+                pause = min(pause * 2, LONGEST_PAUSE)
 
         return wrapper
 

@@ -29,6 +29,13 @@ class District(models.Model):
     notice_working_days = models.PositiveSmallIntegerField(
         _("public notice working days"), default=5
     )
+    # Safeguarding: a student of this age or older is paired only with a mentor
+    # of the same gender (home visits). The district's standing policy, applied
+    # to hand pairings and match runs alike; a run may lower the age (tighten),
+    # never raise it or switch it off. Null: the district has no such rule.
+    same_gender_from_age = models.PositiveSmallIntegerField(
+        _("same-gender mentor from age"), null=True, blank=True, default=12
+    )
 
     history = HistoricalRecords()
 
@@ -39,6 +46,10 @@ class District(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(notice_working_days__gte=5), name="district_notice_at_least_5_days"
+            ),
+            models.CheckConstraint(
+                condition=Q(same_gender_from_age__lte=20),
+                name="district_same_gender_age_at_most_20",
             ),
         ]
 
@@ -692,14 +703,19 @@ class TutoringSession(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a POST sent with an `Idempotency-Key`, replayed on retry."""
+    """An `Idempotency-Key` claimed by the request running under it, then that request's answer.
+
+    While the request runs, `status_code` and `body` are empty and `claim`
+    names the request (mentoring.idempotency); `created_at` is when it was claimed.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     scope = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
+    claim = models.CharField(max_length=32, default="")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -783,7 +799,14 @@ class Notification(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When the records stopped bearing the reminder out (its missed week was
+    # met after all, by a session logged late); a resolved notification is
+    # not unread, whether or not its recipient read it.
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # The one definition of "unread", for the API, the pages and their counts.
+    UNREAD = Q(read_at__isnull=True, resolved_at__isnull=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -795,6 +818,10 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient}: {self.subject}"
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None and self.resolved_at is None
 
 
 class AccessAction(models.TextChoices):

@@ -17,6 +17,7 @@ from mentoring.models import (
     MentorKind,
     Pairing,
     PairingStatus,
+    School,
     SchoolLevel,
     Student,
     StudentRecord,
@@ -26,7 +27,9 @@ from mentoring.models import (
 from workers.demo import demo_id_number
 
 # The demo commits as it goes (its jobs start after commit), like `make demo`.
-from workers.models import MatchRun, MatchRunStatus
+from workers.models import MatchRun, MatchRunStatus, Report, ReportStatus
+from workers.reporting.collect import ledger_sums
+from workers.reporting.reconcile import reconcile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -152,6 +155,16 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
     for account in FundAccount.objects.all():
         total = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount_fen"))["s"]
         assert account.balance_fen == total >= 0
+    # The county's term report was issued, and it reconciles: every total is the sum
+    # of its parts, its money is the ledger's, and no figure counts more students than awards.
+    report = Report.objects.filter(scope="district", status=ReportStatus.ISSUED).latest("version")
+    schools = list(School.objects.filter(district=report.district).order_by("code"))
+    assert reconcile(report.data, ledger_sums(term=report.term, schools=schools)) == []
+    headline = report.data["headline"]
+    # Donation projects are social funds: their awards are rated apart from the government's.
+    assert headline["social_awarded"] != "0.00"
+    assert headline["social_arrival_rate"] is None
+    assert headline["government_payout_rate"] is not None
 
     for username in [
         "admin",

@@ -2,18 +2,21 @@
 
 import datetime
 import threading
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connections
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
+from donations.models import Disbursement, LedgerEntry, LedgerKind
 from mentoring.idempotency import idempotent, request_fingerprint
 from mentoring.models import IdempotencyRecord, SessionKind, Subject, TutoringSession
 from tests.conftest import client_for
 from tests.factories import UserFactory
+from tests.test_api_awards import AWARDS, PAY, award_body, pay_body, scene  # noqa: F401
 from tests.test_api_pairings import World, build_world, clock  # noqa: F401
 
 SESSIONS_URL = "/api/v1/sessions/"
@@ -240,32 +243,158 @@ def test_the_fingerprint_is_canonical_json():
     assert len(request_fingerprint({})) == 64
 
 
-# Concurrency
+# Claims: a key is run by one request at a time
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_retries_write_one_session_and_both_answer_it(clock):  # noqa: F811
-    w = build_world()
-    payload = new_session(w)
-    barrier = threading.Barrier(2)
+def claimed(w: World, key: str, payload: dict, *, claim="another-request") -> IdempotencyRecord:
+    """The key as claimed by a request that has not answered yet."""
+    return IdempotencyRecord.objects.create(
+        user=w.owner,
+        scope="sessions",
+        key=key,
+        request_hash=request_fingerprint(payload),
+        claim=claim,
+    )
+
+
+def test_a_key_claimed_by_a_running_request_answers_409_in_progress(world, settings):
+    settings.IDEMPOTENCY_WAIT_MS = 0
+    settings.IDEMPOTENCY_RETRY_AFTER = 2
+    claimed(world, "running", new_session(world))
+
+    response = post(
+        client_for(world.owner), new_session(world), "running", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 409
+    assert response.headers["Retry-After"] == "2"
+    assert response.json() == {
+        "detail": "A request with this Idempotency-Key is still being processed. "
+        "Send it again in a moment to get its answer.",
+        "code": "idempotency_in_progress",
+    }
+    assert TutoringSession.objects.count() == 0
+
+
+def test_the_in_progress_answer_is_translated(world, settings):
+    settings.IDEMPOTENCY_WAIT_MS = 0
+    claimed(world, "running", new_session(world))
+
+    response = post(client_for(world.owner), new_session(world), "running")
+
+    assert response.status_code == 409
+    assert "仍在处理中" in response.json()["detail"]
+
+
+def test_a_key_claimed_for_another_body_answers_422_at_once(world, settings):
+    settings.IDEMPOTENCY_WAIT_MS = 10_000
+    claimed(world, "running", new_session(world))
+
+    response = post(client_for(world.owner), new_session(world, minutes=90), "running")
+
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()
+
+
+def test_a_claim_never_answered_lapses_and_the_retry_runs(world, clock, settings):  # noqa: F811
+    settings.IDEMPOTENCY_CLAIM_SECONDS = 60
+    settings.IDEMPOTENCY_WAIT_MS = 0
+    claimed(world, "orphan", new_session(world))
+    clock.return_value = clock.return_value + datetime.timedelta(seconds=61)
+
+    response = post(client_for(world.owner), new_session(world), "orphan")
+
+    assert response.status_code == 201
+    assert TutoringSession.objects.count() == 1
+    record = IdempotencyRecord.objects.get()
+    assert (record.status_code, record.body["id"]) == (201, response.json()["id"])
+    assert record.claim != "another-request"
+
+
+def test_a_request_that_fails_gives_its_claim_back(world):
+    client = client_for(world.owner)
+
+    with mock.patch(
+        "mentoring.services.sessions.session_log",
+        side_effect=OperationalError("server closed the connection"),
+    ):
+        down = post(client, new_session(world), "after-outage")
+    retried = post(client, new_session(world), "after-outage")
+
+    assert down.status_code == 503
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried.headers
+    assert TutoringSession.objects.count() == 1
+
+
+# Concurrency: the same key sent 20 times at once
+
+
+def race(n: int, send) -> list[tuple[int, dict, dict]]:
+    """Send `n` requests at once, each on its own database connection."""
+    barrier = threading.Barrier(n)
     answers = []
 
-    def send():
+    def run():
         try:
             barrier.wait()
-            response = post(client_for(w.owner), payload, "concurrent")
-            answers.append((response.status_code, response.json()))
+            response = send()
+            answers.append((response.status_code, response.json(), response.headers))
         finally:
-            connection.close()
+            connections.close_all()
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(answers) == n
+    return answers
 
-    assert [code for code, _ in answers] == [201, 201]
-    assert answers[0][1]["id"] == answers[1][1]["id"]
-    assert TutoringSession.objects.count() == 1
-    assert IdempotencyRecord.objects.count() == 1
+
+def assert_one_answer_replayed_to_all(answers) -> dict:
+    """Every answer is the one 201 (run once, replayed to the others) or the in-progress 409."""
+    created = [(body, headers) for code, body, headers in answers if code == 201]
+    waiting = [(body, headers) for code, body, headers in answers if code == 409]
+    assert len(created) + len(waiting) == len(answers), [code for code, _, _ in answers]
+    assert created
+    first = created[0][0]
+    assert all(body == first for body, _ in created)
+    assert sum("Idempotent-Replayed" not in headers for _, headers in created) == 1
+    for body, headers in waiting:
+        assert body["code"] == "idempotency_in_progress"
+        assert int(headers["Retry-After"]) > 0
+    return first
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_sessions_with_one_key_write_one_and_answer_it(clock):  # noqa: F811
+    w = build_world()
+    payload = new_session(w)
+
+    answers = race(20, lambda: post(client_for(w.owner), payload, "concurrent"))
+
+    first = assert_one_answer_replayed_to_all(answers)
+    assert list(TutoringSession.objects.values_list("pk", flat=True)) == [first["id"]]
+    record = IdempotencyRecord.objects.get()
+    assert (record.status_code, record.body) == (201, first)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_payments_with_one_key_pay_once_and_answer_it(scene):  # noqa: F811
+    admin = scene["admin"]
+    award = client_for(admin).post(AWARDS, award_body(scene), format="json").json()
+
+    answers = race(
+        20,
+        lambda: client_for(admin).post(
+            PAY, pay_body(award["id"]), format="json", HTTP_IDEMPOTENCY_KEY="pay-once"
+        ),
+    )
+
+    first = assert_one_answer_replayed_to_all(answers)
+    assert list(Disbursement.objects.values_list("pk", flat=True)) == [first["id"]]
+    assert LedgerEntry.objects.filter(kind=LedgerKind.DISBURSEMENT).count() == 1
+    assert IdempotencyRecord.objects.get(scope="disbursements").status_code == 201

@@ -18,6 +18,7 @@ from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.matching.candidates import Weights
 from mentoring.models import (
     AssessmentStatus,
+    District,
     Gender,
     Mentor,
     MentorKind,
@@ -881,6 +882,8 @@ def test_default_rules_apply_same_gender_from_age_12(scene, run_match):
 
 
 def test_switching_the_safeguarding_rule_off_lets_the_older_boy_be_matched(scene, run_match):
+    # The district's standing policy switches it off; a run cannot (below).
+    District.objects.filter(pk=scene.term.district_id).update(same_gender_from_age=None)
     run = run_match(by=scene.admin, term=scene.term, rules={"same_gender_from_age": None})
 
     assert (scene.s("unmatchable"), ACADEMIC) in proposal(run)

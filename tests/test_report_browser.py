@@ -48,9 +48,14 @@ def test_browser_shows_the_seeds_figures_and_three_charts(browser_page, live_ser
     assert figure("aided_students") == "28"
     assert figure("aided_share") == "11.16 %"
     assert figure("awarded") == "28,000.00"
-    assert figure("arrival_rate") == "100.00 %"
-    assert figure("payout_rate") == "100.00 %"
-    assert "省级财政: 18,900.00" in page.locator("#headline").inner_text()
+    assert figure("allocated") == "28,000.00"
+    assert figure("paid") == "28,000.00"
+    assert figure("government_arrival_rate") == "100.00 %"
+    assert figure("government_payout_rate") == "100.00 %"
+    assert figure("social_payout_rate") == "—"
+    # The sources are listed under the allocated figure they add up to.
+    allocated = page.locator('.figure:has([data-figure="allocated"])').inner_text()
+    assert "省级财政: 18,900.00" in allocated and "下达" in allocated
     charts = page.locator("svg.chart")
     assert charts.count() == 3
     for index in range(3):

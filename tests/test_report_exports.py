@@ -66,9 +66,9 @@ def test_xlsx_has_the_seeds_figures_one_sheet_per_section(kg):
     # The district bureau's summary table first: stage, project, 万元, 人数, 人次, by category.
     sheet = workbook["资助"]
     headers = [c.value for c in sheet[2]]
-    assert headers[:5] == ["教育阶段", "资助项目", "金额（万元）", "人数", "人次"]
+    assert headers[:5] == ["教育阶段", "资助项目", "应发金额（万元）", "人数", "人次"]
     assert headers[5:8] == [
-        "脱贫户（含监测户） 金额（万元）",
+        "脱贫户（含监测户） 应发金额（万元）",
         "脱贫户（含监测户） 人数",
         "脱贫户（含监测户） 人次",
     ]
@@ -76,7 +76,7 @@ def test_xlsx_has_the_seeds_figures_one_sheet_per_section(kg):
     stage, project, amount, students, awards = [c.value for c in sheet[3]][:5]
     assert (stage, project, amount, students, awards) == ("学前", "学前教育幼儿资助", 2.8, 28, 28)
     assert sheet[3][headers.index("低保 人数")].value == 5
-    assert sheet[3][headers.index("低保 金额（万元）")].value == 0.5
+    assert sheet[3][headers.index("低保 应发金额（万元）")].value == 0.5
     assert sheet[3][headers.index("其他 人数")].value == 23
 
 

@@ -167,8 +167,9 @@ def test_compose_the_seeds_kindergarten():
     assert headline["awarded"] == "28000.00"
     assert headline["allocated_by_source"] == {"provincial": "18900.00", "county": "9100.00"}
     # Half the district's share has arrived: (18,900 + 4,550) / 28,000.
-    assert headline["arrival_rate"] == "83.75"
-    assert headline["payout_rate"] == "100.00"
+    assert headline["government_arrival_rate"] == "83.75"
+    # Paid ÷ awarded: 28,000 / 28,000.
+    assert headline["government_payout_rate"] == "100.00"
     aid = data["aid"]["schools"]["KG"]
     assert aid["average_days_to_payment"] == "10.0"
     assert aid["longest_days_to_payment"] == 11
@@ -280,14 +281,21 @@ def test_money_check_names_each_disagreement():
     ]
 
 
-def test_the_arithmetic_imports_no_django():
+def _imports(module) -> set[str]:
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(figures))
-    modules = {
-        node.module.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module
-    } | {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert modules == {"collections", "decimal"}
+    tree = ast.parse(inspect.getsource(module))
+    return {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+
+def test_the_arithmetic_imports_no_django():
+    from donations import money_words
+    from workers.reporting import reconcile
+
+    # The report's arithmetic and its money words are pure: no Django, no database.
+    assert _imports(figures) == {"collections", "decimal", "donations.money_words"}
+    assert _imports(reconcile) == {"donations.money_words"}
+    assert _imports(money_words) == {"decimal"}

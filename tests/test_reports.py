@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from donations import services as money
-from donations.models import Award, FundAccount
+from donations.models import Award, Disbursement, FundAccount
 from mentoring.models import StudentRecord
 from tests.conftest import client_for
 from tests.factories import SchoolFactory, TermFactory, member
@@ -42,8 +42,12 @@ def test_kindergarten_report_finds_the_seeds_figures(django_capture_on_commit_ca
     assert headline["awarded"] == "28000.00"
     assert headline["allocated"] == "28000.00"
     assert headline["allocated_by_source"] == {"provincial": "18900.00", "county": "9100.00"}
-    assert headline["arrival_rate"] == "100.00"
-    assert headline["payout_rate"] == "100.00"
+    # Money words (donations.money_words): arrival = received ÷ allocated, payout = paid ÷ awarded.
+    assert headline["government_arrival_rate"] == "100.00"
+    assert headline["government_payout_rate"] == "100.00"
+    # No donation project: the social funds have nothing to rate.
+    assert headline["social_awarded"] == "0.00"
+    assert headline["social_payout_rate"] is None
     project = report.data["aid"]["projects"][0]
     assert project["code"] == "PRESCHOOL-AID"
     assert project["schools"]["SEED-KG"]["share_of_enrolment"] == "11.16"
@@ -165,15 +169,31 @@ def test_money_that_disagrees_with_the_ledger_stops_the_report(
 ):
     scene = kindergarten_scene()
     paid = Award.objects.filter(term=scene.term).first().disbursements.get()
-    # The bank returned one payment: the ledger took it back, the payment record stayed.
-    money.ledger_reverse(entry_id=paid.ledger_entry_id, by=scene.admin, memo="bank returned it")
+    # A payment record says 500.00 where the ledger took out 1,000.00.
+    Disbursement.objects.filter(pk=paid.pk).update(amount_fen=50_000)
     report = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
 
     assert report.status == ReportStatus.FAILED
     assert report.data is None
-    assert "PRESCHOOL-AID" in report.error and "27000.00" in report.error
+    assert "PRESCHOOL-AID" in report.error and "27500.00" in report.error
     assert report.job.status == JobStatus.FAILED
     assert "does not match the ledger" in report.job.error
+
+
+def test_a_reversed_payment_is_not_paid_and_the_report_still_reconciles(
+    django_capture_on_commit_callbacks,
+):
+    scene = kindergarten_scene()
+    paid = Award.objects.filter(term=scene.term).first().disbursements.get()
+    # The bank returned one payment: the ledger took it back, naming the payment's entry.
+    money.ledger_reverse(entry_id=paid.ledger_entry_id, by=scene.admin, memo="bank returned it")
+    report = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
+
+    assert report.status == ReportStatus.ISSUED, report.error
+    headline = report.data["headline"]
+    assert (headline["awarded"], headline["paid"]) == ("28000.00", "27000.00")
+    assert headline["government_payout_rate"] == "96.43"
+    assert report.data["aid"]["total"]["payments"] == 27
 
 
 def test_an_account_balance_apart_from_its_ledger_stops_the_report(
@@ -443,7 +463,7 @@ def test_a_school_report_counts_funds_only_of_projects_that_are_the_schools_own(
     own = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
     # The project is the kindergarten's alone: its money counts in its report.
     assert own.data["headline"]["allocated"] == "28000.00"
-    assert own.data["headline"]["payout_rate"] == "100.00"
+    assert own.data["headline"]["government_payout_rate"] == "100.00"
     # A second kindergarten gets ten (unpaid) awards of the same project.
     other = SchoolFactory(district=scene.district, code="KG2", level="preschool")
     admin2 = member("administrator", other)
@@ -463,7 +483,9 @@ def test_a_school_report_counts_funds_only_of_projects_that_are_the_schools_own(
     # Its own: 10 awards, nothing paid; the project's 28,000 is the district's, not its own.
     assert (headline["awarded"], headline["paid"]) == ("10000.00", "0.00")
     assert headline["allocated"] == "0.00"
-    assert headline["payout_rate"] is None
+    # Nothing allocated of its own: no arrival rate; its payout is its own paid ÷ awarded.
+    assert headline["government_arrival_rate"] is None
+    assert headline["government_payout_rate"] == "0.00"
     assert report.data["aid"]["funds"]["shared_projects"] == ["PRESCHOOL-AID"]
     [project] = report.data["aid"]["projects"]
     assert project["shared_with_other_schools"] is True

@@ -305,6 +305,21 @@ def test_invalid_input_is_shown_next_to_its_field_and_nothing_is_written(
         assert "分数的加减法, 错题讲解" in html(response)
 
 
+def test_every_mistake_of_the_form_is_shown_at_once(world):
+    """The form's own errors (minutes) and the service's (date, subject, content) together."""
+    response = logged_in(world.owner, HTTP_ACCEPT_LANGUAGE="en").post(
+        page_of(world.owned),
+        form(date="2099-01-01", minutes="", other_minutes="half", subject="", content=" "),
+    )
+
+    assert response.status_code == 400
+    assert "Enter a whole number." in error_on(response, "other_minutes")
+    assert "A session cannot be dated in the future." in error_on(response, "date")
+    assert "A tutoring session needs its subject." in error_on(response, "subject")
+    assert "Describe what was done." in error_on(response, "content")
+    assert session_count() == 0
+
+
 # CSRF
 
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 from donations import services as money
 from donations.models import (
     AidProject,
-    Award,
     Donor,
     DonorKind,
     FundSource,
@@ -35,6 +34,7 @@ from donations.models import (
 from mentoring.models import (
     AssessmentRoute,
     AssessmentStatus,
+    Gender,
     MentorKind,
     Notification,
     NotificationKind,
@@ -93,7 +93,9 @@ class World:
 
     def student(self, *, struggling=False, weak=(), grade=3):
         self._students += 1
-        student = StudentFactory(school=self.school)
+        # Of the mentors' gender (MentorFactory's), so that the district's
+        # safeguarding rule allows any pair of them.
+        student = StudentFactory(school=self.school, gender=Gender.FEMALE)
         StudentRecordFactory(
             student=student,
             term=self.term,
@@ -203,20 +205,33 @@ class World:
             source=FundSource.SOCIAL,
         )
 
-    @cached_property
-    def award(self):
+    def _award(self):
         # The project's account holds the money the award pays out.
         assert self.appropriation.balance_after_fen >= 10_000
-        student = self.student()
-        return Award.objects.create(
-            project=self.project,
-            student=student,
-            term=self.term,
+        return money.award_create(
+            by=self.root,
+            project_id=self.project.pk,
+            student_id=self.student().pk,
+            term_id=self.term.pk,
             amount_fen=10_000,
-            purpose=self.project.purpose,
-            term_code=self.term.code,
-            student_id_hash=student.id_hash,
-            created_by=self.root,
+        )
+
+    @cached_property
+    def award(self):
+        return self._award()
+
+    @cached_property
+    def unpaid_award(self):
+        return self._award()
+
+    @cached_property
+    def payment(self):
+        return money.disbursement_pay(
+            by=self.root,
+            award_id=self.award.pk,
+            method="bank_transfer",
+            paid_on=self.today,
+            bank_reference="BANK-0",
         )
 
     @cached_property
@@ -548,7 +563,14 @@ OPERATIONS = {
             "student": w.student().pk,
             "term": w.term.pk,
             "amount": "100.00",
+            "instalments": ["40.00", "60.00"],
         },
+    ),
+    "POST /api/v1/awards/{id}/cancel/": lambda w: Call(
+        w.root, f"/api/v1/awards/{w.unpaid_award.pk}/cancel/", {"reason": "录入错误"}
+    ),
+    "POST /api/v1/disbursements/{id}/reverse/": lambda w: Call(
+        w.root, f"/api/v1/disbursements/{w.payment.pk}/reverse/", {"reason": "付错了账户"}
     ),
     "POST /api/v1/disbursements/": lambda w: Call(
         w.root,

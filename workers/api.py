@@ -86,6 +86,8 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = MatchRunSerializer
     filterset_class = MatchRunFilter
     permission_classes = [IsAuthenticated, IsAdministrator]
+    # The proposal is a list too: a query parameter it does not read answers 400.
+    list_actions = ("pairs",)
 
     def get_queryset(self):
         return (
@@ -111,7 +113,9 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(MatchRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=ProposedPairSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="pairs")
+    # The runs' filters are not the proposal's: it has none (and the run is
+    # looked up by id alone).
+    @action(detail=True, methods=["get"], url_path="pairs", filterset_class=None)
     def pairs(self, request, pk=None):
         run = self.get_object()
         proposals = (

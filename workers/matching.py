@@ -26,6 +26,7 @@ from mentoring.matching.solver import Arrays, explain, solve_arrays
 from mentoring.models import (
     Assessment,
     AssessmentStatus,
+    District,
     Mentor,
     Pairing,
     PairingKind,
@@ -36,6 +37,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.pairing_rules import age_on, loosens_policy
 from workers.models import JobKind, MatchRun, MatchRunStatus, ProposedPair
 from workers.services import job_create
 
@@ -73,19 +75,29 @@ def _weights(raw: dict | None) -> rules_and_costs.Weights:
     return rules_and_costs.Weights(**raw)
 
 
-def _rules(raw: dict | None) -> dict:
+def _rules(raw: dict | None, *, district: District) -> dict:
+    """The run's rules: the district's safeguarding policy, tightened if asked."""
     raw = dict(raw or {})
     unknown = sorted(set(raw) - {"same_gender_from_age"})
     if unknown:
         raise DomainError(
             _("Unknown rules: %(names)s.") % {"names": ", ".join(unknown)}, field="rules"
         )
-    age = raw.get("same_gender_from_age", 12)
+    age = raw.get("same_gender_from_age", district.same_gender_from_age)
     if age is not None and (
         not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 20
     ):
         raise DomainError(
             _("same_gender_from_age is an age from 0 to 20, or null to switch it off."),
+            field="rules",
+        )
+    if loosens_policy(district, age):
+        raise DomainError(
+            _(
+                "A run may tighten the district's safeguarding rule (same-gender mentors "
+                "from the age of %(age)d), never loosen it."
+            )
+            % {"age": district.same_gender_from_age},
             field="rules",
         )
     return {"same_gender_from_age": age}
@@ -121,7 +133,7 @@ def match_run_start(
     else:
         schools = list(in_district)
     run_weights = _weights(weights)
-    run_rules = _rules(rules)
+    run_rules = _rules(rules, district=term.district)
     job = job_create(
         kind=JobKind.MATCH_RUN,
         started_by=by,
@@ -144,10 +156,6 @@ def match_run_start(
 
 
 # Running it -------------------------------------------------------------------------------
-
-
-def _age(birth: datetime.date, on: datetime.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _previous_term(term: Term) -> Term | None:
@@ -221,7 +229,7 @@ def load_inputs(run: MatchRun) -> dict:
             "school": school,
             "grade": grade,
             "gender": gender,
-            "age": _age(birth, term.start_date),
+            "age": age_on(birth, term.start_date),
             "weak_subjects": sorted(weak or []),
             "need_rank": rank,
         }

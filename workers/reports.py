@@ -19,11 +19,13 @@ from mentoring.models import District, Objection, Pairing, Role, School, Term, U
 from mentoring.selectors.accounts import schools_administered_by
 from workers.models import JobKind, Report, ReportScope, ReportStatus
 from workers.reporting import collect, figures
+from workers.reporting.reconcile import reconcile
 from workers.services import job_create
 
 
 class MoneyMismatch(Exception):
-    """The report's money and the ledger's disagree: the report is not issued."""
+    """The report's money and the ledger's disagree, or its figures do not add up:
+    the report is not issued."""
 
 
 # Who may do what ---------------------------------------------------------------------------
@@ -236,12 +238,20 @@ def _schools(report: Report) -> list[School]:
     return list(School.objects.filter(district=report.district_id).order_by("code"))
 
 
+def _fail(report: Report, message: str):
+    Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
+        status=ReportStatus.FAILED, error=message
+    )
+    raise MoneyMismatch(message)
+
+
 def report_build(report: Report, progress) -> dict:
     """Build the figures of a version being built, check the money, and issue it.
 
     A version already issued is returned as it is (a task delivered twice).
     Raises MoneyMismatch, after marking the version failed, when the money
-    the report counts differs from the ledger's.
+    the report counts differs from the ledger's or its figures do not
+    reconcile (`workers.reporting.reconcile`).
     """
     report = Report.objects.select_related("term__district", "school").get(pk=report.pk)
     if report.status == ReportStatus.ISSUED:
@@ -252,17 +262,16 @@ def report_build(report: Report, progress) -> dict:
     progress(45)
     problems = figures.money_check(raw)
     if problems:
-        message = "The report's money does not match the ledger: " + "; ".join(problems)
-        Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
-            status=ReportStatus.FAILED, error=message
-        )
-        raise MoneyMismatch(message)
+        _fail(report, "The report's money does not match the ledger: " + "; ".join(problems))
     before = collect.previous_term(term)
     previous = (
         collect.term_rows(term=before, schools=schools, scope=report.scope) if before else None
     )
     progress(80)
     data = figures.compose(raw, previous)
+    failures = reconcile(data, collect.ledger_sums(term=term, schools=schools))
+    if failures:
+        _fail(report, "The report does not reconcile: " + "; ".join(failures))
     codes = {school.pk: school.code for school in schools}
     project_codes = {project["id"]: project["code"] for project in raw["projects"]}
     data["details"] = {

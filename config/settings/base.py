@@ -63,6 +63,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that fails because the database or Redis is down answers JSON 503
+    # with Retry-After (core.unavailable); the API's views do so through
+    # config.api.exception_handler, errors outside any view through handler500.
+    "core.unavailable.ServiceUnavailableMiddleware",
     # The Content-Security-Policy header on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -146,6 +150,12 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A database that does not answer refuses a new connection after this many
+        # seconds instead of hanging the request (libpq's connect_timeout; 2 at least).
+        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+            "DB_CONNECT_TIMEOUT", default=5, minimum=2, maximum=60
+        )
 else:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {
@@ -215,7 +225,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter that answers 400 for a query parameter no filter reads,
+    # instead of ignoring it and answering the whole list (core/filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["core.filters.StrictFilterBackend"],
     # JSON only, with size and depth limits (core.parsers); the views that take
     # a file upload (roster import, government list) add the bounded multipart parser.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
@@ -318,6 +330,27 @@ PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
 # How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older
 # key is ignored and its stored answer replaced.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
+# A request that finds its key claimed by one still running waits this long for
+# that one's answer before answering 409 "in progress" with Retry-After
+# (IDEMPOTENCY_RETRY_AFTER seconds). A sync gunicorn worker waits with it, so
+# the wait is short.
+IDEMPOTENCY_WAIT_MS = env.int("IDEMPOTENCY_WAIT_MS", default=3000, minimum=0, maximum=20_000)
+IDEMPOTENCY_RETRY_AFTER = env.int("IDEMPOTENCY_RETRY_AFTER", default=2, minimum=1, maximum=60)
+# A claimed key that was never answered (its request died with its process) is
+# free again after this many seconds; longer than any request may run.
+IDEMPOTENCY_CLAIM_SECONDS = env.int(
+    "IDEMPOTENCY_CLAIM_SECONDS", default=60, minimum=10, maximum=24 * 60 * 60
+)
+
+# How long a client is told to wait (Retry-After, seconds) when the database or
+# Redis is down and the request answered 503 (core.unavailable).
+SERVICE_UNAVAILABLE_RETRY_AFTER = env.int(
+    "SERVICE_UNAVAILABLE_RETRY_AFTER", default=5, minimum=1, maximum=3600
+)
+# /healthz answers within this many milliseconds whatever hangs (config.api.healthz).
+HEALTH_CHECK_TIMEOUT_MS = env.int(
+    "HEALTH_CHECK_TIMEOUT_MS", default=500, minimum=50, maximum=10_000
+)
 
 # Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html).
 # Without a broker, tasks run in-process and eagerly, which is what the

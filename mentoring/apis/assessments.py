@@ -256,10 +256,11 @@ class AssessmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
     route = django_filters.ChoiceFilter(choices=AssessmentRoute.choices)
     tier = django_filters.CharFilter()
+    student = NumberFilter(field_name="student_id")
 
     class Meta:
         model = Assessment
-        fields = ["term", "school", "status", "route", "tier"]
+        fields = ["term", "school", "status", "route", "tier", "student"]
 
 
 class ProposesStudents(BasePermission):

@@ -1,6 +1,7 @@
 """/api/v1/notifications/: a user's own reminders and notices; marked read one by one."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -13,6 +14,10 @@ from mentoring.services.notifications import notification_mark_read
 
 class NotificationSerializer(serializers.ModelSerializer):
     read = serializers.SerializerMethodField()
+    resolved = serializers.SerializerMethodField(
+        help_text=_("The records no longer bear the reminder out: its week was met after all.")
+    )
+    unread = serializers.BooleanField(read_only=True, help_text=_("Neither read nor resolved."))
 
     class Meta:
         model = Notification
@@ -25,6 +30,9 @@ class NotificationSerializer(serializers.ModelSerializer):
             "school",
             "read",
             "read_at",
+            "resolved",
+            "resolved_at",
+            "unread",
             "emailed_at",
             "created_at",
         ]
@@ -32,6 +40,9 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_read(self, notification) -> bool:
         return notification.read_at is not None
+
+    def get_resolved(self, notification) -> bool:
+        return notification.resolved_at is not None
 
 
 class NotificationFilter(django_filters.FilterSet):
@@ -45,7 +56,9 @@ class NotificationFilter(django_filters.FilterSet):
         fields = ["kind", "unread"]
 
     def filter_unread(self, queryset, name, value):
-        return queryset.filter(read_at__isnull=value == "true")
+        if value == "true":
+            return queryset.filter(Notification.UNREAD)
+        return queryset.exclude(Notification.UNREAD)
 
 
 class NotificationViewSet(
@@ -53,7 +66,8 @@ class NotificationViewSet(
 ):
     """The user's own notifications, newest first; anyone else's answers 404.
 
-    Filters: `kind`, `unread` (`true` or `false`).
+    Filters: `kind`, `unread` (`true` or `false`). A reminder whose week was
+    met after all (a session logged late) is resolved, and not unread.
     """
 
     queryset = Notification.objects.none()  # for the schema; get_queryset scopes each request

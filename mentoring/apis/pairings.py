@@ -7,8 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from core.serializers import StrictSerializer
+from core.serializers import StrictSerializer, valid_fields
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.errors import ValidationErrors
 from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
 from mentoring.permissions import IsAdministrator
@@ -121,7 +122,21 @@ class PairingViewSet(
     @extend_schema(request=PairingCreateSerializer, responses={201: PairingSerializer})
     def create(self, request, *args, **kwargs):
         payload = PairingCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            # The service's checks of the fields that passed, in the same answer.
+            errors = ValidationErrors(payload.errors)
+            data = valid_fields(payload)
+            services.pairing_create_problems(
+                errors,
+                by=request.user,
+                student_id=data.get("student"),
+                mentor_id=data.get("mentor"),
+                term_id=data.get("term"),
+                kind=data.get("kind"),
+                reason=data.get("reason"),
+                started_on=data.get("started_on"),
+            )
+            errors.raise_if_any()
         data = payload.validated_data
         pairing = services.pairing_create(
             by=request.user,

@@ -12,9 +12,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.serializers import StrictSerializer
+from core.serializers import StrictSerializer, valid_fields
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
+from mentoring.errors import ValidationErrors
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
@@ -141,7 +142,21 @@ class TutoringSessionViewSet(
     @idempotent(scope="sessions")
     def create(self, request, *args, **kwargs):
         payload = TutoringSessionCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            # The service's checks of the fields that passed, in the same answer.
+            errors = ValidationErrors(payload.errors)
+            data = valid_fields(payload)
+            services.session_log_problems(
+                errors,
+                by=request.user,
+                pairing_id=data.get("pairing"),
+                day=data.get("date"),
+                minutes=data.get("minutes"),
+                kind=data.get("kind"),
+                content=data.get("content"),
+                subject=data.get("subject"),
+            )
+            errors.raise_if_any()
         data = payload.validated_data
         session = services.session_log(
             by=request.user,
@@ -159,7 +174,12 @@ class TutoringSessionViewSet(
     def update(self, request, *args, **kwargs):
         session = self.get_object()
         payload = TutoringSessionUpdateSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            errors = ValidationErrors(payload.errors)
+            services.session_update_problems(
+                errors, by=request.user, session=session, fields=valid_fields(payload)
+            )
+            errors.raise_if_any()
         services.session_update(by=request.user, session=session, **payload.validated_data)
         return Response(TutoringSessionSerializer(self._visible(session.pk)).data)
 

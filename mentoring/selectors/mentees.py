@@ -9,7 +9,7 @@ school's other pairings are for the API.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 
 from mentoring.models import (
     Mentor,
@@ -71,14 +71,14 @@ def recent_sessions(pairing: Pairing, *, limit: int = 10) -> list[TutoringSessio
 
 
 def notifications_of(user: User, *, limit: int = 50) -> list[Notification]:
-    """The user's latest notifications, unread first."""
-    unread_first = F("read_at").desc(nulls_first=True)
+    """The user's latest notifications, unread first (a resolved one is not unread)."""
+    unread_first = Case(When(Notification.UNREAD, then=0), default=1)
     notifications = Notification.objects.filter(recipient=user)
     return list(notifications.order_by(unread_first, "-created_at", "-pk")[:limit])
 
 
 def unread_notification_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return Notification.objects.filter(Notification.UNREAD, recipient=user).count()
 
 
 # Why a week is not counted (WeekStatus.not_counted).

@@ -28,7 +28,11 @@ ended earlier).
 
 Reminders: for the last checked week, a missed week reminds the mentor and a
 streak of two or more notifies the school's administrators, again each week
-the streak lasts (the key names the pairing and the week). Each reminder has
+the streak lasts (the key names the pairing and the week). A reminded week
+that turns met (a session logged late, or moved into it) resolves its
+reminders as its row is written, so they are no longer unread; one that
+turns missed again is re-opened only by the next check that reminds (a
+refresh reminds nobody, and re-opens nothing). Each reminder has
 a key unique per recipient, inserted with ON CONFLICT DO NOTHING, and e-mail
 goes only to notifications claimed (row-locked, `emailed_at` set) by this run,
 so no reminder is stored or mailed twice.
@@ -544,8 +548,34 @@ def _compute_and_write(term, weeks, today, boundary, pairings, outcome):
     if stale:
         WeeklyCompliance.objects.filter(pk__in=stale).delete()
     _upsert(to_write)
+    # Index 4 is the week's Monday and 11 `met` in a row to write (see above).
+    _resolve_reminders([(row[0], row[4]) for row in to_write if row[11]])
     outcome.written, outcome.deleted = len(to_write), len(stale)
     return checked, last_week
+
+
+def _reminder_keys(pairing_id: int, label: str) -> list[str]:
+    """The keys of the reminders about one pairing's week (`_remind` writes them)."""
+    return [f"missed_week:{pairing_id}:{label}", f"missed_streak:{pairing_id}:{label}"]
+
+
+def _resolve_reminders(met_weeks: list[tuple[int, datetime.date]]) -> None:
+    """Mark resolved the open reminders of weeks the records now show met.
+
+    Called with the rows the check writes (those that changed) as met, so a
+    session logged late into a reminded week resolves its reminders, the
+    mentor's and the administrators', in the refresh after its commit. A
+    resolved reminder no longer counts as unread (Notification.UNREAD).
+    """
+    keys = [
+        key
+        for pairing_id, monday in met_weeks
+        for key in _reminder_keys(pairing_id, week_label(monday))
+    ]
+    if keys:
+        Notification.objects.filter(
+            kind__in=REMINDER_KINDS, key__in=keys, resolved_at__isnull=True
+        ).update(resolved_at=timezone.now())
 
 
 def compliance_refresh_week(
@@ -647,7 +677,7 @@ def _remind(
             Notification(
                 recipient_id=pairing.mentor_user_id,
                 kind=NotificationKind.MISSED_WEEK,
-                key=f"missed_week:{pairing.pk}:{label}",
+                key=_reminder_keys(pairing.pk, label)[0],
                 school_id=pairing.school_id,
                 subject=subject,
                 body=body,
@@ -672,7 +702,7 @@ def _remind(
                     Notification(
                         recipient_id=user_id,
                         kind=NotificationKind.MISSED_STREAK,
-                        key=f"missed_streak:{pairing.pk}:{label}",
+                        key=_reminder_keys(pairing.pk, label)[1],
                         school_id=pairing.school_id,
                         subject=subject,
                         body=body,
@@ -687,4 +717,14 @@ def _remind(
     # The unique (recipient, key) constraint decides, inside the database,
     # which of two concurrent checks stores a reminder; the other's is ignored.
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    # A reminder resolved earlier (a session logged late into the week) whose
+    # week this check finds missed again (the session deleted or moved away)
+    # is open again, and unread: the records say the week was missed after
+    # all. Only a check that reminds re-opens one; a refresh never does. It
+    # is not e-mailed a second time.
+    if notifications:
+        Notification.objects.filter(
+            key__in={notification.key for notification in notifications},
+            resolved_at__isnull=False,
+        ).update(resolved_at=None, read_at=None)
     return len(notifications)

@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mentoring.errors import Conflict, DomainError, NotPermitted
+from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Mentor,
-    MentorKind,
     Pairing,
     PairingKind,
     PairingStatus,
@@ -27,6 +26,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.pairing_rules import exclusion_message, pair_exclusion
 
 
 def _one_active_per_kind_error() -> DomainError:
@@ -34,6 +34,92 @@ def _one_active_per_kind_error() -> DomainError:
         _("This student already has an active pairing of this kind in this term."),
         field="student",
     )
+
+
+def pairing_create_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    student_id: int | None,
+    mentor_id: int | None,
+    term_id: int | None,
+    kind: str | None,
+    reason: str | None,
+    started_on: date | None = None,
+) -> tuple[Student | None, Mentor | None, Term | None, date]:
+    """Add to `errors` everything wrong with this pairing's inputs; answers what they name.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller). The
+    rules about the mentor and the student together run when both are known.
+    The mentor's capacity is `pairing_create`'s, under the row lock.
+    """
+    if kind is not None and kind not in PairingKind.values:
+        errors.add("kind", _("Unknown pairing kind."))
+    if reason is not None and not reason.strip():
+        errors.add("reason", _("Give the reason for this pairing."))
+    administered = schools_administered_by(by)
+    student = mentor = term = None
+    if student_id is not None:
+        student = (
+            Student.objects.filter(pk=student_id, school__in=administered)
+            .select_related("school__district")
+            .first()
+        )
+        if student is None:
+            errors.add("student", _("Unknown student."))
+    if mentor_id is not None:
+        mentor = Mentor.objects.filter(pk=mentor_id, schools__in=administered).first()
+        if mentor is None:
+            errors.add("mentor", _("Unknown mentor."))
+    if term_id is not None:
+        if student is not None:
+            districts = [student.school.district_id]
+        else:
+            districts = administered.values("district")
+        term = Term.objects.filter(pk=term_id, district__in=districts).first()
+        if term is None:
+            errors.add("term", _("This term is not a term of the student's district."))
+    if started_on is None:
+        started_on = timezone.localdate()
+    if term is not None and not term.contains(started_on):
+        errors.add("started_on", _("The start date must fall inside the term."))
+    if mentor is not None and student is not None:
+        problem = _mentor_problem(mentor, student, kind, started_on)
+        if problem:
+            message, rule = problem
+            errors.add("mentor", message, extra={"rule": rule})
+    if student is not None and term is not None and kind in PairingKind.values:
+        if kind == PairingKind.ACADEMIC:
+            record = StudentRecord.objects.filter(student=student, term=term).first()
+            if record is not None and not record.struggling:
+                errors.add(
+                    "student",
+                    _("Academic tutoring is for students recorded as struggling this term."),
+                )
+        if Pairing.objects.filter(
+            student=student, term=term, kind=kind, status=PairingStatus.ACTIVE
+        ).exists():
+            errors.add_error(_one_active_per_kind_error())
+    return student, mentor, term, started_on
+
+
+def _mentor_problem(
+    mentor: Mentor, student: Student, kind: str | None, started_on: date
+) -> tuple[str, str] | None:
+    """Why this mentor may not take this student, and the rule's name; or None.
+
+    The hard rules are the match job's (kind, school, vetting, conflict of
+    interest, the district's safeguarding policy): one rule on every path.
+    """
+    if not mentor.active:
+        return _("This mentor is not active."), "mentor_inactive"
+    if kind not in PairingKind.values:
+        return None
+    broken = pair_exclusion(student=student, mentor=mentor, kind=kind, on=started_on)
+    if broken is None:
+        return None
+    return exclusion_message(broken, district=student.school.district), broken
 
 
 @transaction.atomic
@@ -50,43 +136,24 @@ def pairing_create(
     """Pair a student with a mentor by hand; the pairing is active at once.
 
     Students, mentors and terms outside the administrator's schools answer
-    like ids that do not exist. The mentor's row is locked while its capacity
-    is counted, so two pairings at once cannot both take its last place.
+    like ids that do not exist. Every input is checked before anything is
+    written, and all that is wrong is refused in one `FieldErrors`. The
+    mentor's row is locked while its capacity is counted, so two pairings at
+    once cannot both take its last place.
     """
-    if kind not in PairingKind.values:
-        raise DomainError(_("Unknown pairing kind."), field="kind")
-    if not reason.strip():
-        raise DomainError(_("Give the reason for this pairing."), field="reason")
-    administered = schools_administered_by(by)
-    student = Student.objects.filter(pk=student_id, school__in=administered).first()
-    if student is None:
-        raise DomainError(_("Unknown student."), field="student")
-    if not Mentor.objects.filter(pk=mentor_id, schools__in=administered).exists():
-        raise DomainError(_("Unknown mentor."), field="mentor")
-    mentor = Mentor.objects.select_for_update().get(pk=mentor_id)
-    term = Term.objects.filter(pk=term_id, district_id=student.school.district_id).first()
-    if term is None:
-        raise DomainError(_("This term is not a term of the student's district."), field="term")
-    if started_on is None:
-        started_on = timezone.localdate()
-    if not term.contains(started_on):
-        raise DomainError(_("The start date must fall inside the term."), field="started_on")
-
-    if not mentor.schools.filter(pk=student.school_id).exists():
-        raise DomainError(_("This mentor does not serve the student's school."), field="mentor")
-    if not mentor.active:
-        raise DomainError(_("This mentor is not active."), field="mentor")
-    if mentor.kind == MentorKind.VOLUNTEER and (
-        mentor.vetted_until is None or mentor.vetted_until < started_on
-    ):
-        raise DomainError(
-            _("This volunteer's vetting does not cover the start date."), field="mentor"
-        )
-    if mentor.conflicts.filter(pk=student.pk).exists():
-        raise DomainError(
-            _("This mentor must not be paired with this student (conflict of interest)."),
-            field="mentor",
-        )
+    errors = ValidationErrors()
+    student, mentor, term, started_on = pairing_create_problems(
+        errors,
+        by=by,
+        student_id=student_id,
+        mentor_id=mentor_id,
+        term_id=term_id,
+        kind=kind,
+        reason=reason,
+        started_on=started_on,
+    )
+    errors.raise_if_any()
+    mentor = Mentor.objects.select_for_update().get(pk=mentor.pk)
     taken = Pairing.objects.filter(mentor=mentor, term=term, status=PairingStatus.ACTIVE).count()
     if taken >= mentor.capacity:
         raise DomainError(
@@ -98,17 +165,6 @@ def pairing_create(
             % {"n": mentor.capacity},
             field="mentor",
         )
-    if kind == PairingKind.ACADEMIC:
-        record = StudentRecord.objects.filter(student=student, term=term).first()
-        if record is not None and not record.struggling:
-            raise DomainError(
-                _("Academic tutoring is for students recorded as struggling this term."),
-                field="student",
-            )
-    if Pairing.objects.filter(
-        student=student, term=term, kind=kind, status=PairingStatus.ACTIVE
-    ).exists():
-        raise _one_active_per_kind_error()
 
     pairing = Pairing(
         student=student,

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring.errors import DomainError, NotPermitted
+from mentoring.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Pairing,
     PairingStatus,
@@ -36,34 +36,98 @@ def unknown_pairing_error() -> DomainError:
     return DomainError(_("Unknown pairing."), field="pairing")
 
 
-def _check_fields(
-    *, pairing: Pairing, day: date, minutes: int, subject: str, kind: str, content: str
+def check_session_fields(
+    errors: ValidationErrors,
+    *,
+    pairing: Pairing | None,
+    day: date | None,
+    minutes: int | None,
+    subject: str | None,
+    kind: str | None,
+    content: str | None,
 ) -> None:
-    """The rules about one session, each reported on the field it concerns."""
-    if kind not in SessionKind.values:
-        raise DomainError(_("Unknown session kind."), field="kind")
+    """The rules about one session, each added to `errors` on the field it concerns.
+
+    Every field is checked, so that one answer names all that is wrong. A
+    value None is not checked (left out, or refused already by the caller);
+    the date is checked against the pairing and its term only when the
+    pairing is known.
+    """
+    if kind is not None and kind not in SessionKind.values:
+        errors.add("kind", _("Unknown session kind."))
     if subject and subject not in Subject.values:
-        raise DomainError(_("Unknown subject."), field="subject")
-    if kind == SessionKind.TUTORING and not subject:
-        raise DomainError(_("A tutoring session needs its subject."), field="subject")
-    if not 1 <= minutes <= 600:
-        raise DomainError(_("Minutes must be between 1 and 600."), field="minutes")
-    if not content.strip():
-        raise DomainError(_("Describe what was done."), field="content")
-    if len(content) > MAX_CONTENT_LENGTH:
-        raise DomainError(
-            _("Keep the content within %(n)d characters.") % {"n": MAX_CONTENT_LENGTH},
-            field="content",
-        )
+        errors.add("subject", _("Unknown subject."))
+    elif subject is not None and not subject and kind == SessionKind.TUTORING:
+        errors.add("subject", _("A tutoring session needs its subject."))
+    if minutes is not None and not 1 <= minutes <= 600:
+        errors.add("minutes", _("Minutes must be between 1 and 600."))
+    if content is not None:
+        if not content.strip():
+            errors.add("content", _("Describe what was done."))
+        elif len(content) > MAX_CONTENT_LENGTH:
+            errors.add(
+                "content",
+                _("Keep the content within %(n)d characters.") % {"n": MAX_CONTENT_LENGTH},
+            )
+    if day is not None:
+        problem = _date_problem(pairing, day)
+        if problem:
+            errors.add("date", problem)
+
+
+def _date_problem(pairing: Pairing | None, day: date) -> str | None:
     # Sessions happen in China; "today" is the school's local date.
     if day > timezone.localdate():
-        raise DomainError(_("A session cannot be dated in the future."), field="date")
+        return _("A session cannot be dated in the future.")
+    if pairing is None:
+        return None
     if not pairing.term.contains(day):
-        raise DomainError(_("The date must fall inside the term."), field="date")
+        return _("The date must fall inside the term.")
     if day < pairing.started_on:
-        raise DomainError(_("The date cannot precede the start of the pairing."), field="date")
+        return _("The date cannot precede the start of the pairing.")
     if pairing.ended_on is not None and day > pairing.ended_on:
-        raise DomainError(_("The date cannot follow the end of the pairing."), field="date")
+        return _("The date cannot follow the end of the pairing.")
+    return None
+
+
+def session_log_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    pairing_id: int | None,
+    day: date | None,
+    minutes: int | None,
+    kind: str | None,
+    content: str | None,
+    subject: str | None = "",
+) -> Pairing | None:
+    """Add to `errors` everything wrong with logging this session; answers the pairing.
+
+    `session_log` calls it, and so does a view whose own validation refused
+    some fields, with the others, so that one answer names them all. A user
+    who is not the pairing's mentor is refused outright (403), not listed.
+    """
+    pairing = None
+    if pairing_id is not None:
+        pairing = (
+            pairings_visible_to(by).select_related("term", "mentor").filter(pk=pairing_id).first()
+        )
+        if pairing is None:
+            errors.add_error(unknown_pairing_error())
+        elif pairing.mentor.user_id != by.pk:
+            raise NotPermitted(_("Only the pairing's mentor logs its sessions."), field="pairing")
+        elif pairing.status != PairingStatus.ACTIVE:
+            errors.add("pairing", _("Sessions are logged for active pairings only."))
+    check_session_fields(
+        errors,
+        pairing=pairing,
+        day=day,
+        minutes=minutes,
+        subject=subject,
+        kind=kind,
+        content=content,
+    )
+    return pairing
 
 
 @transaction.atomic
@@ -77,17 +141,23 @@ def session_log(
     content: str,
     subject: str = "",
 ) -> TutoringSession:
-    """Log a session for an active pairing; only the pairing's mentor may."""
-    pairing = pairings_visible_to(by).select_related("term", "mentor").filter(pk=pairing_id).first()
-    if pairing is None:
-        raise unknown_pairing_error()
-    if pairing.mentor.user_id != by.pk:
-        raise NotPermitted(_("Only the pairing's mentor logs its sessions."), field="pairing")
-    if pairing.status != PairingStatus.ACTIVE:
-        raise DomainError(_("Sessions are logged for active pairings only."), field="pairing")
-    _check_fields(
-        pairing=pairing, day=day, minutes=minutes, subject=subject, kind=kind, content=content
+    """Log a session for an active pairing; only the pairing's mentor may.
+
+    Every field is checked before anything is written; all that is wrong is
+    refused in one `FieldErrors`.
+    """
+    errors = ValidationErrors()
+    pairing = session_log_problems(
+        errors,
+        by=by,
+        pairing_id=pairing_id,
+        day=day,
+        minutes=minutes,
+        kind=kind,
+        content=content,
+        subject=subject,
     )
+    errors.raise_if_any()
     session = TutoringSession.objects.create(
         pairing=pairing,
         date=day,
@@ -118,22 +188,26 @@ def _check_may_change(*, by: User, session: TutoringSession) -> None:
     raise NotPermitted(_("Only the pairing's mentor or an administrator changes a session."))
 
 
-@transaction.atomic
-def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringSession:
-    """Correct a session; the rules are checked on the session as it would be."""
-    unknown = set(fields) - CHANGEABLE_FIELDS
-    if unknown:
-        raise DomainError(_("This field cannot be changed here."), field=sorted(unknown)[0])
-    session = (
-        TutoringSession.objects.select_for_update(of=("self",))
-        .select_related("pairing__term", "pairing__mentor", "pairing__student")
-        .get(pk=session.pk)
-    )
+def session_update_problems(
+    errors: ValidationErrors, *, by: User, session: TutoringSession, fields: dict
+) -> tuple[TutoringSession, date]:
+    """Add to `errors` everything wrong with changing `session` so.
+
+    Answers the session changed (not saved), and the date it had.
+
+    The rules are checked on the session as it would be. A user who may not
+    change it is refused outright (403). `session_update` calls it, and so
+    does a view whose own validation refused some fields, with the others.
+    """
+    for name in sorted(set(fields) - CHANGEABLE_FIELDS):
+        errors.add(name, _("This field cannot be changed here."))
     _check_may_change(by=by, session=session)
     day_before = session.date
     for name, value in fields.items():
-        setattr(session, name, value)
-    _check_fields(
+        if name in CHANGEABLE_FIELDS:
+            setattr(session, name, value)
+    check_session_fields(
+        errors,
         pairing=session.pairing,
         day=session.date,
         minutes=session.minutes,
@@ -141,6 +215,20 @@ def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringS
         kind=session.kind,
         content=session.content,
     )
+    return session, day_before
+
+
+@transaction.atomic
+def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringSession:
+    """Correct a session; every rule is checked on the session as it would be, all at once."""
+    session = (
+        TutoringSession.objects.select_for_update(of=("self",))
+        .select_related("pairing__term", "pairing__mentor", "pairing__student")
+        .get(pk=session.pk)
+    )
+    errors = ValidationErrors()
+    session, day_before = session_update_problems(errors, by=by, session=session, fields=fields)
+    errors.raise_if_any()
     session.content = session.content.strip()
     session.save()
     # A session moved to another week changes both weeks' figures.

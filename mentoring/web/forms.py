@@ -3,7 +3,8 @@
 The form only turns the posted text into values of the right type; every rule
 about a session (the date window, the minutes, a subject for tutoring, the
 content) is checked by `mentoring.services.sessions.session_log`, the same
-function the API calls, and its errors are shown on the field they name.
+function the API calls, and all its errors are shown at once on the fields
+they name, with the form's own (a field the form refused is not checked again).
 """
 
 from django import forms

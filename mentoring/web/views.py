@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring.errors import DomainError
+from mentoring.errors import DomainError, FieldErrors, ValidationErrors
 from mentoring.models import AccessAction, SessionKind
 from mentoring.selectors import mentees as selectors
 from mentoring.services import notifications as notification_services
@@ -107,9 +107,11 @@ def mentee(request, mentor, pairing_id: int):
     today = timezone.localdate()
     if request.method == "POST":
         form = SessionForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
+        valid = form.is_valid()
+        data = form.cleaned_data
+        errors = ValidationErrors()
+        try:
+            if valid:
                 session_services.session_log(
                     by=request.user,
                     pairing_id=pairing.pk,
@@ -119,11 +121,31 @@ def mentee(request, mentor, pairing_id: int):
                     subject=data["subject"],
                     content=data["content"],
                 )
-            except DomainError as error:
-                form.add_error(form.field_for_error(error.field), str(error.message))
             else:
-                messages.success(request, _("Session saved."))
-                return redirect("teacher:mentee", pairing_id=pairing.pk)
+                # The service's checks of the fields the form read, shown
+                # with the form's own errors: every mistake in one answer.
+                session_services.session_log_problems(
+                    errors,
+                    by=request.user,
+                    pairing_id=pairing.pk,
+                    day=data.get("date"),
+                    # A length left empty or refused by the form is not checked again.
+                    minutes=data.get("minutes") if isinstance(data.get("minutes"), int) else None,
+                    kind=data.get("kind"),
+                    subject=data.get("subject"),
+                    content=data.get("content"),
+                )
+        except FieldErrors as error:
+            errors.add_error(error)
+        except DomainError as error:
+            # Not about one field (or a field the form has not): above the form.
+            errors.add(error.field or "__all__", error.message)
+        if valid and not errors:
+            messages.success(request, _("Session saved."))
+            return redirect("teacher:mentee", pairing_id=pairing.pk)
+        for field, field_messages in errors.errors.items():
+            for message in field_messages:
+                form.add_error(form.field_for_error(field), str(message))
         status = 400
     else:
         form = SessionForm(initial=_initial(mentor, pairing, today))

@@ -60,6 +60,7 @@ from mentoring.models import (
 from workers.reporting.figures import NOT_IN_HARDSHIP, STREAK_WEEKS
 
 PAIRED = [PairingStatus.ACTIVE, PairingStatus.ENDED]
+NOT_REVERSED = Q(ledger_entry__reversed_by__isnull=True)
 # Records listed by name in a report's details, per kind; the counts are always whole.
 DETAIL_LIMIT = 500
 
@@ -155,6 +156,18 @@ def _identification(term, school_ids):
     return assessments, objections
 
 
+def _received_in(term: Term, prefix: str = "") -> Q:
+    """Appropriations that count as the term's received (到位): against the term's
+    funding, or naming no funding and posted during the term."""
+    return Q(**{f"{prefix}funding__term": term}) | Q(
+        **{
+            f"{prefix}funding__isnull": True,
+            f"{prefix}created_at__date__gte": term.start_date,
+            f"{prefix}created_at__date__lte": term.end_date,
+        }
+    )
+
+
 def _aid(term, school_ids, district):
     awards = Award.objects.filter(term=term, student__school__in=school_ids).exclude(
         status=AwardStatus.CANCELLED
@@ -204,13 +217,14 @@ def _aid(term, school_ids, district):
         Disbursement.objects.filter(award__term=term, award__student__school__in=school_ids)
         .values(school=F("award__student__school_id"), project=F("award__project_id"))
         .annotate(
-            payments=Count("pk"),
-            paid_fen=_sum("amount_fen"),
+            # Paid (实发) is net of payments reversed: a reversed payment counts neither way.
+            payments=Count("pk", filter=NOT_REVERSED),
+            paid_fen=_sum("amount_fen", filter=NOT_REVERSED),
             # What the ledger took out for these payments, net of any reversal of them.
             ledger_fen=_sum("ledger_entry__amount_fen")
             + _sum("ledger_entry__reversed_by__amount_fen"),
-            days_total=Sum(days),
-            days_max=Max(days),
+            days_total=Sum(days, filter=NOT_REVERSED),
+            days_max=Max(days, filter=NOT_REVERSED),
         )
     )
     for row in payments:
@@ -231,14 +245,7 @@ def _aid(term, school_ids, district):
         LedgerEntry.objects.filter(
             kind=LedgerKind.APPROPRIATION, account__project__district=district
         )
-        .filter(
-            Q(funding__term=term)
-            | Q(
-                funding__isnull=True,
-                created_at__date__gte=term.start_date,
-                created_at__date__lte=term.end_date,
-            )
-        )
+        .filter(_received_in(term))
         .values(
             project=F("account__project_id"),
             funding_source=Coalesce(
@@ -249,11 +256,6 @@ def _aid(term, school_ids, district):
     )
     for row in received:
         row["source"] = row.pop("funding_source")
-    paid_project = _rows(
-        Disbursement.objects.filter(award__term=term, award__project__district=district)
-        .values(project=F("award__project_id"))
-        .annotate(paid_fen=_sum("amount_fen"))
-    )
     # Who was left out, and why: each student's latest entry over the project's
     # allocation runs (a run may cover one school only), unless an award of
     # the project reached them since.
@@ -305,7 +307,6 @@ def _aid(term, school_ids, district):
         "projects": projects,
         "funding": funding,
         "received": received,
-        "paid_project": paid_project,
         "left_out": left_out,
         "accounts": accounts,
     }
@@ -568,4 +569,53 @@ def details(*, term: Term, schools: list[School]) -> dict:
             }
             for row in streaks
         ],
+    }
+
+
+def ledger_sums(*, term: Term, schools: list[School]) -> dict[str, dict[str, int]]:
+    """The ledger's own sums of the term's money per project code, in fen, for reconciliation.
+
+    Read from the ledger's rows by their kind (one query), not through the
+    records the report counts, so the two can disagree: `received` is the
+    appropriations that count for the term, `paid` the money out for payments
+    of the term's awards to `schools`' students, `donated` the contributions
+    received during the term; each net of its reversals.
+    """
+    school_ids = [school.pk for school in schools]
+
+    def kind(name: str, prefix: str = "") -> Q:
+        return Q(kind=name) if not prefix else Q(kind=LedgerKind.REVERSAL, reverses__kind=name)
+
+    def received(prefix=""):
+        return kind(LedgerKind.APPROPRIATION, prefix) & _received_in(term, prefix)
+
+    def paid(prefix=""):
+        return kind(LedgerKind.DISBURSEMENT, prefix) & Q(
+            **{
+                f"{prefix}disbursement__award__term": term,
+                f"{prefix}disbursement__award__student__school__in": school_ids,
+            }
+        )
+
+    def donated(prefix=""):
+        return kind(LedgerKind.CONTRIBUTION, prefix) & Q(
+            **{
+                f"{prefix}contribution__received_on__gte": term.start_date,
+                f"{prefix}contribution__received_on__lte": term.end_date,
+            }
+        )
+
+    rows = (
+        LedgerEntry.objects.filter(account__project__district=term.district)
+        .values(code=F("account__project__code"))
+        .annotate(
+            received=_sum("amount_fen", filter=received() | received("reverses__")),
+            # Money out is negative in the ledger; paid is what went out.
+            paid=-_sum("amount_fen", filter=paid() | paid("reverses__")),
+            donated=_sum("amount_fen", filter=donated() | donated("reverses__")),
+        )
+    )
+    return {
+        name: {row["code"]: row[name] for row in _rows(rows) if row[name]}
+        for name in ("received", "paid", "donated")
     }

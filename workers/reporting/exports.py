@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from donations.models import FundSource
+from donations.money_words import FUND_GROUPS
 from workers.reporting import charts, tables
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,7 +126,7 @@ def _charts(data) -> list[tuple[str, str]]:
     names = {school["code"]: school["name"] for school in data["schools"]}
     titles = [
         _("Share of enrolment aided, by school (%)"),
-        _("Money by source (yuan)"),
+        _("Allocated and received, by source (yuan)"),
         _("Pair-weeks meeting the weekly target, week by week (%)"),
     ]
     coverage = charts.horizontal_bars(
@@ -141,17 +142,19 @@ def _charts(data) -> list[tuple[str, str]]:
         css_class="coverage",
     )
     sources = dict(FundSource.choices)
+    funds = data["aid"]["funds"]["by_source"]
     by_source = [
-        (str(sources.get(source, source)), Decimal(m["allocated"]), Decimal(m["received"]))
-        for source, m in data["aid"]["funds"]["by_source"].items()
+        (
+            str(sources.get(source, source)),
+            Decimal(funds[source]["allocated"]),
+            Decimal(funds[source]["received"]),
+        )
+        for source in tables.in_source_order(funds)
     ]
-    if Decimal(data["donations"]["money"]):
-        donated = Decimal(data["donations"]["money"])
-        by_source.append((str(_("Donations")), donated, donated))
     money = charts.paired_bars(
         titles[1],
         by_source,
-        (str(_("Allocated")), str(_("Received"))),
+        (str(tables.money_labels()["allocated"]), str(tables.money_labels()["received"])),
         css_class="money",
     )
     weeks = charts.line(
@@ -164,6 +167,50 @@ def _charts(data) -> list[tuple[str, str]]:
         empty=_("No week checked yet"),
     )
     return list(zip(titles, [coverage, money, weeks], strict=True))
+
+
+def _money_cards(headline: dict) -> list[dict]:
+    """The headline's money, one card per figure; the lines under a figure add up to it.
+
+    Allocated and received split by source; awarded and paid by fund group;
+    each rate is its fund group's alone, labelled with what it divides.
+    """
+    labels, groups = tables.money_labels(), tables.fund_group_labels()
+    sources = dict(FundSource.choices)
+
+    def card(name: str, parts: list[tuple[str, str]]) -> dict:
+        return {
+            "key": name,
+            "value": _money(headline[name]),
+            "label": labels[name],
+            "parts": [(part, _money(amount)) for part, amount in parts],
+        }
+
+    cards = [
+        card(
+            name,
+            [
+                (sources.get(s, s), headline[f"{name}_by_source"][s])
+                for s in tables.in_source_order(headline[f"{name}_by_source"])
+            ],
+        )
+        for name in ("allocated", "received")
+    ]
+    cards += [
+        card(name, [(groups[group], headline[f"{group}_{name}"]) for group in FUND_GROUPS])
+        for name in ("awarded", "paid")
+    ]
+    for group in FUND_GROUPS:
+        for rate in ("arrival_rate", "payout_rate"):
+            cards.append(
+                {
+                    "key": f"{group}_{rate}",
+                    "value": _percent(headline[f"{group}_{rate}"]),
+                    "label": tables.group_label(group, rate),
+                    "parts": [],
+                }
+            )
+    return cards
 
 
 def to_html(data: dict, *, language: str, nonce: str = "") -> str:
@@ -192,7 +239,6 @@ def to_html(data: dict, *, language: str, nonce: str = "") -> str:
             }
             for section in tables.sections(data)
         ]
-        sources = dict(FundSource.choices)
         return render_to_string(
             "workers/report.html",
             {
@@ -204,19 +250,13 @@ def to_html(data: dict, *, language: str, nonce: str = "") -> str:
                     "enrolment": _display(headline["enrolment"]),
                     "aided_students": _display(headline["aided_students"]),
                     "aided_share": _percent(headline["aided_share"]),
-                    "awarded": _money(headline["awarded"]),
-                    "by_source": [
-                        (sources.get(s, s), _money(v))
-                        for s, v in headline["allocated_by_source"].items()
-                    ],
-                    "arrival_rate": _percent(headline["arrival_rate"]),
-                    "payout_rate": _percent(headline["payout_rate"]),
                     "pairings": _display(headline["pairings"]),
                     "compliance_share": _percent(headline["compliance_share"]),
                     "sessions": _display(headline["sessions"]),
                     "home_visits": _display(headline["home_visits"]),
                     "donations": _money(headline["donations"]),
                 },
+                "money_cards": _money_cards(headline),
                 "charts": _charts(data),
                 "sections": sections,
             },

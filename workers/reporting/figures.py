@@ -11,7 +11,8 @@ XLSX and HTML. Nothing here rounds through a float.
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-HUNDRED = Decimal(100)
+from donations.money_words import FUND_GROUPS, fund_group, money_figures, share, yuan
+
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 NOT_IN_HARDSHIP = "not_in_hardship"
@@ -20,30 +21,13 @@ STREAK_WEEKS = 2
 APPROVED = "approved"
 REJECTED = "rejected"
 SOURCES = ("central", "provincial", "county", "school", "social")
-
-
-def share(part: int, whole: int) -> str | None:
-    """`part` of `whole` in per cent, two decimals, half-up: share(28, 251) == '11.16'.
-
-    None when there is nothing to divide by, so a report says "—" rather than 0 %.
-    """
-    if not whole:
-        return None
-    value = (Decimal(part) * HUNDRED / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
-    return str(value)
+__all__ = ["share", "yuan"]
 
 
 def average(total: int, count: int, places: Decimal = TENTH) -> str | None:
     if not count:
         return None
     return str((Decimal(total) / Decimal(count)).quantize(places, rounding=ROUND_HALF_UP))
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as yuan with two places: 2_800_000 → '28000.00'."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def change(current, previous):
@@ -251,7 +235,6 @@ def _aid(raw, codes, enrolment):
     received = defaultdict(dict)
     for row in raw["received"]:
         received[row["project"]][row["source"]] = row["received_fen"]
-    paid_whole = {row["project"]: row["paid_fen"] for row in raw["paid_project"]}
 
     in_scope = set(per_project) | set(left_out_reasons)
     if raw.get("scope") == "district":
@@ -265,35 +248,40 @@ def _aid(raw, codes, enrolment):
         if raw.get("scope") == "school"
         and district_awards.get(pid, 0) > project_sums.get(pid, {}).get("awards", 0)
     }
-    funds = {"allocated": 0, "received": 0, "paid": 0, "by_source": {}}
+    # Money words (donations.money_words): awarded and paid are this report's
+    # schools'; allocated and received are the project's, so a school report
+    # leaves a shared project's out of its totals.
+    groups = {group: {} for group in FUND_GROUPS}
+    by_source = {}
     rows = []
     for project_id in sorted(in_scope, key=lambda pid: projects[pid]["code"]):
         project = projects[project_id]
         alloc, got = allocated.get(project_id, {}), received.get(project_id, {})
-        alloc_fen, got_fen = sum(alloc.values()), sum(got.values())
-        paid_fen = paid_whole.get(project_id, 0)
+        money = {
+            "allocated": sum(alloc.values()),
+            "received": sum(got.values()),
+            "awarded": project_sums.get(project_id, {}).get("amount_fen", 0),
+            "paid": project_sums.get(project_id, {}).get("paid_fen", 0),
+        }
+        group = fund_group(project["source"])
+        counted = money if project_id not in shared else {**money, "allocated": 0, "received": 0}
+        _add(groups[group], counted, counted)
         if project_id not in shared:
-            funds["allocated"] += alloc_fen
-            funds["received"] += got_fen
-            funds["paid"] += paid_fen
-            for source in sorted(set(alloc) | set(got)):
-                money = funds["by_source"].setdefault(source, {"allocated": 0, "received": 0})
-                money["allocated"] += alloc.get(source, 0)
-                money["received"] += got.get(source, 0)
+            for source in set(alloc) | set(got):
+                of_source = by_source.setdefault(source, {"allocated": 0, "received": 0})
+                of_source["allocated"] += alloc.get(source, 0)
+                of_source["received"] += got.get(source, 0)
         rows.append(
             {
                 "shared_with_other_schools": project_id in shared,
                 "code": project["code"],
                 "name": project["name"],
                 "source": project["source"],
+                "fund_group": group,
                 "purpose": project["purpose"],
-                "allocated": yuan(alloc_fen),
+                **money_figures(money),
                 "allocated_by_source": {s: yuan(v) for s, v in sorted(alloc.items())},
-                "received": yuan(got_fen),
                 "received_by_source": {s: yuan(v) for s, v in sorted(got.items())},
-                "paid_in_project": yuan(paid_fen),
-                "arrival_rate": share(got_fen, alloc_fen),
-                "payout_rate": share(paid_fen, alloc_fen),
                 "schools": {
                     code: _aid_figures(sums, enrolment["schools"][code]["students"])
                     for code, sums in sorted(per_project[project_id].items())
@@ -302,6 +290,9 @@ def _aid(raw, codes, enrolment):
                 "left_out_by_reason": dict(sorted(left_out_reasons[project_id].items())),
             }
         )
+    everything = {}
+    for sums in groups.values():
+        _add(everything, sums, sums)
     return {
         "projects": rows,
         "bureau": _bureau(raw, projects),
@@ -311,18 +302,20 @@ def _aid(raw, codes, enrolment):
         },
         "total": _aid_figures(total_sums, enrolment["total"]["students"]),
         "funds": {
-            # Projects shared with other schools: their funds are the district's,
-            # left out of a school's totals and rates (see each project's row).
+            # Projects shared with other schools: their allocated and received are
+            # the district's, left out of a school's totals and rates (see each row).
             "shared_projects": sorted(projects[pid]["code"] for pid in shared),
-            "allocated": yuan(funds["allocated"]),
-            "received": yuan(funds["received"]),
-            "paid": yuan(funds["paid"]),
-            "arrival_rate": share(funds["received"], funds["allocated"]),
-            "payout_rate": share(funds["paid"], funds["allocated"]),
+            # Government and social funds apart, each with its own rates; the
+            # amounts of both together, without a rate that would mix them.
+            **{group: money_figures(sums) for group, sums in groups.items()},
+            "all": {
+                name: yuan(everything.get(name, 0))
+                for name in ("allocated", "received", "awarded", "paid")
+            },
             "by_source": {
                 source: {"allocated": yuan(m["allocated"]), "received": yuan(m["received"])}
                 for source, m in sorted(
-                    funds["by_source"].items(),
+                    by_source.items(),
                     key=lambda item: SOURCES.index(item[0]) if item[0] in SOURCES else 99,
                 )
             },
@@ -565,43 +558,48 @@ def _problems(raw, codes):
     }
 
 
+MONEY_COMPARED = ("allocated", "received", "awarded", "paid")
+RATES = ("arrival_rate", "payout_rate")
 HEADLINE_COMPARED = (
-    ("enrolment", "students"),
-    ("aided_students", None),
-    ("aided_share", None),
-    ("awarded", None),
-    ("paid", None),
-    ("pairings", None),
-    ("compliance_share", None),
-    ("sessions", None),
-    ("home_visits", None),
-    ("donations", None),
+    "enrolment",
+    "aided_students",
+    "aided_share",
+    *MONEY_COMPARED,
+    *(f"{group}_{name}" for group in FUND_GROUPS for name in (*MONEY_COMPARED, *RATES)),
+    "pairings",
+    "compliance_share",
+    "sessions",
+    "home_visits",
+    "donations",
 )
 
 
 def _headline(data) -> dict:
     aid, funds, mentoring = data["aid"]["total"], data["aid"]["funds"], data["mentoring"]["total"]
-    return {
+    headline = {
         "enrolment": data["enrolment"]["total"]["students"],
         "boarding": data["enrolment"]["total"]["boarding"],
         "aided_students": aid["students"],
         "aid_awards": aid["awards"],
         "aided_share": aid["share_of_enrolment"],
-        "awarded": aid["amount"],
-        "allocated": funds["allocated"],
+        # All funds, government and social together: amounts only, no rate.
+        **funds["all"],
         "allocated_by_source": {
             s: m["allocated"] for s, m in funds["by_source"].items() if m["allocated"] != "0.00"
         },
-        "received": funds["received"],
-        "arrival_rate": funds["arrival_rate"],
-        "paid": aid["paid"],
-        "payout_rate": funds["payout_rate"],
+        "received_by_source": {
+            s: m["received"] for s, m in funds["by_source"].items() if m["received"] != "0.00"
+        },
         "pairings": mentoring["pairings"],
         "compliance_share": mentoring["compliance_share"],
         "sessions": mentoring["sessions"],
         "home_visits": mentoring["home_visits"],
         "donations": data["donations"]["money"],
     }
+    for group in FUND_GROUPS:
+        for name, value in funds[group].items():
+            headline[f"{group}_{name}"] = value
+    return headline
 
 
 def compose(raw: dict, previous: dict | None = None) -> dict:
@@ -634,7 +632,7 @@ def compose(raw: dict, previous: dict | None = None) -> dict:
             "previous": before["headline"][name] if before else None,
             "change": change(data["headline"][name], before["headline"][name]) if before else None,
         }
-        for name, _unused in HEADLINE_COMPARED
+        for name in HEADLINE_COMPARED
     }
     data["comparison_by_school"] = _compare_schools(data, before)
     return data

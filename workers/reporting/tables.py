@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from donations.models import FundSource
+from donations.money_words import AMOUNTS, FUND_GROUPS, GOVERNMENT, SOCIAL
 from mentoring.models import MentorKind, SchoolLevel
 
 TEN_THOUSAND = Decimal(10_000)
@@ -60,6 +61,12 @@ def _level_label(level: str) -> str:
     return str(dict(SchoolLevel.choices).get(level, level))
 
 
+def in_source_order(sources) -> list[str]:
+    """Sources from central down to society, whatever order the stored JSON kept them in."""
+    order = FundSource.values
+    return sorted(sources, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+
 def _source_label(source: str) -> str:
     return str(dict(FundSource.choices).get(source, source))
 
@@ -75,6 +82,34 @@ def _per_school_rows(data, section_schools, total, cells):
     return rows
 
 
+def money_labels() -> dict[str, str]:
+    """The label of each money word (donations.money_words), the same in every table and card."""
+    return {
+        "allocated": _("Allocated (yuan)"),
+        "received": _("Received (yuan)"),
+        "awarded": _("Awarded (yuan)"),
+        "paid": _("Paid (yuan)"),
+        "arrival_rate": _("Arrival rate: received ÷ allocated (%)"),
+        "payout_rate": _("Payout rate: paid ÷ awarded (%)"),
+    }
+
+
+def fund_group_labels() -> dict[str, str]:
+    return {
+        GOVERNMENT: _("Government funds"),
+        SOCIAL: _("Social funds (donations)"),
+        "all": _("All funds"),
+    }
+
+
+def group_label(group: str, name: str) -> str:
+    """'Government funds: Paid (yuan)': one money word of one fund group."""
+    return _("%(group)s: %(figure)s") % {
+        "group": fund_group_labels()[group],
+        "figure": money_labels()[name],
+    }
+
+
 def summary(data) -> Section:
     h, comparison = data["headline"], data["comparison"]
     labels = [
@@ -83,12 +118,12 @@ def summary(data) -> Section:
         ("aided_students", _("Students aided")),
         ("aid_awards", _("Awards")),
         ("aided_share", _("Share of enrolment aided (%)")),
-        ("awarded", _("Aid awarded (yuan)")),
-        ("allocated", _("Funds allocated (yuan)")),
-        ("received", _("Funds received (yuan)")),
-        ("arrival_rate", _("Funds received of allocated (%)")),
-        ("paid", _("Aid paid (yuan)")),
-        ("payout_rate", _("Aid paid of allocated (%)")),
+        *((name, group_label("all", name)) for name in AMOUNTS),
+        *(
+            (f"{group}_{name}", group_label(group, name))
+            for group in FUND_GROUPS
+            for name in (*AMOUNTS, "arrival_rate", "payout_rate")
+        ),
         ("pairings", _("Mentoring pairs")),
         ("compliance_share", _("Pair-weeks meeting the weekly target (%)")),
         ("sessions", _("Sessions logged")),
@@ -106,13 +141,16 @@ def summary(data) -> Section:
                 number(compared.get("change")),
             ]
         )
-    sources = Table(
-        _("Funds by source"), [_("Source"), _("Allocated (yuan)"), _("Received (yuan)")]
-    )
-    for source, amounts in data["aid"]["funds"]["by_source"].items():
+    money = money_labels()
+    sources = Table(_("Funds by source"), [_("Source"), money["allocated"], money["received"]])
+    by_source = data["aid"]["funds"]["by_source"]
+    for source in in_source_order(by_source):
+        amounts = by_source[source]
         sources.rows.append(
             [_source_label(source), number(amounts["allocated"]), number(amounts["received"])]
         )
+    sources.total_from = len(sources.rows)
+    sources.rows.append([_("All sources"), number(h["allocated"]), number(h["received"])])
     names = _school_names(data)
     by_school = Table(
         _("Schools against the previous term"),
@@ -210,13 +248,13 @@ def bureau(data) -> Table:
     columns = [
         _("Education stage"),
         _("Aid project"),
-        _("Amount (10,000 yuan)"),
+        _("Awarded (10,000 yuan)"),
         _("Students"),
         _("Awards"),
     ]
     for label in labels.values():
         columns += [
-            f"{label} {_('Amount (10,000 yuan)')}",
+            f"{label} {_('Awarded (10,000 yuan)')}",
             f"{label} {_('Students')}",
             f"{label} {_('Awards')}",
         ]
@@ -260,18 +298,19 @@ def aid(data) -> Section:
     names, levels = _school_names(data), _levels(data)
     section = data["aid"]
     # The layout of a district's summary table: level, project, amount in 万元, 人数, 人次.
+    money = money_labels()
     awards = Table(
         _("Aid by project"),
         [
             _("Level"),
             _("Aid project"),
             _("School"),
-            _("Amount (10,000 yuan)"),
-            _("Amount (yuan)"),
+            _("Awarded (10,000 yuan)"),
+            money["awarded"],
             _("Students"),
             _("Awards"),
             _("Share of enrolment (%)"),
-            _("Paid (yuan)"),
+            money["paid"],
             _("Average days from award to payment"),
             _("Left out"),
         ],
@@ -327,27 +366,32 @@ def aid(data) -> Section:
         ]
     )
     awards.note = _("A student aided by two projects counts once in Students and twice in Awards.")
+    groups = fund_group_labels()
     funds = Table(
-        _("Funds allocated, received and paid"),
+        _("Funds allocated, received, awarded and paid"),
         [
             _("Aid project"),
+            _("Funds"),
             _("Source"),
-            _("Allocated (yuan)"),
-            _("Received (yuan)"),
-            _("Paid (yuan)"),
-            _("Received of allocated (%)"),
-            _("Paid of allocated (%)"),
+            *(money[name] for name in (*AMOUNTS, "arrival_rate", "payout_rate")),
         ],
     )
     for project in section["projects"]:
-        sources = sorted(set(project["allocated_by_source"]) | set(project["received_by_source"]))
+        group = groups[project["fund_group"]]
+        sources = in_source_order(
+            set(project["allocated_by_source"]) | set(project["received_by_source"])
+        )
+        # Awards are made and paid by project, not by source: a source's row has
+        # its allocated and received only.
         for source in sources:
             funds.rows.append(
                 [
                     project["name"],
+                    group,
                     _source_label(source),
                     number(project["allocated_by_source"].get(source, "0.00")),
                     number(project["received_by_source"].get(source, "0.00")),
+                    None,
                     None,
                     None,
                     None,
@@ -356,35 +400,35 @@ def aid(data) -> Section:
         funds.rows.append(
             [
                 project["name"],
+                group,
                 _("All sources"),
-                number(project["allocated"]),
-                number(project["received"]),
-                number(project["paid_in_project"]),
-                number(project["arrival_rate"]),
-                number(project["payout_rate"]),
+                *(number(project[name]) for name in (*AMOUNTS, "arrival_rate", "payout_rate")),
             ]
         )
     f = section["funds"]
     funds.total_from = len(funds.rows)
+    for group in FUND_GROUPS:
+        funds.rows.append(
+            [
+                _("Total"),
+                groups[group],
+                "",
+                *(number(f[group][name]) for name in (*AMOUNTS, "arrival_rate", "payout_rate")),
+            ]
+        )
+    # Both groups together: amounts only, a rate over both would mix them.
     funds.rows.append(
-        [
-            _("Total"),
-            "",
-            number(f["allocated"]),
-            number(f["received"]),
-            number(f["paid"]),
-            number(f["arrival_rate"]),
-            number(f["payout_rate"]),
-        ]
+        [_("Total"), groups["all"], "", *(number(f["all"][name]) for name in AMOUNTS), None, None]
     )
     funds.note = _(
-        "Funds are allocated to a project as a whole; for one school they are the project's."
+        "Allocated and received are the project's as a whole; awarded and paid are this "
+        "report's schools'. Government and social funds are rated apart."
     )
     if f.get("shared_projects"):
         funds.note = _(
             "Funds are allocated to a project as a whole. Projects shared with other schools "
-            "(%(projects)s) show the whole project's money in their rows and are left out of "
-            "this school's total and rates."
+            "(%(projects)s) show the whole project's allocated and received in their rows and "
+            "are left out of this school's allocated and received totals and arrival rates."
         ) % {"projects": ", ".join(f["shared_projects"])}
     reasons = {
         "quota_full": _("Quota full"),
@@ -494,7 +538,7 @@ def donations(data) -> Section:
     section = data["donations"]
     donors = Table(
         _("Money by donor"),
-        [_("Donor"), _("Amount (yuan)"), _("Contributions"), _("Aid projects")],
+        [_("Donor"), _("Donated (yuan)"), _("Contributions"), _("Aid projects")],
         [
             [
                 d["donor"] or _("Anonymous"),
@@ -509,7 +553,7 @@ def donations(data) -> Section:
     donors.total_from = len(donors.rows) - 1
     projects = Table(
         _("Money by project"),
-        [_("Aid project"), _("Amount (yuan)"), _("Contributions")],
+        [_("Aid project"), _("Donated (yuan)"), _("Contributions")],
         [
             [code, number(p["amount"]), p["contributions"]]
             for code, p in section["by_project"].items()
@@ -590,7 +634,14 @@ def details(data) -> Section | None:
     d = data["details"]
     awards = Table(
         _("Late or unpaid awards"),
-        [_("Award"), _("School"), _("Aid project"), _("Amount (yuan)"), _("Late since"), _("Link")],
+        [
+            _("Award"),
+            _("School"),
+            _("Aid project"),
+            _("Awarded (yuan)"),
+            _("Late since"),
+            _("Link"),
+        ],
         [
             [
                 a["award"],

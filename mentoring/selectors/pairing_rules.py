@@ -1,0 +1,93 @@
+"""May this mentor take this student: the one rule, for every path that pairs.
+
+The hard rules themselves are `mentoring.matching.candidates.exclusion`, pure
+Python so that the solver's vectorised candidate builder can be tested
+against it. This module feeds it from the database for a single pair (the
+hand pairing service), reads the district's standing safeguarding policy,
+and says in words which rule a pair breaks. The match job builds the same
+`StudentInfo` and `MentorInfo` in bulk and calls the same rules, so a pair
+that a run can never propose is a pair no administrator can make by hand.
+"""
+
+import datetime
+
+from django.utils.translation import gettext as _
+
+from mentoring.matching import candidates as rules_and_costs
+from mentoring.models import District, Mentor, Student
+
+
+def age_on(birth: datetime.date, on: datetime.date) -> int:
+    """Whole years of age on a day (a birthday on 29 February counts from 1 March)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def district_rules(district: District, *, vetted_on: datetime.date | None) -> rules_and_costs.Rules:
+    """The district's standing rules, for a pair that starts on `vetted_on`."""
+    return rules_and_costs.Rules(
+        same_gender_from_age=district.same_gender_from_age, vetted_on=vetted_on
+    )
+
+
+def loosens_policy(district: District, requested_age: int | None) -> bool:
+    """Whether a match run's same-gender age would loosen the district's policy.
+
+    A run may lower the age (the rule then covers more students); raising it
+    or switching it off (None) would loosen the district's standing rule.
+    """
+    policy = district.same_gender_from_age
+    return policy is not None and (requested_age is None or requested_age > policy)
+
+
+def _student_info(student: Student, *, on: datetime.date) -> rules_and_costs.StudentInfo:
+    return rules_and_costs.StudentInfo(
+        id=student.pk,
+        school=student.school_id,
+        grade=0,
+        gender=student.gender,
+        age=age_on(student.birth_date, on),
+    )
+
+
+def _mentor_info(mentor: Mentor, *, student: Student) -> rules_and_costs.MentorInfo:
+    # Only what the hard rules read: the mentor's schools and conflicts as they
+    # concern this one student, so two queries answer for any mentor.
+    serves = mentor.schools.filter(pk=student.school_id).exists()
+    conflict = mentor.conflicts.filter(pk=student.pk).exists()
+    return rules_and_costs.MentorInfo(
+        id=mentor.pk,
+        kind=mentor.kind,
+        schools=(student.school_id,) if serves else (),
+        gender=mentor.gender,
+        capacity=mentor.capacity,
+        vetted_until=mentor.vetted_until,
+        conflicts=frozenset({student.pk}) if conflict else frozenset(),
+    )
+
+
+def pair_exclusion(*, student: Student, mentor: Mentor, kind: str, on: datetime.date) -> str | None:
+    """The hard rule a pair starting on `on` breaks, as the solver names it, or None."""
+    return rules_and_costs.exclusion(
+        _student_info(student, on=on),
+        _mentor_info(mentor, student=student),
+        kind,
+        district_rules(student.school.district, vetted_on=on),
+    )
+
+
+def exclusion_message(rule: str, *, district: District) -> str:
+    """A broken rule in words an administrator understands."""
+    if rule == "mentor_kind":
+        return _("A mentor of this kind does not take this kind of pairing.")
+    if rule == "other_school":
+        return _("This mentor does not serve the student's school.")
+    if rule == "volunteer_not_vetted":
+        return _("This volunteer's vetting does not cover the start date.")
+    if rule == "conflict":
+        return _("This mentor must not be paired with this student (conflict of interest).")
+    if rule == "safeguarding_gender":
+        return _(
+            "The district's safeguarding rule: from the age of %(age)d a student is "
+            "paired only with a mentor of the same gender."
+        ) % {"age": district.same_gender_from_age}
+    return _("This pair breaks a rule: %(rule)s.") % {"rule": rule}
