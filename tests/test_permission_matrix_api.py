@@ -136,9 +136,11 @@ contributions/{id}/                                GET    401       404         
 awards/                                            GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
 awards/                                            POST   401       403             403             201             201             403             403             201
 awards/{id}/                                       GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+awards/{id}/cancel/                                POST   401       403             403             403,403,404,404 409,409,409,404 403             403             409
 disbursements/                                     GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
 disbursements/                                     POST   401       403             403             201             201             403             403             201
 disbursements/{id}/                                GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+disbursements/{id}/reverse/                        POST   401       403             403             403,403,404,404 200,200,200,404 403             403             200
 item-donations/                                    GET    401       200:-           200:-           200:ocs         200:ocs         200:o           200:-           200:ocsd
 item-donations/                                    POST   401       403             403             201             201             403             403             201
 item-donations/{id}/                               GET    401       404             404             200,200,200,404 200,200,200,404 200,404,404,404 404             200
