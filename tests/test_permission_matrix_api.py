@@ -138,7 +138,7 @@ awards/                                            POST   401       403         
 awards/{id}/                                       GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
 awards/{id}/cancel/                                POST   401       403             403             403,403,404,404 409,409,409,404 403             403             409
 disbursements/                                     GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
-disbursements/                                     POST   401       403             403             201             201             403             403             201
+disbursements/                                     POST   401       403             403             409             409             403             403             409
 disbursements/{id}/                                GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
 disbursements/{id}/reverse/                        POST   401       403             403             403,403,404,404 200,200,200,404 403             403             200
 item-donations/                                    GET    401       200:-           200:-           200:ocs         200:ocs         200:o           200:-           200:ocsd
