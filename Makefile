@@ -16,7 +16,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test serve worker beat lint format messages clean
+.PHONY: install demo test soak serve worker beat lint format messages clean
 
 $(UV):
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Bangfu needs Python 3.11, found " + sys.version'
@@ -35,6 +35,11 @@ demo: install
 ## test: install and run the whole test suite
 test: install
 	$(PY) -m pytest
+
+## soak: the long runs `make test` leaves out (pytest marker `soak`): the API fuzzed
+## with many more examples per operation, fault and load tests
+soak: install
+	$(PY) -m pytest -m soak
 
 ## serve: the embedded default on 127.0.0.1:$(PORT)
 serve: install

@@ -104,8 +104,11 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="account.project.code")
     amount = YuanField(source="amount_fen")
     balance_after = YuanField(source="balance_after_fen")
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reverses = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Null where the row has none (an entry that reverses no other): the schema says so.
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    reverses = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = LedgerEntry
@@ -462,7 +465,10 @@ class AwardSerializer(serializers.ModelSerializer):
     amount = YuanField(source="amount_fen")
     paid = YuanField(source="paid_fen")
     instalments = AwardInstalmentSerializer(source="plan", many=True, read_only=True)
-    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null until the award is cancelled: the schema says so (schemathesis found it).
+    cancelled_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Award

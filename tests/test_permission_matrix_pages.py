@@ -34,42 +34,21 @@ import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import Resolver404, URLResolver, get_resolver, resolve
+from django.urls import Resolver404, resolve
 
-from donations.models import Donor, DonorKind
+from donations.models import Donor
 from mentoring.models import (
-    MentorKind,
     Notification,
-    NotificationKind,
     Pairing,
-    School,
     Student,
     User,
 )
-from tests.admin_scene import form_data, records_in, row_values
-from tests.factories import (
-    DEFAULT_PASSWORD,
-    DistrictFactory,
-    MentorFactory,
-    PairingFactory,
-    SchoolFactory,
-    StudentFactory,
-    UserFactory,
-    member,
-)
+from tests.admin_scene import form_data, row_values
+from tests.factories import DEFAULT_PASSWORD
+from tests.role_scene import ROLES, Scene, build_scene, walk_urls
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "anonymous",
-    "teacher",
-    "volunteer",
-    "school_admin",
-    "district_admin",
-    "donor",
-    "supervisor",
-    "platform",
-]
 
 # What kind of record each model registered in the admin is (see the module docstring).
 MODELS = {
@@ -244,14 +223,6 @@ PLACEHOLDERS = {
 }
 
 
-def _walk(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
 def _template(route: str) -> str:
     for placeholder, value in PLACEHOLDERS.items():
         route = route.replace(placeholder, value)
@@ -262,7 +233,7 @@ def url_patterns() -> list[Pattern]:
     """Every URL pattern outside /api/v1/, named as MATRIX names it."""
     found = []
     registered = {(m._meta.app_label, m._meta.model_name): m for m in admin.site._registry}
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern in walk_urls():
         if route.startswith("api/v1/"):
             continue
         match = ADMIN_MODEL_ROUTE.match(route)
@@ -301,66 +272,13 @@ def test_every_row_matches_a_url_pattern():
     assert not stale
 
 
-# The world the cells are asked in --------------------------------------------
+# The world the cells are asked in: tests/role_scene.py ---------------------------
 
 
-@dataclasses.dataclass
-class World:
-    users: dict[str, User | None]
-    # Per role: its own pairing and reminder, where it has them.
-    own: dict[str, dict[type, object]]
-    # The records of every admin model, in school A, school B (same district), school C.
-    places: list[dict[type, object]]
-
-
-def _reminder(user: User, school: School) -> Notification:
-    return Notification.objects.create(
-        recipient=user,
-        kind=NotificationKind.MISSED_WEEK,
-        key=f"missed:{user.pk}",
-        school=school,
-        subject="本周未辅导",
-        body="本周还没有辅导记录。",
-    )
-
-
-def build_world() -> World:
-    district = DistrictFactory()
-    school_a, school_b = SchoolFactory(district=district), SchoolFactory(district=district)
-    school_c = SchoolFactory(district=DistrictFactory())
-    platform = UserFactory(is_superuser=True, is_staff=True)
-    users = {
-        "anonymous": None,
-        "teacher": member("teacher", school_a),
-        "volunteer": member("volunteer", school_a),
-        "school_admin": member("administrator", school_a),
-        "district_admin": member("administrator", school_a, school_b),
-        "donor": member("donor", school_a),
-        "supervisor": member("supervisor", school_a),
-        "platform": platform,
-    }
-    Donor.objects.create(
-        district=district, kind=DonorKind.ORGANISATION, name="红星公司", user=users["donor"]
-    )
-    own = {}
-    for role, kind in [("teacher", MentorKind.PARTY_TEACHER), ("volunteer", MentorKind.VOLUNTEER)]:
-        mentor = MentorFactory(user=users[role], kind=kind, schools=[school_a])
-        own[role] = {
-            Pairing: PairingFactory(student=StudentFactory(school=school_a), mentor=mentor)
-        }
-    places = [records_in(school, by=platform) for school in (school_a, school_b, school_c)]
-    for role, user in users.items():
-        if user is not None:
-            own.setdefault(role, {})[Notification] = _reminder(user, school_a)
-    for place, school in zip(places, (school_a, school_b, school_c), strict=True):
-        place[Notification] = _reminder(place[User], school)
-    return World(users=users, own=own, places=places)
-
-
-def objects_for(world: World, role: str, kind: type) -> list:
-    """The object of the role's own school, another school's, another district's."""
-    own = world.own.get(role, {}).get(kind, world.places[0][kind])
-    return [own, world.places[1][kind], world.places[2][kind]]
+def objects_for(world: Scene, role: str, kind: type) -> list:
+    """The role's own pairing or reminder (else school A's record), school B's, school C's."""
+    first = "own" if kind in (Pairing, Notification) else "colleague"
+    return world.objects(role, kind, (first, "school", "district"))
 
 
 # Asking -----------------------------------------------------------------------
@@ -415,7 +333,7 @@ def post_data(pattern: Pattern, user: User | None) -> dict:
     return {}
 
 
-def cells(world: World, role: str):
+def cells(world: Scene, role: str):
     """(pattern, method, path, expected) for every cell of one role."""
     for pattern in url_patterns():
         kind = None
@@ -433,7 +351,7 @@ def cells(world: World, role: str):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_cell_answers_as_the_matrix_says(role):
-    world = build_world()
+    world = build_scene()
     user = world.users[role]
     asker = Asker(user)
     wrong = []
@@ -459,7 +377,7 @@ ATTACKS = {
 }
 
 
-def probe_target(world: World, role: str, target: str):
+def probe_target(world: Scene, role: str, target: str):
     return {
         "account of school A": world.places[0][User],
         "own account": world.users[role] or world.places[0][User],
@@ -471,7 +389,7 @@ def probe_target(world: World, role: str, target: str):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_history_views_refuse_every_role_but_read_for_platform_admins(role):
-    world = build_world()
+    world = build_scene()
     user = world.users[role]
     asker = Asker(user)
     expected = {

@@ -69,13 +69,16 @@ class Call:
 
 
 class World:
-    """One district, one school, one term around today, and a platform administrator."""
+    """One district, one school, one term around today, and a platform administrator.
 
-    def __init__(self, capture_on_commit):
+    Given a school, the world is built in it (and its district) instead of a new one.
+    """
+
+    def __init__(self, capture_on_commit, school=None):
         self._capture_on_commit = capture_on_commit
         self.today = timezone.localdate()
-        self.district = DistrictFactory()
-        self.school = SchoolFactory(district=self.district)
+        self.school = school or SchoolFactory(district=DistrictFactory())
+        self.district = self.school.district
         self.term = TermFactory(
             district=self.district,
             start_date=self.today - datetime.timedelta(days=60),

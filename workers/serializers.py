@@ -8,8 +8,11 @@ from workers.models import Job, MatchRun, ProposedPair, Report
 
 
 class JobSerializer(serializers.ModelSerializer):
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Null for a job the system started (beat) and for a job of no one school.
+    started_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    school = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Job
@@ -73,9 +76,12 @@ class ProposedPairSerializer(serializers.ModelSerializer):
 class MatchRunSerializer(serializers.ModelSerializer):
     term = serializers.SlugRelatedField(slug_field="code", read_only=True)
     schools = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    job = JobSerializer(read_only=True)
+    # Null until the run's job is recorded, and until the run is approved.
+    job = JobSerializer(read_only=True, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = MatchRun
@@ -135,9 +141,10 @@ class ReportSerializer(serializers.ModelSerializer):
 
     term = serializers.SlugRelatedField(slug_field="code", read_only=True)
     district = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    built_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    job = JobSerializer(read_only=True)
+    # Each may be null in the row (a district's report has no school): the schema says so.
+    school = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    built_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    job = JobSerializer(read_only=True, allow_null=True)
     data = serializers.SerializerMethodField()
     totals_only = serializers.SerializerMethodField()
 

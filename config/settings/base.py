@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The enums' own hook, and the fields a mentor's view of a student leaves out.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mentoring.apis.students.mentor_fields_optional",
+    ],
     # Several models have a field named `kind` (or `subject`) with their own
     # choices; name each enum after its model's choices so the schema has no
     # generated names (https://drf-spectacular.readthedocs.io/en/latest/settings.html).

@@ -29,6 +29,7 @@ from mentoring.models import (
     AssessmentEvent,
     AssessmentRoute,
     AssessmentStatus,
+    HardshipKind,
     Objection,
     Role,
 )
@@ -98,6 +99,11 @@ class AssessmentSerializer(serializers.ModelSerializer):
     class_name = serializers.CharField(read_only=True, allow_null=True)
     tier_name = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    # Blank unless the student came from a government list. Declared, because DRF
+    # drops `allow_blank` from a read-only model field and the schema then left "" out.
+    government_category = serializers.ChoiceField(
+        choices=HardshipKind.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Assessment

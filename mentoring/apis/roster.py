@@ -63,9 +63,11 @@ class RosterErrorSerializer(serializers.Serializer):
 
 
 class RosterInvalidSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    error_count = serializers.IntegerField()
-    errors = RosterErrorSerializer(many=True)
+    """Row errors; a request refused before its rows are read names its fields instead."""
+
+    detail = serializers.CharField(required=False)
+    error_count = serializers.IntegerField(required=False)
+    errors = RosterErrorSerializer(many=True, required=False)
 
 
 class RosterImportResultSerializer(serializers.Serializer):

@@ -35,6 +35,20 @@ class SubjectScoreSerializer(serializers.ModelSerializer):
         fields = ["subject", "start_score", "end_score"]
 
 
+def mentor_fields_optional(result, generator, request, public):
+    """drf-spectacular hook: a mentor's student leaves out the administrators' fields.
+
+    StudentSerializer.to_representation keeps only MENTOR_FIELDS (and
+    MENTOR_RECORD_FIELDS of each record) for a reader who does not administer
+    the student's school, so the schema may require only those.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, kept in (("Student", MENTOR_FIELDS), ("StudentRecord", MENTOR_RECORD_FIELDS)):
+        if name in schemas and "required" in schemas[name]:
+            schemas[name]["required"] = [f for f in schemas[name]["required"] if f in kept]
+    return result
+
+
 class StudentRecordSerializer(serializers.ModelSerializer):
     term = serializers.CharField(source="term.code", read_only=True)
     scores = SubjectScoreSerializer(many=True, read_only=True)
