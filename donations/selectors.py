@@ -9,6 +9,9 @@ from mentoring.services.schools import administers_district
 MONEY_IN = Q(entries__kind__in=[LedgerKind.APPROPRIATION, LedgerKind.CONTRIBUTION])
 MONEY_OUT = Q(entries__kind=LedgerKind.DISBURSEMENT)
 REVERSALS = Q(entries__kind=LedgerKind.REVERSAL)
+# Paid (实发, donations.money_words) counts the payments that stand: not reversed
+# (`disbursement_reverse`). The report checks the ledger agrees.
+PAYMENT_STANDS = Q(reversal__isnull=True)
 
 
 def _districts_where(user: User, roles: set[str]):
@@ -190,9 +193,7 @@ def public_donation_notice(*, district_code: str) -> dict:
         items.setdefault(row["donor"], []).append(row)
     donors = Donor.objects.filter(pk__in=set(money) | set(items)).order_by("name")
     used = (
-        Disbursement.objects.filter(
-            award__project__district__code=district_code, reversal__isnull=True
-        )
+        Disbursement.objects.filter(PAYMENT_STANDS, award__project__district__code=district_code)
         .values("award__project__code", "award__project__name")
         .annotate(paid=Sum("amount_fen"), payments=Count("pk"))
         .order_by("award__project__code")
@@ -259,12 +260,12 @@ def donor_outcomes(donor) -> dict:
     }
     paid = {
         row["award__project"]: row
-        for row in Disbursement.objects.filter(award__project__in=given, reversal__isnull=True)
+        for row in Disbursement.objects.filter(PAYMENT_STANDS, award__project__in=given)
         .values("award__project")
         .annotate(paid_fen=Sum("amount_fen"), students=Count("award__student", distinct=True))
     }
     aided = (
-        Disbursement.objects.filter(award__project__in=given, reversal__isnull=True)
+        Disbursement.objects.filter(PAYMENT_STANDS, award__project__in=given)
         .values_list("award__project", "award__student")
         .distinct()
     )

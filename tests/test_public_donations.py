@@ -10,6 +10,7 @@ from donations.services import (
     contribution_post,
     contribution_record,
     disbursement_pay,
+    disbursement_reverse,
     fund_account_of,
     item_distribute,
     item_donation_record,
@@ -90,6 +91,17 @@ def test_the_notice_shows_donors_amounts_items_and_use_in_totals(api, published)
         {"project": "LOVE", "name": "爱心助学", "paid": "500.00", "payments": 1}
     ]
     assert body["items_given"] == [{"item": "课外读物", "unit": "本", "quantity": 2}]
+
+
+def test_a_payment_reversed_is_not_published_as_paid_out(api, published, district):
+    from donations.models import Disbursement
+
+    payment = Disbursement.objects.get()
+    district_admin = member("administrator", *district.schools.all())
+    disbursement_reverse(by=district_admin, disbursement_id=payment.pk, reason="bank returned it")
+    response = api.get(URL, {"district": district.code})
+    # Paid (实发) is net of payments reversed, as in the term report.
+    assert response.json()["paid_out"] == []
 
 
 def test_money_received_but_not_yet_posted_is_not_published(api, published, district):

@@ -116,3 +116,42 @@ def test_a_donation_project_does_not_inflate_the_government_payout_rate():
     ledger = {"received": {"AID": 2_345_000}, "paid": {"AID": 1_400_000, "GIFT": 20_000},
               "donated": {"AID": 100}}  # fmt: skip
     assert reconcile(data, ledger) == []
+
+
+def as_issued_before_the_money_words(data):
+    """The figures in the shape versions had before the money words, as stored then."""
+    old = copy.deepcopy(data)
+    for project in old["aid"]["projects"]:
+        for name in ("fund_group", "awarded", "paid", "arrival_rate", "payout_rate"):
+            project.pop(name)
+        project["paid_in_project"] = project["total"]["paid"]
+    funds = old["aid"]["funds"]
+    old["aid"]["funds"] = {
+        "shared_projects": funds["shared_projects"],
+        "allocated": funds["all"]["allocated"],
+        "received": funds["all"]["received"],
+        "paid": funds["all"]["paid"],
+        "arrival_rate": "83.75",
+        "payout_rate": "119.40",
+        "by_source": funds["by_source"],
+    }
+    headline = old["headline"]
+    for key in [k for k in headline if k.startswith(("government_", "social_"))]:
+        headline.pop(key)
+    headline.pop("received_by_source")
+    headline.update(arrival_rate="83.75", payout_rate="119.40")
+    return old
+
+
+def test_a_version_issued_before_the_money_words_reads_and_renders_as_a_current_one():
+    from workers.reporting import exports
+    from workers.reporting.figures import with_money_words
+
+    current = kindergarten()
+    upgraded = with_money_words(as_issued_before_the_money_words(current))
+    assert upgraded["aid"]["funds"] == current["aid"]["funds"]
+    assert upgraded["headline"] == current["headline"]
+    assert reconcile(upgraded, LEDGER) == []
+    page = exports.to_html(upgraded, language="zh-hans")
+    assert 'data-figure="government_payout_rate">100.00 %' in page
+    assert with_money_words(current) is current

@@ -5,7 +5,7 @@ and quotas (`project_save`), appropriations received in part
 (`appropriation_receive`), donations recorded and posted
 (`contribution_record`, `contribution_post`), allocation runs (`allocate`),
 awards by hand (`award_create`), payments (`disbursement_pay`), payments
-reversed (`ledger_reverse`) and tutoring sessions (`session_log`). The
+reversed (`disbursement_reverse`) and tutoring sessions (`session_log`). The
 report is built as the task builds it (`report_build`, which refuses to
 issue a report that does not reconcile), for the district and for one
 school, and checked again against the ledger's own sums. Each example runs
@@ -186,7 +186,7 @@ def build_term(term_spec):
                 payments.append(paid)
     for payment, reverse in zip(payments, term_spec["reversed"], strict=False):
         if reverse:
-            money.ledger_reverse(entry_id=payment.ledger_entry_id, by=admin, memo="returned")
+            money.disbursement_reverse(by=admin, disbursement_id=payment.pk, reason="returned")
     if term_spec["sessions"]:
         mentor = MentorFactory(schools=[schools[0]])
         pairing = PairingFactory(student=students[0], mentor=mentor, term=term)

@@ -185,8 +185,8 @@ def test_a_reversed_payment_is_not_paid_and_the_report_still_reconciles(
 ):
     scene = kindergarten_scene()
     paid = Award.objects.filter(term=scene.term).first().disbursements.get()
-    # The bank returned one payment: the ledger took it back, naming the payment's entry.
-    money.ledger_reverse(entry_id=paid.ledger_entry_id, by=scene.admin, memo="bank returned it")
+    # The bank returned one payment: reversed, the ledger took it back, naming the payment's entry.
+    money.disbursement_reverse(by=scene.admin, disbursement_id=paid.pk, reason="bank returned it")
     report = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
 
     assert report.status == ReportStatus.ISSUED, report.error
@@ -194,6 +194,19 @@ def test_a_reversed_payment_is_not_paid_and_the_report_still_reconciles(
     assert (headline["awarded"], headline["paid"]) == ("28000.00", "27000.00")
     assert headline["government_payout_rate"] == "96.43"
     assert report.data["aid"]["total"]["payments"] == 27
+
+
+def test_a_ledger_reversal_the_payment_record_does_not_know_stops_the_report(
+    django_capture_on_commit_callbacks,
+):
+    scene = kindergarten_scene()
+    paid = Award.objects.filter(term=scene.term).first().disbursements.get()
+    # The ledger took one payment back, past the service: the payment still stands on record.
+    money.ledger_reverse(entry_id=paid.ledger_entry_id, by=scene.admin, memo="bank returned it")
+    report = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
+
+    assert report.status == ReportStatus.FAILED
+    assert "28000.00 in the report, 27000.00 out of the ledger" in report.error
 
 
 def test_an_account_balance_apart_from_its_ledger_stops_the_report(

@@ -8,7 +8,7 @@ from mentoring.errors import DomainError
 from mentoring.models import School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from workers.models import Job, JobKind
-from workers.services import job_create
+from workers.services import job_create, job_send_on_commit
 from workers.tasks import account_census_task, weekly_check_task
 
 
@@ -20,7 +20,7 @@ def account_census_start(*, by: User | None, school: School | None = None) -> Jo
         school=school,
         parameters={"school": school.code if school else None},
     )
-    account_census_task.delay_on_commit(job.pk)
+    job_send_on_commit(task=account_census_task, job_id=job.pk)
     return job
 
 
@@ -53,5 +53,5 @@ def weekly_check_start(*, by: User, term_id: int, whole_term: bool = False) -> J
             "since": term.start_date.isoformat() if whole_term else None,
         },
     )
-    weekly_check_task.delay_on_commit(job.pk)
+    job_send_on_commit(task=weekly_check_task, job_id=job.pk)
     return job

@@ -39,7 +39,7 @@ from mentoring.models import (
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.pairing_rules import age_on, loosens_policy
 from workers.models import JobKind, MatchRun, MatchRunStatus, ProposedPair
-from workers.services import job_create
+from workers.services import job_create, job_send_on_commit
 
 NOT_IN_HARDSHIP = "not_in_hardship"
 WEIGHT_NAMES = {f.name for f in dataclasses.fields(rules_and_costs.Weights)}
@@ -151,7 +151,7 @@ def match_run_start(
     run.schools.set(schools)
     job.parameters["run"] = run.pk
     job.save(update_fields=["parameters"])
-    match_run_task.delay_on_commit(job.pk)
+    job_send_on_commit(task=match_run_task, job_id=job.pk)
     return run
 
 
@@ -444,8 +444,21 @@ def solve_inputs(inputs: dict, *, weights: dict, rules: dict, kind: str, taken=N
     return result, reasons, built.no_candidate_reason
 
 
+# A run in these states has written its proposal (a later run may have replaced it).
+WRITTEN = (MatchRunStatus.PROPOSED, MatchRunStatus.REPLACED)
+
+
 def match_run_execute(run: MatchRun, progress) -> dict:
-    """Solve the run and write its proposal; running it again gives the same proposal."""
+    """Solve the run and write its proposal, once.
+
+    A run whose proposal is written (its task delivered again, after the
+    write was committed) keeps it: the same pairings, ids and history rows,
+    and its summary is returned as it was.
+    """
+    written = MatchRun.objects.filter(pk=run.pk, status__in=WRITTEN).first()
+    if written is not None:
+        progress(100)
+        return written.summary
     inputs = load_inputs(run)
     progress(20)
     summary = _solve_and_write(run, inputs)
@@ -481,6 +494,9 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
     run = MatchRun.objects.select_for_update().get(pk=run.pk)
     if run.status == MatchRunStatus.APPROVED:
         raise Conflict(_("This run is approved; its proposal can no longer change."))
+    if run.status in WRITTEN:
+        # Another attempt of the same task wrote it while this one solved.
+        return run.summary
     school_ids = list(run.schools.values_list("pk", flat=True))
     # Replace this run's proposal and any other unapproved proposal for the
     # same term, schools and kinds: proposals never pile up.

@@ -41,6 +41,21 @@ class Job(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # The Celery worker that ran the last attempt ("in-process" when eager).
     worker = models.CharField(_("worker"), max_length=200, blank=True)
+    # The Celery task id of the attempt that holds the job while it runs. The
+    # same message delivered again (a lost worker's task, or a retry) carries
+    # the same id and takes the job back at once; another message (a copy sent
+    # by the reaper) waits until the holder's heartbeat has stopped.
+    task_id = models.CharField(_("task id"), max_length=255, blank=True)
+    # Written by the running attempt every few seconds (workers.services): a
+    # job running without a recent heartbeat has lost its worker.
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
+    # When the reaper last sent the task again (None: only sent when created).
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # How often the reaper sent the task again after its worker was lost.
+    resends = models.PositiveSmallIntegerField(_("resends"), default=0)
+    # A job that must exist once per occasion (a periodic job's day) has a key:
+    # the task delivered again finds its job instead of making another.
+    key = models.CharField(_("key"), max_length=100, null=True, blank=True, unique=True)
     # The school whose administrators may follow the job; None for jobs that
     # concern no single school (only the starter and platform admins see them).
     school = models.ForeignKey(
@@ -61,7 +76,11 @@ class Job(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
-        indexes = [models.Index(fields=["kind", "status"])]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            # The reaper's query: the jobs not finished.
+            models.Index(fields=["status"], name="job_status_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_0_100"),
             models.CheckConstraint(

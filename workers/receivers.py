@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from donations.signals import contribution_received
 from mentoring.signals import session_changed
 from workers.models import Job, JobKind
-from workers.services import job_create
+from workers.services import job_create, job_send_on_commit
 
 
 @receiver(contribution_received, dispatch_uid="workers.post_contribution")
@@ -17,7 +17,7 @@ def post_contribution_in_background(sender, contribution_id: int, by=None, **kwa
         started_by=by,
         parameters={"contribution": contribution_id},
     )
-    post_contribution_task.delay_on_commit(job.pk)
+    job_send_on_commit(task=post_contribution_task, job_id=job.pk)
 
 
 @receiver(session_changed, dispatch_uid="workers.refresh_compliance")
@@ -55,4 +55,4 @@ def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **k
         },
     )
     Job.objects.filter(pk=job.pk).update(school_id=school_id)
-    compliance_refresh_task.delay_on_commit(job.pk)
+    job_send_on_commit(task=compliance_refresh_task, job_id=job.pk)

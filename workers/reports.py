@@ -20,7 +20,7 @@ from mentoring.selectors.accounts import schools_administered_by
 from workers.models import JobKind, Report, ReportScope, ReportStatus
 from workers.reporting import collect, figures
 from workers.reporting.reconcile import reconcile
-from workers.services import job_create
+from workers.services import job_create, job_send_on_commit
 
 
 class MoneyMismatch(Exception):
@@ -101,9 +101,10 @@ class ReportReader:
         """The figures as the user may read them: without the records behind them if totals only."""
         if report.data is None:
             return None
+        data = figures.with_money_words(report.data)
         if self.totals_only(report):
-            return {key: value for key, value in report.data.items() if key != "details"}
-        return report.data
+            return {key: value for key, value in data.items() if key != "details"}
+        return data
 
 
 def details_student_ids(details: dict) -> set[int]:
@@ -202,7 +203,7 @@ def report_start(
                 )
                 job.parameters["report"] = report.pk
                 job.save(update_fields=["parameters"])
-                term_report_task.delay_on_commit(job.pk)
+                job_send_on_commit(task=term_report_task, job_id=job.pk)
                 return report
         except IntegrityError:
             continue

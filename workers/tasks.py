@@ -3,10 +3,24 @@
 import contextlib
 
 from celery import shared_task
+from django.conf import settings
 
 from mentoring.models import School
 from mentoring.selectors.accounts import account_census, active_accounts_in, schools_administered_by
-from workers.services import run_job
+from workers.models import Job, JobKind
+from workers.services import TRANSIENT_ERRORS, job_create, jobs_reap, run_job
+
+# The retry policy of every job's task: the database or the broker away for a
+# moment is tried again, 2, 4, 8 s later (with jitter); the job stays running
+# meanwhile and fails on the last attempt (workers.services.run_job).
+JOB_TASK = {
+    "bind": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
 
 
 def _census(job, progress):
@@ -27,10 +41,34 @@ def worker_name(task) -> str:
     return task.request.hostname or "in-process"
 
 
-@shared_task(bind=True, name="workers.account_census")
+def _run(task, job_id: int, work):
+    request = task.request
+    return run_job(
+        job_id=job_id,
+        work=work,
+        worker=worker_name(task),
+        task_id=request.id or "",
+        # An eager task's error goes to its caller, with no retry to wait for.
+        last_attempt=request.is_eager or request.retries >= task.max_retries,
+        # Eager tasks run in the caller's thread, which a heartbeat cannot outlive.
+        heartbeat=not request.is_eager,
+    )
+
+
+def _day_job(kind: JobKind, job_id: int | None) -> int:
+    """The job of a periodic task: its own when sent with one, else today's, made once."""
+    if job_id is not None:
+        return job_id
+    from django.utils import timezone
+
+    day = timezone.localdate().isoformat()
+    return job_create(kind=kind, parameters={"day": day}, key=f"{kind}:{day}").pk
+
+
+@shared_task(name="workers.account_census", **JOB_TASK)
 def account_census_task(self, job_id: int) -> None:
     """Count the active accounts of each role in the job's schools."""
-    run_job(job_id=job_id, work=_census, worker=worker_name(self))
+    _run(self, job_id, _census)
 
 
 def _match_run(job, progress):
@@ -40,19 +78,14 @@ def _match_run(job, progress):
     run = MatchRun.objects.get(job=job)
     if run.status == MatchRunStatus.PENDING:
         MatchRun.objects.filter(pk=run.pk).update(status=MatchRunStatus.RUNNING)
-    try:
-        return match_run_execute(run, progress)
-    except Exception:
-        MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(
-            status=MatchRunStatus.FAILED
-        )
-        raise
+    # A failure fails the run with its job (workers.services.job_fail).
+    return match_run_execute(run, progress)
 
 
-@shared_task(bind=True, name="workers.match_run")
+@shared_task(name="workers.match_run", **JOB_TASK)
 def match_run_task(self, job_id: int) -> None:
     """Solve a matching run and write its proposal."""
-    run_job(job_id=job_id, work=_match_run, worker=worker_name(self))
+    _run(self, job_id, _match_run)
 
 
 def _post_contribution(job, progress):
@@ -67,10 +100,10 @@ def _post_contribution(job, progress):
     }
 
 
-@shared_task(bind=True, name="workers.post_contribution")
+@shared_task(name="workers.post_contribution", **JOB_TASK)
 def post_contribution_task(self, job_id: int) -> None:
     """Post a received contribution to its fund account (the social-fund log), once."""
-    run_job(job_id=job_id, work=_post_contribution, worker=worker_name(self))
+    _run(self, job_id, _post_contribution)
 
 
 def _check_pledges(job, progress):
@@ -87,20 +120,17 @@ def _check_pledges(job, progress):
     return {"overdue": overdue, "late_awards": late}
 
 
-@shared_task(bind=True, name="workers.pledges_daily_check")
-def pledges_daily_check_task(self) -> int:
+@shared_task(name="workers.pledges_daily_check", **JOB_TASK)
+def pledges_daily_check_task(self, job_id: int | None = None) -> int:
     """Celery beat, every morning: mark pledges whose due money has not arrived as overdue,
-    and flag awards not paid in time (their schools' administrators are notified)."""
-    from django.utils import timezone
+    and flag awards not paid in time (their schools' administrators are notified).
 
-    from workers.models import JobKind
-    from workers.services import job_create
-
-    job = job_create(
-        kind=JobKind.PLEDGE_CHECK, parameters={"day": timezone.localdate().isoformat()}
-    )
-    run_job(job_id=job.pk, work=_check_pledges, worker=worker_name(self))
-    return job.pk
+    Beat sends it without a job: the day's job is made once, so the task
+    delivered again runs (or finds finished) the same job.
+    """
+    job_id = _day_job(JobKind.PLEDGE_CHECK, job_id)
+    _run(self, job_id, _check_pledges)
+    return job_id
 
 
 def _weekly_check(job, progress):
@@ -125,23 +155,16 @@ def _weekly_check(job, progress):
     return {"day": day.isoformat(), "terms": outcomes}
 
 
-@shared_task(bind=True, name="workers.weekly_check")
+@shared_task(name="workers.weekly_check", **JOB_TASK)
 def weekly_check_task(self, job_id: int | None = None) -> int:
     """The weekly tutoring check: compliance rows and reminders of the weeks ended.
 
     Celery beat sends it without a job (Monday morning): it then checks every
-    term whose last week has just ended. The on-demand check sends its job.
+    term whose last week has just ended, in the day's job, made once. The
+    on-demand check sends its job.
     """
-    if job_id is None:
-        from django.utils import timezone
-
-        from workers.models import JobKind
-        from workers.services import job_create
-
-        job_id = job_create(
-            kind=JobKind.WEEKLY_CHECK, parameters={"day": timezone.localdate().isoformat()}
-        ).pk
-    run_job(job_id=job_id, work=_weekly_check, worker=worker_name(self))
+    job_id = _day_job(JobKind.WEEKLY_CHECK, job_id)
+    _run(self, job_id, _weekly_check)
     return job_id
 
 
@@ -161,10 +184,10 @@ def _refresh_compliance(job, progress):
     return {"pairing": job.parameters["pairing"], **(outcome.as_dict() if outcome else {})}
 
 
-@shared_task(bind=True, name="workers.compliance_refresh")
+@shared_task(name="workers.compliance_refresh", **JOB_TASK)
 def compliance_refresh_task(self, job_id: int) -> None:
     """Refresh a pairing's compliance rows after a session of a checked week changed."""
-    run_job(job_id=job_id, work=_refresh_compliance, worker=worker_name(self))
+    _run(self, job_id, _refresh_compliance)
 
 
 def _term_report(job, progress):
@@ -174,7 +197,7 @@ def _term_report(job, progress):
     return report_build(Report.objects.get(job=job), progress)
 
 
-@shared_task(bind=True, name="workers.term_report")
+@shared_task(name="workers.term_report", **JOB_TASK)
 def term_report_task(self, job_id: int) -> None:
     """Build one version of a term report; a money mismatch fails the job, not the worker."""
     from workers.reports import MoneyMismatch
@@ -182,10 +205,15 @@ def term_report_task(self, job_id: int) -> None:
     # A mismatch is recorded in the job and the report; running again would
     # meet the same ledger, so the task ends there.
     with contextlib.suppress(MoneyMismatch):
-        run_job(job_id=job_id, work=_term_report, worker=worker_name(self))
+        _run(self, job_id, _term_report)
 
 
-@shared_task(name="workers.flush_expired_tokens")
+@shared_task(
+    name="workers.flush_expired_tokens",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    max_retries=3,
+)
 def flush_expired_tokens_task() -> None:
     """Celery beat, every night: forget refresh tokens past their expiry.
 
@@ -196,3 +224,30 @@ def flush_expired_tokens_task() -> None:
     from django.core.management import call_command
 
     call_command("flushexpiredtokens")
+
+
+@shared_task(
+    name="workers.reap_jobs",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    max_retries=2,
+    # A reaper that could not run in time is replaced by the next one.
+    expires=settings.JOB_REAP_EVERY,
+)
+def reap_jobs_task() -> dict:
+    """Celery beat, every minute: send pending jobs again, end jobs whose worker was lost."""
+    return jobs_reap()
+
+
+def task_for(job: Job):
+    """The task that runs a job of this kind (what the reaper sends again)."""
+    if job.kind == JobKind.WEEKLY_CHECK and "pairing" in job.parameters:
+        return compliance_refresh_task
+    return {
+        JobKind.ACCOUNT_CENSUS: account_census_task,
+        JobKind.MATCH_RUN: match_run_task,
+        JobKind.CONTRIBUTION_POSTING: post_contribution_task,
+        JobKind.PLEDGE_CHECK: pledges_daily_check_task,
+        JobKind.WEEKLY_CHECK: weekly_check_task,
+        JobKind.TERM_REPORT: term_report_task,
+    }[job.kind]

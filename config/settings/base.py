@@ -177,12 +177,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis: broker and cache when REDIS_URL is set; otherwise tasks run in-process
 # and the cache is per process.
 REDIS_URL = env.url("REDIS_URL", default=None, schemes=("redis", "rediss"))
+# Seconds a Redis command (and a new connection) may take before it fails: a
+# frozen Redis must fail a request or a publish, not hang it
+# (https://redis.readthedocs.io/en/stable/connections.html).
+REDIS_SOCKET_TIMEOUT = env.int("REDIS_SOCKET_TIMEOUT", default=3, minimum=1)
+REDIS_CONNECT_TIMEOUT = env.int("REDIS_CONNECT_TIMEOUT", default=2, minimum=1)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "bangfu",
+            "OPTIONS": {
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+            },
         }
     }
 else:
@@ -366,11 +375,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_SOFT_TIME_LIMIT", default=25 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TIME_LIMIT", default=30 * 60, minimum=1)
 # Redis re-delivers an unacknowledged task after the visibility timeout; it
-# must exceed the hard time limit or a long task would run twice at once.
+# must exceed the longest hard time limit or a long task would run twice at
+# once (checked below, and at start by config.celery). A whole worker lost is
+# found sooner by the reaper (JOB_HEARTBEAT_TIMEOUT), not by this timeout.
+# The socket timeouts make a publish to a frozen Redis fail instead of hanging
+# (https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60, minimum=1)
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 10 * 60, minimum=1
+    ),
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish tries twice, briefly: a job whose task cannot be sent stays
+# pending, and the reaper sends it later (workers.services.job_send).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# The reaper (workers.services.jobs_reap): a running job writes its heartbeat
+# every JOB_HEARTBEAT_EVERY seconds and has lost its worker when none came for
+# JOB_HEARTBEAT_TIMEOUT; a pending job is sent again after JOB_RESEND_AFTER;
+# a job whose worker was lost is sent again JOB_MAX_RESENDS times, then failed.
+JOB_HEARTBEAT_EVERY = env.int("JOB_HEARTBEAT_EVERY", default=10, minimum=1)
+JOB_HEARTBEAT_TIMEOUT = env.int("JOB_HEARTBEAT_TIMEOUT", default=60, minimum=2)
+JOB_RESEND_AFTER = env.int("JOB_RESEND_AFTER", default=5 * 60, minimum=1)
+JOB_MAX_RESENDS = env.int("JOB_MAX_RESENDS", default=1, minimum=0)
+JOB_REAP_EVERY = env.int("JOB_REAP_EVERY", default=60, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs, in CELERY_TIMEZONE (Asia/Shanghai).
 CELERY_BEAT_SCHEDULE = {
@@ -383,6 +418,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workers.weekly_check",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    # Pending jobs sent again, jobs of a lost worker ended (workers.services.jobs_reap).
+    "reap-jobs": {"task": "workers.reap_jobs", "schedule": JOB_REAP_EVERY},
     # Expired refresh tokens recorded by the token blacklist (workers.tasks).
     "flush-expired-tokens": {
         "task": "workers.flush_expired_tokens",
@@ -394,6 +431,8 @@ if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_SOFT_TIME_LIMIT must be below CELERY_TIME_LIMIT.")
 if not CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TIME_LIMIT.")
+if not JOB_HEARTBEAT_TIMEOUT >= 2 * JOB_HEARTBEAT_EVERY:
+    raise ImproperlyConfigured("JOB_HEARTBEAT_TIMEOUT must be at least twice JOB_HEARTBEAT_EVERY.")
 
 LOGGING = {
     "version": 1,

@@ -41,6 +41,7 @@ from donations.models import (
     Pledge,
     ProjectFunding,
 )
+from donations.selectors import PAYMENT_STANDS
 from mentoring.models import (
     Assessment,
     AssessmentStatus,
@@ -60,7 +61,6 @@ from mentoring.models import (
 from workers.reporting.figures import NOT_IN_HARDSHIP, STREAK_WEEKS
 
 PAIRED = [PairingStatus.ACTIVE, PairingStatus.ENDED]
-NOT_REVERSED = Q(ledger_entry__reversed_by__isnull=True)
 # Records listed by name in a report's details, per kind; the counts are always whole.
 DETAIL_LIMIT = 500
 
@@ -218,13 +218,13 @@ def _aid(term, school_ids, district):
         .values(school=F("award__student__school_id"), project=F("award__project_id"))
         .annotate(
             # Paid (实发) is net of payments reversed: a reversed payment counts neither way.
-            payments=Count("pk", filter=NOT_REVERSED),
-            paid_fen=_sum("amount_fen", filter=NOT_REVERSED),
+            payments=Count("pk", filter=PAYMENT_STANDS),
+            paid_fen=_sum("amount_fen", filter=PAYMENT_STANDS),
             # What the ledger took out for these payments, net of any reversal of them.
             ledger_fen=_sum("ledger_entry__amount_fen")
             + _sum("ledger_entry__reversed_by__amount_fen"),
-            days_total=Sum(days, filter=NOT_REVERSED),
-            days_max=Max(days, filter=NOT_REVERSED),
+            days_total=Sum(days, filter=PAYMENT_STANDS),
+            days_max=Max(days, filter=PAYMENT_STANDS),
         )
     )
     for row in payments:

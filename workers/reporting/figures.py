@@ -11,7 +11,15 @@ XLSX and HTML. Nothing here rounds through a float.
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from donations.money_words import FUND_GROUPS, fund_group, money_figures, share, yuan
+from donations.money_words import (
+    AMOUNTS,
+    FUND_GROUPS,
+    fen,
+    fund_group,
+    money_figures,
+    share,
+    yuan,
+)
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -635,6 +643,50 @@ def compose(raw: dict, previous: dict | None = None) -> dict:
         for name in HEADLINE_COMPARED
     }
     data["comparison_by_school"] = _compare_schools(data, before)
+    return data
+
+
+def with_money_words(data: dict) -> dict:
+    """A version issued before the money words (a copy), read as one issued after them.
+
+    Issued versions are never rewritten, so an older one is given what the
+    readers now expect, from its own figures: each project's fund group,
+    awarded and paid (this report's schools', as its totals were), the fund
+    groups' sums and rates, and the headline's. A current version is returned
+    as it is.
+    """
+    if "all" in data["aid"].get("funds", {}):
+        return data
+    projects = data["aid"]["projects"]
+    data = {**data, "aid": {**data["aid"]}, "headline": {**data["headline"]}}
+    shared = set(data["aid"].get("funds", {}).get("shared_projects", []))
+    groups = {group: {} for group in FUND_GROUPS}
+    rows = []
+    for project in projects:
+        money = {
+            "allocated": fen(project.get("allocated", "0.00")),
+            "received": fen(project.get("received", "0.00")),
+            "awarded": fen(project["total"]["amount"]),
+            "paid": fen(project["total"]["paid"]),
+        }
+        group = fund_group(project.get("source", ""))
+        counted = (
+            money if project["code"] not in shared else {**money, "allocated": 0, "received": 0}
+        )
+        _add(groups[group], counted, counted)
+        rows.append({**project, "fund_group": group, **money_figures(money)})
+    everything = {}
+    for sums in groups.values():
+        _add(everything, sums, sums)
+    by_source = data["aid"].get("funds", {}).get("by_source", {})
+    data["aid"]["projects"] = rows
+    data["aid"]["funds"] = {
+        "shared_projects": sorted(shared),
+        **{group: money_figures(sums) for group, sums in groups.items()},
+        "all": {name: yuan(everything.get(name, 0)) for name in AMOUNTS},
+        "by_source": by_source,
+    }
+    data["headline"] = _headline(data)
     return data
 
 
