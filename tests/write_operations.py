@@ -344,6 +344,22 @@ def _project(w: World, code="SPRING-BUD") -> dict:
     }
 
 
+def _award_request(w: World) -> Call:
+    # An award promises money the project's account holds.
+    assert w.appropriation.balance_after_fen >= 10_000
+    return Call(
+        w.root,
+        "/api/v1/awards/",
+        {
+            "project": w.project.pk,
+            "student": w.student().pk,
+            "term": w.term.pk,
+            "amount": "100.00",
+            "instalments": ["40.00", "60.00"],
+        },
+    )
+
+
 OPERATIONS = {
     # Accounts, schools, terms
     "POST /api/v1/users/": lambda w: Call(
@@ -555,17 +571,7 @@ OPERATIONS = {
     "POST /api/v1/ledger/{id}/reverse/": lambda w: Call(
         w.root, f"/api/v1/ledger/{w.appropriation.pk}/reverse/", {"memo": "录入错误"}
     ),
-    "POST /api/v1/awards/": lambda w: Call(
-        w.root,
-        "/api/v1/awards/",
-        {
-            "project": w.project.pk,
-            "student": w.student().pk,
-            "term": w.term.pk,
-            "amount": "100.00",
-            "instalments": ["40.00", "60.00"],
-        },
-    ),
+    "POST /api/v1/awards/": lambda w: _award_request(w),
     "POST /api/v1/awards/{id}/cancel/": lambda w: Call(
         w.root, f"/api/v1/awards/{w.unpaid_award.pk}/cancel/", {"reason": "录入错误"}
     ),
