@@ -2,10 +2,12 @@
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
+from donations import aid
 from donations import services as money
-from donations.models import Award, Disbursement, FundAccount
+from donations.models import Award, Disbursement, FundAccount, ProjectFunding
 from mentoring.models import StudentRecord
 from tests.conftest import client_for
 from tests.factories import SchoolFactory, TermFactory, member
@@ -137,7 +139,18 @@ def test_an_issued_version_never_changes_and_a_rebuilt_one_does(
     first = build(scene, django_capture_on_commit_callbacks, school=kg)
     issued = first.data
 
-    # A record changes after the report was issued: one more child is aided.
+    # A record changes after the report was issued: one more child is aided,
+    # with 1,000 yuan more allocated and received for it (an award promises
+    # only money the project's account holds).
+    funding = ProjectFunding.objects.filter(project=scene.projects["aid"], term=scene.term).first()
+    ProjectFunding.objects.filter(pk=funding.pk).update(amount_fen=F("amount_fen") + 100_000)
+    aid.appropriation_receive(
+        by=scene.admin,
+        project=scene.projects["aid"],
+        term_id=scene.term.pk,
+        source=funding.source,
+        amount_fen=100_000,
+    )
     child = (
         StudentRecord.objects.filter(term=scene.term)
         .exclude(student__awards__isnull=False)
