@@ -13,7 +13,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, I
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.serializers import StrictSerializer, valid_fields
+from core.serializers import StrictSerializer
 from donations import services
 from donations.aid import appropriation_reverse
 from donations.models import (
@@ -51,7 +51,7 @@ from donations.selectors import (
     public_donation_notice,
 )
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import NotPermitted, ValidationErrors
+from mentoring.errors import NotPermitted, validated_data
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
@@ -421,22 +421,18 @@ class ContributionViewSet(
     )
     @idempotent(scope="contributions")
     def create(self, request, *args, **kwargs):
-        payload = ContributionCreateSerializer(data=request.data)
-        if not payload.is_valid():
-            # The service's checks of the fields that passed, in the same answer.
-            errors = ValidationErrors(payload.errors)
-            data = valid_fields(payload)
-            services.contribution_record_problems(
+        data = validated_data(
+            ContributionCreateSerializer(data=request.data),
+            lambda errors, fields: services.contribution_record_problems(
                 errors,
                 by=request.user,
-                donor_id=data.get("donor"),
-                project_id=data.get("project"),
-                amount_fen=fen(data["amount"]) if "amount" in data else None,
-                received_on=data.get("received_on"),
-                pledge_id=data.get("pledge"),
-            )
-            errors.raise_if_any()
-        data = payload.validated_data
+                donor_id=fields.get("donor"),
+                project_id=fields.get("project"),
+                amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+                received_on=fields.get("received_on"),
+                pledge_id=fields.get("pledge"),
+            ),
+        )
         contribution = services.contribution_record(
             by=request.user,
             donor_id=data["donor"],

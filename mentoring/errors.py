@@ -96,3 +96,19 @@ class ValidationErrors:
     def raise_if_any(self) -> None:
         if self.errors:
             raise FieldErrors(self.errors, extra=self.extra)
+
+
+def validated_data(payload, problems) -> dict:
+    """The payload's validated data, or one `FieldErrors` naming every bad field.
+
+    When the serializer refuses some fields, `problems(errors, fields)` runs the
+    service's own checks of the fields that passed (`core.serializers.valid_fields`),
+    adding to the same `errors`, so that one answer names them all.
+    """
+    if not payload.is_valid():
+        from core.serializers import valid_fields
+
+        errors = ValidationErrors(payload.errors)
+        problems(errors, valid_fields(payload))
+        errors.raise_if_any()
+    return payload.validated_data

@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from core.serializers import StrictSerializer, valid_fields
+from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import ValidationErrors
+from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
 from mentoring.permissions import IsAdministrator
@@ -121,23 +121,19 @@ class PairingViewSet(
 
     @extend_schema(request=PairingCreateSerializer, responses={201: PairingSerializer})
     def create(self, request, *args, **kwargs):
-        payload = PairingCreateSerializer(data=request.data)
-        if not payload.is_valid():
-            # The service's checks of the fields that passed, in the same answer.
-            errors = ValidationErrors(payload.errors)
-            data = valid_fields(payload)
-            services.pairing_create_problems(
+        data = validated_data(
+            PairingCreateSerializer(data=request.data),
+            lambda errors, fields: services.pairing_create_problems(
                 errors,
                 by=request.user,
-                student_id=data.get("student"),
-                mentor_id=data.get("mentor"),
-                term_id=data.get("term"),
-                kind=data.get("kind"),
-                reason=data.get("reason"),
-                started_on=data.get("started_on"),
-            )
-            errors.raise_if_any()
-        data = payload.validated_data
+                student_id=fields.get("student"),
+                mentor_id=fields.get("mentor"),
+                term_id=fields.get("term"),
+                kind=fields.get("kind"),
+                reason=fields.get("reason"),
+                started_on=fields.get("started_on"),
+            ),
+        )
         pairing = services.pairing_create(
             by=request.user,
             student_id=data["student"],

@@ -12,10 +12,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.serializers import StrictSerializer, valid_fields
+from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
-from mentoring.errors import ValidationErrors
+from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
@@ -141,23 +141,19 @@ class TutoringSessionViewSet(
     )
     @idempotent(scope="sessions")
     def create(self, request, *args, **kwargs):
-        payload = TutoringSessionCreateSerializer(data=request.data)
-        if not payload.is_valid():
-            # The service's checks of the fields that passed, in the same answer.
-            errors = ValidationErrors(payload.errors)
-            data = valid_fields(payload)
-            services.session_log_problems(
+        data = validated_data(
+            TutoringSessionCreateSerializer(data=request.data),
+            lambda errors, fields: services.session_log_problems(
                 errors,
                 by=request.user,
-                pairing_id=data.get("pairing"),
-                day=data.get("date"),
-                minutes=data.get("minutes"),
-                kind=data.get("kind"),
-                content=data.get("content"),
-                subject=data.get("subject"),
-            )
-            errors.raise_if_any()
-        data = payload.validated_data
+                pairing_id=fields.get("pairing"),
+                day=fields.get("date"),
+                minutes=fields.get("minutes"),
+                kind=fields.get("kind"),
+                content=fields.get("content"),
+                subject=fields.get("subject"),
+            ),
+        )
         session = services.session_log(
             by=request.user,
             pairing_id=data["pairing"],
@@ -173,14 +169,13 @@ class TutoringSessionViewSet(
     @extend_schema(request=TutoringSessionUpdateSerializer, responses=TutoringSessionSerializer)
     def update(self, request, *args, **kwargs):
         session = self.get_object()
-        payload = TutoringSessionUpdateSerializer(data=request.data, partial=True)
-        if not payload.is_valid():
-            errors = ValidationErrors(payload.errors)
-            services.session_update_problems(
-                errors, by=request.user, session=session, fields=valid_fields(payload)
-            )
-            errors.raise_if_any()
-        services.session_update(by=request.user, session=session, **payload.validated_data)
+        data = validated_data(
+            TutoringSessionUpdateSerializer(data=request.data, partial=True),
+            lambda errors, fields: services.session_update_problems(
+                errors, by=request.user, session=session, fields=fields
+            ),
+        )
+        services.session_update(by=request.user, session=session, **data)
         return Response(TutoringSessionSerializer(self._visible(session.pk)).data)
 
     @extend_schema(request=TutoringSessionUpdateSerializer, responses=TutoringSessionSerializer)
