@@ -20,11 +20,16 @@ from workers.tasks import pledges_daily_check_task
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+
+@pytest.fixture
+def today():
+    # Read per test, not at import: a run that crosses midnight in the
+    # district's time zone would otherwise pledge for a day already past.
+    return timezone.localdate()
 
 
 @pytest.fixture
-def pledged(district, school_a):
+def pledged(district, school_a, today):
     admin = member("administrator", school_a)
     project = AidProject.objects.create(
         district=district, code="LOVE", name="爱心助学", source=FundSource.SOCIAL, purpose="tuition"
@@ -36,9 +41,9 @@ def pledged(district, school_a):
         kind="money",
         schedule="instalments",
         project_id=project.pk,
-        instalments=[(TODAY, 100_000), (TODAY + datetime.timedelta(days=60), 100_000)],
+        instalments=[(today, 100_000), (today + datetime.timedelta(days=60), 100_000)],
     )
-    return {"admin": admin, "project": project, "donor": donor, "pledge": pledge}
+    return {"admin": admin, "project": project, "donor": donor, "pledge": pledge, "today": today}
 
 
 def receive(pledged, amount):
@@ -47,7 +52,7 @@ def receive(pledged, amount):
         donor_id=pledged["donor"].pk,
         project_id=pledged["project"].pk,
         amount_fen=amount,
-        received_on=TODAY,
+        received_on=pledged["today"],
         pledge_id=pledged["pledge"].pk,
     )
     contribution_post(contribution_id=gift.pk)
@@ -65,13 +70,13 @@ def test_money_received_moves_the_pledge_to_partly_received_then_fulfilled(pledg
     assert status(pledged) == PledgeStatus.FULFILLED
 
 
-def test_a_pledge_whose_due_money_has_not_come_becomes_overdue(pledged):
-    assert pledges_mark_overdue(today=TODAY) == 0
+def test_a_pledge_whose_due_money_has_not_come_becomes_overdue(pledged, today):
+    assert pledges_mark_overdue(today=today) == 0
     assert status(pledged) == PledgeStatus.PLEDGED
-    assert pledges_mark_overdue(today=TODAY + datetime.timedelta(days=1)) == 1
+    assert pledges_mark_overdue(today=today + datetime.timedelta(days=1)) == 1
     assert status(pledged) == PledgeStatus.OVERDUE
     # Running the check again changes nothing.
-    assert pledges_mark_overdue(today=TODAY + datetime.timedelta(days=1)) == 1
+    assert pledges_mark_overdue(today=today + datetime.timedelta(days=1)) == 1
     receive(pledged, 100_000)
     assert status(pledged) == PledgeStatus.PARTLY_RECEIVED
 
@@ -86,7 +91,7 @@ def test_the_daily_job_reports_into_a_job_and_is_scheduled_every_morning(pledged
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({6}, {0})
 
 
-def test_a_contribution_can_honour_only_an_open_pledge_of_its_donor(pledged, district):
+def test_a_contribution_can_honour_only_an_open_pledge_of_its_donor(pledged, district, today):
     other = Donor.objects.create(district=district, kind=DonorKind.INDIVIDUAL, name="某人")
     with pytest.raises(DomainError) as refused:
         contribution_record(
@@ -94,7 +99,7 @@ def test_a_contribution_can_honour_only_an_open_pledge_of_its_donor(pledged, dis
             donor_id=other.pk,
             project_id=pledged["project"].pk,
             amount_fen=100,
-            received_on=TODAY,
+            received_on=today,
             pledge_id=pledged["pledge"].pk,
         )
     assert refused.value.field == "pledge"
