@@ -32,9 +32,10 @@ demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
 
-## test: install and run the whole test suite
+## test: install and run the whole test suite, in TEST_PROCESSES processes (pytest-xdist)
+TEST_PROCESSES ?= 2
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 ## soak: the long runs `make test` leaves out (pytest marker `soak`): the API fuzzed
 ## with many more examples per operation, fault and load tests

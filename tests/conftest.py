@@ -7,6 +7,7 @@ CI=true, where a missing service fails the test: CI must prove the real parts.
 
 import os
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -23,6 +24,52 @@ CHROMIUM = "/usr/bin/chromium"
 # students (mentoring.services.access_log): the entry, its students, and in a test (which
 # runs inside a transaction) the savepoint around them and its release.
 ACCESS_LOG_QUERIES = 4
+
+
+# `make test` runs the suite in two processes (pytest-xdist, `--dist loadgroup`).
+# The longest tests go first, so that neither process is left with one of them at
+# the end; tests in one group run one after another in one process.
+LONGEST_FIRST = (
+    "tests/test_money_invariants.py",
+    "tests/faults/",
+    "tests/test_permission_matrix_api.py",
+    "tests/test_bench_api.py",
+    "tests/test_api_fuzz.py",
+    "tests/test_permission_matrix_pages.py",
+)
+# The fault tests share one private PostgreSQL seeded with the demo (a session
+# fixture, built once per process) and scan fixed port ranges.
+GROUPS = {"tests/faults/": "faults"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    log_file = config.getoption("log_file", None)
+    if worker and log_file:
+        # Each process writes its own log (var/test-run.gw0.log, ...); CI scans them all.
+        path = Path(log_file)
+        config.option.log_file = str(path.with_name(f"{path.stem}.{worker}{path.suffix}"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    # Around the other plugins' hooks: the groups before xdist reads them, the
+    # order after pytest-django has sorted by kind of database use.
+    for item in items:
+        for prefix, group in GROUPS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+    result = yield
+
+    def rank(item):
+        for position, prefix in enumerate(LONGEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return position
+        return len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
+    return result
 
 
 def _missing(reason: str):
