@@ -37,9 +37,15 @@ LONGEST_FIRST = (
     "tests/test_api_fuzz.py",
     "tests/test_permission_matrix_pages.py",
 )
-# The fault tests share one private PostgreSQL seeded with the demo (a session
-# fixture, built once per process) and scan fixed port ranges.
-GROUPS = {"tests/faults/": "faults"}
+# Tests that share a fixture wider than a test stay together in one process: the
+# fault tests one private PostgreSQL seeded with the demo (a session fixture, built
+# once per process) and fixed port ranges; the API matrix and the fuzz a scene built
+# once for the module, in a transaction held open across its tests.
+GROUPS = {
+    "tests/faults/": "faults",
+    "tests/test_permission_matrix_api.py": "permission_matrix_api",
+    "tests/test_api_fuzz.py": "api_fuzz",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -114,6 +120,28 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_app_kept():
+    """Tasks run in-process through the project's app unless a test says otherwise, and a
+    test's change does not outlive it.
+
+    The project's tasks are `shared_task`s: they run through Celery's *current* app,
+    which any `Celery(...)` made in a test becomes unless told otherwise; and the app
+    reads its settings from Django's on first use and keeps them. Either change,
+    left behind, has every later test in the process publish to Redis with no
+    worker to run the task. Reading the setting here loads it before the test.
+    """
+    from celery import current_app
+
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    yield
+    app.conf.task_always_eager = eager
+    if current_app._get_current_object() is not app:
+        app.set_current()
 
 
 @pytest.fixture

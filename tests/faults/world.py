@@ -134,7 +134,9 @@ class Stack:
     # The broker, as another sender would use it
 
     def send_task(self, name: str, *args) -> None:
-        app = Celery("faults-sender", broker=self.redis.url(0))
+        # Not the current app: the project's tasks (shared_task) would run through
+        # this one, not eagerly, in every later test of this process.
+        app = Celery("faults-sender", broker=self.redis.url(0), set_as_current=False)
         app.conf.task_serializer = "json"
         try:
             app.send_task(name, args=list(args))
