@@ -587,7 +587,9 @@ def test_filters_by_student_user_action_and_time(ledger):
     }
     assert ids(since=(now + datetime.timedelta(minutes=5)).isoformat()) == set()
     assert ids(until=(now - datetime.timedelta(minutes=5)).isoformat()) == set()
-    assert ids(until=(now + datetime.timedelta(days=1)).date().isoformat()) == {
+    # A date is the district's (Asia/Shanghai): tomorrow there, which from 16:00 UTC
+    # on is not tomorrow in UTC.
+    assert ids(until=(timezone.localdate() + datetime.timedelta(days=1)).isoformat()) == {
         ledger["own"].pk,
         ledger["both"].pk,
     }
