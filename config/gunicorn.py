@@ -6,6 +6,13 @@ command line override these.
 
 bind = "0.0.0.0:8000"
 workers = 3
+# Threads, not one request per process: a request that waits on a frozen Redis
+# (a task's publish, up to its socket timeout) or on PostgreSQL holds a thread,
+# and the worker's other threads go on answering, /healthz among them. Django
+# opens a database connection per thread (CONN_MAX_AGE keeps it): 3 x 4 = 12
+# per web container at most.
+worker_class = "gthread"
+threads = 4
 accesslog = "-"
 # The request's path without its query string and without the Referer (whose
 # own query string is another page's): a search for a child's name or a
