@@ -40,7 +40,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -127,25 +127,53 @@ def _claim(*, user, scope: str, key: str, fingerprint: str):
     """
     now = timezone.now()
     token = uuid.uuid4().hex
+    claim = IdempotencyRecord(
+        user=user, scope=scope, key=key, request_hash=fingerprint, claim=token
+    )
+    # Nearly always the key is new: one statement claims it, and says so.
+    if _insert_unless_taken(claim):
+        return claim, True
+    # Taken: an answer past its TTL, or a claim whose request died, is forgotten
+    # and the key claimed again; otherwise the record found is another request's.
     records = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key)
     with transaction.atomic():
         lapsed = Q(created_at__lt=now - key_ttl()) | Q(
             status_code__isnull=True,
             created_at__lt=now - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_SECONDS),
         )
-        records.filter(lapsed).delete()
-        # INSERT ... ON CONFLICT DO NOTHING: no error, no savepoint, and the
-        # claim read back says who won.
-        IdempotencyRecord.objects.bulk_create(
-            [
-                IdempotencyRecord(
-                    user=user, scope=scope, key=key, request_hash=fingerprint, claim=token
-                )
-            ],
-            ignore_conflicts=True,
-        )
-    record = records.first()
-    return record, record is not None and record.claim == token
+        if records.filter(lapsed).delete()[0] and _insert_unless_taken(claim):
+            return claim, True
+    return records.first(), False
+
+
+def _insert_unless_taken(record: IdempotencyRecord) -> bool:
+    """Insert the claim unless its key is taken (one statement, committed at once outside a
+    transaction); True with `record.pk` set when it was inserted.
+
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id`, on PostgreSQL and SQLite alike:
+    Django's bulk_create does not say which rows an ignored conflict skipped.
+    """
+    meta = IdempotencyRecord._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    values = [
+        field.get_db_prep_save(field.pre_save(record, add=True), connection) for field in fields
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING {}".format(  # noqa: S608  # nosec B608
+        quote(meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+        quote(meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        # The names come from the model; the values go as parameters.
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    record.pk = row[0]
+    record._state.adding = False
+    return True
 
 
 def _run_claimed(record: IdempotencyRecord, run):

@@ -163,7 +163,9 @@ class TutoringSessionViewSet(
             content=data["content"],
             subject=data.get("subject", ""),
         )
-        body = TutoringSessionSerializer(self._visible(session.pk)).data
+        # The new session comes with its pairing, student and term from the service:
+        # the answer needs no read back.
+        body = TutoringSessionSerializer(session).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TutoringSessionUpdateSerializer, responses=TutoringSessionSerializer)

@@ -110,7 +110,10 @@ def session_log_problems(
     pairing = None
     if pairing_id is not None:
         pairing = (
-            pairings_visible_to(by).select_related("term", "mentor").filter(pk=pairing_id).first()
+            pairings_visible_to(by)
+            .select_related("term", "mentor", "student")
+            .filter(pk=pairing_id)
+            .first()
         )
         if pairing is None:
             errors.add_error(unknown_pairing_error())
