@@ -10,10 +10,12 @@ commitment together.
 """
 
 import datetime
+import importlib
 import threading
+from types import SimpleNamespace
 
 import pytest
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F
 
 from donations.aid import allocate, appropriation_reverse, project_save
@@ -383,3 +385,30 @@ def test_a_refusal_by_the_database_answers_409_and_writes_nothing(scene, databas
     assert response.status_code == 409, response.content
     assert response.json() == {"amount": [str(REFUSED_MESSAGE)]}
     assert not Award.objects.exists()
+
+
+# -- the migration ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("database", BOTH_DATABASES)
+def test_the_migration_stops_on_awards_already_beyond_their_account(scene, database):
+    """Like adding a CHECK constraint: data that breaks the rule is named, not guarded over."""
+    migration = importlib.import_module("donations.migrations.0013_awards_within_account")
+    editor = SimpleNamespace(connection=connection)
+    appropriate(scene, 10_000)
+    grant(scene, 10_000)
+    migration.refuse_existing_over_commitment(editor)
+    # Data from before the guard: the balance moved without its trigger (undone with the test).
+    trigger = f"{migration.GUARD}_account_updated"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # ALTER TABLE waits for no deferred foreign key check of the table.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE donations_fundaccount DISABLE TRIGGER {trigger}")
+        else:
+            cursor.execute(f"DROP TRIGGER {trigger}")
+        cursor.execute("UPDATE donations_fundaccount SET balance_fen = 9999")
+    with pytest.raises(RuntimeError) as stopped:
+        migration.refuse_existing_over_commitment(editor)
+    assert "(LIVING) commits 10000 fen, holds 9999 fen" in str(stopped.value)
