@@ -381,7 +381,7 @@ def populate(n_students: int, n_sessions: int, n_ledger: int):
     contributions_n = max(0, n_ledger - len(paid) - 6)
     paid_ids = {a[0] for a in paid}
     created = now - datetime.timedelta(days=40)
-    bulk.insert(
+    award_table = (
         d.Award,
         [
             "id",
@@ -415,8 +415,12 @@ def populate(n_students: int, n_sessions: int, n_ledger: int):
             for a in award_rows
         ],
     )
+    # Each account receives every award of its project, paid or not, and a
+    # million fen more: the database refuses awards beyond what an account
+    # holds (donations migration 0013), so the awards are written after the
+    # ledger and before their payments.
     need = {p: 0 for p in (1, 2, 3, 4)}
-    for a in paid:
+    for a in award_rows:
         need[a[1]] += a[4]
     sources = {1: ["provincial", "county"], 2: ["central", "provincial"], 3: ["county", "school"]}
     fundings, ledger, funding_id, entry_id = [], [], 1, 1
@@ -495,6 +499,7 @@ def populate(n_students: int, n_sessions: int, n_ledger: int):
         ["id", "account_id", "kind", "amount_fen", "balance_after_fen", "source", "funding_id"],
         ledger,
     )
+    bulk.insert(*award_table)
     bulk.insert(
         d.Disbursement,
         [

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from donations.guards import answers_award_guard, refused_by_award_guard
 from donations.models import (
     AidProject,
     AidRefusal,
@@ -344,6 +345,7 @@ def appropriation_receive(
     )
 
 
+@answers_award_guard(field="entry")
 @transaction.atomic
 def appropriation_reverse(*, by: User, entry_id: int, memo: str) -> LedgerEntry:
     """Correct an appropriation entered wrongly by a new, opposite entry; the entry stays.
@@ -434,6 +436,7 @@ def _candidates(project: AidProject, term: Term, schools: list[int]) -> list[dic
     return out
 
 
+@answers_award_guard(field="project")
 @transaction.atomic
 def allocate(
     *, by: User, project: AidProject, term: Term, school_ids: list[int] | None = None
@@ -606,7 +609,9 @@ def allocate(
     try:
         with transaction.atomic():
             bulk_create_with_history(awards, Award, batch_size=500, default_user=by)
-    except IntegrityError:
+    except IntegrityError as error:
+        if refused_by_award_guard(error):
+            raise
         raise Conflict(
             _("Another award for one of these students was made at the same time; run it again."),
             field="project",

@@ -175,7 +175,11 @@ class Allocation(models.Model):
 
 
 class FundAccount(models.Model):
-    """The project's own account; `balance_fen` always equals the sum of its ledger."""
+    """The project's own account; `balance_fen` always equals the sum of its ledger.
+
+    The database refuses a balance below what the project's unpaid awards
+    still commit, and an award beyond it (migration 0013).
+    """
 
     project = models.OneToOneField(AidProject, on_delete=models.PROTECT, related_name="account")
     balance_fen = models.BigIntegerField(_("balance (fen)"), default=0)

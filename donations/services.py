@@ -8,6 +8,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from donations.guards import answers_award_guard, refused_by_award_guard
 from donations.models import (
     MAX_INSTALMENTS,
     AidProject,
@@ -65,6 +66,42 @@ def ledger_post(
     applied one after the other; one that would take the balance below zero
     is refused with 409 and writes nothing.
     """
+    entry = _ledger_entry(
+        account_id=account_id,
+        kind=kind,
+        amount_fen=amount_fen,
+        by=by,
+        memo=memo,
+        reverses=reverses,
+        source=source,
+        funding=funding,
+    )
+    _ledger_settle(entry)
+    return entry
+
+
+def _ledger_settle(entry: LedgerEntry) -> None:
+    """Move the account's balance by the entry written under its lock (`_ledger_entry`)."""
+    FundAccount.objects.filter(pk=entry.account_id).update(
+        balance_fen=F("balance_fen") + entry.amount_fen
+    )
+
+
+def _ledger_entry(
+    *,
+    account_id: int,
+    kind: str,
+    amount_fen: int,
+    by: User | None,
+    memo: str = "",
+    reverses: LedgerEntry | None = None,
+    source: str = "",
+    funding=None,
+) -> LedgerEntry:
+    """The ledger row of a movement, written under the account's lock; the balance not yet moved.
+
+    The caller moves it with `_ledger_settle` in the same transaction.
+    """
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen == 0:
         raise DomainError(_("The amount must be a whole number of fen, not zero."), field="amount")
     if abs(amount_fen) > MAX_AMOUNT_FEN:
@@ -87,7 +124,6 @@ def ledger_post(
             % {"balance": yuan(account.balance_fen)},
             field="amount",
         )
-    FundAccount.objects.filter(pk=account.pk).update(balance_fen=F("balance_fen") + amount_fen)
     return LedgerEntry.objects.create(
         account=account,
         kind=kind,
@@ -381,6 +417,7 @@ def project_committed_fen(project: AidProject) -> int:
     return awarded - paid
 
 
+@answers_award_guard(field="amount")
 def award_create(
     *,
     by: User,
@@ -485,7 +522,9 @@ def _award_create(
                 reason=reason,
                 created_by=by,
             )
-    except IntegrityError:
+    except IntegrityError as error:
+        if refused_by_award_guard(error):
+            raise
         # Two awards at once: the constraint let the other one through.
         other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
         raise _DuplicateAid(project=project, student=student, term=term, other=other) from None
@@ -507,6 +546,7 @@ def _award_for_change(by: User, award_id: int) -> Award:
     return award
 
 
+@answers_award_guard(field="award")
 @transaction.atomic
 def disbursement_pay(
     *,
@@ -560,7 +600,11 @@ def disbursement_pay(
     if award.disbursements.filter(instalment=instalment, reversal__isnull=True).exists():
         raise Conflict(_("This award instalment has already been paid."), field="instalment")
     amount = planned[instalment]
-    entry = ledger_post(
+    # The payment's ledger row, then the payment, and only then the balance: the
+    # database refuses a balance below what unpaid awards commit (migration
+    # 0013), and the commitment shrinks by this payment once it is written. A
+    # payment from an account that holds exactly its awards is thus allowed.
+    entry = _ledger_entry(
         account_id=fund_account_of(award.project).pk,
         kind=LedgerKind.DISBURSEMENT,
         amount_fen=-amount,
@@ -580,6 +624,7 @@ def disbursement_pay(
         ledger_entry=entry,
         paid_by=by,
     )
+    _ledger_settle(entry)
     if award_paid_fen(award) == award.amount_fen:
         award.status = AwardStatus.PAID
         award._history_user = by
@@ -601,6 +646,7 @@ def _reason(reason: str) -> str:
     return reason
 
 
+@answers_award_guard(field="disbursement")
 @transaction.atomic
 def disbursement_reverse(*, by: User, disbursement_id: int, reason: str) -> Disbursement:
     """Reverse a payment made in error: a reversing ledger entry names the payment's entry.

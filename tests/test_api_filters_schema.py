@@ -112,6 +112,15 @@ def award(w, *, project=None, student=None, term=None, status=AwardStatus.AWARDE
     project = project or w.project
     student = student or w.student()
     term = term or w.term
+    if status == AwardStatus.AWARDED:
+        # The account holds what the award promises: the database refuses less.
+        money.ledger_post(
+            account_id=money.fund_account_of(project).pk,
+            kind=LedgerKind.APPROPRIATION,
+            amount_fen=10_000,
+            by=w.root,
+            source=FundSource.SOCIAL,
+        )
     return Award.objects.create(
         project=project,
         student=student,

@@ -503,6 +503,13 @@ def test_a_school_report_counts_funds_only_of_projects_that_are_the_schools_own(
             tier="hardship",
             created_by=admin2,
         )
+    # The project's account holds what these awards promise (the database refuses less).
+    money.ledger_post(
+        account_id=money.fund_account_of(scene.projects["aid"]).pk,
+        kind="contribution",
+        amount_fen=1_000_000,
+        by=admin2,
+    )
     award_bulk(scene.projects["aid"], scene.term, kids[:10], 100_000, by=admin2)
     report = build(scene, django_capture_on_commit_callbacks, school=other, by=admin2)
     headline = report.data["headline"]
