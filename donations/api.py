@@ -950,6 +950,17 @@ class PledgeCreateSerializer(StrictSerializer):
         return attrs
 
 
+def _pledge_donor_id(request, data) -> int:
+    """The donor named, or the user's own donor (0: none, which no donor has)."""
+    return data.get("donor") or getattr(getattr(request.user, "donor", None), "pk", 0)
+
+
+def _pledge_instalments(data) -> list[tuple]:
+    """(due date, amount): fen for money, a count for items."""
+    scale = 100 if data["kind"] == PledgeKind.MONEY else 1
+    return [(i["due_on"], int(i["amount"] * scale)) for i in data["instalments"]]
+
+
 class PledgeCancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
@@ -981,17 +992,31 @@ class PledgeViewSet(
     )
     @idempotent(scope="pledges")
     def create(self, request, *args, **kwargs):
-        payload = PledgeCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        donor_id = data.get("donor") or getattr(getattr(request.user, "donor", None), "pk", 0)
-        scale = 100 if data["kind"] == PledgeKind.MONEY else 1
+        data = validated_data(
+            PledgeCreateSerializer(data=request.data),
+            lambda errors, fields: services.pledge_create_problems(
+                errors,
+                by=request.user,
+                donor_id=_pledge_donor_id(request, fields),
+                kind=fields.get("kind"),
+                schedule=fields.get("schedule"),
+                instalments=(
+                    _pledge_instalments(fields)
+                    if "instalments" in fields and "kind" in fields
+                    else None
+                ),
+                project_id=fields.get("project"),
+                purpose=fields.get("purpose"),
+                item_name=fields.get("item_name"),
+                item_unit=fields.get("item_unit"),
+            ),
+        )
         pledge = services.pledge_create(
             by=request.user,
-            donor_id=donor_id,
+            donor_id=_pledge_donor_id(request, data),
             kind=data["kind"],
             schedule=data["schedule"],
-            instalments=[(i["due_on"], int(i["amount"] * scale)) for i in data["instalments"]],
+            instalments=_pledge_instalments(data),
             project_id=data["project"],
             purpose=data["purpose"],
             item_name=data["item_name"],

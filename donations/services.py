@@ -35,7 +35,7 @@ from donations.models import (
 from donations.money_words import yuan
 from donations.selectors import pledge_cancellable_by
 from donations.signals import contribution_received
-from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted, ValidationErrors
+from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import User
 
 # The largest single movement accepted: 100 million yuan, in fen.
@@ -1029,20 +1029,80 @@ def pledge_due_date_problem(due: date, *, today: date) -> str | None:
     return None
 
 
-def _check_instalments(instalments: list[tuple], *, today: date) -> None:
+def _instalment_problems(
+    errors: ValidationErrors, instalments: list[tuple], *, schedule: str | None, today: date
+) -> None:
     """Every bad due date and amount at once, each named by its instalment."""
-    errors = {}
+    if not instalments:
+        errors.add("instalments", _("Give at least one due date and amount."))
+        return
+    if schedule == PledgeSchedule.ONCE and len(instalments) != 1:
+        errors.add("instalments", _("A pledge given once has one due date."))
+    found = False
     for index, (due, amount) in enumerate(instalments):
         problem = pledge_due_date_problem(due, today=today)
         if problem:
-            errors[f"instalments[{index}].due_on"] = [problem]
+            errors.add(f"instalments[{index}].due_on", problem)
+            found = True
         if amount <= 0 or amount > MAX_AMOUNT_FEN:
-            errors[f"instalments[{index}].amount"] = [_("Each instalment must be more than zero.")]
-    if errors:
-        raise FieldErrors(errors)
+            errors.add(f"instalments[{index}].amount", _("Each instalment must be more than zero."))
+            found = True
     dates = [due for due, _amount in instalments]
-    if len(set(dates)) != len(dates):
-        raise DomainError(_("Two instalments fall due on the same day."), field="instalments")
+    if not found and len(set(dates)) != len(dates):
+        errors.add("instalments", _("Two instalments fall due on the same day."))
+
+
+def pledge_create_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    donor_id: int | None,
+    kind: str | None,
+    schedule: str | None,
+    instalments: list[tuple] | None,
+    project_id: int | None = None,
+    purpose: str | None = "",
+    item_name: str | None = "",
+    item_unit: str | None = "",
+) -> tuple[Donor | None, AidProject | None]:
+    """Add to `errors` everything wrong with this pledge; answers the donor and project.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller). A donor
+    or project outside `by`'s reach answers like one that does not exist.
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    districts = schools_administered_by(by).values("district")
+    donor = None
+    if donor_id is not None:
+        donor = Donor.objects.filter(
+            Q(pk=donor_id) & (Q(user=by) | Q(district__in=districts))
+        ).first()
+        if donor is None:
+            errors.add("donor", _("Unknown donor."))
+    if project_id is not None:
+        projects = AidProject.objects.filter(pk=project_id)
+        if donor is not None:
+            project = projects.filter(district=donor.district_id).first()
+        else:
+            own = Donor.objects.filter(user=by).values("district")
+            project = projects.filter(Q(district__in=districts) | Q(district__in=own)).first()
+        if project is None:
+            errors.add("project", _("Unknown project in the donor's district."))
+    else:
+        project = None
+        if purpose is not None and not purpose.strip():
+            errors.add("purpose", _("Name a project or say what the gift is for."))
+    if (
+        kind == PledgeKind.ITEMS
+        and None not in (item_name, item_unit)
+        and not (item_name.strip() and item_unit.strip())
+    ):
+        errors.add("item_name", _("Say which items and in which unit."))
+    if instalments is not None:
+        _instalment_problems(errors, instalments, schedule=schedule, today=timezone.localdate())
+    return donor, project
 
 
 @transaction.atomic
@@ -1062,28 +1122,24 @@ def pledge_create(
 ) -> Pledge:
     """Record a pledge: a donor pledges for itself, an administrator for its district's donors.
 
-    `instalments` is a list of (due date, amount): fen for money, a count for items.
+    `instalments` is a list of (due date, amount): fen for money, a count for
+    items. Every field is checked before anything is written; all that is
+    wrong is refused in one `FieldErrors`.
     """
-    from mentoring.selectors.accounts import schools_administered_by
-
-    districts = schools_administered_by(by).values("district")
-    donor = Donor.objects.filter(Q(pk=donor_id) & (Q(user=by) | Q(district__in=districts))).first()
-    if donor is None:
-        raise DomainError(_("Unknown donor."), field="donor")
-    project = None
-    if project_id is not None:
-        project = AidProject.objects.filter(pk=project_id, district=donor.district_id).first()
-        if project is None:
-            raise DomainError(_("Unknown project in the donor's district."), field="project")
-    elif not purpose.strip():
-        raise DomainError(_("Name a project or say what the gift is for."), field="purpose")
-    if kind == PledgeKind.ITEMS and not (item_name.strip() and item_unit.strip()):
-        raise DomainError(_("Say which items and in which unit."), field="item_name")
-    if not instalments:
-        raise DomainError(_("Give at least one due date and amount."), field="instalments")
-    if schedule == PledgeSchedule.ONCE and len(instalments) != 1:
-        raise DomainError(_("A pledge given once has one due date."), field="instalments")
-    _check_instalments(instalments, today=timezone.localdate())
+    errors = ValidationErrors()
+    donor, project = pledge_create_problems(
+        errors,
+        by=by,
+        donor_id=donor_id,
+        kind=kind,
+        schedule=schedule,
+        instalments=instalments,
+        project_id=project_id,
+        purpose=purpose,
+        item_name=item_name,
+        item_unit=item_unit,
+    )
+    errors.raise_if_any()
     pledge = Pledge.objects.create(
         donor=donor,
         kind=kind,
