@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from core.serializers import NoBody
 from mentoring.apis.roster import IgnoreFormatNegotiation
-from mentoring.errors import Conflict
+from mentoring.errors import Conflict, validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import AccessAction
 from mentoring.permissions import IsAdministrator
@@ -314,9 +314,16 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=ReportCreateSerializer, responses={202: ReportSerializer})
     def create(self, request, *args, **kwargs):
-        payload = ReportCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            ReportCreateSerializer(data=request.data),
+            lambda errors, fields: reports.report_start_problems(
+                errors,
+                by=request.user,
+                term_id=fields.get("term"),
+                school_id=fields.get("school"),
+                district_id=fields.get("district"),
+            ),
+        )
         report = reports.report_start(
             by=request.user,
             term_id=data["term"],
