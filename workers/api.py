@@ -136,9 +136,16 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @pairs.mapping.post
     def add_pair(self, request, pk=None):
         run = self.get_object()
-        payload = PairAddSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            PairAddSerializer(data=request.data),
+            lambda errors, fields: matching.match_run_pair_add_problems(
+                errors,
+                run=run,
+                student_id=fields.get("student"),
+                mentor_id=fields.get("mentor"),
+                kind=fields.get("kind"),
+            ),
+        )
         proposal = matching.match_run_pair_add(
             run=run,
             by=request.user,
