@@ -44,7 +44,7 @@ from donations.services import (
     project_committed_fen,
     yuan,
 )
-from mentoring.errors import Conflict, DomainError, NotPermitted
+from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     AssessmentStatus,
     District,
@@ -304,6 +304,52 @@ def _received_fen(project: AidProject, *, term_id: int, source: str) -> int:
     )
 
 
+def appropriation_receive_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    project: AidProject,
+    term_id: int | None,
+    source: str | None,
+    amount_fen: int | None,
+    lock: bool = False,
+) -> ProjectFunding | None:
+    """Add to `errors` everything wrong with receiving this money; answers the funding.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already). Only a district
+    administrator may (403 otherwise). `lock` locks the funding's row, as
+    `appropriation_receive` does inside its transaction.
+    """
+    _require_district_admin(by, project.district)
+    term_known = False
+    if term_id is not None:
+        term_known = Term.objects.filter(pk=term_id, district=project.district_id).exists()
+        if not term_known:
+            errors.add("term", _("Unknown term in the project's district."))
+    funding = None
+    if term_known and source is not None:
+        fundings = ProjectFunding.objects.filter(project=project, term_id=term_id, source=source)
+        funding = (fundings.select_for_update() if lock else fundings).first()
+        if funding is None:
+            errors.add("source", _("The project has no funding from this source for this term."))
+    if amount_fen is not None:
+        if not isinstance(amount_fen, int) or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+            errors.add("amount", _("The amount must be more than zero."))
+        elif funding is not None:
+            received = _received_fen(project, term_id=term_id, source=source)
+            if received + amount_fen > funding.amount_fen:
+                errors.add(
+                    "amount",
+                    _("Only %(left)s of the %(allocated)s allocated is still to be received.")
+                    % {
+                        "left": yuan(funding.amount_fen - received),
+                        "allocated": yuan(funding.amount_fen),
+                    },
+                )
+    return funding
+
+
 @transaction.atomic
 def appropriation_receive(
     *, by: User, project: AidProject, term_id: int, source: str, amount_fen: int, memo: str = ""
@@ -311,29 +357,20 @@ def appropriation_receive(
     """Money allocated by a source arrives in the project's account (资金到位).
 
     It is posted against the term's funding from that source, and never more
-    than was allocated.
+    than was allocated. Every field is checked before anything is written;
+    all that is wrong is refused in one `FieldErrors`.
     """
-    _require_district_admin(by, project.district)
-    if not Term.objects.filter(pk=term_id, district=project.district_id).exists():
-        raise DomainError(_("Unknown term in the project's district."), field="term")
-    funding = (
-        ProjectFunding.objects.select_for_update()
-        .filter(project=project, term_id=term_id, source=source)
-        .first()
+    errors = ValidationErrors()
+    funding = appropriation_receive_problems(
+        errors,
+        by=by,
+        project=project,
+        term_id=term_id,
+        source=source,
+        amount_fen=amount_fen,
+        lock=True,
     )
-    if funding is None:
-        raise DomainError(
-            _("The project has no funding from this source for this term."), field="source"
-        )
-    if not isinstance(amount_fen, int) or not 0 < amount_fen <= MAX_AMOUNT_FEN:
-        raise DomainError(_("The amount must be more than zero."), field="amount")
-    received = _received_fen(project, term_id=term_id, source=source)
-    if received + amount_fen > funding.amount_fen:
-        raise DomainError(
-            _("Only %(left)s of the %(allocated)s allocated is still to be received.")
-            % {"left": yuan(funding.amount_fen - received), "allocated": yuan(funding.amount_fen)},
-            field="amount",
-        )
+    errors.raise_if_any()
     return ledger_post(
         account_id=fund_account_of(project).pk,
         kind=LedgerKind.APPROPRIATION,
@@ -436,35 +473,67 @@ def _candidates(project: AidProject, term: Term, schools: list[int]) -> list[dic
     return out
 
 
+def allocate_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    project: AidProject,
+    term_id: int | None,
+    school_ids: list[int] | None,
+) -> tuple[Term | None, list[int]]:
+    """Add to `errors` everything wrong with allocating so; answers the term and the school ids.
+
+    No schools named (or None) means every school `by` administers in the
+    project's district; then a user who administers none there is refused
+    outright (403). A term given as None is not checked (refused already).
+    """
+    term = None
+    if term_id is not None:
+        term = Term.objects.filter(pk=term_id, district=project.district_id).first()
+        if term is None:
+            errors.add("term", _("Unknown term in the project's district."))
+    administered = set(
+        schools_administered_by(by)
+        .filter(district=project.district_id)
+        .values_list("pk", flat=True)
+    )
+    if not school_ids:
+        if not administered:
+            raise NotPermitted(_("You administer no school in the project's district."))
+        return term, sorted(administered)
+    unknown = set(school_ids) - administered
+    if unknown:
+        errors.add("schools", _("You do not administer school %(id)s.") % {"id": min(unknown)})
+    return term, sorted(set(school_ids) & administered)
+
+
 @answers_award_guard(field="project")
 @transaction.atomic
 def allocate(
-    *, by: User, project: AidProject, term: Term, school_ids: list[int] | None = None
+    *,
+    by: User,
+    project: AidProject,
+    term: Term | None = None,
+    term_id: int | None = None,
+    school_ids: list[int] | None = None,
 ) -> Allocation:
     """Award the project for the term by rank of need, until quota or money runs out.
 
     Students already awarded by this project this term keep their award (and
     their place in the quota), so running it again awards only what is new.
     The project's account is locked, so two allocations of one project queue.
+    The term is given as a row or by id; every input is checked before
+    anything is written, and all that is wrong is refused in one `FieldErrors`.
     """
-    if term.district_id != project.district_id:
-        raise DomainError(_("Unknown term in the project's district."), field="term")
-    administered = set(
-        schools_administered_by(by)
-        .filter(district=project.district_id)
-        .values_list("pk", flat=True)
+    errors = ValidationErrors()
+    term, schools = allocate_problems(
+        errors,
+        by=by,
+        project=project,
+        term_id=term.pk if term is not None else term_id,
+        school_ids=school_ids,
     )
-    if school_ids:
-        unknown = set(school_ids) - administered
-        if unknown:
-            raise DomainError(
-                _("You do not administer school %(id)s.") % {"id": min(unknown)}, field="schools"
-            )
-        schools = sorted(set(school_ids))
-    else:
-        schools = sorted(administered)
-    if not schools:
-        raise NotPermitted(_("You administer no school in the project's district."))
+    errors.raise_if_any()
     account = FundAccount.objects.select_for_update().get(pk=fund_account_of(project).pk)
 
     standards = [

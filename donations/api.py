@@ -505,17 +505,6 @@ class AwardCreateSerializer(StrictSerializer):
     )
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
-    def validate(self, attrs):
-        # Checked here too, so that a plan that does not add up is named with
-        # every other bad field.
-        if "instalments" in attrs:
-            problems = services.award_plan_problems(
-                amount_fen=fen(attrs["amount"]), plan=[fen(a) for a in attrs["instalments"]]
-            )
-            if problems:
-                raise serializers.ValidationError(problems)
-        return attrs
-
 
 class CorrectionSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=200)
@@ -556,9 +545,20 @@ class AwardViewSet(
 
     @extend_schema(request=AwardCreateSerializer, responses={201: AwardSerializer})
     def create(self, request, *args, **kwargs):
-        payload = AwardCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            AwardCreateSerializer(data=request.data),
+            lambda errors, fields: services.award_create_problems(
+                errors,
+                by=request.user,
+                project_id=fields.get("project"),
+                student_id=fields.get("student"),
+                term_id=fields.get("term"),
+                amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+                instalments=(
+                    [fen(a) for a in fields["instalments"]] if "instalments" in fields else None
+                ),
+            ),
+        )
         award = services.award_create(
             by=request.user,
             project_id=data["project"],
@@ -680,9 +680,23 @@ class DisbursementViewSet(
     )
     @idempotent(scope="disbursements")
     def create(self, request, *args, **kwargs):
-        payload = DisbursementCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = dict(
+            validated_data(
+                DisbursementCreateSerializer(data=request.data),
+                lambda errors, fields: services.disbursement_pay_problems(
+                    errors,
+                    by=request.user,
+                    award_id=fields.get("award"),
+                    method=fields.get("method"),
+                    paid_on=fields.get("paid_on"),
+                    instalment=fields.get("instalment"),
+                    amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+                    bank_reference=fields.get("bank_reference"),
+                    signed_by_student=fields.get("signed_by_student"),
+                    signed_by_guardian=fields.get("signed_by_guardian"),
+                ),
+            )
+        )
         amount = data.pop("amount", None)
         disbursement = services.disbursement_pay(
             by=request.user,
@@ -758,9 +772,19 @@ class ItemDonationViewSet(
 
     @extend_schema(request=ItemDonationCreateSerializer, responses={201: ItemDonationSerializer})
     def create(self, request, *args, **kwargs):
-        payload = ItemDonationCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            ItemDonationCreateSerializer(data=request.data),
+            lambda errors, fields: services.item_donation_record_problems(
+                errors,
+                by=request.user,
+                donor_id=fields.get("donor"),
+                item_kind_id=fields.get("item_kind"),
+                quantity=fields.get("quantity"),
+                value_fen=fen(fields["value"]) if "value" in fields else None,
+                received_on=fields.get("received_on"),
+                pledge_id=fields.get("pledge"),
+            ),
+        )
         donation = services.item_donation_record(
             by=request.user,
             donor_id=data["donor"],
@@ -822,9 +846,19 @@ class ItemDistributionViewSet(
         request=ItemDistributionCreateSerializer, responses={201: ItemDistributionSerializer}
     )
     def create(self, request, *args, **kwargs):
-        payload = ItemDistributionCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            ItemDistributionCreateSerializer(data=request.data),
+            lambda errors, fields: services.item_distribute_problems(
+                errors,
+                by=request.user,
+                item_kind_id=fields.get("item_kind"),
+                student_id=fields.get("student"),
+                quantity=fields.get("quantity"),
+                given_on=fields.get("given_on"),
+                signed_by_student=fields.get("signed_by_student"),
+                signed_by_guardian=fields.get("signed_by_guardian"),
+            ),
+        )
         given = services.item_distribute(
             by=request.user,
             item_kind_id=data["item_kind"],
@@ -916,6 +950,17 @@ class PledgeCreateSerializer(StrictSerializer):
         return attrs
 
 
+def _pledge_donor_id(request, data) -> int:
+    """The donor named, or the user's own donor (0: none, which no donor has)."""
+    return data.get("donor") or getattr(getattr(request.user, "donor", None), "pk", 0)
+
+
+def _pledge_instalments(data) -> list[tuple]:
+    """(due date, amount): fen for money, a count for items."""
+    scale = 100 if data["kind"] == PledgeKind.MONEY else 1
+    return [(i["due_on"], int(i["amount"] * scale)) for i in data["instalments"]]
+
+
 class PledgeCancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
@@ -947,17 +992,31 @@ class PledgeViewSet(
     )
     @idempotent(scope="pledges")
     def create(self, request, *args, **kwargs):
-        payload = PledgeCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        donor_id = data.get("donor") or getattr(getattr(request.user, "donor", None), "pk", 0)
-        scale = 100 if data["kind"] == PledgeKind.MONEY else 1
+        data = validated_data(
+            PledgeCreateSerializer(data=request.data),
+            lambda errors, fields: services.pledge_create_problems(
+                errors,
+                by=request.user,
+                donor_id=_pledge_donor_id(request, fields),
+                kind=fields.get("kind"),
+                schedule=fields.get("schedule"),
+                instalments=(
+                    _pledge_instalments(fields)
+                    if "instalments" in fields and "kind" in fields
+                    else None
+                ),
+                project_id=fields.get("project"),
+                purpose=fields.get("purpose"),
+                item_name=fields.get("item_name"),
+                item_unit=fields.get("item_unit"),
+            ),
+        )
         pledge = services.pledge_create(
             by=request.user,
-            donor_id=donor_id,
+            donor_id=_pledge_donor_id(request, data),
             kind=data["kind"],
             schedule=data["schedule"],
-            instalments=[(i["due_on"], int(i["amount"] * scale)) for i in data["instalments"]],
+            instalments=_pledge_instalments(data),
             project_id=data["project"],
             purpose=data["purpose"],
             item_name=data["item_name"],

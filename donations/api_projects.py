@@ -24,7 +24,7 @@ from donations.models import (
     ProjectQuota,
     ProjectStandard,
 )
-from mentoring.errors import DomainError, NotPermitted
+from mentoring.errors import DomainError, NotPermitted, validated_data
 from mentoring.models import (
     AccessAction,
     District,
@@ -32,7 +32,6 @@ from mentoring.models import (
     Role,
     SchoolLevel,
     Student,
-    Term,
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
@@ -330,20 +329,20 @@ class ProjectViewSet(
     def allocate(self, request, pk=None):
         """Award the term by rank of need until quota or funds run out; lists who was left out."""
         project = self.get_object()
-        payload = AllocateInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        term = Term.objects.filter(
-            pk=payload.validated_data["term"], district=project.district
-        ).first()
-        if term is None:
-            raise DomainError(_("Unknown term in the project's district."), field="term")
+        data = validated_data(
+            AllocateInput(data=request.data),
+            lambda errors, fields: aid.allocate_problems(
+                errors,
+                by=request.user,
+                project=project,
+                term_id=fields.get("term"),
+                school_ids=fields.get("schools"),
+            ),
+        )
         if Role.ADMINISTRATOR not in roles_of(request.user):
             raise NotPermitted(_("Only administrators allocate aid."))
         allocation = aid.allocate(
-            by=request.user,
-            project=project,
-            term=term,
-            school_ids=payload.validated_data["schools"],
+            by=request.user, project=project, term_id=data["term"], school_ids=data["schools"]
         )
         allocation = Allocation.objects.select_related("project", "term").get(pk=allocation.pk)
         return Response(
@@ -376,9 +375,17 @@ class ProjectViewSet(
     def appropriations(self, request, pk=None):
         """Funds allocated by a source arrive in the project's account (资金到位)."""
         project = self.get_object()
-        payload = AppropriationInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            AppropriationInput(data=request.data),
+            lambda errors, fields: aid.appropriation_receive_problems(
+                errors,
+                by=request.user,
+                project=project,
+                term_id=fields.get("term"),
+                source=fields.get("source"),
+                amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+            ),
+        )
         entry = aid.appropriation_receive(
             by=request.user,
             project=project,

@@ -36,7 +36,7 @@ from donations.models import (
 from donations.money_words import yuan
 from donations.selectors import pledge_cancellable_by
 from donations.signals import contribution_received
-from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted, ValidationErrors
+from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import User
 
 # The largest single movement accepted: 100 million yuan, in fen.
@@ -359,12 +359,13 @@ class _DuplicateAid(Exception):
         self.project, self.student, self.term, self.other = project, student, term, other
 
 
-def award_plan_problems(*, amount_fen: int, plan: list[int]) -> dict[str, list[str]]:
+def award_plan_problems(*, amount_fen: int | None, plan: list[int]) -> dict[str, list[str]]:
     """What is wrong with an instalment plan for an award of `amount_fen`: field → messages.
 
     A plan is the amount of each instalment in fen, in order (instalment 1
     first): between one and MAX_INSTALMENTS of them, each more than zero,
-    summing exactly to the award.
+    summing exactly to the award. The sum is not checked when the amount is
+    None (refused already).
     """
     if not 1 <= len(plan) <= MAX_INSTALMENTS:
         return {
@@ -376,7 +377,7 @@ def award_plan_problems(*, amount_fen: int, plan: list[int]) -> dict[str, list[s
     for index, amount in enumerate(plan):
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             errors[f"instalments[{index}]"] = [_("Each instalment must be more than zero.")]
-    if not errors and sum(plan) != amount_fen:
+    if not errors and amount_fen is not None and sum(plan) != amount_fen:
         errors["instalments"] = [
             _("The instalments add up to %(sum)s; the award is %(amount)s.")
             % {"sum": yuan(sum(plan)), "amount": yuan(amount_fen)}
@@ -463,6 +464,76 @@ def award_create(
         ) from None
 
 
+def _valid_amount(amount_fen) -> bool:
+    return (
+        isinstance(amount_fen, int)
+        and not isinstance(amount_fen, bool)
+        and 0 < amount_fen <= MAX_AMOUNT_FEN
+    )
+
+
+def award_create_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    project_id: int | None,
+    student_id: int | None,
+    term_id: int | None,
+    amount_fen: int | None,
+    instalments: list[int] | None = None,
+):
+    """Add to `errors` everything wrong with this award's inputs; answers (student, project, term).
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller). A
+    student, project or term outside the administrator's districts answers
+    like one that does not exist. Duplicate aid and the account's balance are
+    `award_create`'s, under the account's lock.
+    """
+    from mentoring.models import Student, Term
+    from mentoring.selectors.accounts import schools_administered_by
+
+    administered = schools_administered_by(by)
+    districts = administered.values("district")
+    student = project = term = None
+    if student_id is not None:
+        student = (
+            Student.objects.filter(pk=student_id, school__in=administered)
+            .select_related("school")
+            .first()
+        )
+        if student is None:
+            errors.add("student", _("Unknown student."))
+    if project_id is not None:
+        projects = AidProject.objects.filter(pk=project_id)
+        if student is not None:
+            project = projects.filter(district=student.school.district_id).first()
+        else:
+            project = projects.filter(district__in=districts).first()
+        if project is None:
+            errors.add("project", _("Unknown project in the student's district."))
+    if term_id is not None:
+        terms = Term.objects.filter(pk=term_id)
+        if project is not None:
+            term = terms.filter(district=project.district_id).first()
+        elif student is not None:
+            term = terms.filter(district=student.school.district_id).first()
+        else:
+            term = terms.filter(district__in=districts).first()
+        if term is None:
+            errors.add("term", _("Unknown term in the project's district."))
+    if amount_fen is not None and not _valid_amount(amount_fen):
+        errors.add("amount", _("The amount must be more than zero."))
+        amount_fen = None
+    if instalments is not None:
+        for field, messages in award_plan_problems(
+            amount_fen=amount_fen, plan=list(instalments)
+        ).items():
+            for message in messages:
+                errors.add(field, message)
+    return student, project, term
+
+
 @transaction.atomic
 def _award_create(
     *,
@@ -474,25 +545,18 @@ def _award_create(
     reason: str,
     instalments: list[int] | None,
 ) -> Award:
-    from mentoring.models import Student, Term
-    from mentoring.selectors.accounts import schools_administered_by
-
-    administered = schools_administered_by(by)
-    student = Student.objects.filter(pk=student_id, school__in=administered).first()
-    if student is None:
-        raise DomainError(_("Unknown student."), field="student")
-    project = AidProject.objects.filter(pk=project_id, district=student.school.district).first()
-    if project is None:
-        raise DomainError(_("Unknown project in the student's district."), field="project")
-    term = Term.objects.filter(pk=term_id, district=project.district).first()
-    if term is None:
-        raise DomainError(_("Unknown term in the project's district."), field="term")
-    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_AMOUNT_FEN:
-        raise DomainError(_("The amount must be more than zero."), field="amount")
+    errors = ValidationErrors()
     plan = list(instalments) if instalments is not None else [amount_fen]
-    problems = award_plan_problems(amount_fen=amount_fen, plan=plan)
-    if problems:
-        raise FieldErrors(problems)
+    student, project, term = award_create_problems(
+        errors,
+        by=by,
+        project_id=project_id,
+        student_id=student_id,
+        term_id=term_id,
+        amount_fen=amount_fen,
+        instalments=instalments,
+    )
+    errors.raise_if_any()
     other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
     if other is not None:
         raise _DuplicateAid(project=project, student=student, term=term, other=other)
@@ -546,6 +610,72 @@ def _award_for_change(by: User, award_id: int) -> Award:
     return award
 
 
+def disbursement_pay_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    award_id: int | None,
+    method: str | None,
+    paid_on,
+    instalment: int | None = 1,
+    amount_fen: int | None = None,
+    bank_reference: str | None = "",
+    signed_by_student: bool | None = False,
+    signed_by_guardian: bool | None = False,
+    lock: bool = False,
+) -> Award | None:
+    """Add to `errors` everything wrong with this payment's inputs; answers the award.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller). An
+    award cancelled or paid in full is refused outright (409). `lock` locks
+    the award's row, as `disbursement_pay` does inside its transaction.
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    award = None
+    if award_id is not None:
+        awards = Award.objects.filter(pk=award_id, student__school__in=schools_administered_by(by))
+        award = (awards.select_for_update() if lock else awards).first()
+        if award is None:
+            errors.add("award", _("Unknown award."))
+        elif award.status == AwardStatus.CANCELLED:
+            raise Conflict(_("This award was cancelled."), field="award")
+        elif award.status == AwardStatus.PAID:
+            raise Conflict(_("This award has already been paid in full."), field="award")
+    if award is not None and instalment is not None:
+        planned = {row.number: row.amount_fen for row in award.plan.all()}
+        if instalment not in planned:
+            errors.add(
+                "instalment",
+                _("This award is paid in %(count)s instalment(s), numbered from 1.")
+                % {"count": len(planned)},
+            )
+        elif amount_fen is not None and amount_fen != planned[instalment]:
+            errors.add(
+                "amount",
+                _("Instalment %(number)s is %(amount)s, to be paid in full.")
+                % {"number": instalment, "amount": yuan(planned[instalment])},
+            )
+    if method is not None and method not in PaymentMethod.values:
+        errors.add("method", _("Unknown payment method."))
+    elif method == PaymentMethod.BANK_TRANSFER:
+        if bank_reference is not None and not bank_reference.strip():
+            errors.add("bank_reference", _("Give the bank's reference of the transfer."))
+    elif (
+        method == PaymentMethod.CASH
+        and None not in (signed_by_student, signed_by_guardian)
+        and not (signed_by_student and signed_by_guardian)
+    ):
+        errors.add(
+            "signed_by_guardian",
+            _("Cash is paid only against the signatures of student and guardian."),
+        )
+    if paid_on is not None and paid_on > timezone.localdate():
+        errors.add("paid_on", _("A payment cannot be dated in the future."))
+    return award
+
+
 @answers_award_guard(field="award")
 @transaction.atomic
 def disbursement_pay(
@@ -567,36 +697,25 @@ def disbursement_pay(
     given, must be the instalment's planned amount. An award whose plan is
     paid in full answers 409 whatever the instalment asked; the database
     refuses, besides, any payment past the award's amount (migration 0012).
+    Every field is checked before anything is written; all that is wrong is
+    refused in one `FieldErrors`.
     """
-    award = _award_for_change(by, award_id)
-    if award.status == AwardStatus.CANCELLED:
-        raise Conflict(_("This award was cancelled."), field="award")
-    if award.status == AwardStatus.PAID:
-        raise Conflict(_("This award has already been paid in full."), field="award")
+    errors = ValidationErrors()
+    award = disbursement_pay_problems(
+        errors,
+        by=by,
+        award_id=award_id,
+        method=method,
+        paid_on=paid_on,
+        instalment=instalment,
+        amount_fen=amount_fen,
+        bank_reference=bank_reference,
+        signed_by_student=signed_by_student,
+        signed_by_guardian=signed_by_guardian,
+        lock=True,
+    )
+    errors.raise_if_any()
     planned = {row.number: row.amount_fen for row in award.plan.all()}
-    errors = {}
-    if instalment not in planned:
-        errors["instalment"] = [
-            _("This award is paid in %(count)s instalment(s), numbered from 1.")
-            % {"count": len(planned)}
-        ]
-    elif amount_fen is not None and amount_fen != planned[instalment]:
-        errors["amount"] = [
-            _("Instalment %(number)s is %(amount)s, to be paid in full.")
-            % {"number": instalment, "amount": yuan(planned[instalment])}
-        ]
-    if method not in PaymentMethod.values:
-        errors["method"] = [_("Unknown payment method.")]
-    elif method == PaymentMethod.BANK_TRANSFER and not bank_reference.strip():
-        errors["bank_reference"] = [_("Give the bank's reference of the transfer.")]
-    elif method == PaymentMethod.CASH and not (signed_by_student and signed_by_guardian):
-        errors["signed_by_guardian"] = [
-            _("Cash is paid only against the signatures of student and guardian.")
-        ]
-    if paid_on > timezone.localdate():
-        errors["paid_on"] = [_("A payment cannot be dated in the future.")]
-    if errors:
-        raise FieldErrors(errors)
     if award.disbursements.filter(instalment=instalment, reversal__isnull=True).exists():
         raise Conflict(_("This award instalment has already been paid."), field="instalment")
     amount = planned[instalment]
@@ -724,16 +843,74 @@ def award_cancel(*, by: User, award_id: int, reason: str) -> Award:
     return award
 
 
-def _items_in_admin_district(by: User, item_kind_id: int) -> ItemKind:
+def _item_kind_problems(
+    errors: ValidationErrors, *, by: User, item_kind_id: int | None, lock: bool
+) -> ItemKind | None:
+    """The item kind, if in a district `by` administers; else `item_kind` is refused.
+
+    `lock` locks its row (the stock), as the services do inside their transaction.
+    """
     from mentoring.selectors.accounts import schools_administered_by
 
+    if item_kind_id is None:
+        return None
     districts = schools_administered_by(by).values("district")
-    kind = (
-        ItemKind.objects.select_for_update().filter(pk=item_kind_id, district__in=districts).first()
-    )
+    kinds = ItemKind.objects.filter(pk=item_kind_id, district__in=districts)
+    kind = (kinds.select_for_update() if lock else kinds).first()
     if kind is None:
-        raise DomainError(_("Unknown item kind."), field="item_kind")
+        errors.add("item_kind", _("Unknown item kind."))
     return kind
+
+
+def item_donation_record_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    donor_id: int | None,
+    item_kind_id: int | None,
+    quantity: int | None,
+    value_fen: int | None,
+    received_on,
+    pledge_id: int | None = None,
+    lock: bool = False,
+) -> tuple[ItemKind | None, Donor | None, Pledge | None]:
+    """Add to `errors` everything wrong with recording these items; answers kind, donor, pledge.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller).
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    kind = _item_kind_problems(errors, by=by, item_kind_id=item_kind_id, lock=lock)
+    donor = None
+    if donor_id is not None:
+        donors = Donor.objects.filter(pk=donor_id)
+        if kind is not None:
+            donor = donors.filter(district=kind.district_id).first()
+        else:
+            districts = schools_administered_by(by).values("district")
+            donor = donors.filter(district__in=districts).first()
+        if donor is None:
+            errors.add("donor", _("Unknown donor in this district."))
+    pledge = None
+    if pledge_id is not None:
+        pledges = Pledge.objects.filter(pk=pledge_id, kind=PledgeKind.ITEMS)
+        if donor is not None:
+            pledge = pledges.filter(donor=donor).first()
+        else:
+            districts = schools_administered_by(by).values("district")
+            pledge = pledges.filter(donor__district__in=districts).first()
+        if pledge is None:
+            errors.add("pledge", _("Unknown item pledge of this donor."))
+        elif pledge.status == PledgeStatus.CANCELLED:
+            errors.add("pledge", _("This pledge was cancelled."))
+    if quantity is not None and quantity <= 0:
+        errors.add("quantity", _("The quantity must be more than zero."))
+    if value_fen is not None and (value_fen < 0 or value_fen > MAX_AMOUNT_FEN):
+        errors.add("value", _("The value cannot be negative."))
+    if received_on is not None and received_on > timezone.localdate():
+        errors.add("received_on", _("Items cannot be received in the future."))
+    return kind, donor, pledge
 
 
 @transaction.atomic
@@ -747,24 +924,24 @@ def item_donation_record(
     received_on,
     pledge_id: int | None = None,
 ) -> ItemDonation:
-    """Items received go into stock, in the same transaction; an item pledge follows them."""
-    kind = _items_in_admin_district(by, item_kind_id)
-    donor = Donor.objects.filter(pk=donor_id, district=kind.district_id).first()
-    if donor is None:
-        raise DomainError(_("Unknown donor in this district."), field="donor")
-    pledge = None
-    if pledge_id is not None:
-        pledge = Pledge.objects.filter(pk=pledge_id, donor=donor, kind=PledgeKind.ITEMS).first()
-        if pledge is None:
-            raise DomainError(_("Unknown item pledge of this donor."), field="pledge")
-        if pledge.status == PledgeStatus.CANCELLED:
-            raise DomainError(_("This pledge was cancelled."), field="pledge")
-    if quantity <= 0:
-        raise DomainError(_("The quantity must be more than zero."), field="quantity")
-    if value_fen < 0 or value_fen > MAX_AMOUNT_FEN:
-        raise DomainError(_("The value cannot be negative."), field="value")
-    if received_on > timezone.localdate():
-        raise DomainError(_("Items cannot be received in the future."), field="received_on")
+    """Items received go into stock, in the same transaction; an item pledge follows them.
+
+    Every field is checked before anything is written; all that is wrong is
+    refused in one `FieldErrors`.
+    """
+    errors = ValidationErrors()
+    kind, donor, pledge = item_donation_record_problems(
+        errors,
+        by=by,
+        donor_id=donor_id,
+        item_kind_id=item_kind_id,
+        quantity=quantity,
+        value_fen=value_fen,
+        received_on=received_on,
+        pledge_id=pledge_id,
+        lock=True,
+    )
+    errors.raise_if_any()
     ItemKind.objects.filter(pk=kind.pk).update(stock=F("stock") + quantity)
     donation = ItemDonation.objects.create(
         donor=donor,
@@ -778,6 +955,55 @@ def item_donation_record(
     if pledge is not None:
         pledge_refresh_status(pledge_id=pledge.pk, today=timezone.localdate())
     return donation
+
+
+def item_distribute_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    item_kind_id: int | None,
+    student_id: int | None,
+    quantity: int | None,
+    given_on,
+    signed_by_student: bool | None,
+    signed_by_guardian: bool | None,
+    lock: bool = False,
+) -> tuple[ItemKind | None, object]:
+    """Add to `errors` everything wrong with giving these items; answers the kind and student.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller). The
+    stock is checked only when the kind is known and the quantity valid.
+    """
+    from mentoring.models import Student
+    from mentoring.selectors.accounts import schools_administered_by
+
+    kind = _item_kind_problems(errors, by=by, item_kind_id=item_kind_id, lock=lock)
+    student = None
+    if student_id is not None:
+        students = Student.objects.filter(pk=student_id, school__in=schools_administered_by(by))
+        if kind is not None:
+            students = students.filter(school__district=kind.district_id)
+        student = students.first()
+        if student is None:
+            errors.add("student", _("Unknown student."))
+    if quantity is not None and quantity <= 0:
+        errors.add("quantity", _("The quantity must be more than zero."))
+    elif quantity is not None and kind is not None and quantity > kind.stock:
+        errors.add(
+            "quantity",
+            _("Only %(stock)s %(unit)s in stock.") % {"stock": kind.stock, "unit": kind.unit},
+        )
+    if None not in (signed_by_student, signed_by_guardian) and not (
+        signed_by_student and signed_by_guardian
+    ):
+        errors.add(
+            "signed_by_guardian",
+            _("Items are given only against the signatures of student and guardian."),
+        )
+    if given_on is not None and given_on > timezone.localdate():
+        errors.add("given_on", _("Items cannot be given in the future."))
+    return kind, student
 
 
 @transaction.atomic
@@ -794,31 +1020,22 @@ def item_distribute(
     """Give items to a student against both signatures; stock never goes below zero.
 
     The item kind's row is locked, so two distributions of the last books queue
-    and the second is refused.
+    and the second is refused. Every field is checked before anything is
+    written; all that is wrong is refused in one `FieldErrors`.
     """
-    from mentoring.models import Student
-    from mentoring.selectors.accounts import schools_administered_by
-
-    kind = _items_in_admin_district(by, item_kind_id)
-    student = Student.objects.filter(
-        pk=student_id, school__in=schools_administered_by(by), school__district=kind.district_id
-    ).first()
-    if student is None:
-        raise DomainError(_("Unknown student."), field="student")
-    if quantity <= 0:
-        raise DomainError(_("The quantity must be more than zero."), field="quantity")
-    if not (signed_by_student and signed_by_guardian):
-        raise DomainError(
-            _("Items are given only against the signatures of student and guardian."),
-            field="signed_by_guardian",
-        )
-    if given_on > timezone.localdate():
-        raise DomainError(_("Items cannot be given in the future."), field="given_on")
-    if quantity > kind.stock:
-        raise DomainError(
-            _("Only %(stock)s %(unit)s in stock.") % {"stock": kind.stock, "unit": kind.unit},
-            field="quantity",
-        )
+    errors = ValidationErrors()
+    kind, student = item_distribute_problems(
+        errors,
+        by=by,
+        item_kind_id=item_kind_id,
+        student_id=student_id,
+        quantity=quantity,
+        given_on=given_on,
+        signed_by_student=signed_by_student,
+        signed_by_guardian=signed_by_guardian,
+        lock=True,
+    )
+    errors.raise_if_any()
     ItemKind.objects.filter(pk=kind.pk).update(stock=F("stock") - quantity)
     return ItemDistribution.objects.create(
         item_kind=kind,
@@ -858,20 +1075,80 @@ def pledge_due_date_problem(due: date, *, today: date) -> str | None:
     return None
 
 
-def _check_instalments(instalments: list[tuple], *, today: date) -> None:
+def _instalment_problems(
+    errors: ValidationErrors, instalments: list[tuple], *, schedule: str | None, today: date
+) -> None:
     """Every bad due date and amount at once, each named by its instalment."""
-    errors = {}
+    if not instalments:
+        errors.add("instalments", _("Give at least one due date and amount."))
+        return
+    if schedule == PledgeSchedule.ONCE and len(instalments) != 1:
+        errors.add("instalments", _("A pledge given once has one due date."))
+    found = False
     for index, (due, amount) in enumerate(instalments):
         problem = pledge_due_date_problem(due, today=today)
         if problem:
-            errors[f"instalments[{index}].due_on"] = [problem]
+            errors.add(f"instalments[{index}].due_on", problem)
+            found = True
         if amount <= 0 or amount > MAX_AMOUNT_FEN:
-            errors[f"instalments[{index}].amount"] = [_("Each instalment must be more than zero.")]
-    if errors:
-        raise FieldErrors(errors)
+            errors.add(f"instalments[{index}].amount", _("Each instalment must be more than zero."))
+            found = True
     dates = [due for due, _amount in instalments]
-    if len(set(dates)) != len(dates):
-        raise DomainError(_("Two instalments fall due on the same day."), field="instalments")
+    if not found and len(set(dates)) != len(dates):
+        errors.add("instalments", _("Two instalments fall due on the same day."))
+
+
+def pledge_create_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    donor_id: int | None,
+    kind: str | None,
+    schedule: str | None,
+    instalments: list[tuple] | None,
+    project_id: int | None = None,
+    purpose: str | None = "",
+    item_name: str | None = "",
+    item_unit: str | None = "",
+) -> tuple[Donor | None, AidProject | None]:
+    """Add to `errors` everything wrong with this pledge; answers the donor and project.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller). A donor
+    or project outside `by`'s reach answers like one that does not exist.
+    """
+    from mentoring.selectors.accounts import schools_administered_by
+
+    districts = schools_administered_by(by).values("district")
+    donor = None
+    if donor_id is not None:
+        donor = Donor.objects.filter(
+            Q(pk=donor_id) & (Q(user=by) | Q(district__in=districts))
+        ).first()
+        if donor is None:
+            errors.add("donor", _("Unknown donor."))
+    if project_id is not None:
+        projects = AidProject.objects.filter(pk=project_id)
+        if donor is not None:
+            project = projects.filter(district=donor.district_id).first()
+        else:
+            own = Donor.objects.filter(user=by).values("district")
+            project = projects.filter(Q(district__in=districts) | Q(district__in=own)).first()
+        if project is None:
+            errors.add("project", _("Unknown project in the donor's district."))
+    else:
+        project = None
+        if purpose is not None and not purpose.strip():
+            errors.add("purpose", _("Name a project or say what the gift is for."))
+    if (
+        kind == PledgeKind.ITEMS
+        and None not in (item_name, item_unit)
+        and not (item_name.strip() and item_unit.strip())
+    ):
+        errors.add("item_name", _("Say which items and in which unit."))
+    if instalments is not None:
+        _instalment_problems(errors, instalments, schedule=schedule, today=timezone.localdate())
+    return donor, project
 
 
 @transaction.atomic
@@ -891,28 +1168,24 @@ def pledge_create(
 ) -> Pledge:
     """Record a pledge: a donor pledges for itself, an administrator for its district's donors.
 
-    `instalments` is a list of (due date, amount): fen for money, a count for items.
+    `instalments` is a list of (due date, amount): fen for money, a count for
+    items. Every field is checked before anything is written; all that is
+    wrong is refused in one `FieldErrors`.
     """
-    from mentoring.selectors.accounts import schools_administered_by
-
-    districts = schools_administered_by(by).values("district")
-    donor = Donor.objects.filter(Q(pk=donor_id) & (Q(user=by) | Q(district__in=districts))).first()
-    if donor is None:
-        raise DomainError(_("Unknown donor."), field="donor")
-    project = None
-    if project_id is not None:
-        project = AidProject.objects.filter(pk=project_id, district=donor.district_id).first()
-        if project is None:
-            raise DomainError(_("Unknown project in the donor's district."), field="project")
-    elif not purpose.strip():
-        raise DomainError(_("Name a project or say what the gift is for."), field="purpose")
-    if kind == PledgeKind.ITEMS and not (item_name.strip() and item_unit.strip()):
-        raise DomainError(_("Say which items and in which unit."), field="item_name")
-    if not instalments:
-        raise DomainError(_("Give at least one due date and amount."), field="instalments")
-    if schedule == PledgeSchedule.ONCE and len(instalments) != 1:
-        raise DomainError(_("A pledge given once has one due date."), field="instalments")
-    _check_instalments(instalments, today=timezone.localdate())
+    errors = ValidationErrors()
+    donor, project = pledge_create_problems(
+        errors,
+        by=by,
+        donor_id=donor_id,
+        kind=kind,
+        schedule=schedule,
+        instalments=instalments,
+        project_id=project_id,
+        purpose=purpose,
+        item_name=item_name,
+        item_unit=item_unit,
+    )
+    errors.raise_if_any()
     pledge = Pledge.objects.create(
         donor=donor,
         kind=kind,

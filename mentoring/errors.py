@@ -46,11 +46,22 @@ class FieldErrors(DomainError):
         # that the answer keeps all of them (it overrides `field`'s one),
         # and any keys a check adds, such as the name of a broken rule.
         super().__init__(
-            errors[first][0],
+            _first_message(errors[first]),
             field=first,
-            extra={**(extra or {}), **{name: list(errors[name]) for name in errors}},
+            extra={**(extra or {}), **{name: _messages(errors[name]) for name in errors}},
         )
         self.errors = errors
+
+
+def _messages(value):
+    """A field's messages as a list; a nested serializer's errors (a dict by item) as they are."""
+    return dict(value) if isinstance(value, dict) else list(value)
+
+
+def _first_message(value):
+    while isinstance(value, dict | list) and value:
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+    return value
 
 
 class ValidationErrors:
@@ -66,14 +77,19 @@ class ValidationErrors:
     """
 
     def __init__(self, errors=None):
+        # A nested serializer's errors stay a dict (by item, then field).
         self.errors: dict[str, list] = {
-            name: list(messages) for name, messages in (errors or {}).items()
+            name: _messages(messages) for name, messages in (errors or {}).items()
         }
         self.extra: dict = {}
 
     def add(self, field: str, message, *, extra: dict | None = None) -> None:
         """Add a field's message; `extra` adds keys to the answer (e.g. the rule broken)."""
-        self.errors.setdefault(field, []).append(message)
+        messages = self.errors.setdefault(field, [])
+        if isinstance(messages, dict):
+            # A nested serializer's errors, and now one about the whole list.
+            messages = self.errors[field] = [messages]
+        messages.append(message)
         self.extra.update(extra or {})
 
     def has(self, field: str) -> bool:
@@ -86,7 +102,7 @@ class ValidationErrors:
         """Take in a refusal naming fields; one that names none is raised as it is."""
         if isinstance(error, FieldErrors):
             for field, messages in error.errors.items():
-                for message in messages:
+                for message in [messages] if isinstance(messages, dict) else messages:
                     self.add(field, message)
         elif error.field and error.status_code == 400:
             self.add(error.field, error.message)

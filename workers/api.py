@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from core.serializers import NoBody
 from mentoring.apis.roster import IgnoreFormatNegotiation
-from mentoring.errors import Conflict
+from mentoring.errors import Conflict, validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import AccessAction
 from mentoring.permissions import IsAdministrator
@@ -136,9 +136,16 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @pairs.mapping.post
     def add_pair(self, request, pk=None):
         run = self.get_object()
-        payload = PairAddSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            PairAddSerializer(data=request.data),
+            lambda errors, fields: matching.match_run_pair_add_problems(
+                errors,
+                run=run,
+                student_id=fields.get("student"),
+                mentor_id=fields.get("mentor"),
+                kind=fields.get("kind"),
+            ),
+        )
         proposal = matching.match_run_pair_add(
             run=run,
             by=request.user,
@@ -314,9 +321,16 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=ReportCreateSerializer, responses={202: ReportSerializer})
     def create(self, request, *args, **kwargs):
-        payload = ReportCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            ReportCreateSerializer(data=request.data),
+            lambda errors, fields: reports.report_start_problems(
+                errors,
+                by=request.user,
+                term_id=fields.get("term"),
+                school_id=fields.get("school"),
+                district_id=fields.get("district"),
+            ),
+        )
         report = reports.report_start(
             by=request.user,
             term_id=data["term"],

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring import bulk
-from mentoring.errors import Conflict, DomainError, NotPermitted
+from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.matching.solver import Arrays, explain, solve_arrays
 from mentoring.models import (
@@ -741,44 +741,66 @@ def runs_visible_to(user: User):
     return runs.filter(schools__in=administered).exclude(pk__in=foreign).distinct()
 
 
-def _editable(run: MatchRun) -> MatchRun:
-    run = MatchRun.objects.select_for_update().get(pk=run.pk)
+def _check_editable(run: MatchRun) -> None:
     if run.status != MatchRunStatus.PROPOSED:
         raise Conflict(
             _("Only a proposed run can be changed; this one is %(status)s.")
             % {"status": run.get_status_display()},
             extra={"status": run.status},
         )
+
+
+def _editable(run: MatchRun) -> MatchRun:
+    run = MatchRun.objects.select_for_update().get(pk=run.pk)
+    _check_editable(run)
     return run
 
 
-def _check_pair(run: MatchRun, *, student_id: int, mentor_id: int, kind: str, ignore=None):
-    """The run's rules, checked again for a pair added or changed by hand."""
+def _pair_problems(
+    errors: ValidationErrors,
+    run: MatchRun,
+    *,
+    student_id: int | None,
+    mentor_id: int | None,
+    kind: str | None,
+    ignore=None,
+) -> None:
+    """The run's rules, checked again for a pair added or changed by hand, into `errors`.
+
+    An input given as None is not checked (refused already); the student is
+    looked for among the run's students of `kind`.
+    """
     inputs = run.inputs or {}
     students = {s["id"]: s for s in inputs.get("students", {}).get(kind, [])}
     mentors = {m["id"]: m for m in inputs.get("mentors", [])}
-    if student_id not in students:
-        raise DomainError(
-            _("This student is not one this run matches for this kind."), field="student"
+    s = m = None
+    if student_id is not None and kind is not None:
+        s = students.get(student_id)
+        if s is None:
+            errors.add("student", _("This student is not one this run matches for this kind."))
+    if mentor_id is not None:
+        m = mentors.get(mentor_id)
+        if m is None:
+            errors.add("mentor", _("Unknown mentor."))
+    if m is None:
+        return
+    if s is not None:
+        broken = rules_and_costs.exclusion(
+            _student_info(s),
+            _mentor_info(m),
+            kind,
+            rules_and_costs.Rules(
+                same_gender_from_age=run.rules.get("same_gender_from_age"),
+                vetted_on=datetime.date.fromisoformat(inputs["vetted_on"]),
+            ),
         )
-    if mentor_id not in mentors:
-        raise DomainError(_("Unknown mentor."), field="mentor")
-    s, m = students[student_id], mentors[mentor_id]
-    broken = rules_and_costs.exclusion(
-        _student_info(s),
-        _mentor_info(m),
-        kind,
-        rules_and_costs.Rules(
-            same_gender_from_age=run.rules.get("same_gender_from_age"),
-            vetted_on=datetime.date.fromisoformat(inputs["vetted_on"]),
-        ),
-    )
-    if broken:
-        raise DomainError(
-            _("This pair breaks a rule: %(rule)s.") % {"rule": broken},
-            field="mentor",
-            extra={"rule": broken},
-        )
+        if broken:
+            errors.add(
+                "mentor",
+                _("This pair breaks a rule: %(rule)s.") % {"rule": broken},
+                extra={"rule": broken},
+            )
+            return
     taken = Pairing.objects.filter(
         term=run.term,
         mentor_id=mentor_id,
@@ -787,21 +809,48 @@ def _check_pair(run: MatchRun, *, student_id: int, mentor_id: int, kind: str, ig
     if ignore is not None:
         taken = taken.exclude(pk=ignore)
     if taken.count() >= m["capacity"]:
-        raise DomainError(_("This mentor has no place left."), field="mentor")
+        errors.add("mentor", _("This mentor has no place left."))
+
+
+def match_run_pair_add_problems(
+    errors: ValidationErrors,
+    *,
+    run: MatchRun,
+    student_id: int | None,
+    mentor_id: int | None,
+    kind: str | None,
+) -> None:
+    """Add to `errors` everything wrong with adding this pair to the run.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (refused already). A run no longer proposed is
+    refused outright (409).
+    """
+    _check_editable(run)
+    if kind is not None and kind not in run.kinds:
+        errors.add("kind", _("This run does not match this kind."))
+        kind = None
+    if (
+        kind is not None
+        and student_id is not None
+        and Pairing.objects.filter(
+            term=run.term, student_id=student_id, kind=kind, status=PairingStatus.PROPOSED
+        ).exists()
+    ):
+        errors.add("student", _("This student already has a proposed pair of this kind."))
+        student_id = None
+    _pair_problems(errors, run, student_id=student_id, mentor_id=mentor_id, kind=kind)
 
 
 @transaction.atomic
 def match_run_pair_add(*, run: MatchRun, by: User, student_id: int, mentor_id: int, kind: str):
+    """Add a pair by hand; every field is checked before anything is written."""
     run = _editable(run)
-    if kind not in run.kinds:
-        raise DomainError(_("This run does not match this kind."), field="kind")
-    if Pairing.objects.filter(
-        term=run.term, student_id=student_id, kind=kind, status=PairingStatus.PROPOSED
-    ).exists():
-        raise DomainError(
-            _("This student already has a proposed pair of this kind."), field="student"
-        )
-    _check_pair(run, student_id=student_id, mentor_id=mentor_id, kind=kind)
+    errors = ValidationErrors()
+    match_run_pair_add_problems(
+        errors, run=run, student_id=student_id, mentor_id=mentor_id, kind=kind
+    )
+    errors.raise_if_any()
     pairing = Pairing.objects.create(
         term=run.term,
         student_id=student_id,
@@ -819,13 +868,16 @@ def match_run_pair_add(*, run: MatchRun, by: User, student_id: int, mentor_id: i
 def match_run_pair_change(*, run: MatchRun, by: User, proposal: ProposedPair, mentor_id: int):
     run = _editable(run)
     pairing = proposal.pairing
-    _check_pair(
+    errors = ValidationErrors()
+    _pair_problems(
+        errors,
         run,
         student_id=pairing.student_id,
         mentor_id=mentor_id,
         kind=pairing.kind,
         ignore=pairing.pk,
     )
+    errors.raise_if_any()
     pairing.mentor_id = mentor_id
     pairing.save(update_fields=["mentor"])
     proposal.by_hand = True

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donations.models import Award, LedgerEntry
-from mentoring.errors import DomainError, NotPermitted
+from mentoring.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import District, Objection, Pairing, Role, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from workers.models import JobKind, Report, ReportScope, ReportStatus
@@ -136,34 +136,68 @@ def details_student_ids(details: dict) -> set[int]:
 # Starting a version ------------------------------------------------------------------------
 
 
-def _scope_of(*, by: User, term_id: int, school_id: int | None, district_id: int | None):
+def report_start_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    term_id: int | None,
+    school_id: int | None,
+    district_id: int | None,
+):
+    """Add to `errors` everything wrong with this report's scope; answers it.
+
+    Answers (term, district, school, schools), each None when unknown. Every
+    field is checked, so one answer names them all; a term given as None is
+    not checked (refused already). A school or district that `by` does not
+    administer (wholly) is refused outright (403).
+    """
     if (school_id is None) == (district_id is None):
-        raise DomainError(_("Give either a school or a district."), field="school")
+        # Unless one was given and refused already.
+        if not (errors.has("school") or errors.has("district")):
+            errors.add("school", _("Give either a school or a district."))
+        return None, None, None, None
     administered = schools_administered_by(by)
+    district = school = schools = None
     if school_id is not None:
         school = School.objects.filter(pk=school_id).select_related("district").first()
         if school is None:
-            raise DomainError(_("Unknown school."), field="school")
-        if not administered.filter(pk=school.pk).exists():
+            errors.add("school", _("Unknown school."))
+        elif not administered.filter(pk=school.pk).exists():
             raise NotPermitted(
                 _("You can only build reports of schools you administer."), field="school"
             )
-        district, schools = school.district, [school]
+        else:
+            district, schools = school.district, [school]
     else:
         district = District.objects.filter(pk=district_id).first()
         if district is None:
-            raise DomainError(_("Unknown district."), field="district")
-        schools = list(district.schools.order_by("code"))
-        if not schools or district.schools.exclude(pk__in=administered).exists():
-            raise NotPermitted(
-                _("Only an administrator of every school of the district builds its report."),
-                field="district",
-            )
-        school = None
-    term = Term.objects.filter(pk=term_id, district=district).first()
-    if term is None:
-        raise DomainError(_("Unknown term in this district."), field="term")
+            errors.add("district", _("Unknown district."))
+        else:
+            schools = list(district.schools.order_by("code"))
+            if not schools or district.schools.exclude(pk__in=administered).exists():
+                raise NotPermitted(
+                    _("Only an administrator of every school of the district builds its report."),
+                    field="district",
+                )
+    term = None
+    if term_id is not None:
+        terms = Term.objects.filter(pk=term_id)
+        if district is not None:
+            term = terms.filter(district=district).first()
+        else:
+            term = terms.filter(district__schools__in=administered).distinct().first()
+        if term is None:
+            errors.add("term", _("Unknown term in this district."))
     return term, district, school, schools
+
+
+def _scope_of(*, by: User, term_id: int, school_id: int | None, district_id: int | None):
+    errors = ValidationErrors()
+    scope = report_start_problems(
+        errors, by=by, term_id=term_id, school_id=school_id, district_id=district_id
+    )
+    errors.raise_if_any()
+    return scope
 
 
 def report_start(

@@ -14,6 +14,7 @@ from mentoring.apis.account_serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
+from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import Role, User
 from mentoring.permissions import IsAdministrator
@@ -92,9 +93,22 @@ class UserViewSet(
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def create(self, request, *args, **kwargs):
-        payload = UserCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = dict(
+            validated_data(
+                UserCreateSerializer(data=request.data),
+                lambda errors, fields: services.user_create_problems(
+                    errors,
+                    by=request.user,
+                    username=fields.get("username"),
+                    password=fields.get("password"),
+                    role=fields.get("role"),
+                    school_ids=fields.get("schools"),
+                    email=fields.get("email"),
+                    first_name=fields.get("first_name"),
+                    last_name=fields.get("last_name"),
+                ),
+            )
+        )
         user = services.user_create(by=request.user, school_ids=data.pop("schools"), **data)
         body = UserSerializer(self._visible(user.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)

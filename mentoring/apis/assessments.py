@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from core.parsers import JSONParser, MultiPartParser
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,
@@ -236,6 +237,14 @@ class GovernmentListSerializer(StrictSerializer):
         return attrs
 
 
+def _list_rows(data) -> list:
+    """The rows of a government list sent as JSON, numbered from 1."""
+    return [
+        services.GovernmentListRow(row=number, id_number=row["id_number"], category=row["category"])
+        for number, row in enumerate(data["rows"], start=1)
+    ]
+
+
 class GovernmentListResultSerializer(serializers.Serializer):
     term = serializers.IntegerField()
     rows = serializers.IntegerField()
@@ -342,7 +351,17 @@ class AssessmentViewSet(
         summary="submit",
     )
     def create(self, request, *args, **kwargs):
-        data = self._valid(SubmitSerializer, request)
+        data = validated_data(
+            SubmitSerializer(data=request.data),
+            lambda errors, fields: services.assessment_submit_problems(
+                errors,
+                by=request.user,
+                student_id=fields.get("student"),
+                term_id=fields.get("term"),
+                reason=fields.get("reason"),
+                commitment=fields.get("commitment"),
+            ),
+        )
         assessment = services.assessment_submit(
             by=request.user,
             student_id=data["student"],
@@ -441,16 +460,20 @@ class AssessmentViewSet(
         Answers 201 when assessments were created, 200 when the list was
         already known. Unmatched rows are listed with the masked ID number only.
         """
-        data = self._valid(GovernmentListSerializer, request)
+        data = validated_data(
+            GovernmentListSerializer(data=request.data),
+            lambda errors, fields: services.government_list_import_problems(
+                errors,
+                by=request.user,
+                term_id=fields.get("term"),
+                rows=_list_rows(fields) if "rows" in fields else None,
+                tier=fields.get("tier"),
+            ),
+        )
         if "file" in data:
             rows = services.government_list_rows_from_csv(data["file"].read())
         else:
-            rows = [
-                services.GovernmentListRow(
-                    row=number, id_number=row["id_number"], category=row["category"]
-                )
-                for number, row in enumerate(data["rows"], start=1)
-            ]
+            rows = _list_rows(data)
         result = services.government_list_import(
             by=request.user, term_id=data["term"], rows=rows, tier=data["tier"]
         )

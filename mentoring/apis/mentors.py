@@ -11,6 +11,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
+from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import Gender, Mentor, MentorKind, Subject
 from mentoring.selectors.accounts import user_is_administrator
@@ -141,9 +142,23 @@ class MentorViewSet(
 
     @extend_schema(request=MentorCreateSerializer, responses={201: MentorSerializer})
     def create(self, request, *args, **kwargs):
-        payload = MentorCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = dict(
+            validated_data(
+                MentorCreateSerializer(data=request.data),
+                lambda errors, fields: services.mentor_create_problems(
+                    errors,
+                    by=request.user,
+                    user_id=fields.get("user"),
+                    kind=fields.get("kind"),
+                    school_ids=fields.get("schools"),
+                    party_branch=fields.get("party_branch"),
+                    capacity=fields.get("capacity"),
+                    min_mentees=fields.get("min_mentees"),
+                    vetted_until=fields.get("vetted_until"),
+                    conflict_ids=fields.get("conflicts"),
+                ),
+            )
+        )
         mentor = services.mentor_create(
             by=request.user,
             user_id=data.pop("user"),
@@ -157,9 +172,13 @@ class MentorViewSet(
     @extend_schema(request=MentorUpdateSerializer, responses=MentorSerializer)
     def update(self, request, *args, **kwargs):
         mentor = self.get_object()
-        payload = MentorUpdateSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        services.mentor_update(by=request.user, mentor=mentor, **payload.validated_data)
+        data = validated_data(
+            MentorUpdateSerializer(data=request.data, partial=True),
+            lambda errors, fields: services.mentor_update_problems(
+                errors, by=request.user, mentor=mentor, fields=fields
+            ),
+        )
+        services.mentor_update(by=request.user, mentor=mentor, **data)
         return Response(MentorSerializer(self._visible(mentor.pk)).data)
 
     @extend_schema(request=MentorUpdateSerializer, responses=MentorSerializer)

@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.serializers import StrictModelSerializer
+from mentoring.errors import validated_data
 from mentoring.models import District, School, SchoolLevel, Term
 from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services import schools as services
@@ -114,9 +115,20 @@ class TermViewSet(
         return terms.filter(district__in=districts)
 
     def create(self, request, *args, **kwargs):
-        payload = TermSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        term = services.term_create(by=request.user, **payload.validated_data)
+        data = validated_data(
+            TermSerializer(data=request.data),
+            lambda errors, fields: services.term_create_problems(
+                errors,
+                by=request.user,
+                district=fields.get("district"),
+                code=fields.get("code"),
+                school_year=fields.get("school_year"),
+                start_date=fields.get("start_date"),
+                end_date=fields.get("end_date"),
+                holiday_weeks=fields.get("holiday_weeks"),
+            ),
+        )
+        term = services.term_create(by=request.user, **data)
         return Response(TermSerializer(term).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TermUpdateSerializer, responses=TermSerializer)

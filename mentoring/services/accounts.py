@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core import logins
-from mentoring.errors import DomainError, NotPermitted
+from mentoring.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import Membership, Role, School, User
 from mentoring.selectors.accounts import schools_administered_by
 
@@ -35,6 +35,43 @@ def _schools_for(*, by: User, school_ids: list[int]) -> list[School]:
     return schools
 
 
+def user_create_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    username: str | None,
+    password: str | None,
+    role: str | None,
+    school_ids: list[int] | None,
+    email: str | None = "",
+    first_name: str | None = "",
+    last_name: str | None = "",
+) -> list[School] | None:
+    """Add to `errors` everything wrong with this new account; answers its schools.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller). A
+    school `by` does not administer is refused outright (403).
+    """
+    if role is not None and role not in Role.values:
+        errors.add("role", _("Unknown role."))
+    schools = _schools_for(by=by, school_ids=school_ids) if school_ids is not None else None
+    if username is not None and User.objects.filter(username=username).exists():
+        errors.add("username", _("This username is taken."))
+    if password is not None:
+        user = User(
+            username=username or "",
+            email=email or "",
+            first_name=first_name or "",
+            last_name=last_name or "",
+        )
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            errors.add("password", " ".join(exc.messages))
+    return schools
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -47,15 +84,25 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
 ) -> User:
-    """Create an account with one role in each of the given schools."""
-    if role not in Role.values:
-        raise DomainError(_("Unknown role."), field="role")
-    schools = _schools_for(by=by, school_ids=school_ids)
+    """Create an account with one role in each of the given schools.
+
+    Every field is checked before anything is written; all that is wrong is
+    refused in one `FieldErrors`.
+    """
+    errors = ValidationErrors()
+    schools = user_create_problems(
+        errors,
+        by=by,
+        username=username,
+        password=password,
+        role=role,
+        school_ids=school_ids,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    errors.raise_if_any()
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field="password") from None
     user.set_password(password)
     try:
         with transaction.atomic():

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from mentoring import idnumbers, workdays
-from mentoring.errors import Conflict, DomainError, NotPermitted
+from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
@@ -348,31 +348,75 @@ def _may_propose(user: User, student: Student) -> bool:
     return students_taught_by(user).filter(pk=student.pk).exists()
 
 
+def assessment_submit_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    student_id: int | None,
+    term_id: int | None,
+    reason: str | None,
+    commitment: str | None,
+) -> tuple[Student | None, Term | None]:
+    """Add to `errors` everything wrong with this proposal; answers the student and term.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller).
+    """
+    if reason is not None and not reason.strip():
+        errors.add("reason", _("Give the reason for the proposal."))
+    if commitment is not None and not commitment.strip():
+        errors.add("commitment", _("Give the family's written commitment."))
+    student = term = None
+    if student_id is not None:
+        student = Student.objects.select_related("school").filter(pk=student_id).first()
+        if student is None or not _may_propose(by, student):
+            # A student of another school, or one the teacher does not teach, is
+            # answered like one that does not exist: the answer would show the
+            # student's name and masked ID number.
+            errors.add("student", _("No such student in your schools."))
+            student = None
+    if term_id is not None:
+        terms = Term.objects.filter(pk=term_id)
+        if student is not None:
+            term = terms.filter(district_id=student.school.district_id).first()
+        elif by.is_superuser:
+            term = terms.first()
+        else:
+            term = terms.filter(district__schools__memberships__user=by).distinct().first()
+        if term is None:
+            errors.add("term", _("No such term in the student's district."))
+    if student is not None and term is not None:
+        if not StudentRecord.objects.filter(student=student, term=term).exists():
+            errors.add(
+                "student",
+                _("The student has no archive record for this term; import the roster first."),
+            )
+        elif Assessment.objects.filter(student=student, term=term).exists():
+            errors.add("student", _("The student already has an assessment for this term."))
+    return student, term
+
+
 @transaction.atomic
 def assessment_submit(
     *, by: User, student_id: int, term_id: int, reason: str, commitment: str
 ) -> Assessment:
     """A teacher or administrator proposes a student for identification.
 
-    The family's written commitment (承诺书) replaces certificates.
+    The family's written commitment (承诺书) replaces certificates. Every
+    field is checked before anything is written; all that is wrong is refused
+    in one `FieldErrors`.
     """
-    student = Student.objects.select_related("school").filter(pk=student_id).first()
-    if student is None or not _may_propose(by, student):
-        # A student of another school, or one the teacher does not teach, is
-        # answered like one that does not exist: the answer would show the
-        # student's name and masked ID number.
-        raise DomainError(_("No such student in your schools."), field="student")
-    term = Term.objects.filter(pk=term_id, district_id=student.school.district_id).first()
-    if term is None:
-        raise DomainError(_("No such term in the student's district."), field="term")
-    if not StudentRecord.objects.filter(student=student, term=term).exists():
-        raise DomainError(
-            _("The student has no archive record for this term; import the roster first."),
-            field="student",
-        )
+    errors = ValidationErrors()
+    student, term = assessment_submit_problems(
+        errors,
+        by=by,
+        student_id=student_id,
+        term_id=term_id,
+        reason=reason,
+        commitment=commitment,
+    )
+    errors.raise_if_any()
     already = _("The student already has an assessment for this term.")
-    if Assessment.objects.filter(student=student, term=term).exists():
-        raise DomainError(already, field="student")
     assessment = Assessment(
         student=student,
         term=term,
@@ -605,29 +649,32 @@ def _category(value: str) -> str | None:
     return CATEGORY_ALIASES.get(value)
 
 
-def _validated_rows(rows: list[GovernmentListRow]) -> list[tuple[GovernmentListRow, str, str]]:
-    """Each row with its normalised ID number and category, or every error at once.
+def _validated_rows(
+    errors: ValidationErrors, rows: list[GovernmentListRow]
+) -> list[tuple[GovernmentListRow, str, str]]:
+    """Each valid row with its normalised ID number and category; every bad row added to `errors`.
 
-    Error messages never repeat the ID number: an error report is often
-    forwarded, printed or pasted into a chat.
+    The bad rows are listed under `rows`, each with its number, field and
+    message. Error messages never repeat the ID number: an error report is
+    often forwarded, printed or pasted into a chat.
     """
     if not rows:
-        raise DomainError(_("The list has no rows."), field="rows")
+        errors.add("rows", _("The list has no rows."))
+        return []
     if len(rows) > MAX_GOVERNMENT_LIST_ROWS:
-        raise DomainError(
-            _("A list has at most %(n)s rows.") % {"n": MAX_GOVERNMENT_LIST_ROWS}, field="rows"
-        )
-    valid, errors = [], []
+        errors.add("rows", _("A list has at most %(n)s rows.") % {"n": MAX_GOVERNMENT_LIST_ROWS})
+        return []
+    valid, problems = [], []
     for row in rows:
         try:
             number = idnumbers.validate(row.id_number)
         except idnumbers.InvalidIdNumber as exc:
             reason = id_number_problem(exc)
-            errors.append({"row": row.row, "field": "id_number", "message": str(reason)})
+            problems.append({"row": row.row, "field": "id_number", "message": str(reason)})
             number = None
         category = _category(row.category)
         if category is None:
-            errors.append(
+            problems.append(
                 {
                     "row": row.row,
                     "field": "category",
@@ -637,9 +684,47 @@ def _validated_rows(rows: list[GovernmentListRow]) -> list[tuple[GovernmentListR
             )
         if number and category:
             valid.append((row, number, category))
-    if errors:
-        raise DomainError(_("The list has errors; nothing was written."), extra={"rows": errors})
+    for problem in problems:
+        errors.add(
+            "rows", problem, extra={"detail": _("The list has errors; nothing was written.")}
+        )
     return valid
+
+
+def government_list_import_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    term_id: int | None,
+    rows: list[GovernmentListRow] | None,
+    tier: str | None = "",
+) -> tuple[Term | None, str | None, list[tuple[GovernmentListRow, str, str]]]:
+    """Add to `errors` everything wrong with this list; answers the term, tier and valid rows.
+
+    Every field and every row is checked, so one answer names them all; an
+    input given as None is not checked (left out, or refused already).
+    """
+    term = None
+    if term_id is not None:
+        term = (
+            Term.objects.select_related("district")
+            .filter(pk=term_id, district__schools__in=schools_administered_by(by))
+            .distinct()
+            .first()
+        )
+        if term is None:
+            errors.add("term", _("No such term in your district."))
+    if term is not None and tier is not None:
+        district = term.district
+        tier = tier or district.tier_codes[0]
+        if tier not in district.tier_codes:
+            errors.add(
+                "tier",
+                _("Unknown tier; this district's tiers are: %(tiers)s.")
+                % {"tiers": ", ".join(district.tier_codes)},
+            )
+    valid = _validated_rows(errors, rows) if rows is not None else []
+    return term, tier, valid
 
 
 @transaction.atomic
@@ -654,24 +739,13 @@ def government_list_import(
     same list again creates nothing. Students of schools `by` does not
     administer are never matched, so the answer cannot reveal where they are.
     """
-    administered = schools_administered_by(by)
-    term = (
-        Term.objects.select_related("district")
-        .filter(pk=term_id, district__schools__in=administered)
-        .distinct()
-        .first()
+    errors = ValidationErrors()
+    term, tier, valid = government_list_import_problems(
+        errors, by=by, term_id=term_id, rows=rows, tier=tier
     )
-    if term is None:
-        raise DomainError(_("No such term in your district."), field="term")
+    errors.raise_if_any()
+    administered = schools_administered_by(by)
     district = term.district
-    tier = tier or district.tier_codes[0]
-    if tier not in district.tier_codes:
-        raise DomainError(
-            _("Unknown tier; this district's tiers are: %(tiers)s.")
-            % {"tiers": ", ".join(district.tier_codes)},
-            field="tier",
-        )
-    valid = _validated_rows(rows)
 
     hashes = {
         number: idnumbers.keyed_hash(number, key=settings.ID_HASH_KEY)

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring.errors import Conflict, DomainError, NotPermitted
+from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Membership,
     Mentor,
@@ -79,8 +79,10 @@ def mentors_visible_to(user: User) -> QuerySet[Mentor]:
     )
 
 
-def _administered_schools(*, by: User, school_ids: list[int]) -> list[School]:
-    """The requested schools, all of which `by` must administer.
+def _administered_schools(
+    errors: ValidationErrors, *, by: User, school_ids: list[int]
+) -> list[School] | None:
+    """The requested schools, all of which `by` must administer; None if not.
 
     A school that does not exist answers like one administered by somebody
     else, so the answer never tells which schools exist.
@@ -88,14 +90,14 @@ def _administered_schools(*, by: User, school_ids: list[int]) -> list[School]:
     wanted = set(school_ids)
     schools = list(schools_administered_by(by).filter(pk__in=wanted).order_by("pk"))
     if len(schools) != len(wanted):
-        raise DomainError(
-            _("You can only name schools you administer."),
-            field="schools",
-        )
+        errors.add("schools", _("You can only name schools you administer."))
+        return None
     return schools
 
 
-def _check_membership(*, user: User, kind: str, schools: list[School]) -> None:
+def _check_membership(
+    errors: ValidationErrors, *, user: User, kind: str, schools: list[School]
+) -> None:
     role = Role.VOLUNTEER if kind == MentorKind.VOLUNTEER else Role.TEACHER
     member_of = set(
         Membership.objects.filter(user=user, role=role, school__in=schools).values_list(
@@ -107,56 +109,127 @@ def _check_membership(*, user: User, kind: str, schools: list[School]) -> None:
             message = _("A volunteer mentor must hold a volunteer role in each of its schools.")
         else:
             message = _("A teacher or leader mentor must hold a teacher role in its school.")
-        raise DomainError(message, field="user")
+        errors.add("user", message)
 
 
 def _check_rules(
+    errors: ValidationErrors,
     *,
-    kind: str,
-    schools: list[School],
-    party_branch: str,
-    capacity: int,
-    min_mentees: int,
+    kind: str | None,
+    schools: list[School] | None,
+    party_branch: str | None,
+    capacity: int | None,
+    min_mentees: int | None,
     vetted_until: date | None,
 ) -> None:
-    """The rules about one mentor, each reported on the field it concerns."""
-    if kind in STAFF_KINDS and len(schools) != 1:
-        raise DomainError(_("A teacher or leader mentors in exactly one school."), field="schools")
-    if kind == MentorKind.VOLUNTEER and not schools:
-        raise DomainError(_("A volunteer serves at least one school."), field="schools")
+    """The rules about one mentor, each added to `errors` on the field it concerns.
+
+    A value None is not checked (refused already), except `vetted_until`,
+    which a volunteer needs; the schools given as None are not counted.
+    """
+    if schools is not None:
+        if kind in STAFF_KINDS and len(schools) != 1:
+            errors.add("schools", _("A teacher or leader mentors in exactly one school."))
+        if kind == MentorKind.VOLUNTEER and not schools:
+            errors.add("schools", _("A volunteer serves at least one school."))
     if kind == MentorKind.VOLUNTEER and vetted_until is None:
-        raise DomainError(
+        errors.add(
+            "vetted_until",
             _("A volunteer must be vetted: give the date the vetting is valid until."),
-            field="vetted_until",
         )
-    if kind == MentorKind.PARTY_TEACHER and not party_branch.strip():
-        raise DomainError(
-            _("A party-member teacher needs their party branch."), field="party_branch"
-        )
-    if kind in KINDS_WITH_A_MINIMUM and min_mentees < 1:
-        raise DomainError(
-            _("Party-member teachers and leaders mentor at least one student."),
-            field="min_mentees",
-        )
-    if min_mentees > capacity:
-        raise DomainError(
-            _("The minimum number of mentees cannot exceed the capacity."), field="min_mentees"
-        )
+    if kind == MentorKind.PARTY_TEACHER and party_branch is not None and not party_branch.strip():
+        errors.add("party_branch", _("A party-member teacher needs their party branch."))
+    if min_mentees is not None:
+        if kind in KINDS_WITH_A_MINIMUM and min_mentees < 1:
+            errors.add(
+                "min_mentees", _("Party-member teachers and leaders mentor at least one student.")
+            )
+        elif capacity is not None and min_mentees > capacity:
+            errors.add(
+                "min_mentees", _("The minimum number of mentees cannot exceed the capacity.")
+            )
 
 
-def _conflict_students(*, student_ids: list[int], schools: list[School]) -> list[Student]:
+def _conflict_students(
+    errors: ValidationErrors, *, by: User, student_ids: list[int], schools: list[School] | None
+) -> list[Student]:
     """The students named as conflicts, all of whom must be in the mentor's schools.
 
     A student of another school answers exactly like one that does not exist.
+    With the schools unknown (refused already), the students are looked for in
+    the schools `by` administers.
     """
     wanted = set(student_ids)
-    students = list(Student.objects.filter(pk__in=wanted, school__in=schools).order_by("pk"))
+    scope = schools if schools is not None else schools_administered_by(by)
+    students = list(Student.objects.filter(pk__in=wanted, school__in=scope).order_by("pk"))
     if len(students) != len(wanted):
-        raise DomainError(
+        errors.add(
+            "conflicts",
             _("Conflicts must be students of the mentor's schools; check the student ids."),
-            field="conflicts",
         )
     return students
+
+
+def mentor_create_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    user_id: int | None,
+    kind: str | None,
+    school_ids: list[int] | None,
+    party_branch: str | None = "",
+    capacity: int | None = 3,
+    min_mentees: int | None = None,
+    vetted_until: date | None = None,
+    conflict_ids: list[int] | None = None,
+) -> tuple[User | None, list[School] | None, list[Student]]:
+    """Add to `errors` everything wrong with making this mentor; answers user, schools, conflicts.
+
+    Every field is checked, so one answer names them all; an input given as
+    None is not checked (left out, or refused already by the caller).
+    `min_mentees` None takes the kind's default.
+    """
+    schools = None
+    if school_ids is not None:
+        if not school_ids:
+            errors.add("schools", _("Give the school or schools the mentor serves."))
+        else:
+            schools = _administered_schools(errors, by=by, school_ids=school_ids)
+    user = None
+    if user_id is not None:
+        # Only accounts with a role in the administrator's schools can be named;
+        # any other id answers like one that does not exist.
+        scope = schools if schools is not None else schools_administered_by(by)
+        user = User.objects.filter(pk=user_id, memberships__school__in=scope).distinct().first()
+        if user is None:
+            errors.add(
+                "user", _("This account has no teacher or volunteer role in the given schools.")
+            )
+        elif Mentor.objects.filter(user=user).exists():
+            errors.add("user", _("This account is already a mentor."))
+        elif schools is not None and kind is not None:
+            _check_membership(errors, user=user, kind=kind, schools=schools)
+    if min_mentees is None and kind is not None:
+        min_mentees = 1 if kind in KINDS_WITH_A_MINIMUM else 0
+    _check_rules(
+        errors,
+        kind=kind,
+        schools=schools,
+        party_branch=party_branch,
+        capacity=capacity,
+        min_mentees=min_mentees,
+        vetted_until=vetted_until,
+    )
+    if (
+        kind == MentorKind.VOLUNTEER
+        and vetted_until is not None
+        and vetted_until < timezone.localdate()
+    ):
+        errors.add("vetted_until", _("This volunteer's vetting has expired."))
+    conflicts = []
+    if conflict_ids:
+        conflicts = _conflict_students(errors, by=by, student_ids=conflict_ids, schools=schools)
+    return user, schools, conflicts
 
 
 @transaction.atomic
@@ -177,33 +250,26 @@ def mentor_create(
 ) -> Mentor:
     """Make a teacher or volunteer of the administrator's schools a mentor.
 
-    `min_mentees` defaults to 1 for party-member teachers and leaders, 0 otherwise.
+    `min_mentees` defaults to 1 for party-member teachers and leaders, 0
+    otherwise. Every field is checked before anything is written; all that is
+    wrong is refused in one `FieldErrors`.
     """
-    if not school_ids:
-        raise DomainError(_("Give the school or schools the mentor serves."), field="schools")
-    schools = _administered_schools(by=by, school_ids=school_ids)
-    # Only accounts with a role in the administrator's schools can be named;
-    # any other id answers like one that does not exist.
-    user = User.objects.filter(pk=user_id, memberships__school__in=schools).distinct().first()
-    if user is None:
-        raise DomainError(
-            _("This account has no teacher or volunteer role in the given schools."),
-            field="user",
-        )
-    _check_membership(user=user, kind=kind, schools=schools)
-    if min_mentees is None:
-        min_mentees = 1 if kind in KINDS_WITH_A_MINIMUM else 0
-    _check_rules(
+    errors = ValidationErrors()
+    user, schools, conflicts = mentor_create_problems(
+        errors,
+        by=by,
+        user_id=user_id,
         kind=kind,
-        schools=schools,
+        school_ids=school_ids,
         party_branch=party_branch,
         capacity=capacity,
         min_mentees=min_mentees,
         vetted_until=vetted_until,
+        conflict_ids=conflict_ids,
     )
-    if kind == MentorKind.VOLUNTEER and vetted_until < timezone.localdate():
-        raise DomainError(_("This volunteer's vetting has expired."), field="vetted_until")
-    conflicts = _conflict_students(student_ids=conflict_ids or [], schools=schools)
+    errors.raise_if_any()
+    if min_mentees is None:
+        min_mentees = 1 if kind in KINDS_WITH_A_MINIMUM else 0
     mentor = Mentor(
         user=user,
         kind=kind,
@@ -225,19 +291,21 @@ def mentor_create(
     return mentor
 
 
-@transaction.atomic
-def mentor_update(*, by: User, mentor: Mentor, **fields) -> Mentor:
-    """Change a mentor; only an administrator of every school the mentor serves may.
+def mentor_update_problems(
+    errors: ValidationErrors, *, by: User, mentor: Mentor, fields: dict
+) -> tuple[Mentor, list[School] | None, list[Student] | None]:
+    """Add to `errors` everything wrong with changing `mentor` so.
 
-    `schools` and `conflicts` (lists of ids) replace the current ones. The
-    rules are checked on the mentor as it would be after the change.
-    Deactivating a mentor who still has active pairings is refused: those
-    pairings are ended first, each with its reason.
+    Answers the mentor changed (not saved), its schools and its conflicts
+    (None: unchanged). The rules are checked on the mentor as it would be.
+    A user who does not administer every school of the mentor is refused
+    outright (403). `mentor_update` calls it, and so does a view whose own
+    validation refused some fields, with the others.
     """
-    unknown = set(fields) - CHANGEABLE_FIELDS
-    if unknown:
-        raise DomainError(_("This field cannot be changed here."), field=sorted(unknown)[0])
-    mentor = Mentor.objects.select_for_update().get(pk=mentor.pk)
+    fields = dict(fields)
+    for name in sorted(set(fields) - CHANGEABLE_FIELDS):
+        errors.add(name, _("This field cannot be changed here."))
+        fields.pop(name)
     current_school_ids = set(mentor.schools.values_list("pk", flat=True))
     if not by.is_superuser:
         administered = set(
@@ -247,9 +315,8 @@ def mentor_update(*, by: User, mentor: Mentor, **fields) -> Mentor:
         )
         if current_school_ids - administered:
             raise NotPermitted(_("This mentor also serves schools you do not administer."))
-
     if "schools" in fields:
-        schools = _administered_schools(by=by, school_ids=fields.pop("schools"))
+        schools = _administered_schools(errors, by=by, school_ids=fields.pop("schools"))
     else:
         schools = list(mentor.schools.order_by("pk"))
     conflict_ids = fields.pop("conflicts", None)
@@ -258,9 +325,10 @@ def mentor_update(*, by: User, mentor: Mentor, **fields) -> Mentor:
     mentor.subjects = sorted(set(mentor.subjects))
     mentor.grades = sorted(set(mentor.grades))
     mentor.party_branch = mentor.party_branch.strip()
-
-    _check_membership(user=mentor.user, kind=mentor.kind, schools=schools)
+    if schools is not None:
+        _check_membership(errors, user=mentor.user, kind=mentor.kind, schools=schools)
     _check_rules(
+        errors,
         kind=mentor.kind,
         schools=schools,
         party_branch=mentor.party_branch,
@@ -268,6 +336,26 @@ def mentor_update(*, by: User, mentor: Mentor, **fields) -> Mentor:
         min_mentees=mentor.min_mentees,
         vetted_until=mentor.vetted_until,
     )
+    conflicts = None
+    if conflict_ids is not None:
+        conflicts = _conflict_students(errors, by=by, student_ids=conflict_ids, schools=schools)
+    return mentor, schools, conflicts
+
+
+@transaction.atomic
+def mentor_update(*, by: User, mentor: Mentor, **fields) -> Mentor:
+    """Change a mentor; only an administrator of every school the mentor serves may.
+
+    `schools` and `conflicts` (lists of ids) replace the current ones. The
+    rules are checked on the mentor as it would be after the change, all at
+    once. Deactivating a mentor who still has active pairings is refused:
+    those pairings are ended first, each with its reason.
+    """
+    mentor = Mentor.objects.select_for_update().get(pk=mentor.pk)
+    current_school_ids = set(mentor.schools.values_list("pk", flat=True))
+    errors = ValidationErrors()
+    mentor, schools, conflicts = mentor_update_problems(errors, by=by, mentor=mentor, fields=fields)
+    errors.raise_if_any()
     if mentor.active is False and mentor.pairings.filter(status=PairingStatus.ACTIVE).exists():
         raise Conflict(
             _("This mentor still has active pairings; end them before deactivating."),
@@ -280,9 +368,7 @@ def mentor_update(*, by: User, mentor: Mentor, **fields) -> Mentor:
             _("This mentor has active pairings in a school being removed; end them first."),
             field="schools",
         )
-    if conflict_ids is not None:
-        conflicts = _conflict_students(student_ids=conflict_ids, schools=schools)
-    else:
+    if conflicts is None:
         # Conflicts in a school the mentor no longer serves are dropped with it.
         conflicts = list(mentor.conflicts.filter(school__in=schools))
     mentor.save()

@@ -6,7 +6,7 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from mentoring.errors import DomainError, NotPermitted
+from mentoring.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import District, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 
@@ -27,39 +27,78 @@ def administers_district(user: User, district: District) -> bool:
     return administered == school_ids
 
 
-def _validate_term(
-    *, code: str, school_year: str, start_date, end_date, holiday_weeks: list[str]
+def _term_problems(
+    errors: ValidationErrors,
+    *,
+    code: str | None,
+    school_year: str | None,
+    start_date: datetime.date | None,
+    end_date: datetime.date | None,
+    holiday_weeks: list[str] | None,
 ) -> list[str]:
-    match = TERM_CODE.match(code)
-    if not match:
-        raise DomainError(_("Use the form YYYY-spring or YYYY-autumn."), field="code")
-    year = SCHOOL_YEAR.match(school_year)
-    if not year or int(year["second"]) != int(year["first"]) + 1:
-        raise DomainError(_("Use the form YYYY-YYYY with consecutive years."), field="school_year")
-    if end_date <= start_date:
-        raise DomainError(_("The term must end after it starts."), field="end_date")
-    if (end_date - start_date).days > 200:
-        raise DomainError(_("A term lasts at most 200 days."), field="end_date")
+    """Add to `errors` everything wrong with a term's fields; answers its holiday weeks' Mondays.
+
+    Every field is checked, so one answer names them all; a value None is not
+    checked (left out, or refused already by the caller).
+    """
+    if code is not None and not TERM_CODE.match(code):
+        errors.add("code", _("Use the form YYYY-spring or YYYY-autumn."))
+    if school_year is not None:
+        year = SCHOOL_YEAR.match(school_year)
+        if not year or int(year["second"]) != int(year["first"]) + 1:
+            errors.add("school_year", _("Use the form YYYY-YYYY with consecutive years."))
+    dates_known = start_date is not None and end_date is not None
+    if dates_known and end_date <= start_date:
+        errors.add("end_date", _("The term must end after it starts."))
+    elif dates_known and (end_date - start_date).days > 200:
+        errors.add("end_date", _("A term lasts at most 200 days."))
     weeks = []
-    for raw in holiday_weeks:
+    for raw in holiday_weeks or []:
         try:
             monday = datetime.date.fromisoformat(raw)
         except (TypeError, ValueError):
-            raise DomainError(
-                _("%(value)s is not a date (YYYY-MM-DD).") % {"value": raw}, field="holiday_weeks"
-            ) from None
+            errors.add("holiday_weeks", _("%(value)s is not a date (YYYY-MM-DD).") % {"value": raw})
+            continue
         if monday.weekday() != 0:
-            raise DomainError(
+            errors.add(
+                "holiday_weeks",
                 _("%(value)s is not a Monday; give the Monday of each holiday week.")
                 % {"value": raw},
-                field="holiday_weeks",
             )
-        if not (start_date - datetime.timedelta(days=6) <= monday <= end_date):
-            raise DomainError(
-                _("%(value)s is outside the term.") % {"value": raw}, field="holiday_weeks"
-            )
-        weeks.append(monday.isoformat())
+        elif dates_known and not (start_date - datetime.timedelta(days=6) <= monday <= end_date):
+            errors.add("holiday_weeks", _("%(value)s is outside the term.") % {"value": raw})
+        else:
+            weeks.append(monday.isoformat())
     return sorted(set(weeks))
+
+
+def term_create_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    district: District | None,
+    code: str | None,
+    school_year: str | None,
+    start_date: datetime.date | None,
+    end_date: datetime.date | None,
+    holiday_weeks: list[str] | None = None,
+) -> list[str]:
+    """Add to `errors` everything wrong with this new term; answers its holiday weeks.
+
+    A user who does not administer the district is refused outright (403).
+    """
+    if district is not None and not administers_district(by, district):
+        raise NotPermitted(
+            _("Only a district administrator can set the district's terms."), field="district"
+        )
+    return _term_problems(
+        errors,
+        code=code,
+        school_year=school_year,
+        start_date=start_date,
+        end_date=end_date,
+        holiday_weeks=holiday_weeks,
+    )
 
 
 @transaction.atomic
@@ -73,17 +112,19 @@ def term_create(
     end_date: datetime.date,
     holiday_weeks: list[str] | None = None,
 ) -> Term:
-    if not administers_district(by, district):
-        raise NotPermitted(
-            _("Only a district administrator can set the district's terms."), field="district"
-        )
-    weeks = _validate_term(
+    """Add a term to a district; every field is checked, all that is wrong refused at once."""
+    errors = ValidationErrors()
+    weeks = term_create_problems(
+        errors,
+        by=by,
+        district=district,
         code=code,
         school_year=school_year,
         start_date=start_date,
         end_date=end_date,
         holiday_weeks=holiday_weeks or [],
     )
+    errors.raise_if_any()
     try:
         with transaction.atomic():
             return Term.objects.create(
@@ -112,7 +153,9 @@ def term_update(*, by: User, term: Term, **fields) -> Term:
         "holiday_weeks": term.holiday_weeks,
         **fields,
     }
-    weeks = _validate_term(**values)
+    errors = ValidationErrors()
+    weeks = _term_problems(errors, **values)
+    errors.raise_if_any()
     values["holiday_weeks"] = weeks
     for name, value in values.items():
         setattr(term, name, value)
