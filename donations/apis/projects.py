@@ -1,4 +1,7 @@
-"""Aid projects (资助项目): rules, funding, standards and quotas; allocation; funds received."""
+"""/api/v1/projects/: aid projects (资助项目).
+
+Their rules, funding, standards and quotas; allocation; funds received.
+"""
 
 from decimal import Decimal
 
@@ -14,7 +17,8 @@ from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
 from donations import aid
-from donations.api import LedgerEntrySerializer, YuanField, created, fen
+from donations.apis.common import YuanField, created, fen
+from donations.apis.funds import LedgerEntrySerializer
 from donations.models import (
     AidProject,
     Allocation,
@@ -25,15 +29,7 @@ from donations.models import (
     ProjectStandard,
 )
 from mentoring.errors import DomainError, NotPermitted, validated_data
-from mentoring.models import (
-    AccessAction,
-    District,
-    Gender,
-    Role,
-    SchoolLevel,
-    Student,
-    User,
-)
+from mentoring.models import AccessAction, District, Gender, Role, SchoolLevel, Student, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import roles_of
 from mentoring.services.access_log import access_record_request
