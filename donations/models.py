@@ -415,8 +415,8 @@ class AwardInstalment(models.Model):
     """One planned payment of an award; an award's plan sums exactly to its amount.
 
     A disbursement pays one planned instalment, for exactly its amount, once
-    (donations.services.disbursement_pay); the database refuses payments that
-    would take an award past its amount (migration 0011).
+    (donations.services.disbursements.disbursement_pay); the database refuses
+    payments that would take an award past its amount (migration 0011).
     """
 
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="plan")

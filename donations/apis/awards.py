@@ -11,10 +11,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
-from donations import services
 from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created, fen
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
-from donations.selectors import awards_visible_to
+from donations.selectors.scoping import awards_visible_to
+from donations.services.awards import award_cancel, award_create, award_create_problems
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
@@ -118,7 +118,7 @@ class AwardViewSet(
     def create(self, request, *args, **kwargs):
         data = validated_data(
             AwardCreateSerializer(data=request.data),
-            lambda errors, fields: services.award_create_problems(
+            lambda errors, fields: award_create_problems(
                 errors,
                 by=request.user,
                 project_id=fields.get("project"),
@@ -130,7 +130,7 @@ class AwardViewSet(
                 ),
             ),
         )
-        award = services.award_create(
+        award = award_create(
             by=request.user,
             project_id=data["project"],
             student_id=data["student"],
@@ -148,7 +148,5 @@ class AwardViewSet(
         award = self.get_object()
         payload = CorrectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.award_cancel(
-            by=request.user, award_id=award.pk, reason=payload.validated_data["reason"]
-        )
+        award_cancel(by=request.user, award_id=award.pk, reason=payload.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=award.pk)).data)

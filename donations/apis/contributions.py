@@ -8,10 +8,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from core.serializers import StrictSerializer
-from donations import services
 from donations.apis.common import AdministratorsWrite, YuanField, created, fen
 from donations.models import Contribution, ContributionStatus
-from donations.selectors import contributions_visible_to
+from donations.selectors.scoping import contributions_visible_to
+from donations.services.contributions import contribution_record, contribution_record_problems
 from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -97,7 +97,7 @@ class ContributionViewSet(
     def create(self, request, *args, **kwargs):
         data = validated_data(
             ContributionCreateSerializer(data=request.data),
-            lambda errors, fields: services.contribution_record_problems(
+            lambda errors, fields: contribution_record_problems(
                 errors,
                 by=request.user,
                 donor_id=fields.get("donor"),
@@ -107,7 +107,7 @@ class ContributionViewSet(
                 pledge_id=fields.get("pledge"),
             ),
         )
-        contribution = services.contribution_record(
+        contribution = contribution_record(
             by=request.user,
             donor_id=data["donor"],
             project_id=data["project"],

@@ -12,10 +12,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
-from donations import services
 from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created, fen
 from donations.models import MAX_INSTALMENTS, Disbursement, PaymentMethod
-from donations.selectors import disbursements_visible_to
+from donations.selectors.scoping import disbursements_visible_to
+from donations.services.disbursements import (
+    disbursement_pay,
+    disbursement_pay_problems,
+    disbursement_reverse,
+)
 from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -122,7 +126,7 @@ class DisbursementViewSet(
         data = dict(
             validated_data(
                 DisbursementCreateSerializer(data=request.data),
-                lambda errors, fields: services.disbursement_pay_problems(
+                lambda errors, fields: disbursement_pay_problems(
                     errors,
                     by=request.user,
                     award_id=fields.get("award"),
@@ -137,7 +141,7 @@ class DisbursementViewSet(
             )
         )
         amount = data.pop("amount", None)
-        disbursement = services.disbursement_pay(
+        disbursement = disbursement_pay(
             by=request.user,
             award_id=data.pop("award"),
             amount_fen=None if amount is None else fen(amount),
@@ -152,7 +156,7 @@ class DisbursementViewSet(
         disbursement = self.get_object()
         payload = CorrectionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.disbursement_reverse(
+        disbursement_reverse(
             by=request.user,
             disbursement_id=disbursement.pk,
             reason=payload.validated_data["reason"],

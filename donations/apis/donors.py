@@ -7,10 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
-from donations import services
 from donations.apis.common import YuanField, created
 from donations.models import Donor, DonorKind
-from donations.selectors import donor_outcomes, donors_visible_to
+from donations.selectors.scoping import donors_visible_to
+from donations.selectors.totals import donor_outcomes
+from donations.services.donors import donor_save
 from mentoring.errors import NotPermitted
 from mentoring.models import AccessAction, Role
 from mentoring.selectors.scoping import roles_of
@@ -90,7 +91,7 @@ class DonorViewSet(
         payload = DonorInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        donor = services.donor_save(
+        donor = donor_save(
             by=request.user,
             district_code=data.get("district", ""),
             kind=data["kind"],
@@ -110,7 +111,7 @@ class DonorViewSet(
         payload = DonorUpdateInput(data=request.data, partial=kwargs.get("partial", False))
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        services.donor_save(
+        donor_save(
             by=request.user,
             donor=donor,
             kind=data.get("kind"),

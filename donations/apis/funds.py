@@ -11,10 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from core.serializers import StrictSerializer
-from donations.aid import appropriation_reverse
 from donations.apis.common import IsAdministrator, YuanField, created
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
-from donations.selectors import fund_accounts_visible_to, ledger_visible_to
+from donations.selectors.scoping import fund_accounts_visible_to, ledger_visible_to
+from donations.services.projects import appropriation_reverse
 from mentoring.filters import NumberFilter
 from mentoring.models import Role
 from mentoring.selectors.scoping import roles_of

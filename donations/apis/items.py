@@ -7,10 +7,15 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from core.serializers import StrictSerializer
-from donations import services
 from donations.apis.common import AdministratorsWrite, IsAdministrator, YuanField, created, fen
 from donations.models import ItemDistribution, ItemDonation
-from donations.selectors import item_distributions_visible_to, item_donations_visible_to
+from donations.selectors.scoping import item_distributions_visible_to, item_donations_visible_to
+from donations.services.items import (
+    item_distribute,
+    item_distribute_problems,
+    item_donation_record,
+    item_donation_record_problems,
+)
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.errors import validated_data
 
@@ -68,7 +73,7 @@ class ItemDonationViewSet(
     def create(self, request, *args, **kwargs):
         data = validated_data(
             ItemDonationCreateSerializer(data=request.data),
-            lambda errors, fields: services.item_donation_record_problems(
+            lambda errors, fields: item_donation_record_problems(
                 errors,
                 by=request.user,
                 donor_id=fields.get("donor"),
@@ -79,7 +84,7 @@ class ItemDonationViewSet(
                 pledge_id=fields.get("pledge"),
             ),
         )
-        donation = services.item_donation_record(
+        donation = item_donation_record(
             by=request.user,
             donor_id=data["donor"],
             item_kind_id=data["item_kind"],
@@ -142,7 +147,7 @@ class ItemDistributionViewSet(
     def create(self, request, *args, **kwargs):
         data = validated_data(
             ItemDistributionCreateSerializer(data=request.data),
-            lambda errors, fields: services.item_distribute_problems(
+            lambda errors, fields: item_distribute_problems(
                 errors,
                 by=request.user,
                 item_kind_id=fields.get("item_kind"),
@@ -153,7 +158,7 @@ class ItemDistributionViewSet(
                 signed_by_guardian=fields.get("signed_by_guardian"),
             ),
         )
-        given = services.item_distribute(
+        given = item_distribute(
             by=request.user,
             item_kind_id=data["item_kind"],
             student_id=data["student"],

@@ -10,10 +10,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
-from donations import services
 from donations.apis.common import FEN, YuanField, created, fen
 from donations.models import Pledge, PledgeKind, PledgeSchedule
-from donations.selectors import pledges_visible_to
+from donations.selectors.scoping import pledges_visible_to
+from donations.services.pledges import (
+    pledge_cancel,
+    pledge_create,
+    pledge_create_problems,
+    pledge_due_date_problem,
+)
 from mentoring.errors import validated_data
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
@@ -32,7 +37,7 @@ class PledgeInstalmentSerializer(StrictSerializer):
 
     def validate_due_on(self, value):
         # Checked here too, so that a bad date is named with every other bad field.
-        problem = services.pledge_due_date_problem(value, today=timezone.localdate())
+        problem = pledge_due_date_problem(value, today=timezone.localdate())
         if problem:
             raise serializers.ValidationError(problem)
         return value
@@ -142,7 +147,7 @@ class PledgeViewSet(
     def create(self, request, *args, **kwargs):
         data = validated_data(
             PledgeCreateSerializer(data=request.data),
-            lambda errors, fields: services.pledge_create_problems(
+            lambda errors, fields: pledge_create_problems(
                 errors,
                 by=request.user,
                 donor_id=_pledge_donor_id(request, fields),
@@ -159,7 +164,7 @@ class PledgeViewSet(
                 item_unit=fields.get("item_unit"),
             ),
         )
-        pledge = services.pledge_create(
+        pledge = pledge_create(
             by=request.user,
             donor_id=_pledge_donor_id(request, data),
             kind=data["kind"],
@@ -180,7 +185,5 @@ class PledgeViewSet(
         pledge = self.get_object()
         payload = PledgeCancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.pledge_cancel(
-            by=request.user, pledge=pledge, reason=payload.validated_data["reason"]
-        )
+        pledge_cancel(by=request.user, pledge=pledge, reason=payload.validated_data["reason"])
         return Response(PledgeSerializer(self.get_queryset().get(pk=pledge.pk)).data)

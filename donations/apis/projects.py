@@ -16,7 +16,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
-from donations import aid
 from donations.apis.common import YuanField, created, fen
 from donations.apis.funds import LedgerEntrySerializer
 from donations.models import (
@@ -27,6 +26,12 @@ from donations.models import (
     ProjectFunding,
     ProjectQuota,
     ProjectStandard,
+)
+from donations.services.allocation import allocate, allocate_problems
+from donations.services.projects import (
+    appropriation_receive,
+    appropriation_receive_problems,
+    project_save,
 )
 from mentoring.errors import DomainError, NotPermitted, validated_data
 from mentoring.models import AccessAction, District, Gender, Role, SchoolLevel, Student, User
@@ -277,7 +282,7 @@ class ProjectViewSet(
         ).first()
         if district is None:
             raise DomainError(_("Unknown district."), field="district")
-        project = aid.project_save(
+        project = project_save(
             by=request.user,
             district=district,
             fields={name: data[name] for name in RULE_FIELDS},
@@ -303,7 +308,7 @@ class ProjectViewSet(
                 if not whole.is_valid():
                     raise serializers.ValidationError({key: whole.errors})
                 data[key] = whole.validated_data
-        aid.project_save(
+        project_save(
             by=request.user,
             district=project.district,
             project=project,
@@ -327,7 +332,7 @@ class ProjectViewSet(
         project = self.get_object()
         data = validated_data(
             AllocateInput(data=request.data),
-            lambda errors, fields: aid.allocate_problems(
+            lambda errors, fields: allocate_problems(
                 errors,
                 by=request.user,
                 project=project,
@@ -337,7 +342,7 @@ class ProjectViewSet(
         )
         if Role.ADMINISTRATOR not in roles_of(request.user):
             raise NotPermitted(_("Only administrators allocate aid."))
-        allocation = aid.allocate(
+        allocation = allocate(
             by=request.user, project=project, term_id=data["term"], school_ids=data["schools"]
         )
         allocation = Allocation.objects.select_related("project", "term").get(pk=allocation.pk)
@@ -373,7 +378,7 @@ class ProjectViewSet(
         project = self.get_object()
         data = validated_data(
             AppropriationInput(data=request.data),
-            lambda errors, fields: aid.appropriation_receive_problems(
+            lambda errors, fields: appropriation_receive_problems(
                 errors,
                 by=request.user,
                 project=project,
@@ -382,7 +387,7 @@ class ProjectViewSet(
                 amount_fen=fen(fields["amount"]) if "amount" in fields else None,
             ),
         )
-        entry = aid.appropriation_receive(
+        entry = appropriation_receive(
             by=request.user,
             project=project,
             term_id=data["term"],

@@ -6,8 +6,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from donations import services
-from donations.selectors import public_donation_notice
+from donations.money_words import yuan
+from donations.selectors.totals import public_donation_notice
 from mentoring.models import District
 
 
@@ -37,13 +37,13 @@ class PublicDonationNotice(APIView):
                 "donors": [
                     {
                         "donor": row["donor"] or _("Anonymous"),
-                        "money": services.yuan(row["money_fen"]),
+                        "money": yuan(row["money_fen"]),
                         "items": [
                             {
                                 "item": i["item_kind__name"],
                                 "unit": i["item_kind__unit"],
                                 "quantity": i["quantity"],
-                                "value": services.yuan(i["value"]),
+                                "value": yuan(i["value"]),
                             }
                             for i in row["items"]
                         ],
@@ -54,7 +54,7 @@ class PublicDonationNotice(APIView):
                     {
                         "project": p["code"],
                         "name": p["name"],
-                        "received": services.yuan(p["received"]),
+                        "received": yuan(p["received"]),
                     }
                     for p in notice["projects_received"]
                 ],
@@ -62,7 +62,7 @@ class PublicDonationNotice(APIView):
                     {
                         "project": p["award__project__code"],
                         "name": p["award__project__name"],
-                        "paid": services.yuan(p["paid"]),
+                        "paid": yuan(p["paid"]),
                         "payments": p["payments"],
                     }
                     for p in notice["paid_out"]
