@@ -7,8 +7,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
-from mentoring.models import Role
-from mentoring.selectors.scoping import roles_of
+from donations.selectors.scoping import administers_any_school
 
 FEN = Decimal("0.01")
 
@@ -25,7 +24,7 @@ class YuanField(serializers.DecimalField):
 
 class IsAdministrator(BasePermission):
     def has_permission(self, request, view):
-        return Role.ADMINISTRATOR in roles_of(request.user)
+        return administers_any_school(request.user)
 
 
 class AdministratorsWrite(BasePermission):
@@ -34,7 +33,7 @@ class AdministratorsWrite(BasePermission):
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return bool(request.user and request.user.is_authenticated)
-        return Role.ADMINISTRATOR in roles_of(request.user)
+        return administers_any_school(request.user)
 
 
 def created(view, obj) -> Response:

@@ -1,6 +1,5 @@
 """/api/v1/donors/: donors, and what their gifts went to."""
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -11,10 +10,8 @@ from donations.apis.common import YuanField, created
 from donations.models import Donor, DonorKind
 from donations.selectors.scoping import donors_visible_to
 from donations.selectors.totals import donor_outcomes
-from donations.services.donors import donor_save
-from mentoring.errors import NotPermitted
-from mentoring.models import AccessAction, Role
-from mentoring.selectors.scoping import roles_of
+from donations.services.donors import donor_register_check, donor_save
+from mentoring.models import AccessAction
 from mentoring.services.access_log import access_record_request
 
 
@@ -86,8 +83,7 @@ class DonorViewSet(
 
     @extend_schema(request=DonorInput, responses={201: DonorSerializer})
     def create(self, request, *args, **kwargs):
-        if Role.ADMINISTRATOR not in roles_of(request.user):
-            raise NotPermitted(_("Only administrators register donors."))
+        donor_register_check(by=request.user)
         payload = DonorInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

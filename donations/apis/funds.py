@@ -13,11 +13,13 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from core.serializers import StrictSerializer
 from donations.apis.common import IsAdministrator, YuanField, created
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
-from donations.selectors.scoping import fund_accounts_visible_to, ledger_visible_to
+from donations.selectors.scoping import (
+    fund_accounts_visible_to,
+    ledger_visible_to,
+    reads_fund_accounts,
+)
 from donations.services.projects import appropriation_reverse
 from mentoring.filters import NumberFilter
-from mentoring.models import Role
-from mentoring.selectors.scoping import roles_of
 
 
 class FundAccountSerializer(serializers.ModelSerializer):
@@ -82,7 +84,7 @@ class CanReadFunds(BasePermission):
     """Administrators and supervisors; teachers, volunteers and donors see no accounts."""
 
     def has_permission(self, request, view):
-        return bool(roles_of(request.user) & {Role.ADMINISTRATOR, Role.SUPERVISOR})
+        return reads_fund_accounts(request.user)
 
 
 class FundAccountFilter(django_filters.FilterSet):

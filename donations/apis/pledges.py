@@ -17,7 +17,9 @@ from donations.services.pledges import (
     pledge_cancel,
     pledge_create,
     pledge_create_problems,
+    pledge_donor_id,
     pledge_due_date_problem,
+    pledge_instalments_in_units,
 )
 from mentoring.errors import validated_data
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -103,17 +105,6 @@ class PledgeCreateSerializer(StrictSerializer):
         return attrs
 
 
-def _pledge_donor_id(request, data) -> int:
-    """The donor named, or the user's own donor (0: none, which no donor has)."""
-    return data.get("donor") or getattr(getattr(request.user, "donor", None), "pk", 0)
-
-
-def _pledge_instalments(data) -> list[tuple]:
-    """(due date, amount): fen for money, a count for items."""
-    scale = 100 if data["kind"] == PledgeKind.MONEY else 1
-    return [(i["due_on"], int(i["amount"] * scale)) for i in data["instalments"]]
-
-
 class PledgeCancelSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500)
 
@@ -150,11 +141,13 @@ class PledgeViewSet(
             lambda errors, fields: pledge_create_problems(
                 errors,
                 by=request.user,
-                donor_id=_pledge_donor_id(request, fields),
+                donor_id=pledge_donor_id(by=request.user, donor_id=fields.get("donor")),
                 kind=fields.get("kind"),
                 schedule=fields.get("schedule"),
                 instalments=(
-                    _pledge_instalments(fields)
+                    pledge_instalments_in_units(
+                        kind=fields["kind"], instalments=fields["instalments"]
+                    )
                     if "instalments" in fields and "kind" in fields
                     else None
                 ),
@@ -166,10 +159,12 @@ class PledgeViewSet(
         )
         pledge = pledge_create(
             by=request.user,
-            donor_id=_pledge_donor_id(request, data),
+            donor_id=pledge_donor_id(by=request.user, donor_id=data.get("donor")),
             kind=data["kind"],
             schedule=data["schedule"],
-            instalments=_pledge_instalments(data),
+            instalments=pledge_instalments_in_units(
+                kind=data["kind"], instalments=data["instalments"]
+            ),
             project_id=data["project"],
             purpose=data["purpose"],
             item_name=data["item_name"],

@@ -1,13 +1,36 @@
-"""Who reads which donations records: each role's visibility, as querysets."""
+"""Who reads and writes which donations records: each role's visibility, as querysets.
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+The endpoints' permission classes ask `administers_any_school` and
+`reads_fund_accounts`; the querysets then scope what each user sees, so a
+foreign record answers like a missing one.
+"""
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from donations.models import FundAccount, LedgerEntry
+from donations.models import (
+    AidProject,
+    FundAccount,
+    LedgerEntry,
+    ProjectFunding,
+    ProjectQuota,
+    ProjectStandard,
+)
 from donations.selectors.totals import MONEY_IN, MONEY_OUT, REVERSALS
 from mentoring.models import Role, User
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.scoping import roles_of
 from mentoring.services.schools import administers_district
+
+
+def administers_any_school(user: User) -> bool:
+    """An administrator of some school, or a platform administrator: who writes these records."""
+    return Role.ADMINISTRATOR in roles_of(user)
+
+
+def reads_fund_accounts(user: User) -> bool:
+    """Administrators and supervisors; teachers, volunteers and donors see no accounts."""
+    return bool(roles_of(user) & {Role.ADMINISTRATOR, Role.SUPERVISOR})
 
 
 def _districts_where(user: User, roles: set[str]):
@@ -153,3 +176,25 @@ def pledge_cancellable_by(user: User, pledge) -> bool:
     if pledge.donor.user_id is not None and pledge.donor.user_id == user.pk:
         return True
     return administers_district(user, pledge.donor.district)
+
+
+def projects_visible_to(user: User):
+    """Projects carry no personal data: anyone with a role in the district, or its donors, reads."""
+    if not (user.is_authenticated and user.is_active):
+        return AidProject.objects.none()
+    if user.is_superuser:
+        projects = AidProject.objects.all()
+    else:
+        projects = AidProject.objects.filter(
+            Q(district__schools__memberships__user=user) | Q(district__donors__user=user)
+        ).distinct()
+    return projects.select_related("district").prefetch_related(
+        Prefetch(
+            "funding",
+            queryset=ProjectFunding.objects.select_related("term")
+            .annotate(received_fen=Coalesce(Sum("entries__amount_fen"), 0))
+            .order_by("term__start_date", "source"),
+        ),
+        Prefetch("standards", queryset=ProjectStandard.objects.all()),
+        Prefetch("quotas", queryset=ProjectQuota.objects.select_related("term", "school")),
+    )

@@ -2,8 +2,11 @@
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from donations.models import FundSource, LedgerKind
+from mentoring.errors import DomainError
+from mentoring.models import District
 
 MONEY_IN = Q(entries__kind__in=[LedgerKind.APPROPRIATION, LedgerKind.CONTRIBUTION])
 
@@ -23,7 +26,8 @@ def public_donation_notice(*, district_code: str) -> dict:
     """What a district publishes about donations: who gave what, and how it was used, in totals.
 
     Anonymous donors are shown as anonymous; no student is named or counted
-    in a way that identifies one. A fixed number of aggregate queries.
+    in a way that identifies one. A fixed number of aggregate queries. A code
+    left blank or of no district is refused, naming `district`.
     """
     from donations.models import (
         AidProject,
@@ -35,6 +39,8 @@ def public_donation_notice(*, district_code: str) -> dict:
         ItemDonation,
     )
 
+    if not district_code or not District.objects.filter(code=district_code).exists():
+        raise DomainError(_("Give the code of a district."), field="district")
     money = {
         row["donor"]: row["total"]
         for row in Contribution.objects.filter(

@@ -24,6 +24,7 @@ from donations.models import (
     term_amount_fen,
 )
 from donations.money_words import yuan
+from donations.selectors.scoping import administers_any_school
 from donations.services.awards import award_plan_rows, project_committed_fen
 from donations.services.ledger import fund_account_of
 from mentoring.errors import Conflict, NotPermitted, ValidationErrors
@@ -184,7 +185,10 @@ def allocate(
     The project's account is locked, so two allocations of one project queue.
     The term is given as a row or by id; every input is checked before
     anything is written, and all that is wrong is refused in one `FieldErrors`.
+    Only administrators allocate (403 before anything is read).
     """
+    if not administers_any_school(by):
+        raise NotPermitted(_("Only administrators allocate aid."))
     errors = ValidationErrors()
     term, schools = allocate_problems(
         errors,

@@ -4,9 +4,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from donations.models import Donor
-from mentoring.errors import DomainError
+from donations.selectors.scoping import administers_any_school
+from mentoring.errors import DomainError, NotPermitted
 from mentoring.models import District, Role, User
 from mentoring.selectors.accounts import schools_administered_by
+
+
+def donor_register_check(*, by: User) -> None:
+    """Refuse (403) a user who registers no donors, before anything they sent is read.
+
+    Only administrators register donors; which district's is `donor_save`'s question.
+    """
+    if not administers_any_school(by):
+        raise NotPermitted(_("Only administrators register donors."))
 
 
 @transaction.atomic

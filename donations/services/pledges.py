@@ -121,6 +121,18 @@ def _instalment_problems(
         errors.add("instalments", _("Two instalments fall due on the same day."))
 
 
+def pledge_donor_id(*, by: User, donor_id: int | None) -> int:
+    """The donor named, or `by`'s own donor when none is (0: none, which no donor has)."""
+    return donor_id or getattr(getattr(by, "donor", None), "pk", 0)
+
+
+def pledge_instalments_in_units(*, kind: str, instalments: list[dict]) -> list[tuple]:
+    """Instalments as given (`due_on`, `amount`: yuan for money, a count for items) as
+    (due date, amount) in the pledge's own unit: fen for money, a count for items."""
+    scale = 100 if kind == PledgeKind.MONEY else 1
+    return [(i["due_on"], int(i["amount"] * scale)) for i in instalments]
+
+
 def pledge_create_problems(
     errors: ValidationErrors,
     *,

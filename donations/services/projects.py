@@ -24,10 +24,12 @@ from donations.models import (
     ProjectStandard,
 )
 from donations.money_words import yuan
+from donations.selectors.scoping import administers_any_school
 from donations.services.awards import project_committed_fen
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of, ledger_post, ledger_reverse
 from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import District, Gender, School, SchoolLevel, Term, User
+from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services.schools import administers_district
 
 
@@ -179,6 +181,39 @@ def _replace_quotas(project: AidProject, quotas: list[dict]) -> None:
         )
     project.quotas.all().delete()
     ProjectQuota.objects.bulk_create(rows)
+
+
+def project_create_check(*, by: User) -> None:
+    """Refuse (403) a user who creates no projects, before anything they sent is read.
+
+    Which district's projects is `project_create`'s question.
+    """
+    if not administers_any_school(by):
+        raise NotPermitted(_("Only the district's administrators create aid projects."))
+
+
+@transaction.atomic
+def project_create(
+    *,
+    by: User,
+    district_code: str,
+    fields: dict,
+    standards: list[dict] | None = None,
+    funding: list[dict] | None = None,
+    quotas: list[dict] | None = None,
+) -> AidProject:
+    """Create a project in a district where `by` administers a school.
+
+    A district elsewhere answers like one that does not exist.
+    """
+    district = District.objects.filter(
+        code=district_code, pk__in=schools_administered_by(by).values("district")
+    ).first()
+    if district is None:
+        raise DomainError(_("Unknown district."), field="district")
+    return project_save(
+        by=by, district=district, fields=fields, standards=standards, funding=funding, quotas=quotas
+    )
 
 
 @transaction.atomic
