@@ -9,14 +9,8 @@ from mentoring.errors import DomainError
 from mentoring.models import District
 
 MONEY_IN = Q(entries__kind__in=[LedgerKind.APPROPRIATION, LedgerKind.CONTRIBUTION])
-
-
 MONEY_OUT = Q(entries__kind=LedgerKind.DISBURSEMENT)
-
-
 REVERSALS = Q(entries__kind=LedgerKind.REVERSAL)
-
-
 # Paid (实发, donations.money_words) counts the payments that stand: not reversed
 # (`disbursement_reverse`). The report checks the ledger agrees.
 PAYMENT_STANDS = Q(reversal__isnull=True)

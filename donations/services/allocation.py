@@ -34,17 +34,9 @@ from mentoring.services.identification import NOT_IN_HARDSHIP
 
 # Why an eligible student got nothing.
 QUOTA_FULL = "quota_full"
-
-
 NO_QUOTA = "no_quota"
-
-
 FUNDS_EXHAUSTED = "funds_exhausted"
-
-
 DUPLICATE_AID = "duplicate_aid"
-
-
 NO_STANDARD = "no_standard"
 
 
