@@ -5,19 +5,15 @@ from rest_framework.routers import DefaultRouter
 
 from config.api import healthz
 from config.docs import SwaggerView
-from donations.api import (
-    AwardViewSet,
-    ContributionViewSet,
-    DisbursementViewSet,
-    DonorViewSet,
-    FundAccountViewSet,
-    ItemDistributionViewSet,
-    ItemDonationViewSet,
-    LedgerViewSet,
-    PledgeViewSet,
-    PublicDonationNotice,
-)
-from donations.api_projects import ProjectViewSet
+from donations.apis.awards import AwardViewSet
+from donations.apis.contributions import ContributionViewSet
+from donations.apis.disbursements import DisbursementViewSet
+from donations.apis.donors import DonorViewSet
+from donations.apis.funds import FundAccountViewSet, LedgerViewSet
+from donations.apis.items import ItemDistributionViewSet, ItemDonationViewSet
+from donations.apis.pledges import PledgeViewSet
+from donations.apis.projects import ProjectViewSet
+from donations.apis.public import PublicDonationNotice
 from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet

@@ -1,6 +1,6 @@
 """The Django admin of aid, money and donations: read-only, for platform administrators.
 
-Every model here is written by `donations.services` or `donations.aid` (the
+Every model here is written by the `donations.services` package (the
 one home of their rules: eligibility, duplicate aid, the ledger, stock), so
 the admin reads them; who may use it is in `core.admin`. Item kinds are the
 exception: no service creates them, so they are added and renamed here,

@@ -14,7 +14,6 @@ from django.contrib import admin
 from django.db import models
 from django.test import RequestFactory
 
-from donations import services as money
 from donations.models import (
     AidProject,
     AidRefusal,
@@ -33,6 +32,7 @@ from donations.models import (
     PledgeKind,
     PledgeSchedule,
 )
+from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.models import (
     School,
     User,
@@ -69,8 +69,8 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
         source=FundSource.PROVINCIAL,
         purpose=f"living-{school.code}",
     )
-    account = money.fund_account_of(project)
-    appropriation = money.ledger_post(
+    account = fund_account_of(project)
+    appropriation = ledger_post(
         account_id=account.pk, kind="appropriation", amount_fen=100_000, by=by
     )
     donor = Donor.objects.create(
@@ -86,9 +86,7 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
         student_id_hash=student.id_hash,
         created_by=by,
     )
-    payment = money.ledger_post(
-        account_id=account.pk, kind="disbursement", amount_fen=-25_000, by=by
-    )
+    payment = ledger_post(account_id=account.pk, kind="disbursement", amount_fen=-25_000, by=by)
     item_kind = ItemKind.objects.create(
         district=district, name=f"课外读物 {school.code}", unit="本", stock=9
     )

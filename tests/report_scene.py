@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from donations import services as money
 from donations.models import (
     AidProject,
     AidRefusal,
@@ -32,6 +31,9 @@ from donations.models import (
     PledgeStatus,
     ProjectFunding,
 )
+from donations.services.contributions import contribution_post, contribution_record
+from donations.services.items import item_distribute, item_donation_record
+from donations.services.ledger import fund_account_of
 from mentoring.models import (
     Assessment,
     AssessmentRoute,
@@ -111,7 +113,7 @@ def add_students(school: School, term: Term, count: int, *, boarding_every=0, st
 
 def appropriate(project: AidProject, funding: ProjectFunding, amount_fen: int) -> LedgerEntry:
     """An appropriation received against the term's funding, as the lead's service will post it."""
-    account = money.fund_account_of(project)
+    account = fund_account_of(project)
     account.refresh_from_db()
     entry = LedgerEntry.objects.create(
         account=account,
@@ -153,7 +155,7 @@ def pay_bulk(awards, *, by, paid_on=PAID_ON) -> None:
     """Pay awards in bulk: one disbursement entry per award, balances running down."""
     if not awards:
         return
-    account = money.fund_account_of(awards[0].project)
+    account = fund_account_of(awards[0].project)
     account.refresh_from_db()
     balance = account.balance_fen
     entries = []
@@ -405,7 +407,7 @@ def busy_school(scene: Scene, code: str, students: int) -> School:
     donor = Donor.objects.get_or_create(
         district=district, name="新华书店", kind=DonorKind.ORGANISATION
     )[0]
-    money.item_donation_record(
+    item_donation_record(
         by=admin,
         donor_id=donor.pk,
         item_kind_id=kind.pk,
@@ -414,7 +416,7 @@ def busy_school(scene: Scene, code: str, students: int) -> School:
         received_on=datetime.date(2026, 10, 1),
     )
     for student in struggling[:3]:
-        money.item_distribute(
+        item_distribute(
             by=admin,
             item_kind_id=kind.pk,
             student_id=student.pk,
@@ -443,14 +445,14 @@ def add_donations(scene: Scene) -> None:
         district=scene.district, kind=DonorKind.INDIVIDUAL, name="赵某某", anonymous=True
     )
     for donor, amount in [(paper, 1_000_000), (person, 200_000)]:
-        contribution = money.contribution_record(
+        contribution = contribution_record(
             by=scene.admin,
             donor_id=donor.pk,
             project_id=love.pk,
             amount_fen=amount,
             received_on=datetime.date(2026, 9, 20),
         )
-        money.contribution_post(contribution_id=contribution.pk)
+        contribution_post(contribution_id=contribution.pk)
     pledge = Pledge.objects.create(
         donor=paper,
         kind=PledgeKind.MONEY,

@@ -6,17 +6,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from donations.aid import (
-    FUNDS_EXHAUSTED,
-    QUOTA_FULL,
-    StandardRow,
-    allocate,
-    appropriation_receive,
-    awards_flag_late,
-    project_save,
-    standard_for,
-    term_amount_fen,
-)
 from donations.models import (
     AidRefusal,
     Award,
@@ -27,8 +16,19 @@ from donations.models import (
     PledgeKind,
     PledgeSchedule,
     PledgeStatus,
+    term_amount_fen,
 )
-from donations.services import award_create, item_donation_record, pledge_create
+from donations.services.allocation import (
+    FUNDS_EXHAUSTED,
+    QUOTA_FULL,
+    StandardRow,
+    allocate,
+    standard_for,
+)
+from donations.services.awards import award_create, awards_flag_late
+from donations.services.items import item_donation_record
+from donations.services.pledges import pledge_create
+from donations.services.projects import appropriation_receive, project_save
 from mentoring.errors import DomainError
 from mentoring.models import AssessmentStatus, Notification, NotificationKind
 from tests.factories import (

@@ -7,7 +7,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from donations.models import AidProject, Award, Disbursement, FundSource, LedgerEntry, LedgerKind
-from donations.services import fund_account_of, ledger_post
+from donations.services.ledger import fund_account_of, ledger_post
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
 from tests.factories import StudentFactory, TermFactory, UserFactory, member
 

@@ -149,7 +149,7 @@ def test_list_query_count_does_not_grow(setup, admin_a, django_assert_max_num_qu
 def test_a_contribution_names_the_pledge_it_honours(setup, admin_a):
     from django.utils import timezone
 
-    from donations.services import pledge_create
+    from donations.services.pledges import pledge_create
 
     pledge = pledge_create(
         by=admin_a,

@@ -18,8 +18,9 @@ import pytest
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from donations import services as money
 from donations.models import AidProject, Award, AwardStatus, FundSource, LedgerKind
+from donations.services.contributions import contribution_post, contribution_record
+from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.models import (
     AccessLogEntry,
     AccessLogStudent,
@@ -114,8 +115,8 @@ def award(w, *, project=None, student=None, term=None, status=AwardStatus.AWARDE
     term = term or w.term
     if status == AwardStatus.AWARDED:
         # The account holds what the award promises: the database refuses less.
-        money.ledger_post(
-            account_id=money.fund_account_of(project).pk,
+        ledger_post(
+            account_id=fund_account_of(project).pk,
             kind=LedgerKind.APPROPRIATION,
             amount_fen=10_000,
             by=w.root,
@@ -176,15 +177,15 @@ def access_entry(w, *, user=None, action="list", student=None, at=None):
 
 
 def ledger_entry(w, *, proj=None, kind=LedgerKind.APPROPRIATION, at=None):
-    account = money.fund_account_of(proj or w.project)
+    account = fund_account_of(proj or w.project)
     with mock.patch("django.utils.timezone.now", return_value=at or timezone.now()):
-        return money.ledger_post(
+        return ledger_post(
             account_id=account.pk, kind=kind, amount_fen=100, by=w.root, source=FundSource.SOCIAL
         )
 
 
 def contribution(w, *, donor=None, proj=None):
-    return money.contribution_record(
+    return contribution_record(
         by=w.root,
         donor_id=(donor or w.donor).pk,
         project_id=(proj or w.project).pk,
@@ -195,8 +196,8 @@ def contribution(w, *, donor=None, proj=None):
 
 def paid(w, award_):
     """A disbursement of `award_`, through the API, with money in its account to pay it."""
-    money.ledger_post(
-        account_id=money.fund_account_of(award_.project).pk,
+    ledger_post(
+        account_id=fund_account_of(award_.project).pk,
         kind=LedgerKind.APPROPRIATION,
         amount_fen=award_.amount_fen,
         by=w.root,
@@ -427,21 +428,21 @@ ROWS = {
     ),
     ("/api/v1/contributions/", "status"): lambda w: Case(
         "posted",
-        money.contribution_post(contribution_id=contribution(w).pk).pk,
+        contribution_post(contribution_id=contribution(w).pk).pk,
         contribution(w).pk,
     ),
     ("/api/v1/disbursements/", "award"): _disbursement_by_award,
     ("/api/v1/fund-accounts/", "district"): lambda w: (
         lambda other: Case(
             w.district.code,
-            money.fund_account_of(w.project).pk,
-            money.fund_account_of(project(w, code="FAR", district=other)).pk,
+            fund_account_of(w.project).pk,
+            fund_account_of(project(w, code="FAR", district=other)).pk,
         )
     )(DistrictFactory()),
     ("/api/v1/fund-accounts/", "source"): lambda w: Case(
         "central",
-        money.fund_account_of(project(w, code="C", source=FundSource.CENTRAL)).pk,
-        money.fund_account_of(w.project).pk,
+        fund_account_of(project(w, code="C", source=FundSource.CENTRAL)).pk,
+        fund_account_of(w.project).pk,
     ),
     ("/api/v1/jobs/", "kind"): lambda w: Case(
         "pledge_check",
@@ -455,7 +456,7 @@ ROWS = {
     ),
     ("/api/v1/ledger/", "account"): lambda w: (
         lambda other: Case(
-            money.fund_account_of(w.project).pk,
+            fund_account_of(w.project).pk,
             ledger_entry(w).pk,
             ledger_entry(w, proj=other).pk,
         )

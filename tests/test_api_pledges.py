@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from config.api import exception_handler
 from donations.models import AidProject, Donor, DonorKind, FundSource, Pledge, PledgeInstalment
-from donations.services import pledge_create
+from donations.services.pledges import pledge_create
 from mentoring.errors import FieldErrors
 from tests.conftest import client_for
 from tests.factories import DistrictFactory, SchoolFactory, UserFactory, member

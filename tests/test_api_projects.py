@@ -9,7 +9,6 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from donations import aid
 from donations.models import (
     AidProject,
     AidRefusal,
@@ -24,7 +23,8 @@ from donations.models import (
     ProjectQuota,
     ProjectStandard,
 )
-from donations.services import fund_account_of, ledger_post
+from donations.services.ledger import fund_account_of, ledger_post
+from donations.services.projects import appropriation_receive, project_save
 from mentoring.models import AssessmentStatus, Membership, SchoolLevel
 from tests.conftest import client_for
 from tests.factories import (
@@ -1103,7 +1103,7 @@ def test_an_admin_of_another_district_may_not_reverse(scene, elsewhere):
 def _projects(district, term, schools, n, start=0):
     root = UserFactory(is_superuser=True)
     for i in range(start, start + n):
-        project = aid.project_save(
+        project = project_save(
             by=root,
             district=district,
             fields={
@@ -1127,7 +1127,7 @@ def _projects(district, term, schools, n, start=0):
             ],
             quotas=[{"term": term.pk, "school": s.pk, "places": 5} for s in schools],
         )
-        aid.appropriation_receive(
+        appropriation_receive(
             by=root, project=project, term_id=term.pk, source="provincial", amount_fen=300_000
         )
 

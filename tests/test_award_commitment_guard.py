@@ -18,7 +18,6 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F
 
-from donations.aid import allocate, appropriation_reverse, project_save
 from donations.guards import REFUSED_MESSAGE, refused_by_award_guard
 from donations.models import (
     AidProject,
@@ -31,15 +30,11 @@ from donations.models import (
     LedgerKind,
     PaymentMethod,
 )
-from donations.services import (
-    award_cancel,
-    award_create,
-    disbursement_pay,
-    disbursement_reverse,
-    fund_account_of,
-    ledger_post,
-    project_committed_fen,
-)
+from donations.services.allocation import allocate
+from donations.services.awards import award_cancel, award_create, project_committed_fen
+from donations.services.disbursements import disbursement_pay, disbursement_reverse
+from donations.services.ledger import fund_account_of, ledger_post
+from donations.services.projects import appropriation_reverse, project_save
 from mentoring.errors import Conflict
 from mentoring.models import AssessmentStatus
 from tests.conftest import client_for
@@ -370,7 +365,7 @@ def test_an_allocation_spends_the_account_to_the_last_fen_and_every_award_is_pai
 def test_a_refusal_by_the_database_answers_409_and_writes_nothing(scene, database, monkeypatch):
     """Were award_create's own check wrong, the database refuses and the client gets a 409."""
     appropriate(scene, 10_000)
-    monkeypatch.setattr("donations.services.project_committed_fen", lambda project: -(10**9))
+    monkeypatch.setattr("donations.services.awards.project_committed_fen", lambda project: -(10**9))
     response = client_for(scene["admin"]).post(
         "/api/v1/awards/",
         {

@@ -23,14 +23,9 @@ from donations.models import (
     LedgerKind,
     PaymentMethod,
 )
-from donations.services import (
-    award_cancel,
-    award_create,
-    disbursement_pay,
-    disbursement_reverse,
-    fund_account_of,
-    ledger_post,
-)
+from donations.services.awards import award_cancel, award_create
+from donations.services.disbursements import disbursement_pay, disbursement_reverse
+from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from tests.conftest import client_for
 from tests.factories import (

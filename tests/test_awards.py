@@ -15,7 +15,9 @@ from donations.models import (
     LedgerKind,
     PaymentMethod,
 )
-from donations.services import award_create, disbursement_pay, fund_account_of, ledger_post
+from donations.services.awards import award_create
+from donations.services.disbursements import disbursement_pay
+from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.errors import Conflict, DomainError
 from tests.factories import SchoolFactory, StudentFactory, TermFactory, member
 

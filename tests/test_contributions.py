@@ -16,7 +16,8 @@ from donations.models import (
     FundSource,
     LedgerEntry,
 )
-from donations.services import contribution_post, contribution_record, fund_account_of
+from donations.services.contributions import contribution_post, contribution_record
+from donations.services.ledger import fund_account_of
 from mentoring.errors import DomainError
 from tests.factories import DistrictFactory, member
 from workers.models import Job, JobKind, JobStatus

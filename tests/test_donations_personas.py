@@ -10,14 +10,11 @@ import pytest
 from django.utils import timezone
 
 from donations.models import AidProject, Donor, FundSource, ItemKind, PaymentMethod
-from donations.services import (
-    award_create,
-    contribution_record,
-    disbursement_pay,
-    item_distribute,
-    item_donation_record,
-    pledge_create,
-)
+from donations.services.awards import award_create
+from donations.services.contributions import contribution_record
+from donations.services.disbursements import disbursement_pay
+from donations.services.items import item_distribute, item_donation_record
+from donations.services.pledges import pledge_create
 from tests.conftest import client_for
 from tests.factories import StudentFactory, TermFactory, member
 

@@ -26,7 +26,8 @@ def test_a_number_too_large_for_the_database_answers_400(url, param, admin_a):
 
 def test_an_ordinary_number_still_filters(admin_a, school_a, district):
     from donations.models import AidProject, FundSource
-    from donations.services import award_create, fund_account_of, ledger_post
+    from donations.services.awards import award_create
+    from donations.services.ledger import fund_account_of, ledger_post
     from tests.factories import StudentFactory, TermFactory
 
     project = AidProject.objects.create(

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connections
 
 from donations.models import Donor, DonorKind, ItemDistribution, ItemDonation, ItemKind
-from donations.services import item_distribute, item_donation_record
+from donations.services.items import item_distribute, item_donation_record
 from mentoring.errors import DomainError
 from tests.factories import StudentFactory, member
 

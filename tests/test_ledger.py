@@ -7,7 +7,8 @@ from django.db import DatabaseError, IntegrityError, connection, connections
 from django.db.models import Sum
 
 from donations.models import AidProject, FundAccount, FundSource, LedgerEntry, LedgerKind
-from donations.services import fund_account_of, ledger_post, ledger_reverse, yuan
+from donations.money_words import yuan
+from donations.services.ledger import fund_account_of, ledger_post, ledger_reverse
 from mentoring.errors import Conflict, DomainError
 from tests.factories import DistrictFactory
 

@@ -11,9 +11,10 @@
 
 import pytest
 
-from donations.aid import appropriation_reverse
 from donations.models import AidProject, Award, FundSource, LedgerEntry, LedgerKind
-from donations.services import award_create, fund_account_of, ledger_post
+from donations.services.awards import award_create
+from donations.services.ledger import fund_account_of, ledger_post
+from donations.services.projects import appropriation_reverse
 from mentoring.errors import Conflict
 from tests.factories import StudentFactory, TermFactory
 

@@ -36,8 +36,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from donations import aid
-from donations import services as money
 from donations.models import (
     AidProject,
     Award,
@@ -56,6 +54,13 @@ from donations.models import (
     PledgeSchedule,
     PledgeStatus,
 )
+from donations.services.allocation import allocate
+from donations.services.awards import award_cancel, award_create
+from donations.services.contributions import contribution_post, contribution_record
+from donations.services.disbursements import disbursement_pay, disbursement_reverse
+from donations.services.items import item_distribute, item_donation_record
+from donations.services.pledges import pledge_cancel, pledge_create
+from donations.services.projects import appropriation_receive, appropriation_reverse, project_save
 from mentoring.errors import DomainError
 from mentoring.models import AssessmentStatus
 from tests.factories import (
@@ -101,7 +106,7 @@ def build_world(district):
     )
     students.append(twin)
     standards = [{"tier": "", "level": "", "boarding": "any", "yearly_fen": 40_000}]
-    government = aid.project_save(
+    government = project_save(
         by=admin,
         district=district,
         fields={
@@ -113,7 +118,7 @@ def build_world(district):
         standards=standards,
         funding=[{"term": term.pk, "source": FundSource.PROVINCIAL, "amount_fen": 100_000}],
     )
-    social = aid.project_save(
+    social = project_save(
         by=admin,
         district=district,
         fields={
@@ -124,7 +129,7 @@ def build_world(district):
         },
         standards=standards,
     )
-    books = aid.project_save(
+    books = project_save(
         by=admin,
         district=district,
         fields={"code": "BOOKS", "name": "Books", "source": FundSource.SOCIAL, "purpose": "books"},
@@ -180,7 +185,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def fund_project(self, amount):
         government = self.w["projects"][0]
         self.attempt(
-            aid.project_save,
+            project_save,
             by=self.admin,
             district=government.district,
             project=AidProject.objects.get(pk=government.pk),
@@ -193,7 +198,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(amount=amounts)
     def receive_appropriation(self, amount):
         self.attempt(
-            aid.appropriation_receive,
+            appropriation_receive,
             by=self.admin,
             project=self.w["projects"][0],
             term_id=self.w["term"].pk,
@@ -208,9 +213,7 @@ class MoneyMachine(RuleBasedStateMachine):
             index,
         )
         if entry is not None:
-            self.attempt(
-                aid.appropriation_reverse, by=self.admin, entry_id=entry, memo="entered twice"
-            )
+            self.attempt(appropriation_reverse, by=self.admin, entry_id=entry, memo="entered twice")
 
     @rule(project=st.sampled_from([1, 2]), amount=amounts, index=picks, honour=st.booleans())
     def record_contribution(self, project, amount, index, honour):
@@ -223,7 +226,7 @@ class MoneyMachine(RuleBasedStateMachine):
             else None
         )
         contribution = self.attempt(
-            money.contribution_record,
+            contribution_record,
             by=self.admin,
             donor_id=self.w["donor"].pk,
             project_id=self.w["projects"][project].pk,
@@ -233,14 +236,14 @@ class MoneyMachine(RuleBasedStateMachine):
         )
         if contribution is not None:
             # What the background job does once the contribution is committed.
-            money.contribution_post(contribution_id=contribution.pk)
+            contribution_post(contribution_id=contribution.pk)
 
     # -- awards and payments -------------------------------------------------------------
 
     @rule(project=st.sampled_from([0, 1, 2]))
     def allocate(self, project):
         self.attempt(
-            aid.allocate,
+            allocate,
             by=self.admin,
             project=self.w["projects"][project],
             term=self.w["term"],
@@ -254,7 +257,7 @@ class MoneyMachine(RuleBasedStateMachine):
     )
     def award_by_hand(self, project, student, parts, off_by):
         self.attempt(
-            money.award_create,
+            award_create,
             by=self.admin,
             project_id=self.w["projects"][project].pk,
             student_id=self.w["students"][student].pk,
@@ -277,7 +280,7 @@ class MoneyMachine(RuleBasedStateMachine):
         if planned is not None and amount != "left out":
             amount_fen = planned.amount_fen + (amount == "one fen more")
         self.attempt(
-            money.disbursement_pay,
+            disbursement_pay,
             by=self.admin,
             award_id=award,
             method=PaymentMethod.BANK_TRANSFER,
@@ -292,7 +295,7 @@ class MoneyMachine(RuleBasedStateMachine):
         payment = self.pick(Disbursement.objects.all(), index)
         if payment is not None:
             self.attempt(
-                money.disbursement_reverse,
+                disbursement_reverse,
                 by=self.admin,
                 disbursement_id=payment,
                 reason="paid to the wrong account",
@@ -302,7 +305,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def cancel_award(self, index):
         award = self.pick(Award.objects.all(), index)
         if award is not None:
-            self.attempt(money.award_cancel, by=self.admin, award_id=award, reason="wrong student")
+            self.attempt(award_cancel, by=self.admin, award_id=award, reason="wrong student")
 
     # -- items and pledges ---------------------------------------------------------------
 
@@ -310,7 +313,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def donate_items(self, quantity, index, honour):
         pledge = self.pick(Pledge.objects.filter(kind=PledgeKind.ITEMS), index) if honour else None
         self.attempt(
-            money.item_donation_record,
+            item_donation_record,
             by=self.admin,
             donor_id=self.w["donor"].pk,
             item_kind_id=self.w["item_kind"].pk,
@@ -323,7 +326,7 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(quantity=st.integers(min_value=1, max_value=20), student=st.integers(0, 5))
     def distribute_items(self, quantity, student):
         self.attempt(
-            money.item_distribute,
+            item_distribute,
             by=self.admin,
             item_kind_id=self.w["item_kind"].pk,
             student_id=self.w["students"][student].pk,
@@ -340,7 +343,7 @@ class MoneyMachine(RuleBasedStateMachine):
     )
     def pledge(self, kind, parts, to_project):
         self.attempt(
-            money.pledge_create,
+            pledge_create,
             by=self.admin,
             donor_id=self.w["donor"].pk,
             kind=kind,
@@ -360,7 +363,7 @@ class MoneyMachine(RuleBasedStateMachine):
         pledge = self.pick(Pledge.objects.all(), index)
         if pledge is not None:
             self.attempt(
-                money.pledge_cancel,
+                pledge_cancel,
                 by=self.admin,
                 pledge=Pledge.objects.select_related("donor").get(pk=pledge),
                 reason="the donor withdrew",

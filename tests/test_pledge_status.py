@@ -7,12 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from donations.models import AidProject, Donor, DonorKind, FundSource, PledgeStatus
-from donations.services import (
-    contribution_post,
-    contribution_record,
-    pledge_create,
-    pledges_mark_overdue,
-)
+from donations.services.contributions import contribution_post, contribution_record
+from donations.services.pledges import pledge_create, pledges_mark_overdue
 from mentoring.errors import DomainError
 from tests.factories import member
 from workers.models import Job, JobKind, JobStatus

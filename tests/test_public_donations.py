@@ -5,17 +5,11 @@ import datetime
 import pytest
 
 from donations.models import AidProject, Donor, DonorKind, FundSource, ItemKind, LedgerKind
-from donations.services import (
-    award_create,
-    contribution_post,
-    contribution_record,
-    disbursement_pay,
-    disbursement_reverse,
-    fund_account_of,
-    item_distribute,
-    item_donation_record,
-    ledger_post,
-)
+from donations.services.awards import award_create
+from donations.services.contributions import contribution_post, contribution_record
+from donations.services.disbursements import disbursement_pay, disbursement_reverse
+from donations.services.items import item_distribute, item_donation_record
+from donations.services.ledger import fund_account_of, ledger_post
 from tests.factories import StudentFactory, TermFactory, member
 
 pytestmark = pytest.mark.django_db

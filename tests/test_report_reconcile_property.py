@@ -19,9 +19,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from donations import aid
-from donations import services as money
 from donations.models import Award, AwardStatus, FundSource, PaymentMethod
+from donations.services.allocation import allocate
+from donations.services.awards import award_create
+from donations.services.contributions import contribution_post, contribution_record
+from donations.services.disbursements import disbursement_pay, disbursement_reverse
+from donations.services.donors import donor_save
+from donations.services.projects import appropriation_receive, project_save
 from mentoring.errors import DomainError
 from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus, SchoolLevel, SessionKind
 from mentoring.services.sessions import session_log
@@ -117,12 +121,12 @@ def build_term(term_spec):
                     tier=tier,
                     created_by=admin,
                 )
-    donor = money.donor_save(
+    donor = donor_save(
         by=admin, district_code=district.code, kind="company", name="捐赠人", anonymous=False
     )
     projects = []
     for n, spec in enumerate(term_spec["projects"]):
-        project = aid.project_save(
+        project = project_save(
             by=admin,
             district=district,
             fields={
@@ -145,25 +149,25 @@ def build_term(term_spec):
         for source, amount in spec["funding"].items():
             part = amount * spec["received_share"] // 100
             if part:
-                aid.appropriation_receive(
+                appropriation_receive(
                     by=admin, project=project, term_id=term.pk, source=source, amount_fen=part
                 )
         for amount in spec["donations"]:
-            gift = money.contribution_record(
+            gift = contribution_record(
                 by=admin,
                 donor_id=donor.pk,
                 project_id=project.pk,
                 amount_fen=amount,
                 received_on=DONATED_ON,
             )
-            money.contribution_post(contribution_id=gift.pk)
+            contribution_post(contribution_id=gift.pk)
     for project, spec in zip(projects, term_spec["projects"], strict=True):
         if spec["allocate"]:
-            _attempt(aid.allocate, by=admin, project=project, term=term)
+            _attempt(allocate, by=admin, project=project, term=term)
     for index, student_index, amount in term_spec["by_hand"]:
         if index < len(projects) and student_index < len(students):
             _attempt(
-                money.award_create,
+                award_create,
                 by=admin,
                 project_id=projects[index].pk,
                 student_id=students[student_index].pk,
@@ -175,7 +179,7 @@ def build_term(term_spec):
     for award, pay in zip(awards, term_spec["paid"], strict=False):
         if pay:
             paid = _attempt(
-                money.disbursement_pay,
+                disbursement_pay,
                 by=admin,
                 award_id=award.pk,
                 method=PaymentMethod.BANK_TRANSFER,
@@ -186,7 +190,7 @@ def build_term(term_spec):
                 payments.append(paid)
     for payment, reverse in zip(payments, term_spec["reversed"], strict=False):
         if reverse:
-            money.disbursement_reverse(by=admin, disbursement_id=payment.pk, reason="returned")
+            disbursement_reverse(by=admin, disbursement_id=payment.pk, reason="returned")
     if term_spec["sessions"]:
         mentor = MentorFactory(schools=[schools[0]])
         pairing = PairingFactory(student=students[0], mentor=mentor, term=term)

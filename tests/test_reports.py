@@ -5,9 +5,11 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from donations import aid
-from donations import services as money
 from donations.models import Award, Disbursement, FundAccount, ProjectFunding
+from donations.services.awards import award_create
+from donations.services.disbursements import disbursement_reverse
+from donations.services.ledger import fund_account_of, ledger_post, ledger_reverse
+from donations.services.projects import appropriation_receive
 from mentoring.models import StudentRecord
 from tests.conftest import client_for
 from tests.factories import SchoolFactory, TermFactory, member
@@ -144,7 +146,7 @@ def test_an_issued_version_never_changes_and_a_rebuilt_one_does(
     # only money the project's account holds).
     funding = ProjectFunding.objects.filter(project=scene.projects["aid"], term=scene.term).first()
     ProjectFunding.objects.filter(pk=funding.pk).update(amount_fen=F("amount_fen") + 100_000)
-    aid.appropriation_receive(
+    appropriation_receive(
         by=scene.admin,
         project=scene.projects["aid"],
         term_id=scene.term.pk,
@@ -157,7 +159,7 @@ def test_an_issued_version_never_changes_and_a_rebuilt_one_does(
         .first()
         .student
     )
-    money.award_create(
+    award_create(
         by=scene.admin,
         project_id=scene.projects["aid"].pk,
         student_id=child.pk,
@@ -199,7 +201,7 @@ def test_a_reversed_payment_is_not_paid_and_the_report_still_reconciles(
     scene = kindergarten_scene()
     paid = Award.objects.filter(term=scene.term).first().disbursements.get()
     # The bank returned one payment: reversed, the ledger took it back, naming the payment's entry.
-    money.disbursement_reverse(by=scene.admin, disbursement_id=paid.pk, reason="bank returned it")
+    disbursement_reverse(by=scene.admin, disbursement_id=paid.pk, reason="bank returned it")
     report = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
 
     assert report.status == ReportStatus.ISSUED, report.error
@@ -215,7 +217,7 @@ def test_a_ledger_reversal_the_payment_record_does_not_know_stops_the_report(
     scene = kindergarten_scene()
     paid = Award.objects.filter(term=scene.term).first().disbursements.get()
     # The ledger took one payment back, past the service: the payment still stands on record.
-    money.ledger_reverse(entry_id=paid.ledger_entry_id, by=scene.admin, memo="bank returned it")
+    ledger_reverse(entry_id=paid.ledger_entry_id, by=scene.admin, memo="bank returned it")
     report = build(scene, django_capture_on_commit_callbacks, school=scene.schools["kg"])
 
     assert report.status == ReportStatus.FAILED
@@ -431,8 +433,8 @@ def test_a_term_before_with_no_records_is_not_compared_as_if_everything_were_new
 def test_students_left_out_by_each_schools_own_allocation_run_all_count(
     django_capture_on_commit_callbacks,
 ):
-    from donations import aid
     from donations.models import AidProject, Boarding, ProjectFunding, ProjectQuota, ProjectStandard
+    from donations.services.allocation import allocate
     from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus
     from tests.factories import DistrictFactory
     from tests.report_scene import add_students, appropriate
@@ -464,8 +466,8 @@ def test_students_left_out_by_each_schools_own_allocation_run_all_count(
                 created_by=admin,
             )
     # Each school's administrator allocates for their own school: two runs.
-    aid.allocate(by=admin_a, project=project, term=term)
-    aid.allocate(by=admin_b, project=project, term=term)
+    allocate(by=admin_a, project=project, term=term)
+    allocate(by=admin_b, project=project, term=term)
     with django_capture_on_commit_callbacks(execute=True):
         report = report_start(
             by=member("administrator", a, b), term_id=term.pk, district_id=district.pk
@@ -504,8 +506,8 @@ def test_a_school_report_counts_funds_only_of_projects_that_are_the_schools_own(
             created_by=admin2,
         )
     # The project's account holds what these awards promise (the database refuses less).
-    money.ledger_post(
-        account_id=money.fund_account_of(scene.projects["aid"]).pk,
+    ledger_post(
+        account_id=fund_account_of(scene.projects["aid"]).pk,
         kind="contribution",
         amount_fen=1_000_000,
         by=admin2,

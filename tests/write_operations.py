@@ -18,7 +18,6 @@ from functools import cached_property
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from donations import services as money
 from donations.models import (
     AidProject,
     Donor,
@@ -31,6 +30,9 @@ from donations.models import (
     PledgeSchedule,
     ProjectFunding,
 )
+from donations.services.awards import award_create
+from donations.services.disbursements import disbursement_pay
+from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.models import (
     AssessmentRoute,
     AssessmentStatus,
@@ -197,8 +199,8 @@ class World:
 
     @cached_property
     def appropriation(self):
-        return money.ledger_post(
-            account_id=money.fund_account_of(self.project).pk,
+        return ledger_post(
+            account_id=fund_account_of(self.project).pk,
             kind=LedgerKind.APPROPRIATION,
             amount_fen=500_000,
             by=self.root,
@@ -208,7 +210,7 @@ class World:
     def _award(self):
         # The project's account holds the money the award pays out.
         assert self.appropriation.balance_after_fen >= 10_000
-        return money.award_create(
+        return award_create(
             by=self.root,
             project_id=self.project.pk,
             student_id=self.student().pk,
@@ -226,7 +228,7 @@ class World:
 
     @cached_property
     def payment(self):
-        return money.disbursement_pay(
+        return disbursement_pay(
             by=self.root,
             award_id=self.award.pk,
             method="bank_transfer",

@@ -485,8 +485,8 @@ def _donations(county: County) -> dict:
     """The seeds' aid projects, money in, allocation by rank, payments, pledges and books."""
     from django.utils import timezone
 
-    from donations import services as money
     from donations.models import AidProject, Allocation, Award
+    from donations.money_words import yuan
 
     district, term = county.district, county.term
     today = timezone.localdate()
@@ -500,7 +500,7 @@ def _donations(county: County) -> dict:
         "awards": awards.count(),
         "paid": awards.filter(status="paid").count(),
         "balances": {
-            p.code: money.yuan(p.account.balance_fen)
+            p.code: yuan(p.account.balance_fen)
             for p in AidProject.objects.filter(district=district).select_related("account")
         },
         "left_out": {
@@ -511,7 +511,7 @@ def _donations(county: County) -> dict:
 
 
 def _project(county, code, name, source, purpose, *, funding, standards, quotas=(), **rules):
-    from donations.aid import appropriation_receive, project_save
+    from donations.services.projects import appropriation_receive, project_save
 
     admin, term = county.accounts["district_admin"], county.term
     project = project_save(
@@ -539,15 +539,15 @@ def _project(county, code, name, source, purpose, *, funding, standards, quotas=
 
 def _pay_all(county, project, today, *, every=1):
     """Pay the project's awards by bank transfer (every n-th left unpaid, to show the gap)."""
-    from donations import services as money
     from donations.models import Award, AwardStatus, PaymentMethod
+    from donations.services.disbursements import disbursement_pay
 
     admin = county.accounts["district_admin"]
     awards = Award.objects.filter(project=project, status=AwardStatus.AWARDED).order_by("pk")
     for number, award in enumerate(awards):
         if every > 1 and number % every == every - 1:
             continue
-        money.disbursement_pay(
+        disbursement_pay(
             by=admin,
             award_id=award.pk,
             method=PaymentMethod.BANK_TRANSFER,
@@ -557,8 +557,8 @@ def _pay_all(county, project, today, *, every=1):
 
 
 def _government_aid(county: County, today) -> None:
-    from donations.aid import allocate
     from donations.models import Boarding, FundSource
+    from donations.services.allocation import allocate
 
     admin, term = county.accounts["district_admin"], county.term
     # 学前教育资助: 28 children of the kindergarten at 1,000 yuan a term,
@@ -611,8 +611,6 @@ def _government_aid(county: County, today) -> None:
 def _social_aid(county: County, today) -> None:
     from django.db import transaction
 
-    from donations import services as money
-    from donations.aid import allocate
     from donations.models import (
         Boarding,
         Donor,
@@ -622,6 +620,11 @@ def _social_aid(county: County, today) -> None:
         PledgeKind,
         PledgeSchedule,
     )
+    from donations.services.allocation import allocate
+    from donations.services.awards import award_create
+    from donations.services.contributions import contribution_record
+    from donations.services.disbursements import disbursement_pay
+    from donations.services.pledges import pledge_create
     from mentoring.models import Student
 
     admin, term, district = county.accounts["district_admin"], county.term, county.district
@@ -649,7 +652,7 @@ def _social_aid(county: County, today) -> None:
         standards=[("", "", Boarding.ANY, 100_000)],
         quotas=[("SUNSHINE-PS", 12), ("RED-STAR-JMS", 24)],
     )
-    money.pledge_create(
+    pledge_create(
         by=county.accounts["donor_org"],
         donor_id=newspaper.pk,
         kind=PledgeKind.MONEY,
@@ -690,7 +693,7 @@ def _social_aid(county: County, today) -> None:
     # Contributions are posted by their job once the transaction commits.
     with transaction.atomic():
         for donor, project, amount in gifts:
-            money.contribution_record(
+            contribution_record(
                 by=admin,
                 donor_id=donor.pk,
                 project_id=project.pk,
@@ -709,7 +712,7 @@ def _social_aid(county: County, today) -> None:
         .first()
     )
     if sick is not None:
-        award = money.award_create(
+        award = award_create(
             by=admin,
             project_id=emergency.pk,
             student_id=sick.pk,
@@ -717,7 +720,7 @@ def _social_aid(county: County, today) -> None:
             amount_fen=120_000,
             reason="学生患重病住院，紧急救助",
         )
-        money.disbursement_pay(
+        disbursement_pay(
             by=admin,
             award_id=award.pk,
             method=PaymentMethod.CASH,
@@ -728,12 +731,13 @@ def _social_aid(county: County, today) -> None:
 
 
 def _books(county: County, today) -> None:
-    from donations import services as money
     from donations.models import Award, Donor, DonorKind, ItemKind, PledgeKind, PledgeSchedule
+    from donations.services.items import item_distribute, item_donation_record
+    from donations.services.pledges import pledge_create
 
     admin, district = county.accounts["district_admin"], county.district
     bookshop = Donor.objects.create(district=district, kind=DonorKind.ORGANISATION, name="新华书店")
-    pledge = money.pledge_create(
+    pledge = pledge_create(
         by=admin,
         donor_id=bookshop.pk,
         kind=PledgeKind.ITEMS,
@@ -748,7 +752,7 @@ def _books(county: County, today) -> None:
         ],
     )
     books = ItemKind.objects.create(district=district, name="课外读物", unit="本")
-    money.item_donation_record(
+    item_donation_record(
         by=admin,
         donor_id=bookshop.pk,
         item_kind_id=books.pk,
@@ -763,7 +767,7 @@ def _books(county: County, today) -> None:
         .values_list("student_id", flat=True)[:20]
     )
     for student_id in boarders:
-        money.item_distribute(
+        item_distribute(
             by=admin,
             item_kind_id=books.pk,
             student_id=student_id,

@@ -89,7 +89,7 @@ def match_run_task(self, job_id: int) -> None:
 
 
 def _post_contribution(job, progress):
-    from donations.services import contribution_post
+    from donations.services.contributions import contribution_post
 
     contribution = contribution_post(contribution_id=job.parameters["contribution"])
     progress(100)
@@ -109,8 +109,8 @@ def post_contribution_task(self, job_id: int) -> None:
 def _check_pledges(job, progress):
     import datetime
 
-    from donations.aid import awards_flag_late
-    from donations.services import pledges_mark_overdue
+    from donations.services.awards import awards_flag_late
+    from donations.services.pledges import pledges_mark_overdue
 
     today = datetime.date.fromisoformat(job.parameters["day"])
     overdue = pledges_mark_overdue(today=today)

@@ -333,7 +333,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# How far ahead a pledge (each of its instalments) may fall due (donations.services).
+# How far ahead a pledge (each of its instalments) may fall due (donations.services.pledges).
 PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
 
 # How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older

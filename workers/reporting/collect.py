@@ -41,7 +41,7 @@ from donations.models import (
     Pledge,
     ProjectFunding,
 )
-from donations.selectors import PAYMENT_STANDS
+from donations.selectors.totals import PAYMENT_STANDS
 from mentoring.models import (
     Assessment,
     AssessmentStatus,

@@ -1,11 +1,11 @@
-"""Aid projects (资助项目): rules, funding, standards and quotas; allocation; funds received."""
+"""/api/v1/projects/: aid projects (资助项目).
+
+Their rules, funding, standards and quotas; allocation; funds received.
+"""
 
 from decimal import Decimal
 
 import django_filters
-from django.db.models import Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -13,8 +13,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.serializers import StrictSerializer
-from donations import aid
-from donations.api import LedgerEntrySerializer, YuanField, created, fen
+from donations.apis.common import YuanField, created, fen
+from donations.apis.funds import LedgerEntrySerializer
 from donations.models import (
     AidProject,
     Allocation,
@@ -24,43 +24,25 @@ from donations.models import (
     ProjectQuota,
     ProjectStandard,
 )
-from mentoring.errors import DomainError, NotPermitted, validated_data
-from mentoring.models import (
-    AccessAction,
-    District,
-    Gender,
-    Role,
-    SchoolLevel,
-    Student,
-    User,
+from donations.selectors.allocations import (
+    allocation_get,
+    allocations_left_out_names,
+    allocations_of_project,
 )
-from mentoring.selectors.accounts import schools_administered_by
-from mentoring.selectors.scoping import roles_of
+from donations.selectors.scoping import projects_visible_to
+from donations.services.allocation import allocate, allocate_problems
+from donations.services.projects import (
+    appropriation_receive,
+    appropriation_receive_problems,
+    project_create,
+    project_create_check,
+    project_save,
+)
+from mentoring.errors import FieldErrors, validated_data
+from mentoring.models import AccessAction, Gender, SchoolLevel
 from mentoring.services.access_log import access_record_request
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
-
-
-def projects_visible_to(user: User):
-    """Projects carry no personal data: anyone with a role in the district, or its donors, reads."""
-    if not (user.is_authenticated and user.is_active):
-        return AidProject.objects.none()
-    if user.is_superuser:
-        projects = AidProject.objects.all()
-    else:
-        projects = AidProject.objects.filter(
-            Q(district__schools__memberships__user=user) | Q(district__donors__user=user)
-        ).distinct()
-    return projects.select_related("district").prefetch_related(
-        Prefetch(
-            "funding",
-            queryset=ProjectFunding.objects.select_related("term")
-            .annotate(received_fen=Coalesce(Sum("entries__amount_fen"), 0))
-            .order_by("term__start_date", "source"),
-        ),
-        Prefetch("standards", queryset=ProjectStandard.objects.all()),
-        Prefetch("quotas", queryset=ProjectQuota.objects.select_related("term", "school")),
-    )
 
 
 class FundingSerializer(serializers.ModelSerializer):
@@ -270,20 +252,13 @@ class ProjectViewSet(
 
     @extend_schema(request=ProjectInput, responses={201: ProjectSerializer})
     def create(self, request, *args, **kwargs):
-        if Role.ADMINISTRATOR not in roles_of(request.user):
-            raise NotPermitted(_("Only the district's administrators create aid projects."))
+        project_create_check(by=request.user)
         payload = ProjectInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        district = District.objects.filter(
-            code=data.get("district", ""),
-            pk__in=schools_administered_by(request.user).values("district"),
-        ).first()
-        if district is None:
-            raise DomainError(_("Unknown district."), field="district")
-        project = aid.project_save(
+        project = project_create(
             by=request.user,
-            district=district,
+            district_code=data.get("district", ""),
             fields={name: data[name] for name in RULE_FIELDS},
             **_nested(data),
         )
@@ -305,9 +280,9 @@ class ProjectViewSet(
             if key in data:
                 whole = rows(data=request.data[key], many=True)
                 if not whole.is_valid():
-                    raise serializers.ValidationError({key: whole.errors})
+                    raise FieldErrors({key: whole.errors})
                 data[key] = whole.validated_data
-        aid.project_save(
+        project_save(
             by=request.user,
             district=project.district,
             project=project,
@@ -316,14 +291,6 @@ class ProjectViewSet(
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
 
-    def _allocation_context(self, allocations) -> dict:
-        schools = set(schools_administered_by(self.request.user).values_list("pk", flat=True))
-        students = {
-            row["student"] for a in allocations for row in a.left_out if row["school"] in schools
-        }
-        names = dict(Student.objects.filter(pk__in=students).values_list("pk", "name"))
-        return {"schools": schools, "names": names}
-
     @extend_schema(request=AllocateInput, responses={201: AllocationSerializer})
     @action(detail=True, methods=["post"])
     def allocate(self, request, pk=None):
@@ -331,7 +298,7 @@ class ProjectViewSet(
         project = self.get_object()
         data = validated_data(
             AllocateInput(data=request.data),
-            lambda errors, fields: aid.allocate_problems(
+            lambda errors, fields: allocate_problems(
                 errors,
                 by=request.user,
                 project=project,
@@ -339,16 +306,12 @@ class ProjectViewSet(
                 school_ids=fields.get("schools"),
             ),
         )
-        if Role.ADMINISTRATOR not in roles_of(request.user):
-            raise NotPermitted(_("Only administrators allocate aid."))
-        allocation = aid.allocate(
+        allocation = allocate(
             by=request.user, project=project, term_id=data["term"], school_ids=data["schools"]
         )
-        allocation = Allocation.objects.select_related("project", "term").get(pk=allocation.pk)
-        return Response(
-            AllocationSerializer(allocation, context=self._allocation_context([allocation])).data,
-            status=201,
-        )
+        allocation = allocation_get(allocation_id=allocation.pk)
+        context = allocations_left_out_names(user=request.user, allocations=[allocation])
+        return Response(AllocationSerializer(allocation, context=context).data, status=201)
 
     @extend_schema(responses=AllocationSerializer(many=True))
     # The projects' filters and pages do not apply to a project's (latest 50) allocations.
@@ -356,12 +319,8 @@ class ProjectViewSet(
     def allocations(self, request, pk=None):
         """Past allocations of the project; administrators see who their schools left out."""
         project = self.get_object()
-        if not schools_administered_by(request.user).filter(district=project.district).exists():
-            raise NotPermitted(_("Only administrators read allocations."))
-        allocations = list(
-            Allocation.objects.filter(project=project).select_related("project", "term")[:50]
-        )
-        context = self._allocation_context(allocations)
+        allocations = allocations_of_project(user=request.user, project=project)
+        context = allocations_left_out_names(user=request.user, allocations=allocations)
         access_record_request(
             request,
             action=AccessAction.LIST,
@@ -377,7 +336,7 @@ class ProjectViewSet(
         project = self.get_object()
         data = validated_data(
             AppropriationInput(data=request.data),
-            lambda errors, fields: aid.appropriation_receive_problems(
+            lambda errors, fields: appropriation_receive_problems(
                 errors,
                 by=request.user,
                 project=project,
@@ -386,7 +345,7 @@ class ProjectViewSet(
                 amount_fen=fen(fields["amount"]) if "amount" in fields else None,
             ),
         )
-        entry = aid.appropriation_receive(
+        entry = appropriation_receive(
             by=request.user,
             project=project,
             term_id=data["term"],

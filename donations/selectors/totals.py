@@ -1,10 +1,12 @@
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+"""What money and items add up to: the accounts' sums, the published notice, a donor's outcomes."""
 
-from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
-from mentoring.models import Role, User
-from mentoring.selectors.accounts import schools_administered_by
-from mentoring.services.schools import administers_district
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from donations.models import FundSource, LedgerKind
+from mentoring.errors import DomainError
+from mentoring.models import District
 
 MONEY_IN = Q(entries__kind__in=[LedgerKind.APPROPRIATION, LedgerKind.CONTRIBUTION])
 MONEY_OUT = Q(entries__kind=LedgerKind.DISBURSEMENT)
@@ -14,156 +16,12 @@ REVERSALS = Q(entries__kind=LedgerKind.REVERSAL)
 PAYMENT_STANDS = Q(reversal__isnull=True)
 
 
-def _districts_where(user: User, roles: set[str]):
-    """Districts in which the user holds one of `roles` in some school."""
-    from mentoring.models import District
-
-    if user.is_superuser:
-        return District.objects.all()
-    return District.objects.filter(
-        schools__memberships__user=user, schools__memberships__role__in=roles
-    ).distinct()
-
-
-def fund_accounts_visible_to(user: User) -> QuerySet[FundAccount]:
-    """Administrators and supervisors of a district's schools see its accounts (totals only)."""
-    if not (user.is_authenticated and user.is_active):
-        return FundAccount.objects.none()
-    districts = _districts_where(user, {Role.ADMINISTRATOR, Role.SUPERVISOR})
-    return (
-        FundAccount.objects.filter(project__district__in=districts)
-        .select_related("project__district")
-        .annotate(
-            received_fen=Coalesce(Sum("entries__amount_fen", filter=MONEY_IN), 0),
-            paid_fen=Coalesce(Sum("entries__amount_fen", filter=MONEY_OUT), 0),
-            reversed_fen=Coalesce(Sum("entries__amount_fen", filter=REVERSALS), 0),
-        )
-        .order_by("project__district__code", "project__code")
-    )
-
-
-def ledger_visible_to(user: User) -> QuerySet[LedgerEntry]:
-    """Only administrators read the ledger's lines; supervisors see totals, others nothing."""
-    if not (user.is_authenticated and user.is_active):
-        return LedgerEntry.objects.none()
-    districts = _districts_where(user, {Role.ADMINISTRATOR})
-    return LedgerEntry.objects.filter(account__project__district__in=districts).select_related(
-        "account__project", "created_by"
-    )
-
-
-def contributions_visible_to(user: User):
-    """Administrators: their districts' contributions; a donor: its own."""
-    from donations.models import Contribution
-
-    if not (user.is_authenticated and user.is_active):
-        return Contribution.objects.none()
-    districts = _districts_where(user, {Role.ADMINISTRATOR})
-    return Contribution.objects.filter(
-        Q(project__district__in=districts) | Q(donor__user=user)
-    ).select_related("donor", "project", "ledger_entry")
-
-
-def donors_visible_to(user: User):
-    from donations.models import Donor
-
-    if not (user.is_authenticated and user.is_active):
-        return Donor.objects.none()
-    districts = _districts_where(user, {Role.ADMINISTRATOR})
-    return Donor.objects.filter(Q(district__in=districts) | Q(user=user)).select_related("district")
-
-
-def awards_visible_to(user: User):
-    from donations.models import Award
-
-    if not (user.is_authenticated and user.is_active):
-        return Award.objects.none()
-    return (
-        Award.objects.filter(student__school__in=schools_administered_by(user))
-        .select_related("project", "student__school", "term", "cancelled_by")
-        .prefetch_related("plan")
-        .annotate(paid_fen=award_paid_subquery())
-    )
-
-
-def award_paid_subquery():
-    """An award's standing payments (not reversed), in fen, as a subquery on `pk`."""
-    from donations.models import Disbursement
-
-    return Coalesce(
-        Subquery(
-            Disbursement.objects.filter(award=OuterRef("pk"), reversal__isnull=True)
-            .values("award")
-            .annotate(s=Sum("amount_fen"))
-            .values("s")
-        ),
-        0,
-    )
-
-
-def disbursements_visible_to(user: User):
-    from donations.models import Disbursement
-
-    if not (user.is_authenticated and user.is_active):
-        return Disbursement.objects.none()
-    return Disbursement.objects.filter(
-        award__student__school__in=schools_administered_by(user)
-    ).select_related("award__project", "paid_by", "reversal__created_by")
-
-
-def item_donations_visible_to(user: User):
-    from donations.models import ItemDonation
-
-    if not (user.is_authenticated and user.is_active):
-        return ItemDonation.objects.none()
-    districts = _districts_where(user, {Role.ADMINISTRATOR})
-    return ItemDonation.objects.filter(
-        Q(item_kind__district__in=districts) | Q(donor__user=user)
-    ).select_related("item_kind", "donor")
-
-
-def item_distributions_visible_to(user: User):
-    from donations.models import ItemDistribution
-
-    if not (user.is_authenticated and user.is_active):
-        return ItemDistribution.objects.none()
-    return ItemDistribution.objects.filter(
-        student__school__in=schools_administered_by(user)
-    ).select_related("item_kind", "student")
-
-
-def pledges_visible_to(user: User):
-    from donations.models import Pledge
-
-    if not (user.is_authenticated and user.is_active):
-        return Pledge.objects.none()
-    districts = _districts_where(user, {Role.ADMINISTRATOR})
-    return (
-        Pledge.objects.filter(Q(donor__district__in=districts) | Q(donor__user=user))
-        .select_related("donor", "project")
-        .prefetch_related("instalments")
-    )
-
-
-def pledge_cancellable_by(user: User, pledge) -> bool:
-    """Who may cancel a pledge: the donor's own account, or an administrator of every
-    school of the donor's district (a district administrator, or a platform administrator).
-
-    An administrator of one school of the district reads the district's pledges
-    but does not decide for the district: a donor's promise is to all of it.
-    """
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if pledge.donor.user_id is not None and pledge.donor.user_id == user.pk:
-        return True
-    return administers_district(user, pledge.donor.district)
-
-
 def public_donation_notice(*, district_code: str) -> dict:
     """What a district publishes about donations: who gave what, and how it was used, in totals.
 
     Anonymous donors are shown as anonymous; no student is named or counted
-    in a way that identifies one. A fixed number of aggregate queries.
+    in a way that identifies one. A fixed number of aggregate queries. A code
+    left blank or of no district is refused, naming `district`.
     """
     from donations.models import (
         AidProject,
@@ -175,6 +33,8 @@ def public_donation_notice(*, district_code: str) -> dict:
         ItemDonation,
     )
 
+    if not district_code or not District.objects.filter(code=district_code).exists():
+        raise DomainError(_("Give the code of a district."), field="district")
     money = {
         row["donor"]: row["total"]
         for row in Contribution.objects.filter(

@@ -1,0 +1,152 @@
+"""/api/v1/awards/: aid awarded to students, and its cancellation."""
+
+from decimal import Decimal
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from core.serializers import StrictSerializer
+from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created, fen
+from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
+from donations.selectors.scoping import awards_visible_to
+from donations.services.awards import award_cancel, award_create, award_create_problems
+from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.errors import validated_data
+from mentoring.filters import NumberFilter
+
+
+class AwardInstalmentSerializer(serializers.ModelSerializer):
+    amount = YuanField(source="amount_fen")
+
+    class Meta:
+        model = AwardInstalment
+        fields = ["number", "amount"]
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.code")
+    student_name = serializers.CharField(source="student.name")
+    school = serializers.CharField(source="student.school.code")
+    term = serializers.CharField(source="term.code")
+    amount = YuanField(source="amount_fen")
+    paid = YuanField(source="paid_fen")
+    instalments = AwardInstalmentSerializer(source="plan", many=True, read_only=True)
+    # Null until the award is cancelled: the schema says so (schemathesis found it).
+    cancelled_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Award
+        fields = [
+            "id",
+            "project",
+            "student",
+            "student_name",
+            "school",
+            "term",
+            "amount",
+            "instalments",
+            "paid",
+            "status",
+            "purpose",
+            "reason",
+            "cancelled_by",
+            "cancelled_at",
+            "cancel_reason",
+            "created_at",
+        ]
+
+
+class AwardCreateSerializer(StrictSerializer):
+    project = serializers.IntegerField(min_value=1)
+    student = serializers.IntegerField(min_value=1)
+    term = serializers.IntegerField(min_value=1)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    instalments = serializers.ListField(
+        child=serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01")),
+        min_length=1,
+        max_length=MAX_INSTALMENTS,
+        required=False,
+        help_text=_(
+            "The amount of each instalment, in yuan, in order; they add up to the award. "
+            "One instalment of the whole amount when left out."
+        ),
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AwardFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__code")
+    status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
+    term = NumberFilter()
+    school = NumberFilter(field_name="student__school")
+    student = NumberFilter()
+
+    class Meta:
+        model = Award
+        fields = ["project", "status", "term", "school", "student"]
+
+
+class AwardViewSet(
+    RecordsStudentAccess,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Aid awarded to students of the administrator's schools; duplicate aid is refused.
+
+    An award is paid in its planned instalments (one by default). A district
+    administrator cancels an award that is not paid, saying why.
+    """
+
+    queryset = Award.objects.none()
+    serializer_class = AwardSerializer
+    permission_classes = [IsAuthenticated, IsAdministrator]
+    filterset_class = AwardFilter
+
+    def get_queryset(self):
+        return awards_visible_to(self.request.user)
+
+    @extend_schema(request=AwardCreateSerializer, responses={201: AwardSerializer})
+    def create(self, request, *args, **kwargs):
+        data = validated_data(
+            AwardCreateSerializer(data=request.data),
+            lambda errors, fields: award_create_problems(
+                errors,
+                by=request.user,
+                project_id=fields.get("project"),
+                student_id=fields.get("student"),
+                term_id=fields.get("term"),
+                amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+                instalments=(
+                    [fen(a) for a in fields["instalments"]] if "instalments" in fields else None
+                ),
+            ),
+        )
+        award = award_create(
+            by=request.user,
+            project_id=data["project"],
+            student_id=data["student"],
+            term_id=data["term"],
+            amount_fen=fen(data["amount"]),
+            reason=data["reason"],
+            instalments=[fen(a) for a in data["instalments"]] if "instalments" in data else None,
+        )
+        return created(self, award)
+
+    @extend_schema(request=CorrectionSerializer, responses=AwardSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel an award that is not paid (district administrators; the reason is kept)."""
+        award = self.get_object()
+        payload = CorrectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        award_cancel(by=request.user, award_id=award.pk, reason=payload.validated_data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=award.pk)).data)

@@ -1,0 +1,71 @@
+"""The donations app's models, one module per part; all of them importable from here.
+
+Django finds an app's models through this module, so it imports every one:
+`from donations.models import Award` stays the way to name them.
+"""
+
+from donations.models.awards import (
+    MAX_INSTALMENTS,
+    AidRefusal,
+    Award,
+    AwardInstalment,
+    AwardStatus,
+    Disbursement,
+    PaymentMethod,
+)
+from donations.models.donors import (
+    Contribution,
+    ContributionStatus,
+    Donor,
+    DonorKind,
+    Pledge,
+    PledgeInstalment,
+    PledgeKind,
+    PledgeSchedule,
+    PledgeStatus,
+)
+from donations.models.items import ItemDistribution, ItemDonation, ItemKind
+from donations.models.ledger import FundAccount, LedgerEntry, LedgerKind
+from donations.models.projects import (
+    AidProject,
+    Allocation,
+    Boarding,
+    FundSource,
+    ProjectFunding,
+    ProjectQuota,
+    ProjectStandard,
+    term_amount_fen,
+)
+
+__all__ = [
+    "MAX_INSTALMENTS",
+    "AidProject",
+    "AidRefusal",
+    "Allocation",
+    "Award",
+    "AwardInstalment",
+    "AwardStatus",
+    "Boarding",
+    "Contribution",
+    "ContributionStatus",
+    "Disbursement",
+    "Donor",
+    "DonorKind",
+    "FundAccount",
+    "FundSource",
+    "ItemDistribution",
+    "ItemDonation",
+    "ItemKind",
+    "LedgerEntry",
+    "LedgerKind",
+    "PaymentMethod",
+    "Pledge",
+    "PledgeInstalment",
+    "PledgeKind",
+    "PledgeSchedule",
+    "PledgeStatus",
+    "ProjectFunding",
+    "ProjectQuota",
+    "ProjectStandard",
+    "term_amount_fen",
+]

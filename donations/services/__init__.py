@@ -1,0 +1,1 @@
+"""Donations' services: every write, one module per resource; the ledger apart (`ledger`)."""
