@@ -131,7 +131,7 @@ def populate(label: str, n_students: int, n_mentors: int, school_size: int):
 
 def whole_job(label: str, n_students: int, n_mentors: int, school_size: int, raw_seconds: float):
     _django()
-    from workers.matching import match_run_approve, match_run_execute
+    from mentoring.services.match_runs import match_run_approve, match_run_execute
     from workers.models import JobKind, MatchRun
     from workers.services import job_create
 

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.matching.candidates import Weights
+from mentoring.matching.problem import load_inputs, solve_inputs
 from mentoring.models import (
     AssessmentStatus,
     District,
@@ -32,6 +33,14 @@ from mentoring.models import (
     Term,
     User,
 )
+from mentoring.services.match_runs import (
+    match_run_approve,
+    match_run_execute,
+    match_run_pair_add,
+    match_run_pair_change,
+    match_run_pair_remove,
+    match_run_start,
+)
 from tests.factories import (
     AssessmentFactory,
     DistrictFactory,
@@ -43,16 +52,6 @@ from tests.factories import (
     TermFactory,
     UserFactory,
     member,
-)
-from workers.matching import (
-    load_inputs,
-    match_run_approve,
-    match_run_execute,
-    match_run_pair_add,
-    match_run_pair_change,
-    match_run_pair_remove,
-    match_run_start,
-    solve_inputs,
 )
 from workers.models import Job, JobStatus, MatchRun, MatchRunStatus, ProposedPair
 

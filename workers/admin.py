@@ -1,6 +1,6 @@
 """The Django admin of jobs, match runs and term reports: read-only, for platform administrators.
 
-Jobs are written by their tasks, match runs by `workers.matching` and
+Jobs are written by their tasks, match runs by `mentoring.services.match_runs` and
 reports by `workers.reports`, the one home of their rules; who may use the
 admin is in `core.admin`. None of these keeps simple-history rows, so their
 history page is Django's own log.

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from workers import run_inputs
+from mentoring.matching import run_inputs
 
 
 class JobKind(models.TextChoices):
@@ -116,7 +116,7 @@ class MatchRun(models.Model):
     The inputs (students and mentors as plain data) and the weights are kept
     so that a run can be reproduced exactly; the proposal is the run's
     pairings in status proposed, each with its ProposedPair. The inputs are
-    stored packed (`workers.run_inputs`: column by column, compressed) and
+    stored packed (`mentoring.matching.run_inputs`: column by column, compressed) and
     read and written through `inputs`, as the plain data.
     """
 
