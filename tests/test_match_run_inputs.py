@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 
 from mentoring.matching import run_inputs
 from mentoring.matching.problem import load_inputs, solve_inputs
-from mentoring.models import PairingKind
+from mentoring.models import MatchRun, PairingKind, ProposedPair
 from tests.test_match_runs import build_scene, clock, run_match  # noqa: F401
-from workers.models import MatchRun, ProposedPair
 
 ACADEMIC, CARE = PairingKind.ACADEMIC, PairingKind.CARE
 

@@ -5,10 +5,16 @@ from django.db import DatabaseError, connection
 from django.utils.translation import gettext
 
 from mentoring.matching import writer
-from mentoring.models import Pairing, PairingKind, PairingStatus
+from mentoring.models import (
+    MatchRun,
+    MatchRunStatus,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    ProposedPair,
+)
 from mentoring.services.match_runs import match_run_execute
 from tests.test_match_runs import build_scene, clock, proposal, run_match  # noqa: F401
-from workers.models import MatchRun, MatchRunStatus, ProposedPair
 
 ACADEMIC, CARE = PairingKind.ACADEMIC, PairingKind.CARE
 

@@ -21,11 +21,14 @@ from mentoring.models import (
     AssessmentStatus,
     District,
     Gender,
+    MatchRun,
+    MatchRunStatus,
     Mentor,
     MentorKind,
     Pairing,
     PairingKind,
     PairingStatus,
+    ProposedPair,
     Role,
     School,
     Student,
@@ -53,7 +56,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from workers.models import Job, JobStatus, MatchRun, MatchRunStatus, ProposedPair
+from workers.models import Job, JobStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Every test runs at this moment, inside the 2026-autumn term of the factories,

@@ -10,7 +10,8 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from mentoring.admin_access import RecordsStudentAccessAdmin
-from workers.models import Job, MatchRun, ProposedPair, Report
+from mentoring.models import MatchRun, ProposedPair
+from workers.models import Job, Report
 
 
 @admin.register(Job)

@@ -206,7 +206,8 @@ def _on_a_working_connection(write: Callable[[], bool], *, tries: int = 5) -> bo
 
 
 def _fail_job_and_its_record(job_id: int, error: str) -> bool:
-    from workers.models import MatchRun, MatchRunStatus, Report, ReportStatus
+    from mentoring.models import MatchRun, MatchRunStatus
+    from workers.models import Report, ReportStatus
 
     with transaction.atomic():
         failed = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from core.serializers import NoBody, StrictSerializer
 from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
-from mentoring.models import AccessAction, PairingKind
+from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
 from mentoring.permissions import IsAdministrator
 from mentoring.selectors.match_runs import runs_visible_to
 from mentoring.services.access_log import access_record_request
@@ -27,7 +27,6 @@ from mentoring.services.match_runs import (
     match_run_pair_remove,
     match_run_start,
 )
-from workers.models import MatchRun, MatchRunStatus, ProposedPair
 
 # The run's job is shown as the jobs endpoint shows it: one serializer, so one
 # schema component.

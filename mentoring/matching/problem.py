@@ -31,7 +31,7 @@ from mentoring.models import (
 from mentoring.selectors.pairing_rules import age_on
 
 if TYPE_CHECKING:
-    from workers.models import MatchRun
+    from mentoring.models import MatchRun
 
 NOT_IN_HARDSHIP = "not_in_hardship"
 

@@ -23,14 +23,12 @@ from django.utils.translation import gettext as _
 
 from mentoring import bulk
 from mentoring.errors import Conflict
-from mentoring.models import Pairing, PairingStatus, TutoringSession, WeeklyCompliance
-from workers.models import ProposedPair
+from mentoring.models import Pairing, PairingStatus, ProposedPair, TutoringSession, WeeklyCompliance
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from mentoring.models import User
-    from workers.models import MatchRun
+    from mentoring.models import MatchRun, User
 
 
 def proposals_drop(stale: "QuerySet[Pairing]", *, by: "User") -> None:

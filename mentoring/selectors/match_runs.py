@@ -2,9 +2,8 @@
 
 from django.db.models import QuerySet
 
-from mentoring.models import School, User
+from mentoring.models import MatchRun, School, User
 from mentoring.selectors.accounts import schools_administered_by
-from workers.models import MatchRun
 
 
 def runs_visible_to(user: User) -> QuerySet[MatchRun]:

@@ -33,16 +33,18 @@ from mentoring.matching.problem import (
 from mentoring.matching.writer import ProposalWriter, proposals_drop
 from mentoring.models import (
     District,
+    MatchRun,
+    MatchRunStatus,
     Pairing,
     PairingKind,
     PairingStatus,
+    ProposedPair,
     Term,
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.pairing_rules import loosens_policy
 from mentoring.signals import match_run_started
-from workers.models import MatchRun, MatchRunStatus, ProposedPair
 
 WEIGHT_NAMES = {f.name for f in dataclasses.fields(rules_and_costs.Weights)}
 
