@@ -4,17 +4,41 @@ The models take over the tables they had in workers (workers_matchrun,
 workers_matchrun_schools, workers_proposedpair) through `db_table`; nothing
 in the database changes, and the foreign keys (to workers_job, to the
 pairings, terms, schools and users) keep their columns and constraints.
+Only the two content types are renamed, so that the admin's log of a run and
+the models' permissions stay attached to them.
 """
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+MOVED = ("matchrun", "proposedpair")
+
+
+def _move_content_types(apps, schema_editor, *, source: str, target: str) -> None:
+    # A fresh database has no content types yet (post_migrate makes them, under
+    # the new label); one migrated before has them under the old label.
+    content_types = apps.get_model("contenttypes", "ContentType").objects.db_manager(
+        schema_editor.connection.alias
+    )
+    for model in MOVED:
+        if not content_types.filter(app_label=target, model=model).exists():
+            content_types.filter(app_label=source, model=model).update(app_label=target)
+
+
+def content_types_to_mentoring(apps, schema_editor):
+    _move_content_types(apps, schema_editor, source="workers", target="mentoring")
+
+
+def content_types_to_workers(apps, schema_editor):
+    _move_content_types(apps, schema_editor, source="mentoring", target="workers")
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("mentoring", "0009_notification_resolved_at"),
         ("workers", "0010_match_runs_move_to_mentoring"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -158,4 +182,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
+        migrations.RunPython(content_types_to_mentoring, content_types_to_workers),
     ]
