@@ -1,4 +1,4 @@
-"""A run's stored inputs, packed (workers.run_inputs): exact round trip, and they reproduce it."""
+"""A run's stored inputs, packed (mentoring.matching.run_inputs): exact round trip, reproduced."""
 
 import json
 import zlib
