@@ -131,8 +131,9 @@ def populate(label: str, n_students: int, n_mentors: int, school_size: int):
 
 def whole_job(label: str, n_students: int, n_mentors: int, school_size: int, raw_seconds: float):
     _django()
-    from workers.matching import match_run_approve, match_run_execute
-    from workers.models import JobKind, MatchRun
+    from mentoring.models import MatchRun
+    from mentoring.services.match_runs import match_run_approve, match_run_execute
+    from workers.models import JobKind
     from workers.services import job_create
 
     started = time.perf_counter()

@@ -18,6 +18,7 @@ from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.compliance import ComplianceViewSet
+from mentoring.apis.match_runs import MatchRunViewSet
 from mentoring.apis.mentors import MentorViewSet
 from mentoring.apis.notifications import NotificationViewSet
 from mentoring.apis.pairings import PairingViewSet
@@ -27,7 +28,7 @@ from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
-from workers.api import ComplianceCheckView, JobViewSet, MatchRunViewSet, ReportViewSet
+from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")

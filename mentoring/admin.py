@@ -94,7 +94,7 @@ class DistrictAdmin(RecordAdmin):
 
 
 # The models below are written by the services of `mentoring.services` (and
-# the match run's in `workers.matching`), the one home of their rules; the
+# the match run's in `mentoring.services.match_runs`), the one home of their rules; the
 # admin reads them.
 
 

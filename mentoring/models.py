@@ -7,6 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+# The match run's models live in their own module; they are mentoring's models,
+# read from here like the others.
+from mentoring.match_run_models import MatchRun, MatchRunStatus, ProposedPair  # noqa: F401
+
 
 def default_tiers() -> list[dict]:
     return [

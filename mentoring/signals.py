@@ -10,3 +10,8 @@ from django.dispatch import Signal
 # Arguments: `pairing_id`, `days` (the session's date, and for an edit that
 # moves it, its date before the edit too) and `by` (the user who changed it).
 session_changed = Signal()
+
+# Sent inside the transaction that records a match run (`match_run_start`).
+# Arguments: `run` (the MatchRun, whose `job` the receiver sets), `schools`
+# (the run's schools) and `by` (the administrator who started it).
+match_run_started = Signal()

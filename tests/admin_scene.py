@@ -34,6 +34,7 @@ from donations.models import (
 )
 from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.models import (
+    MatchRun,
     School,
     User,
 )
@@ -50,7 +51,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from workers.models import MatchRun, Report, ReportScope
+from workers.models import Report, ReportScope
 
 DAY = datetime.date(2026, 9, 20)
 

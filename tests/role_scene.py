@@ -37,12 +37,14 @@ from mentoring.models import (
     AccessAction,
     AccessLogEntry,
     Assessment,
+    MatchRun,
     Mentor,
     MentorKind,
     Notification,
     NotificationKind,
     Objection,
     Pairing,
+    ProposedPair,
     School,
     Student,
     TutoringSession,
@@ -61,7 +63,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from workers.models import Job, MatchRun, ProposedPair
+from workers.models import Job
 
 ROLES = [
     "anonymous",

@@ -24,8 +24,10 @@ from mentoring.models import (
     AccessLogStudent,
     Assessment,
     AssessmentStatus,
+    MatchRun,
     MentorKind,
     PairingStatus,
+    ProposedPair,
     Role,
     Student,
 )
@@ -43,7 +45,7 @@ from tests.factories import (
     member,
 )
 from tests.report_scene import busy_school, kindergarten_scene
-from workers.models import MatchRun, ProposedPair, ReportStatus
+from workers.models import ReportStatus
 from workers.reports import report_start
 
 LOG = "/api/v1/access-log/"
@@ -707,7 +709,7 @@ STUDENT_PAGES_OF_THE_ADMIN = {
     "donations.disbursement": lambda record: [record.award.student_id],
     "donations.itemdistribution": lambda record: [record.student_id],
     "donations.aidrefusal": lambda record: [record.student_id],
-    "workers.matchrun": lambda record: sorted(
+    "mentoring.matchrun": lambda record: sorted(
         record.proposed_pairs.values_list("pairing__student_id", flat=True)
     ),
 }

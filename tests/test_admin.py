@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from donations.models import ItemKind, LedgerEntry
-from mentoring.models import District, Membership, Mentor, Role, Student, User
+from mentoring.models import District, MatchRun, Membership, Mentor, Role, Student, User
 from tests.admin_scene import form_data, records_in, row_values
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -23,7 +23,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from workers.models import Job, MatchRun, Report
+from workers.models import Job, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ DOMAIN_MODELS = [
     "mentoring.Pairing",
     "mentoring.TutoringSession",
     "workers.Job",
-    "workers.MatchRun",
+    "mentoring.MatchRun",
     "workers.Report",
     "donations.AidProject",
     "donations.FundAccount",
@@ -142,7 +142,7 @@ def test_history_of_reports_jobs_and_runs_opens_for_a_platform_admin(records, pl
     client = logged_in(platform_admin)
     for model in (Report, Job, MatchRun):
         instance = records[model]
-        page = url(f"workers_{model._meta.model_name}_history", instance.pk)
+        page = url(f"{model._meta.app_label}_{model._meta.model_name}_history", instance.pk)
         response = client.get(page)
         assert response.status_code == 200, page
         assert str(instance) in response.content.decode()

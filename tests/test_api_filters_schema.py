@@ -26,6 +26,8 @@ from mentoring.models import (
     AccessLogStudent,
     AssessmentRoute,
     AssessmentStatus,
+    MatchRun,
+    MatchRunStatus,
     MentorKind,
     Notification,
     PairingKind,
@@ -50,7 +52,7 @@ from tests.factories import (
     member,
 )
 from tests.write_operations import World
-from workers.models import JobKind, JobStatus, MatchRun, MatchRunStatus, Report, ReportStatus
+from workers.models import JobKind, JobStatus, Report, ReportStatus
 
 PAGINATION = {"page", "page_size"}
 

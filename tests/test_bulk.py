@@ -3,9 +3,9 @@
 import pytest
 
 from mentoring import bulk
-from mentoring.models import Pairing, PairingStatus
+from mentoring.models import MatchRun, Pairing, PairingStatus, ProposedPair
 from tests.factories import MentorFactory, PairingFactory, StudentFactory, member
-from workers.models import JobKind, MatchRun, ProposedPair
+from workers.models import JobKind
 from workers.services import job_create
 
 

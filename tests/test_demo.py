@@ -9,10 +9,14 @@ from django.core.management import call_command
 from django.db.models import Count, Sum
 
 from donations.models import Award, Contribution, Disbursement, FundAccount, LedgerEntry
+
+# The demo commits as it goes (its jobs start after commit), like `make demo`.
 from mentoring.models import (
     Assessment,
     AssessmentStatus,
     HardshipIndicator,
+    MatchRun,
+    MatchRunStatus,
     Mentor,
     MentorKind,
     Pairing,
@@ -25,9 +29,7 @@ from mentoring.models import (
     User,
 )
 from workers.demo import demo_id_number
-
-# The demo commits as it goes (its jobs start after commit), like `make demo`.
-from workers.models import MatchRun, MatchRunStatus, Report, ReportStatus
+from workers.models import Report, ReportStatus
 from workers.reporting.collect import ledger_sums
 from workers.reporting.reconcile import reconcile
 

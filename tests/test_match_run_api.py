@@ -9,7 +9,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from mentoring.models import MentorKind, Pairing, PairingKind, PairingStatus, Role, User
+from mentoring.models import (
+    MatchRun,
+    MatchRunStatus,
+    MentorKind,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    ProposedPair,
+    Role,
+    User,
+)
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
 from tests.factories import (
     MentorFactory,
@@ -21,7 +31,7 @@ from tests.factories import (
     member,
 )
 from tests.test_match_runs import ACADEMIC_OPTIMUM, Scene, build_scene, clock  # noqa: F401
-from workers.models import Job, JobKind, JobStatus, MatchRun, MatchRunStatus, ProposedPair
+from workers.models import Job, JobKind, JobStatus
 
 RUNS_URL = "/api/v1/match-runs/"
 ACADEMIC = PairingKind.ACADEMIC

@@ -1,4 +1,4 @@
-"""A run's stored inputs, packed (workers.run_inputs): exact round trip, and they reproduce it."""
+"""A run's stored inputs, packed (mentoring.matching.run_inputs): exact round trip, reproduced."""
 
 import json
 import zlib
@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mentoring.models import PairingKind
+from mentoring.matching import run_inputs
+from mentoring.matching.problem import load_inputs, solve_inputs
+from mentoring.models import MatchRun, PairingKind, ProposedPair
 from tests.test_match_runs import build_scene, clock, run_match  # noqa: F401
-from workers import run_inputs
-from workers.matching import load_inputs, solve_inputs
-from workers.models import MatchRun, ProposedPair
 
 ACADEMIC, CARE = PairingKind.ACADEMIC, PairingKind.CARE
 

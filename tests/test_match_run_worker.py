@@ -11,10 +11,17 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
-from mentoring.models import Pairing, PairingKind, PairingStatus
+from mentoring.models import (
+    MatchRun,
+    MatchRunStatus,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    ProposedPair,
+)
+from mentoring.services.match_runs import match_run_start
 from tests.test_match_runs import ACADEMIC_OPTIMUM, build_scene, clock, proposal  # noqa: F401
-from workers.matching import match_run_start
-from workers.models import Job, JobStatus, MatchRun, MatchRunStatus, ProposedPair
+from workers.models import Job, JobStatus
 from workers.tasks import match_run_task
 
 pytestmark = [

@@ -4,11 +4,17 @@ import pytest
 from django.db import DatabaseError, connection
 from django.utils.translation import gettext
 
-from mentoring.models import Pairing, PairingKind, PairingStatus
+from mentoring.matching import writer
+from mentoring.models import (
+    MatchRun,
+    MatchRunStatus,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+    ProposedPair,
+)
+from mentoring.services.match_runs import match_run_execute
 from tests.test_match_runs import build_scene, clock, proposal, run_match  # noqa: F401
-from workers import matching
-from workers.matching import match_run_execute
-from workers.models import MatchRun, MatchRunStatus, ProposedPair
 
 ACADEMIC, CARE = PairingKind.ACADEMIC, PairingKind.CARE
 
@@ -71,7 +77,7 @@ def test_a_failure_while_streaming_leaves_the_earlier_proposal_as_it_was(scene, 
     second.rules = first.rules
     second.save()
     second.schools.set(first.schools.all())
-    real = matching._ProposalWriter.writer_for
+    real = writer.ProposalWriter.writer_for
 
     def broken_writer_for(self, kind):
         write = real(self, kind)
@@ -84,7 +90,7 @@ def test_a_failure_while_streaming_leaves_the_earlier_proposal_as_it_was(scene, 
         pytest.MonkeyPatch.context() as patch,
         pytest.raises(DatabaseError, match="foreign key"),
     ):
-        patch.setattr(matching._ProposalWriter, "writer_for", broken_writer_for)
+        patch.setattr(writer.ProposalWriter, "writer_for", broken_writer_for)
         match_run_execute(second, lambda value: None)
 
     assert proposal(first) == before

@@ -16,21 +16,33 @@ from django.utils import translation
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.matching.candidates import Weights
+from mentoring.matching.problem import load_inputs, solve_inputs
 from mentoring.models import (
     AssessmentStatus,
     District,
     Gender,
+    MatchRun,
+    MatchRunStatus,
     Mentor,
     MentorKind,
     Pairing,
     PairingKind,
     PairingStatus,
+    ProposedPair,
     Role,
     School,
     Student,
     Subject,
     Term,
     User,
+)
+from mentoring.services.match_runs import (
+    match_run_approve,
+    match_run_execute,
+    match_run_pair_add,
+    match_run_pair_change,
+    match_run_pair_remove,
+    match_run_start,
 )
 from tests.factories import (
     AssessmentFactory,
@@ -44,17 +56,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from workers.matching import (
-    load_inputs,
-    match_run_approve,
-    match_run_execute,
-    match_run_pair_add,
-    match_run_pair_change,
-    match_run_pair_remove,
-    match_run_start,
-    solve_inputs,
-)
-from workers.models import Job, JobStatus, MatchRun, MatchRunStatus, ProposedPair
+from workers.models import Job, JobStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Every test runs at this moment, inside the 2026-autumn term of the factories,

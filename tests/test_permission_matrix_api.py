@@ -53,10 +53,12 @@ from donations.models import (
 from mentoring.models import (
     AccessLogEntry,
     Assessment,
+    MatchRun,
     Mentor,
     Notification,
     Objection,
     Pairing,
+    ProposedPair,
     School,
     Student,
     Term,
@@ -66,7 +68,7 @@ from mentoring.models import (
 )
 from tests.role_scene import RELATIONS, ROLES, scene_for_module, walk_urls
 from tests.write_operations import OPERATIONS, Call, World
-from workers.models import Job, MatchRun, ProposedPair, Report
+from workers.models import Job, Report
 
 pytestmark = pytest.mark.django_db
 

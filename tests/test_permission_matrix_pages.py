@@ -77,7 +77,7 @@ MODELS = {
     "donations.allocation": "read-only",
     "donations.aidrefusal": "read-only",
     "workers.job": "read-only",
-    "workers.matchrun": "read-only",
+    "mentoring.matchrun": "read-only",
     "workers.report": "read-only",
     "axes.accessattempt": "lockout",
 }

@@ -151,7 +151,7 @@ class World:
     @cached_property
     def run(self):
         """A proposed match run of one struggling student and two mentors who can take her."""
-        from workers.matching import match_run_start
+        from mentoring.services.match_runs import match_run_start
 
         student = self.student(struggling=True, weak=[Subject.MATH])
         self.run_student = student
@@ -318,7 +318,7 @@ def _new_student(w: World) -> dict:
 
 
 def _pair_add(w: World) -> Call:
-    from workers.matching import match_run_pair_remove
+    from mentoring.services.match_runs import match_run_pair_remove
 
     run = w.run
     proposal = run.proposed_pairs.get()

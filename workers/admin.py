@@ -1,6 +1,6 @@
 """The Django admin of jobs, match runs and term reports: read-only, for platform administrators.
 
-Jobs are written by their tasks, match runs by `workers.matching` and
+Jobs are written by their tasks, match runs by `mentoring.services.match_runs` and
 reports by `workers.reports`, the one home of their rules; who may use the
 admin is in `core.admin`. None of these keeps simple-history rows, so their
 history page is Django's own log.
@@ -10,7 +10,8 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from mentoring.admin_access import RecordsStudentAccessAdmin
-from workers.models import Job, MatchRun, ProposedPair, Report
+from mentoring.models import MatchRun, ProposedPair
+from workers.models import Job, Report
 
 
 @admin.register(Job)

@@ -6,27 +6,22 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.serializers import NoBody
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.errors import Conflict, validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import AccessAction
 from mentoring.permissions import IsAdministrator
 from mentoring.services.access_log import access_record_request
-from workers import matching, reports
+from workers import reports
 from workers.jobs import weekly_check_start
 from workers.models import (
     Job,
     JobKind,
     JobStatus,
-    MatchRun,
-    MatchRunStatus,
-    ProposedPair,
     Report,
     ReportScope,
     ReportStatus,
@@ -36,11 +31,6 @@ from workers.selectors import jobs_visible_to
 from workers.serializers import (
     ComplianceCheckSerializer,
     JobSerializer,
-    MatchRunCreateSerializer,
-    MatchRunSerializer,
-    PairAddSerializer,
-    PairChangeSerializer,
-    ProposedPairSerializer,
     ReportCreateSerializer,
     ReportExportQuerySerializer,
     ReportSerializer,
@@ -65,129 +55,6 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return jobs_visible_to(self.request.user)
-
-
-class MatchRunFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=MatchRunStatus.choices)
-    term = NumberFilter(field_name="term_id")
-
-    class Meta:
-        model = MatchRun
-        fields = ["status", "term"]
-
-
-class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The term's matching runs. POST starts one (202); the job reports its progress.
-
-    Only administrators of every school of a run may read, change or approve it.
-    """
-
-    queryset = MatchRun.objects.none()
-    serializer_class = MatchRunSerializer
-    filterset_class = MatchRunFilter
-    permission_classes = [IsAuthenticated, IsAdministrator]
-    # The proposal is a list too: a query parameter it does not read answers 400.
-    list_actions = ("pairs",)
-
-    def get_queryset(self):
-        return (
-            matching.runs_visible_to(self.request.user)
-            .select_related("job__school", "job__started_by")
-            .prefetch_related("schools")
-        )
-
-    @extend_schema(request=MatchRunCreateSerializer, responses={202: MatchRunSerializer})
-    def create(self, request, *args, **kwargs):
-        payload = MatchRunCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        run = matching.match_run_start(
-            by=request.user,
-            term_id=data["term"],
-            kinds=data["kinds"],
-            school_ids=data.get("schools"),
-            weights=data.get("weights"),
-            rules=data.get("rules"),
-        )
-        run = self.get_queryset().get(pk=run.pk)
-        return Response(MatchRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(responses=ProposedPairSerializer(many=True))
-    # The runs' filters are not the proposal's: it has none (and the run is
-    # looked up by id alone).
-    @action(detail=True, methods=["get"], url_path="pairs", filterset_class=None)
-    def pairs(self, request, pk=None):
-        run = self.get_object()
-        proposals = (
-            ProposedPair.objects.filter(run=run)
-            .select_related("pairing__student", "pairing__mentor__user")
-            .order_by("pairing__kind", "pairing__student_id")
-        )
-        page = self.paginate_queryset(proposals)
-        access_record_request(
-            request,
-            action=AccessAction.LIST,
-            kind="proposedpair",
-            student_ids=[proposal.pairing.student_id for proposal in page],
-        )
-        return self.get_paginated_response(ProposedPairSerializer(page, many=True).data)
-
-    @extend_schema(request=PairAddSerializer, responses={201: ProposedPairSerializer})
-    @pairs.mapping.post
-    def add_pair(self, request, pk=None):
-        run = self.get_object()
-        data = validated_data(
-            PairAddSerializer(data=request.data),
-            lambda errors, fields: matching.match_run_pair_add_problems(
-                errors,
-                run=run,
-                student_id=fields.get("student"),
-                mentor_id=fields.get("mentor"),
-                kind=fields.get("kind"),
-            ),
-        )
-        proposal = matching.match_run_pair_add(
-            run=run,
-            by=request.user,
-            student_id=data["student"],
-            mentor_id=data["mentor"],
-            kind=data["kind"],
-        )
-        return Response(ProposedPairSerializer(proposal).data, status=status.HTTP_201_CREATED)
-
-    def _proposal(self, run, proposal_id):
-        proposal = (
-            ProposedPair.objects.filter(run=run, pk=proposal_id)
-            .select_related("pairing__student", "pairing__mentor__user")
-            .first()
-        )
-        if proposal is None:
-            raise NotFound()
-        return proposal
-
-    @extend_schema(request=PairChangeSerializer, responses=ProposedPairSerializer)
-    @action(detail=True, methods=["patch", "delete"], url_path=r"pairs/(?P<proposal_id>\d+)")
-    def pair(self, request, pk=None, proposal_id=None):
-        run = self.get_object()
-        proposal = self._proposal(run, proposal_id)
-        if request.method == "DELETE":
-            matching.match_run_pair_remove(run=run, by=request.user, proposal=proposal)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        payload = PairChangeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        proposal = matching.match_run_pair_change(
-            run=run, by=request.user, proposal=proposal, mentor_id=payload.validated_data["mentor"]
-        )
-        return Response(ProposedPairSerializer(self._proposal(run, proposal.pk)).data)
-
-    @extend_schema(request=None, responses=MatchRunSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """Approve the run's proposal as it stands; the request has no body."""
-        run = self.get_object()
-        NoBody(data=request.data).is_valid(raise_exception=True)
-        run = matching.match_run_approve(run=run, by=request.user)
-        return Response(MatchRunSerializer(self.get_queryset().get(pk=run.pk)).data)
 
 
 class ComplianceCheckView(APIView):

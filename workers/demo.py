@@ -406,8 +406,8 @@ def _assessment_counts(term) -> dict:
 
 
 def _match(county: County) -> dict:
-    from workers.matching import match_run_approve, match_run_start
-    from workers.models import MatchRun, MatchRunStatus
+    from mentoring.models import MatchRun, MatchRunStatus
+    from mentoring.services.match_runs import match_run_approve, match_run_start
 
     run = MatchRun.objects.filter(term=county.term, status=MatchRunStatus.APPROVED).first()
     if run is None:

@@ -3,21 +3,38 @@
 from django.dispatch import receiver
 
 from donations.signals import contribution_received
-from mentoring.signals import session_changed
+from mentoring.signals import match_run_started, session_changed
 from workers.models import Job, JobKind
 from workers.services import job_create, job_send_on_commit
+from workers.tasks import compliance_refresh_task, match_run_task, post_contribution_task
 
 
 @receiver(contribution_received, dispatch_uid="workers.post_contribution")
 def post_contribution_in_background(sender, contribution_id: int, by=None, **kwargs):
-    from workers.tasks import post_contribution_task
-
     job = job_create(
         kind=JobKind.CONTRIBUTION_POSTING,
         started_by=by,
         parameters={"contribution": contribution_id},
     )
     job_send_on_commit(task=post_contribution_task, job_id=job.pk)
+
+
+@receiver(match_run_started, dispatch_uid="workers.match_run")
+def match_run_in_background(sender, run, schools, by, **kwargs):
+    """A run was recorded: its job, in the same transaction, and its task after commit."""
+    job = job_create(
+        kind=JobKind.MATCH_RUN,
+        started_by=by,
+        school=schools[0] if len(schools) == 1 else None,
+        parameters={
+            "term": run.term.code,
+            "schools": sorted(s.code for s in schools),
+            "run": run.pk,
+        },
+    )
+    run.job = job
+    run.save(update_fields=["job"])
+    job_send_on_commit(task=match_run_task, job_id=job.pk)
 
 
 @receiver(session_changed, dispatch_uid="workers.refresh_compliance")
@@ -32,7 +49,6 @@ def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **k
     from mentoring.models import WeeklyCompliance
     from mentoring.services.compliance import week_has_ended
     from mentoring.workdays import week_monday
-    from workers.tasks import compliance_refresh_task
 
     today = timezone.localdate()
     weeks = sorted({week_monday(day) for day in days if week_has_ended(week_monday(day), today)})

@@ -3,8 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import QuerySerializer, StrictSerializer
-from mentoring.models import PairingKind
-from workers.models import Job, MatchRun, ProposedPair, Report
+from workers.models import Job, Report
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -33,84 +32,6 @@ class JobSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
-
-
-class MatchRunCreateSerializer(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
-    kinds = serializers.ListField(
-        child=serializers.ChoiceField(choices=PairingKind.choices), min_length=1, max_length=2
-    )
-    schools = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500
-    )
-    weights = serializers.DictField(required=False)
-    rules = serializers.DictField(required=False)
-
-
-class ProposedPairSerializer(serializers.ModelSerializer):
-    pairing = serializers.IntegerField(source="pairing_id", read_only=True)
-    student = serializers.IntegerField(source="pairing.student_id", read_only=True)
-    student_name = serializers.CharField(source="pairing.student.name", read_only=True)
-    mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
-    mentor_username = serializers.CharField(source="pairing.mentor.user.username", read_only=True)
-    kind = serializers.CharField(source="pairing.kind", read_only=True)
-    status = serializers.CharField(source="pairing.status", read_only=True)
-
-    class Meta:
-        model = ProposedPair
-        fields = [
-            "id",
-            "pairing",
-            "student",
-            "student_name",
-            "mentor",
-            "mentor_username",
-            "kind",
-            "status",
-            "cost",
-            "reasons",
-            "by_hand",
-        ]
-
-
-class MatchRunSerializer(serializers.ModelSerializer):
-    term = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    schools = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    # Null until the run's job is recorded, and until the run is approved.
-    job = JobSerializer(read_only=True, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
-
-    class Meta:
-        model = MatchRun
-        fields = [
-            "id",
-            "term",
-            "schools",
-            "kinds",
-            "status",
-            "weights",
-            "rules",
-            "summary",
-            "job",
-            "created_by",
-            "created_at",
-            "approved_by",
-            "approved_at",
-        ]
-        read_only_fields = fields
-
-
-class PairAddSerializer(StrictSerializer):
-    student = serializers.IntegerField(min_value=1)
-    mentor = serializers.IntegerField(min_value=1)
-    kind = serializers.ChoiceField(choices=PairingKind.choices)
-
-
-class PairChangeSerializer(StrictSerializer):
-    mentor = serializers.IntegerField(min_value=1)
 
 
 class ComplianceCheckSerializer(StrictSerializer):

@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from mentoring.models import School, User
-from workers.models import Job, JobKind, JobStatus
+from mentoring.models import MatchRun, MatchRunStatus, School, User
+from workers.models import Job, JobKind, JobStatus, Report, ReportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -206,8 +206,6 @@ def _on_a_working_connection(write: Callable[[], bool], *, tries: int = 5) -> bo
 
 
 def _fail_job_and_its_record(job_id: int, error: str) -> bool:
-    from workers.models import MatchRun, MatchRunStatus, Report, ReportStatus
-
     with transaction.atomic():
         failed = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
             status=JobStatus.FAILED, error=error[:10_000], finished_at=timezone.now()

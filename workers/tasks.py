@@ -7,6 +7,7 @@ from django.conf import settings
 
 from mentoring.models import School
 from mentoring.selectors.accounts import account_census, active_accounts_in, schools_administered_by
+from mentoring.services.match_runs import match_run_execute_job
 from workers.models import Job, JobKind
 from workers.services import TRANSIENT_ERRORS, job_create, jobs_reap, run_job
 
@@ -72,14 +73,7 @@ def account_census_task(self, job_id: int) -> None:
 
 
 def _match_run(job, progress):
-    from workers.matching import match_run_execute
-    from workers.models import MatchRun, MatchRunStatus
-
-    run = MatchRun.objects.get(job=job)
-    if run.status == MatchRunStatus.PENDING:
-        MatchRun.objects.filter(pk=run.pk).update(status=MatchRunStatus.RUNNING)
-    # A failure fails the run with its job (workers.services.job_fail).
-    return match_run_execute(run, progress)
+    return match_run_execute_job(job_id=job.pk, progress=progress)
 
 
 @shared_task(name="workers.match_run", **JOB_TASK)

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from workers import run_inputs
+from mentoring.matching import run_inputs
 
 
 def pack_inputs(apps, schema_editor):

@@ -29,7 +29,7 @@ def _rows(table: dict) -> list[dict]:
 
 
 def pack(inputs: dict) -> bytes:
-    """Inputs (plain JSON data, as `workers.matching.load_inputs` gives them) as bytes."""
+    """Inputs (plain JSON data, as `mentoring.matching.problem.load_inputs` gives them) as bytes."""
     packed = dict(inputs)
     packed["students"] = {kind: _columns(rows) for kind, rows in inputs["students"].items()}
     for name in TABLES:

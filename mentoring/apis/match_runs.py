@@ -1,0 +1,234 @@
+"""The term's matching runs: start one (202, with its job), review its proposal, approve it.
+
+The view validates and calls one service of `mentoring.services.match_runs`;
+runs are scoped by `mentoring.selectors.match_runs.runs_visible_to`.
+"""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from core.serializers import NoBody, StrictSerializer
+from mentoring.errors import validated_data
+from mentoring.filters import NumberFilter
+from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
+from mentoring.permissions import IsAdministrator
+from mentoring.selectors.match_runs import runs_visible_to
+from mentoring.services.access_log import access_record_request
+from mentoring.services.match_runs import (
+    match_run_approve,
+    match_run_pair_add,
+    match_run_pair_add_problems,
+    match_run_pair_change,
+    match_run_pair_remove,
+    match_run_start,
+)
+
+# The run's job is shown as the jobs endpoint shows it: one serializer, so one
+# schema component.
+from workers.serializers import JobSerializer
+
+
+class MatchRunCreateSerializer(StrictSerializer):
+    term = serializers.IntegerField(min_value=1)
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=PairingKind.choices), min_length=1, max_length=2
+    )
+    schools = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=500
+    )
+    weights = serializers.DictField(required=False)
+    rules = serializers.DictField(required=False)
+
+
+class ProposedPairSerializer(serializers.ModelSerializer):
+    pairing = serializers.IntegerField(source="pairing_id", read_only=True)
+    student = serializers.IntegerField(source="pairing.student_id", read_only=True)
+    student_name = serializers.CharField(source="pairing.student.name", read_only=True)
+    mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
+    mentor_username = serializers.CharField(source="pairing.mentor.user.username", read_only=True)
+    kind = serializers.CharField(source="pairing.kind", read_only=True)
+    status = serializers.CharField(source="pairing.status", read_only=True)
+
+    class Meta:
+        model = ProposedPair
+        fields = [
+            "id",
+            "pairing",
+            "student",
+            "student_name",
+            "mentor",
+            "mentor_username",
+            "kind",
+            "status",
+            "cost",
+            "reasons",
+            "by_hand",
+        ]
+
+
+class MatchRunSerializer(serializers.ModelSerializer):
+    term = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    schools = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    # Null until the run's job is recorded, and until the run is approved.
+    job = JobSerializer(read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = MatchRun
+        fields = [
+            "id",
+            "term",
+            "schools",
+            "kinds",
+            "status",
+            "weights",
+            "rules",
+            "summary",
+            "job",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+        ]
+        read_only_fields = fields
+
+
+class PairAddSerializer(StrictSerializer):
+    student = serializers.IntegerField(min_value=1)
+    mentor = serializers.IntegerField(min_value=1)
+    kind = serializers.ChoiceField(choices=PairingKind.choices)
+
+
+class PairChangeSerializer(StrictSerializer):
+    mentor = serializers.IntegerField(min_value=1)
+
+
+class MatchRunFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=MatchRunStatus.choices)
+    term = NumberFilter(field_name="term_id")
+
+    class Meta:
+        model = MatchRun
+        fields = ["status", "term"]
+
+
+class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The term's matching runs. POST starts one (202); the job reports its progress.
+
+    Only administrators of every school of a run may read, change or approve it.
+    """
+
+    queryset = MatchRun.objects.none()
+    serializer_class = MatchRunSerializer
+    filterset_class = MatchRunFilter
+    permission_classes = [IsAuthenticated, IsAdministrator]
+    # The proposal is a list too: a query parameter it does not read answers 400.
+    list_actions = ("pairs",)
+
+    def get_queryset(self):
+        return (
+            runs_visible_to(self.request.user)
+            .select_related("job__school", "job__started_by")
+            .prefetch_related("schools")
+        )
+
+    @extend_schema(request=MatchRunCreateSerializer, responses={202: MatchRunSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = MatchRunCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        run = match_run_start(
+            by=request.user,
+            term_id=data["term"],
+            kinds=data["kinds"],
+            school_ids=data.get("schools"),
+            weights=data.get("weights"),
+            rules=data.get("rules"),
+        )
+        run = self.get_queryset().get(pk=run.pk)
+        return Response(MatchRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=ProposedPairSerializer(many=True))
+    # The runs' filters are not the proposal's: it has none (and the run is
+    # looked up by id alone).
+    @action(detail=True, methods=["get"], url_path="pairs", filterset_class=None)
+    def pairs(self, request, pk=None):
+        run = self.get_object()
+        proposals = (
+            ProposedPair.objects.filter(run=run)
+            .select_related("pairing__student", "pairing__mentor__user")
+            .order_by("pairing__kind", "pairing__student_id")
+        )
+        page = self.paginate_queryset(proposals)
+        access_record_request(
+            request,
+            action=AccessAction.LIST,
+            kind="proposedpair",
+            student_ids=[proposal.pairing.student_id for proposal in page],
+        )
+        return self.get_paginated_response(ProposedPairSerializer(page, many=True).data)
+
+    @extend_schema(request=PairAddSerializer, responses={201: ProposedPairSerializer})
+    @pairs.mapping.post
+    def add_pair(self, request, pk=None):
+        run = self.get_object()
+        data = validated_data(
+            PairAddSerializer(data=request.data),
+            lambda errors, fields: match_run_pair_add_problems(
+                errors,
+                run=run,
+                student_id=fields.get("student"),
+                mentor_id=fields.get("mentor"),
+                kind=fields.get("kind"),
+            ),
+        )
+        proposal = match_run_pair_add(
+            run=run,
+            by=request.user,
+            student_id=data["student"],
+            mentor_id=data["mentor"],
+            kind=data["kind"],
+        )
+        return Response(ProposedPairSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    def _proposal(self, run, proposal_id):
+        proposal = (
+            ProposedPair.objects.filter(run=run, pk=proposal_id)
+            .select_related("pairing__student", "pairing__mentor__user")
+            .first()
+        )
+        if proposal is None:
+            raise NotFound()
+        return proposal
+
+    @extend_schema(request=PairChangeSerializer, responses=ProposedPairSerializer)
+    @action(detail=True, methods=["patch", "delete"], url_path=r"pairs/(?P<proposal_id>\d+)")
+    def pair(self, request, pk=None, proposal_id=None):
+        run = self.get_object()
+        proposal = self._proposal(run, proposal_id)
+        if request.method == "DELETE":
+            match_run_pair_remove(run=run, by=request.user, proposal=proposal)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        payload = PairChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        proposal = match_run_pair_change(
+            run=run, by=request.user, proposal=proposal, mentor_id=payload.validated_data["mentor"]
+        )
+        return Response(ProposedPairSerializer(self._proposal(run, proposal.pk)).data)
+
+    @extend_schema(request=None, responses=MatchRunSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve the run's proposal as it stands; the request has no body."""
+        run = self.get_object()
+        NoBody(data=request.data).is_valid(raise_exception=True)
+        run = match_run_approve(run=run, by=request.user)
+        return Response(MatchRunSerializer(self.get_queryset().get(pk=run.pk)).data)

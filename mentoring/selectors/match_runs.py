@@ -1,0 +1,24 @@
+"""Who sees which match runs."""
+
+from django.db.models import QuerySet
+
+from mentoring.models import MatchRun, School, User
+from mentoring.selectors.accounts import schools_administered_by
+
+
+def runs_visible_to(user: User) -> QuerySet[MatchRun]:
+    """Runs whose every school the user administers."""
+    if not (user.is_authenticated and user.is_active):
+        return MatchRun.objects.none()
+    # The packed inputs (megabytes for a county) are read only when a pair is checked.
+    runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by").defer(
+        "packed_inputs"
+    )
+    if user.is_superuser:
+        return runs
+    administered = schools_administered_by(user)
+    # Runs with at least one school the user does not administer. (A negated
+    # `~Q(schools__in=...)` would mean "no school administered", which lets a
+    # run of schools A and B through to an administrator of A alone.)
+    foreign = MatchRun.objects.filter(schools__in=School.objects.exclude(pk__in=administered))
+    return runs.filter(schools__in=administered).exclude(pk__in=foreign).distinct()
