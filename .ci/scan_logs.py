@@ -13,7 +13,7 @@ on a sample.
 - Mobile numbers: 11 digits starting 13 to 19, also written `138 0013 8000`
   or `138-0013-8000`, with or without +86.
 - Names: a family name followed by a given name from the lists Faker's
-  zh_CN provider draws them from (tests/factories.py makes every student's
+  zh_CN provider draws them from (workers/factories.py makes every student's
   and guardian's name with it), standing apart from other Chinese text. A
   name inside a Chinese sentence is not found: log messages are written in
   English, so a name in one stands between spaces or punctuation.

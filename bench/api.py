@@ -135,7 +135,7 @@ def seed(size: Size) -> dict:
         TutoringSession,
         User,
     )
-    from tests.factories import (
+    from workers.factories import (
         DistrictFactory,
         MentorFactory,
         SchoolFactory,

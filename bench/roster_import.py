@@ -221,7 +221,7 @@ def measure() -> None:
 
     from mentoring.models import Student, StudentRecord
     from mentoring.services.roster import roster_import
-    from tests.factories import SchoolFactory, TermFactory, member
+    from workers.factories import SchoolFactory, TermFactory, member
 
     term = TermFactory()
     school_csv = SchoolFactory(district=term.district, code="BENCH-CSV")

@@ -38,7 +38,7 @@ from mentoring.models import (
     School,
     User,
 )
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     HardshipIndicatorFactory,
     JobFactory,

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from tests.factories import DistrictFactory, SchoolFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, member
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"

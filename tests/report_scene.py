@@ -57,7 +57,7 @@ from mentoring.models import (
     User,
     WeeklyCompliance,
 )
-from tests.factories import DistrictFactory, SchoolFactory, TermFactory, UserFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, TermFactory, UserFactory, member
 
 TERM_START = datetime.date(2026, 9, 1)
 PAID_ON = datetime.date(2026, 10, 20)

@@ -52,7 +52,7 @@ from mentoring.models import (
     WeeklyCompliance,
 )
 from tests.admin_scene import DAY, records_in
-from tests.factories import (
+from workers.factories import (
     DistrictFactory,
     JobFactory,
     MentorFactory,

@@ -33,7 +33,8 @@ from mentoring.models import (
 )
 from mentoring.services.access_log import access_record
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import (
+from tests.report_scene import busy_school, kindergarten_scene
+from workers.factories import (
     DistrictFactory,
     MentorFactory,
     PairingFactory,
@@ -44,7 +45,6 @@ from tests.factories import (
     id_number_for,
     member,
 )
-from tests.report_scene import busy_school, kindergarten_scene
 from workers.models import ReportStatus
 from workers.reports import report_start
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from donations.models import ItemKind, LedgerEntry
 from mentoring.models import District, MatchRun, Membership, Mentor, Role, Student, User
 from tests.admin_scene import form_data, records_in, row_values
-from tests.factories import (
+from workers.factories import (
     DEFAULT_PASSWORD,
     DistrictFactory,
     MentorFactory,

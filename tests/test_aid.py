@@ -31,7 +31,7 @@ from donations.services.pledges import pledge_create
 from donations.services.projects import appropriation_receive, project_save
 from mentoring.errors import DomainError
 from mentoring.models import AssessmentStatus, Notification, NotificationKind
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     StudentFactory,
     StudentRecordFactory,

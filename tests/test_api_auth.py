@@ -12,7 +12,7 @@ from django.db.models import F
 from rest_framework.test import APIClient
 
 from mentoring.models import User
-from tests.factories import DEFAULT_PASSWORD, member
+from workers.factories import DEFAULT_PASSWORD, member
 
 TOKEN_URL = "/api/v1/auth/token/"
 REFRESH_URL = "/api/v1/auth/token/refresh/"

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from donations.models import AidProject, Award, Disbursement, FundSource, LedgerEntry, LedgerKind
 from donations.services.ledger import fund_account_of, ledger_post
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import StudentFactory, TermFactory, UserFactory, member
+from workers.factories import StudentFactory, TermFactory, UserFactory, member
 
 AWARDS, PAY = "/api/v1/awards/", "/api/v1/disbursements/"
 

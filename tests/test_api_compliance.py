@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from mentoring.models import MentorKind, WeeklyCompliance
 from mentoring.services.compliance import compliance_check
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     MentorFactory,
     PairingFactory,
     StudentFactory,

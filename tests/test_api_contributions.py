@@ -4,7 +4,7 @@ import pytest
 
 from donations.models import AidProject, Contribution, Donor, DonorKind, FundSource, LedgerEntry
 from tests.conftest import client_for
-from tests.factories import DistrictFactory, SchoolFactory, UserFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

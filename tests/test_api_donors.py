@@ -4,7 +4,7 @@ import pytest
 
 from donations.models import Donor
 from tests.conftest import client_for
-from tests.factories import DistrictFactory, SchoolFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, member
 
 URL = "/api/v1/donors/"
 

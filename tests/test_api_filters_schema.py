@@ -38,7 +38,8 @@ from mentoring.models import (
     WeeklyCompliance,
 )
 from tests.conftest import client_for
-from tests.factories import (
+from tests.write_operations import World
+from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
     JobFactory,
@@ -51,7 +52,6 @@ from tests.factories import (
     TutoringSessionFactory,
     member,
 )
-from tests.write_operations import World
 from workers.models import JobKind, JobStatus, Report, ReportStatus
 
 PAGINATION = {"page", "page_size"}

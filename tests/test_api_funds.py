@@ -5,7 +5,7 @@ import pytest
 from donations.models import AidProject, FundSource, LedgerEntry, LedgerKind
 from donations.services.ledger import fund_account_of, ledger_post
 from tests.conftest import client_for
-from tests.factories import DistrictFactory, SchoolFactory, UserFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from donations.models import Donor, DonorKind, ItemDistribution, ItemDonation, ItemKind
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import StudentFactory, UserFactory, member
+from workers.factories import StudentFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

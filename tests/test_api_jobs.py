@@ -4,7 +4,7 @@ import pytest
 
 from mentoring.models import Role
 from tests.conftest import client_for
-from tests.factories import JobFactory, UserFactory, member
+from workers.factories import JobFactory, UserFactory, member
 from workers.models import Job, JobKind, JobStatus
 
 JOBS_URL = "/api/v1/jobs/"

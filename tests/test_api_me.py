@@ -4,7 +4,7 @@ import pytest
 
 from mentoring.models import Role
 from tests.conftest import client_for
-from tests.factories import SchoolFactory, UserFactory, member
+from workers.factories import SchoolFactory, UserFactory, member
 
 ME_URL = "/api/v1/me/"
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mentoring.models import Notification, NotificationKind
 from tests.conftest import client_for
-from tests.factories import member
+from workers.factories import member
 
 URL = "/api/v1/notifications/"
 

@@ -26,7 +26,7 @@ from mentoring.models import (
     User,
 )
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import (
+from workers.factories import (
     DistrictFactory,
     MembershipFactory,
     MentorFactory,

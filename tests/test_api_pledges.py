@@ -10,7 +10,7 @@ from donations.models import AidProject, Donor, DonorKind, FundSource, Pledge, P
 from donations.services.pledges import pledge_create
 from mentoring.errors import FieldErrors
 from tests.conftest import client_for
-from tests.factories import DistrictFactory, SchoolFactory, UserFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 

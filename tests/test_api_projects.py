@@ -27,7 +27,7 @@ from donations.services.ledger import fund_account_of, ledger_post
 from donations.services.projects import appropriation_receive, project_save
 from mentoring.models import AssessmentStatus, Membership, SchoolLevel
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
     SchoolFactory,

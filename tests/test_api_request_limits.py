@@ -17,7 +17,7 @@ from django.test import Client, RequestFactory
 from config import api
 from mentoring.models import Role, TutoringSession, User
 from tests.conftest import client_for
-from tests.factories import MentorFactory, PairingFactory, TermFactory, member
+from workers.factories import MentorFactory, PairingFactory, TermFactory, member
 
 ROOT = Path(__file__).resolve().parent.parent
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

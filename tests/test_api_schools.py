@@ -4,7 +4,7 @@ import pytest
 
 from mentoring.models import Role, School, SchoolLevel
 from tests.conftest import client_for
-from tests.factories import DistrictFactory, MembershipFactory, SchoolFactory, UserFactory, member
+from workers.factories import DistrictFactory, MembershipFactory, SchoolFactory, UserFactory, member
 
 SCHOOLS_URL = "/api/v1/schools/"
 

@@ -6,8 +6,8 @@ import pytest
 
 from mentoring.models import PairingStatus, SessionKind, Subject, TutoringSession
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import PairingFactory, StudentFactory, TutoringSessionFactory
 from tests.test_api_pairings import NOW, TODAY, World, build_world, clock  # noqa: F401
+from workers.factories import PairingFactory, StudentFactory, TutoringSessionFactory
 
 SESSIONS_URL = "/api/v1/sessions/"
 

@@ -25,7 +25,7 @@ from mentoring.models import (
     SubjectScore,
 )
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import (
+from workers.factories import (
     DEFAULT_PASSWORD,
     HardshipIndicatorFactory,
     MembershipFactory,

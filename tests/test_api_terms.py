@@ -6,7 +6,7 @@ import pytest
 
 from mentoring.models import Role, Term
 from tests.conftest import client_for
-from tests.factories import DistrictFactory, SchoolFactory, TermFactory, UserFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, TermFactory, UserFactory, member
 
 TERMS_URL = "/api/v1/terms/"
 

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from mentoring.models import Membership, Role, User
 from tests.conftest import client_for
-from tests.factories import DEFAULT_PASSWORD, MembershipFactory, UserFactory, member
+from workers.factories import DEFAULT_PASSWORD, MembershipFactory, UserFactory, member
 
 USERS_URL = "/api/v1/users/"
 TOKEN_URL = "/api/v1/auth/token/"

@@ -20,7 +20,7 @@ from mentoring.models import (
 )
 from mentoring.services import identification
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
     HardshipIndicatorFactory,

@@ -15,7 +15,7 @@ from mentoring.models import (
     Role,
 )
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
     MentorFactory,

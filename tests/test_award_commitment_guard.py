@@ -38,7 +38,7 @@ from donations.services.projects import appropriation_reverse, project_save
 from mentoring.errors import Conflict
 from mentoring.models import AssessmentStatus
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     StudentFactory,
     StudentRecordFactory,

@@ -28,7 +28,7 @@ from donations.services.disbursements import disbursement_pay, disbursement_reve
 from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     DistrictFactory,
     SchoolFactory,
     StudentFactory,

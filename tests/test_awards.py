@@ -19,7 +19,7 @@ from donations.services.awards import award_create
 from donations.services.disbursements import disbursement_pay
 from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.errors import Conflict, DomainError
-from tests.factories import SchoolFactory, StudentFactory, TermFactory, member
+from workers.factories import SchoolFactory, StudentFactory, TermFactory, member
 
 PAID_ON = datetime.date(2026, 11, 20)
 

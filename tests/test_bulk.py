@@ -4,7 +4,7 @@ import pytest
 
 from mentoring import bulk
 from mentoring.models import MatchRun, Pairing, PairingStatus, ProposedPair
-from tests.factories import MentorFactory, PairingFactory, StudentFactory, member
+from workers.factories import MentorFactory, PairingFactory, StudentFactory, member
 from workers.models import JobKind
 from workers.services import job_create
 

@@ -11,7 +11,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
-from tests.factories import member
+from workers.factories import member
 from workers.jobs import account_census_start
 from workers.models import Job, JobStatus
 

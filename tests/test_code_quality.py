@@ -47,3 +47,23 @@ def test_openapi_schema_is_valid_and_has_no_warnings(tmp_path):
     text = schema.read_text()
     for path in ["/api/v1/auth/token/", "/api/v1/me/", "/api/v1/users/", "/api/v1/jobs/{id}/"]:
         assert f"  {path}:" in text, path
+
+
+def test_no_production_code_imports_the_tests_and_the_image_leaves_them_out():
+    """The demo and the benches build their data with workers/factories.py, never tests/."""
+    import ast
+
+    importers = []
+    for folder in ("config", "core", "mentoring", "donations", "workers", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                if any(name == "tests" or name.startswith("tests.") for name in names):
+                    importers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert importers == []
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "tests/" in ignored and "bench/" in ignored

@@ -34,7 +34,7 @@ from mentoring.services.compliance import (
     week_results,
 )
 from mentoring.services.sessions import session_delete, session_log, session_update
-from tests.factories import (
+from workers.factories import (
     PairingFactory,
     StudentFactory,
     TermFactory,

@@ -19,7 +19,7 @@ from donations.models import (
 from donations.services.contributions import contribution_post, contribution_record
 from donations.services.ledger import fund_account_of
 from mentoring.errors import DomainError
-from tests.factories import DistrictFactory, member
+from workers.factories import DistrictFactory, member
 from workers.models import Job, JobKind, JobStatus
 from workers.services import job_create
 from workers.tasks import post_contribution_task

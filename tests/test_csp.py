@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 
-from tests.factories import UserFactory
+from workers.factories import UserFactory
 
 POLICY = [
     "default-src 'self'",

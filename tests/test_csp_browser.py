@@ -15,7 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from mentoring.models import Role
-from tests.factories import (
+from tests.report_scene import kindergarten_scene
+from tests.test_csp import POLICY
+from workers.factories import (
     MentorFactory,
     PairingFactory,
     SchoolFactory,
@@ -24,8 +26,6 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from tests.report_scene import kindergarten_scene
-from tests.test_csp import POLICY
 from workers.models import ReportStatus
 from workers.reports import report_start
 

@@ -16,7 +16,7 @@ from donations.services.disbursements import disbursement_pay
 from donations.services.items import item_distribute, item_donation_record
 from donations.services.pledges import pledge_create
 from tests.conftest import client_for
-from tests.factories import StudentFactory, TermFactory, member
+from workers.factories import StudentFactory, TermFactory, member
 
 ENDPOINTS = [
     "/api/v1/projects/",

@@ -11,7 +11,7 @@ from donations.services.contributions import contribution_record
 from donations.services.disbursements import disbursement_pay
 from donations.services.items import item_distribute, item_donation_record
 from tests.conftest import client_for
-from tests.factories import StudentFactory, TermFactory, member
+from workers.factories import StudentFactory, TermFactory, member
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_an_ordinary_number_still_filters(admin_a, school_a, district):
     from donations.models import AidProject, FundSource
     from donations.services.awards import award_create
     from donations.services.ledger import fund_account_of, ledger_post
-    from tests.factories import StudentFactory, TermFactory
+    from workers.factories import StudentFactory, TermFactory
 
     project = AidProject.objects.create(
         district=district, code="P", name="p", source=FundSource.PROVINCIAL, purpose="x"

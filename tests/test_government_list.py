@@ -16,7 +16,7 @@ from mentoring.models import (
     Role,
 )
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
     StudentFactory,

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connections
 from donations.models import Donor, DonorKind, ItemDistribution, ItemDonation, ItemKind
 from donations.services.items import item_distribute, item_donation_record
 from mentoring.errors import DomainError
-from tests.factories import StudentFactory, member
+from workers.factories import StudentFactory, member
 
 DAY = datetime.date(2026, 11, 20)
 

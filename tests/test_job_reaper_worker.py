@@ -15,10 +15,10 @@ from kombu.exceptions import OperationalError as BrokerError
 from config.celery import app
 from donations.models import Contribution
 from tests.conftest import client_for
-from tests.factories import JobFactory
 from tests.test_api_contributions import URL as CONTRIBUTIONS
 from tests.test_api_contributions import body, setup  # noqa: F401
 from workers import tasks
+from workers.factories import JobFactory
 from workers.jobs import account_census_start
 from workers.models import Job, JobKind, JobStatus
 from workers.services import job_claim, jobs_reap

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from mentoring.models import District, Membership, Role, School, User
-from tests.factories import JobFactory, MembershipFactory, SchoolFactory, member
+from workers.factories import JobFactory, MembershipFactory, SchoolFactory, member
 from workers.jobs import account_census_start
 from workers.models import Job, JobKind, JobStatus
 from workers.services import (

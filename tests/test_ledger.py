@@ -10,7 +10,7 @@ from donations.models import AidProject, FundAccount, FundSource, LedgerEntry, L
 from donations.money_words import yuan
 from donations.services.ledger import fund_account_of, ledger_post, ledger_reverse
 from mentoring.errors import Conflict, DomainError
-from tests.factories import DistrictFactory
+from workers.factories import DistrictFactory
 
 
 def account(balance_fen: int = 0) -> FundAccount:

@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from mentoring.models import Notification, NotificationKind
 from mentoring.services.notifications import notifications_send_pending
-from tests.factories import StudentFactory, UserFactory, id_number_for
+from workers.factories import StudentFactory, UserFactory, id_number_for
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / ".ci"))

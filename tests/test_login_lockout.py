@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from mentoring.models import User
 from mentoring.services.accounts import UNLOCK_CHANGE_REASON
 from tests.conftest import client_for
-from tests.factories import DEFAULT_PASSWORD, member
+from workers.factories import DEFAULT_PASSWORD, member
 
 TOKEN_URL = "/api/v1/auth/token/"
 TEACHER_LOGIN = "/teacher/login/"

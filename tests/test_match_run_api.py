@@ -21,7 +21,8 @@ from mentoring.models import (
     User,
 )
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.factories import (
+from tests.test_match_runs import ACADEMIC_OPTIMUM, Scene, build_scene, clock  # noqa: F401
+from workers.factories import (
     MentorFactory,
     PairingFactory,
     StudentFactory,
@@ -30,7 +31,6 @@ from tests.factories import (
     UserFactory,
     member,
 )
-from tests.test_match_runs import ACADEMIC_OPTIMUM, Scene, build_scene, clock  # noqa: F401
 from workers.models import Job, JobKind, JobStatus
 
 RUNS_URL = "/api/v1/match-runs/"

@@ -144,7 +144,7 @@ def test_the_migration_packs_stored_inputs_and_unpacks_them_back():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from tests.factories import TermFactory, UserFactory
+    from workers.factories import TermFactory, UserFactory
 
     term, user = TermFactory(), UserFactory()
     stored = {

@@ -44,7 +44,7 @@ from mentoring.services.match_runs import (
     match_run_pair_remove,
     match_run_start,
 )
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
     MentorFactory,

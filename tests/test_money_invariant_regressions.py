@@ -16,7 +16,7 @@ from donations.services.awards import award_create
 from donations.services.ledger import fund_account_of, ledger_post
 from donations.services.projects import appropriation_reverse
 from mentoring.errors import Conflict
-from tests.factories import StudentFactory, TermFactory
+from workers.factories import StudentFactory, TermFactory
 
 
 @pytest.fixture

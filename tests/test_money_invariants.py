@@ -63,7 +63,7 @@ from donations.services.pledges import pledge_cancel, pledge_create
 from donations.services.projects import appropriation_receive, appropriation_reverse, project_save
 from mentoring.errors import DomainError
 from mentoring.models import AssessmentStatus
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     SchoolFactory,
     StudentFactory,

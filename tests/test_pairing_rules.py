@@ -20,7 +20,7 @@ from mentoring.errors import DomainError
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.models import Gender, MentorKind, Pairing, PairingKind, Role
 from mentoring.services.pairings import pairing_create
-from tests.factories import (
+from workers.factories import (
     DistrictFactory,
     MentorFactory,
     SchoolFactory,

@@ -44,8 +44,8 @@ from mentoring.models import (
     User,
 )
 from tests.admin_scene import form_data, row_values
-from tests.factories import DEFAULT_PASSWORD
 from tests.role_scene import ROLES, Scene, build_scene, walk_urls
+from workers.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

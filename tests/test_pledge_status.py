@@ -10,7 +10,7 @@ from donations.models import AidProject, Donor, DonorKind, FundSource, PledgeSta
 from donations.services.contributions import contribution_post, contribution_record
 from donations.services.pledges import pledge_create, pledges_mark_overdue
 from mentoring.errors import DomainError
-from tests.factories import member
+from workers.factories import member
 from workers.models import Job, JobKind, JobStatus
 from workers.tasks import pledges_daily_check_task
 

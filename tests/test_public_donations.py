@@ -10,7 +10,7 @@ from donations.services.contributions import contribution_post, contribution_rec
 from donations.services.disbursements import disbursement_pay, disbursement_reverse
 from donations.services.items import item_distribute, item_donation_record
 from donations.services.ledger import fund_account_of, ledger_post
-from tests.factories import StudentFactory, TermFactory, member
+from workers.factories import StudentFactory, TermFactory, member
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from mentoring.apis.public import mask_name
 from mentoring.models import AssessmentStatus, HardshipKind
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     HardshipIndicatorFactory,
     StudentFactory,

@@ -28,7 +28,7 @@ from mentoring.models import Notification, NotificationKind, SessionKind, Tutori
 from mentoring.services.compliance import compliance_check
 from mentoring.services.sessions import session_delete, session_log, session_update
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     MentorFactory,
     PairingFactory,
     StudentFactory,

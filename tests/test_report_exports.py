@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 
 from tests.conftest import client_for
-from tests.factories import member
 from tests.report_scene import busy_school, kindergarten_scene
 from tests.test_reports import build
+from workers.factories import member
 from workers.models import Report, ReportStatus
 
 pytestmark = pytest.mark.django_db

@@ -29,7 +29,8 @@ from donations.services.projects import appropriation_receive, project_save
 from mentoring.errors import DomainError
 from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus, SchoolLevel, SessionKind
 from mentoring.services.sessions import session_log
-from tests.factories import (
+from tests.report_scene import add_students
+from workers.factories import (
     DistrictFactory,
     MentorFactory,
     PairingFactory,
@@ -37,7 +38,6 @@ from tests.factories import (
     TermFactory,
     member,
 )
-from tests.report_scene import add_students
 from workers.models import ReportStatus
 from workers.reporting.collect import ledger_sums
 from workers.reporting.reconcile import reconcile

@@ -12,8 +12,8 @@ from donations.services.ledger import fund_account_of, ledger_post, ledger_rever
 from donations.services.projects import appropriation_receive
 from mentoring.models import StudentRecord
 from tests.conftest import client_for
-from tests.factories import SchoolFactory, TermFactory, member
 from tests.report_scene import add_donations, busy_school, kindergarten_scene, previous_term
+from workers.factories import SchoolFactory, TermFactory, member
 from workers.models import Job, JobStatus, Report, ReportStatus
 from workers.reports import report_build, report_start
 
@@ -436,8 +436,8 @@ def test_students_left_out_by_each_schools_own_allocation_run_all_count(
     from donations.models import AidProject, Boarding, ProjectFunding, ProjectQuota, ProjectStandard
     from donations.services.allocation import allocate
     from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus
-    from tests.factories import DistrictFactory
     from tests.report_scene import add_students, appropriate
+    from workers.factories import DistrictFactory
 
     district = DistrictFactory(code="D1")
     term = TermFactory(district=district)

@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from mentoring import idnumbers
 from mentoring.models import Role, Student
 from tests.conftest import client_for
-from tests.factories import TermFactory, UserFactory, member
 from tests.test_roster_import import (
     EN,
     HEADERS,
@@ -24,6 +23,7 @@ from tests.test_roster_import import (
     send,
     xlsx_bytes,
 )
+from workers.factories import TermFactory, UserFactory, member
 
 TEMPLATE_URL = "/api/v1/students/import/template/"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -16,8 +16,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from mentoring.services import roster
 from tests.conftest import client_for
-from tests.factories import TermFactory
 from tests.test_roster_import import csv_file, errors_of, roster_row, row_counts, send, xlsx_file
+from workers.factories import TermFactory
 
 INVISIBLE = st.characters(categories=["Zs", "Cc", "Cf"])
 PREFIXES = st.text(INVISIBLE, min_size=1, max_size=6)

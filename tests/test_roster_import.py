@@ -22,7 +22,7 @@ from mentoring.models import (
 )
 from mentoring.services.roster import COLUMNS
 from tests.conftest import client_for
-from tests.factories import (
+from workers.factories import (
     DistrictFactory,
     HardshipIndicatorFactory,
     SchoolFactory,

@@ -33,7 +33,7 @@ from rest_framework.test import APIClient
 from core.unavailable import unavailable_service
 from mentoring.models import User
 from tests.conftest import client_for
-from tests.factories import DEFAULT_PASSWORD, member
+from workers.factories import DEFAULT_PASSWORD, member
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 TOKEN_URL = "/api/v1/auth/token/"

@@ -25,7 +25,8 @@ from mentoring.models import (
     TutoringSession,
     WeeklyCompliance,
 )
-from tests.factories import (
+from tests.test_api_pairings import NOW, TODAY, World, build_world, clock  # noqa: F401
+from workers.factories import (
     DEFAULT_PASSWORD,
     MentorFactory,
     PairingFactory,
@@ -34,7 +35,6 @@ from tests.factories import (
     TutoringSessionFactory,
     member,
 )
-from tests.test_api_pairings import NOW, TODAY, World, build_world, clock  # noqa: F401
 
 HOME = "/teacher/"
 LOGIN = "/teacher/login/"

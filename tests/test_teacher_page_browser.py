@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from mentoring.models import MentorKind, Role, SessionKind, Subject, TutoringSession
 from tests.conftest import _missing
-from tests.factories import (
+from workers.factories import (
     DEFAULT_PASSWORD,
     DistrictFactory,
     MentorFactory,

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from mentoring.authentication import RefreshToken
 from mentoring.models import Membership, Role, User
 from mentoring.services.accounts import user_update
-from tests.factories import DEFAULT_PASSWORD, member
+from workers.factories import DEFAULT_PASSWORD, member
 
 TOKEN_URL = "/api/v1/auth/token/"
 REFRESH_URL = "/api/v1/auth/token/refresh/"

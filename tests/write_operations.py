@@ -45,7 +45,7 @@ from mentoring.models import (
     Subject,
     User,
 )
-from tests.factories import (
+from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
     MentorFactory,

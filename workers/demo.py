@@ -28,7 +28,7 @@ from mentoring.models import (
     Subject,
     SubjectScore,
 )
-from tests.factories import (
+from workers.factories import (
     DistrictFactory,
     MembershipFactory,
     MentorFactory,

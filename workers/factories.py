@@ -1,4 +1,6 @@
-"""factory_boy factories, one per model; the demo data is built with them too."""
+"""factory_boy factories, one per model: the demo (workers/demo.py) builds its county with them,
+and the tests their data. They live here, not in tests/, so that production code never
+imports the tests (the image leaves tests/ out)."""
 
 import datetime
 import functools
@@ -37,7 +39,8 @@ from mentoring.models import (
 )
 from workers.models import Job, JobKind
 
-DEFAULT_PASSWORD = "bangfu-test-pass-2026"
+# The test accounts' password (the demo sets its own): never a real account's.
+DEFAULT_PASSWORD = "bangfu-test-pass-2026"  # noqa: S105  # nosec B105
 
 
 class DistrictFactory(DjangoModelFactory):
