@@ -67,3 +67,17 @@ def test_no_production_code_imports_the_tests_and_the_image_leaves_them_out():
     assert importers == []
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert "tests/" in ignored and "bench/" in ignored
+
+
+def test_the_imports_go_in_the_directions_the_contracts_say():
+    """import-linter (pyproject.toml [tool.importlinter]): domain apps never import workers or
+    config, core imports no domain app, the solver and the report's arithmetic no Django."""
+    done = subprocess.run(  # noqa: S603 - this environment's own lint-imports
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
