@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from core.errors import DomainError
 from core.exceptions import request_limit_error
 from core.unavailable import (
     log_unavailable,
@@ -34,7 +35,6 @@ from core.unavailable import (
     unavailable_response,
     unavailable_service,
 )
-from mentoring.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

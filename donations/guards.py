@@ -14,7 +14,7 @@ import functools
 from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.errors import Conflict
+from core.errors import Conflict
 
 AWARD_WITHIN_ACCOUNT = "donations_award_within_account"
 

@@ -14,8 +14,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpResponseRedirect
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
+from core.errors import DomainError
 from mentoring.admin_access import RecordsStudentAccessAdmin
-from mentoring.errors import DomainError
 from mentoring.models import (
     Assessment,
     AssessmentEvent,

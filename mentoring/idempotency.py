@@ -48,7 +48,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from mentoring.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError
 from mentoring.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from core.errors import DomainError
 from donations.models import (
     AidRefusal,
     Award,
@@ -29,7 +30,6 @@ from donations.services.awards import award_create, awards_flag_late
 from donations.services.items import item_donation_record
 from donations.services.pledges import pledge_create
 from donations.services.projects import appropriation_receive, project_save
-from mentoring.errors import DomainError
 from mentoring.models import AssessmentStatus, Notification, NotificationKind
 from workers.factories import (
     AssessmentFactory,

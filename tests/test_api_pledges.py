@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from config.api import exception_handler
+from core.errors import FieldErrors
 from donations.models import AidProject, Donor, DonorKind, FundSource, Pledge, PledgeInstalment
 from donations.services.pledges import pledge_create
-from mentoring.errors import FieldErrors
 from tests.conftest import client_for
 from workers.factories import DistrictFactory, SchoolFactory, UserFactory, member
 

@@ -18,6 +18,7 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F
 
+from core.errors import Conflict
 from donations.guards import REFUSED_MESSAGE, refused_by_award_guard
 from donations.models import (
     AidProject,
@@ -35,7 +36,6 @@ from donations.services.awards import award_cancel, award_create, project_commit
 from donations.services.disbursements import disbursement_pay, disbursement_reverse
 from donations.services.ledger import fund_account_of, ledger_post
 from donations.services.projects import appropriation_reverse, project_save
-from mentoring.errors import Conflict
 from mentoring.models import AssessmentStatus
 from tests.conftest import client_for
 from workers.factories import (

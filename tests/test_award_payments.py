@@ -13,6 +13,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connections, transaction
 
+from core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from donations.models import (
     AidProject,
     Award,
@@ -26,7 +27,6 @@ from donations.models import (
 from donations.services.awards import award_cancel, award_create
 from donations.services.disbursements import disbursement_pay, disbursement_reverse
 from donations.services.ledger import fund_account_of, ledger_post
-from mentoring.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from tests.conftest import client_for
 from workers.factories import (
     DistrictFactory,

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import connections
 
+from core.errors import Conflict, DomainError
 from donations.models import (
     AidProject,
     Award,
@@ -18,7 +19,6 @@ from donations.models import (
 from donations.services.awards import award_create
 from donations.services.disbursements import disbursement_pay
 from donations.services.ledger import fund_account_of, ledger_post
-from mentoring.errors import Conflict, DomainError
 from workers.factories import SchoolFactory, StudentFactory, TermFactory, member
 
 PAID_ON = datetime.date(2026, 11, 20)

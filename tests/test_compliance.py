@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from mentoring.errors import NotPermitted
+from core.errors import NotPermitted
 from mentoring.models import (
     Notification,
     NotificationKind,

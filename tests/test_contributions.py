@@ -7,6 +7,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
+from core.errors import DomainError
 from donations.models import (
     AidProject,
     Contribution,
@@ -18,7 +19,6 @@ from donations.models import (
 )
 from donations.services.contributions import contribution_post, contribution_record
 from donations.services.ledger import fund_account_of
-from mentoring.errors import DomainError
 from workers.factories import DistrictFactory, member
 from workers.models import Job, JobKind, JobStatus
 from workers.services import job_create

@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import IntegrityError, connections
 
+from core.errors import DomainError
 from donations.models import Donor, DonorKind, ItemDistribution, ItemDonation, ItemKind
 from donations.services.items import item_distribute, item_donation_record
-from mentoring.errors import DomainError
 from workers.factories import StudentFactory, member
 
 DAY = datetime.date(2026, 11, 20)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from mentoring.errors import Conflict, DomainError, NotPermitted
+from core.errors import Conflict, DomainError, NotPermitted
 from mentoring.matching.candidates import Weights
 from mentoring.matching.problem import load_inputs, solve_inputs
 from mentoring.models import (

@@ -11,11 +11,11 @@
 
 import pytest
 
+from core.errors import Conflict
 from donations.models import AidProject, Award, FundSource, LedgerEntry, LedgerKind
 from donations.services.awards import award_create
 from donations.services.ledger import fund_account_of, ledger_post
 from donations.services.projects import appropriation_reverse
-from mentoring.errors import Conflict
 from workers.factories import StudentFactory, TermFactory
 
 

@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from core.errors import DomainError
 from donations.models import (
     AidProject,
     Award,
@@ -61,7 +62,6 @@ from donations.services.disbursements import disbursement_pay, disbursement_reve
 from donations.services.items import item_distribute, item_donation_record
 from donations.services.pledges import pledge_cancel, pledge_create
 from donations.services.projects import appropriation_receive, appropriation_reverse, project_save
-from mentoring.errors import DomainError
 from mentoring.models import AssessmentStatus
 from workers.factories import (
     AssessmentFactory,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from rest_framework.test import APIClient
 
-from mentoring.errors import DomainError
+from core.errors import DomainError
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.models import Gender, MentorKind, Pairing, PairingKind, Role
 from mentoring.services.pairings import pairing_create

@@ -6,10 +6,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core.errors import DomainError
 from donations.models import AidProject, Donor, DonorKind, FundSource, PledgeStatus
 from donations.services.contributions import contribution_post, contribution_record
 from donations.services.pledges import pledge_create, pledges_mark_overdue
-from mentoring.errors import DomainError
 from workers.factories import member
 from workers.models import Job, JobKind, JobStatus
 from workers.tasks import pledges_daily_check_task

@@ -19,6 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import DomainError
 from donations.models import Award, AwardStatus, FundSource, PaymentMethod
 from donations.services.allocation import allocate
 from donations.services.awards import award_create
@@ -26,7 +27,6 @@ from donations.services.contributions import contribution_post, contribution_rec
 from donations.services.disbursements import disbursement_pay, disbursement_reverse
 from donations.services.donors import donor_save
 from donations.services.projects import appropriation_receive, project_save
-from mentoring.errors import DomainError
 from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus, SchoolLevel, SessionKind
 from mentoring.services.sessions import session_log
 from tests.report_scene import add_students

@@ -10,8 +10,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import Conflict, validated_data
 from mentoring.apis.roster import IgnoreFormatNegotiation
-from mentoring.errors import Conflict, validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import AccessAction
 from mentoring.permissions import IsAdministrator

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring.errors import DomainError
+from core.errors import DomainError
 from mentoring.models import School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from workers.models import Job, JobKind

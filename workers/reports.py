@@ -13,8 +13,8 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError, NotPermitted, ValidationErrors
 from donations.models import Award, LedgerEntry
-from mentoring.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import District, Objection, Pairing, Role, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from workers.models import JobKind, Report, ReportScope, ReportStatus

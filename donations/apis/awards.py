@@ -10,13 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
 from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created, fen
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
 from donations.selectors.scoping import awards_visible_to
 from donations.services.awards import award_cancel, award_create, award_create_problems
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 
 

@@ -7,12 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
 from donations.apis.common import AdministratorsWrite, YuanField, created, fen
 from donations.models import Contribution, ContributionStatus
 from donations.selectors.scoping import contributions_visible_to
 from donations.services.contributions import contribution_record, contribution_record_problems
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent

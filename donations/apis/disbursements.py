@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
 from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created, fen
 from donations.models import MAX_INSTALMENTS, Disbursement, PaymentMethod
@@ -20,7 +21,6 @@ from donations.services.disbursements import (
     disbursement_pay_problems,
     disbursement_reverse,
 )
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
 from donations.apis.common import AdministratorsWrite, IsAdministrator, YuanField, created, fen
 from donations.models import ItemDistribution, ItemDonation
@@ -17,7 +18,6 @@ from donations.services.items import (
     item_donation_record_problems,
 )
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import validated_data
 
 
 class ItemDonationSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
 from donations.apis.common import FEN, YuanField, created, fen
 from donations.models import Pledge, PledgeKind, PledgeSchedule
@@ -21,7 +22,6 @@ from donations.services.pledges import (
     pledge_due_date_problem,
     pledge_instalments_in_units,
 )
-from mentoring.errors import validated_data
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent
 

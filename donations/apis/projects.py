@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import FieldErrors, validated_data
 from core.serializers import StrictSerializer
 from donations.apis.common import YuanField, created, fen
 from donations.apis.funds import LedgerEntrySerializer
@@ -38,7 +39,6 @@ from donations.services.projects import (
     project_create_check,
     project_save,
 )
-from mentoring.errors import FieldErrors, validated_data
 from mentoring.models import AccessAction, Gender, SchoolLevel
 from mentoring.services.access_log import access_record_request
 

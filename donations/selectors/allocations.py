@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from core.errors import NotPermitted
 from donations.models import AidProject, Allocation
-from mentoring.errors import NotPermitted
 from mentoring.models import Student, User
 from mentoring.selectors.accounts import schools_administered_by
 

@@ -4,8 +4,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from donations.models import FundSource, LedgerKind
-from mentoring.errors import DomainError
 from mentoring.models import District
 
 MONEY_IN = Q(entries__kind__in=[LedgerKind.APPROPRIATION, LedgerKind.CONTRIBUTION])

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from core.errors import Conflict, NotPermitted, ValidationErrors
 from donations.guards import answers_award_guard, refused_by_award_guard
 from donations.models import (
     AidProject,
@@ -27,7 +28,6 @@ from donations.money_words import yuan
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import award_plan_rows, project_committed_fen
 from donations.services.ledger import fund_account_of
-from mentoring.errors import Conflict, NotPermitted, ValidationErrors
 from mentoring.models import AssessmentStatus, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services.identification import NOT_IN_HARDSHIP

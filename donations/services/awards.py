@@ -11,6 +11,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from donations.guards import answers_award_guard, refused_by_award_guard
 from donations.models import (
     MAX_INSTALMENTS,
@@ -24,7 +25,6 @@ from donations.models import (
 )
 from donations.money_words import yuan
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of
-from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import Notification, NotificationKind, Role, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services.notifications import both_languages, notifications_send_pending

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ValidationErrors
 from donations.models import (
     AidProject,
     Contribution,
@@ -17,7 +18,6 @@ from donations.models import (
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of, ledger_post
 from donations.services.pledges import pledge_refresh_status
 from donations.signals import contribution_received
-from mentoring.errors import ValidationErrors
 from mentoring.models import User
 from mentoring.selectors.accounts import schools_administered_by
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, DomainError, ValidationErrors
 from donations.guards import answers_award_guard
 from donations.models import Award, AwardStatus, Disbursement, LedgerKind, PaymentMethod
 from donations.money_words import yuan
@@ -19,7 +20,6 @@ from donations.services.ledger import (
     ledger_entry_write,
     ledger_reverse,
 )
-from mentoring.errors import Conflict, DomainError, ValidationErrors
 from mentoring.models import User
 from mentoring.selectors.accounts import schools_administered_by
 

@@ -3,9 +3,9 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError, NotPermitted
 from donations.models import Donor
 from donations.selectors.scoping import administers_any_school
-from mentoring.errors import DomainError, NotPermitted
 from mentoring.models import District, Role, User
 from mentoring.selectors.accounts import schools_administered_by
 

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ValidationErrors
 from donations.models import (
     Donor,
     ItemDistribution,
@@ -16,7 +17,6 @@ from donations.models import (
 )
 from donations.services.ledger import MAX_AMOUNT_FEN
 from donations.services.pledges import pledge_refresh_status
-from mentoring.errors import ValidationErrors
 from mentoring.models import User
 from mentoring.selectors.accounts import schools_administered_by
 

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, DomainError
 from donations.models import AidProject, FundAccount, LedgerEntry, LedgerKind
 from donations.money_words import yuan
-from mentoring.errors import Conflict, DomainError
 from mentoring.models import User
 
 # The largest single movement accepted: 100 million yuan, in fen.

@@ -8,6 +8,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from donations.models import (
     AidProject,
     ContributionStatus,
@@ -20,7 +21,6 @@ from donations.models import (
 )
 from donations.selectors.scoping import pledge_cancellable_by
 from donations.services.ledger import MAX_AMOUNT_FEN
-from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import User
 from mentoring.selectors.accounts import schools_administered_by
 

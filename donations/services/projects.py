@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from donations.guards import answers_award_guard
 from donations.models import (
     AidProject,
@@ -27,7 +28,6 @@ from donations.money_words import yuan
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import project_committed_fen
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of, ledger_post, ledger_reverse
-from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import District, Gender, School, SchoolLevel, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services.schools import administers_district

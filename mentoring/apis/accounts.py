@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import validated_data
 from core.serializers import NoBody
 from mentoring.apis.account_serializers import (
     MeSerializer,
@@ -14,7 +15,6 @@ from mentoring.apis.account_serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import Role, User
 from mentoring.permissions import IsAdministrator

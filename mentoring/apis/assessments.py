@@ -20,10 +20,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.parsers import JSONParser, MultiPartParser
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,

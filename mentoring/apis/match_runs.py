@@ -12,8 +12,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import NoBody, StrictSerializer
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
 from mentoring.permissions import IsAdministrator

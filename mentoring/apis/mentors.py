@@ -10,8 +10,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import Gender, Mentor, MentorKind, Subject
 from mentoring.selectors.accounts import user_is_administrator

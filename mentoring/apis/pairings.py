@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
 from mentoring.permissions import IsAdministrator

@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import StrictModelSerializer
-from mentoring.errors import validated_data
 from mentoring.models import District, School, SchoolLevel, Term
 from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services import schools as services

@@ -12,10 +12,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.errors import validated_data
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
-from mentoring.errors import validated_data
 from mentoring.filters import NumberFilter
 from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
 from mentoring.idempotency import idempotent

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from mentoring.errors import DomainError
+from core.errors import DomainError
 from mentoring.models import (
     Membership,
     Mentor,

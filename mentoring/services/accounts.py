@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core import logins
-from mentoring.errors import DomainError, NotPermitted, ValidationErrors
+from core.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import Membership, Role, School, User
 from mentoring.selectors.accounts import schools_administered_by
 

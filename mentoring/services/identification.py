@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring import idnumbers, workdays
-from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Assessment,
     AssessmentEvent,

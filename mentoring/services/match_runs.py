@@ -20,8 +20,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring import bulk
-from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.matching.problem import (
     kinds_in_order,

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Membership,
     Mentor,

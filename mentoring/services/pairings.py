@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from mentoring.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Mentor,
     Pairing,

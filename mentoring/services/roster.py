@@ -52,8 +52,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history
 
+from core.errors import Conflict, DomainError
 from mentoring import idnumbers
-from mentoring.errors import Conflict, DomainError
 from mentoring.models import (
     Gender,
     HardshipIndicator,

@@ -6,7 +6,7 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from mentoring.errors import DomainError, NotPermitted, ValidationErrors
+from core.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import District, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 

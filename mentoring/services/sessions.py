@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mentoring.errors import DomainError, NotPermitted, ValidationErrors
+from core.errors import DomainError, NotPermitted, ValidationErrors
 from mentoring.models import (
     Pairing,
     PairingStatus,

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError, NotPermitted
 from mentoring import idnumbers
-from mentoring.errors import DomainError, NotPermitted
 from mentoring.models import Student, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import administers_school

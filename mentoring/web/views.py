@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mentoring.errors import DomainError, FieldErrors, ValidationErrors
+from core.errors import DomainError, FieldErrors, ValidationErrors
 from mentoring.models import AccessAction, SessionKind
 from mentoring.selectors import mentees as selectors
 from mentoring.services import notifications as notification_services

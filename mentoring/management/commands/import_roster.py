@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mentoring.errors import DomainError
+from core.errors import DomainError
 from mentoring.models import District, School, Term
 from mentoring.services.roster import RosterInvalid, roster_import
 

@@ -1,7 +1,7 @@
 """The one family of domain exceptions.
 
 Services raise these; `config.api.exception_handler` turns them into JSON.
-They live in the lowest app so that every app can raise them.
+They live in core, which imports no domain app, so that every app can raise them.
 """
 
 
