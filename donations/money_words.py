@@ -44,8 +44,9 @@ def yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-def fen(amount: str) -> int:
-    """A yuan string of the report back to integer fen: '312.50' → 31250."""
+def fen(amount: str | Decimal) -> int:
+    """Yuan with at most two decimals (a report's string, or a serializer's Decimal) as
+    integer fen: '312.50' → 31250."""
     return int(Decimal(amount) * HUNDRED)
 
 

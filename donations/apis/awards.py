@@ -12,8 +12,9 @@ from rest_framework.response import Response
 
 from core.errors import validated_data
 from core.serializers import StrictSerializer
-from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created, fen
+from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
+from donations.money_words import fen
 from donations.selectors.scoping import awards_visible_to
 from donations.services.awards import award_cancel, award_create, award_create_problems
 from mentoring.apis.access_log import RecordsStudentAccess

@@ -42,10 +42,5 @@ def created(view, obj) -> Response:
     return Response(view.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
-def fen(yuan: Decimal) -> int:
-    """Yuan with at most two decimals (validated by the serializer) as integer fen."""
-    return int(yuan * 100)
-
-
 class CorrectionSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=200)

@@ -9,8 +9,9 @@ from rest_framework import mixins, serializers, viewsets
 
 from core.errors import validated_data
 from core.serializers import StrictSerializer
-from donations.apis.common import AdministratorsWrite, YuanField, created, fen
+from donations.apis.common import AdministratorsWrite, YuanField, created
 from donations.models import Contribution, ContributionStatus
+from donations.money_words import fen
 from donations.selectors.scoping import contributions_visible_to
 from donations.services.contributions import contribution_record, contribution_record_problems
 from mentoring.filters import NumberFilter

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 
 from core.errors import validated_data
 from core.serializers import StrictSerializer
-from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created, fen
+from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created
 from donations.models import MAX_INSTALMENTS, Disbursement, PaymentMethod
+from donations.money_words import fen
 from donations.selectors.scoping import disbursements_visible_to
 from donations.services.disbursements import (
     disbursement_pay,

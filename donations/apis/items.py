@@ -8,8 +8,9 @@ from rest_framework.permissions import IsAuthenticated
 
 from core.errors import validated_data
 from core.serializers import StrictSerializer
-from donations.apis.common import AdministratorsWrite, IsAdministrator, YuanField, created, fen
+from donations.apis.common import AdministratorsWrite, IsAdministrator, YuanField, created
 from donations.models import ItemDistribution, ItemDonation
+from donations.money_words import fen
 from donations.selectors.scoping import item_distributions_visible_to, item_donations_visible_to
 from donations.services.items import (
     item_distribute,

@@ -11,8 +11,9 @@ from rest_framework.response import Response
 
 from core.errors import validated_data
 from core.serializers import StrictSerializer
-from donations.apis.common import FEN, YuanField, created, fen
+from donations.apis.common import FEN, YuanField, created
 from donations.models import Pledge, PledgeKind, PledgeSchedule
+from donations.money_words import fen
 from donations.selectors.scoping import pledges_visible_to
 from donations.services.pledges import (
     pledge_cancel,

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from core.errors import FieldErrors, validated_data
 from core.serializers import StrictSerializer
-from donations.apis.common import YuanField, created, fen
+from donations.apis.common import YuanField, created
 from donations.apis.funds import LedgerEntrySerializer
 from donations.models import (
     AidProject,
@@ -25,6 +25,7 @@ from donations.models import (
     ProjectQuota,
     ProjectStandard,
 )
+from donations.money_words import fen
 from donations.selectors.allocations import (
     allocation_get,
     allocations_left_out_names,
