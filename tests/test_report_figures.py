@@ -296,6 +296,15 @@ def test_the_arithmetic_imports_no_django():
     from workers.reporting import reconcile
 
     # The report's arithmetic and its money words are pure: no Django, no database.
-    assert _imports(figures) == {"collections", "decimal", "donations.money_words"}
+    # mentoring.outcomes holds the identification's outcome words, pure as well.
+    assert _imports(figures) == {
+        "collections",
+        "decimal",
+        "donations.money_words",
+        "mentoring.outcomes",
+    }
     assert _imports(reconcile) == {"donations.money_words"}
     assert _imports(money_words) == {"decimal"}
+    from mentoring import outcomes
+
+    assert _imports(outcomes) == set()

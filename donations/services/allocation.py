@@ -29,8 +29,8 @@ from donations.selectors.scoping import administers_any_school
 from donations.services.awards import award_plan_rows, project_committed_fen
 from donations.services.ledger import fund_account_of
 from mentoring.models import AssessmentStatus, Term, User
+from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.accounts import schools_administered_by
-from mentoring.services.identification import NOT_IN_HARDSHIP
 
 # Why an eligible student got nothing.
 QUOTA_FULL = "quota_full"

@@ -28,12 +28,11 @@ from mentoring.models import (
     StudentRecord,
     Term,
 )
+from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.pairing_rules import age_on
 
 if TYPE_CHECKING:
     from mentoring.models import MatchRun
-
-NOT_IN_HARDSHIP = "not_in_hardship"
 
 
 def _previous_term(term: Term) -> Term | None:

@@ -22,9 +22,9 @@ from mentoring.models import (
     StudentRecord,
     User,
 )
+from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to, students_taught_by
-from mentoring.services.identification import NOT_IN_HARDSHIP
 
 
 def _active(user: User) -> bool:

@@ -49,12 +49,11 @@ from mentoring.models import (
     Term,
     User,
 )
+from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import students_taught_by
 from mentoring.services.students import id_number_problem
 
-# The outcome 不困难: the student applied and was found not to be in hardship.
-NOT_IN_HARDSHIP = "not_in_hardship"
 NOT_IN_HARDSHIP_NAME = gettext_lazy("Not in hardship")
 
 FINAL_STATUSES = frozenset({AssessmentStatus.APPROVED, AssessmentStatus.REJECTED})

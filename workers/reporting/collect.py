@@ -58,7 +58,8 @@ from mentoring.models import (
     TutoringSession,
     WeeklyCompliance,
 )
-from workers.reporting.figures import NOT_IN_HARDSHIP, STREAK_WEEKS
+from mentoring.outcomes import NOT_IN_HARDSHIP
+from workers.reporting.figures import STREAK_WEEKS
 
 PAIRED = [PairingStatus.ACTIVE, PairingStatus.ENDED]
 # Records listed by name in a report's details, per kind; the counts are always whole.

@@ -20,10 +20,10 @@ from donations.money_words import (
     share,
     yuan,
 )
+from mentoring.outcomes import NOT_IN_HARDSHIP
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
-NOT_IN_HARDSHIP = "not_in_hardship"
 # A tutoring pair missing this many weeks in a row is a streak worth reporting.
 STREAK_WEEKS = 2
 APPROVED = "approved"
