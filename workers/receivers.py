@@ -56,6 +56,9 @@ def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **k
         return
     school_id = (
         WeeklyCompliance.objects.filter(pairing_id=pairing_id, week_start__in=weeks)
+        # Any of the pairing's rows names its school: ordered by the key, not by the
+        # model's default, which joined the term, school, mentor and pairing for nothing.
+        .order_by("pk")
         .values_list("school_id", flat=True)
         .first()
     )

@@ -46,7 +46,9 @@ def schools_visible_to(user: User) -> QuerySet[School]:
 def roles_of(user: User) -> set[str]:
     if not _active(user):
         return set()
-    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    # No ordering: a set needs none, and Membership's default (by school code)
+    # joined the schools for nothing on every request that checks a role.
+    roles = set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True))
     if user.is_superuser:
         roles.add(Role.ADMINISTRATOR)
     return roles

@@ -22,7 +22,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
-from mentoring.selectors.scoping import pairings_visible_to
+from mentoring.selectors.scoping import MENTOR_VISIBLE_STATUSES, pairings_visible_to
 from mentoring.signals import session_changed
 
 EDIT_WINDOW = timedelta(days=7)
@@ -109,12 +109,7 @@ def session_log_problems(
     """
     pairing = None
     if pairing_id is not None:
-        pairing = (
-            pairings_visible_to(by)
-            .select_related("term", "mentor", "student")
-            .filter(pk=pairing_id)
-            .first()
-        )
+        pairing = _pairing_for_log(by, pairing_id)
         if pairing is None:
             errors.add_error(unknown_pairing_error())
         elif pairing.mentor.user_id != by.pk:
@@ -131,6 +126,28 @@ def session_log_problems(
         content=content,
     )
     return pairing
+
+
+def _pairing_for_log(by: User, pairing_id: int) -> Pairing | None:
+    """The pairing with this id if `by` sees it, with its term, mentor and student.
+
+    Nearly always the user is the pairing's mentor: their own pairings (the
+    mentor's branch of `pairings_visible_to`) are read first by a plain query,
+    without the scope's subquery of administered schools, which cost more to
+    build than the whole rest of the lookup. Any other pairing goes through
+    the full scope, so that what is visible is exactly as before.
+    """
+    related = ("term", "mentor", "student")
+    if by.is_authenticated and by.is_active:
+        own = (
+            Pairing.objects.select_related(*related)
+            .filter(pk=pairing_id, mentor__user=by, status__in=MENTOR_VISIBLE_STATUSES)
+            .order_by()  # one row by its key: no need of the default ordering's joins
+            .first()
+        )
+        if own is not None:
+            return own
+    return pairings_visible_to(by).select_related(*related).filter(pk=pairing_id).first()
 
 
 @transaction.atomic
