@@ -40,7 +40,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,13 +136,25 @@ def _claim(*, user, scope: str, key: str, fingerprint: str):
     # Taken: an answer past its TTL, or a claim whose request died, is forgotten
     # and the key claimed again; otherwise the record found is another request's.
     records = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key)
-    with transaction.atomic():
-        lapsed = Q(created_at__lt=now - key_ttl()) | Q(
-            status_code__isnull=True,
-            created_at__lt=now - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_SECONDS),
-        )
-        if records.filter(lapsed).delete()[0] and _insert_unless_taken(claim):
-            return claim, True
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # A lapsed claim still locked by its request (hung, not dead: gthread
+                # workers do not kill a slow request) is waited for no longer than a
+                # request waits for an answer; then this one answers 409 "in progress".
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('lock_timeout', %s, true)",
+                        [f"{max(settings.IDEMPOTENCY_WAIT_MS, 1)}ms"],
+                    )
+            lapsed = Q(created_at__lt=now - key_ttl()) | Q(
+                status_code__isnull=True,
+                created_at__lt=now - timedelta(seconds=settings.IDEMPOTENCY_CLAIM_SECONDS),
+            )
+            if records.filter(lapsed).delete()[0] and _insert_unless_taken(claim):
+                return claim, True
+    except OperationalError as exc:
+        logger.warning("Idempotency key still locked by its request: %s", exc)
     return records.first(), False
 
 
@@ -159,10 +171,13 @@ def _insert_unless_taken(record: IdempotencyRecord) -> bool:
         field.get_db_prep_save(field.pre_save(record, add=True), connection) for field in fields
     ]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING RETURNING {}".format(  # noqa: S608  # nosec B608
+    # The conflict named: only the key's own uniqueness, never another index's.
+    target = ", ".join(quote(meta.get_field(name).column) for name in ("user", "scope", "key"))
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING RETURNING {}".format(  # noqa: S608  # nosec B608
         quote(meta.db_table),
         ", ".join(quote(field.column) for field in fields),
         ", ".join(["%s"] * len(fields)),
+        target,
         quote(meta.pk.column),
     )
     with connection.cursor() as cursor:

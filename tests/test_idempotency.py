@@ -398,3 +398,50 @@ def test_twenty_concurrent_payments_with_one_key_pay_once_and_answer_it(scene): 
     assert list(Disbursement.objects.values_list("pk", flat=True)) == [first["id"]]
     assert LedgerEntry.objects.filter(kind=LedgerKind.DISBURSEMENT).count() == 1
     assert IdempotencyRecord.objects.get(scope="disbursements").status_code == 201
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lapsed_claim_still_locked_by_a_hung_request_is_waited_for_only_briefly(settings):
+    """gthread workers do not kill a slow request: its claim's row lock is waited for no
+    longer than IDEMPOTENCY_WAIT_MS, and the key is then seen as still in progress."""
+    import time
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from mentoring.idempotency import _claim
+
+    settings.IDEMPOTENCY_WAIT_MS = 300
+    user = UserFactory()
+    held = IdempotencyRecord.objects.create(
+        user=user, scope="sessions", key="k-1", request_hash="h", claim="hung"
+    )
+    # Older than IDEMPOTENCY_CLAIM_SECONDS: lapsed, as a dead request's claim would be.
+    IdempotencyRecord.objects.filter(pk=held.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def hung_request():
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hung_request)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        started = time.monotonic()
+        record, mine = _claim(user=user, scope="sessions", key="k-1", fingerprint="h")
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join(20)
+
+    assert not mine and record.claim == "hung" and record.status_code is None
+    assert waited < 3, waited

@@ -341,8 +341,9 @@ PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
 # A request that finds its key claimed by one still running waits this long for
 # that one's answer before answering 409 "in progress" with Retry-After
-# (IDEMPOTENCY_RETRY_AFTER seconds). A sync gunicorn worker waits with it, so
-# the wait is short.
+# (IDEMPOTENCY_RETRY_AFTER seconds). The wait holds one of a gunicorn worker's
+# threads, so it is short; on PostgreSQL it also bounds the wait for a lapsed
+# claim's row lock (mentoring.idempotency).
 IDEMPOTENCY_WAIT_MS = env.int("IDEMPOTENCY_WAIT_MS", default=3000, minimum=0, maximum=20_000)
 IDEMPOTENCY_RETRY_AFTER = env.int("IDEMPOTENCY_RETRY_AFTER", default=2, minimum=1, maximum=60)
 # A claimed key that was never answered (its request died with its process) is
