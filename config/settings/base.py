@@ -336,14 +336,14 @@ SPECTACULAR_SETTINGS = {
 # How far ahead a pledge (each of its instalments) may fall due (donations.services.pledges).
 PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
 
-# How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older
+# How long an `Idempotency-Key` is remembered (core.idempotency); an older
 # key is ignored and its stored answer replaced.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
 # A request that finds its key claimed by one still running waits this long for
 # that one's answer before answering 409 "in progress" with Retry-After
 # (IDEMPOTENCY_RETRY_AFTER seconds). The wait holds one of a gunicorn worker's
 # threads, so it is short; on PostgreSQL it also bounds the wait for a lapsed
-# claim's row lock (mentoring.idempotency).
+# claim's row lock (core.idempotency).
 IDEMPOTENCY_WAIT_MS = env.int("IDEMPOTENCY_WAIT_MS", default=3000, minimum=0, maximum=20_000)
 IDEMPOTENCY_RETRY_AFTER = env.int("IDEMPOTENCY_RETRY_AFTER", default=2, minimum=1, maximum=60)
 # A claimed key that was never answered (its request died with its process) is

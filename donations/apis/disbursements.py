@@ -12,6 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
 from core.serializers import StrictSerializer
 from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created
 from donations.models import MAX_INSTALMENTS, Disbursement, PaymentMethod
@@ -23,8 +25,6 @@ from donations.services.disbursements import (
     disbursement_reverse,
 )
 from mentoring.filters import NumberFilter
-from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
-from mentoring.idempotency import idempotent
 
 
 class DisbursementSerializer(serializers.ModelSerializer):

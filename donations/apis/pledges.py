@@ -10,6 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
 from core.serializers import StrictSerializer
 from donations.apis.common import FEN, YuanField, created
 from donations.models import Pledge, PledgeKind, PledgeSchedule
@@ -23,8 +25,6 @@ from donations.services.pledges import (
     pledge_due_date_problem,
     pledge_instalments_in_units,
 )
-from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
-from mentoring.idempotency import idempotent
 
 
 class PledgeInstalmentSerializer(StrictSerializer):
