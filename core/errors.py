@@ -1,6 +1,6 @@
 """The one family of domain exceptions.
 
-Services raise these; `config.api.exception_handler` turns them into JSON.
+Services raise these; `core.exception_handler` turns them into JSON.
 They live in core, which imports no domain app, so that every app can raise them.
 """
 

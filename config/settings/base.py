@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A view that fails because the database or Redis is down answers JSON 503
     # with Retry-After (core.unavailable); the API's views do so through
-    # config.api.exception_handler, errors outside any view through handler500.
+    # core.exception_handler, errors outside any view through handler500.
     "core.unavailable.ServiceUnavailableMiddleware",
     # The Content-Security-Policy header on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     # django-filter that answers 400 for a query parameter no filter reads,
     # instead of ignoring it and answering the whole list (core/filters.py).
@@ -241,7 +241,7 @@ REST_FRAMEWORK = {
     # a file upload (roster import, government list) add the bounded multipart parser.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.exception_handler.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
