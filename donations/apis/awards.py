@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
 from core.serializers import StrictSerializer
 from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
@@ -18,7 +19,6 @@ from donations.money_words import fen
 from donations.selectors.scoping import awards_visible_to
 from donations.services.awards import award_cancel, award_create, award_create_problems
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.filters import NumberFilter
 
 
 class AwardInstalmentSerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from core.errors import validated_data
+from core.filters import NumberFilter
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent
 from core.serializers import StrictSerializer
@@ -16,7 +17,6 @@ from donations.models import Contribution, ContributionStatus
 from donations.money_words import fen
 from donations.selectors.scoping import contributions_visible_to
 from donations.services.contributions import contribution_record, contribution_record_problems
-from mentoring.filters import NumberFilter
 
 
 class ContributionSerializer(serializers.ModelSerializer):

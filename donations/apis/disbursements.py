@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent
 from core.serializers import StrictSerializer
@@ -24,7 +25,6 @@ from donations.services.disbursements import (
     disbursement_pay_problems,
     disbursement_reverse,
 )
-from mentoring.filters import NumberFilter
 
 
 class DisbursementSerializer(serializers.ModelSerializer):

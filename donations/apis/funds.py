@@ -10,6 +10,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
+from core.filters import NumberFilter
 from core.serializers import StrictSerializer
 from donations.apis.common import IsAdministrator, YuanField, created
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
@@ -19,7 +20,6 @@ from donations.selectors.scoping import (
     reads_fund_accounts,
 )
 from donations.services.projects import appropriation_reverse
-from mentoring.filters import NumberFilter
 
 
 class FundAccountSerializer(serializers.ModelSerializer):

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import validated_data
+from core.filters import NumberFilter
 from core.serializers import NoBody
 from mentoring.apis.account_serializers import (
     MeSerializer,
@@ -15,7 +16,6 @@ from mentoring.apis.account_serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from mentoring.filters import NumberFilter
 from mentoring.models import Role, User
 from mentoring.permissions import IsAdministrator
 from mentoring.selectors import accounts as selectors

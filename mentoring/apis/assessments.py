@@ -21,10 +21,10 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
 from core.parsers import JSONParser, MultiPartParser
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
