@@ -114,6 +114,18 @@ class ValidationErrors:
             raise FieldErrors(self.errors, extra=self.extra)
 
 
+def checked(problems, /, *args, **fields):
+    """Run a service's own checks, `problems(errors, *args, **fields)`, before it writes.
+
+    Raises one `FieldErrors` naming every bad field when any check failed;
+    otherwise returns what the checks found (the rows they loaded).
+    """
+    errors = ValidationErrors()
+    found = problems(errors, *args, **fields)
+    errors.raise_if_any()
+    return found
+
+
 def validated_data(payload, problems) -> dict:
     """The payload's validated data, or one `FieldErrors` naming every bad field.
 

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from core.errors import validated_data
 from core.filters import NumberFilter
+from core.permissions import IsAdministrator
 from core.serializers import NoBody
 from mentoring.apis.account_serializers import (
     MeSerializer,
@@ -17,7 +18,6 @@ from mentoring.apis.account_serializers import (
     UserUpdateSerializer,
 )
 from mentoring.models import Role, User
-from mentoring.permissions import IsAdministrator
 from mentoring.selectors import accounts as selectors
 from mentoring.services import accounts as services
 

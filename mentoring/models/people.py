@@ -147,6 +147,31 @@ class User(AbstractUser):
     def is_platform_admin(self) -> bool:
         return self.is_active and self.is_superuser
 
+    @property
+    def is_administrator(self) -> bool:
+        """Administers some school, or is a platform administrator (who costs no query)."""
+        if not self.is_active:
+            return False
+        return self.is_superuser or self.memberships.filter(role=Role.ADMINISTRATOR).exists()
+
+    def roles(self) -> set[str]:
+        """The roles the account holds in any school; a platform administrator also holds
+        the administrator role. None for a deactivated account."""
+        if not self.is_active:
+            return set()
+        # No ordering: a set needs none, and Membership's default (by school code)
+        # joined the schools for nothing on every request that checks a role.
+        roles = set(Membership.objects.filter(user=self).order_by().values_list("role", flat=True))
+        if self.is_superuser:
+            roles.add(Role.ADMINISTRATOR)
+        return roles
+
+    @property
+    def has_administrator_role(self) -> bool:
+        """The administrator role among `roles()`: the same accounts as `is_administrator`,
+        read from the one set of roles that other checks (who reads fund accounts) share."""
+        return Role.ADMINISTRATOR in self.roles()
+
     def save(self, *args, **kwargs):
         """Save, and revoke the account's tokens when it loses a password, its activity or a flag.
 
