@@ -6,7 +6,7 @@ Run with `DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python ben
 A fresh database `<name>_api_bench` gets a school district (10 schools,
 4,000 students with their term records, 200 teachers mentoring 400 students
 with 8 past sessions each, 10 school administrators, 20 donors and an aid
-project), built with the factories and mentoring.bulk, not timed. gunicorn
+project), built with the factories and core.bulk, not timed. gunicorn
 then serves it with production's configuration (config/gunicorn.py: 3
 workers, the access log; config.settings.production through bench/settings.py,
 which only adds the floor's URL), and locust (headless, bench/api_users.py)
@@ -125,8 +125,8 @@ def create_database():
 
 def seed(size: Size) -> dict:
     """A district's schools, students, mentoring pairs with past sessions, donors; the plan."""
+    from core import bulk
     from donations.models import AidProject, Donor, DonorKind, FundSource
-    from mentoring import bulk
     from mentoring.authentication import RefreshToken
     from mentoring.models import (
         Pairing,

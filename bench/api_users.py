@@ -49,7 +49,7 @@ class Account(FastHttpUser):
         method, path, name, body = build(self.account)
         headers = self.headers
         if method == "POST":
-            # As a client that may retry sends it (mentoring.idempotency).
+            # As a client that may retry sends it (core.idempotency).
             headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
         expected = 201 if method == "POST" else 200
         with self.client.request(

@@ -62,8 +62,8 @@ def populate(n_students: int, n_sessions: int, n_ledger: int):
     from django.db import connection
     from django.utils import timezone
 
+    from core import bulk
     from donations import models as d
-    from mentoring import bulk
     from mentoring import models as m
 
     rng = random.Random(SEED)

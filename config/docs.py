@@ -1,7 +1,7 @@
 """Swagger UI under the Content-Security-Policy.
 
-Apart from config.api, which REST framework's settings import while
-drf-spectacular's views import REST framework.
+Apart from core.pagination and core.exception_handler, which REST framework's
+settings import while drf-spectacular's views import REST framework.
 """
 
 from drf_spectacular.views import SpectacularSwaggerSplitView

@@ -43,11 +43,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.permissions import is_active_account
+
 SAFE_METHODS = ("GET", "HEAD")
 
 
 def is_platform_admin(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+    return is_active_account(user) and user.is_superuser
 
 
 class PlatformLoginForm(AdminAuthenticationForm):

@@ -1,6 +1,6 @@
 """The one family of domain exceptions.
 
-Services raise these; `config.api.exception_handler` turns them into JSON.
+Services raise these; `core.exception_handler` turns them into JSON.
 They live in core, which imports no domain app, so that every app can raise them.
 """
 
@@ -112,6 +112,18 @@ class ValidationErrors:
     def raise_if_any(self) -> None:
         if self.errors:
             raise FieldErrors(self.errors, extra=self.extra)
+
+
+def checked(problems, /, *args, **fields):
+    """Run a service's own checks, `problems(errors, *args, **fields)`, before it writes.
+
+    Raises one `FieldErrors` naming every bad field when any check failed;
+    otherwise returns what the checks found (the rows they loaded).
+    """
+    errors = ValidationErrors()
+    found = problems(errors, *args, **fields)
+    errors.raise_if_any()
+    return found
 
 
 def validated_data(payload, problems) -> dict:

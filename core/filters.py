@@ -1,4 +1,4 @@
-"""The filter backend of every list endpoint: django-filter, refusing what it would ignore.
+"""The filtering of every list endpoint: django-filter, refusing what it would ignore.
 
 django-filter drops a query parameter it has no filter for, so a client that
 asks for `awards/?student=7` (a filter that did not exist) gets every award
@@ -16,13 +16,18 @@ Only lists are checked: a GET of the view's `list`, of a plain list view,
 or of an action the view names in `list_actions` (such as a run's `pairs`).
 Other actions (an export's `format` and `lang`, a
 summary's `term`) read their own query parameters through a serializer.
+
+The filters that every app's filtersets share (NumberFilter) are here too.
 """
 
+import django_filters
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+
+from core.bounds import BIGINT_MAX, BIGINT_MIN
 
 
 def filter_parameter_names(filterset) -> set[str]:
@@ -75,3 +80,16 @@ class StrictFilterBackend(DjangoFilterBackend):
         if errors:
             raise serializers.ValidationError(errors)
         return queryset if filterset is None else filterset.qs
+
+
+class NumberFilter(django_filters.NumberFilter):
+    """A number filter that answers 400 for a value no column can hold, never 500.
+
+    django-filter's own would pass 99999999999999999999 on to the database,
+    which fails (OverflowError on SQLite, out of range on PostgreSQL).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        kwargs.setdefault("min_value", BIGINT_MIN)
+        super().__init__(*args, **kwargs)

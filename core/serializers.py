@@ -25,10 +25,11 @@ from collections.abc import Mapping
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-from rest_framework.fields import SkipField
+from rest_framework.fields import SkipField, empty
 from rest_framework.utils.formatting import lazy_format
 
 from core.bounds import BIGINT_MAX, BIGINT_MIN
+from core.money import fen, yuan_amount
 
 # Django's form posts (the browsable API's HTML forms) carry the CSRF token as a
 # field; it is transport, not data.
@@ -135,3 +136,21 @@ def valid_fields(serializer: serializers.Serializer) -> dict:
         except (serializers.ValidationError, SkipField):
             continue
     return values
+
+
+class YuanField(serializers.DecimalField):
+    """An amount of money: yuan with two places at the API, integer fen inside.
+
+    It reads a model's fen and shows yuan; it takes yuan and gives the view
+    fen, after the DecimalField's own checks (digits, places, limits in yuan).
+    """
+
+    def __init__(self, *, max_digits=14, **kwargs):
+        super().__init__(max_digits=max_digits, decimal_places=2, **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(yuan_amount(value))
+
+    def run_validation(self, data=empty):
+        value = super().run_validation(data)
+        return None if value is None else fen(value)

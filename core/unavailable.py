@@ -5,7 +5,7 @@ publish: the request itself was fine, so the client is told to try again
 (`Retry-After`, `SERVICE_UNAVAILABLE_RETRY_AFTER` seconds) in a JSON body
 that names the service, on every path:
 
-- the API's views through the DRF exception handler (`config.api.exception_handler`);
+- the API's views through the DRF exception handler (`core.exception_handler`);
 - every other view (the mentor's page, the admin, `/healthz`) through
   `ServiceUnavailableMiddleware.process_exception`;
 - what fails outside any view (a middleware loading the session or the

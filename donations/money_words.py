@@ -1,7 +1,8 @@
 """The money words, defined once: what allocated, received, awarded and paid mean, and their rates.
 
 Pure arithmetic, no Django: the term report (`workers.reporting`) and the
-donations app both import it. README §"Money words" says the same in prose.
+donations app both import it; fen and yuan themselves are core's (core.money).
+README §"Money words" says the same in prose.
 
 - **allocated** (下达): what the sources assigned to a project for the term,
   the sum of its funding rows (`ProjectFunding`), split by source.
@@ -25,8 +26,7 @@ nothing to divide by is None ("—"), never 0 %.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
+from core.money import CENT, HUNDRED, yuan
 
 GOVERNMENT = "government"
 SOCIAL = "social"
@@ -35,19 +35,6 @@ FUND_GROUPS = (GOVERNMENT, SOCIAL)
 SOCIAL_SOURCES = frozenset({"social"})
 # The four amounts every money figure is made of, in fen.
 AMOUNTS = ("allocated", "received", "awarded", "paid")
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as yuan with two places: 2_800_000 → '28000.00', 31250 → '312.50'; no float."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
-def fen(amount: str | Decimal) -> int:
-    """Yuan with at most two decimals (a report's string, or a serializer's Decimal) as
-    integer fen: '312.50' → 31250."""
-    return int(Decimal(amount) * HUNDRED)
 
 
 def share(part: int, whole: int) -> str | None:

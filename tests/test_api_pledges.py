@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from config.api import exception_handler
 from core.errors import FieldErrors
+from core.exception_handler import exception_handler
 from donations.models import AidProject, Donor, DonorKind, FundSource, Pledge, PledgeInstalment
 from donations.services.pledges import pledge_create
 from tests.conftest import client_for

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mentoring import bulk
+from core import bulk
 from mentoring.models import MatchRun, Pairing, PairingStatus, ProposedPair
 from workers.factories import MentorFactory, PairingFactory, StudentFactory, member
 from workers.models import JobKind

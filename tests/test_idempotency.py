@@ -11,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
+from core.idempotency import idempotent, request_fingerprint
+from core.models import IdempotencyRecord
 from donations.models import Disbursement, LedgerEntry, LedgerKind
-from mentoring.idempotency import idempotent, request_fingerprint
-from mentoring.models import IdempotencyRecord, SessionKind, Subject, TutoringSession
+from mentoring.models import SessionKind, Subject, TutoringSession
 from tests.conftest import client_for
 from tests.test_api_awards import AWARDS, PAY, award_body, pay_body, scene  # noqa: F401
 from tests.test_api_pairings import World, build_world, clock  # noqa: F401
@@ -410,7 +411,7 @@ def test_a_lapsed_claim_still_locked_by_a_hung_request_is_waited_for_only_briefl
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from mentoring.idempotency import _claim
+    from core.idempotency import _claim
 
     settings.IDEMPOTENCY_WAIT_MS = 300
     user = UserFactory()

@@ -7,8 +7,8 @@ from django.db import DatabaseError, IntegrityError, connection, connections
 from django.db.models import Sum
 
 from core.errors import Conflict, DomainError
+from core.money import yuan
 from donations.models import AidProject, FundAccount, FundSource, LedgerEntry, LedgerKind
-from donations.money_words import yuan
 from donations.services.ledger import fund_account_of, ledger_post, ledger_reverse
 from workers.factories import DistrictFactory
 

@@ -292,19 +292,23 @@ def _imports(module) -> set[str]:
 
 
 def test_the_arithmetic_imports_no_django():
+    from core import money
     from donations import money_words
     from workers.reporting import reconcile
 
     # The report's arithmetic and its money words are pure: no Django, no database.
-    # mentoring.outcomes holds the identification's outcome words, pure as well.
+    # mentoring.outcomes holds the identification's outcome words, and core.money
+    # the fen and yuan they are counted in, pure as well.
     assert _imports(figures) == {
         "collections",
+        "core.money",
         "decimal",
         "donations.money_words",
         "mentoring.outcomes",
     }
-    assert _imports(reconcile) == {"donations.money_words"}
-    assert _imports(money_words) == {"decimal"}
+    assert _imports(reconcile) == {"core.money", "donations.money_words"}
+    assert _imports(money_words) == {"core.money", "decimal"}
+    assert _imports(money) == {"decimal"}
     from mentoring import outcomes
 
     assert _imports(outcomes) == set()

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from donations.money_words import fen
+from core.money import fen
 from tests.test_report_figures import raw_kindergarten
 from workers.reporting.figures import compose
 from workers.reporting.reconcile import reconcile

@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import Conflict, validated_data
+from core.filters import NumberFilter
+from core.permissions import IsAdministrator
 from mentoring.apis.roster import IgnoreFormatNegotiation
-from mentoring.filters import NumberFilter
 from mentoring.models import AccessAction
-from mentoring.permissions import IsAdministrator
 from mentoring.services.access_log import access_record_request
 from workers import reports
 from workers.jobs import weekly_check_start

@@ -485,8 +485,8 @@ def _donations(county: County) -> dict:
     """The seeds' aid projects, money in, allocation by rank, payments, pledges and books."""
     from django.utils import timezone
 
+    from core.money import yuan
     from donations.models import AidProject, Allocation, Award
-    from donations.money_words import yuan
 
     district, term = county.district, county.term
     today = timezone.localdate()

@@ -13,7 +13,8 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, NotPermitted, ValidationErrors
+from core.errors import DomainError, NotPermitted, ValidationErrors, checked
+from core.permissions import is_active_account
 from donations.models import Award, LedgerEntry
 from mentoring.models import District, Objection, Pairing, Role, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
@@ -57,7 +58,7 @@ def reports_visible_to(user: User) -> QuerySet[Report]:
     reports = Report.objects.select_related(
         "term", "district", "school", "job__school", "job__started_by", "built_by"
     )
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return reports.none()
     if user.is_superuser:
         return reports
@@ -192,12 +193,9 @@ def report_start_problems(
 
 
 def _scope_of(*, by: User, term_id: int, school_id: int | None, district_id: int | None):
-    errors = ValidationErrors()
-    scope = report_start_problems(
-        errors, by=by, term_id=term_id, school_id=school_id, district_id=district_id
+    return checked(
+        report_start_problems, by=by, term_id=term_id, school_id=school_id, district_id=district_id
     )
-    errors.raise_if_any()
-    return scope
 
 
 def report_start(

@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A view that fails because the database or Redis is down answers JSON 503
     # with Retry-After (core.unavailable); the API's views do so through
-    # config.api.exception_handler, errors outside any view through handler500.
+    # core.exception_handler, errors outside any view through handler500.
     "core.unavailable.ServiceUnavailableMiddleware",
     # The Content-Security-Policy header on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     # django-filter that answers 400 for a query parameter no filter reads,
     # instead of ignoring it and answering the whole list (core/filters.py).
@@ -241,7 +241,7 @@ REST_FRAMEWORK = {
     # a file upload (roster import, government list) add the bounded multipart parser.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.exception_handler.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -336,14 +336,14 @@ SPECTACULAR_SETTINGS = {
 # How far ahead a pledge (each of its instalments) may fall due (donations.services.pledges).
 PLEDGE_MAX_YEARS_AHEAD = env.int("PLEDGE_MAX_YEARS_AHEAD", default=5, minimum=1)
 
-# How long an `Idempotency-Key` is remembered (mentoring.idempotency); an older
+# How long an `Idempotency-Key` is remembered (core.idempotency); an older
 # key is ignored and its stored answer replaced.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24, minimum=1)
 # A request that finds its key claimed by one still running waits this long for
 # that one's answer before answering 409 "in progress" with Retry-After
 # (IDEMPOTENCY_RETRY_AFTER seconds). The wait holds one of a gunicorn worker's
 # threads, so it is short; on PostgreSQL it also bounds the wait for a lapsed
-# claim's row lock (mentoring.idempotency).
+# claim's row lock (core.idempotency).
 IDEMPOTENCY_WAIT_MS = env.int("IDEMPOTENCY_WAIT_MS", default=3000, minimum=0, maximum=20_000)
 IDEMPOTENCY_RETRY_AFTER = env.int("IDEMPOTENCY_RETRY_AFTER", default=2, minimum=1, maximum=60)
 # A claimed key that was never answered (its request died with its process) is

@@ -1,7 +1,5 @@
 """/api/v1/awards/: aid awarded to students, and its cancellation."""
 
-from decimal import Decimal
-
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -11,18 +9,19 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.serializers import StrictSerializer
-from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created
+from core.filters import NumberFilter
+from core.money import CENT
+from core.permissions import HoldsAdministratorRole
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import CorrectionSerializer, created
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
-from donations.money_words import fen
 from donations.selectors.scoping import awards_visible_to
 from donations.services.awards import award_cancel, award_create, award_create_problems
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.filters import NumberFilter
 
 
 class AwardInstalmentSerializer(serializers.ModelSerializer):
-    amount = YuanField(source="amount_fen")
+    amount = YuanField(source="amount_fen", read_only=True)
 
     class Meta:
         model = AwardInstalment
@@ -34,8 +33,8 @@ class AwardSerializer(serializers.ModelSerializer):
     student_name = serializers.CharField(source="student.name")
     school = serializers.CharField(source="student.school.code")
     term = serializers.CharField(source="term.code")
-    amount = YuanField(source="amount_fen")
-    paid = YuanField(source="paid_fen")
+    amount = YuanField(source="amount_fen", read_only=True)
+    paid = YuanField(source="paid_fen", read_only=True)
     instalments = AwardInstalmentSerializer(source="plan", many=True, read_only=True)
     # Null until the award is cancelled: the schema says so (schemathesis found it).
     cancelled_by = serializers.SlugRelatedField(
@@ -68,9 +67,9 @@ class AwardCreateSerializer(StrictSerializer):
     project = serializers.IntegerField(min_value=1)
     student = serializers.IntegerField(min_value=1)
     term = serializers.IntegerField(min_value=1)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    amount = YuanField(max_digits=12, min_value=CENT)
     instalments = serializers.ListField(
-        child=serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01")),
+        child=YuanField(max_digits=12, min_value=CENT),
         min_length=1,
         max_length=MAX_INSTALMENTS,
         required=False,
@@ -109,7 +108,7 @@ class AwardViewSet(
 
     queryset = Award.objects.none()
     serializer_class = AwardSerializer
-    permission_classes = [IsAuthenticated, IsAdministrator]
+    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
     filterset_class = AwardFilter
 
     def get_queryset(self):
@@ -125,10 +124,8 @@ class AwardViewSet(
                 project_id=fields.get("project"),
                 student_id=fields.get("student"),
                 term_id=fields.get("term"),
-                amount_fen=fen(fields["amount"]) if "amount" in fields else None,
-                instalments=(
-                    [fen(a) for a in fields["instalments"]] if "instalments" in fields else None
-                ),
+                amount_fen=fields.get("amount"),
+                instalments=fields.get("instalments"),
             ),
         )
         award = award_create(
@@ -136,9 +133,9 @@ class AwardViewSet(
             project_id=data["project"],
             student_id=data["student"],
             term_id=data["term"],
-            amount_fen=fen(data["amount"]),
+            amount_fen=data["amount"],
             reason=data["reason"],
-            instalments=[fen(a) for a in data["instalments"]] if "instalments" in data else None,
+            instalments=data.get("instalments"),
         )
         return created(self, award)
 

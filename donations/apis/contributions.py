@@ -1,28 +1,27 @@
 """/api/v1/contributions/: money received from donors."""
 
-from decimal import Decimal
-
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
 from core.errors import validated_data
-from core.serializers import StrictSerializer
-from donations.apis.common import AdministratorsWrite, YuanField, created
+from core.filters import NumberFilter
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
+from core.money import CENT
+from core.permissions import AdministratorsWrite
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import created
 from donations.models import Contribution, ContributionStatus
-from donations.money_words import fen
 from donations.selectors.scoping import contributions_visible_to
 from donations.services.contributions import contribution_record, contribution_record_problems
-from mentoring.filters import NumberFilter
-from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
-from mentoring.idempotency import idempotent
 
 
 class ContributionSerializer(serializers.ModelSerializer):
     donor_name = serializers.CharField(source="donor.name", read_only=True)
     project = serializers.CharField(source="project.code", read_only=True)
-    amount = YuanField(source="amount_fen")
+    amount = YuanField(source="amount_fen", read_only=True)
 
     class Meta:
         model = Contribution
@@ -46,10 +45,9 @@ class ContributionSerializer(serializers.ModelSerializer):
 class ContributionCreateSerializer(StrictSerializer):
     donor = serializers.IntegerField(min_value=1)
     project = serializers.IntegerField(min_value=1)
-    amount = serializers.DecimalField(
+    amount = YuanField(
         max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
+        min_value=CENT,
         help_text=_("Yuan, at most two decimal places."),
     )
     received_on = serializers.DateField()
@@ -103,7 +101,7 @@ class ContributionViewSet(
                 by=request.user,
                 donor_id=fields.get("donor"),
                 project_id=fields.get("project"),
-                amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+                amount_fen=fields.get("amount"),
                 received_on=fields.get("received_on"),
                 pledge_id=fields.get("pledge"),
             ),
@@ -112,7 +110,7 @@ class ContributionViewSet(
             by=request.user,
             donor_id=data["donor"],
             project_id=data["project"],
-            amount_fen=fen(data["amount"]),
+            amount_fen=data["amount"],
             received_on=data["received_on"],
             memo=data["memo"],
             pledge_id=data["pledge"],

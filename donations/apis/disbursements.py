@@ -1,7 +1,6 @@
 """/api/v1/disbursements/: payments of awards, and their reversal."""
 
 import datetime
-from decimal import Decimal
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -12,23 +11,24 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.serializers import StrictSerializer
-from donations.apis.common import CorrectionSerializer, IsAdministrator, YuanField, created
+from core.filters import NumberFilter
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
+from core.money import CENT
+from core.permissions import HoldsAdministratorRole
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import CorrectionSerializer, created
 from donations.models import MAX_INSTALMENTS, Disbursement, PaymentMethod
-from donations.money_words import fen
 from donations.selectors.scoping import disbursements_visible_to
 from donations.services.disbursements import (
     disbursement_pay,
     disbursement_pay_problems,
     disbursement_reverse,
 )
-from mentoring.filters import NumberFilter
-from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
-from mentoring.idempotency import idempotent
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
-    amount = YuanField(source="amount_fen")
+    amount = YuanField(source="amount_fen", read_only=True)
     paid_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     reversed_by = serializers.SerializerMethodField()
     reversed_at = serializers.SerializerMethodField()
@@ -70,10 +70,9 @@ class DisbursementSerializer(serializers.ModelSerializer):
 class DisbursementCreateSerializer(StrictSerializer):
     award = serializers.IntegerField(min_value=1)
     instalment = serializers.IntegerField(min_value=1, max_value=MAX_INSTALMENTS, default=1)
-    amount = serializers.DecimalField(
+    amount = YuanField(
         max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
+        min_value=CENT,
         required=False,
         help_text=_("Yuan; when given, it must be the planned amount of the instalment."),
     )
@@ -109,7 +108,7 @@ class DisbursementViewSet(
 
     queryset = Disbursement.objects.none()
     serializer_class = DisbursementSerializer
-    permission_classes = [IsAuthenticated, IsAdministrator]
+    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
     filterset_class = DisbursementFilter
 
     def get_queryset(self):
@@ -134,18 +133,17 @@ class DisbursementViewSet(
                     method=fields.get("method"),
                     paid_on=fields.get("paid_on"),
                     instalment=fields.get("instalment"),
-                    amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+                    amount_fen=fields.get("amount"),
                     bank_reference=fields.get("bank_reference"),
                     signed_by_student=fields.get("signed_by_student"),
                     signed_by_guardian=fields.get("signed_by_guardian"),
                 ),
             )
         )
-        amount = data.pop("amount", None)
         disbursement = disbursement_pay(
             by=request.user,
             award_id=data.pop("award"),
-            amount_fen=None if amount is None else fen(amount),
+            amount_fen=data.pop("amount", None),
             **data,
         )
         return created(self, disbursement)

@@ -5,8 +5,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.serializers import StrictSerializer
-from donations.apis.common import YuanField, created
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import created
 from donations.models import Donor, DonorKind
 from donations.selectors.scoping import donors_visible_to
 from donations.selectors.totals import donor_outcomes
@@ -31,8 +31,8 @@ class NamedStudentSerializer(serializers.Serializer):
 class ProjectOutcomeSerializer(serializers.Serializer):
     project = serializers.CharField()
     name = serializers.CharField()
-    given = YuanField(source="given_fen")
-    project_paid = YuanField(source="project_paid_fen")
+    given = YuanField(source="given_fen", read_only=True)
+    project_paid = YuanField(source="project_paid_fen", read_only=True)
     students_helped = serializers.IntegerField()
     named_students = NamedStudentSerializer(many=True)
 
@@ -41,7 +41,7 @@ class ItemOutcomeSerializer(serializers.Serializer):
     item = serializers.CharField()
     unit = serializers.CharField()
     donated = serializers.IntegerField()
-    value = YuanField(source="value_fen")
+    value = YuanField(source="value_fen", read_only=True)
     given_out = serializers.IntegerField()
     students_given = serializers.IntegerField()
     named_students = NamedStudentSerializer(many=True)

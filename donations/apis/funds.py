@@ -10,8 +10,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from core.serializers import StrictSerializer
-from donations.apis.common import IsAdministrator, YuanField, created
+from core.filters import NumberFilter
+from core.permissions import HoldsAdministratorRole
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import created
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
 from donations.selectors.scoping import (
     fund_accounts_visible_to,
@@ -19,7 +21,6 @@ from donations.selectors.scoping import (
     reads_fund_accounts,
 )
 from donations.services.projects import appropriation_reverse
-from mentoring.filters import NumberFilter
 
 
 class FundAccountSerializer(serializers.ModelSerializer):
@@ -28,10 +29,10 @@ class FundAccountSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="project.source")
     purpose = serializers.CharField(source="project.purpose")
     district = serializers.CharField(source="project.district.code")
-    balance = YuanField(source="balance_fen")
-    received = YuanField(source="received_fen")
-    paid_out = YuanField(source="paid_fen")
-    reversed = YuanField(source="reversed_fen")
+    balance = YuanField(source="balance_fen", read_only=True)
+    received = YuanField(source="received_fen", read_only=True)
+    paid_out = YuanField(source="paid_fen", read_only=True)
+    reversed = YuanField(source="reversed_fen", read_only=True)
 
     class Meta:
         model = FundAccount
@@ -52,8 +53,8 @@ class FundAccountSerializer(serializers.ModelSerializer):
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="account.project.code")
-    amount = YuanField(source="amount_fen")
-    balance_after = YuanField(source="balance_after_fen")
+    amount = YuanField(source="amount_fen", read_only=True)
+    balance_after = YuanField(source="balance_after_fen", read_only=True)
     # Null where the row has none (an entry that reverses no other): the schema says so.
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
@@ -125,7 +126,7 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = LedgerEntry.objects.none()
     serializer_class = LedgerEntrySerializer
-    permission_classes = [IsAuthenticated, IsAdministrator]
+    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
     filterset_class = LedgerFilter
 
     def get_queryset(self):

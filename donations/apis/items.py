@@ -7,10 +7,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from core.errors import validated_data
-from core.serializers import StrictSerializer
-from donations.apis.common import AdministratorsWrite, IsAdministrator, YuanField, created
+from core.permissions import AdministratorsWrite, HoldsAdministratorRole
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import created
 from donations.models import ItemDistribution, ItemDonation
-from donations.money_words import fen
 from donations.selectors.scoping import item_distributions_visible_to, item_donations_visible_to
 from donations.services.items import (
     item_distribute,
@@ -25,7 +25,7 @@ class ItemDonationSerializer(serializers.ModelSerializer):
     item = serializers.CharField(source="item_kind.name", read_only=True)
     unit = serializers.CharField(source="item_kind.unit", read_only=True)
     donor_name = serializers.CharField(source="donor.name", read_only=True)
-    value = YuanField(source="value_fen")
+    value = YuanField(source="value_fen", read_only=True)
 
     class Meta:
         model = ItemDonation
@@ -48,9 +48,7 @@ class ItemDonationCreateSerializer(StrictSerializer):
     donor = serializers.IntegerField(min_value=1)
     item_kind = serializers.IntegerField(min_value=1)
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
-    value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
-    )
+    value = YuanField(max_digits=12, min_value=Decimal("0"), default=Decimal("0"))
     received_on = serializers.DateField()
     pledge = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
 
@@ -80,7 +78,7 @@ class ItemDonationViewSet(
                 donor_id=fields.get("donor"),
                 item_kind_id=fields.get("item_kind"),
                 quantity=fields.get("quantity"),
-                value_fen=fen(fields["value"]) if "value" in fields else None,
+                value_fen=fields.get("value"),
                 received_on=fields.get("received_on"),
                 pledge_id=fields.get("pledge"),
             ),
@@ -90,7 +88,7 @@ class ItemDonationViewSet(
             donor_id=data["donor"],
             item_kind_id=data["item_kind"],
             quantity=data["quantity"],
-            value_fen=fen(data["value"]),
+            value_fen=data["value"],
             received_on=data["received_on"],
             pledge_id=data["pledge"],
         )
@@ -137,7 +135,7 @@ class ItemDistributionViewSet(
 
     queryset = ItemDistribution.objects.none()
     serializer_class = ItemDistributionSerializer
-    permission_classes = [IsAuthenticated, IsAdministrator]
+    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
 
     def get_queryset(self):
         return item_distributions_visible_to(self.request.user)

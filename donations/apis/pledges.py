@@ -10,10 +10,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.serializers import StrictSerializer
-from donations.apis.common import FEN, YuanField, created
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
+from core.money import yuan
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import created
 from donations.models import Pledge, PledgeKind, PledgeSchedule
-from donations.money_words import fen
 from donations.selectors.scoping import pledges_visible_to
 from donations.services.pledges import (
     pledge_cancel,
@@ -23,8 +25,6 @@ from donations.services.pledges import (
     pledge_due_date_problem,
     pledge_instalments_in_units,
 )
-from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
-from mentoring.idempotency import idempotent
 
 
 class PledgeInstalmentSerializer(StrictSerializer):
@@ -49,7 +49,7 @@ class PledgeInstalmentSerializer(StrictSerializer):
 class PledgeSerializer(serializers.ModelSerializer):
     donor_name = serializers.CharField(source="donor.name", read_only=True)
     project = serializers.CharField(source="project.code", allow_null=True, read_only=True)
-    unit_value = YuanField(source="unit_value_fen")
+    unit_value = YuanField(source="unit_value_fen", read_only=True)
     instalments = serializers.SerializerMethodField()
 
     class Meta:
@@ -76,7 +76,7 @@ class PledgeSerializer(serializers.ModelSerializer):
         return [
             {
                 "due_on": i.due_on,
-                "amount": str((Decimal(i.amount) * FEN).quantize(FEN)) if money else i.amount,
+                "amount": yuan(i.amount) if money else i.amount,
             }
             for i in pledge.instalments.all()
         ]
@@ -90,9 +90,7 @@ class PledgeCreateSerializer(StrictSerializer):
     purpose = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     item_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     item_unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    unit_value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
-    )
+    unit_value = YuanField(max_digits=12, min_value=Decimal("0"), default=Decimal("0"))
     instalments = PledgeInstalmentSerializer(many=True, allow_empty=False, max_length=60)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -170,7 +168,7 @@ class PledgeViewSet(
             purpose=data["purpose"],
             item_name=data["item_name"],
             item_unit=data["item_unit"],
-            unit_value_fen=fen(data["unit_value"]),
+            unit_value_fen=data["unit_value"],
             note=data["note"],
         )
         return created(self, pledge)

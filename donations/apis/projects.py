@@ -3,8 +3,6 @@
 Their rules, funding, standards and quotas; allocation; funds received.
 """
 
-from decimal import Decimal
-
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -13,8 +11,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import FieldErrors, validated_data
-from core.serializers import StrictSerializer
-from donations.apis.common import YuanField, created
+from core.money import CENT
+from core.serializers import StrictSerializer, YuanField
+from donations.apis.common import created
 from donations.apis.funds import LedgerEntrySerializer
 from donations.models import (
     AidProject,
@@ -25,7 +24,6 @@ from donations.models import (
     ProjectQuota,
     ProjectStandard,
 )
-from donations.money_words import fen
 from donations.selectors.allocations import (
     allocation_get,
     allocations_left_out_names,
@@ -43,13 +41,11 @@ from donations.services.projects import (
 from mentoring.models import AccessAction, Gender, SchoolLevel
 from mentoring.services.access_log import access_record_request
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
-
 
 class FundingSerializer(serializers.ModelSerializer):
     term_code = serializers.CharField(source="term.code", read_only=True)
-    amount = YuanField(source="amount_fen")
-    received = YuanField(source="received_fen")
+    amount = YuanField(source="amount_fen", read_only=True)
+    received = YuanField(source="received_fen", read_only=True)
 
     class Meta:
         model = ProjectFunding
@@ -57,8 +53,8 @@ class FundingSerializer(serializers.ModelSerializer):
 
 
 class StandardSerializer(serializers.ModelSerializer):
-    yearly = YuanField(source="yearly_fen")
-    per_term = YuanField(source="per_term_fen")
+    yearly = YuanField(source="yearly_fen", read_only=True)
+    per_term = YuanField(source="per_term_fen", read_only=True)
 
     class Meta:
         model = ProjectStandard
@@ -107,13 +103,13 @@ class StandardInput(StrictSerializer):
         choices=SchoolLevel.choices, required=False, allow_blank=True, default=""
     )
     boarding = serializers.ChoiceField(choices=Boarding.choices, default=Boarding.ANY)
-    yearly = serializers.DecimalField(**MONEY)
+    yearly = YuanField(max_digits=12, min_value=CENT)
 
 
 class FundingInput(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     source = serializers.ChoiceField(choices=FundSource.choices)
-    amount = serializers.DecimalField(**MONEY)
+    amount = YuanField(max_digits=12, min_value=CENT)
 
 
 class QuotaInput(StrictSerializer):
@@ -170,13 +166,13 @@ def _nested(data: dict) -> dict:
                 "tier": s["tier"],
                 "level": s["level"],
                 "boarding": s["boarding"],
-                "yearly_fen": fen(s["yearly"]),
+                "yearly_fen": s["yearly"],
             }
             for s in data["standards"]
         ]
     if "funding" in data:
         out["funding"] = [
-            {"term": f["term"], "source": f["source"], "amount_fen": fen(f["amount"])}
+            {"term": f["term"], "source": f["source"], "amount_fen": f["amount"]}
             for f in data["funding"]
         ]
     if "quotas" in data:
@@ -197,7 +193,7 @@ class AllocateInput(StrictSerializer):
 class AllocationSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code")
     term = serializers.CharField(source="term.code")
-    amount = YuanField(source="amount_fen")
+    amount = YuanField(source="amount_fen", read_only=True)
     left_out = serializers.SerializerMethodField()
 
     class Meta:
@@ -218,7 +214,7 @@ class AllocationSerializer(serializers.ModelSerializer):
 class AppropriationInput(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     source = serializers.ChoiceField(choices=FundSource.choices)
-    amount = serializers.DecimalField(**MONEY)
+    amount = YuanField(max_digits=12, min_value=CENT)
     memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -343,7 +339,7 @@ class ProjectViewSet(
                 project=project,
                 term_id=fields.get("term"),
                 source=fields.get("source"),
-                amount_fen=fen(fields["amount"]) if "amount" in fields else None,
+                amount_fen=fields.get("amount"),
             ),
         )
         entry = appropriation_receive(
@@ -351,7 +347,7 @@ class ProjectViewSet(
             project=project,
             term_id=data["term"],
             source=data["source"],
-            amount_fen=fen(data["amount"]),
+            amount_fen=data["amount"],
             memo=data["memo"],
         )
         return Response(LedgerEntrySerializer(entry).data, status=201)

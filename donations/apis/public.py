@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from donations.money_words import yuan
+from core.money import yuan
 from donations.selectors.totals import public_donation_notice
 
 

@@ -8,6 +8,7 @@ foreign record answers like a missing one.
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from core.permissions import is_active_account
 from donations.models import (
     AidProject,
     FundAccount,
@@ -25,7 +26,7 @@ from mentoring.services.schools import administers_district
 
 def administers_any_school(user: User) -> bool:
     """An administrator of some school, or a platform administrator: who writes these records."""
-    return Role.ADMINISTRATOR in roles_of(user)
+    return is_active_account(user) and user.has_administrator_role
 
 
 def reads_fund_accounts(user: User) -> bool:
@@ -46,7 +47,7 @@ def _districts_where(user: User, roles: set[str]):
 
 def fund_accounts_visible_to(user: User) -> QuerySet[FundAccount]:
     """Administrators and supervisors of a district's schools see its accounts (totals only)."""
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return FundAccount.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR, Role.SUPERVISOR})
     return (
@@ -63,7 +64,7 @@ def fund_accounts_visible_to(user: User) -> QuerySet[FundAccount]:
 
 def ledger_visible_to(user: User) -> QuerySet[LedgerEntry]:
     """Only administrators read the ledger's lines; supervisors see totals, others nothing."""
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return LedgerEntry.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR})
     return LedgerEntry.objects.filter(account__project__district__in=districts).select_related(
@@ -75,7 +76,7 @@ def contributions_visible_to(user: User):
     """Administrators: their districts' contributions; a donor: its own."""
     from donations.models import Contribution
 
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return Contribution.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR})
     return Contribution.objects.filter(
@@ -86,7 +87,7 @@ def contributions_visible_to(user: User):
 def donors_visible_to(user: User):
     from donations.models import Donor
 
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return Donor.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR})
     return Donor.objects.filter(Q(district__in=districts) | Q(user=user)).select_related("district")
@@ -95,7 +96,7 @@ def donors_visible_to(user: User):
 def awards_visible_to(user: User):
     from donations.models import Award
 
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return Award.objects.none()
     return (
         Award.objects.filter(student__school__in=schools_administered_by(user))
@@ -123,7 +124,7 @@ def award_paid_subquery():
 def disbursements_visible_to(user: User):
     from donations.models import Disbursement
 
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return Disbursement.objects.none()
     return Disbursement.objects.filter(
         award__student__school__in=schools_administered_by(user)
@@ -133,7 +134,7 @@ def disbursements_visible_to(user: User):
 def item_donations_visible_to(user: User):
     from donations.models import ItemDonation
 
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return ItemDonation.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR})
     return ItemDonation.objects.filter(
@@ -144,7 +145,7 @@ def item_donations_visible_to(user: User):
 def item_distributions_visible_to(user: User):
     from donations.models import ItemDistribution
 
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return ItemDistribution.objects.none()
     return ItemDistribution.objects.filter(
         student__school__in=schools_administered_by(user)
@@ -154,7 +155,7 @@ def item_distributions_visible_to(user: User):
 def pledges_visible_to(user: User):
     from donations.models import Pledge
 
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return Pledge.objects.none()
     districts = _districts_where(user, {Role.ADMINISTRATOR})
     return (
@@ -171,7 +172,7 @@ def pledge_cancellable_by(user: User, pledge) -> bool:
     An administrator of one school of the district reads the district's pledges
     but does not decide for the district: a donor's promise is to all of it.
     """
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return False
     if pledge.donor.user_id is not None and pledge.donor.user_id == user.pk:
         return True
@@ -180,7 +181,7 @@ def pledge_cancellable_by(user: User, pledge) -> bool:
 
 def projects_visible_to(user: User):
     """Projects carry no personal data: anyone with a role in the district, or its donors, reads."""
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return AidProject.objects.none()
     if user.is_superuser:
         projects = AidProject.objects.all()

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from core.errors import Conflict, NotPermitted, ValidationErrors
+from core.errors import Conflict, NotPermitted, ValidationErrors, checked
+from core.money import yuan
 from donations.guards import answers_award_guard, refused_by_award_guard
 from donations.models import (
     AidProject,
@@ -24,7 +25,6 @@ from donations.models import (
     ProjectQuota,
     term_amount_fen,
 )
-from donations.money_words import yuan
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import award_plan_rows, project_committed_fen
 from donations.services.ledger import fund_account_of
@@ -181,15 +181,13 @@ def allocate(
     """
     if not administers_any_school(by):
         raise NotPermitted(_("Only administrators allocate aid."))
-    errors = ValidationErrors()
-    term, schools = allocate_problems(
-        errors,
+    term, schools = checked(
+        allocate_problems,
         by=by,
         project=project,
         term_id=term.pk if term is not None else term_id,
         school_ids=school_ids,
     )
-    errors.raise_if_any()
     account = FundAccount.objects.select_for_update().get(pk=fund_account_of(project).pk)
 
     standards = [

@@ -11,7 +11,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
+from core.money import yuan
 from donations.guards import answers_award_guard, refused_by_award_guard
 from donations.models import (
     MAX_INSTALMENTS,
@@ -23,7 +24,6 @@ from donations.models import (
     Disbursement,
     FundAccount,
 )
-from donations.money_words import yuan
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of
 from mentoring.models import Notification, NotificationKind, Role, Term, User
 from mentoring.selectors.accounts import schools_administered_by
@@ -244,10 +244,8 @@ def _award_create(
     reason: str,
     instalments: list[int] | None,
 ) -> Award:
-    errors = ValidationErrors()
-    plan = list(instalments) if instalments is not None else [amount_fen]
-    student, project, term = award_create_problems(
-        errors,
+    student, project, term = checked(
+        award_create_problems,
         by=by,
         project_id=project_id,
         student_id=student_id,
@@ -255,7 +253,7 @@ def _award_create(
         amount_fen=amount_fen,
         instalments=instalments,
     )
-    errors.raise_if_any()
+    plan = list(instalments) if instalments is not None else [amount_fen]
     other = _duplicate_aid(student=student, purpose=project.purpose, term_code=term.code)
     if other is not None:
         raise _DuplicateAid(project=project, student=student, term=term, other=other)

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ValidationErrors
+from core.errors import ValidationErrors, checked
 from donations.models import (
     AidProject,
     Contribution,
@@ -90,9 +90,8 @@ def contribution_record(
     Every field is checked before anything is written; all that is wrong is
     refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    donor, project, pledge = contribution_record_problems(
-        errors,
+    donor, project, pledge = checked(
+        contribution_record_problems,
         by=by,
         donor_id=donor_id,
         project_id=project_id,
@@ -100,7 +99,6 @@ def contribution_record(
         received_on=received_on,
         pledge_id=pledge_id,
     )
-    errors.raise_if_any()
     contribution = Contribution.objects.create(
         donor=donor,
         project=project,

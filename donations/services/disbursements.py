@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, ValidationErrors
+from core.errors import Conflict, DomainError, ValidationErrors, checked
+from core.money import yuan
 from donations.guards import answers_award_guard
 from donations.models import Award, AwardStatus, Disbursement, LedgerKind, PaymentMethod
-from donations.money_words import yuan
 from donations.services.awards import (
     award_locked_for_change,
     award_paid_fen,
@@ -113,9 +113,8 @@ def disbursement_pay(
     Every field is checked before anything is written; all that is wrong is
     refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    award = disbursement_pay_problems(
-        errors,
+    award = checked(
+        disbursement_pay_problems,
         by=by,
         award_id=award_id,
         method=method,
@@ -127,7 +126,6 @@ def disbursement_pay(
         signed_by_guardian=signed_by_guardian,
         lock=True,
     )
-    errors.raise_if_any()
     planned = {row.number: row.amount_fen for row in award.plan.all()}
     if award.disbursements.filter(instalment=instalment, reversal__isnull=True).exists():
         raise Conflict(_("This award instalment has already been paid."), field="instalment")

@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import ValidationErrors
+from core.errors import ValidationErrors, checked
 from donations.models import (
     Donor,
     ItemDistribution,
@@ -105,9 +105,8 @@ def item_donation_record(
     Every field is checked before anything is written; all that is wrong is
     refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    kind, donor, pledge = item_donation_record_problems(
-        errors,
+    kind, donor, pledge = checked(
+        item_donation_record_problems,
         by=by,
         donor_id=donor_id,
         item_kind_id=item_kind_id,
@@ -117,7 +116,6 @@ def item_donation_record(
         pledge_id=pledge_id,
         lock=True,
     )
-    errors.raise_if_any()
     ItemKind.objects.filter(pk=kind.pk).update(stock=F("stock") + quantity)
     donation = ItemDonation.objects.create(
         donor=donor,
@@ -198,9 +196,8 @@ def item_distribute(
     and the second is refused. Every field is checked before anything is
     written; all that is wrong is refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    kind, student = item_distribute_problems(
-        errors,
+    kind, student = checked(
+        item_distribute_problems,
         by=by,
         item_kind_id=item_kind_id,
         student_id=student_id,
@@ -210,7 +207,6 @@ def item_distribute(
         signed_by_guardian=signed_by_guardian,
         lock=True,
     )
-    errors.raise_if_any()
     ItemKind.objects.filter(pk=kind.pk).update(stock=F("stock") - quantity)
     return ItemDistribution.objects.create(
         item_kind=kind,

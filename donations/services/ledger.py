@@ -8,8 +8,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError
+from core.money import yuan
 from donations.models import AidProject, FundAccount, LedgerEntry, LedgerKind
-from donations.money_words import yuan
 from mentoring.models import User
 
 # The largest single movement accepted: 100 million yuan, in fen.

@@ -8,7 +8,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
 from donations.models import (
     AidProject,
     ContributionStatus,
@@ -206,9 +206,8 @@ def pledge_create(
     items. Every field is checked before anything is written; all that is
     wrong is refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    donor, project = pledge_create_problems(
-        errors,
+    donor, project = checked(
+        pledge_create_problems,
         by=by,
         donor_id=donor_id,
         kind=kind,
@@ -219,7 +218,6 @@ def pledge_create(
         item_name=item_name,
         item_unit=item_unit,
     )
-    errors.raise_if_any()
     pledge = Pledge.objects.create(
         donor=donor,
         kind=kind,

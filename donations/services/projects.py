@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
+from core.money import yuan
 from donations.guards import answers_award_guard
 from donations.models import (
     AidProject,
@@ -24,7 +25,6 @@ from donations.models import (
     ProjectQuota,
     ProjectStandard,
 )
-from donations.money_words import yuan
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import project_committed_fen
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of, ledger_post, ledger_reverse
@@ -322,9 +322,8 @@ def appropriation_receive(
     than was allocated. Every field is checked before anything is written;
     all that is wrong is refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    funding = appropriation_receive_problems(
-        errors,
+    funding = checked(
+        appropriation_receive_problems,
         by=by,
         project=project,
         term_id=term_id,
@@ -332,7 +331,6 @@ def appropriation_receive(
         amount_fen=amount_fen,
         lock=True,
     )
-    errors.raise_if_any()
     return ledger_post(
         account_id=fund_account_of(project).pk,
         kind=LedgerKind.APPROPRIATION,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from mentoring.filters import NumberFilter
+from core.filters import NumberFilter
 from mentoring.models import AccessAction, AccessLogEntry
 from mentoring.selectors import access_log as selectors
 from mentoring.services.access_log import access_record_request

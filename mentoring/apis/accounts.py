@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import validated_data
+from core.filters import NumberFilter
+from core.permissions import IsAdministrator
 from core.serializers import NoBody
 from mentoring.apis.account_serializers import (
     MeSerializer,
@@ -15,9 +17,7 @@ from mentoring.apis.account_serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from mentoring.filters import NumberFilter
 from mentoring.models import Role, User
-from mentoring.permissions import IsAdministrator
 from mentoring.selectors import accounts as selectors
 from mentoring.services import accounts as services
 

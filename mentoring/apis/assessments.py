@@ -21,10 +21,11 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
 from core.parsers import JSONParser, MultiPartParser
+from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.filters import NumberFilter
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
@@ -34,7 +35,6 @@ from mentoring.models import (
     Objection,
     Role,
 )
-from mentoring.permissions import IsAdministrator
 from mentoring.selectors import identification as selectors
 from mentoring.services import identification as services
 

@@ -14,10 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.filters import NumberFilter
 from core.serializers import QuerySerializer
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
-from mentoring.filters import NumberFilter
 from mentoring.models import WeeklyCompliance
 from mentoring.selectors import compliance as selectors
 from mentoring.services.compliance import parse_week, person_name, week_label

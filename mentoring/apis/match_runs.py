@@ -13,10 +13,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
+from core.permissions import IsAdministrator
 from core.serializers import NoBody, StrictSerializer
-from mentoring.filters import NumberFilter
 from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
-from mentoring.permissions import IsAdministrator
 from mentoring.selectors.match_runs import runs_visible_to
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import (

@@ -11,8 +11,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
 from core.serializers import StrictSerializer
-from mentoring.filters import NumberFilter
 from mentoring.models import Gender, Mentor, MentorKind, Subject
 from mentoring.selectors.accounts import user_is_administrator
 from mentoring.services import mentors as services

@@ -8,11 +8,11 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
+from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.filters import NumberFilter
 from mentoring.models import Pairing, PairingKind, PairingStatus, Role
-from mentoring.permissions import IsAdministrator
 from mentoring.selectors.scoping import pairings_visible_to, roles_of
 from mentoring.services import pairings as services
 

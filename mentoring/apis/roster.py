@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.parsers import MultiPartParser
+from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.models import Term
-from mentoring.permissions import IsAdministrator
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services import roster as services
 

@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.permissions import is_active_account
 from core.serializers import StrictModelSerializer
 from mentoring.models import District, School, SchoolLevel, Term
 from mentoring.selectors.scoping import schools_visible_to
@@ -109,7 +110,7 @@ class TermViewSet(
         terms = Term.objects.select_related("district")
         # A platform administrator also sees the terms of a district whose
         # schools are not added yet (it may create them there).
-        if self.request.user.is_superuser and self.request.user.is_active:
+        if self.request.user.is_superuser and is_active_account(self.request.user):
             return terms
         districts = schools_visible_to(self.request.user).values("district")
         return terms.filter(district__in=districts)

@@ -1,6 +1,6 @@
 """/api/v1/sessions/: tutoring sessions, home visits, counselling and material help.
 
-A POST with an `Idempotency-Key` header is safe to retry (mentoring.idempotency).
+A POST with an `Idempotency-Key` header is safe to retry (core.idempotency).
 A pairing id outside the user's scope answers 400 naming `pairing`, exactly
 like an id that does not exist.
 """
@@ -13,12 +13,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.filters import NumberFilter
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from core.idempotency import idempotent
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
-from mentoring.filters import NumberFilter
-from mentoring.idempotency import HEADER as IDEMPOTENCY_HEADER
-from mentoring.idempotency import idempotent
 from mentoring.models import SessionKind, Subject, TutoringSession
 from mentoring.selectors.scoping import sessions_visible_to
 from mentoring.services import sessions as services

@@ -13,9 +13,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from core.filters import NumberFilter
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.filters import NumberFilter
 from mentoring.models import (
     Gender,
     HardshipIndicator,

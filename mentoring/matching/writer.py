@@ -21,8 +21,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import bulk
 from core.errors import Conflict
-from mentoring import bulk
 from mentoring.models import Pairing, PairingStatus, ProposedPair, TutoringSession, WeeklyCompliance
 
 if TYPE_CHECKING:

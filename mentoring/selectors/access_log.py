@@ -8,6 +8,7 @@ the log.
 
 from django.db.models import Prefetch, QuerySet
 
+from core.permissions import is_active_account
 from mentoring.models import AccessLogEntry, AccessLogStudent, User
 from mentoring.selectors.accounts import districts_administered_by
 
@@ -17,7 +18,7 @@ def may_read_access_log(user: User) -> bool:
 
 
 def access_log_students_visible_to(user: User) -> QuerySet[AccessLogStudent]:
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return AccessLogStudent.objects.none()
     if user.is_superuser:
         return AccessLogStudent.objects.all()

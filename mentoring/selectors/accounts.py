@@ -2,12 +2,13 @@
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from core.permissions import is_active_account
 from mentoring.models import District, Membership, Role, School, User
 
 
 def schools_administered_by(user: User) -> QuerySet[School]:
     """The schools a user administers: all of them for a platform administrator."""
-    if not user.is_authenticated or not user.is_active:
+    if not is_active_account(user):
         return School.objects.none()
     if user.is_superuser:
         return School.objects.all()
@@ -18,7 +19,7 @@ def schools_administered_by(user: User) -> QuerySet[School]:
 
 def districts_administered_by(user: User) -> QuerySet[District]:
     """Districts each of whose schools the user administers (all for a platform administrator)."""
-    if not user.is_authenticated or not user.is_active:
+    if not is_active_account(user):
         return District.objects.none()
     if user.is_superuser:
         return District.objects.all()
@@ -31,9 +32,7 @@ def districts_administered_by(user: User) -> QuerySet[District]:
 
 
 def user_is_administrator(user: User) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or user.memberships.filter(role=Role.ADMINISTRATOR).exists()
+    return is_active_account(user) and user.is_administrator
 
 
 def users_visible_to(viewer: User) -> QuerySet[User]:
@@ -42,7 +41,7 @@ def users_visible_to(viewer: User) -> QuerySet[User]:
     Each account's memberships are prefetched, limited to those same schools,
     so that an account shared with another school does not reveal that school.
     """
-    if not viewer.is_authenticated or not viewer.is_active:
+    if not is_active_account(viewer):
         return User.objects.none()
     if viewer.is_superuser:
         memberships = Membership.objects.select_related("school")

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.permissions import is_active_account
 from mentoring.models import (
     Membership,
     Mentor,
@@ -36,13 +37,9 @@ from mentoring.services.compliance import person_name
 STREAK_WEEKS = 2
 
 
-def _active(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def compliance_visible_to(user: User) -> QuerySet[WeeklyCompliance]:
     """The rows a user may read one by one: their schools' (administrators) or their own."""
-    if not _active(user):
+    if not is_active_account(user):
         return WeeklyCompliance.objects.none()
     if user.is_superuser:
         return WeeklyCompliance.objects.all()
@@ -52,7 +49,7 @@ def compliance_visible_to(user: User) -> QuerySet[WeeklyCompliance]:
 
 
 def schools_supervised_by(user: User) -> QuerySet[School]:
-    if not _active(user):
+    if not is_active_account(user):
         return School.objects.none()
     return School.objects.filter(
         memberships__user=user, memberships__role=Role.SUPERVISOR
@@ -221,7 +218,7 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
 
 def may_read_compliance_figures(user: User) -> bool:
     """Administrators, teachers, volunteers and supervisors; never donors."""
-    if not _active(user):
+    if not is_active_account(user):
         return False
     if user.is_superuser:
         return True

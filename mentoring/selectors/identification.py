@@ -13,6 +13,7 @@ from datetime import date
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from core.permissions import is_active_account
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
@@ -27,12 +28,8 @@ from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to, students_taught_by
 
 
-def _active(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def assessments_visible_to(user: User) -> QuerySet[Assessment]:
-    if not _active(user):
+    if not is_active_account(user):
         return Assessment.objects.none()
     if user.is_superuser:
         return Assessment.objects.all()
@@ -45,7 +42,7 @@ def assessments_visible_to(user: User) -> QuerySet[Assessment]:
 def assessments_open_to_objection_by(user: User) -> QuerySet[Assessment]:
     """The assessments a user may object to: those they see, and any under public
     notice in a school where they hold any role."""
-    if not _active(user):
+    if not is_active_account(user):
         return Assessment.objects.none()
     under_notice = Q(
         status=AssessmentStatus.PUBLICIZED, student__school__in=schools_visible_to(user)
@@ -91,7 +88,7 @@ def assessment_detail(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
 def roles_by_school(user: User) -> dict[int, set[str]]:
     """The user's roles in each school, in one query, for `allowed_actions` on a list."""
     roles: dict[int, set[str]] = {}
-    if not _active(user):
+    if not is_active_account(user):
         return roles
     for school_id, role in Membership.objects.filter(user=user).values_list("school_id", "role"):
         roles.setdefault(school_id, set()).add(role)

@@ -2,13 +2,14 @@
 
 from django.db.models import QuerySet
 
+from core.permissions import is_active_account
 from mentoring.models import MatchRun, School, User
 from mentoring.selectors.accounts import schools_administered_by
 
 
 def runs_visible_to(user: User) -> QuerySet[MatchRun]:
     """Runs whose every school the user administers."""
-    if not (user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return MatchRun.objects.none()
     # The packed inputs (megabytes for a county) are read only when a pair is checked.
     runs = MatchRun.objects.select_related("term", "job", "created_by", "approved_by").defer(

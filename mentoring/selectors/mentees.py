@@ -11,6 +11,7 @@ from datetime import date
 
 from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 
+from core.permissions import is_active_account
 from mentoring.models import (
     Mentor,
     Notification,
@@ -34,7 +35,7 @@ MENTORING_ROLES = [Role.TEACHER, Role.VOLUNTEER, Role.ADMINISTRATOR]
 
 def mentor_of(user: User) -> Mentor | None:
     """The user's mentor profile, if they hold a role that mentors; else None."""
-    if not user.is_authenticated or not user.is_active:
+    if not is_active_account(user):
         return None
     return (
         Mentor.objects.filter(user=user, active=True, user__memberships__role__in=MENTORING_ROLES)

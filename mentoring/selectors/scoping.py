@@ -14,8 +14,8 @@ Scoping happens in the queryset, so a record outside a user's scope answers
 
 from django.db.models import Q, QuerySet
 
+from core.permissions import is_active_account
 from mentoring.models import (
-    Membership,
     Pairing,
     PairingStatus,
     Role,
@@ -30,13 +30,9 @@ from mentoring.selectors.accounts import schools_administered_by
 MENTOR_VISIBLE_STATUSES = [PairingStatus.ACTIVE, PairingStatus.ENDED]
 
 
-def _active(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def schools_visible_to(user: User) -> QuerySet[School]:
     """Schools a user has any role in (all for a platform administrator)."""
-    if not _active(user):
+    if not is_active_account(user):
         return School.objects.none()
     if user.is_superuser:
         return School.objects.all()
@@ -44,18 +40,11 @@ def schools_visible_to(user: User) -> QuerySet[School]:
 
 
 def roles_of(user: User) -> set[str]:
-    if not _active(user):
-        return set()
-    # No ordering: a set needs none, and Membership's default (by school code)
-    # joined the schools for nothing on every request that checks a role.
-    roles = set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True))
-    if user.is_superuser:
-        roles.add(Role.ADMINISTRATOR)
-    return roles
+    return user.roles() if is_active_account(user) else set()
 
 
 def students_visible_to(user: User) -> QuerySet[Student]:
-    if not _active(user):
+    if not is_active_account(user):
         return Student.objects.none()
     if user.is_superuser:
         return Student.objects.all()
@@ -78,7 +67,7 @@ def students_taught_by(user: User) -> QuerySet[Student]:
     but nothing ties a teacher to a class. An active pairing is the one
     record that says who teaches whom.
     """
-    if not _active(user):
+    if not is_active_account(user):
         return Student.objects.none()
     # One filter() call, so that the pairing and the membership conditions
     # each hold for one and the same row.
@@ -91,7 +80,7 @@ def students_taught_by(user: User) -> QuerySet[Student]:
 
 
 def pairings_visible_to(user: User) -> QuerySet[Pairing]:
-    if not _active(user):
+    if not is_active_account(user):
         return Pairing.objects.none()
     if user.is_superuser:
         return Pairing.objects.all()
@@ -102,7 +91,7 @@ def pairings_visible_to(user: User) -> QuerySet[Pairing]:
 
 
 def sessions_visible_to(user: User) -> QuerySet[TutoringSession]:
-    if not _active(user):
+    if not is_active_account(user):
         return TutoringSession.objects.none()
     if user.is_superuser:
         return TutoringSession.objects.all()

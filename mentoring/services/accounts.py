@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core import logins
-from core.errors import DomainError, NotPermitted, ValidationErrors
+from core.errors import DomainError, NotPermitted, ValidationErrors, checked
 from mentoring.models import Membership, Role, School, User
 from mentoring.selectors.accounts import schools_administered_by
 
@@ -89,9 +89,8 @@ def user_create(
     Every field is checked before anything is written; all that is wrong is
     refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    schools = user_create_problems(
-        errors,
+    schools = checked(
+        user_create_problems,
         by=by,
         username=username,
         password=password,
@@ -101,7 +100,6 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
     )
-    errors.raise_if_any()
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     user.set_password(password)
     try:

@@ -20,8 +20,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
-from mentoring import bulk
+from core import bulk
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.matching.problem import (
     kinds_in_order,
@@ -391,16 +391,14 @@ def match_run_pair_add(*, run: MatchRun, by: User, student_id: int, mentor_id: i
 def match_run_pair_change(*, run: MatchRun, by: User, proposal: ProposedPair, mentor_id: int):
     run = _editable(run)
     pairing = proposal.pairing
-    errors = ValidationErrors()
-    _pair_problems(
-        errors,
+    checked(
+        _pair_problems,
         run,
         student_id=pairing.student_id,
         mentor_id=mentor_id,
         kind=pairing.kind,
         ignore=pairing.pk,
     )
-    errors.raise_if_any()
     pairing.mentor_id = mentor_id
     pairing.save(update_fields=["mentor"])
     proposal.by_hand = True

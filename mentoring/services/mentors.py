@@ -12,7 +12,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
+from core.permissions import is_active_account
 from mentoring.models import (
     Membership,
     Mentor,
@@ -55,7 +56,7 @@ def mentors_visible_to(user: User) -> QuerySet[Mentor]:
     school does not reveal that school or its students. A mentor reading their
     own profile sees all of it.
     """
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_active_account(user):
         return Mentor.objects.none()
     if user.is_superuser:
         mentors = Mentor.objects.all()
@@ -254,9 +255,8 @@ def mentor_create(
     otherwise. Every field is checked before anything is written; all that is
     wrong is refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    user, schools, conflicts = mentor_create_problems(
-        errors,
+    user, schools, conflicts = checked(
+        mentor_create_problems,
         by=by,
         user_id=user_id,
         kind=kind,
@@ -267,7 +267,6 @@ def mentor_create(
         vetted_until=vetted_until,
         conflict_ids=conflict_ids,
     )
-    errors.raise_if_any()
     if min_mentees is None:
         min_mentees = 1 if kind in KINDS_WITH_A_MINIMUM else 0
     mentor = Mentor(
@@ -353,9 +352,9 @@ def mentor_update(*, by: User, mentor: Mentor, **fields) -> Mentor:
     """
     mentor = Mentor.objects.select_for_update().get(pk=mentor.pk)
     current_school_ids = set(mentor.schools.values_list("pk", flat=True))
-    errors = ValidationErrors()
-    mentor, schools, conflicts = mentor_update_problems(errors, by=by, mentor=mentor, fields=fields)
-    errors.raise_if_any()
+    mentor, schools, conflicts = checked(
+        mentor_update_problems, by=by, mentor=mentor, fields=fields
+    )
     if mentor.active is False and mentor.pairings.filter(status=PairingStatus.ACTIVE).exists():
         raise Conflict(
             _("This mentor still has active pairings; end them before deactivating."),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
 from mentoring.models import (
     Mentor,
     Pairing,
@@ -141,9 +141,8 @@ def pairing_create(
     mentor's row is locked while its capacity is counted, so two pairings at
     once cannot both take its last place.
     """
-    errors = ValidationErrors()
-    student, mentor, term, started_on = pairing_create_problems(
-        errors,
+    student, mentor, term, started_on = checked(
+        pairing_create_problems,
         by=by,
         student_id=student_id,
         mentor_id=mentor_id,
@@ -152,7 +151,6 @@ def pairing_create(
         reason=reason,
         started_on=started_on,
     )
-    errors.raise_if_any()
     mentor = Mentor.objects.select_for_update().get(pk=mentor.pk)
     taken = Pairing.objects.filter(mentor=mentor, term=term, status=PairingStatus.ACTIVE).count()
     if taken >= mentor.capacity:

@@ -6,7 +6,7 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, NotPermitted, ValidationErrors
+from core.errors import DomainError, NotPermitted, ValidationErrors, checked
 from mentoring.models import District, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 
@@ -113,9 +113,8 @@ def term_create(
     holiday_weeks: list[str] | None = None,
 ) -> Term:
     """Add a term to a district; every field is checked, all that is wrong refused at once."""
-    errors = ValidationErrors()
-    weeks = term_create_problems(
-        errors,
+    weeks = checked(
+        term_create_problems,
         by=by,
         district=district,
         code=code,
@@ -124,7 +123,6 @@ def term_create(
         end_date=end_date,
         holiday_weeks=holiday_weeks or [],
     )
-    errors.raise_if_any()
     try:
         with transaction.atomic():
             return Term.objects.create(
@@ -153,9 +151,7 @@ def term_update(*, by: User, term: Term, **fields) -> Term:
         "holiday_weeks": term.holiday_weeks,
         **fields,
     }
-    errors = ValidationErrors()
-    weeks = _term_problems(errors, **values)
-    errors.raise_if_any()
+    weeks = checked(_term_problems, **values)
     values["holiday_weeks"] = weeks
     for name, value in values.items():
         setattr(term, name, value)

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, NotPermitted, ValidationErrors
+from core.errors import DomainError, NotPermitted, ValidationErrors, checked
+from core.permissions import is_active_account
 from mentoring.models import (
     Pairing,
     PairingStatus,
@@ -138,7 +139,7 @@ def _pairing_for_log(by: User, pairing_id: int) -> Pairing | None:
     the full scope, so that what is visible is exactly as before.
     """
     related = ("term", "mentor", "student")
-    if by.is_authenticated and by.is_active:
+    if is_active_account(by):
         own = (
             Pairing.objects.select_related(*related)
             .filter(pk=pairing_id, mentor__user=by, status__in=MENTOR_VISIBLE_STATUSES)
@@ -166,9 +167,8 @@ def session_log(
     Every field is checked before anything is written; all that is wrong is
     refused in one `FieldErrors`.
     """
-    errors = ValidationErrors()
-    pairing = session_log_problems(
-        errors,
+    pairing = checked(
+        session_log_problems,
         by=by,
         pairing_id=pairing_id,
         day=day,
@@ -177,7 +177,6 @@ def session_log(
         content=content,
         subject=subject,
     )
-    errors.raise_if_any()
     session = TutoringSession.objects.create(
         pairing=pairing,
         date=day,
@@ -246,9 +245,7 @@ def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringS
         .select_related("pairing__term", "pairing__mentor", "pairing__student")
         .get(pk=session.pk)
     )
-    errors = ValidationErrors()
-    session, day_before = session_update_problems(errors, by=by, session=session, fields=fields)
-    errors.raise_if_any()
+    session, day_before = checked(session_update_problems, by=by, session=session, fields=fields)
     session.content = session.content.strip()
     session.save()
     # A session moved to another week changes both weeks' figures.

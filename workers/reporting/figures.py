@@ -11,14 +11,13 @@ XLSX and HTML. Nothing here rounds through a float.
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from core.money import fen, yuan
 from donations.money_words import (
     AMOUNTS,
     FUND_GROUPS,
-    fen,
     fund_group,
     money_figures,
     share,
-    yuan,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
 

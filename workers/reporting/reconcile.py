@@ -13,7 +13,8 @@ figure that fails one of three rules:
 An empty list means the report reconciles.
 """
 
-from donations.money_words import AMOUNTS, FUND_GROUPS, arrival_rate, fen, payout_rate, yuan
+from core.money import fen, yuan
+from donations.money_words import AMOUNTS, FUND_GROUPS, arrival_rate, payout_rate
 
 AID_COUNTS = ("students", "awards", "unpaid_awards", "payments", "left_out")
 AID_MONEY = ("amount", "paid", "unpaid")

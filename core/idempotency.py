@@ -49,7 +49,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from core.errors import Conflict, DomainError
-from mentoring.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The match run and its proposed pairs (their lifecycle: `mentoring.services.match_runs`).
 
-Imported by `mentoring.models`, so that they are `mentoring` models; their
+Part of the `mentoring.models` package, so that they are `mentoring` models; their
 tables keep the names they had when the models lived in `workers`.
 """
 

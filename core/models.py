@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.db import models
+
+
+class IdempotencyRecord(models.Model):
+    """An `Idempotency-Key` claimed by the request running under it, then that request's answer.
+
+    While the request runs, `status_code` and `body` are empty and `claim`
+    names the request (core.idempotency); `created_at` is when it was claimed.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    claim = models.CharField(max_length=32, default="")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The table kept its name when the model moved from mentoring (issue 14).
+        db_table = "mentoring_idempotencyrecord"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

@@ -1,0 +1,103 @@
+"""Mentoring's models, one module per part of the domain; every model is read from here.
+
+The models' app label is `mentoring` whichever module defines them, so
+`from mentoring.models import Pairing` is the way in.
+"""
+
+from mentoring.models.access_log import (
+    AccessAction,
+    AccessLogEntry,
+    AccessLogStudent,
+)
+from mentoring.models.identification import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentRoute,
+    AssessmentStatus,
+    HardshipIndicator,
+    HardshipKind,
+    IndicatorSource,
+    Objection,
+)
+from mentoring.models.match_runs import (
+    MatchRun,
+    MatchRunStatus,
+    ProposedPair,
+)
+from mentoring.models.notifications import (
+    Notification,
+    NotificationKind,
+)
+from mentoring.models.pairings import (
+    Mentor,
+    MentorKind,
+    Pairing,
+    PairingKind,
+    PairingStatus,
+)
+from mentoring.models.people import (
+    TOKEN_REVOKING_FIELDS,
+    District,
+    Membership,
+    Role,
+    School,
+    SchoolLevel,
+    Term,
+    User,
+    default_tiers,
+    revoke_tokens_of,
+)
+from mentoring.models.sessions import (
+    SessionKind,
+    TutoringSession,
+    WeeklyCompliance,
+)
+from mentoring.models.students import (
+    Gender,
+    Student,
+    StudentRecord,
+    Subject,
+    SubjectScore,
+)
+
+__all__ = [
+    "TOKEN_REVOKING_FIELDS",
+    "AccessAction",
+    "AccessLogEntry",
+    "AccessLogStudent",
+    "Assessment",
+    "AssessmentEvent",
+    "AssessmentRoute",
+    "AssessmentStatus",
+    "District",
+    "Gender",
+    "HardshipIndicator",
+    "HardshipKind",
+    "IndicatorSource",
+    "MatchRun",
+    "MatchRunStatus",
+    "Membership",
+    "Mentor",
+    "MentorKind",
+    "Notification",
+    "NotificationKind",
+    "Objection",
+    "Pairing",
+    "PairingKind",
+    "PairingStatus",
+    "ProposedPair",
+    "Role",
+    "School",
+    "SchoolLevel",
+    "SessionKind",
+    "Student",
+    "StudentRecord",
+    "Subject",
+    "SubjectScore",
+    "Term",
+    "TutoringSession",
+    "User",
+    "WeeklyCompliance",
+    "default_tiers",
+    "revoke_tokens_of",
+]

@@ -1,0 +1,115 @@
+"""Mentors and their pairings with students."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from mentoring.models.people import School, Term
+from mentoring.models.students import Gender, Student
+
+
+class MentorKind(models.TextChoices):
+    PARTY_TEACHER = "party_teacher", _("Party-member teacher")
+    TEACHER = "teacher", _("Teacher")
+    LEADER = "leader", _("School leader")
+    VOLUNTEER = "volunteer", _("Volunteer")
+
+
+class Mentor(models.Model):
+    """A user who mentors students: tutors struggling ones or sponsors poor ones."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentor"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MentorKind.choices)
+    # Teachers and leaders: their one school. Volunteers: the schools they serve.
+    schools = models.ManyToManyField(School, related_name="mentors", verbose_name=_("schools"))
+    subjects = models.JSONField(_("subjects"), default=list, blank=True)
+    grades = models.JSONField(_("grades taught"), default=list, blank=True)
+    party_branch = models.CharField(_("party branch"), max_length=100, blank=True)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=3)
+    min_mentees = models.PositiveSmallIntegerField(_("minimum mentees"), default=0)
+    vetted_until = models.DateField(_("vetted until"), null=True, blank=True)
+    conflicts = models.ManyToManyField(
+        Student, related_name="conflicted_mentors", blank=True, verbose_name=_("conflicts")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords(m2m_fields=[schools, conflicts])
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("mentor")
+        verbose_name_plural = _("mentors")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="mentor_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(min_mentees__lte=F("capacity")), name="mentor_min_within_capacity"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["party_teacher", "leader"]) | Q(min_mentees__gte=1),
+                name="mentor_party_and_leaders_min_one",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_kind_display()})"
+
+
+class PairingKind(models.TextChoices):
+    ACADEMIC = "academic", _("Academic tutoring")
+    CARE = "care", _("Care and sponsorship")
+
+
+class PairingStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+class Pairing(models.Model):
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="pairings")
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="pairings")
+    mentor = models.ForeignKey(Mentor, on_delete=models.PROTECT, related_name="pairings")
+    kind = models.CharField(_("kind"), max_length=20, choices=PairingKind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PairingStatus.choices, default=PairingStatus.PROPOSED
+    )
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    end_reason = models.TextField(_("reason for ending"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["term", "student", "kind"]
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        constraints = [
+            # The database, not only Python, keeps one active pairing per kind,
+            # so two administrators pairing the same student at once cannot both win.
+            models.UniqueConstraint(
+                fields=["student", "term", "kind"],
+                condition=Q(status="active"),
+                name="pairing_one_active_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(started_on__isnull=False),
+                name="pairing_active_has_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="pairing_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.mentor} → {self.student} ({self.get_kind_display()})"
