@@ -1,7 +1,7 @@
 """Who may call an endpoint at all; what they then see is scoped in each queryset.
 
 core knows no role: the permission classes ask the user object (the user
-model's `is_administrator` and `has_administrator_role`), so that every app
+model's `is_administrator`), so that every app
 shares one class per rule without core importing the app that defines roles.
 """
 
@@ -23,22 +23,10 @@ class IsAdministrator(BasePermission):
         return is_active_account(request.user) and request.user.is_administrator
 
 
-class HoldsAdministratorRole(BasePermission):
-    """The administrator role among the user's roles (`User.has_administrator_role`), which
-    a platform administrator holds in every school.
-
-    The same accounts as IsAdministrator, read from the set of roles that the
-    donations endpoints also ask who reads fund accounts: one query for anyone.
-    """
-
-    def has_permission(self, request, view):
-        return is_active_account(request.user) and request.user.has_administrator_role
-
-
 class AdministratorsWrite(BasePermission):
     """Anyone signed in reads (the queryset scopes what); only administrators write."""
 
     def has_permission(self, request, view):
         if request.method in SAFE_METHODS:
             return bool(request.user and request.user.is_authenticated)
-        return is_active_account(request.user) and request.user.has_administrator_role
+        return is_active_account(request.user) and request.user.is_administrator

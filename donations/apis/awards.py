@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from core.errors import validated_data
 from core.filters import NumberFilter
 from core.money import CENT
-from core.permissions import HoldsAdministratorRole
+from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer, YuanField
 from donations.apis.common import CorrectionSerializer, created
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
@@ -108,7 +108,7 @@ class AwardViewSet(
 
     queryset = Award.objects.none()
     serializer_class = AwardSerializer
-    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
+    permission_classes = [IsAuthenticated, IsAdministrator]
     filterset_class = AwardFilter
 
     def get_queryset(self):

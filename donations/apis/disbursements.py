@@ -15,7 +15,7 @@ from core.filters import NumberFilter
 from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent
 from core.money import CENT
-from core.permissions import HoldsAdministratorRole
+from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer, YuanField
 from donations.apis.common import CorrectionSerializer, created
 from donations.models import MAX_INSTALMENTS, Disbursement, PaymentMethod
@@ -108,7 +108,7 @@ class DisbursementViewSet(
 
     queryset = Disbursement.objects.none()
     serializer_class = DisbursementSerializer
-    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
+    permission_classes = [IsAuthenticated, IsAdministrator]
     filterset_class = DisbursementFilter
 
     def get_queryset(self):

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
 from core.filters import NumberFilter
-from core.permissions import HoldsAdministratorRole
+from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer, YuanField
 from donations.apis.common import created
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
@@ -126,7 +126,7 @@ class LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = LedgerEntry.objects.none()
     serializer_class = LedgerEntrySerializer
-    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
+    permission_classes = [IsAuthenticated, IsAdministrator]
     filterset_class = LedgerFilter
 
     def get_queryset(self):

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from core.errors import validated_data
-from core.permissions import AdministratorsWrite, HoldsAdministratorRole
+from core.permissions import AdministratorsWrite, IsAdministrator
 from core.serializers import StrictSerializer, YuanField
 from donations.apis.common import created
 from donations.models import ItemDistribution, ItemDonation
@@ -135,7 +135,7 @@ class ItemDistributionViewSet(
 
     queryset = ItemDistribution.objects.none()
     serializer_class = ItemDistributionSerializer
-    permission_classes = [IsAuthenticated, HoldsAdministratorRole]
+    permission_classes = [IsAuthenticated, IsAdministrator]
 
     def get_queryset(self):
         return item_distributions_visible_to(self.request.user)

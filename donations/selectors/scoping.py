@@ -26,7 +26,7 @@ from mentoring.services.schools import administers_district
 
 def administers_any_school(user: User) -> bool:
     """An administrator of some school, or a platform administrator: who writes these records."""
-    return is_active_account(user) and user.has_administrator_role
+    return is_active_account(user) and user.is_administrator
 
 
 def reads_fund_accounts(user: User) -> bool:

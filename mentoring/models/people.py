@@ -166,12 +166,6 @@ class User(AbstractUser):
             roles.add(Role.ADMINISTRATOR)
         return roles
 
-    @property
-    def has_administrator_role(self) -> bool:
-        """The administrator role among `roles()`: the same accounts as `is_administrator`,
-        read from the one set of roles that other checks (who reads fund accounts) share."""
-        return Role.ADMINISTRATOR in self.roles()
-
     def save(self, *args, **kwargs):
         """Save, and revoke the account's tokens when it loses a password, its activity or a flag.
 
