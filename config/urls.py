@@ -28,6 +28,7 @@ from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
+from mentoring.web.start import start
 from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
 
 router = DefaultRouter()
@@ -70,6 +71,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", start, name="start"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -84,6 +84,9 @@ MODELS = {
 
 MATRIX = """
 route                                              method models     anonymous      teacher         volunteer       school_admin    district_admin  donor           supervisor      platform
+# `/`: a sign-in page, then each role's own page (the mentor's page, the admin, or the API's documentation).
+/                                                  GET    -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →swagger-ui     →swagger-ui     →admin:index
+/                                                  POST   -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →swagger-ui     →swagger-ui     →admin:index
 healthz                                            GET    -          200            200             200             200             200             200             200             200
 api/schema/                                        GET    -          200            200             200             200             200             200             200             200
 api/docs/                                          GET    -          200            200             200             200             200             200             200             200
@@ -91,8 +94,8 @@ api-auth/login/                                    GET    -          200        
 api-auth/login/                                    POST   -          200            200             200             200             200             200             200             200
 api-auth/logout/                                   GET    -          405            405             405             405             405             405             405             405
 api-auth/logout/                                   POST   -          200            200             200             200             200             200             200             200
-i18n/setlang/                                      GET    -          →/             →/              →/              →/              →/              →/              →/              →/
-i18n/setlang/                                      POST   -          →/             →/              →/              →/              →/              →/              →/              →/
+i18n/setlang/                                      GET    -          →start         →start          →start          →start          →start          →start          →start          →start
+i18n/setlang/                                      POST   -          →start         →start          →start          →start          →start          →start          →start          →start
 
 # The mentor's page: mentors only, and only their own mentees and reminders.
 teacher/                                           GET    -          →teacher:login 200             200             403             403             403             403             403
@@ -244,7 +247,8 @@ def url_patterns() -> list[Pattern]:
         elif pattern.name == "app_list":
             found.append(Pattern("admin/<app_label>/", None, "/admin/mentoring/"))
         else:
-            found.append(Pattern(route, None, _template(route)))
+            # The site's root is named "/" in MATRIX (its route is empty).
+            found.append(Pattern(route or "/", None, _template(route)))
     return found
 
 

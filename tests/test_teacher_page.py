@@ -246,7 +246,7 @@ def test_teacher_logs_a_session_through_the_service(world):
     response = client.post(page_of(world.owned), form())
 
     assert response.status_code == 302
-    assert response["Location"] == page_of(world.owned)
+    assert response["Location"] == page_of(world.owned) + "#messages"  # the banner (issue 17)
     session = TutoringSession.objects.get()
     assert session.pairing == world.owned
     assert session.logged_by == world.owner

@@ -132,9 +132,14 @@ def test_teacher_logs_a_session_and_sees_the_week_met(live_server, chromium, sch
     shot("03-session-form")
     with page.expect_navigation():
         page.click("button.primary")
-    # The redirect after saving keeps the #log anchor the teacher came in by.
-    assert page.url.split("#")[0] == f"{base}/teacher/mentees/{own.pk}/"
+    # The page opens at the banner (#messages), not at the form the teacher came
+    # in by (#log, which a redirect without an anchor of its own would keep): the
+    # banner and the week's figures are on the screen, by their position.
+    assert page.url == f"{base}/teacher/mentees/{own.pk}/#messages"
     assert page.locator(".messages").is_visible()
+    for shown in (".messages", "[data-week]"):
+        box = page.locator(shown).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (shown, box)
     assert page.locator("[data-week]").get_attribute("data-week") == "met"
     assert "分数的加减法, 讲解错题" in page.locator("ul.sessions").inner_text()
     shot("04-session-saved-week-met")

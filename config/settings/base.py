@@ -309,6 +309,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations grouped by resource in Swagger (students, sessions, pledges…),
+    # not all under "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Only the bearer token is documented: Swagger's Authorize dialog listed the
+    # session cookie's box first, and a token pasted there was sent as a cookie,
+    # so the call went out anonymous. The browsable API keeps its session login.
+    "AUTHENTICATION_WHITELIST": ["mentoring.authentication.BearerAuthentication"],
     # The enums' own hook, and the fields a mentor's view of a student leaves out.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

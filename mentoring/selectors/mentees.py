@@ -7,7 +7,7 @@ school's other pairings are for the API.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 
@@ -15,6 +15,7 @@ from core.permissions import is_active_account
 from mentoring.models import (
     Mentor,
     Notification,
+    NotificationKind,
     Pairing,
     PairingKind,
     PairingStatus,
@@ -71,11 +72,79 @@ def recent_sessions(pairing: Pairing, *, limit: int = 10) -> list[TutoringSessio
     return list(pairing.sessions.order_by("-date", "-pk")[:limit])
 
 
+def last_session_subject(pairing: Pairing) -> str:
+    """The subject of the pairing's latest session that had one, or ""."""
+    subject = (
+        pairing.sessions.exclude(subject="")
+        .order_by("-date", "-pk")
+        .values_list("subject", flat=True)
+        .first()
+    )
+    return subject or ""
+
+
 def notifications_of(user: User, *, limit: int = 50) -> list[Notification]:
     """The user's latest notifications, unread first (a resolved one is not unread)."""
     unread_first = Case(When(Notification.UNREAD, then=0), default=1)
     notifications = Notification.objects.filter(recipient=user)
     return list(notifications.order_by(unread_first, "-created_at", "-pk")[:limit])
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A notification as the mentor's page shows it.
+
+    A missed week of one of the mentor's own pairings is told from its data,
+    in the page's language: the student (a link to the mentee while the
+    pairing is active) and the week as dates. Anything else keeps the
+    subject and text it was stored with.
+    """
+
+    notification: Notification
+    student_name: str = ""
+    week_start: date | None = None
+    pairing_id: int | None = None  # the mentee's page, while the pairing is active
+
+    @property
+    def week_end(self) -> date | None:
+        return (
+            self.week_start + compliance.ONE_WEEK - timedelta(days=1) if self.week_start else None
+        )
+
+
+def reminders_of(user: User, mentor: Mentor, *, limit: int = 50) -> list[Reminder]:
+    """The user's latest notifications for the mentor's page, in three queries however many."""
+    notifications = notifications_of(user, limit=limit)
+    pairing_ids = {
+        notification.data.get("pairing")
+        for notification in notifications
+        if notification.kind == NotificationKind.MISSED_WEEK
+    } - {None}
+    own = dict(
+        Pairing.objects.filter(pk__in=pairing_ids, mentor=mentor).values_list("pk", "student__name")
+    )
+    active = set(active_pairings_of(mentor).filter(pk__in=own).values_list("pk", flat=True))
+    reminders = []
+    for notification in notifications:
+        pairing_id = notification.data.get("pairing")
+        week = notification.data.get("week")
+        if notification.kind != NotificationKind.MISSED_WEEK or pairing_id not in own or not week:
+            reminders.append(Reminder(notification))
+            continue
+        try:
+            week_start = compliance.parse_week(str(week))
+        except ValueError:
+            reminders.append(Reminder(notification))
+            continue
+        reminders.append(
+            Reminder(
+                notification,
+                student_name=own[pairing_id],
+                week_start=week_start,
+                pairing_id=pairing_id if pairing_id in active else None,
+            )
+        )
+    return reminders
 
 
 def unread_notification_count(user: User) -> int:

@@ -27,6 +27,8 @@ from mentoring.services.access_log import access_record_request
 from mentoring.web.forms import SessionForm
 
 LOGIN_URL = "teacher:login"
+# The id of the page's banner (base.html), where a saved session lands.
+SAVED_ANCHOR = "messages"
 TEMPLATES = "mentoring/teacher/"
 
 
@@ -90,12 +92,19 @@ def home(request, mentor):
 
 
 def _initial(mentor, pairing, today) -> dict:
+    """Today, 45 minutes of tutoring, in the subject of the mentee's last session.
+
+    A mentor who has always taught this mentee Chinese should not have to
+    change the subject every time; the mentor's first subject serves only
+    before the first session.
+    """
     subjects = [s for s in mentor.subjects if s]
+    subject = selectors.last_session_subject(pairing)
     return {
         "date": today,
         "minutes": 45,
         "kind": SessionKind.TUTORING,
-        "subject": subjects[0] if subjects else "",
+        "subject": subject or (subjects[0] if subjects else ""),
     }
 
 
@@ -142,7 +151,11 @@ def mentee(request, mentor, pairing_id: int):
             errors.add(error.field or "__all__", error.message)
         if valid and not errors:
             messages.success(request, _("Session saved."))
-            return redirect("teacher:mentee", pairing_id=pairing.pk)
+            # To the banner, with the week's figures below it: a browser keeps the
+            # scroll position of the form it posted from otherwise, and the saved
+            # session would seem to have vanished into an empty form.
+            url = reverse("teacher:mentee", kwargs={"pairing_id": pairing.pk})
+            return redirect(f"{url}#{SAVED_ANCHOR}")
         for field, field_messages in errors.errors.items():
             for message in field_messages:
                 form.add_error(form.field_for_error(field), str(message))
@@ -176,7 +189,7 @@ def reminders(request, mentor):
         TEMPLATES + "reminders.html",
         {
             "mentor": mentor,
-            "notifications": selectors.notifications_of(request.user),
+            "reminders": selectors.reminders_of(request.user, mentor),
             "unread": selectors.unread_notification_count(request.user),
         },
     )
