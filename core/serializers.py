@@ -22,6 +22,7 @@ parameters too (`page`, `format`, filters).
 
 from collections.abc import Mapping
 
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -171,6 +172,11 @@ class RelatedSlugFieldSchema(OpenApiSerializerFieldExtension):
         return schema
 
 
+# The username as Django's user defines it, which the project's user keeps: its
+# label and help text are Django's, translated in Django's own catalogue.
+USERNAME = AbstractUser._meta.get_field("username")
+
+
 # A background job as every answer shows it: the jobs endpoint, and the records
 # that nest their job (a match run, a report), so that the API has one Job. Read-only,
 # and built on no model: the domain apps that nest a job never import the app that
@@ -191,8 +197,8 @@ class JobSerializer(serializers.Serializer):
     school = RelatedSlugField(source="school.code", slug_label=_("code"))
     started_by = RelatedSlugField(
         source="started_by.username",
-        slug_label=_("username"),
-        slug_help_text=_("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        slug_label=USERNAME.verbose_name,
+        slug_help_text=USERNAME.help_text,
     )
     created_at = serializers.DateTimeField(read_only=True, label=_("created at"))
     started_at = serializers.DateTimeField(read_only=True, allow_null=True, label=_("started at"))
