@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# A job's kinds and states are defined in core, with the one Job serializer that
+# mentoring's match run nests too; callers import them from here as before.
 from core.jobs import JobKind, JobStatus
 
 
