@@ -22,13 +22,18 @@ parameters too (`page`, `format`, filters).
 
 from collections.abc import Mapping
 
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import is_trivial_string_variation
 from rest_framework import serializers
 from rest_framework.fields import SkipField, empty
 from rest_framework.utils.formatting import lazy_format
 
 from core.bounds import BIGINT_MAX, BIGINT_MIN
+from core.jobs import JobKind, JobStatus
 from core.money import fen, yuan_amount
 
 # Django's form posts (the browsable API's HTML forms) carry the CSRF token as a
@@ -154,3 +159,66 @@ class YuanField(serializers.DecimalField):
     def run_validation(self, data=empty):
         value = super().run_validation(data)
         return None if value is None else fen(value)
+
+
+class RelatedSlugField(serializers.CharField):
+    """A related record's slug (a school's code, a user's username), read-only; null without one.
+
+    `source` names the relation and the slug (`"school.code"`). The schema
+    describes it as DRF's SlugRelatedField on a model serializer does, by the
+    slug's model field (`slug_label`, `slug_help_text`), without the model.
+    """
+
+    def __init__(self, *, slug_label, slug_help_text="", **kwargs):
+        self.slug_label, self.slug_help_text = slug_label, slug_help_text
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+
+class RelatedSlugFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema of a RelatedSlugField: a string, with the title and description its model
+    field would give (a title only when it is not the field's name, as drf-spectacular does)."""
+
+    target_class = RelatedSlugField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        label = capfirst(str(field.slug_label))
+        schema = {"type": "string"}
+        if not is_trivial_string_variation(label, field.source.rsplit(".", 1)[-1]):
+            schema["title"] = label
+        if field.slug_help_text:
+            schema["description"] = str(field.slug_help_text)
+        return schema
+
+
+# The username as Django's user defines it, which the project's user keeps: its
+# label and help text are Django's, translated in Django's own catalogue.
+USERNAME = AbstractUser._meta.get_field("username")
+
+
+# A background job as every answer shows it: the jobs endpoint, and the records
+# that nest their job (a match run, a report), so that the API has one Job. Read-only,
+# and built on no model: the domain apps that nest a job never import the app that
+# runs jobs. Labels and help texts are those of the job's model fields (and of its
+# school's code and its starter's username), as the schema showed them. No docstring:
+# it would become the schema component's description.
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=JobKind.choices, read_only=True, label=_("kind"))
+    status = serializers.ChoiceField(choices=JobStatus.choices, read_only=True, label=_("status"))
+    progress = serializers.IntegerField(read_only=True, label=_("progress"))
+    parameters = serializers.JSONField(read_only=True, label=_("parameters"))
+    result = serializers.JSONField(read_only=True, allow_null=True, label=_("result"))
+    error = serializers.CharField(read_only=True, label=_("error"))
+    attempts = serializers.IntegerField(read_only=True, label=_("attempts"))
+    worker = serializers.CharField(read_only=True, label=_("worker"))
+    # Null for a job of no one school, and for a job the system started (beat).
+    school = RelatedSlugField(source="school.code", slug_label=_("code"))
+    started_by = RelatedSlugField(
+        source="started_by.username",
+        slug_label=USERNAME.verbose_name,
+        slug_help_text=USERNAME.help_text,
+    )
+    created_at = serializers.DateTimeField(read_only=True, label=_("created at"))
+    started_at = serializers.DateTimeField(read_only=True, allow_null=True, label=_("started at"))
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True, label=_("finished at"))

@@ -9,6 +9,8 @@ from django.dispatch import Signal
 # Sent inside the transaction that logs, edits or deletes a tutoring session.
 # Arguments: `pairing_id`, `days` (the session's date, and for an edit that
 # moves it, its date before the edit too) and `by` (the user who changed it).
+# Which stored weeks the change concerns is this app's answer
+# (`mentoring.selectors.compliance_refresh.compliance_refresh_due`), not the listener's.
 session_changed = Signal()
 
 # Sent inside the transaction that records a match run (`match_run_start`).

@@ -1,8 +1,10 @@
 """Jobs started by events of the domain apps."""
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from donations.signals import contribution_received
+from mentoring.selectors.compliance_refresh import compliance_refresh_due
 from mentoring.signals import match_run_started, session_changed
 from workers.models import Job, JobKind
 from workers.services import job_create, job_send_on_commit
@@ -39,39 +41,22 @@ def match_run_in_background(sender, run, schools, by, **kwargs):
 
 @receiver(session_changed, dispatch_uid="workers.refresh_compliance")
 def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **kwargs):
-    """A session of a week already checked changed: refresh that pairing's rows after commit.
+    """A session changed: refresh the pairing's rows of the weeks it concerns, after commit.
 
-    Weeks not checked yet (the current one, or ended weeks the Monday check
-    has not reached) have no row; the weekly check computes them when it runs.
+    Which weeks, if any, is the domain's answer (`compliance_refresh_due`).
     """
-    from django.utils import timezone
-
-    from mentoring.models import WeeklyCompliance
-    from mentoring.services.compliance import week_has_ended
-    from mentoring.workdays import week_monday
-
     today = timezone.localdate()
-    weeks = sorted({week_monday(day) for day in days if week_has_ended(week_monday(day), today)})
-    if not weeks:
-        return
-    school_id = (
-        WeeklyCompliance.objects.filter(pairing_id=pairing_id, week_start__in=weeks)
-        # Any of the pairing's rows names its school: ordered by the key, not by the
-        # model's default, which joined the term, school, mentor and pairing for nothing.
-        .order_by("pk")
-        .values_list("school_id", flat=True)
-        .first()
-    )
-    if school_id is None:
+    due = compliance_refresh_due(pairing_id=pairing_id, days=days, today=today)
+    if due is None:
         return
     job = job_create(
         kind=JobKind.WEEKLY_CHECK,
         started_by=by,
         parameters={
             "pairing": pairing_id,
-            "weeks": [week.isoformat() for week in weeks],
+            "weeks": [week.isoformat() for week in due.weeks],
             "day": today.isoformat(),
         },
     )
-    Job.objects.filter(pk=job.pk).update(school_id=school_id)
+    Job.objects.filter(pk=job.pk).update(school_id=due.school_id)
     job_send_on_commit(task=compliance_refresh_task, job_id=job.pk)

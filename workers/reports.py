@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, NotPermitted, ValidationErrors, checked
+from core.jobs import Progress
 from core.permissions import is_active_account
 from donations.models import Award, LedgerEntry
 from mentoring.models import District, Objection, Pairing, Role, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
+from workers.dispatch import task_for
 from workers.models import JobKind, Report, ReportScope, ReportStatus
 from workers.reporting import collect, figures
 from workers.reporting.reconcile import reconcile
@@ -202,8 +204,6 @@ def report_start(
     *, by: User, term_id: int, school_id: int | None = None, district_id: int | None = None
 ) -> Report:
     """Record the next version of the report and send its task once committed."""
-    from workers.tasks import term_report_task
-
     term, district, school, _schools = _scope_of(
         by=by, term_id=term_id, school_id=school_id, district_id=district_id
     )
@@ -235,7 +235,7 @@ def report_start(
                 )
                 job.parameters["report"] = report.pk
                 job.save(update_fields=["parameters"])
-                job_send_on_commit(task=term_report_task, job_id=job.pk)
+                job_send_on_commit(task=task_for(job), job_id=job.pk)
                 return report
         except IntegrityError:
             continue
@@ -278,7 +278,7 @@ def _fail(report: Report, message: str):
     raise MoneyMismatch(message)
 
 
-def report_build(report: Report, progress) -> dict:
+def report_build(report: Report, progress: Progress) -> dict:
     """Build the figures of a version being built, check the money, and issue it.
 
     A version already issued is returned as it is (a task delivered twice).
@@ -331,6 +331,11 @@ def report_build(report: Report, progress) -> dict:
     )
     report.refresh_from_db()
     return _result(report)
+
+
+def report_build_for_job(*, job_id: int, progress: Progress) -> dict:
+    """Build the version the job was started for (`report_build`); the term report's task."""
+    return report_build(Report.objects.get(job_id=job_id), progress)
 
 
 def _result(report: Report) -> dict:

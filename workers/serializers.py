@@ -2,36 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import QuerySerializer, StrictSerializer
-from workers.models import Job, Report
-
-
-class JobSerializer(serializers.ModelSerializer):
-    # Null for a job the system started (beat) and for a job of no one school.
-    started_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
-    school = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Job
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "progress",
-            "parameters",
-            "result",
-            "error",
-            "attempts",
-            "worker",
-            "school",
-            "started_by",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
+from core.serializers import JobSerializer, QuerySerializer, StrictSerializer
+from workers.models import Report
 
 
 class ComplianceCheckSerializer(StrictSerializer):

@@ -32,12 +32,12 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
+from core.jobs import Progress
 from mentoring.models import MatchRun, MatchRunStatus, School, User
+from workers.dispatch import task_for
 from workers.models import Job, JobKind, JobStatus, Report, ReportStatus
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[int], None]
 
 # Errors a later attempt may not meet: the database or the broker away for a
 # moment. Tasks retry on them (workers.tasks); other errors fail the job.
@@ -334,8 +334,6 @@ def jobs_reap(*, now: datetime | None = None) -> dict:
     Each change is a conditional UPDATE, so two reapers at once send a job
     once. Returns the job ids sent again and failed.
     """
-    from workers.tasks import task_for
-
     now = now or timezone.now()
     resend_before = now - timedelta(seconds=settings.JOB_RESEND_AFTER)
     limit_before = now - timedelta(

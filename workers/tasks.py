@@ -1,14 +1,20 @@
 """Celery tasks: ids in, one service call, outcome recorded in the Job."""
 
 import contextlib
+import datetime
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
-from mentoring.models import School
-from mentoring.selectors.accounts import account_census, active_accounts_in, schools_administered_by
+from donations.services.contributions import contribution_post_receipt
+from donations.services.daily_check import donations_daily_check
+from mentoring.selectors.census import accounts_census
 from mentoring.services.match_runs import match_run_execute_job
-from workers.models import Job, JobKind
+from mentoring.services.weekly_check import compliance_check_terms, compliance_refresh_weeks
+from workers.dispatch import COMPLIANCE_REFRESH, TASK_NAMES
+from workers.models import JobKind
+from workers.reports import MoneyMismatch, report_build_for_job
 from workers.services import TRANSIENT_ERRORS, job_create, jobs_reap, run_job
 
 # The retry policy of every job's task: the database or the broker away for a
@@ -22,20 +28,6 @@ JOB_TASK = {
     "retry_jitter": True,
     "max_retries": 3,
 }
-
-
-def _census(job, progress):
-    if job.school_id is not None:
-        schools = [job.school]
-    elif job.started_by is not None:
-        schools = list(schools_administered_by(job.started_by))
-    else:
-        schools = list(School.objects.all())
-    rows = []
-    for done, school in enumerate(schools, start=1):
-        rows.append({"school": school.code, "roles": account_census(school=school)})
-        progress(done * 100 // len(schools))
-    return {"schools": rows, "accounts": active_accounts_in(schools=schools)}
 
 
 def worker_name(task) -> str:
@@ -60,61 +52,76 @@ def _day_job(kind: JobKind, job_id: int | None) -> int:
     """The job of a periodic task: its own when sent with one, else today's, made once."""
     if job_id is not None:
         return job_id
-    from django.utils import timezone
-
     day = timezone.localdate().isoformat()
     return job_create(kind=kind, parameters={"day": day}, key=f"{kind}:{day}").pk
 
 
-@shared_task(name="workers.account_census", **JOB_TASK)
-def account_census_task(self, job_id: int) -> None:
-    """Count the active accounts of each role in the job's schools."""
-    _run(self, job_id, _census)
+# Each job's work: the job's ids and parameters in, one domain service, its result out.
+
+
+def _census(job, progress):
+    return accounts_census(school_id=job.school_id, by_id=job.started_by_id, progress=progress)
 
 
 def _match_run(job, progress):
     return match_run_execute_job(job_id=job.pk, progress=progress)
 
 
-@shared_task(name="workers.match_run", **JOB_TASK)
+def _post_contribution(job, progress):
+    return contribution_post_receipt(
+        contribution_id=job.parameters["contribution"], progress=progress
+    )
+
+
+def _check_pledges(job, progress):
+    return donations_daily_check(
+        today=datetime.date.fromisoformat(job.parameters["day"]), progress=progress
+    )
+
+
+def _weekly_check(job, progress):
+    since = job.parameters.get("since")
+    return compliance_check_terms(
+        day=datetime.date.fromisoformat(job.parameters["day"]),
+        term_id=job.parameters.get("term"),
+        school_ids=job.parameters.get("schools"),
+        since=datetime.date.fromisoformat(since) if since else None,
+        progress=progress,
+    )
+
+
+def _refresh_compliance(job, progress):
+    return compliance_refresh_weeks(
+        pairing_id=job.parameters["pairing"],
+        weeks=[datetime.date.fromisoformat(week) for week in job.parameters["weeks"]],
+        today=datetime.date.fromisoformat(job.parameters["day"]),
+        progress=progress,
+    )
+
+
+def _term_report(job, progress):
+    return report_build_for_job(job_id=job.pk, progress=progress)
+
+
+@shared_task(name=TASK_NAMES[JobKind.ACCOUNT_CENSUS], **JOB_TASK)
+def account_census_task(self, job_id: int) -> None:
+    """Count the active accounts of each role in the job's schools."""
+    _run(self, job_id, _census)
+
+
+@shared_task(name=TASK_NAMES[JobKind.MATCH_RUN], **JOB_TASK)
 def match_run_task(self, job_id: int) -> None:
     """Solve a matching run and write its proposal."""
     _run(self, job_id, _match_run)
 
 
-def _post_contribution(job, progress):
-    from donations.services.contributions import contribution_post
-
-    contribution = contribution_post(contribution_id=job.parameters["contribution"])
-    progress(100)
-    return {
-        "contribution": contribution.pk,
-        "receipt_number": contribution.receipt_number,
-        "ledger_entry": contribution.ledger_entry_id,
-    }
-
-
-@shared_task(name="workers.post_contribution", **JOB_TASK)
+@shared_task(name=TASK_NAMES[JobKind.CONTRIBUTION_POSTING], **JOB_TASK)
 def post_contribution_task(self, job_id: int) -> None:
     """Post a received contribution to its fund account (the social-fund log), once."""
     _run(self, job_id, _post_contribution)
 
 
-def _check_pledges(job, progress):
-    import datetime
-
-    from donations.services.awards import awards_flag_late
-    from donations.services.pledges import pledges_mark_overdue
-
-    today = datetime.date.fromisoformat(job.parameters["day"])
-    overdue = pledges_mark_overdue(today=today)
-    progress(50)
-    late = awards_flag_late(today=today)
-    progress(100)
-    return {"overdue": overdue, "late_awards": late}
-
-
-@shared_task(name="workers.pledges_daily_check", **JOB_TASK)
+@shared_task(name=TASK_NAMES[JobKind.PLEDGE_CHECK], **JOB_TASK)
 def pledges_daily_check_task(self, job_id: int | None = None) -> int:
     """Celery beat, every morning: mark pledges whose due money has not arrived as overdue,
     and flag awards not paid in time (their schools' administrators are notified).
@@ -127,29 +134,7 @@ def pledges_daily_check_task(self, job_id: int | None = None) -> int:
     return job_id
 
 
-def _weekly_check(job, progress):
-    import datetime
-
-    from mentoring.services.compliance import compliance_check, terms_to_check
-
-    day = datetime.date.fromisoformat(job.parameters["day"])
-    term_id = job.parameters.get("term")
-    term_ids = [term_id] if term_id else terms_to_check(day)
-    # `since` (on demand, `whole_term`): every week from then is recomputed, which
-    # also repairs rows of weeks that no longer count; else only the new weeks.
-    since = job.parameters.get("since")
-    since = datetime.date.fromisoformat(since) if since else None
-    outcomes = []
-    for done, term in enumerate(term_ids, start=1):
-        outcome = compliance_check(
-            term_id=term, today=day, school_ids=job.parameters.get("schools"), since=since
-        )
-        outcomes.append(outcome.as_dict())
-        progress(done * 100 // len(term_ids))
-    return {"day": day.isoformat(), "terms": outcomes}
-
-
-@shared_task(name="workers.weekly_check", **JOB_TASK)
+@shared_task(name=TASK_NAMES[JobKind.WEEKLY_CHECK], **JOB_TASK)
 def weekly_check_task(self, job_id: int | None = None) -> int:
     """The weekly tutoring check: compliance rows and reminders of the weeks ended.
 
@@ -162,40 +147,15 @@ def weekly_check_task(self, job_id: int | None = None) -> int:
     return job_id
 
 
-def _refresh_compliance(job, progress):
-    import datetime
-
-    from mentoring.services.compliance import compliance_refresh_week
-
-    weeks = [datetime.date.fromisoformat(week) for week in job.parameters["weeks"]]
-    # One refresh from the earliest week covers the later ones (and their streaks).
-    outcome = compliance_refresh_week(
-        pairing_id=job.parameters["pairing"],
-        week_start=min(weeks),
-        today=datetime.date.fromisoformat(job.parameters["day"]),
-    )
-    progress(100)
-    return {"pairing": job.parameters["pairing"], **(outcome.as_dict() if outcome else {})}
-
-
-@shared_task(name="workers.compliance_refresh", **JOB_TASK)
+@shared_task(name=COMPLIANCE_REFRESH, **JOB_TASK)
 def compliance_refresh_task(self, job_id: int) -> None:
     """Refresh a pairing's compliance rows after a session of a checked week changed."""
     _run(self, job_id, _refresh_compliance)
 
 
-def _term_report(job, progress):
-    from workers.models import Report
-    from workers.reports import report_build
-
-    return report_build(Report.objects.get(job=job), progress)
-
-
-@shared_task(name="workers.term_report", **JOB_TASK)
+@shared_task(name=TASK_NAMES[JobKind.TERM_REPORT], **JOB_TASK)
 def term_report_task(self, job_id: int) -> None:
     """Build one version of a term report; a money mismatch fails the job, not the worker."""
-    from workers.reports import MoneyMismatch
-
     # A mismatch is recorded in the job and the report; running again would
     # meet the same ledger, so the task ends there.
     with contextlib.suppress(MoneyMismatch):
@@ -231,17 +191,3 @@ def flush_expired_tokens_task() -> None:
 def reap_jobs_task() -> dict:
     """Celery beat, every minute: send pending jobs again, end jobs whose worker was lost."""
     return jobs_reap()
-
-
-def task_for(job: Job):
-    """The task that runs a job of this kind (what the reaper sends again)."""
-    if job.kind == JobKind.WEEKLY_CHECK and "pairing" in job.parameters:
-        return compliance_refresh_task
-    return {
-        JobKind.ACCOUNT_CENSUS: account_census_task,
-        JobKind.MATCH_RUN: match_run_task,
-        JobKind.CONTRIBUTION_POSTING: post_contribution_task,
-        JobKind.PLEDGE_CHECK: pledges_daily_check_task,
-        JobKind.WEEKLY_CHECK: weekly_check_task,
-        JobKind.TERM_REPORT: term_report_task,
-    }[job.kind]

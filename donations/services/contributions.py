@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ValidationErrors, checked
+from core.jobs import Progress
 from donations.models import (
     AidProject,
     Contribution,
@@ -139,3 +140,14 @@ def contribution_post(*, contribution_id: int) -> Contribution:
     if contribution.pledge_id:
         pledge_refresh_status(pledge_id=contribution.pledge_id, today=timezone.localdate())
     return contribution
+
+
+def contribution_post_receipt(*, contribution_id: int, progress: Progress) -> dict:
+    """Post the contribution (`contribution_post`) and name what the posting made."""
+    contribution = contribution_post(contribution_id=contribution_id)
+    progress(100)
+    return {
+        "contribution": contribution.pk,
+        "receipt_number": contribution.receipt_number,
+        "ledger_entry": contribution.ledger_entry_id,
+    }

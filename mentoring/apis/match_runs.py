@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from core.errors import validated_data
 from core.filters import NumberFilter
 from core.permissions import IsAdministrator
-from core.serializers import NoBody, StrictSerializer
+from core.serializers import JobSerializer, NoBody, StrictSerializer
 from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
 from mentoring.selectors.match_runs import runs_visible_to
 from mentoring.services.access_log import access_record_request
@@ -27,10 +27,6 @@ from mentoring.services.match_runs import (
     match_run_pair_remove,
     match_run_start,
 )
-
-# The run's job is shown as the jobs endpoint shows it: one serializer, so one
-# schema component.
-from workers.serializers import JobSerializer
 
 
 class MatchRunCreateSerializer(StrictSerializer):
@@ -75,6 +71,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
     term = serializers.SlugRelatedField(slug_field="code", read_only=True)
     schools = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     # Null until the run's job is recorded, and until the run is approved.
+    # The run's job as the jobs endpoint shows it: one serializer, so one schema component.
     job = JobSerializer(read_only=True, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     approved_by = serializers.SlugRelatedField(

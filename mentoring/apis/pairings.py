@@ -12,17 +12,14 @@ from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
-from mentoring.models import Pairing, PairingKind, PairingStatus, Role
-from mentoring.selectors.scoping import pairings_visible_to, roles_of
+from mentoring.models import Pairing, PairingKind, PairingStatus
+from mentoring.selectors.scoping import MENTORING_ROLES, pairings_visible_to, roles_of
 from mentoring.services import pairings as services
-
-# Roles that may read mentoring records, each within its scope. Donors and
-# supervisors see no pairing or session at all, so they are refused outright.
-MENTORING_ROLES = {Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER}
 
 
 class ReadsMentoringRecords(BasePermission):
-    """Administrators, teachers and volunteers; never donors or supervisors."""
+    """Administrators, teachers and volunteers, each within its scope; never donors or
+    supervisors, who see no pairing or session at all and are refused outright."""
 
     def has_permission(self, request, view):
         return bool(roles_of(request.user) & MENTORING_ROLES)

@@ -32,9 +32,7 @@ from mentoring.models import (
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services.compliance import person_name
-
-# A student counts as "on a streak" once their pairing missed this many weeks in a row.
-STREAK_WEEKS = 2
+from mentoring.streaks import STREAK_WEEKS
 
 
 def compliance_visible_to(user: User) -> QuerySet[WeeklyCompliance]:

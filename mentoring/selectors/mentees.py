@@ -19,19 +19,14 @@ from mentoring.models import (
     Pairing,
     PairingKind,
     PairingStatus,
-    Role,
     StudentRecord,
     TutoringSession,
     User,
     WeeklyCompliance,
 )
+from mentoring.selectors.scoping import MENTORING_ROLES
 from mentoring.services import compliance
 from mentoring.workdays import week_monday
-
-# Roles whose holders may have mentees: teachers and leaders (who may hold the
-# administrator role), and volunteers. Donors and supervisors never do, even
-# if a mentor profile were created for them by mistake.
-MENTORING_ROLES = [Role.TEACHER, Role.VOLUNTEER, Role.ADMINISTRATOR]
 
 
 def mentor_of(user: User) -> Mentor | None:

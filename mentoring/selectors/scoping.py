@@ -28,6 +28,11 @@ from mentoring.selectors.accounts import schools_administered_by
 
 # A mentor sees a pairing once it is approved, and keeps seeing it after it ends.
 MENTOR_VISIBLE_STATUSES = [PairingStatus.ACTIVE, PairingStatus.ENDED]
+# The roles that take part in mentoring: their holders may have mentees (teachers
+# and leaders, who may hold the administrator role, and volunteers), and read
+# mentoring records within their scope. Donors and supervisors never do, even if
+# a mentor profile were created for them by mistake.
+MENTORING_ROLES = frozenset({Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER})
 
 
 def schools_visible_to(user: User) -> QuerySet[School]:

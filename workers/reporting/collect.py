@@ -59,7 +59,7 @@ from mentoring.models import (
     WeeklyCompliance,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
-from workers.reporting.figures import STREAK_WEEKS
+from mentoring.streaks import STREAK_WEEKS
 
 PAIRED = [PairingStatus.ACTIVE, PairingStatus.ENDED]
 # Records listed by name in a report's details, per kind; the counts are always whole.

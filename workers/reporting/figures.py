@@ -23,8 +23,6 @@ from mentoring.outcomes import NOT_IN_HARDSHIP
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
-# A tutoring pair missing this many weeks in a row is a streak worth reporting.
-STREAK_WEEKS = 2
 APPROVED = "approved"
 REJECTED = "rejected"
 SOURCES = ("central", "provincial", "county", "school", "social")
