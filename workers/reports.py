@@ -17,6 +17,7 @@ from core.errors import DomainError, NotPermitted, ValidationErrors
 from donations.models import Award, LedgerEntry
 from mentoring.models import District, Objection, Pairing, Role, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.terms import previous_term
 from workers.models import JobKind, Report, ReportScope, ReportStatus
 from workers.reporting import collect, figures
 from workers.reporting.reconcile import reconcile
@@ -298,7 +299,7 @@ def report_build(report: Report, progress) -> dict:
     problems = figures.money_check(raw)
     if problems:
         _fail(report, "The report's money does not match the ledger: " + "; ".join(problems))
-    before = collect.previous_term(term)
+    before = previous_term(term)
     previous = (
         collect.term_rows(term=before, schools=schools, scope=report.scope) if before else None
     )

@@ -11,7 +11,6 @@ import datetime
 from django.db.models import (
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -81,23 +80,6 @@ def _days(delta) -> int:
         return delta.days
     # Some backends answer a duration in microseconds.
     return int(delta) // 86_400_000_000
-
-
-def previous_term(term: Term) -> Term | None:
-    """The district's term before this one, if the school kept its records in Bangfu.
-
-    A term without a single student record was not run here: comparing with
-    it would show every figure as new, so there is nothing to compare with.
-    """
-    return (
-        Term.objects.filter(
-            Exists(StudentRecord.objects.filter(term=OuterRef("pk"))),
-            district=term.district,
-            start_date__lt=term.start_date,
-        )
-        .order_by("-start_date")
-        .first()
-    )
 
 
 def _enrolment(term, school_ids):
