@@ -309,7 +309,7 @@ def run_term(county: County) -> dict:
 
 def _identify(county: County) -> dict:
     from mentoring.models import Assessment, AssessmentStatus
-    from mentoring.services import identification
+    from mentoring.services import government_list, identification
 
     term, admin = county.term, county.accounts["district_admin"]
     if Assessment.objects.filter(term=term).exists():
@@ -328,13 +328,13 @@ def _identify(county: County) -> dict:
             continue
         seen.add(indicator.student_id)
         rows.append(
-            identification.GovernmentListRow(
+            government_list.GovernmentListRow(
                 row=len(rows) + 2,
                 id_number=demo_id_number(indicator.student),
                 category=GOVERNMENT_LIST_KINDS[indicator.kind],
             )
         )
-    identification.government_list_import(by=admin, term_id=term.pk, rows=rows)
+    government_list.government_list_import(by=admin, term_id=term.pk, rows=rows)
     for assessment in Assessment.objects.filter(term=term, status=AssessmentStatus.PROPOSED):
         identification.assessment_approve(by=admin, assessment=assessment, note="政府名单直接认定")
 
