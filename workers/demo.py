@@ -791,8 +791,9 @@ def _weekly_checks(county: County) -> dict:
 
     from mentoring.models import Notification, PairingKind, PairingStatus, SessionKind
     from mentoring.models import WeeklyCompliance as Week
+    from mentoring.school_weeks import last_ended_week, school_weeks
     from mentoring.selectors.compliance import compliance_summary
-    from mentoring.services.compliance import compliance_check, last_ended_week, school_weeks
+    from mentoring.services.compliance import compliance_check
     from mentoring.services.sessions import session_log
 
     term, admin = county.term, county.accounts["district_admin"]

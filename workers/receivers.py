@@ -47,7 +47,7 @@ def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **k
     from django.utils import timezone
 
     from mentoring.models import WeeklyCompliance
-    from mentoring.services.compliance import week_has_ended
+    from mentoring.school_weeks import week_has_ended
     from mentoring.workdays import week_monday
 
     today = timezone.localdate()
