@@ -28,7 +28,7 @@ from mentoring.models import (
     TutoringSession,
     User,
 )
-from workers.demo import demo_id_number
+from workers.demo_county import demo_id_number
 from workers.models import Report, ReportStatus
 from workers.reporting.collect import ledger_sums
 from workers.reporting.reconcile import reconcile
