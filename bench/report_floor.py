@@ -74,7 +74,8 @@ FLOOR = {
         JOIN donations_ledgerentry e ON e.id = p.ledger_entry_id
         LEFT JOIN donations_ledgerentry r ON r.reverses_id = e.id
         WHERE w.term_id = %(term)s AND s.school_id = ANY(%(schools)s) GROUP BY 1, 2""",
-    # The ledger's own sums the report reconciles with (collect.ledger_sums), by project and kind.
+    # The ledger's own sums the report reconciles with (collect_money.ledger_sums), by project
+    # and kind.
     "ledger": """
         SELECT a.project_id, e.kind, sum(e.amount_fen) FROM donations_ledgerentry e
         JOIN donations_fundaccount a ON a.id = e.account_id

@@ -19,7 +19,7 @@ from mentoring.models import District, Objection, Pairing, Role, School, Term, U
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.terms import previous_term
 from workers.models import JobKind, Report, ReportScope, ReportStatus
-from workers.reporting import collect, figures
+from workers.reporting import collect, collect_money, figures
 from workers.reporting.reconcile import reconcile
 from workers.services import job_create, job_send_on_commit
 
@@ -305,7 +305,7 @@ def report_build(report: Report, progress) -> dict:
     )
     progress(80)
     data = figures.compose(raw, previous)
-    failures = reconcile(data, collect.ledger_sums(term=term, schools=schools))
+    failures = reconcile(data, collect_money.ledger_sums(term=term, schools=schools))
     if failures:
         _fail(report, "The report does not reconcile: " + "; ".join(failures))
     codes = {school.pk: school.code for school in schools}
