@@ -5,7 +5,7 @@ match run to continue and no figures for the report to compare with, so the
 match run's continuity and the report's comparison both skip it.
 """
 
-import datetime
+from datetime import date
 
 import pytest
 
@@ -38,26 +38,23 @@ from workers.reports import report_start
 pytestmark = pytest.mark.django_db
 
 
-def last_autumn(district):
+def past_term(district, code: str, start: date, end: date):
     return TermFactory(
         district=district,
-        code="2025-autumn",
+        code=code,
         school_year="2025-2026",
-        start_date=datetime.date(2025, 9, 1),
-        end_date=datetime.date(2026, 1, 16),
+        start_date=start,
+        end_date=end,
         holiday_weeks=[],
     )
+
+
+def last_autumn(district):
+    return past_term(district, "2025-autumn", date(2025, 9, 1), date(2026, 1, 16))
 
 
 def spring(district):
-    return TermFactory(
-        district=district,
-        code="2026-spring",
-        school_year="2025-2026",
-        start_date=datetime.date(2026, 2, 23),
-        end_date=datetime.date(2026, 7, 10),
-        holiday_weeks=[],
-    )
+    return past_term(district, "2026-spring", date(2026, 2, 23), date(2026, 7, 10))
 
 
 def test_the_previous_term_is_the_latest_earlier_one_with_student_records():
@@ -97,8 +94,8 @@ def test_a_match_run_continues_the_pairings_of_the_last_run_term_past_an_empty_o
         term=autumn,
         kind=PairingKind.ACADEMIC,
         status=PairingStatus.ENDED,
-        started_on=datetime.date(2025, 9, 8),
-        ended_on=datetime.date(2026, 1, 16),
+        started_on=date(2025, 9, 8),
+        ended_on=date(2026, 1, 16),
     )
     admin = member(Role.ADMINISTRATOR, school, username="admin")
     run = MatchRun.objects.create(term=current, kinds=[PairingKind.ACADEMIC], created_by=admin)
