@@ -30,7 +30,7 @@ from mentoring.models import (
 )
 from workers.demo_county import demo_id_number
 from workers.models import Report, ReportStatus
-from workers.reporting.collect import ledger_sums
+from workers.reporting.collect_money import ledger_sums
 from workers.reporting.reconcile import reconcile
 
 pytestmark = pytest.mark.django_db(transaction=True)
