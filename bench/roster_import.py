@@ -69,7 +69,7 @@ def run_benchmark() -> None:
 
 def roster_rows(school_code: str) -> list[list]:
     from mentoring import idnumbers
-    from mentoring.services.roster import COLUMNS
+    from mentoring.services.roster_columns import COLUMNS
 
     headers = [column.header for column in COLUMNS]
     rows = [headers]

@@ -34,6 +34,7 @@ LONGEST_FIRST = (
     "tests/faults/",
     "tests/test_permission_matrix_api.py",
     "tests/test_bench_api.py",
+    "tests/test_bench_report.py",
     "tests/test_api_fuzz.py",
     "tests/test_permission_matrix_pages.py",
 )

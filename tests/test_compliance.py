@@ -23,16 +23,15 @@ from mentoring.models import (
     TutoringSession,
     WeeklyCompliance,
 )
-from mentoring.services import compliance, notifications
-from mentoring.services.compliance import (
+from mentoring.school_weeks import (
     WeekFigures,
-    compliance_check,
-    compliance_refresh_week,
     pairing_weeks,
     parse_week,
     school_weeks,
     week_results,
 )
+from mentoring.services import compliance, notifications
+from mentoring.services.compliance import compliance_check, compliance_refresh_week
 from mentoring.services.sessions import session_delete, session_log, session_update
 from workers.factories import (
     PairingFactory,

@@ -28,9 +28,9 @@ from mentoring.models import (
     TutoringSession,
     User,
 )
-from workers.demo import demo_id_number
+from workers.demo_county import demo_id_number
 from workers.models import Report, ReportStatus
-from workers.reporting.collect import ledger_sums
+from workers.reporting.collect_money import ledger_sums
 from workers.reporting.reconcile import reconcile
 
 pytestmark = pytest.mark.django_db(transaction=True)

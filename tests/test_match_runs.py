@@ -278,7 +278,9 @@ def build_scene() -> Scene:
     }
     mentors["p1"].conflicts.add(students["conflicted"])
     mentors["p2"].conflicts.add(students["unmatchable"])
-    # Last term's pairing gives continuity for s3 with the vetted volunteer.
+    # Last term's pairing gives continuity for s3 with the vetted volunteer; s3's
+    # record there shows the spring term was run in Bangfu.
+    StudentRecordFactory(student=students["s3"], term=previous, grade=2)
     PairingFactory(
         student=students["s3"],
         mentor=mentors["vetted"],

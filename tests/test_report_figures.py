@@ -3,7 +3,8 @@
 import pytest
 
 from workers.reporting import figures
-from workers.reporting.figures import average, change, compose, money_check, share, yuan
+from workers.reporting.arithmetic import average, change
+from workers.reporting.figures import compose, money_check, share, yuan
 
 
 @pytest.mark.parametrize(
@@ -294,18 +295,28 @@ def _imports(module) -> set[str]:
 def test_the_arithmetic_imports_no_django():
     from core import money
     from donations import money_words
-    from workers.reporting import reconcile
+    from workers.reporting import arithmetic, figures_aid, reconcile
 
     # The report's arithmetic and its money words are pure: no Django, no database.
     # mentoring.outcomes holds the identification's outcome words, and core.money
-    # the fen and yuan they are counted in, pure as well.
+    # the fen and yuan they are counted in, pure as well. The figures are split by
+    # section; each part is as pure as the whole.
     assert _imports(figures) == {
         "collections",
         "core.money",
         "decimal",
         "donations.money_words",
         "mentoring.outcomes",
+        "workers.reporting.arithmetic",
+        "workers.reporting.figures_aid",
     }
+    assert _imports(figures_aid) == {
+        "collections",
+        "core.money",
+        "donations.money_words",
+        "workers.reporting.arithmetic",
+    }
+    assert _imports(arithmetic) == {"decimal"}
     assert _imports(reconcile) == {"core.money", "donations.money_words"}
     assert _imports(money_words) == {"core.money", "decimal"}
     assert _imports(money) == {"decimal"}

@@ -39,7 +39,7 @@ from workers.factories import (
     member,
 )
 from workers.models import ReportStatus
-from workers.reporting.collect import ledger_sums
+from workers.reporting.collect_money import ledger_sums
 from workers.reporting.reconcile import reconcile
 from workers.reports import report_build, report_start
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from mentoring.services import roster
+from mentoring.services import roster_cells
 from tests.conftest import client_for
 from tests.test_roster_import import csv_file, errors_of, roster_row, row_counts, send, xlsx_file
 from workers.factories import TermFactory
@@ -43,21 +43,21 @@ API_EXAMPLES = settings(
     "prefix", ["\u3000", "\u00a0", "\u2000", "\u2007", "\u200a", "\u200b", "\ufeff", "\u2060", " "]
 )
 def test_a_formula_after_any_kind_of_space_is_refused(prefix):
-    with pytest.raises(roster._CellError):
-        roster._free_text(prefix + "=1+1", "name")
+    with pytest.raises(roster_cells.CellError):
+        roster_cells.free_text(prefix + "=1+1", "name")
 
 
 @MANY_EXAMPLES
 @given(prefix=PREFIXES, formula=FORMULAS)
 def test_a_formula_after_invisible_characters_is_refused(prefix, formula):
-    with translation.override("en"), pytest.raises(roster._CellError, match="formula"):
-        roster._free_text(prefix + formula, "village")
+    with translation.override("en"), pytest.raises(roster_cells.CellError, match="formula"):
+        roster_cells.free_text(prefix + formula, "village")
 
 
 @MANY_EXAMPLES
 @given(prefix=PREFIXES, suffix=PREFIXES)
 def test_plain_text_is_stored_without_the_invisible_characters_around_it(prefix, suffix):
-    assert roster._free_text(prefix + "红星村3组" + suffix, "village") == "红星村3组"
+    assert roster_cells.free_text(prefix + "红星村3组" + suffix, "village") == "红星村3组"
 
 
 @pytest.fixture

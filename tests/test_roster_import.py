@@ -20,7 +20,7 @@ from mentoring.models import (
     Student,
     StudentRecord,
 )
-from mentoring.services.roster import COLUMNS
+from mentoring.services.roster_columns import COLUMNS
 from tests.conftest import client_for
 from workers.factories import (
     DistrictFactory,

@@ -17,7 +17,8 @@ from django.db import connection, transaction
 
 from config.celery import app
 from mentoring.models import Notification, NotificationKind, WeeklyCompliance
-from mentoring.services.compliance import compliance_check, pairing_weeks, school_weeks
+from mentoring.school_weeks import pairing_weeks, school_weeks
+from mentoring.services.compliance import compliance_check
 from workers.factories import PairingFactory, StudentFactory, TermFactory, TutoringSessionFactory
 from workers.factories import member as make_member
 from workers.jobs import weekly_check_start

@@ -272,7 +272,7 @@ class World:
 
 
 def roster_upload(world: World) -> SimpleUploadedFile:
-    from mentoring.services.roster import COLUMNS
+    from mentoring.services.roster_columns import COLUMNS
 
     birth = datetime.date(2016, 3, 1)
     row = {

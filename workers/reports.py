@@ -19,9 +19,10 @@ from core.permissions import is_active_account
 from donations.models import Award, LedgerEntry
 from mentoring.models import District, Objection, Pairing, Role, School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.terms import previous_term
 from workers.dispatch import task_for
 from workers.models import JobKind, Report, ReportScope, ReportStatus
-from workers.reporting import collect, figures
+from workers.reporting import collect, collect_money, figures
 from workers.reporting.reconcile import reconcile
 from workers.services import job_create, job_send_on_commit
 
@@ -296,13 +297,13 @@ def report_build(report: Report, progress: Progress) -> dict:
     problems = figures.money_check(raw)
     if problems:
         _fail(report, "The report's money does not match the ledger: " + "; ".join(problems))
-    before = collect.previous_term(term)
+    before = previous_term(term)
     previous = (
         collect.term_rows(term=before, schools=schools, scope=report.scope) if before else None
     )
     progress(80)
     data = figures.compose(raw, previous)
-    failures = reconcile(data, collect.ledger_sums(term=term, schools=schools))
+    failures = reconcile(data, collect_money.ledger_sums(term=term, schools=schools))
     if failures:
         _fail(report, "The report does not reconcile: " + "; ".join(failures))
     codes = {school.pk: school.code for school in schools}

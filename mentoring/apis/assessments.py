@@ -36,6 +36,7 @@ from mentoring.models import (
     Role,
 )
 from mentoring.selectors import identification as selectors
+from mentoring.services import government_list
 from mentoring.services import identification as services
 
 # A government list of a whole county is far smaller than this.
@@ -217,7 +218,7 @@ class GovernmentListSerializer(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
     tier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     rows = GovernmentListRowSerializer(
-        many=True, required=False, max_length=services.MAX_GOVERNMENT_LIST_ROWS
+        many=True, required=False, max_length=government_list.MAX_GOVERNMENT_LIST_ROWS
     )
     file = serializers.FileField(
         required=False,
@@ -240,7 +241,9 @@ class GovernmentListSerializer(StrictSerializer):
 def _list_rows(data) -> list:
     """The rows of a government list sent as JSON, numbered from 1."""
     return [
-        services.GovernmentListRow(row=number, id_number=row["id_number"], category=row["category"])
+        government_list.GovernmentListRow(
+            row=number, id_number=row["id_number"], category=row["category"]
+        )
         for number, row in enumerate(data["rows"], start=1)
     ]
 
@@ -462,7 +465,7 @@ class AssessmentViewSet(
         """
         data = validated_data(
             GovernmentListSerializer(data=request.data),
-            lambda errors, fields: services.government_list_import_problems(
+            lambda errors, fields: government_list.government_list_import_problems(
                 errors,
                 by=request.user,
                 term_id=fields.get("term"),
@@ -471,10 +474,10 @@ class AssessmentViewSet(
             ),
         )
         if "file" in data:
-            rows = services.government_list_rows_from_csv(data["file"].read())
+            rows = government_list.government_list_rows_from_csv(data["file"].read())
         else:
             rows = _list_rows(data)
-        result = services.government_list_import(
+        result = government_list.government_list_import(
             by=request.user, term_id=data["term"], rows=rows, tier=data["tier"]
         )
         body = {

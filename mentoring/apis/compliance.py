@@ -19,8 +19,9 @@ from core.serializers import QuerySerializer
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import WeeklyCompliance
+from mentoring.school_weeks import parse_week, week_label
 from mentoring.selectors import compliance as selectors
-from mentoring.services.compliance import parse_week, person_name, week_label
+from mentoring.services.compliance import person_name
 
 
 class ComplianceSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.models import Term
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services import roster as services
+from mentoring.services import roster_template as template
 
 
 class RosterImportSerializer(StrictSerializer):
@@ -143,7 +144,7 @@ class RosterTemplateView(APIView):
             )
         ],
         responses={
-            (200, services.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            (200, template.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
             (200, "text/csv"): OpenApiTypes.BINARY,
         },
     )
@@ -151,9 +152,9 @@ class RosterTemplateView(APIView):
         query = RosterTemplateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         if query.validated_data["format"] == "csv":
-            body, content_type = services.roster_template_csv(), services.CSV_CONTENT_TYPE
+            body, content_type = template.roster_template_csv(), template.CSV_CONTENT_TYPE
         else:
-            body, content_type = services.roster_template_xlsx(), services.XLSX_CONTENT_TYPE
+            body, content_type = template.roster_template_xlsx(), template.XLSX_CONTENT_TYPE
         response = HttpResponse(body, content_type=content_type)
         filename = f"roster-template.{query.validated_data['format']}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

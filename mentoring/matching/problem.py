@@ -26,21 +26,13 @@ from mentoring.models import (
     PairingKind,
     PairingStatus,
     StudentRecord,
-    Term,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.pairing_rules import age_on
+from mentoring.selectors.terms import previous_term
 
 if TYPE_CHECKING:
     from mentoring.models import MatchRun
-
-
-def _previous_term(term: Term) -> Term | None:
-    return (
-        Term.objects.filter(district=term.district, start_date__lt=term.start_date)
-        .order_by("-start_date")
-        .first()
-    )
 
 
 def _as_text(name: str):
@@ -76,7 +68,7 @@ def load_inputs(run: "MatchRun") -> dict:
         .exclude(tier=NOT_IN_HARDSHIP)
         .values_list("student_id", "tier")
     )
-    previous = _previous_term(term)
+    previous = previous_term(term)
     previous_mentor = {}
     if previous is not None:
         for student_id, kind, mentor_id in Pairing.objects.filter(

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 
 from core.permissions import is_active_account
+from mentoring import school_weeks as calendar
 from mentoring.models import (
     Mentor,
     Notification,
@@ -186,12 +187,12 @@ def week_status(pairings: list[Pairing], *, today: date) -> dict[int, WeekStatus
         )
     }
     figures = compliance.week_figures(Pairing.objects.filter(pk__in=ids), [monday])
-    week_over = monday + compliance.ONE_WEEK
+    week_over = monday + calendar.ONE_WEEK
     statuses = {}
     for pairing in pairings:
         term = pairing.term
-        school_weeks = compliance.school_weeks(term.start_date, term.end_date, term.holiday_weeks)
-        checked = compliance.pairing_weeks(
+        school_weeks = calendar.school_weeks(term.start_date, term.end_date, term.holiday_weeks)
+        checked = calendar.pairing_weeks(
             school_weeks, pairing.started_on, pairing.ended_on, week_over
         )
         if pairing.kind != PairingKind.ACADEMIC:
@@ -204,8 +205,8 @@ def week_status(pairings: list[Pairing], *, today: date) -> dict[int, WeekStatus
             not_counted = ""
         row = stored.get(pairing.pk)
         if row is None:
-            week = figures.get(pairing.pk, {}).get(monday, compliance.WeekFigures())
-            (row,) = compliance.week_results([monday], {monday: week})
+            week = figures.get(pairing.pk, {}).get(monday, calendar.WeekFigures())
+            (row,) = calendar.week_results([monday], {monday: week})
         statuses[pairing.pk] = WeekStatus(
             week_start=monday,
             not_counted=not_counted,

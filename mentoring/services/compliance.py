@@ -1,6 +1,7 @@
 """The weekly check (DESIGN §2.6): one compliance row per academic pairing and school week.
 
-The calendar comes first, as plain functions of dates (no database):
+The calendar comes first, as plain functions of dates (no database, in
+`mentoring.school_weeks`):
 
 - a term's **school weeks** are the ISO weeks (Monday to Sunday) that overlap
   the term, less its holiday weeks (`Term.holiday_weeks`, read the way
@@ -26,8 +27,9 @@ session's week; the on-demand check recomputes the whole term and deletes rows
 of weeks that no longer count (a holiday week added later, a pairing that
 ended earlier).
 
-Reminders: for the last checked week, a missed week reminds the mentor and a
-streak of two or more notifies the school's administrators, again each week
+Reminders (`mentoring.services.compliance_reminders`): for the last checked
+week, a missed week reminds the mentor and a streak of two or more notifies
+the school's administrators, again each week
 the streak lasts (the key names the pairing and the week). A reminded week
 that turns met (a session logged late, or moved into it) resolves its
 reminders as its row is written, so they are no longer unread; one that
@@ -41,41 +43,46 @@ so no reminder is stored or mailed twice.
 import datetime
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from mentoring.models import (
-    Membership,
-    Notification,
-    NotificationKind,
     Pairing,
     PairingKind,
     PairingStatus,
-    Role,
     SessionKind,
     Term,
     TutoringSession,
     WeeklyCompliance,
 )
-from mentoring.services.notifications import both_languages, notifications_send_pending
-from mentoring.workdays import holiday_mondays, week_monday
+from mentoring.school_weeks import (
+    ONE_WEEK,
+    WeekFigures,
+    WeekResult,
+    last_ended_week,
+    pairing_weeks,
+    school_weeks,
+    week_has_ended,
+    week_label,
+    week_results,
+)
+from mentoring.services.compliance_reminders import (
+    REMINDER_KINDS,
+    CheckedPairing,
+    reminders_resolve,
+    reminders_store,
+)
+from mentoring.services.notifications import notifications_send_pending
+from mentoring.workdays import week_monday
 
 logger = logging.getLogger(__name__)
 
-ONE_WEEK = datetime.timedelta(days=7)
-# Policy: every party-member teacher tutors a struggling student at least once a week.
-WEEKLY_TARGET = 1
 # Sessions that count towards the weekly target: time spent with the student.
 CONTACT_KINDS = (SessionKind.TUTORING, SessionKind.COUNSELLING)
-# Administrators hear of a pairing once it has missed this many weeks in a row.
-ESCALATE_AFTER = 2
-# A notification whose e-mail failed is retried by later checks for this long.
-REMINDER_KINDS = (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
 # Pairings whose weeks are checked: approved ones, including those ended during the term.
 CHECKED_STATUSES = (PairingStatus.ACTIVE, PairingStatus.ENDED)
 
@@ -85,112 +92,6 @@ def person_name(first: str, last: str) -> str:
     if any(ord(ch) > 0x2E7F for ch in first + last):
         return f"{last}{first}".strip()
     return f"{first} {last}".strip()
-
-
-# --- The calendar: plain dates in, plain dates out. ----------------------------------------------
-
-
-def school_weeks(
-    start: datetime.date, end: datetime.date, holiday_weeks: Iterable[str | datetime.date] = ()
-) -> list[datetime.date]:
-    """The Mondays of the weeks overlapping `start`..`end`, holiday weeks left out."""
-    holidays = holiday_mondays(holiday_weeks)
-    weeks = []
-    monday = week_monday(start)
-    while monday <= end:
-        if monday not in holidays:
-            weeks.append(monday)
-        monday += ONE_WEEK
-    return weeks
-
-
-def week_has_ended(monday: datetime.date, today: datetime.date) -> bool:
-    return monday + ONE_WEEK <= today
-
-
-def last_ended_week(today: datetime.date) -> datetime.date:
-    """The Monday of the last week that has ended by `today` (the week before today's)."""
-    return week_monday(today) - ONE_WEEK
-
-
-def pairing_weeks(
-    weeks: Sequence[datetime.date],
-    started_on: datetime.date,
-    ended_on: datetime.date | None,
-    today: datetime.date,
-) -> list[datetime.date]:
-    """The school weeks a pairing is checked for by `today`: from its start to its end, ended."""
-    first = week_monday(started_on)
-    return [
-        monday
-        for monday in weeks
-        if monday >= first
-        and (ended_on is None or monday <= ended_on)
-        and week_has_ended(monday, today)
-    ]
-
-
-@dataclass(frozen=True)
-class WeekFigures:
-    sessions: int = 0
-    minutes: int = 0
-    home_visits: int = 0
-
-
-@dataclass(frozen=True)
-class WeekResult:
-    week_start: datetime.date
-    sessions: int
-    minutes: int
-    home_visits: int
-    target_sessions: int
-    met: bool
-    missed_streak: int
-
-
-def week_results(
-    weeks: Sequence[datetime.date],
-    figures: dict[datetime.date, WeekFigures],
-    target: int = WEEKLY_TARGET,
-    *,
-    streak: int = 0,
-) -> list[WeekResult]:
-    """One result per week, in order, with the streak of missed weeks carried along.
-
-    `streak` is the streak of the week before the first one (0 when it was met
-    or there is none), so that a check can start from a week already stored.
-    """
-    results = []
-    for monday in weeks:
-        week = figures.get(monday, WeekFigures())
-        met = week.sessions >= target
-        streak = 0 if met else streak + 1
-        results.append(
-            WeekResult(
-                week_start=monday,
-                sessions=week.sessions,
-                minutes=week.minutes,
-                home_visits=week.home_visits,
-                target_sessions=target,
-                met=met,
-                missed_streak=streak,
-            )
-        )
-    return results
-
-
-def week_label(monday: datetime.date) -> str:
-    iso = monday.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
-
-
-def parse_week(value: str) -> datetime.date:
-    """The Monday of a week written `2026-W40` or as any ISO date inside it; ValueError if not."""
-    value = value.strip()
-    if "W" in value.upper():
-        year, _sep, week = value.upper().partition("-W")
-        return datetime.date.fromisocalendar(int(year), int(week), 1)
-    return week_monday(datetime.date.fromisoformat(value))
 
 
 # --- The check: reads and writes in a fixed number of queries. -----------------------------------
@@ -221,23 +122,6 @@ class CheckOutcome:
             "reminders_due": self.reminders_due,
             "emailed": self.emailed,
         }
-
-
-@dataclass(frozen=True)
-class CheckedPairing:
-    pk: int
-    started_on: datetime.date
-    ended_on: datetime.date | None
-    student_id: int
-    student_name: str
-    school_id: int
-    school_name: str
-    mentor_id: int
-    mentor_user_id: int
-    mentor_name: str
-    # The last row stored before the weeks being checked, which the streak continues.
-    seed_week: datetime.date | None
-    seed_streak: int
 
 
 _ROW_FIELDS = (
@@ -450,7 +334,7 @@ def compliance_check(
         checked, last_week = _compute_and_write(term, weeks, today, boundary, pairings, outcome)
     if remind:
         missed = [p for p in checked if p.pk in last_week and not last_week[p.pk].met]
-        outcome.reminders_due = _remind(missed, last_week, outcome.through)
+        outcome.reminders_due = reminders_store(missed, last_week, outcome.through)
         outcome.emailed = notifications_send_pending(kinds=REMINDER_KINDS)
     return outcome
 
@@ -549,33 +433,9 @@ def _compute_and_write(term, weeks, today, boundary, pairings, outcome):
         WeeklyCompliance.objects.filter(pk__in=stale).delete()
     _upsert(to_write)
     # Index 4 is the week's Monday and 11 `met` in a row to write (see above).
-    _resolve_reminders([(row[0], row[4]) for row in to_write if row[11]])
+    reminders_resolve([(row[0], row[4]) for row in to_write if row[11]])
     outcome.written, outcome.deleted = len(to_write), len(stale)
     return checked, last_week
-
-
-def _reminder_keys(pairing_id: int, label: str) -> list[str]:
-    """The keys of the reminders about one pairing's week (`_remind` writes them)."""
-    return [f"missed_week:{pairing_id}:{label}", f"missed_streak:{pairing_id}:{label}"]
-
-
-def _resolve_reminders(met_weeks: list[tuple[int, datetime.date]]) -> None:
-    """Mark resolved the open reminders of weeks the records now show met.
-
-    Called with the rows the check writes (those that changed) as met, so a
-    session logged late into a reminded week resolves its reminders, the
-    mentor's and the administrators', in the refresh after its commit. A
-    resolved reminder no longer counts as unread (Notification.UNREAD).
-    """
-    keys = [
-        key
-        for pairing_id, monday in met_weeks
-        for key in _reminder_keys(pairing_id, week_label(monday))
-    ]
-    if keys:
-        Notification.objects.filter(
-            kind__in=REMINDER_KINDS, key__in=keys, resolved_at__isnull=True
-        ).update(resolved_at=timezone.now())
 
 
 def compliance_refresh_week(
@@ -614,117 +474,3 @@ def terms_to_check(today: datetime.date | None = None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-# --- Reminders -----------------------------------------------------------------------------------
-
-
-def _missed_week_text(pairing: CheckedPairing, week: datetime.date) -> tuple[str, str]:
-    params = {
-        "student": pairing.student_name,
-        "week": week_label(week),
-        "monday": week.isoformat(),
-        "sunday": (week + datetime.timedelta(days=6)).isoformat(),
-        "mentor": pairing.mentor_name,
-    }
-
-    def render():
-        return (
-            _("No tutoring logged in week %(week)s") % params,
-            _(
-                "Dear %(mentor)s,\n\nno tutoring session with %(student)s was logged in week "
-                "%(week)s (%(monday)s to %(sunday)s). If it took place, please log it; "
-                "otherwise please meet your student this week."
-            )
-            % params,
-        )
-
-    return both_languages(render)
-
-
-def _streak_text(pairing: CheckedPairing, week: datetime.date, streak: int) -> tuple[str, str]:
-    params = {
-        "student": pairing.student_name,
-        "school": pairing.school_name,
-        "week": week_label(week),
-        "mentor": pairing.mentor_name,
-        "n": streak,
-    }
-
-    def render():
-        return (
-            _("%(student)s: %(n)d weeks without tutoring") % params,
-            _(
-                "%(student)s (%(school)s) has had no tutoring session for %(n)d weeks in a row, "
-                "up to week %(week)s. The mentor is %(mentor)s. Please follow up with them."
-            )
-            % params,
-        )
-
-    return both_languages(render)
-
-
-def _remind(
-    missed: list[CheckedPairing], last_week: dict[int, WeekResult], week: datetime.date
-) -> int:
-    """Store the reminders of the missed week; a reminder already stored is left as it is."""
-    label = week_label(week)
-    notifications = []
-    escalated = []
-    for pairing in missed:
-        subject, body = _missed_week_text(pairing, week)
-        notifications.append(
-            Notification(
-                recipient_id=pairing.mentor_user_id,
-                kind=NotificationKind.MISSED_WEEK,
-                key=_reminder_keys(pairing.pk, label)[0],
-                school_id=pairing.school_id,
-                subject=subject,
-                body=body,
-                data={"pairing": pairing.pk, "week": label, "student": pairing.student_id},
-            )
-        )
-        if last_week[pairing.pk].missed_streak >= ESCALATE_AFTER:
-            escalated.append(pairing)
-    if escalated:
-        administrators: dict[int, list[int]] = {}
-        for school_id, user_id in Membership.objects.filter(
-            role=Role.ADMINISTRATOR,
-            user__is_active=True,
-            school_id__in={pairing.school_id for pairing in escalated},
-        ).values_list("school_id", "user_id"):
-            administrators.setdefault(school_id, []).append(user_id)
-        for pairing in escalated:
-            streak = last_week[pairing.pk].missed_streak
-            subject, body = _streak_text(pairing, week, streak)
-            for user_id in administrators.get(pairing.school_id, []):
-                notifications.append(
-                    Notification(
-                        recipient_id=user_id,
-                        kind=NotificationKind.MISSED_STREAK,
-                        key=_reminder_keys(pairing.pk, label)[1],
-                        school_id=pairing.school_id,
-                        subject=subject,
-                        body=body,
-                        data={
-                            "pairing": pairing.pk,
-                            "week": label,
-                            "student": pairing.student_id,
-                            "streak": streak,
-                        },
-                    )
-                )
-    # The unique (recipient, key) constraint decides, inside the database,
-    # which of two concurrent checks stores a reminder; the other's is ignored.
-    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    # A reminder resolved earlier (a session logged late into the week) whose
-    # week this check finds missed again (the session deleted or moved away)
-    # is open again, and unread: the records say the week was missed after
-    # all. Only a check that reminds re-opens one; a refresh never does. It
-    # is not e-mailed a second time.
-    if notifications:
-        Notification.objects.filter(
-            key__in={notification.key for notification in notifications},
-            resolved_at__isnull=False,
-        ).update(resolved_at=None, read_at=None)
-    return len(notifications)

@@ -6,7 +6,8 @@ Route `application`:
     school_reviewed ─publicize→ publicized ─approve→ approved
 
 Route `government_list`: students matched on a government list start in
-`proposed` and are approved without public notice.
+`proposed` and are approved without public notice
+(`mentoring.services.government_list`).
 
 `reject` ends any assessment that is not final yet. While an assessment is
 under public notice, `object` files an objection and `answer` answers one;
@@ -18,21 +19,17 @@ roles that may act; `allowed_actions` reads it, and so does every service
 below, so what the API offers and what it accepts cannot drift apart.
 """
 
-import csv
-import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
 from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
-from mentoring import idnumbers, workdays
+from mentoring import workdays
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
@@ -40,7 +37,6 @@ from mentoring.models import (
     AssessmentStatus,
     HardshipIndicator,
     HardshipKind,
-    IndicatorSource,
     Membership,
     Objection,
     Role,
@@ -50,9 +46,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
-from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import students_taught_by
-from mentoring.services.students import id_number_problem
 
 NOT_IN_HARDSHIP_NAME = gettext_lazy("Not in hardship")
 
@@ -552,314 +546,3 @@ def assessment_reject(*, by: User, assessment: Assessment, reason: str) -> Asses
     assessment.decided_on = today
     _move(assessment=assessment, transition=transition, by=by, note=reason, fields=["decided_on"])
     return assessment
-
-
-# Direct identification from a government list
-
-MAX_GOVERNMENT_LIST_ROWS = 20_000
-# Keeps each `IN (...)` well below SQLite's limit on query parameters.
-_MATCH_BATCH = 5_000
-
-ID_NUMBER_HEADERS = {"id_number", "身份证号码", "身份证号"}
-CATEGORY_HEADERS = {"category", "类别", "贫困类型"}
-# Lists arrive with the category as the bureau writes it.
-CATEGORY_ALIASES = {
-    "低保": HardshipKind.DIBAO,
-    "特困": HardshipKind.TEKUN,
-    "特困供养": HardshipKind.TEKUN,
-    "五保": HardshipKind.TEKUN,
-    "孤儿": HardshipKind.ORPHAN,
-    "事实无人抚养": HardshipKind.ORPHAN,
-    "残疾": HardshipKind.DISABLED_STUDENT,
-    "残疾学生": HardshipKind.DISABLED_STUDENT,
-    "脱贫户": HardshipKind.REGISTERED_POVERTY,
-    "建档立卡": HardshipKind.REGISTERED_POVERTY,
-    "监测户": HardshipKind.MONITORED_HOUSEHOLD,
-    "烈士子女": HardshipKind.MARTYR_CHILD,
-    "残疾军人子女": HardshipKind.DISABLED_SOLDIER_CHILD,
-}
-
-
-@dataclass(frozen=True)
-class GovernmentListRow:
-    row: int
-    id_number: str
-    category: str
-
-
-@dataclass
-class GovernmentListResult:
-    rows: int = 0
-    matched: int = 0
-    created: int = 0
-    already_assessed: int = 0
-    unmatched: list[dict] = field(default_factory=list)
-    assessment_ids: list[int] = field(default_factory=list)
-
-
-def government_list_rows_from_csv(content: bytes) -> list[GovernmentListRow]:
-    """Rows of a CSV with an ID number column and a category column.
-
-    Row numbers are those a spreadsheet shows: the header is row 1. Files saved
-    by Chinese Excel are often GB 18030 rather than UTF-8; both are read.
-    """
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise DomainError(_("The file is not UTF-8 or GB 18030 text."), field="file") from None
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [cell.strip().lower() for cell in next(reader, [])]
-        id_column = next((i for i, h in enumerate(header) if h in ID_NUMBER_HEADERS), None)
-        category_column = next((i for i, h in enumerate(header) if h in CATEGORY_HEADERS), None)
-        if id_column is None or category_column is None:
-            raise DomainError(
-                _("The file needs a header row with the columns id_number and category."),
-                field="file",
-            )
-        rows = []
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= MAX_GOVERNMENT_LIST_ROWS:
-                raise DomainError(
-                    _("A list has at most %(n)s rows.") % {"n": MAX_GOVERNMENT_LIST_ROWS},
-                    field="file",
-                )
-            rows.append(
-                GovernmentListRow(
-                    row=number,
-                    id_number=cells[id_column] if id_column < len(cells) else "",
-                    category=cells[category_column] if category_column < len(cells) else "",
-                )
-            )
-    except csv.Error:
-        raise DomainError(_("The file is not a readable CSV file."), field="file") from None
-    return rows
-
-
-def _category(value: str) -> str | None:
-    value = value.strip()
-    if value in HardshipKind.values:
-        return value
-    return CATEGORY_ALIASES.get(value)
-
-
-def _validated_rows(
-    errors: ValidationErrors, rows: list[GovernmentListRow]
-) -> list[tuple[GovernmentListRow, str, str]]:
-    """Each valid row with its normalised ID number and category; every bad row added to `errors`.
-
-    The bad rows are listed under `rows`, each with its number, field and
-    message. Error messages never repeat the ID number: an error report is
-    often forwarded, printed or pasted into a chat.
-    """
-    if not rows:
-        errors.add("rows", _("The list has no rows."))
-        return []
-    if len(rows) > MAX_GOVERNMENT_LIST_ROWS:
-        errors.add("rows", _("A list has at most %(n)s rows.") % {"n": MAX_GOVERNMENT_LIST_ROWS})
-        return []
-    valid, problems = [], []
-    for row in rows:
-        try:
-            number = idnumbers.validate(row.id_number)
-        except idnumbers.InvalidIdNumber as exc:
-            reason = id_number_problem(exc)
-            problems.append({"row": row.row, "field": "id_number", "message": str(reason)})
-            number = None
-        category = _category(row.category)
-        if category is None:
-            problems.append(
-                {
-                    "row": row.row,
-                    "field": "category",
-                    "message": _("Unknown category; use one of: %(kinds)s.")
-                    % {"kinds": ", ".join(HardshipKind.values)},
-                }
-            )
-        if number and category:
-            valid.append((row, number, category))
-    for problem in problems:
-        errors.add(
-            "rows", problem, extra={"detail": _("The list has errors; nothing was written.")}
-        )
-    return valid
-
-
-def government_list_import_problems(
-    errors: ValidationErrors,
-    *,
-    by: User,
-    term_id: int | None,
-    rows: list[GovernmentListRow] | None,
-    tier: str | None = "",
-) -> tuple[Term | None, str | None, list[tuple[GovernmentListRow, str, str]]]:
-    """Add to `errors` everything wrong with this list; answers the term, tier and valid rows.
-
-    Every field and every row is checked, so one answer names them all; an
-    input given as None is not checked (left out, or refused already).
-    """
-    term = None
-    if term_id is not None:
-        term = (
-            Term.objects.select_related("district")
-            .filter(pk=term_id, district__schools__in=schools_administered_by(by))
-            .distinct()
-            .first()
-        )
-        if term is None:
-            errors.add("term", _("No such term in your district."))
-    if term is not None and tier is not None:
-        district = term.district
-        tier = tier or district.tier_codes[0]
-        if tier not in district.tier_codes:
-            errors.add(
-                "tier",
-                _("Unknown tier; this district's tiers are: %(tiers)s.")
-                % {"tiers": ", ".join(district.tier_codes)},
-            )
-    valid = _validated_rows(errors, rows) if rows is not None else []
-    return term, tier, valid
-
-
-@transaction.atomic
-def government_list_import(
-    *, by: User, term_id: int, rows: list[GovernmentListRow], tier: str = ""
-) -> GovernmentListResult:
-    """Identify the students on a government list directly, without public notice.
-
-    Each matched student of the administrator's schools gets a hardship
-    indicator from the list and, unless already assessed this term, an
-    assessment in `proposed` that an administrator then approves. Posting the
-    same list again creates nothing. Students of schools `by` does not
-    administer are never matched, so the answer cannot reveal where they are.
-    """
-    errors = ValidationErrors()
-    term, tier, valid = government_list_import_problems(
-        errors, by=by, term_id=term_id, rows=rows, tier=tier
-    )
-    errors.raise_if_any()
-    administered = schools_administered_by(by)
-    district = term.district
-
-    hashes = {
-        number: idnumbers.keyed_hash(number, key=settings.ID_HASH_KEY)
-        for _row, number, _category in valid
-    }
-    students_by_hash: dict[str, list[int]] = {}
-    unique_hashes = sorted(set(hashes.values()))
-    schools = administered.filter(district=district)
-    for start in range(0, len(unique_hashes), _MATCH_BATCH):
-        # Only students on this term's roster: identification is per term.
-        matches = (
-            Student.objects.filter(
-                school__in=schools,
-                id_hash__in=unique_hashes[start : start + _MATCH_BATCH],
-                records__term=term,
-            )
-            .values_list("pk", "id_hash")
-            .distinct()
-            .order_by("pk")
-        )
-        for student_id, id_hash in matches:
-            students_by_hash.setdefault(id_hash, []).append(student_id)
-    matched_ids = sorted({pk for ids in students_by_hash.values() for pk in ids})
-
-    assessed = set(
-        Assessment.objects.filter(term=term, student_id__in=matched_ids).values_list(
-            "student_id", flat=True
-        )
-    )
-    # A list posted again on another day does not add the same facts again.
-    known = set(
-        HardshipIndicator.objects.filter(
-            student_id__in=matched_ids,
-            source=IndicatorSource.GOVERNMENT_LIST,
-            recorded_on__gte=term.start_date,
-        ).values_list("student_id", "kind")
-    )
-
-    today = timezone.localdate()
-    result = GovernmentListResult(rows=len(rows))
-    new_indicators, new_assessments = [], {}
-    for row, number, category in valid:
-        student_ids = students_by_hash.get(hashes[number], [])
-        if not student_ids:
-            result.unmatched.append({"row": row.row, "id_masked": idnumbers.mask(number)})
-            continue
-        result.matched += 1
-        for student_id in student_ids:
-            if (student_id, category) not in known:
-                known.add((student_id, category))
-                new_indicators.append(
-                    HardshipIndicator(
-                        student_id=student_id,
-                        kind=category,
-                        source=IndicatorSource.GOVERNMENT_LIST,
-                        recorded_on=today,
-                        # Data, not a message: it stays as written whatever the reader's language.
-                        note=f"政府名单第{row.row}行",
-                    )
-                )
-            if student_id in assessed:
-                result.already_assessed += 1
-                continue
-            assessed.add(student_id)
-            new_assessments[student_id] = Assessment(
-                student_id=student_id,
-                term=term,
-                route=AssessmentRoute.GOVERNMENT_LIST,
-                status=AssessmentStatus.PROPOSED,
-                tier=tier,
-                government_category=category,
-                created_by=by,
-            )
-
-    try:
-        with transaction.atomic():
-            bulk_create_with_history(new_indicators, HardshipIndicator, default_user=by)
-            _score(new_assessments, term=term)
-            created = bulk_create_with_history(
-                list(new_assessments.values()), Assessment, default_user=by
-            )
-    except IntegrityError:
-        # The same list posted twice at the same moment: one of them wins.
-        raise Conflict(
-            _("Another import for this term ran at the same time; post the list again.")
-        ) from None
-    transition = TRANSITIONS[(None, Action.GOVERNMENT_LIST)]
-    AssessmentEvent.objects.bulk_create(
-        AssessmentEvent(
-            assessment=assessment,
-            action=transition.action,
-            from_status="",
-            to_status=transition.target,
-            by=by,
-        )
-        for assessment in created
-    )
-    result.created = len(created)
-    result.assessment_ids = sorted(assessment.pk for assessment in created)
-    return result
-
-
-def _score(assessments: dict[int, Assessment], *, term: Term) -> None:
-    """Set the need score of new assessments in two queries, whatever their number."""
-    kinds: dict[int, list[str]] = {student_id: [] for student_id in assessments}
-    for student_id, kind in HardshipIndicator.objects.filter(
-        student_id__in=list(assessments)
-    ).values_list("student_id", "kind"):
-        kinds[student_id].append(kind)
-    incomes = dict(
-        StudentRecord.objects.filter(student_id__in=list(assessments), term=term).values_list(
-            "student_id", "income_per_capita_fen"
-        )
-    )
-    for student_id, assessment in assessments.items():
-        assessment.need_score = need_score(
-            kinds=kinds[student_id], income_per_capita_fen=incomes.get(student_id)
-        )

@@ -22,7 +22,7 @@ from tests.faults.stack import (
     http,
     wait_until,
 )
-from workers.demo import DEMO_PASSWORD
+from workers.demo_county import DEMO_PASSWORD
 
 RESULTS = ROOT / "var" / "faults"
 # How long a scenario waits for every job to end after the fault (the jobs'

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from donations.models import FundSource
 from donations.money_words import FUND_GROUPS
-from workers.reporting import charts, tables
+from workers.reporting import charts, layout, tables
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -149,12 +149,12 @@ def _charts(data) -> list[tuple[str, str]]:
             Decimal(funds[source]["allocated"]),
             Decimal(funds[source]["received"]),
         )
-        for source in tables.in_source_order(funds)
+        for source in layout.in_source_order(funds)
     ]
     money = charts.paired_bars(
         titles[1],
         by_source,
-        (str(tables.money_labels()["allocated"]), str(tables.money_labels()["received"])),
+        (str(layout.money_labels()["allocated"]), str(layout.money_labels()["received"])),
         css_class="money",
     )
     weeks = charts.line(
@@ -175,7 +175,7 @@ def _money_cards(headline: dict) -> list[dict]:
     Allocated and received split by source; awarded and paid by fund group;
     each rate is its fund group's alone, labelled with what it divides.
     """
-    labels, groups = tables.money_labels(), tables.fund_group_labels()
+    labels, groups = layout.money_labels(), layout.fund_group_labels()
     sources = dict(FundSource.choices)
 
     def card(name: str, parts: list[tuple[str, str]]) -> dict:
@@ -191,7 +191,7 @@ def _money_cards(headline: dict) -> list[dict]:
             name,
             [
                 (sources.get(s, s), headline[f"{name}_by_source"][s])
-                for s in tables.in_source_order(headline[f"{name}_by_source"])
+                for s in layout.in_source_order(headline[f"{name}_by_source"])
             ],
         )
         for name in ("allocated", "received")
@@ -206,7 +206,7 @@ def _money_cards(headline: dict) -> list[dict]:
                 {
                     "key": f"{group}_{rate}",
                     "value": _percent(headline[f"{group}_{rate}"]),
-                    "label": tables.group_label(group, rate),
+                    "label": layout.group_label(group, rate),
                     "parts": [],
                 }
             )

@@ -1,7 +1,7 @@
 """Does a built report add up? Plain data in, a list of failures out, no Django.
 
 `reconcile(data, ledger)` takes a report's figures (what `figures.compose`
-built) and the ledger's own sums (`collect.ledger_sums`) and names every
+built) and the ledger's own sums (`collect_money.ledger_sums`) and names every
 figure that fails one of three rules:
 
 - every total equals the sum of its parts: a figure split by school, by
@@ -284,7 +284,7 @@ def _ledger(failures, data, ledger):
 def reconcile(data: dict, ledger: dict) -> list[str]:
     """Every way `data` fails to add up or to agree with `ledger`; empty when it reconciles.
 
-    `ledger` is `collect.ledger_sums` for the same term and schools:
+    `ledger` is `collect_money.ledger_sums` for the same term and schools:
     {"received" | "paid" | "donated": {project code: fen}}.
     """
     failures = _Failures()

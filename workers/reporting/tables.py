@@ -6,108 +6,26 @@ stay numbers (int, or Decimal for money and shares) so that spreadsheets
 can add them up; labels are translated in the active language.
 """
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from donations.models import FundSource
-from donations.money_words import AMOUNTS, FUND_GROUPS, GOVERNMENT, SOCIAL
+from donations.money_words import AMOUNTS, FUND_GROUPS
 from mentoring.models import MentorKind, SchoolLevel
-
-TEN_THOUSAND = Decimal(10_000)
-
-
-@dataclass
-class Table:
-    title: str
-    columns: list[str]
-    rows: list[list] = field(default_factory=list)
-    # Rows from this index on are totals (rendered bold).
-    total_from: int | None = None
-    note: str = ""
-
-
-@dataclass
-class Section:
-    key: str
-    title: str
-    tables: list[Table]
-
-
-def number(value):
-    """A figure from the JSON as a number for a cell: '11.16' → Decimal, None stays None."""
-    if value is None or isinstance(value, int):
-        return value
-    return Decimal(value)
-
-
-def wan(value):
-    """Yuan as 万元 with four places, the unit bureau tables use."""
-    if value is None:
-        return None
-    return Decimal(value) / TEN_THOUSAND
-
-
-def _school_names(data) -> dict[str, str]:
-    return {school["code"]: school["name"] for school in data["schools"]}
-
-
-def _levels(data) -> dict[str, str]:
-    return {school["code"]: school["level"] for school in data["schools"]}
-
-
-def _level_label(level: str) -> str:
-    return str(dict(SchoolLevel.choices).get(level, level))
-
-
-def in_source_order(sources) -> list[str]:
-    """Sources from central down to society, whatever order the stored JSON kept them in."""
-    order = FundSource.values
-    return sorted(sources, key=lambda s: (order.index(s) if s in order else len(order), s))
-
-
-def _source_label(source: str) -> str:
-    return str(dict(FundSource.choices).get(source, source))
-
-
-def _tier_names(data) -> dict[str, str]:
-    return {tier["code"]: tier["name"] for tier in data["tiers"]}
-
-
-def _per_school_rows(data, section_schools, total, cells):
-    names = _school_names(data)
-    rows = [[names.get(code, code), *cells(figures)] for code, figures in section_schools.items()]
-    rows.append([_("Total"), *cells(total)])
-    return rows
-
-
-def money_labels() -> dict[str, str]:
-    """The label of each money word (donations.money_words), the same in every table and card."""
-    return {
-        "allocated": _("Allocated (yuan)"),
-        "received": _("Received (yuan)"),
-        "awarded": _("Awarded (yuan)"),
-        "paid": _("Paid (yuan)"),
-        "arrival_rate": _("Arrival rate: received ÷ allocated (%)"),
-        "payout_rate": _("Payout rate: paid ÷ awarded (%)"),
-    }
-
-
-def fund_group_labels() -> dict[str, str]:
-    return {
-        GOVERNMENT: _("Government funds"),
-        SOCIAL: _("Social funds (donations)"),
-        "all": _("All funds"),
-    }
-
-
-def group_label(group: str, name: str) -> str:
-    """'Government funds: Paid (yuan)': one money word of one fund group."""
-    return _("%(group)s: %(figure)s") % {
-        "group": fund_group_labels()[group],
-        "figure": money_labels()[name],
-    }
+from workers.reporting.layout import (
+    Section,
+    Table,
+    group_label,
+    in_source_order,
+    level_label,
+    money_labels,
+    number,
+    per_school_rows,
+    school_names,
+    source_label,
+    tier_names,
+)
+from workers.reporting.tables_aid import aid
 
 
 def summary(data) -> Section:
@@ -147,11 +65,11 @@ def summary(data) -> Section:
     for source in in_source_order(by_source):
         amounts = by_source[source]
         sources.rows.append(
-            [_source_label(source), number(amounts["allocated"]), number(amounts["received"])]
+            [source_label(source), number(amounts["allocated"]), number(amounts["received"])]
         )
     sources.total_from = len(sources.rows)
     sources.rows.append([_("All sources"), number(h["allocated"]), number(h["received"])])
-    names = _school_names(data)
+    names = school_names(data)
     by_school = Table(
         _("Schools against the previous term"),
         [
@@ -185,15 +103,15 @@ def enrolment(data) -> Section:
 
     table = Table(
         _("Enrolment"),
-        [_("School"), _("Students"), *[_level_label(lv) for lv in levels], _("Boarding")],
-        _per_school_rows(data, section["schools"], section["total"], cells),
+        [_("School"), _("Students"), *[level_label(lv) for lv in levels], _("Boarding")],
+        per_school_rows(data, section["schools"], section["total"], cells),
     )
     table.total_from = len(table.rows) - 1
     return Section("enrolment", _("Enrolment"), [table])
 
 
 def identification(data) -> Section:
-    tiers = _tier_names(data)
+    tiers = tier_names(data)
     section = data["identification"]
 
     def cells(f):
@@ -223,227 +141,10 @@ def identification(data) -> Section:
             _("Objections raised"),
             _("Objections answered"),
         ],
-        _per_school_rows(data, section["schools"], section["total"], cells),
+        per_school_rows(data, section["schools"], section["total"], cells),
     )
     table.total_from = len(table.rows) - 1
     return Section("identification", _("Identification"), [table])
-
-
-def _category_labels() -> dict[str, str]:
-    return {
-        "poverty": _("Poverty-alleviated households (incl. monitored)"),
-        "dibao": _("Minimum living allowance"),
-        "tekun": _("Extreme poverty support"),
-        "orphan": _("Orphans (incl. de facto unsupported)"),
-        "disabled": _("Disabled students and children of disabled parents"),
-        "disabled_soldier": _("Children of disabled soldiers"),
-        "martyr": _("Children of martyrs"),
-        "other": _("Other"),
-    }
-
-
-def bureau(data) -> Table:
-    """The district's summary table: stage, project, 万元, 人数, 人次, then each category."""
-    labels = _category_labels()
-    columns = [
-        _("Education stage"),
-        _("Aid project"),
-        _("Awarded (10,000 yuan)"),
-        _("Students"),
-        _("Awards"),
-    ]
-    for label in labels.values():
-        columns += [
-            f"{label} {_('Awarded (10,000 yuan)')}",
-            f"{label} {_('Students')}",
-            f"{label} {_('Awards')}",
-        ]
-    columns.append(_("Remarks"))
-    table = Table(_("Summary of aid (district bureau table)"), columns)
-    totals = {"amount": Decimal(0), "students": 0, "awards": 0}
-    category_totals = {c: {"amount": Decimal(0), "students": 0, "awards": 0} for c in labels}
-    for row in data["aid"].get("bureau", []):
-        cells = [
-            _level_label(row["level"]),
-            row["project_name"],
-            wan(row["amount"]),
-            row["students"],
-            row["awards"],
-        ]
-        totals["amount"] += Decimal(row["amount"])
-        totals["students"] += row["students"]
-        totals["awards"] += row["awards"]
-        for code in labels:
-            figures = row["categories"][code]
-            cells += [wan(figures["amount"]), figures["students"], figures["awards"]]
-            category_totals[code]["amount"] += Decimal(figures["amount"])
-            category_totals[code]["students"] += figures["students"]
-            category_totals[code]["awards"] += figures["awards"]
-        table.rows.append([*cells, ""])
-    table.total_from = len(table.rows)
-    total = [_("Total"), "", wan(totals["amount"]), totals["students"], totals["awards"]]
-    for code in labels:
-        figures = category_totals[code]
-        total += [wan(figures["amount"]), figures["students"], figures["awards"]]
-    table.rows.append([*total, ""])
-    table.note = _(
-        "Categories follow the government list a student was identified from; students "
-        "identified by application count under Other. A student in two projects counts in "
-        "each project's row, so the Students column adds up to more than the students aided."
-    )
-    return table
-
-
-def aid(data) -> Section:
-    names, levels = _school_names(data), _levels(data)
-    section = data["aid"]
-    # The layout of a district's summary table: level, project, amount in 万元, 人数, 人次.
-    money = money_labels()
-    awards = Table(
-        _("Aid by project"),
-        [
-            _("Level"),
-            _("Aid project"),
-            _("School"),
-            _("Awarded (10,000 yuan)"),
-            money["awarded"],
-            _("Students"),
-            _("Awards"),
-            _("Share of enrolment (%)"),
-            money["paid"],
-            _("Average days from award to payment"),
-            _("Left out"),
-        ],
-    )
-    for project in section["projects"]:
-        for code, f in project["schools"].items():
-            awards.rows.append(
-                [
-                    _level_label(levels.get(code, "")),
-                    project["name"],
-                    names.get(code, code),
-                    wan(f["amount"]),
-                    number(f["amount"]),
-                    f["students"],
-                    f["awards"],
-                    number(f["share_of_enrolment"]),
-                    number(f["paid"]),
-                    number(f["average_days_to_payment"]),
-                    f["left_out"],
-                ]
-            )
-    awards.total_from = len(awards.rows)
-    for code, f in section["schools"].items():
-        awards.rows.append(
-            [
-                _level_label(levels.get(code, "")),
-                _("All projects"),
-                names.get(code, code),
-                wan(f["amount"]),
-                number(f["amount"]),
-                f["students"],
-                f["awards"],
-                number(f["share_of_enrolment"]),
-                number(f["paid"]),
-                number(f["average_days_to_payment"]),
-                f["left_out"],
-            ]
-        )
-    t = section["total"]
-    awards.rows.append(
-        [
-            "",
-            _("All projects"),
-            _("Total"),
-            wan(t["amount"]),
-            number(t["amount"]),
-            t["students"],
-            t["awards"],
-            number(t["share_of_enrolment"]),
-            number(t["paid"]),
-            number(t["average_days_to_payment"]),
-            t["left_out"],
-        ]
-    )
-    awards.note = _("A student aided by two projects counts once in Students and twice in Awards.")
-    groups = fund_group_labels()
-    funds = Table(
-        _("Funds allocated, received, awarded and paid"),
-        [
-            _("Aid project"),
-            _("Funds"),
-            _("Source"),
-            *(money[name] for name in (*AMOUNTS, "arrival_rate", "payout_rate")),
-        ],
-    )
-    for project in section["projects"]:
-        group = groups[project["fund_group"]]
-        sources = in_source_order(
-            set(project["allocated_by_source"]) | set(project["received_by_source"])
-        )
-        # Awards are made and paid by project, not by source: a source's row has
-        # its allocated and received only.
-        for source in sources:
-            funds.rows.append(
-                [
-                    project["name"],
-                    group,
-                    _source_label(source),
-                    number(project["allocated_by_source"].get(source, "0.00")),
-                    number(project["received_by_source"].get(source, "0.00")),
-                    None,
-                    None,
-                    None,
-                    None,
-                ]
-            )
-        funds.rows.append(
-            [
-                project["name"],
-                group,
-                _("All sources"),
-                *(number(project[name]) for name in (*AMOUNTS, "arrival_rate", "payout_rate")),
-            ]
-        )
-    f = section["funds"]
-    funds.total_from = len(funds.rows)
-    for group in FUND_GROUPS:
-        funds.rows.append(
-            [
-                _("Total"),
-                groups[group],
-                "",
-                *(number(f[group][name]) for name in (*AMOUNTS, "arrival_rate", "payout_rate")),
-            ]
-        )
-    # Both groups together: amounts only, a rate over both would mix them.
-    funds.rows.append(
-        [_("Total"), groups["all"], "", *(number(f["all"][name]) for name in AMOUNTS), None, None]
-    )
-    funds.note = _(
-        "Allocated and received are the project's as a whole; awarded and paid are this "
-        "report's schools'. Government and social funds are rated apart."
-    )
-    if f.get("shared_projects"):
-        funds.note = _(
-            "Funds are allocated to a project as a whole. Projects shared with other schools "
-            "(%(projects)s) show the whole project's allocated and received in their rows and "
-            "are left out of this school's allocated and received totals and arrival rates."
-        ) % {"projects": ", ".join(f["shared_projects"])}
-    reasons = {
-        "quota_full": _("Quota full"),
-        "no_quota": _("No places for the school"),
-        "funds_exhausted": _("Funds exhausted"),
-        "duplicate_aid": _("Already aided for this purpose"),
-        "no_standard": _("No standard for the student"),
-    }
-    left_out = Table(
-        _("Eligible students left unfunded"), [_("Aid project"), _("Reason"), _("Students")]
-    )
-    for project in section["projects"]:
-        for reason, count in project["left_out_by_reason"].items():
-            left_out.rows.append([project["name"], str(reasons.get(reason, reason)), count])
-    return Section("aid", _("Aid"), [bureau(data), awards, funds, left_out])
 
 
 def _mentor_kind_label(kind: str) -> str:
@@ -492,7 +193,7 @@ def mentoring(data) -> Section:
             _("Struggling students with scores"),
             _("Of them whose scores rose"),
         ],
-        _per_school_rows(data, section["schools"], section["total"], cells),
+        per_school_rows(data, section["schools"], section["total"], cells),
     )
     pairs.total_from = len(pairs.rows) - 1
     mentors = Table(_("Mentors by kind"), [_("Kind"), _("Mentors"), _("With at least one mentee")])
@@ -616,7 +317,7 @@ def problems(data) -> Section:
             _("Longest streak (weeks)"),
             _("Objections not answered"),
         ],
-        _per_school_rows(data, section["schools"], section["total"], cells),
+        per_school_rows(data, section["schools"], section["total"], cells),
     )
     table.total_from = len(table.rows) - 1
     if not section["duplicate_aid_recorded"]:

@@ -10,7 +10,9 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from mentoring.models import Mentor, Student, StudentRecord
-from workers.demo import ACCOUNTS, DEMO_PASSWORD, build_county, compliance_lines, run_term
+from workers.demo import run_term
+from workers.demo_county import ACCOUNTS, DEMO_PASSWORD, build_county
+from workers.demo_term import compliance_lines
 from workers.jobs import account_census_start
 from workers.models import Job
 

@@ -1,0 +1,24 @@
+"""Which terms a term is compared with or continues from."""
+
+from django.db.models import Exists, OuterRef
+
+from mentoring.models import StudentRecord, Term
+
+
+def previous_term(term: Term) -> Term | None:
+    """The district's latest term before this one that has student records.
+
+    A term without a single student record was never run in Bangfu: it has no
+    pairings for a match run to continue and no figures for the report to
+    compare with, so it is skipped and the term before it is the previous one.
+    Matching's continuity and the report's comparison both ask this question.
+    """
+    return (
+        Term.objects.filter(
+            Exists(StudentRecord.objects.filter(term=OuterRef("pk"))),
+            district=term.district,
+            start_date__lt=term.start_date,
+        )
+        .order_by("-start_date")
+        .first()
+    )

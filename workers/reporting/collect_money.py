@@ -1,0 +1,314 @@
+"""The term report's money, read from the database: aid (funding, awards, payments, refusals),
+donations, and the ledger's own sums the report is reconciled with.
+
+Each function is one aggregate query (or a few), grouped by school and the
+dimensions the report needs; part of `workers.reporting.collect.term_rows`.
+"""
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Max,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncDate
+
+from donations.models import (
+    AidProject,
+    Allocation,
+    Award,
+    AwardStatus,
+    Contribution,
+    ContributionStatus,
+    Disbursement,
+    FundAccount,
+    ItemDistribution,
+    ItemDonation,
+    LedgerEntry,
+    LedgerKind,
+    Pledge,
+    ProjectFunding,
+)
+from donations.selectors.totals import PAYMENT_STANDS
+from mentoring.models import (
+    School,
+    Term,
+)
+from workers.reporting.aggregates import plain_rows, sum_or_zero, whole_days
+
+
+def received_in(term: Term, prefix: str = "") -> Q:
+    """Appropriations that count as the term's received (到位): against the term's
+    funding, or naming no funding and posted during the term."""
+    return Q(**{f"{prefix}funding__term": term}) | Q(
+        **{
+            f"{prefix}funding__isnull": True,
+            f"{prefix}created_at__date__gte": term.start_date,
+            f"{prefix}created_at__date__lte": term.end_date,
+        }
+    )
+
+
+def aid_rows(term, school_ids, district):
+    awards = Award.objects.filter(term=term, student__school__in=school_ids).exclude(
+        status=AwardStatus.CANCELLED
+    )
+    unpaid = Q(status=AwardStatus.AWARDED)
+    late = Q(late_since__isnull=False)
+    award_rows = plain_rows(
+        awards.values("project", school=F("student__school_id")).annotate(
+            students=Count("student", distinct=True),
+            awards=Count("pk"),
+            awarded_fen=sum_or_zero("amount_fen"),
+            paid_awards=Count("pk", filter=Q(status=AwardStatus.PAID)),
+            unpaid_awards=Count("pk", filter=unpaid),
+            unpaid_fen=sum_or_zero("amount_fen", filter=unpaid),
+            late=Count("pk", filter=late),
+            late_fen=sum_or_zero("amount_fen", filter=late),
+        )
+    )
+    # The bureau's table splits aid by the government list the student is on, if any:
+    # the student's assessment of this term, joined (a LEFT JOIN, not a subquery per award).
+    categories = plain_rows(
+        awards.annotate(
+            assessed=FilteredRelation(
+                "student__assessments", condition=Q(student__assessments__term=term)
+            )
+        )
+        .values(
+            "project", category=F("assessed__government_category"), school=F("student__school_id")
+        )
+        .annotate(
+            students=Count("student", distinct=True),
+            awards=Count("pk"),
+            awarded_fen=sum_or_zero("amount_fen"),
+        )
+    )
+    for row in [*award_rows, *categories]:
+        row["amount_fen"] = row.pop("awarded_fen")
+    aided = plain_rows(
+        awards.values(school=F("student__school_id")).annotate(
+            students=Count("student", distinct=True)
+        )
+    )
+    days = ExpressionWrapper(
+        F("paid_on") - TruncDate("award__created_at"), output_field=DurationField()
+    )
+    payments = plain_rows(
+        Disbursement.objects.filter(award__term=term, award__student__school__in=school_ids)
+        .values(school=F("award__student__school_id"), project=F("award__project_id"))
+        .annotate(
+            # Paid (实发) is net of payments reversed: a reversed payment counts neither way.
+            payments=Count("pk", filter=PAYMENT_STANDS),
+            paid_fen=sum_or_zero("amount_fen", filter=PAYMENT_STANDS),
+            # What the ledger took out for these payments, net of any reversal of them.
+            ledger_fen=sum_or_zero("ledger_entry__amount_fen")
+            + sum_or_zero("ledger_entry__reversed_by__amount_fen"),
+            days_total=Sum(days, filter=PAYMENT_STANDS),
+            days_max=Max(days, filter=PAYMENT_STANDS),
+        )
+    )
+    for row in payments:
+        row["days_total"], row["days_max"] = (
+            whole_days(row["days_total"]),
+            whole_days(row["days_max"]),
+        )
+    projects = plain_rows(
+        AidProject.objects.filter(district=district).values(
+            "id", "code", "name", "source", "purpose"
+        )
+    )
+    funding = plain_rows(
+        ProjectFunding.objects.filter(term=term, project__district=district)
+        .values("project", "source")
+        .annotate(allocated_fen=sum_or_zero("amount_fen"))
+    )
+    # Appropriations against the term's funding, and those that name no funding
+    # but arrived during the term (by their own source, else the project's).
+    received = plain_rows(
+        LedgerEntry.objects.filter(
+            kind=LedgerKind.APPROPRIATION, account__project__district=district
+        )
+        .filter(received_in(term))
+        .values(
+            project=F("account__project_id"),
+            funding_source=Coalesce(
+                F("funding__source"), NullIf(F("source"), Value("")), F("account__project__source")
+            ),
+        )
+        .annotate(received_fen=sum_or_zero("amount_fen") + sum_or_zero("reversed_by__amount_fen"))
+    )
+    for row in received:
+        row["source"] = row.pop("funding_source")
+    # Who was left out, and why: each student's latest entry over the project's
+    # allocation runs (a run may cover one school only), unless an award of
+    # the project reached them since.
+    scope = set(school_ids)
+    awarded = set(
+        Award.objects.filter(term=term, project__district=district)
+        .exclude(status=AwardStatus.CANCELLED)
+        .values_list("project", "student")
+    )
+    latest: dict[tuple, dict] = {}
+    for row in (
+        Allocation.objects.filter(term=term, project__district=district)
+        .order_by("-created_at", "-pk")
+        .values("project", "left_out")
+    ):
+        for entry in row["left_out"] or []:
+            key = (row["project"], entry.get("student"))
+            if entry.get("school") in scope and key not in awarded:
+                latest.setdefault(key, entry)
+    left_out = [
+        {
+            "project": project,
+            "school": entry.get("school"),
+            "student": entry.get("student"),
+            "reason": entry.get("reason", ""),
+            "detail": entry.get("detail", ""),
+        }
+        for (project, _student), entry in sorted(latest.items(), key=lambda kv: kv[0])
+    ]
+    accounts = plain_rows(
+        FundAccount.objects.filter(project__district=district)
+        .annotate(ledger_fen=sum_or_zero("entries__amount_fen"))
+        .values("balance_fen", "ledger_fen", "project")
+    )
+    # How many awards each project made in the whole district: a school report
+    # tells a project shared with other schools from one that is the school's own.
+    project_awards = plain_rows(
+        Award.objects.filter(term=term, project__district=district)
+        .exclude(status=AwardStatus.CANCELLED)
+        .values("project")
+        .annotate(awards=Count("pk"))
+    )
+    return {
+        "project_awards": project_awards,
+        "awards": award_rows,
+        "award_categories": categories,
+        "aided": aided,
+        "payments": payments,
+        "projects": projects,
+        "funding": funding,
+        "received": received,
+        "left_out": left_out,
+        "accounts": accounts,
+    }
+
+
+def donation_rows(term, school_ids, district):
+    in_term = Q(received_on__gte=term.start_date, received_on__lte=term.end_date)
+    contributions = Contribution.objects.filter(
+        in_term, project__district=district, status=ContributionStatus.POSTED
+    )
+    donations = plain_rows(
+        contributions.values(
+            donor_name=F("donor__name"),
+            donor_kind=F("donor__kind"),
+            anonymous=F("donor__anonymous"),
+            project_code=F("project__code"),
+        ).annotate(given_fen=sum_or_zero("amount_fen"), contributions=Count("pk"))
+    )
+    donation_ledger = plain_rows(
+        contributions.values("project").annotate(
+            given_fen=sum_or_zero("amount_fen"),
+            ledger_fen=sum_or_zero("ledger_entry__amount_fen")
+            + sum_or_zero("ledger_entry__reversed_by__amount_fen"),
+        )
+    )
+    pledges = plain_rows(
+        Pledge.objects.filter(
+            donor__district=district,
+            instalments__due_on__gte=term.start_date,
+            instalments__due_on__lte=term.end_date,
+        )
+        .values("status")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    items_received = plain_rows(
+        ItemDonation.objects.filter(item_kind__district=district)
+        .values(item=F("item_kind_id"), name=F("item_kind__name"), unit=F("item_kind__unit"))
+        .annotate(
+            all_quantity=sum_or_zero("quantity"),
+            all_value_fen=sum_or_zero("value_fen"),
+            term_quantity=sum_or_zero("quantity", filter=in_term),
+            term_value_fen=sum_or_zero("value_fen", filter=in_term),
+        )
+    )
+    items_given = plain_rows(
+        ItemDistribution.objects.filter(
+            item_kind__district=district,
+            student__school__in=school_ids,
+            given_on__gte=term.start_date,
+            given_on__lte=term.end_date,
+        )
+        .values(item=F("item_kind_id"))
+        .annotate(given=sum_or_zero("quantity"))
+    )
+    for row in [*donations, *donation_ledger]:
+        row["amount_fen"] = row.pop("given_fen")
+    for row in items_received:
+        row["quantity"], row["value_fen"] = row.pop("term_quantity"), row.pop("term_value_fen")
+    for row in items_given:
+        row["quantity"] = row.pop("given")
+    return {
+        "donations": donations,
+        "donation_ledger": donation_ledger,
+        "pledges": pledges,
+        "items_received": items_received,
+        "items_given": items_given,
+    }
+
+
+def ledger_sums(*, term: Term, schools: list[School]) -> dict[str, dict[str, int]]:
+    """The ledger's own sums of the term's money per project code, in fen, for reconciliation.
+
+    Read from the ledger's rows by their kind (one query), not through the
+    records the report counts, so the two can disagree: `received` is the
+    appropriations that count for the term, `paid` the money out for payments
+    of the term's awards to `schools`' students, `donated` the contributions
+    received during the term; each net of its reversals.
+    """
+    school_ids = [school.pk for school in schools]
+
+    def kind(name: str, prefix: str = "") -> Q:
+        return Q(kind=name) if not prefix else Q(kind=LedgerKind.REVERSAL, reverses__kind=name)
+
+    def received(prefix=""):
+        return kind(LedgerKind.APPROPRIATION, prefix) & received_in(term, prefix)
+
+    def paid(prefix=""):
+        return kind(LedgerKind.DISBURSEMENT, prefix) & Q(
+            **{
+                f"{prefix}disbursement__award__term": term,
+                f"{prefix}disbursement__award__student__school__in": school_ids,
+            }
+        )
+
+    def donated(prefix=""):
+        return kind(LedgerKind.CONTRIBUTION, prefix) & Q(
+            **{
+                f"{prefix}contribution__received_on__gte": term.start_date,
+                f"{prefix}contribution__received_on__lte": term.end_date,
+            }
+        )
+
+    rows = (
+        LedgerEntry.objects.filter(account__project__district=term.district)
+        .values(code=F("account__project__code"))
+        .annotate(
+            received=sum_or_zero("amount_fen", filter=received() | received("reverses__")),
+            # Money out is negative in the ledger; paid is what went out.
+            paid=-sum_or_zero("amount_fen", filter=paid() | paid("reverses__")),
+            donated=sum_or_zero("amount_fen", filter=donated() | donated("reverses__")),
+        )
+    )
+    return {
+        name: {row["code"]: row[name] for row in plain_rows(rows) if row[name]}
+        for name in ("received", "paid", "donated")
+    }

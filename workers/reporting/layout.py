@@ -1,0 +1,106 @@
+"""The shapes and labels every table of the report uses: a titled table, a section, a cell's
+number, and the translated names of schools, levels, sources and money words.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from donations.models import FundSource
+from donations.money_words import GOVERNMENT, SOCIAL
+from mentoring.models import SchoolLevel
+
+TEN_THOUSAND = Decimal(10_000)
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    # Rows from this index on are totals (rendered bold).
+    total_from: int | None = None
+    note: str = ""
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    tables: list[Table]
+
+
+def number(value):
+    """A figure from the JSON as a number for a cell: '11.16' → Decimal, None stays None."""
+    if value is None or isinstance(value, int):
+        return value
+    return Decimal(value)
+
+
+def wan(value):
+    """Yuan as 万元 with four places, the unit bureau tables use."""
+    if value is None:
+        return None
+    return Decimal(value) / TEN_THOUSAND
+
+
+def school_names(data) -> dict[str, str]:
+    return {school["code"]: school["name"] for school in data["schools"]}
+
+
+def school_levels(data) -> dict[str, str]:
+    return {school["code"]: school["level"] for school in data["schools"]}
+
+
+def level_label(level: str) -> str:
+    return str(dict(SchoolLevel.choices).get(level, level))
+
+
+def in_source_order(sources) -> list[str]:
+    """Sources from central down to society, whatever order the stored JSON kept them in."""
+    order = FundSource.values
+    return sorted(sources, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+
+def source_label(source: str) -> str:
+    return str(dict(FundSource.choices).get(source, source))
+
+
+def tier_names(data) -> dict[str, str]:
+    return {tier["code"]: tier["name"] for tier in data["tiers"]}
+
+
+def per_school_rows(data, section_schools, total, cells):
+    names = school_names(data)
+    rows = [[names.get(code, code), *cells(figures)] for code, figures in section_schools.items()]
+    rows.append([_("Total"), *cells(total)])
+    return rows
+
+
+def money_labels() -> dict[str, str]:
+    """The label of each money word (donations.money_words), the same in every table and card."""
+    return {
+        "allocated": _("Allocated (yuan)"),
+        "received": _("Received (yuan)"),
+        "awarded": _("Awarded (yuan)"),
+        "paid": _("Paid (yuan)"),
+        "arrival_rate": _("Arrival rate: received ÷ allocated (%)"),
+        "payout_rate": _("Payout rate: paid ÷ awarded (%)"),
+    }
+
+
+def fund_group_labels() -> dict[str, str]:
+    return {
+        GOVERNMENT: _("Government funds"),
+        SOCIAL: _("Social funds (donations)"),
+        "all": _("All funds"),
+    }
+
+
+def group_label(group: str, name: str) -> str:
+    """'Government funds: Paid (yuan)': one money word of one fund group."""
+    return _("%(group)s: %(figure)s") % {
+        "group": fund_group_labels()[group],
+        "figure": money_labels()[name],
+    }
