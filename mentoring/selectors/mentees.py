@@ -104,7 +104,7 @@ class Reminder:
     @property
     def week_end(self) -> date | None:
         return (
-            self.week_start + compliance.ONE_WEEK - timedelta(days=1) if self.week_start else None
+            self.week_start + calendar.ONE_WEEK - timedelta(days=1) if self.week_start else None
         )
 
 
@@ -128,7 +128,7 @@ def reminders_of(user: User, mentor: Mentor, *, limit: int = 50) -> list[Reminde
             reminders.append(Reminder(notification))
             continue
         try:
-            week_start = compliance.parse_week(str(week))
+            week_start = calendar.parse_week(str(week))
         except ValueError:
             reminders.append(Reminder(notification))
             continue
