@@ -20,7 +20,7 @@ from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import WeeklyCompliance
 from mentoring.selectors import compliance as selectors
-from mentoring.services.compliance import parse_week, person_name, week_label
+from mentoring.services.compliance import parse_week, week_label
 
 
 class ComplianceSerializer(serializers.ModelSerializer):
@@ -58,8 +58,7 @@ class ComplianceSerializer(serializers.ModelSerializer):
         return week_label(row.week_start)
 
     def get_mentor_name(self, row) -> str:
-        user = row.mentor.user
-        return person_name(user.first_name, user.last_name) or user.username
+        return row.mentor.user.display_name
 
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]

@@ -61,6 +61,7 @@ from mentoring.models import (
     Term,
     TutoringSession,
     WeeklyCompliance,
+    person_name,
 )
 from mentoring.services.notifications import both_languages, notifications_send_pending
 from mentoring.workdays import holiday_mondays, week_monday
@@ -78,13 +79,6 @@ ESCALATE_AFTER = 2
 REMINDER_KINDS = (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
 # Pairings whose weeks are checked: approved ones, including those ended during the term.
 CHECKED_STATUSES = (PairingStatus.ACTIVE, PairingStatus.ENDED)
-
-
-def person_name(first: str, last: str) -> str:
-    """A name in its own order: 张老师 (family name first, no space), or "Ann Lee"."""
-    if any(ord(ch) > 0x2E7F for ch in first + last):
-        return f"{last}{first}".strip()
-    return f"{first} {last}".strip()
 
 
 # --- The calendar: plain dates in, plain dates out. ----------------------------------------------
