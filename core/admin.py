@@ -138,7 +138,8 @@ def person_display(field):
 
     display.short_description = field.verbose_name
     display.admin_order_field = field.name
-    display.__name__ = field.name
+    # Not the field's own name: Django would show the field (a username) first.
+    display.__name__ = f"{field.name}_name"
     return display
 
 

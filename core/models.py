@@ -24,6 +24,8 @@ class IdempotencyRecord(models.Model):
     class Meta:
         # The table kept its name when the model moved from mentoring (issue 14).
         db_table = "mentoring_idempotencyrecord"
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique_key"),
         ]

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import yuan_grouped
 from donations.models.ledger import LedgerEntry
 from donations.models.projects import AidProject, Allocation
 
@@ -93,7 +94,7 @@ class Award(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code} → {self.student_id}: {self.amount_fen} fen"
+        return f"{self.project.code} → {self.student_id}: {yuan_grouped(self.amount_fen)} yuan"
 
 
 # An award is paid in at most this many instalments (a school year has twelve months).
@@ -128,7 +129,7 @@ class AwardInstalment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.award_id}#{self.number}: {self.amount_fen} fen"
+        return f"{self.award_id}#{self.number}: {yuan_grouped(self.amount_fen)} yuan"
 
 
 class AidRefusal(models.Model):
@@ -238,4 +239,4 @@ class Disbursement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.award_id}#{self.instalment}: {self.amount_fen} fen"
+        return f"{self.award_id}#{self.instalment}: {yuan_grouped(self.amount_fen)} yuan"

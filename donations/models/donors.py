@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import yuan_grouped
 from donations.models.ledger import LedgerEntry
 from donations.models.projects import AidProject
 
@@ -124,7 +125,7 @@ class Contribution(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.donor} → {self.project.code}: {self.amount_fen} fen"
+        return f"{self.donor} → {self.project.code}: {yuan_grouped(self.amount_fen)} yuan"
 
 
 class PledgeKind(models.TextChoices):

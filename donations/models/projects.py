@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import yuan_grouped
+
 
 class FundSource(models.TextChoices):
     CENTRAL = "central", _("Central government")
@@ -86,7 +88,9 @@ class ProjectFunding(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code} {self.get_source_display()}: {self.amount_fen} fen"
+        return (
+            f"{self.project.code} {self.get_source_display()}: {yuan_grouped(self.amount_fen)} yuan"
+        )
 
 
 def term_amount_fen(yearly_fen: int) -> int:
