@@ -31,18 +31,28 @@ So, here:
   API's service is the one home of their rules. Reference data that no
   service writes may be edited, through the model's own validation.
 - Nothing is deleted here: records are ended or deactivated, never lost.
+- Money is read and written in yuan (`MoneyInYuan`): a column of integer fen
+  (a model field named `*_fen`) is shown as "1,200.00" under "amount (yuan)",
+  never as 120000 under "amount (fen)", in lists, filters, change and history
+  pages and inlines; a form that writes one takes yuan and stores fen. People
+  (a link to an account) are listed by name, not by username.
 """
 
 from functools import update_wrapper
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.money import fen, yuan_amount, yuan_grouped
 from core.permissions import is_active_account
 
 SAFE_METHODS = ("GET", "HEAD")
@@ -89,7 +99,186 @@ def has_history(model) -> bool:
     return hasattr(model._meta, "simple_history_manager_attribute")
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+FEN_SUFFIX = "_fen"
+
+
+def is_fen_field(field) -> bool:
+    """An integer column of money in fen: by Bangfu's convention, named `*_fen`."""
+    return isinstance(field, models.IntegerField) and field.name.endswith(FEN_SUFFIX)
+
+
+def yuan_label(field):
+    """'amount' → 'amount (yuan)' ("金额（元）"): a fen field's verbose name names no unit."""
+    return format_lazy(_("{name} (yuan)"), name=field.verbose_name)
+
+
+def yuan_display_name(field) -> str:
+    return field.name.removesuffix(FEN_SUFFIX) + "_yuan"
+
+
+def yuan_display(field):
+    """The admin's column (and read-only field) for a fen field: '1,200.00', sorted by the fen."""
+
+    def display(obj):
+        value = getattr(obj, field.attname)
+        return None if value is None else yuan_grouped(value)
+
+    display.short_description = yuan_label(field)
+    display.admin_order_field = field.name
+    display.__name__ = yuan_display_name(field)
+    return display
+
+
+def person_display(field):
+    """The admin's column for a link to an account: the person's name, else the username."""
+
+    def display(obj):
+        user = getattr(obj, field.name)
+        return None if user is None else user.get_full_name() or user.get_username()
+
+    display.short_description = field.verbose_name
+    display.admin_order_field = field.name
+    # Not the field's own name: Django would show the field (a username) first.
+    display.__name__ = f"{field.name}_name"
+    return display
+
+
+class YuanFormField(forms.DecimalField):
+    """A fen field in an admin form: typed and shown in yuan (two places), cleaned to fen."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=14, decimal_places=2, **kwargs)
+
+    def prepare_value(self, value):
+        # The stored fen; what was typed (a string) is shown back as typed.
+        return yuan_amount(value) if isinstance(value, int) else value
+
+    def clean(self, value):
+        amount = super().clean(value)
+        return None if amount is None else fen(amount)
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.prepare_value(initial), data)
+
+
+class YuanValuesFilter(admin.AllValuesFieldListFilter):
+    """The filter of a fen field: titled and listed in yuan, filtering on the fen."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = yuan_label(field)
+
+    def choices(self, changelist):
+        amounts = {str(value) for value in self.lookup_choices if value is not None}
+        for choice in super().choices(changelist):
+            if choice["display"] in amounts:
+                choice["display"] = yuan_grouped(int(choice["display"]))
+            yield choice
+
+
+class MoneyInYuan:
+    """Every Bangfu admin page (ModelAdmin and inline): money in yuan, accounts by name.
+
+    Fen fields of the model are swapped for their yuan display wherever they
+    are only shown (list columns, read-only and view-only fields, history
+    pages); where one is edited, its form field takes yuan. A list column of a
+    link to an account shows the person's name.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.model._meta.concrete_fields
+        self.yuan_displays = {f.name: yuan_display(f) for f in fields if is_fen_field(f)}
+        self.person_displays = {
+            f.name: person_display(f)
+            for f in fields
+            if f.is_relation and f.related_model is get_user_model()
+        }
+        for display in [*self.yuan_displays.values(), *self.person_displays.values()]:
+            setattr(self, display.__name__, display)
+
+    def in_yuan(self, names):
+        """Field names (nested in tuples for one line) with the fen fields shown in yuan."""
+        return [
+            self.in_yuan(name)
+            if isinstance(name, list | tuple)
+            else self.yuan_displays[name].__name__
+            if isinstance(name, str) and name in self.yuan_displays
+            else name
+            for name in names
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.in_yuan(super().get_readonly_fields(request, obj))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            # Edited fen fields stay (their form field is in yuan); read-only ones
+            # are already swapped by get_readonly_fields.
+            return fieldsets
+        return [
+            (title, {**options, "fields": self.in_yuan(options["fields"])})
+            for title, options in fieldsets
+        ]
+
+    def form_fields(self, request, obj, kwargs):
+        """The form's fields: the fieldsets' but their yuan displays, which are no form fields.
+
+        `fields=None` (Django asking for every field of the model) is left as it is.
+        """
+        if "fields" in kwargs and kwargs["fields"] is None:
+            return kwargs
+        fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+        shown = {display.__name__ for display in self.yuan_displays.values()}
+        return {**kwargs, "fields": [name for name in fields if name not in shown]}
+
+    def get_form(self, request, obj=None, **kwargs):
+        return super().get_form(request, obj, **self.form_fields(request, obj, kwargs))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, **self.form_fields(request, obj, kwargs))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.yuan_displays:
+            return YuanFormField(
+                label=yuan_label(db_field),
+                required=not db_field.blank,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class MoneyInYuanList(MoneyInYuan):
+    """MoneyInYuan for a ModelAdmin: its list columns and filters too."""
+
+    def get_list_display(self, request):
+        displays = {**self.yuan_displays, **self.person_displays}
+        return [
+            displays[name].__name__ if isinstance(name, str) and name in displays else name
+            for name in super().get_list_display(request)
+        ]
+
+    def get_list_select_related(self, request):
+        # Django joins every foreign key when a list column is one; the swapped
+        # columns (accounts) are not seen as such, so ask for it here.
+        selected = super().get_list_select_related(request)
+        if selected is False and any(
+            name in self.person_displays for name in super().get_list_display(request)
+        ):
+            return True
+        return selected
+
+    def get_list_filter(self, request):
+        return [
+            (name, YuanValuesFilter)
+            if isinstance(name, str) and name in self.yuan_displays
+            else name
+            for name in super().get_list_filter(request)
+        ]
+
+
+class RecordAdmin(MoneyInYuanList, SimpleHistoryAdmin):
     """What every Bangfu ModelAdmin shares: platform administrators, history read, no revert.
 
     A model without simple-history rows gets Django's own history page (the
@@ -161,8 +350,8 @@ class ReadOnlyAdmin(RecordAdmin):
         return False
 
 
-class ReadOnlyInline:
-    """Mixin for an inline shown with its parent and never edited there."""
+class ReadOnlyInline(MoneyInYuan):
+    """Mixin for an inline shown with its parent and never edited there (money in yuan)."""
 
     extra = 0
     can_delete = False

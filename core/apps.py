@@ -1,13 +1,14 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.backends.signals import connection_created
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     # Named as the default: this module also holds the admin's AppConfig below.
     default = True
     name = "core"
-    verbose_name = "Bangfu core"
+    verbose_name = _("Bangfu core")
 
     def ready(self):
         from core.admin import platform_admin_pages

@@ -17,6 +17,11 @@ def yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def yuan_grouped(fen: int) -> str:
+    """Integer fen as yuan with two places and thousands grouped: 120_000 → '1,200.00'."""
+    return f"{yuan_amount(fen):,.2f}"
+
+
 def yuan_amount(fen: int) -> Decimal:
     """Integer fen as a Decimal of yuan with two places: 31250 → Decimal('312.50')."""
     return (Decimal(fen) * CENT).quantize(CENT)

@@ -8,8 +8,10 @@ while their stock moves only through the services.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
+from core.money import yuan_grouped
 from donations.models import (
     AidProject,
     AidRefusal,
@@ -25,6 +27,7 @@ from donations.models import (
     LedgerEntry,
     Pledge,
     PledgeInstalment,
+    PledgeKind,
     ProjectFunding,
     ProjectQuota,
     ProjectStandard,
@@ -125,6 +128,15 @@ class ItemDistributionAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
 
 class PledgeInstalmentInline(ReadOnlyInline, admin.TabularInline):
     model = PledgeInstalment
+    fields = ["due_on", "amount_promised"]
+    readonly_fields = fields
+
+    @admin.display(description=_("amount (yuan, or items)"))
+    def amount_promised(self, instalment):
+        # Fen for a pledge of money, a count for one of items.
+        if instalment.pledge.kind == PledgeKind.MONEY:
+            return yuan_grouped(instalment.amount)
+        return instalment.amount
 
 
 @admin.register(Pledge)

@@ -22,6 +22,7 @@ from mentoring.models import (
     SessionKind,
     TutoringSession,
     WeeklyCompliance,
+    person_name,
 )
 from mentoring.school_weeks import (
     WeekFigures,
@@ -552,6 +553,6 @@ def test_production_sends_mail_through_the_smtp_server_of_the_environment(tmp_pa
 
 
 def test_a_mentor_is_named_in_the_order_of_their_name():
-    assert compliance.person_name("老师", "张") == "张老师"
-    assert compliance.person_name("Ann", "Lee") == "Ann Lee"
+    assert person_name("老师", "张") == "张老师"
+    assert person_name("Ann", "Lee") == "Ann Lee"
     assert compliance.person_name("", "") == ""

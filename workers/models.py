@@ -45,7 +45,12 @@ class Job(models.Model):
     # The school whose administrators may follow the job; None for jobs that
     # concern no single school (only the starter and platform admins see them).
     school = models.ForeignKey(
-        "mentoring.School", on_delete=models.PROTECT, null=True, blank=True, related_name="jobs"
+        "mentoring.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("school"),
     )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,6 +58,7 @@ class Job(models.Model):
         null=True,
         blank=True,
         related_name="jobs",
+        verbose_name=_("started by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -106,12 +112,21 @@ class Report(models.Model):
     which records it was built from (counts and the latest change of each).
     """
 
-    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
+    term = models.ForeignKey(
+        "mentoring.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+    )
     scope = models.CharField(_("scope"), max_length=10, choices=ReportScope.choices)
-    district = models.ForeignKey("mentoring.District", on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        "mentoring.District", on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
     # The school of a school report; None for the district's report.
     school = models.ForeignKey(
-        "mentoring.School", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "mentoring.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("school"),
     )
     version = models.PositiveIntegerField(_("version"))
     status = models.CharField(
@@ -121,10 +136,19 @@ class Report(models.Model):
     sources = models.JSONField(_("sources"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     job = models.OneToOneField(
-        Job, on_delete=models.PROTECT, null=True, blank=True, related_name="report"
+        Job,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report",
+        verbose_name=_("job"),
     )
     built_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("built by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     built_at = models.DateTimeField(_("built at"), null=True, blank=True)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import yuan_grouped
 from donations.models.ledger import LedgerEntry
 from donations.models.projects import AidProject, Allocation
 
@@ -26,33 +27,54 @@ class Award(models.Model):
     term, whichever school or project it comes from (多头资助).
     """
 
-    project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="awards")
-    student = models.ForeignKey(
-        "mentoring.Student", on_delete=models.PROTECT, related_name="awards"
+    project = models.ForeignKey(
+        AidProject, on_delete=models.PROTECT, related_name="awards", verbose_name=_("project")
     )
-    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="awards")
-    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    student = models.ForeignKey(
+        "mentoring.Student",
+        on_delete=models.PROTECT,
+        related_name="awards",
+        verbose_name=_("student"),
+    )
+    term = models.ForeignKey(
+        "mentoring.Term", on_delete=models.PROTECT, related_name="awards", verbose_name=_("term")
+    )
+    amount_fen = models.BigIntegerField(_("amount"))
     status = models.CharField(
         _("status"), max_length=20, choices=AwardStatus.choices, default=AwardStatus.AWARDED
     )
     purpose = models.CharField(_("purpose"), max_length=100)
     term_code = models.CharField(_("term"), max_length=20)
-    student_id_hash = models.CharField(max_length=64)
+    student_id_hash = models.CharField(max_length=64, verbose_name=_("student id hash"))
     reason = models.TextField(_("reason"), blank=True)
     # The allocation that made it (None for an award made by hand).
     allocation = models.ForeignKey(
-        Allocation, on_delete=models.PROTECT, null=True, blank=True, related_name="awards"
+        Allocation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="awards",
+        verbose_name=_("allocation"),
     )
     # Set by the daily check when the award was not paid in time.
     late_since = models.DateField(_("late since"), null=True, blank=True)
     # A cancellation is a correction by a district administrator: who, when and why.
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -72,7 +94,7 @@ class Award(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code} → {self.student_id}: {self.amount_fen} fen"
+        return f"{self.project.code} → {self.student_id}: {yuan_grouped(self.amount_fen)} yuan"
 
 
 # An award is paid in at most this many instalments (a school year has twelve months).
@@ -87,9 +109,11 @@ class AwardInstalment(models.Model):
     payments that would take an award past its amount (migration 0011).
     """
 
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="plan")
+    award = models.ForeignKey(
+        Award, on_delete=models.CASCADE, related_name="plan", verbose_name=_("award")
+    )
     number = models.PositiveSmallIntegerField(_("instalment"))
-    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    amount_fen = models.BigIntegerField(_("amount"))
 
     class Meta:
         ordering = ["award", "number"]
@@ -105,7 +129,7 @@ class AwardInstalment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.award_id}#{self.number}: {self.amount_fen} fen"
+        return f"{self.award_id}#{self.number}: {yuan_grouped(self.amount_fen)} yuan"
 
 
 class AidRefusal(models.Model):
@@ -114,14 +138,26 @@ class AidRefusal(models.Model):
     Kept so that the term report can say how many were refused, and where.
     """
 
-    project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="refusals")
-    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
-    student = models.ForeignKey("mentoring.Student", on_delete=models.PROTECT, related_name="+")
-    other_award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(
+        AidProject, on_delete=models.PROTECT, related_name="refusals", verbose_name=_("project")
+    )
+    term = models.ForeignKey(
+        "mentoring.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+    )
+    student = models.ForeignKey(
+        "mentoring.Student", on_delete=models.PROTECT, related_name="+", verbose_name=_("student")
+    )
+    other_award = models.ForeignKey(
+        Award, on_delete=models.PROTECT, related_name="+", verbose_name=_("other award")
+    )
     # "manual" (an award asked for by hand) or "allocation".
     via = models.CharField(_("via"), max_length=20)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -146,9 +182,11 @@ class Disbursement(models.Model):
     standing payments never add up to more than the award.
     """
 
-    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="disbursements")
+    award = models.ForeignKey(
+        Award, on_delete=models.PROTECT, related_name="disbursements", verbose_name=_("award")
+    )
     instalment = models.PositiveSmallIntegerField(_("instalment"), default=1)
-    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    amount_fen = models.BigIntegerField(_("amount"))
     method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
     paid_on = models.DateField(_("paid on"))
     # Bank transfers: the bank's reference; cash: both signatures were taken.
@@ -156,7 +194,10 @@ class Disbursement(models.Model):
     signed_by_student = models.BooleanField(_("signed by the student"), default=False)
     signed_by_guardian = models.BooleanField(_("signed by the guardian"), default=False)
     ledger_entry = models.OneToOneField(
-        LedgerEntry, on_delete=models.PROTECT, related_name="disbursement"
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        related_name="disbursement",
+        verbose_name=_("ledger entry"),
     )
     # A payment made in error is reversed by a ledger entry that names the
     # payment's entry (who and why are on that entry); the row stays, and the
@@ -167,9 +208,13 @@ class Disbursement(models.Model):
         null=True,
         blank=True,
         related_name="reversed_disbursement",
+        verbose_name=_("reversal"),
     )
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("paid by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -194,4 +239,4 @@ class Disbursement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.award_id}#{self.instalment}: {self.amount_fen} fen"
+        return f"{self.award_id}#{self.instalment}: {yuan_grouped(self.amount_fen)} yuan"

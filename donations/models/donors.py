@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import yuan_grouped
 from donations.models.ledger import LedgerEntry
 from donations.models.projects import AidProject
 
@@ -20,7 +21,10 @@ class Donor(models.Model):
     """Who gives: an organisation, a member of staff or a person, in one district."""
 
     district = models.ForeignKey(
-        "mentoring.District", on_delete=models.PROTECT, related_name="donors"
+        "mentoring.District",
+        on_delete=models.PROTECT,
+        related_name="donors",
+        verbose_name=_("district"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=DonorKind.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -33,6 +37,7 @@ class Donor(models.Model):
         null=True,
         blank=True,
         related_name="donor",
+        verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -55,14 +60,26 @@ class ContributionStatus(models.TextChoices):
 class Contribution(models.Model):
     """Money received from a donor for a project, posted once to the project's account."""
 
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="contributions")
-    project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="contributions")
-    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("donor")
+    )
+    project = models.ForeignKey(
+        AidProject,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        verbose_name=_("project"),
+    )
+    amount_fen = models.BigIntegerField(_("amount"))
     received_on = models.DateField(_("received on"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     # The pledge this money honours, if any.
     pledge = models.ForeignKey(
-        "Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="contributions"
+        "Pledge",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name=_("pledge"),
     )
     status = models.CharField(
         _("status"),
@@ -75,11 +92,20 @@ class Contribution(models.Model):
         _("receipt number"), max_length=40, unique=True, null=True, blank=True
     )
     ledger_entry = models.OneToOneField(
-        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="contribution"
+        LedgerEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contribution",
+        verbose_name=_("ledger entry"),
     )
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -99,7 +125,7 @@ class Contribution(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.donor} → {self.project.code}: {self.amount_fen} fen"
+        return f"{self.donor} → {self.project.code}: {yuan_grouped(self.amount_fen)} yuan"
 
 
 class PledgeKind(models.TextChoices):
@@ -124,10 +150,17 @@ class PledgeStatus(models.TextChoices):
 class Pledge(models.Model):
     """A donor's promise of money or items, to a project or to a purpose, due in instalments."""
 
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="pledges")
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("donor")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=PledgeKind.choices)
     project = models.ForeignKey(
-        AidProject, on_delete=models.PROTECT, null=True, blank=True, related_name="pledges"
+        AidProject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges",
+        verbose_name=_("project"),
     )
     # What the gift is for when it names no project, e.g. "36 poor students per term".
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
@@ -138,10 +171,13 @@ class Pledge(models.Model):
     # Items pledged: what, in which unit, and their estimated value per unit.
     item_name = models.CharField(_("item"), max_length=100, blank=True)
     item_unit = models.CharField(_("unit"), max_length=20, blank=True)
-    unit_value_fen = models.BigIntegerField(_("estimated value per unit (fen)"), default=0)
+    unit_value_fen = models.BigIntegerField(_("estimated value per unit"), default=0)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -167,7 +203,9 @@ class Pledge(models.Model):
 class PledgeInstalment(models.Model):
     """What a pledge promises by one due date: fen for money, a count for items."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="instalments")
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("pledge")
+    )
     due_on = models.DateField(_("due on"))
     amount = models.BigIntegerField(_("amount (fen, or items)"))
 

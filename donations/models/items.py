@@ -13,7 +13,10 @@ class ItemKind(models.Model):
     """A kind of donated item held in stock in a district: books, stationery, clothes."""
 
     district = models.ForeignKey(
-        "mentoring.District", on_delete=models.PROTECT, related_name="item_kinds"
+        "mentoring.District",
+        on_delete=models.PROTECT,
+        related_name="item_kinds",
+        verbose_name=_("district"),
     )
     name = models.CharField(_("name"), max_length=100)
     unit = models.CharField(_("unit"), max_length=20)
@@ -38,18 +41,30 @@ class ItemKind(models.Model):
 class ItemDonation(models.Model):
     """Items received from a donor, into stock."""
 
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="item_donations")
-    item_kind = models.ForeignKey(ItemKind, on_delete=models.PROTECT, related_name="donations")
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="item_donations", verbose_name=_("donor")
+    )
+    item_kind = models.ForeignKey(
+        ItemKind, on_delete=models.PROTECT, related_name="donations", verbose_name=_("item kind")
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     # Estimated value of the whole donation, for reports.
-    value_fen = models.BigIntegerField(_("estimated value (fen)"), default=0)
+    value_fen = models.BigIntegerField(_("estimated value"), default=0)
     received_on = models.DateField(_("received on"))
     # The item pledge these items honour, if any.
     pledge = models.ForeignKey(
-        "Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="item_donations"
+        "Pledge",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="item_donations",
+        verbose_name=_("pledge"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -71,16 +86,27 @@ class ItemDonation(models.Model):
 class ItemDistribution(models.Model):
     """Items given to a student against the signatures of student and guardian."""
 
-    item_kind = models.ForeignKey(ItemKind, on_delete=models.PROTECT, related_name="distributions")
+    item_kind = models.ForeignKey(
+        ItemKind,
+        on_delete=models.PROTECT,
+        related_name="distributions",
+        verbose_name=_("item kind"),
+    )
     student = models.ForeignKey(
-        "mentoring.Student", on_delete=models.PROTECT, related_name="item_distributions"
+        "mentoring.Student",
+        on_delete=models.PROTECT,
+        related_name="item_distributions",
+        verbose_name=_("student"),
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     given_on = models.DateField(_("given on"))
     signed_by_student = models.BooleanField(_("signed by the student"))
     signed_by_guardian = models.BooleanField(_("signed by the guardian"))
     given_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("given by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

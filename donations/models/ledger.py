@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.money import yuan_grouped
 from donations.models.projects import AidProject, FundSource, ProjectFunding
 
 
@@ -22,8 +23,10 @@ class FundAccount(models.Model):
     still commit, and an award beyond it (migration 0013).
     """
 
-    project = models.OneToOneField(AidProject, on_delete=models.PROTECT, related_name="account")
-    balance_fen = models.BigIntegerField(_("balance (fen)"), default=0)
+    project = models.OneToOneField(
+        AidProject, on_delete=models.PROTECT, related_name="account", verbose_name=_("project")
+    )
+    balance_fen = models.BigIntegerField(_("balance"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -36,7 +39,7 @@ class FundAccount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code}: {self.balance_fen} fen"
+        return f"{self.project.code}: {yuan_grouped(self.balance_fen)} yuan"
 
 
 class LedgerKind(models.TextChoices):
@@ -49,24 +52,40 @@ class LedgerKind(models.TextChoices):
 class LedgerEntry(models.Model):
     """One movement of money: positive in, negative out. Never changed, never deleted."""
 
-    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=LedgerKind.choices)
-    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    amount_fen = models.BigIntegerField(_("amount"))
     # The account's balance right after this entry: the ledger reads as a statement.
-    balance_after_fen = models.BigIntegerField(_("balance after (fen)"))
+    balance_after_fen = models.BigIntegerField(_("balance after"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     # Appropriations: which government level (or society) the money came from,
     # and the term's funding it honours (received against allocated: 资金到位率).
     source = models.CharField(_("source"), max_length=20, choices=FundSource.choices, blank=True)
     funding = models.ForeignKey(
-        ProjectFunding, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        ProjectFunding,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("funding"),
     )
     # A reversal names the entry it reverses; an entry is reversed at most once.
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -90,4 +109,4 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount_fen} fen"
+        return f"{self.get_kind_display()} {yuan_grouped(self.amount_fen)} yuan"

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.money import yuan_grouped
+
 
 class FundSource(models.TextChoices):
     CENTRAL = "central", _("Central government")
@@ -27,7 +29,10 @@ class AidProject(models.Model):
     """An aid project (资助项目) of a district, with its own fund account (专户)."""
 
     district = models.ForeignKey(
-        "mentoring.District", on_delete=models.PROTECT, related_name="aid_projects"
+        "mentoring.District",
+        on_delete=models.PROTECT,
+        related_name="aid_projects",
+        verbose_name=_("district"),
     )
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
@@ -62,10 +67,14 @@ class AidProject(models.Model):
 class ProjectFunding(models.Model):
     """Money allocated to a project for a term by one source (e.g. 18,900 provincial)."""
 
-    project = models.ForeignKey(AidProject, on_delete=models.CASCADE, related_name="funding")
-    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(
+        AidProject, on_delete=models.CASCADE, related_name="funding", verbose_name=_("project")
+    )
+    term = models.ForeignKey(
+        "mentoring.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+    )
     source = models.CharField(_("source"), max_length=20, choices=FundSource.choices)
-    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    amount_fen = models.BigIntegerField(_("amount"))
 
     class Meta:
         ordering = ["project", "term", "source"]
@@ -79,7 +88,9 @@ class ProjectFunding(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code} {self.get_source_display()}: {self.amount_fen} fen"
+        return (
+            f"{self.project.code} {self.get_source_display()}: {yuan_grouped(self.amount_fen)} yuan"
+        )
 
 
 def term_amount_fen(yearly_fen: int) -> int:
@@ -94,13 +105,15 @@ class ProjectStandard(models.Model):
     specific standard that matches a student applies.
     """
 
-    project = models.ForeignKey(AidProject, on_delete=models.CASCADE, related_name="standards")
+    project = models.ForeignKey(
+        AidProject, on_delete=models.CASCADE, related_name="standards", verbose_name=_("project")
+    )
     tier = models.CharField(_("tier"), max_length=30, blank=True)
     level = models.CharField(_("level"), max_length=20, blank=True)
     boarding = models.CharField(
         _("boarding"), max_length=20, choices=Boarding.choices, default=Boarding.ANY
     )
-    yearly_fen = models.BigIntegerField(_("yearly standard (fen)"))
+    yearly_fen = models.BigIntegerField(_("yearly standard"))
 
     class Meta:
         ordering = ["project", "tier", "level", "boarding"]
@@ -124,9 +137,15 @@ class ProjectStandard(models.Model):
 class ProjectQuota(models.Model):
     """How many students of one school a project may aid in a term."""
 
-    project = models.ForeignKey(AidProject, on_delete=models.CASCADE, related_name="quotas")
-    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
-    school = models.ForeignKey("mentoring.School", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(
+        AidProject, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("project")
+    )
+    term = models.ForeignKey(
+        "mentoring.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+    )
+    school = models.ForeignKey(
+        "mentoring.School", on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
+    )
     places = models.PositiveIntegerField(_("places"))
 
     class Meta:
@@ -150,13 +169,21 @@ class Allocation(models.Model):
     "no_standard", "detail": "..."}].
     """
 
-    project = models.ForeignKey(AidProject, on_delete=models.PROTECT, related_name="allocations")
-    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(
+        AidProject, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("project")
+    )
+    term = models.ForeignKey(
+        "mentoring.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+    )
     awarded = models.PositiveIntegerField(_("students awarded"), default=0)
-    amount_fen = models.BigIntegerField(_("amount awarded (fen)"), default=0)
+    amount_fen = models.BigIntegerField(_("amount awarded"), default=0)
     left_out = models.JSONField(_("left out"), default=list, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -21,7 +21,6 @@ from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import WeeklyCompliance
 from mentoring.school_weeks import parse_week, week_label
 from mentoring.selectors import compliance as selectors
-from mentoring.services.compliance import person_name
 
 
 class ComplianceSerializer(serializers.ModelSerializer):
@@ -60,7 +59,7 @@ class ComplianceSerializer(serializers.ModelSerializer):
 
     def get_mentor_name(self, row) -> str:
         user = row.mentor.user
-        return person_name(user.first_name, user.last_name) or user.username
+        return user.display_name
 
 
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]

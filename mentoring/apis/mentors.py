@@ -51,7 +51,7 @@ class MentorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_display_name(self, mentor) -> str:
-        return mentor.user.get_full_name() or mentor.user.username
+        return mentor.user.display_name
 
     def get_schools(self, mentor) -> list[int]:
         return [school.pk for school in mentor.visible_schools]

@@ -53,8 +53,7 @@ class PairingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_mentor_name(self, pairing) -> str:
-        user = pairing.mentor.user
-        return user.get_full_name() or user.username
+        return pairing.mentor.user.display_name
 
 
 class PairingCreateSerializer(StrictSerializer):

@@ -45,6 +45,7 @@ from mentoring.models.people import (
     Term,
     User,
     default_tiers,
+    person_name,
     revoke_tokens_of,
 )
 from mentoring.models.sessions import (
@@ -99,5 +100,6 @@ __all__ = [
     "User",
     "WeeklyCompliance",
     "default_tiers",
+    "person_name",
     "revoke_tokens_of",
 ]

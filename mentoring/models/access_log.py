@@ -67,13 +67,16 @@ class AccessLogEntry(models.Model):
 class AccessLogStudent(models.Model):
     """One student whose record an access log entry served."""
 
-    entry = models.ForeignKey(AccessLogEntry, on_delete=models.PROTECT, related_name="students")
+    entry = models.ForeignKey(
+        AccessLogEntry, on_delete=models.PROTECT, related_name="students", verbose_name=_("entry")
+    )
     student = models.ForeignKey(
         Student,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,  # the unique index below starts with the student
         related_name="+",
+        verbose_name=_("student"),
     )
 
     class Meta:

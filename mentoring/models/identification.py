@@ -37,7 +37,9 @@ class IndicatorSource(models.TextChoices):
 class HardshipIndicator(models.Model):
     """One hardship circumstance of a student, dated and with where it is known from."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="indicators")
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("student")
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=HardshipKind.choices)
     source = models.CharField(_("source"), max_length=20, choices=IndicatorSource.choices)
     recorded_on = models.DateField(_("recorded on"))
@@ -83,8 +85,12 @@ class Assessment(models.Model):
     `not_in_hardship` (不困难), which is an outcome too.
     """
 
-    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="assessments")
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="assessments")
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("student")
+    )
+    term = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("term")
+    )
     route = models.CharField(
         _("route"),
         max_length=20,
@@ -105,7 +111,11 @@ class Assessment(models.Model):
     notice_ends_on = models.DateField(_("public notice until"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -130,12 +140,18 @@ class Assessment(models.Model):
 class AssessmentEvent(models.Model):
     """One transition of an assessment: who did what, when, from which state to which."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="events")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="events", verbose_name=_("assessment")
+    )
     action = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)
@@ -152,15 +168,30 @@ class AssessmentEvent(models.Model):
 class Objection(models.Model):
     """An objection raised during the public notice; it must be answered before approval."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="objections")
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="objections",
+        verbose_name=_("assessment"),
+    )
     text = models.TextField(_("objection"))
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("filed by"),
     )
     filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("answered by"),
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 

@@ -31,8 +31,12 @@ class MatchRun(models.Model):
     read and written through `inputs`, as the plain data.
     """
 
-    term = models.ForeignKey("mentoring.Term", on_delete=models.PROTECT, related_name="+")
-    schools = models.ManyToManyField("mentoring.School", related_name="+")
+    term = models.ForeignKey(
+        "mentoring.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+    )
+    schools = models.ManyToManyField(
+        "mentoring.School", related_name="+", verbose_name=_("schools")
+    )
     kinds = models.JSONField(_("kinds"), default=list)
     status = models.CharField(
         _("status"), max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.PENDING
@@ -44,14 +48,27 @@ class MatchRun(models.Model):
     # The run's job, kept by `workers` (named, never imported: mentoring does
     # not import workers).
     job = models.OneToOneField(
-        "workers.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="match_run"
+        "workers.Job",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="match_run",
+        verbose_name=_("job"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
@@ -85,9 +102,14 @@ class MatchRun(models.Model):
 class ProposedPair(models.Model):
     """Why a run proposed a pairing: its cost and the reasons behind it."""
 
-    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposed_pairs")
+    run = models.ForeignKey(
+        MatchRun, on_delete=models.CASCADE, related_name="proposed_pairs", verbose_name=_("run")
+    )
     pairing = models.OneToOneField(
-        "mentoring.Pairing", on_delete=models.CASCADE, related_name="proposal"
+        "mentoring.Pairing",
+        on_delete=models.CASCADE,
+        related_name="proposal",
+        verbose_name=_("pairing"),
     )
     cost = models.PositiveIntegerField(_("cost"), default=0)
     reasons = models.JSONField(_("reasons"), default=dict)

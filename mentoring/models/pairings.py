@@ -21,7 +21,10 @@ class Mentor(models.Model):
     """A user who mentors students: tutors struggling ones or sponsors poor ones."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentor"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="mentor",
+        verbose_name=_("user"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=MentorKind.choices)
     # Teachers and leaders: their one school. Volunteers: the schools they serve.
@@ -56,7 +59,7 @@ class Mentor(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} ({self.get_kind_display()})"
+        return f"{self.user.display_name} ({self.get_kind_display()})"
 
 
 class PairingKind(models.TextChoices):
@@ -71,9 +74,15 @@ class PairingStatus(models.TextChoices):
 
 
 class Pairing(models.Model):
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="pairings")
-    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="pairings")
-    mentor = models.ForeignKey(Mentor, on_delete=models.PROTECT, related_name="pairings")
+    term = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="pairings", verbose_name=_("term")
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.PROTECT, related_name="pairings", verbose_name=_("student")
+    )
+    mentor = models.ForeignKey(
+        Mentor, on_delete=models.PROTECT, related_name="pairings", verbose_name=_("mentor")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=PairingKind.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=PairingStatus.choices, default=PairingStatus.PROPOSED
@@ -83,7 +92,11 @@ class Pairing(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     end_reason = models.TextField(_("reason for ending"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

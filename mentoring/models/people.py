@@ -17,6 +17,13 @@ def default_tiers() -> list[dict]:
     ]
 
 
+def person_name(first: str, last: str) -> str:
+    """A name in its own order: 张老师 (family name first, no space), or "Ann Lee"."""
+    if any(ord(ch) > 0x2E7F for ch in first + last):
+        return f"{last}{first}".strip()
+    return f"{first} {last}".strip()
+
+
 class District(models.Model):
     """A county or district education bureau: the scope of a district administrator.
 
@@ -143,6 +150,15 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        """The person's name in its own order (`person_name`): 张老师, or "Ann Lee"."""
+        return person_name(self.first_name, self.last_name)
+
+    @property
+    def display_name(self) -> str:
+        """How the person is shown to others: their name, else their username."""
+        return self.get_full_name() or self.username
+
     @property
     def is_platform_admin(self) -> bool:
         return self.is_active and self.is_superuser
@@ -228,9 +244,14 @@ class Membership(models.Model):
     """A user's role in one school. A district administrator has one per school."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="memberships")
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("school")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -257,7 +278,9 @@ class Term(models.Model):
     Holiday weeks (the Monday of each ISO week) do not count for weekly tutoring.
     """
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="terms")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="terms", verbose_name=_("district")
+    )
     code = models.CharField(_("code"), max_length=20)
     school_year = models.CharField(_("school year"), max_length=9)
     start_date = models.DateField(_("start date"))

@@ -21,14 +21,19 @@ class SessionKind(models.TextChoices):
 class TutoringSession(models.Model):
     """One logged activity of a pairing's mentor: tutoring, home visit, counselling, help."""
 
-    pairing = models.ForeignKey(Pairing, on_delete=models.PROTECT, related_name="sessions")
+    pairing = models.ForeignKey(
+        Pairing, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("pairing")
+    )
     date = models.DateField(_("date"))
     minutes = models.PositiveSmallIntegerField(_("minutes"))
     subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=SessionKind.choices)
     content = models.TextField(_("content"))
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("logged by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -58,10 +63,18 @@ class WeeklyCompliance(models.Model):
     figures per school and per mentor are read without a join.
     """
 
-    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="weeks")
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="compliance_weeks")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="compliance_weeks")
-    mentor = models.ForeignKey(Mentor, on_delete=models.PROTECT, related_name="compliance_weeks")
+    pairing = models.ForeignKey(
+        Pairing, on_delete=models.CASCADE, related_name="weeks", verbose_name=_("pairing")
+    )
+    term = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="compliance_weeks", verbose_name=_("term")
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="compliance_weeks", verbose_name=_("school")
+    )
+    mentor = models.ForeignKey(
+        Mentor, on_delete=models.PROTECT, related_name="compliance_weeks", verbose_name=_("mentor")
+    )
     # The Monday of the week, and its ISO year and week number.
     week_start = models.DateField(_("week starting"))
     iso_year = models.PositiveSmallIntegerField(_("ISO year"))

@@ -36,7 +36,9 @@ class Student(models.Model):
     government lists and find duplicate aid across schools) and a masked form.
     """
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="students", verbose_name=_("school")
+    )
     student_number = models.CharField(_("student number"), max_length=32)
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
@@ -70,15 +72,19 @@ class Student(models.Model):
 class StudentRecord(models.Model):
     """A student's archive for one term (建档): kept, never overwritten by a later term."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="records")
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="student_records")
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="records", verbose_name=_("student")
+    )
+    term = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="student_records", verbose_name=_("term")
+    )
     level = models.CharField(_("level"), max_length=20, choices=SchoolLevel.choices)
     grade = models.PositiveSmallIntegerField(_("grade"))
     class_name = models.CharField(_("class"), max_length=20)
     boarding = models.BooleanField(_("boarding"), default=False)
     household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
     income_per_capita_fen = models.BigIntegerField(
-        _("yearly income per person (fen)"), null=True, blank=True
+        _("yearly income per person"), null=True, blank=True
     )
     disabled = models.BooleanField(_("disabled student"), default=False)
     struggling = models.BooleanField(_("academically struggling"), default=False)
@@ -109,7 +115,9 @@ class StudentRecord(models.Model):
 class SubjectScore(models.Model):
     """A struggling student's score in a weak subject at the start and end of a term."""
 
-    record = models.ForeignKey(StudentRecord, on_delete=models.CASCADE, related_name="scores")
+    record = models.ForeignKey(
+        StudentRecord, on_delete=models.CASCADE, related_name="scores", verbose_name=_("record")
+    )
     subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
     start_score = models.DecimalField(
         _("score at start"), max_digits=5, decimal_places=1, null=True, blank=True

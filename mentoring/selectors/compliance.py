@@ -28,10 +28,10 @@ from mentoring.models import (
     Term,
     User,
     WeeklyCompliance,
+    person_name,
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to
-from mentoring.services.compliance import person_name
 from mentoring.streaks import STREAK_WEEKS
 
 

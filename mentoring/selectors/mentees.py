@@ -103,9 +103,7 @@ class Reminder:
 
     @property
     def week_end(self) -> date | None:
-        return (
-            self.week_start + calendar.ONE_WEEK - timedelta(days=1) if self.week_start else None
-        )
+        return self.week_start + calendar.ONE_WEEK - timedelta(days=1) if self.week_start else None
 
 
 def reminders_of(user: User, mentor: Mentor, *, limit: int = 50) -> list[Reminder]:

@@ -58,6 +58,7 @@ from mentoring.models import (
     Term,
     TutoringSession,
     WeeklyCompliance,
+    person_name,
 )
 from mentoring.school_weeks import (
     ONE_WEEK,
@@ -85,13 +86,6 @@ logger = logging.getLogger(__name__)
 CONTACT_KINDS = (SessionKind.TUTORING, SessionKind.COUNSELLING)
 # Pairings whose weeks are checked: approved ones, including those ended during the term.
 CHECKED_STATUSES = (PairingStatus.ACTIVE, PairingStatus.ENDED)
-
-
-def person_name(first: str, last: str) -> str:
-    """A name in its own order: 张老师 (family name first, no space), or "Ann Lee"."""
-    if any(ord(ch) > 0x2E7F for ch in first + last):
-        return f"{last}{first}".strip()
-    return f"{first} {last}".strip()
 
 
 # --- The check: reads and writes in a fixed number of queries. -----------------------------------
