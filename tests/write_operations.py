@@ -2,7 +2,7 @@
 
 `OPERATIONS` maps "METHOD /path/{id}/" (as the OpenAPI schema spells it) to a
 function that builds, on a `World`, the user who may do it and a body it
-answers 2xx to. tests/test_api_write_contract.py walks the schema and checks
+answers 2xx to. tests/project/test_api_write_contract.py walks the schema and checks
 that every write operation is here, then bends these bodies: an extra field,
 an id too large for any column, and so on.
 

@@ -1,7 +1,7 @@
 """The Django admin: for platform administrators only, read-only where a service owns the rules.
 
 The permission matrix of every admin URL and role is in
-tests/test_permission_matrix_pages.py; here are the behaviours behind it and
+tests/project/test_permission_matrix_pages.py; here are the behaviours behind it and
 the findings of issue 11, each with the request that used to succeed.
 """
 

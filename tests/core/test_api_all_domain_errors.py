@@ -1,6 +1,6 @@
 """Every field the domain refuses, in one answer, on every write operation.
 
-tests/test_api_all_errors.py sends values of the wrong type, which the
+tests/core/test_api_all_errors.py sends values of the wrong type, which the
 serializers refuse together. Here each value is well typed but wrong in the
 domain: an id nobody knows, a date in 2099, an amount of 0, a blank text, a
 flipped yes/no. Each is first sent alone, on the operation's otherwise valid
@@ -18,7 +18,13 @@ import re
 import pytest
 from django.db import transaction
 
-from tests.test_api_write_contract import build, database_state, request_schema, resolve, send
+from tests.project.test_api_write_contract import (
+    build,
+    database_state,
+    request_schema,
+    resolve,
+    send,
+)
 from tests.write_operations import OPERATIONS, World
 
 UNKNOWN_ID = 999_999

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from mentoring.models import TutoringSession
 from tests.conftest import client_for
-from tests.test_api_write_contract import (
+from tests.project.test_api_write_contract import (
     build,
     database_state,
     request_schema,

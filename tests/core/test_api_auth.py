@@ -1,7 +1,7 @@
 """POST /api/v1/auth/token/ and /api/v1/auth/token/refresh/: JWT login, and its lockouts.
 
 Failed logins are counted by django-axes for every login path (core.logins);
-tests/test_login_lockout.py covers the pages and the unlock, these the API.
+tests/core/test_login_lockout.py covers the pages and the unlock, these the API.
 """
 
 from datetime import timedelta

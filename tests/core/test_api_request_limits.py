@@ -19,7 +19,7 @@ from mentoring.models import Role, TutoringSession, User
 from tests.conftest import client_for
 from workers.factories import MentorFactory, PairingFactory, TermFactory, member
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 

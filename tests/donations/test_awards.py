@@ -159,7 +159,7 @@ def test_a_payment_without_proof_or_dated_ahead_is_refused(scene, fields, field)
 
 @pytest.mark.django_db
 def test_an_award_beyond_the_funds_not_yet_promised_is_refused(scene, district):
-    # Found by tests/test_money_invariants.py: an award by hand promised money
+    # Found by tests/donations/test_money_invariants.py: an award by hand promised money
     # the account did not hold, so awarded exceeded received.
     scene["poor"] = funded_project(district, "POOR", purpose="poor", balance_fen=40_000)
     award(scene, project="poor", amount=31_250)

@@ -1,4 +1,4 @@
-"""Plain tests for invariant violations of the money (tests/test_money_invariants.py).
+"""Plain tests for invariant violations of the money (tests/donations/test_money_invariants.py).
 
 1. awarded ≤ received: an award by hand promised money the project's
    account did not hold (award_create checked no funds). Fixed in

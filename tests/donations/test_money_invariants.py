@@ -23,7 +23,7 @@ Each example runs inside one transaction that is rolled back at its end, on
 a world built once per test. The PostgreSQL run (CI) makes 200 examples of
 up to 30 steps; the SQLite run fewer. Violations found while writing it,
 each fixed at the service and pinned by a plain test in
-tests/test_money_invariant_regressions.py, are listed there.
+tests/donations/test_money_invariant_regressions.py, are listed there.
 """
 
 import datetime

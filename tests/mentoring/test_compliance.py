@@ -322,7 +322,7 @@ def test_the_check_reads_and_writes_in_a_fixed_number_of_queries(
     def run():
         WeeklyCompliance.objects.all().delete()
         Notification.objects.all().delete()
-        # Two of them resolve and re-open reminders (tests/test_reminders_resolved.py).
+        # Two of them resolve and re-open reminders (tests/mentoring/test_reminders_resolved.py).
         with django_assert_max_num_queries(16) as captured:
             compliance_check(term_id=scene.term.pk, today=TODAY)
         return len(captured.captured_queries)
@@ -521,7 +521,7 @@ def test_production_sends_mail_through_the_smtp_server_of_the_environment(tmp_pa
     import subprocess
     import sys
 
-    from tests.test_deployment import ROOT, production_env
+    from tests.project.test_deployment import ROOT, production_env
 
     script = (
         "import django; django.setup(); from django.conf import settings as s; "

@@ -21,7 +21,7 @@ from mentoring.models import (
     User,
 )
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.test_match_runs import ACADEMIC_OPTIMUM, Scene, build_scene, clock  # noqa: F401
+from tests.mentoring.test_match_runs import ACADEMIC_OPTIMUM, Scene, build_scene, clock  # noqa: F401
 from workers.factories import (
     MentorFactory,
     PairingFactory,

@@ -16,7 +16,14 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from mentoring.services import roster
 from tests.conftest import client_for
-from tests.test_roster_import import csv_file, errors_of, roster_row, row_counts, send, xlsx_file
+from tests.mentoring.test_roster_import import (
+    csv_file,
+    errors_of,
+    roster_row,
+    row_counts,
+    send,
+    xlsx_file,
+)
 from workers.factories import TermFactory
 
 INVISIBLE = st.characters(categories=["Zs", "Cc", "Cf"])

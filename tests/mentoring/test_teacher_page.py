@@ -25,7 +25,7 @@ from mentoring.models import (
     TutoringSession,
     WeeklyCompliance,
 )
-from tests.test_api_pairings import NOW, TODAY, World, build_world, clock  # noqa: F401
+from tests.mentoring.test_api_pairings import NOW, TODAY, World, build_world, clock  # noqa: F401
 from workers.factories import (
     DEFAULT_PASSWORD,
     MentorFactory,

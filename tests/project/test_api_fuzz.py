@@ -91,7 +91,7 @@ def examples_of(strategy, token: str | None, examples: int, requests: list[int])
 def fuzz(scene, app, examples: int, test_name: str) -> None:
     replay = (
         f"FUZZ_SEED={SEED} FUZZ_EXAMPLES={examples} .venv/bin/python -m pytest "
-        f"'tests/test_api_fuzz.py::{test_name}'{' -m soak' if 'soak' in test_name else ''}"
+        f"'tests/project/test_api_fuzz.py::{test_name}'{' -m soak' if 'soak' in test_name else ''}"
     )
     print(f"\nschemathesis: seed {SEED}, {examples} examples per operation and role")
     print(f"schemathesis: replay with {replay}")

@@ -2,7 +2,7 @@
 
 Each named URL of the URL conf is requested with sample arguments, as a
 platform administrator and as nobody; whatever the answer (a page, JSON, a
-redirect, 404, 405), it carries the policy. tests/test_csp_browser.py shows
+redirect, 404, 405), it carries the policy. tests/project/test_csp_browser.py shows
 the pages working under it in a real browser.
 """
 

@@ -15,8 +15,8 @@ from django.test import Client
 from django.utils import timezone
 
 from mentoring.models import Role
+from tests.project.test_csp import POLICY
 from tests.report_scene import kindergarten_scene
-from tests.test_csp import POLICY
 from workers.factories import (
     MentorFactory,
     PairingFactory,

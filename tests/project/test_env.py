@@ -55,7 +55,7 @@ def test_settings_refuse_a_bad_value_at_start(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=root,
@@ -84,7 +84,7 @@ def test_settings_refuse_a_bad_login_limit_at_start(tmp_path, environment, messa
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "-c", "import config.settings.base"],
         cwd=root,

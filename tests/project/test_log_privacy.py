@@ -1,7 +1,7 @@
 """No personal data in logs: e-mails, Django's request warnings, and the scan of a test run's log.
 
 The gunicorn access log is checked with the compose web command in
-tests/test_deployment.py, a whole demo run in tests/test_demo.py.
+tests/project/test_deployment.py, a whole demo run in tests/workers/test_demo.py.
 """
 
 import datetime
@@ -18,7 +18,7 @@ from mentoring.models import Notification, NotificationKind
 from mentoring.services.notifications import notifications_send_pending
 from workers.factories import StudentFactory, UserFactory, id_number_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / ".ci"))
 import scan_logs  # noqa: E402  (.ci/scan_logs.py, the script CI runs on the test log)
 

@@ -18,9 +18,9 @@ from config.celery import app, check_visibility_timeout, visibility_timeout_prob
 from donations.models import Contribution
 from mentoring.models import MatchRun, MatchRunStatus, Pairing, ProposedPair
 from tests.conftest import client_for
-from tests.test_api_contributions import URL as CONTRIBUTIONS
-from tests.test_api_contributions import body, setup  # noqa: F401
-from tests.test_match_runs import build_scene, clock  # noqa: F401
+from tests.donations.test_api_contributions import URL as CONTRIBUTIONS
+from tests.donations.test_api_contributions import body, setup  # noqa: F401
+from tests.mentoring.test_match_runs import build_scene, clock  # noqa: F401
 from workers.factories import JobFactory, TermFactory
 from workers.models import Job, JobKind, JobStatus, Report, ReportScope, ReportStatus
 from workers.services import job_claim, job_fail, jobs_reap, run_job

@@ -15,8 +15,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from config.celery import app
 from donations.models import Contribution
 from tests.conftest import client_for
-from tests.test_api_contributions import URL as CONTRIBUTIONS
-from tests.test_api_contributions import body, setup  # noqa: F401
+from tests.donations.test_api_contributions import URL as CONTRIBUTIONS
+from tests.donations.test_api_contributions import body, setup  # noqa: F401
 from workers import tasks
 from workers.factories import JobFactory
 from workers.jobs import account_census_start

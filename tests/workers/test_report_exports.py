@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import client_for
 from tests.report_scene import busy_school, kindergarten_scene
-from tests.test_reports import build
+from tests.workers.test_reports import build
 from workers.factories import member
 from workers.models import Report, ReportStatus
 

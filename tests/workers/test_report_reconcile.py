@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from donations.money_words import fen
-from tests.test_report_figures import raw_kindergarten
+from tests.workers.test_report_figures import raw_kindergarten
 from workers.reporting.figures import compose
 from workers.reporting.reconcile import reconcile
 
