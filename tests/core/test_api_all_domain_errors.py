@@ -25,7 +25,8 @@ from tests.project.test_api_write_contract import (
     resolve,
     send,
 )
-from tests.write_operations import OPERATIONS, World
+from tests.write_operations import OPERATIONS
+from tests.write_world import World
 
 UNKNOWN_ID = 999_999
 # Integers that count rather than name a record: 0 of them is wrong. (999,999

@@ -23,7 +23,8 @@ from tests.project.test_api_write_contract import (
     resolve,
     send,
 )
-from tests.write_operations import OPERATIONS, World
+from tests.write_operations import OPERATIONS
+from tests.write_world import World
 
 
 @pytest.fixture

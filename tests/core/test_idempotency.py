@@ -16,7 +16,7 @@ from mentoring.idempotency import idempotent, request_fingerprint
 from mentoring.models import IdempotencyRecord, SessionKind, Subject, TutoringSession
 from tests.conftest import client_for
 from tests.donations.test_api_awards import AWARDS, PAY, award_body, pay_body, scene  # noqa: F401
-from tests.mentoring.test_api_pairings import World, build_world, clock  # noqa: F401
+from tests.mentoring.pairings.pairing_world import World, build_world, clock  # noqa: F401
 from workers.factories import UserFactory
 
 SESSIONS_URL = "/api/v1/sessions/"

@@ -139,7 +139,7 @@ def test_the_503_message_is_translated(teacher):
 )
 def test_an_api_write_answers_503_when_a_service_fails_under_it(error, service):
     from tests.core.test_idempotency import new_session
-    from tests.mentoring.test_api_pairings import build_world
+    from tests.mentoring.pairings.pairing_world import build_world
 
     world = build_world()
     with mock.patch("mentoring.services.sessions.session_log", side_effect=error):

@@ -4,7 +4,7 @@ import pytest
 
 from mentoring.models import Mentor, MentorKind, PairingKind, Role, Subject
 from tests.conftest import client_for
-from tests.mentoring.test_api_pairings import World, _pairing, build_world, clock  # noqa: F401
+from tests.mentoring.pairings.pairing_world import World, _pairing, build_world, clock  # noqa: F401
 from workers.factories import MembershipFactory, MentorFactory, StudentFactory, member
 
 MENTORS_URL = "/api/v1/mentors/"

@@ -6,7 +6,7 @@ import pytest
 
 from mentoring.models import PairingStatus, SessionKind, Subject, TutoringSession
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from tests.mentoring.test_api_pairings import NOW, TODAY, World, build_world, clock  # noqa: F401
+from tests.mentoring.pairings.pairing_world import NOW, TODAY, World, build_world, clock  # noqa: F401
 from workers.factories import PairingFactory, StudentFactory, TutoringSessionFactory
 
 SESSIONS_URL = "/api/v1/sessions/"

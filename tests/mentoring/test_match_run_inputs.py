@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mentoring.matching import run_inputs
 from mentoring.matching.problem import load_inputs, solve_inputs
 from mentoring.models import MatchRun, PairingKind, ProposedPair
-from tests.mentoring.test_match_runs import build_scene, clock, run_match  # noqa: F401
+from tests.mentoring.match_runs.match_scene import build_scene, clock, run_match  # noqa: F401
 
 ACADEMIC, CARE = PairingKind.ACADEMIC, PairingKind.CARE
 

@@ -14,7 +14,7 @@ from mentoring.models import (
     ProposedPair,
 )
 from mentoring.services.match_runs import match_run_execute
-from tests.mentoring.test_match_runs import build_scene, clock, proposal, run_match  # noqa: F401
+from tests.mentoring.match_runs.match_scene import build_scene, clock, proposal, run_match  # noqa: F401
 
 ACADEMIC, CARE = PairingKind.ACADEMIC, PairingKind.CARE
 

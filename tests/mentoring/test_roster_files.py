@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from mentoring import idnumbers
 from mentoring.models import Role, Student
 from tests.conftest import client_for
-from tests.mentoring.test_roster_import import (
+from tests.mentoring.roster.roster_scene import (
     EN,
     HEADERS,
     csv_bytes,

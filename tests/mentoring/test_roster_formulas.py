@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from mentoring.services import roster
 from tests.conftest import client_for
-from tests.mentoring.test_roster_import import (
+from tests.mentoring.roster.roster_scene import (
     csv_file,
     errors_of,
     roster_row,

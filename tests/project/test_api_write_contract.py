@@ -25,7 +25,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from core.bounds import BIGINT_MAX
 from tests.conftest import client_for
-from tests.write_operations import OPERATIONS, World
+from tests.write_operations import OPERATIONS
+from tests.write_world import World
 
 TOO_BIG = BIGINT_MAX + 1
 HUGE_PATH_ID = "99999999999999999999"

@@ -67,7 +67,8 @@ from mentoring.models import (
     WeeklyCompliance,
 )
 from tests.role_scene import RELATIONS, ROLES, scene_for_module, walk_urls
-from tests.write_operations import OPERATIONS, Call, World
+from tests.write_operations import OPERATIONS
+from tests.write_world import Call, World
 from workers.models import Job, Report
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from mentoring.models import MatchRun, MatchRunStatus, Pairing, ProposedPair
 from tests.conftest import client_for
 from tests.donations.test_api_contributions import URL as CONTRIBUTIONS
 from tests.donations.test_api_contributions import body, setup  # noqa: F401
-from tests.mentoring.test_match_runs import build_scene, clock  # noqa: F401
+from tests.mentoring.match_runs.match_scene import build_scene, clock  # noqa: F401
 from workers.factories import JobFactory, TermFactory
 from workers.models import Job, JobKind, JobStatus, Report, ReportScope, ReportStatus
 from workers.services import job_claim, job_fail, jobs_reap, run_job

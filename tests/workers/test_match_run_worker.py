@@ -20,7 +20,7 @@ from mentoring.models import (
     ProposedPair,
 )
 from mentoring.services.match_runs import match_run_start
-from tests.mentoring.test_match_runs import ACADEMIC_OPTIMUM, build_scene, clock, proposal  # noqa: F401
+from tests.mentoring.match_runs.match_scene import ACADEMIC_OPTIMUM, build_scene, clock, proposal  # noqa: F401
 from workers.models import Job, JobStatus
 from workers.tasks import match_run_task
 
