@@ -4,7 +4,7 @@
 
 Exits 1 and lists each finding (line number, kind, the line with the
 finding masked) when there is any, 0 when the log is clean. CI runs it on
-the log of the whole test run (.ci/run); tests/test_log_privacy.py runs it
+the log of the whole test run (.ci/run); tests/project/test_log_privacy.py runs it
 on a sample.
 
 - ID numbers: 18 characters (17 digits and a digit or X) whose birth date

@@ -30,13 +30,13 @@ ACCESS_LOG_QUERIES = 4
 # The longest tests go first, so that neither process is left with one of them at
 # the end; tests in one group run one after another in one process.
 LONGEST_FIRST = (
-    "tests/test_money_invariants.py",
+    "tests/donations/test_money_invariants.py",
     "tests/faults/",
-    "tests/test_permission_matrix_api.py",
-    "tests/test_bench_api.py",
-    "tests/test_bench_report.py",
-    "tests/test_api_fuzz.py",
-    "tests/test_permission_matrix_pages.py",
+    "tests/project/test_permission_matrix_api.py",
+    "tests/project/test_bench_api.py",
+    "tests/project/test_bench_report.py",
+    "tests/project/test_api_fuzz.py",
+    "tests/project/test_permission_matrix_pages.py",
 )
 # Tests that share a fixture wider than a test stay together in one process: the
 # fault tests one private PostgreSQL seeded with the demo (a session fixture, built
@@ -44,8 +44,8 @@ LONGEST_FIRST = (
 # once for the module, in a transaction held open across its tests.
 GROUPS = {
     "tests/faults/": "faults",
-    "tests/test_permission_matrix_api.py": "permission_matrix_api",
-    "tests/test_api_fuzz.py": "api_fuzz",
+    "tests/project/test_permission_matrix_api.py": "permission_matrix_api",
+    "tests/project/test_api_fuzz.py": "api_fuzz",
 }
 
 

@@ -5,7 +5,7 @@ dict with the same keys. Stored as they are, as JSON, the keys are repeated
 for every row and the database parses some 15 MB; column by column and
 compressed they are about a tenth of that and written in a fraction of the
 time. `unpack(pack(inputs)) == inputs` for every inputs `load_inputs` gives,
-so a stored run reproduces exactly (tests/test_match_run_inputs.py).
+so a stored run reproduces exactly (tests/mentoring/test_match_run_inputs.py).
 """
 
 import json

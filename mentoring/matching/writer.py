@@ -11,7 +11,7 @@ Two entry points, so that the services never see the SQL:
 
 Both go below the ORM on purpose (PostgreSQL's pipeline mode, `_raw_delete`):
 a county's 100,000 pairs written or dropped one object at a time take
-minutes. tests/test_match_run_writer.py checks what they write.
+minutes. tests/mentoring/test_match_run_writer.py checks what they write.
 """
 
 import json
