@@ -14,6 +14,9 @@ from ipaddress import ip_address
 from django.conf import settings
 from django.http import HttpRequest
 
+# The content type of an XLSX workbook, answered by every spreadsheet download.
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's IP address, or None when the socket address is not an IP (never in practice).

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from core.errors import Conflict, validated_data
 from core.filters import NumberFilter
+from core.http import XLSX_CONTENT_TYPE
 from core.permissions import IsAdministrator
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.models import AccessAction
@@ -139,7 +140,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         parameters=[ReportExportQuerySerializer],
         responses={
             (200, "text/html"): OpenApiTypes.STR,
-            (200, exports.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, "application/pdf"): OpenApiTypes.BINARY,
         },
@@ -177,7 +178,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             if kind == "pdf":
                 body, content_type = exports.to_pdf(data, language=language), "application/pdf"
             elif kind == "xlsx":
-                body, content_type = exports.to_xlsx(data), exports.XLSX_CONTENT_TYPE
+                body, content_type = exports.to_xlsx(data), XLSX_CONTENT_TYPE
             else:
                 body, content_type = exports.to_csv(data), exports.CSV_CONTENT_TYPE
         response = HttpResponse(body, content_type=content_type)

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http import XLSX_CONTENT_TYPE
 from core.parsers import MultiPartParser
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer, StrictSerializer
@@ -144,7 +145,7 @@ class RosterTemplateView(APIView):
             )
         ],
         responses={
-            (200, template.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
             (200, "text/csv"): OpenApiTypes.BINARY,
         },
     )
@@ -154,7 +155,7 @@ class RosterTemplateView(APIView):
         if query.validated_data["format"] == "csv":
             body, content_type = template.roster_template_csv(), template.CSV_CONTENT_TYPE
         else:
-            body, content_type = template.roster_template_xlsx(), template.XLSX_CONTENT_TYPE
+            body, content_type = template.roster_template_xlsx(), XLSX_CONTENT_TYPE
         response = HttpResponse(body, content_type=content_type)
         filename = f"roster-template.{query.validated_data['format']}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

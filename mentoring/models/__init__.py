@@ -29,6 +29,7 @@ from mentoring.models.notifications import (
     NotificationKind,
 )
 from mentoring.models.pairings import (
+    PAIRED_STATUSES,
     Mentor,
     MentorKind,
     Pairing,
@@ -62,6 +63,7 @@ from mentoring.models.students import (
 )
 
 __all__ = [
+    "PAIRED_STATUSES",
     "TOKEN_REVOKING_FIELDS",
     "AccessAction",
     "AccessLogEntry",

@@ -73,6 +73,11 @@ class PairingStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+# A pair that has met, or meets now: what a mentor still sees, the weekly check
+# counts and the report calls paired. A proposal is none of these.
+PAIRED_STATUSES = (PairingStatus.ACTIVE, PairingStatus.ENDED)
+
+
 class Pairing(models.Model):
     term = models.ForeignKey(
         Term, on_delete=models.PROTECT, related_name="pairings", verbose_name=_("term")

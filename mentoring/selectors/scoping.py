@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from core.permissions import is_active_account
 from mentoring.models import (
+    PAIRED_STATUSES,
     Pairing,
     PairingStatus,
     Role,
@@ -27,7 +28,7 @@ from mentoring.models import (
 from mentoring.selectors.accounts import schools_administered_by
 
 # A mentor sees a pairing once it is approved, and keeps seeing it after it ends.
-MENTOR_VISIBLE_STATUSES = [PairingStatus.ACTIVE, PairingStatus.ENDED]
+MENTOR_VISIBLE_STATUSES = PAIRED_STATUSES
 # The roles that take part in mentoring: their holders may have mentees (teachers
 # and leaders, who may hold the administrator role, and volunteers), and read
 # mentoring records within their scope. Donors and supervisors never do, even if

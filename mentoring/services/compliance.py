@@ -51,9 +51,9 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from mentoring.models import (
+    PAIRED_STATUSES,
     Pairing,
     PairingKind,
-    PairingStatus,
     SessionKind,
     Term,
     TutoringSession,
@@ -85,7 +85,7 @@ logger = logging.getLogger(__name__)
 # Sessions that count towards the weekly target: time spent with the student.
 CONTACT_KINDS = (SessionKind.TUTORING, SessionKind.COUNSELLING)
 # Pairings whose weeks are checked: approved ones, including those ended during the term.
-CHECKED_STATUSES = (PairingStatus.ACTIVE, PairingStatus.ENDED)
+CHECKED_STATUSES = PAIRED_STATUSES
 
 
 # --- The check: reads and writes in a fixed number of queries. -----------------------------------

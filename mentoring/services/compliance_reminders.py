@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from mentoring.models import Membership, Notification, NotificationKind, Role
 from mentoring.school_weeks import WeekResult, week_label
 from mentoring.services.notifications import both_languages
+from mentoring.streaks import STREAK_WEEKS
 
 # Administrators hear of a pairing once it has missed this many weeks in a row.
-ESCALATE_AFTER = 2
+ESCALATE_AFTER = STREAK_WEEKS  # the report's streak: administrators hear of it too
 # A notification whose e-mail failed is retried by later checks for this long.
 REMINDER_KINDS = (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
 

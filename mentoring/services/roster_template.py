@@ -24,7 +24,6 @@ from mentoring.services.roster_columns import (
 from mentoring.services.roster_files import PREFERRED_SHEET
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def roster_template_csv() -> bytes:

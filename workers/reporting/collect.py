@@ -23,6 +23,7 @@ from donations.models import (
     AwardStatus,
 )
 from mentoring.models import (
+    PAIRED_STATUSES,
     Assessment,
     AssessmentStatus,
     Mentor,
@@ -43,7 +44,7 @@ from mentoring.streaks import STREAK_WEEKS
 from workers.reporting.aggregates import plain_rows, sum_or_zero
 from workers.reporting.collect_money import aid_rows, donation_rows
 
-PAIRED = [PairingStatus.ACTIVE, PairingStatus.ENDED]
+PAIRED = PAIRED_STATUSES
 # Records listed by name in a report's details, per kind; the counts are always whole.
 DETAIL_LIMIT = 500
 

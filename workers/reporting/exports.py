@@ -20,7 +20,6 @@ from donations.models import FundSource
 from donations.money_words import FUND_GROUPS
 from workers.reporting import charts, layout, tables
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # Cells starting with these run as formulas in a spreadsheet: text is prefixed with '.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
