@@ -106,40 +106,28 @@ def aid(data) -> Section:
             _("Left out"),
         ],
     )
+
+    def school_row(project_name: str, code: str, f: dict) -> list:
+        return [
+            level_label(levels.get(code, "")),
+            project_name,
+            names.get(code, code),
+            wan(f["amount"]),
+            number(f["amount"]),
+            f["students"],
+            f["awards"],
+            number(f["share_of_enrolment"]),
+            number(f["paid"]),
+            number(f["average_days_to_payment"]),
+            f["left_out"],
+        ]
+
     for project in section["projects"]:
         for code, f in project["schools"].items():
-            awards.rows.append(
-                [
-                    level_label(levels.get(code, "")),
-                    project["name"],
-                    names.get(code, code),
-                    wan(f["amount"]),
-                    number(f["amount"]),
-                    f["students"],
-                    f["awards"],
-                    number(f["share_of_enrolment"]),
-                    number(f["paid"]),
-                    number(f["average_days_to_payment"]),
-                    f["left_out"],
-                ]
-            )
+            awards.rows.append(school_row(project["name"], code, f))
     awards.total_from = len(awards.rows)
     for code, f in section["schools"].items():
-        awards.rows.append(
-            [
-                level_label(levels.get(code, "")),
-                _("All projects"),
-                names.get(code, code),
-                wan(f["amount"]),
-                number(f["amount"]),
-                f["students"],
-                f["awards"],
-                number(f["share_of_enrolment"]),
-                number(f["paid"]),
-                number(f["average_days_to_payment"]),
-                f["left_out"],
-            ]
-        )
+        awards.rows.append(school_row(_("All projects"), code, f))
     t = section["total"]
     awards.rows.append(
         [
