@@ -12,7 +12,7 @@ from donations.models import FundSource
 from mentoring.matching import candidates
 from mentoring.models import AssessmentStatus, MentorKind, PairingKind, SchoolLevel
 from mentoring.services.mentors import KINDS_WITH_A_MINIMUM
-from workers.reporting import figures
+from workers.reporting import figures, figures_aid
 
 
 def test_the_solvers_pairing_and_mentor_kinds_are_the_models():
@@ -30,8 +30,8 @@ def test_the_reports_statuses_sources_and_levels_are_the_models_in_their_order()
         AssessmentStatus.APPROVED,
         AssessmentStatus.REJECTED,
     )
-    assert list(figures.SOURCES) == FundSource.values
-    assert list(figures.LEVELS) == SchoolLevel.values
+    assert list(figures_aid.SOURCES) == FundSource.values
+    assert list(figures_aid.LEVELS) == SchoolLevel.values
 
 
 def test_societys_money_is_the_social_fund_source():
