@@ -17,6 +17,11 @@ def floor(_account=None):
     return "GET", "/bench/floor/", "floor", None
 
 
+def me(_account):
+    """The authenticated floor: the caller's own account (bearer token, one user, its roles)."""
+    return "GET", "/api/v1/me/", "floor: me", None
+
+
 def mentees(_account):
     return "GET", "/api/v1/students/", "teacher: mentees", None
 
@@ -58,6 +63,7 @@ def pledge(account):
 # Operation -> (plan role, request); the order of bench/api.py's table.
 OPERATIONS = {
     "floor": (None, floor),
+    "floor: me": ("teachers", me),
     "teacher: mentees": ("teachers", mentees),
     "teacher: log session": ("teachers", log_session),
     "admin: students": ("administrators", students),

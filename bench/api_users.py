@@ -69,6 +69,18 @@ class Floor(Account):
         self.send(requests.floor)
 
 
+class Me(Account):
+    """The authenticated floor: a teacher reads its own account (`GET me/`)."""
+
+    weight = 2
+    role = "teachers"
+    counter = itertools.count()
+
+    @task
+    def me(self):
+        self.send(requests.me)
+
+
 class Teacher(Account):
     """A teacher reads its mentees, and logs a session with one of them now and then."""
 
