@@ -29,6 +29,7 @@ from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
 from mentoring.web.start import start
+from oversight.apis import ComplaintViewSet, MeetingViewSet, MemberViewSet, SuggestionViewSet
 from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
 
 router = DefaultRouter()
@@ -56,6 +57,10 @@ router.register("compliance", ComplianceViewSet, basename="compliance")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("reports", ReportViewSet, basename="report")
 router.register("access-log", AccessLogViewSet, basename="access-log")
+router.register("supervision-members", MemberViewSet, basename="supervision-member")
+router.register("supervision-meetings", MeetingViewSet, basename="supervision-meeting")
+router.register("suggestions", SuggestionViewSet, basename="suggestion")
+router.register("complaints", ComplaintViewSet, basename="complaint")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

@@ -38,6 +38,7 @@ from mentoring.models import (
     School,
     User,
 )
+from oversight.models import Complaint, Suggestion, SupervisionMeeting, SupervisionMember
 from workers.factories import (
     AssessmentFactory,
     HardshipIndicatorFactory,
@@ -157,6 +158,7 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
             version=Report.objects.filter(term=term, school=school).count() + 1,
             built_by=by,
         ),
+        *_oversight_records(school, by),
         # A login lockout (core.logins), as django-axes records it.
         AccessAttempt.objects.create(
             username=f"locked-{school.code}",
@@ -170,6 +172,35 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
         ),
     ]
     return {type(record): record for record in records}
+
+
+def _oversight_records(school: School, by: User) -> list[models.Model]:
+    """A supervision group's member, meeting and suggestion, and a complaint, in `school`."""
+    where = {"district": school.district, "school": school}
+    member = SupervisionMember.objects.create(
+        **where, name="王监督", affiliation="parent", joined_on=DAY, created_by=by
+    )
+    meeting = SupervisionMeeting.objects.create(
+        **where, held_on=DAY, topic="资助公示检查", minutes="会议纪要", recorded_by=by
+    )
+    meeting.attendees.set([member])
+    return [
+        member,
+        meeting,
+        Suggestion.objects.create(
+            **where, kind="suggestion", text="公示栏位置再醒目一些", created_by=by
+        ),
+        Complaint.objects.create(
+            **where,
+            received_on=DAY,
+            channel="phone",
+            anonymous=True,
+            subject="资助名单",
+            details="举报内容",
+            answer_due_on=DAY,
+            recorded_by=by,
+        ),
+    ]
 
 
 def _text(value) -> str:

@@ -7,6 +7,8 @@ schema and checks that every write operation is here, then bends these bodies: a
 extra field, an id too large for any column, and so on.
 """
 
+import datetime
+
 from mentoring.models import AssessmentRoute, AssessmentStatus, Role
 from tests.write_world import (
     Call,
@@ -272,4 +274,85 @@ OPERATIONS = {
             "signed_by_guardian": True,
         },
     ),
+    # Supervision and complaints (oversight)
+    "POST /api/v1/supervision-members/": lambda w: Call(
+        w.root,
+        "/api/v1/supervision-members/",
+        {"school": w.school.pk, "name": "王家长", "affiliation": "parent", "joined_on": w.day(-30)},
+    ),
+    "PATCH /api/v1/supervision-members/{id}/": lambda w: Call(
+        w.root,
+        f"/api/v1/supervision-members/{_supervision_member(w).pk}/",
+        {"phone": "13800000000"},
+        method="PATCH",
+    ),
+    "POST /api/v1/supervision-meetings/": lambda w: Call(
+        w.root,
+        "/api/v1/supervision-meetings/",
+        {
+            "school": w.school.pk,
+            "held_on": w.day(0),
+            "topic": "资助公示检查",
+            "minutes": "会议纪要",
+            "attendees": [_supervision_member(w).pk],
+        },
+    ),
+    "POST /api/v1/suggestions/": lambda w: Call(
+        w.root,
+        "/api/v1/suggestions/",
+        {"school": w.school.pk, "kind": "evaluation", "rating": 4, "text": "公示及时"},
+    ),
+    "POST /api/v1/suggestions/{id}/answer/": lambda w: Call(
+        w.root, f"/api/v1/suggestions/{_suggestion(w).pk}/answer/", {"answer": "已采纳"}
+    ),
+    "POST /api/v1/complaints/": lambda w: Call(w.root, "/api/v1/complaints/", _complaint_body(w)),
+    "POST /api/v1/complaints/{id}/answer/": lambda w: Call(
+        w.root, f"/api/v1/complaints/{_complaint(w).pk}/answer/", {"answer": "已核实"}
+    ),
+    "POST /api/v1/complaints/{id}/close/": lambda w: Call(
+        w.root, f"/api/v1/complaints/{_complaint(w, answered=True).pk}/close/", {}
+    ),
+    "POST /api/v1/complaints/{id}/reopen/": lambda w: Call(
+        w.root, f"/api/v1/complaints/{_complaint(w, answered=True).pk}/reopen/", {}
+    ),
 }
+
+
+def _supervision_member(w):
+    from oversight.services import member_add
+
+    return member_add(
+        by=w.root,
+        school=w.school.pk,
+        name="赵代表",
+        affiliation="deputy",
+        joined_on=w.today - datetime.timedelta(days=30),
+    )
+
+
+def _suggestion(w):
+    from oversight.services import suggestion_record
+
+    return suggestion_record(by=w.root, school=w.school.pk, kind="suggestion", text="建议")
+
+
+def _complaint_body(w) -> dict:
+    return {
+        "school": w.school.pk,
+        "received_on": w.day(0),
+        "channel": "phone",
+        "complainant_name": "李先生",
+        "subject": "资助名单",
+        "details": "认为某生家庭条件较好",
+    }
+
+
+def _complaint(w, *, answered=False):
+    from oversight.services import complaint_move, complaint_record
+
+    body = _complaint_body(w)
+    body["received_on"] = w.today
+    complaint = complaint_record(by=w.root, **body)
+    if answered:
+        complaint = complaint_move(by=w.root, complaint=complaint, action="answer", answer="已核实")
+    return complaint

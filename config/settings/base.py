@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "core",
     "mentoring",
     "donations",
+    "oversight",
     "workers",
 ]
 
@@ -337,6 +338,10 @@ SPECTACULAR_SETTINGS = {
         "DonorKindEnum": "donations.models.DonorKind",
         "IndicatorSourceEnum": "mentoring.models.IndicatorSource",
         "SchoolLevelEnum": "mentoring.models.SchoolLevel",
+        "SuggestionKindEnum": "oversight.models.SuggestionKind",
+        "ComplaintChannelEnum": "oversight.models.ComplaintChannel",
+        "ComplaintStatusEnum": "oversight.models.ComplaintStatus",
+        "AffiliationEnum": "oversight.models.Affiliation",
     },
 }
 

@@ -31,6 +31,8 @@ class PublicDonationNotice(APIView):
         return Response(
             {
                 "district": code,
+                # The complaint line (举报电话) on every notice the district publishes.
+                "complaint_line": notice["complaint_line"],
                 "donors": [
                     {
                         "donor": row["donor"] or _("Anonymous"),

@@ -33,7 +33,8 @@ def public_donation_notice(*, district_code: str) -> dict:
         ItemDonation,
     )
 
-    if not district_code or not District.objects.filter(code=district_code).exists():
+    district = District.objects.filter(code=district_code).first() if district_code else None
+    if district is None:
         raise DomainError(_("Give the code of a district."), field="district")
     money = {
         row["donor"]: row["total"]
@@ -80,6 +81,7 @@ def public_donation_notice(*, district_code: str) -> dict:
         .order_by("code")
     )
     return {
+        "complaint_line": district.complaint_phone,
         "donors": [
             {
                 "donor": None if d.anonymous else d.name,

@@ -1,7 +1,8 @@
 """/api/v1/public/notices/: the public notice (公示) of identification, no login needed.
 
 What the notice may show is fixed by DESIGN §2.2: the masked name, school,
-grade, class and tier, and the day the notice ends. The serializer lists
+grade, class and tier, and the day the notice ends; and the district's
+complaint line, where anyone may object or report. The serializer lists
 those fields and reads nothing else, so no other field can appear; an entry
 disappears the day after its notice period ends.
 """
@@ -38,6 +39,8 @@ class PublicNoticeSerializer(serializers.Serializer):
     class_name = serializers.CharField(allow_null=True)
     tier_name = serializers.SerializerMethodField()
     notice_ends_on = serializers.DateField()
+    # The district's complaint line (举报电话), printed on every public notice.
+    complaint_line = serializers.CharField(source="student.school.district.complaint_phone")
 
     def get_masked_name(self, assessment) -> str:
         return mask_name(assessment.student.name)

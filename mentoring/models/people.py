@@ -45,6 +45,13 @@ class District(models.Model):
         _("same-gender mentor from age"), null=True, blank=True, default=12
     )
 
+    # The complaint line (举报电话) printed on every public notice and donation
+    # notice, and how many working days the bureau has to answer a complaint.
+    complaint_phone = models.CharField(_("complaint line"), max_length=30, blank=True)
+    complaint_answer_working_days = models.PositiveSmallIntegerField(
+        _("working days to answer a complaint"), default=15
+    )
+
     history = HistoricalRecords()
 
     class Meta:
@@ -58,6 +65,11 @@ class District(models.Model):
             models.CheckConstraint(
                 condition=Q(same_gender_from_age__lte=20),
                 name="district_same_gender_age_at_most_20",
+            ),
+            models.CheckConstraint(
+                condition=Q(complaint_answer_working_days__gte=1)
+                & Q(complaint_answer_working_days__lte=60),
+                name="district_complaint_days_1_to_60",
             ),
         ]
 

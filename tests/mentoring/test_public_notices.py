@@ -22,7 +22,16 @@ from workers.factories import (
 
 URL = "/api/v1/public/notices/"
 STARTS, ENDS = date(2026, 9, 14), date(2026, 9, 18)
-NOTICE_KEYS = {"masked_name", "school_name", "grade", "class_name", "tier_name", "notice_ends_on"}
+NOTICE_KEYS = {
+    "masked_name",
+    "school_name",
+    "grade",
+    "class_name",
+    "tier_name",
+    "notice_ends_on",
+    # The district's complaint line (举报电话), where anyone may object or report.
+    "complaint_line",
+}
 
 
 @contextmanager
@@ -72,6 +81,7 @@ def test_anyone_reads_the_notice_without_logging_in(api, school_a, term):
             "class_name": "2班",
             "tier_name": "困难",
             "notice_ends_on": "2026-09-18",
+            "complaint_line": school_a.district.complaint_phone,
         }
     ]
 

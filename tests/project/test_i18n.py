@@ -52,7 +52,16 @@ def test_catalogue_covers_every_marked_string_in_the_source(tmp_path):
     if shutil.which("xgettext") is None:
         pytest.skip("GNU gettext (xgettext) is not installed")
     root = LOCALE.parent.parent.parent
-    for name in ["config", "core", "mentoring", "donations", "workers", "locale", "manage.py"]:
+    for name in [
+        "config",
+        "core",
+        "mentoring",
+        "donations",
+        "oversight",
+        "workers",
+        "locale",
+        "manage.py",
+    ]:
         source = root / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))

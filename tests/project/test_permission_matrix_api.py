@@ -66,6 +66,7 @@ from mentoring.models import (
     User,
     WeeklyCompliance,
 )
+from oversight.models import Complaint, Suggestion, SupervisionMeeting, SupervisionMember
 from tests.role_scene import RELATIONS, ROLES, scene_for_module, walk_urls
 from tests.write_operations import OPERATIONS
 from tests.write_world import Call, World
@@ -185,6 +186,23 @@ reports/{id}/                                      GET    401       404         
 reports/{id}/export/                               GET    401       404             404             409,409,404,404 409,409,409,404 404             409,409,404,404 409
 access-log/                                        GET    401       403             403             403             200:ocs         403             403             200:ocsd
 access-log/{id}/                                   GET    401       403             403             403             200,200,200,404 403             403             200
+supervision-members/                               GET    401       403             403             200:oc          200:ocs         403             200:oc          200:ocsd
+supervision-members/                               POST   401       403             403             201             201             403             403             201
+supervision-members/{id}/                          GET    401       403             403             200,200,404,404 200,200,200,404 403             200,200,404,404 200
+supervision-members/{id}/                          PATCH  401       403             403             200,200,404,404 200,200,200,404 403             403             200
+supervision-meetings/                              GET    401       403             403             200:oc          200:ocs         403             200:oc          200:ocsd
+supervision-meetings/                              POST   401       403             403             201             201             403             403             201
+supervision-meetings/{id}/                         GET    401       403             403             200,200,404,404 200,200,200,404 403             200,200,404,404 200
+suggestions/                                       GET    401       403             403             200:oc          200:ocs         403             200:oc          200:ocsd
+suggestions/                                       POST   401       403             403             201             201             403             403             201
+suggestions/{id}/                                  GET    401       403             403             200,200,404,404 200,200,200,404 403             200,200,404,404 200
+suggestions/{id}/answer/                           POST   401       403             403             200,200,404,404 200,200,200,404 403             403             200
+complaints/                                        GET    401       403             403             200:oc          200:ocs         403             200:oc          200:ocsd
+complaints/                                        POST   401       403             403             201             201             403             403             201
+complaints/{id}/                                   GET    401       403             403             200,200,404,404 200,200,200,404 403             200,200,404,404 200
+complaints/{id}/answer/                            POST   401       403             403             200,200,404,404 200,200,200,404 403             403             200
+complaints/{id}/close/                             POST   401       403             403             409,409,404,404 409,409,409,404 403             403             409
+complaints/{id}/reopen/                            POST   401       403             403             409,409,404,404 409,409,409,404 403             403             409
 /                                                  GET    401       200             200             200             200             200             200             200
 """
 
@@ -214,6 +232,10 @@ KINDS = {
     "notifications": Notification,
     "reports": Report,
     "access-log": AccessLogEntry,
+    "supervision-members": SupervisionMember,
+    "supervision-meetings": SupervisionMeeting,
+    "suggestions": Suggestion,
+    "complaints": Complaint,
 }
 # A route's second id: the record of that model that belongs to the first.
 SECOND_IDS = {"objection_id": Objection, "proposal_id": ProposedPair}

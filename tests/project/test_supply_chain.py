@@ -61,6 +61,7 @@ def test_bandit_finds_nothing_in_the_code_ci_scans():
             "core",
             "mentoring",
             "donations",
+            "oversight",
             "workers",
             "-q",
         ],
