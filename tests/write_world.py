@@ -295,7 +295,11 @@ def _government_list(w: World) -> Call:
         ),
         term=w.term,
     )
-    body = {"term": w.term.pk, "rows": [{"id_number": number, "category": "低保"}]}
+    body = {
+        "term": w.term.pk,
+        "tier": "hardship",
+        "rows": [{"id_number": number, "category": "低保"}],
+    }
     return Call(w.root, "/api/v1/assessments/government-list/", body)
 
 
