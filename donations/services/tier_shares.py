@@ -20,6 +20,8 @@ from donations.models import AidProject, ProjectTierShare
 from mentoring.models import District
 
 MAX_TIER_SHARES = 20
+# As many places as a school's quota may have.
+MAX_SHARE_PLACES = 100_000
 
 
 def tier_shares_problems(
@@ -33,7 +35,7 @@ def tier_shares_problems(
 
     Each share names a tier of the district (at most once, and one the
     project admits when it names its tiers) and exactly one of `percent`
-    (1 to 100) or `places` (at least 1); the percentages add up to at most
+    (1 to 100) or `places` (1 to 100,000); the percentages add up to at most
     100. A district given as None (unknown, refused already) skips the tier
     checks; shares given as None are not checked.
     """
@@ -74,8 +76,11 @@ def tier_shares_problems(
                 errors.add(f"{where}.percent", _("A share is from 1 to 100 percent."))
             else:
                 total += percent
-        elif not isinstance(places, int) or places < 1:
-            errors.add(f"{where}.places", _("A share of places is at least 1."))
+        elif not isinstance(places, int) or not 1 <= places <= MAX_SHARE_PLACES:
+            errors.add(
+                f"{where}.places",
+                _("A share of places is from 1 to %(max)s.") % {"max": MAX_SHARE_PLACES},
+            )
     if total > 100:
         errors.add(
             "tier_shares",
