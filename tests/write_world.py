@@ -341,6 +341,10 @@ def _project(w: World, code="SPRING-BUD") -> dict:
         "standards": [{"yearly": "500.00"}],
         "funding": [{"term": w.term.pk, "source": "social", "amount": "10000.00"}],
         "quotas": [{"term": w.term.pk, "school": w.school.pk, "places": 10}],
+        "tier_shares": [
+            {"tier": "hardship", "percent": 80},
+            {"tier": "special_hardship", "places": 2},
+        ],
     }
 
 
