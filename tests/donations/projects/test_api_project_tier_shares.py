@@ -3,7 +3,7 @@ stated and checked through projects/, honoured by allocation, which names who a 
 """
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from donations.models import AidProject, Award, ProjectTierShare
@@ -383,3 +383,19 @@ def test_allocation_queries_do_not_grow_with_the_candidates(
     primary(school_a, term, range(90, 50, -1), HARDSHIP)
     # A second project of another purpose over the same students: the same queries.
     assert run("MANY", 50) == few
+
+
+# -- the database's own check --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("percent", "places"), [(20, 2), (None, None), (0, None), (101, None), (None, 0)]
+)
+def test_the_database_refuses_a_share_that_is_not_one_percent_or_some_places(
+    district, school_a, district_admin, term, percent, places
+):
+    project = living(district_admin, district, term, [(school_a, 10)], tier_shares=[])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProjectTierShare.objects.create(
+            project_id=project["id"], tier=HARDSHIP, percent=percent, places=places
+        )
