@@ -5,7 +5,8 @@ of places for the whole project in the term. Percentages are rounded down, so
 that a tier never takes more than its share: 80 / 20 of 10 places is 8 and 2,
 of 12 places 9 and 2 (one place stays free). A place a tier does not use is
 not passed to another tier: the shares are caps set by policy. Once a project
-states shares, a tier without one gets no places.
+states shares, a tier without one gets no places. Changing the shares takes
+back no award: the places already given count against the new shares.
 
 `tier_shares_problems` is the one check of what a client sends (every bad
 field named at once); `TierCaps` is what allocation asks, place by place.
