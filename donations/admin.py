@@ -31,6 +31,7 @@ from donations.models import (
     ProjectFunding,
     ProjectQuota,
     ProjectStandard,
+    ProjectTierShare,
 )
 from mentoring.admin_access import RecordsStudentAccessAdmin
 
@@ -47,12 +48,23 @@ class ProjectQuotaInline(ReadOnlyInline, admin.TabularInline):
     model = ProjectQuota
 
 
+class ProjectTierShareInline(ReadOnlyInline, admin.TabularInline):
+    """The share of places per tier, written through the projects API (its checks live there)."""
+
+    model = ProjectTierShare
+
+
 @admin.register(AidProject)
 class AidProjectAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "district", "source", "purpose", "boarding", "gender"]
     list_filter = ["source", "district"]
     search_fields = ["code", "name", "purpose"]
-    inlines = [ProjectFundingInline, ProjectStandardInline, ProjectQuotaInline]
+    inlines = [
+        ProjectFundingInline,
+        ProjectStandardInline,
+        ProjectQuotaInline,
+        ProjectTierShareInline,
+    ]
 
 
 @admin.register(FundAccount)

@@ -295,7 +295,11 @@ def _government_list(w: World) -> Call:
         ),
         term=w.term,
     )
-    body = {"term": w.term.pk, "rows": [{"id_number": number, "category": "低保"}]}
+    body = {
+        "term": w.term.pk,
+        "tier": "hardship",
+        "rows": [{"id_number": number, "category": "低保"}],
+    }
     return Call(w.root, "/api/v1/assessments/government-list/", body)
 
 
@@ -337,6 +341,10 @@ def _project(w: World, code="SPRING-BUD") -> dict:
         "standards": [{"yearly": "500.00"}],
         "funding": [{"term": w.term.pk, "source": "social", "amount": "10000.00"}],
         "quotas": [{"term": w.term.pk, "school": w.school.pk, "places": 10}],
+        "tier_shares": [
+            {"tier": "hardship", "percent": 80},
+            {"tier": "special_hardship", "places": 2},
+        ],
     }
 
 

@@ -9,6 +9,16 @@ from django.db import transaction
 from mentoring.models import Student
 from workers.demo_county import County
 
+# The living subsidy's places per school of compulsory education this term.
+LIVING_PLACES = [
+    ("SUNSHINE-PS", 22),
+    ("DONGFENG-PS", 20),
+    ("XINHUA-PS", 18),
+    ("HEXI-PS", 16),
+    ("QINGSHAN-PS", 14),
+    ("RED-STAR-JMS", 70),
+]
+
 
 def donations_replay(county: County) -> dict:
     """The seeds' aid projects, money in, allocation by rank, payments, pledges and books."""
@@ -39,7 +49,9 @@ def donations_replay(county: County) -> dict:
     }
 
 
-def _project(county, code, name, source, purpose, *, funding, standards, quotas=(), **rules):
+def _project(
+    county, code, name, source, purpose, *, funding, standards, quotas=(), tier_shares=(), **rules
+):
     from donations.services.projects import appropriation_receive, project_save
 
     admin, term = county.accounts["district_admin"], county.term
@@ -55,6 +67,9 @@ def _project(county, code, name, source, purpose, *, funding, standards, quotas=
         quotas=[
             {"term": term.pk, "school": county.schools[school].pk, "places": places}
             for school, places in quotas
+        ],
+        tier_shares=[
+            {"tier": tier, "percent": percent, "places": None} for tier, percent in tier_shares
         ],
     )
     # Government money arrives in full (资金到位); society's comes as contributions.
@@ -103,7 +118,9 @@ def _government_aid(county: County, today) -> None:
         standards=[("", "", Boarding.ANY, 200_000)],
         quotas=[("DEMO-KG", 28)],
     )
-    # 义务教育生活补助: hardship 200, special hardship 500 primary / 750 junior a year.
+    # 义务教育生活补助: hardship 200, special hardship 500 primary / 750 junior a year;
+    # of each school's places (the county's control number split by school,
+    # about one student in ten) 80 % go to hardship and 20 % to special hardship.
     living = _project(
         county,
         "LIVING-2026",
@@ -118,6 +135,8 @@ def _government_aid(county: County, today) -> None:
             ("special_hardship", "primary", Boarding.ANY, 50_000),
             ("special_hardship", "junior_middle", Boarding.ANY, 75_000),
         ],
+        quotas=LIVING_PLACES,
+        tier_shares=[("hardship", 80), ("special_hardship", 20)],
     )
     # 寄宿生生活补助: 500 yuan a term for identified boarders.
     boarding = _project(

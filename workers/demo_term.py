@@ -17,6 +17,16 @@ GOVERNMENT_LIST_KINDS = {
     HardshipKind.REGISTERED_POVERTY: "registered_poverty",
     HardshipKind.MONITORED_HOUSEHOLD: "monitored_household",
 }
+# The tier each category of the county's lists is identified at: the bureau's
+# list says who is in hardship, the county's rules say which tier (特困供养 and
+# orphans special hardship, the others hardship). The import never assumes one.
+GOVERNMENT_LIST_TIERS = {
+    HardshipKind.DIBAO: "hardship",
+    HardshipKind.TEKUN: "special_hardship",
+    HardshipKind.ORPHAN: "special_hardship",
+    HardshipKind.REGISTERED_POVERTY: "hardship",
+    HardshipKind.MONITORED_HOUSEHOLD: "hardship",
+}
 APPLICATION_KINDS = [
     HardshipKind.PARENT_DECEASED,
     HardshipKind.DISABLED_PARENT,
@@ -56,6 +66,7 @@ def identification_replay(county: County) -> dict:
                 row=len(rows) + 2,
                 id_number=demo_id_number(indicator.student),
                 category=GOVERNMENT_LIST_KINDS[indicator.kind],
+                tier=GOVERNMENT_LIST_TIERS[indicator.kind],
             )
         )
     government_list.government_list_import(by=admin, term_id=term.pk, rows=rows)

@@ -4,6 +4,7 @@ Their rules, funding, standards and quotas; allocation; funds received.
 """
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -23,6 +24,7 @@ from donations.models import (
     ProjectFunding,
     ProjectQuota,
     ProjectStandard,
+    ProjectTierShare,
 )
 from donations.selectors.allocations import (
     allocation_get,
@@ -36,8 +38,10 @@ from donations.services.projects import (
     appropriation_receive_problems,
     project_create,
     project_create_check,
+    project_district_of,
     project_save,
 )
+from donations.services.tier_shares import MAX_TIER_SHARES, tier_shares_problems
 from mentoring.models import AccessAction, Gender, SchoolLevel
 from mentoring.services.access_log import access_record_request
 
@@ -70,11 +74,18 @@ class QuotaSerializer(serializers.ModelSerializer):
         fields = ["term", "term_code", "school", "school_code", "places"]
 
 
+class TierShareSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProjectTierShare
+        fields = ["tier", "percent", "places"]
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code")
     funding = FundingSerializer(many=True)
     standards = StandardSerializer(many=True)
     quotas = QuotaSerializer(many=True)
+    tier_shares = TierShareSerializer(many=True)
 
     class Meta:
         model = AidProject
@@ -93,6 +104,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "funding",
             "standards",
             "quotas",
+            "tier_shares",
             "created_at",
         ]
 
@@ -118,6 +130,23 @@ class QuotaInput(StrictSerializer):
     places = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
+class TierShareInput(StrictSerializer):
+    # The ranges are the service's checks, so that one answer names every bad share.
+    tier = serializers.CharField(max_length=30)
+    percent = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Percent (1 to 100) of each school's quota for the term, rounded down."),
+    )
+    places = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Places for the whole project in a term (instead of a percent)."),
+    )
+
+
 class ProjectInput(StrictSerializer):
     district = serializers.CharField(max_length=32, required=False)
     code = serializers.CharField(max_length=40)
@@ -138,6 +167,7 @@ class ProjectInput(StrictSerializer):
     standards = StandardInput(many=True, required=False, max_length=100)
     funding = FundingInput(many=True, required=False, max_length=100)
     quotas = QuotaInput(many=True, required=False, max_length=2000)
+    tier_shares = TierShareInput(many=True, required=False, max_length=MAX_TIER_SHARES)
 
 
 class ProjectUpdateInput(ProjectInput):
@@ -177,10 +207,17 @@ def _nested(data: dict) -> dict:
         ]
     if "quotas" in data:
         out["quotas"] = [dict(q) for q in data["quotas"]]
+    if "tier_shares" in data:
+        out["tier_shares"] = [dict(t) for t in data["tier_shares"]]
     return out
 
 
-NESTED_INPUTS = [("standards", StandardInput), ("funding", FundingInput), ("quotas", QuotaInput)]
+NESTED_INPUTS = [
+    ("standards", StandardInput),
+    ("funding", FundingInput),
+    ("quotas", QuotaInput),
+    ("tier_shares", TierShareInput),
+]
 
 
 class AllocateInput(StrictSerializer):
@@ -250,9 +287,17 @@ class ProjectViewSet(
     @extend_schema(request=ProjectInput, responses={201: ProjectSerializer})
     def create(self, request, *args, **kwargs):
         project_create_check(by=request.user)
-        payload = ProjectInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated_data(
+            ProjectInput(data=request.data),
+            lambda errors, fields: tier_shares_problems(
+                errors,
+                district=project_district_of(
+                    by=request.user, district_code=fields.get("district", "")
+                ),
+                project_tiers=fields.get("tiers"),
+                shares=fields.get("tier_shares"),
+            ),
+        )
         project = project_create(
             by=request.user,
             district_code=data.get("district", ""),
@@ -268,9 +313,17 @@ class ProjectViewSet(
     @extend_schema(request=ProjectUpdateInput, responses=ProjectSerializer)
     def update(self, request, *args, **kwargs):
         project = self.get_object()
-        payload = ProjectUpdateInput(data=request.data, partial=kwargs.get("partial", False))
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = dict(
+            validated_data(
+                ProjectUpdateInput(data=request.data, partial=kwargs.get("partial", False)),
+                lambda errors, fields: tier_shares_problems(
+                    errors,
+                    district=project.district,
+                    project_tiers=fields.get("tiers", project.tiers),
+                    shares=fields.get("tier_shares"),
+                ),
+            )
+        )
         # A partial update is partial at the top only: each nested row given is whole
         # (DRF would otherwise skip the rows' defaults and required fields too).
         for key, rows in NESTED_INPUTS:

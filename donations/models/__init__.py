@@ -34,6 +34,7 @@ from donations.models.projects import (
     ProjectFunding,
     ProjectQuota,
     ProjectStandard,
+    ProjectTierShare,
     term_amount_fen,
 )
 
@@ -67,5 +68,6 @@ __all__ = [
     "ProjectFunding",
     "ProjectQuota",
     "ProjectStandard",
+    "ProjectTierShare",
     "term_amount_fen",
 ]

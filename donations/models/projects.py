@@ -160,13 +160,49 @@ class ProjectQuota(models.Model):
         return f"{self.project.code} {self.school_id}: {self.places}"
 
 
+class ProjectTierShare(models.Model):
+    """How many of a project's places one hardship tier may take in a term (e.g. 80 / 20).
+
+    Either `percent`, of each school's quota for the term (rounded down, so a
+    tier never gets more than its share), or `places`, a count for the whole
+    project in the term. Once a project states shares, a tier without one gets
+    no places: the shares are the project's tier rule.
+    """
+
+    project = models.ForeignKey(
+        AidProject, on_delete=models.CASCADE, related_name="tier_shares", verbose_name=_("project")
+    )
+    tier = models.CharField(_("tier"), max_length=30)
+    percent = models.PositiveSmallIntegerField(_("share (%)"), null=True, blank=True)
+    places = models.PositiveIntegerField(_("places"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "tier"]
+        verbose_name = _("tier share")
+        verbose_name_plural = _("tier shares")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "tier"], name="tier_share_unique"),
+            models.CheckConstraint(
+                condition=(
+                    Q(percent__isnull=False, places__isnull=True, percent__gte=1, percent__lte=100)
+                    | Q(percent__isnull=True, places__isnull=False, places__gte=1)
+                ),
+                name="tier_share_percent_or_places",
+            ),
+        ]
+
+    def __str__(self):
+        share = f"{self.percent}%" if self.percent is not None else f"{self.places}"
+        return f"{self.project.code} {self.tier}: {share}"
+
+
 class Allocation(models.Model):
     """One run of allocating a project's term to approved students by rank of need.
 
     `left_out` lists the eligible students who got nothing, each with the
     reason: [{"student": id, "school": id, "tier": ..., "rank": n,
     "reason": "quota_full" | "no_quota" | "funds_exhausted" | "duplicate_aid" |
-    "no_standard", "detail": "..."}].
+    "no_standard" | "tier_share_full" | "no_tier_share", "detail": "..."}].
     """
 
     project = models.ForeignKey(

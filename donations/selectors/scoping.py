@@ -198,4 +198,5 @@ def projects_visible_to(user: User):
         ),
         Prefetch("standards", queryset=ProjectStandard.objects.all()),
         Prefetch("quotas", queryset=ProjectQuota.objects.select_related("term", "school")),
+        "tier_shares",
     )

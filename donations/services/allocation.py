@@ -1,7 +1,9 @@
 """Allocation: a project awarded for a term to approved students by rank of need.
 
-`allocate` awards until the quota or the money runs out and lists, with the
-reason, every eligible student it left out.
+`allocate` awards until the quota or the money runs out, gives each hardship
+tier no more than the project's share of places (`donations.services.tier_shares`),
+and lists, with the reason, every eligible student it left out. A student's
+tier is the one of their approved identification of the term, never a default.
 """
 
 from dataclasses import dataclass
@@ -28,7 +30,8 @@ from donations.models import (
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import award_plan_rows, project_committed_fen
 from donations.services.ledger import fund_account_of
-from mentoring.models import AssessmentStatus, Term, User
+from donations.services.tier_shares import tier_caps_of
+from mentoring.models import Assessment, AssessmentStatus, Term, User
 from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.accounts import schools_administered_by
 
@@ -38,6 +41,10 @@ NO_QUOTA = "no_quota"
 FUNDS_EXHAUSTED = "funds_exhausted"
 DUPLICATE_AID = "duplicate_aid"
 NO_STANDARD = "no_standard"
+# The project's share of places for the student's tier is taken, or the
+# project shares its places by tier and gives this tier none.
+TIER_SHARE_FULL = "tier_share_full"
+NO_TIER_SHARE = "no_tier_share"
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ def _candidates(project: AidProject, term: Term, schools: list[int]) -> list[dic
     Two queries: the term's approved assessments, and the same students' records
     of the term (level, boarding), joined here.
     """
-    from mentoring.models import Assessment, StudentRecord
+    from mentoring.models import StudentRecord
 
     assessments = Assessment.objects.filter(
         term=term, status=AssessmentStatus.APPROVED, student__school__in=schools
@@ -145,6 +152,19 @@ def allocate_problems(
         term = Term.objects.filter(pk=term_id, district=project.district_id).first()
         if term is None:
             errors.add("term", _("Unknown term in the project's district."))
+        elif (
+            project.tier_shares.filter(percent__isnull=False).exists()
+            and not ProjectQuota.objects.filter(project=project, term=term).exists()
+        ):
+            # A percent share is a share of the schools' places: without
+            # quotas there is nothing to take a share of.
+            errors.add(
+                "term",
+                _(
+                    "The project shares its places by tier in percent of the schools' quotas; "
+                    "give the schools' quotas for this term first."
+                ),
+            )
     administered = set(
         schools_administered_by(by)
         .filter(district=project.district_id)
@@ -206,6 +226,19 @@ def allocate(
     used: dict[int, int] = {}
     for school_id in existing.values_list("student__school", flat=True):
         used[school_id] = used.get(school_id, 0) + 1
+    # The places each tier already holds: the tier is the one the student's
+    # approved identification of the term gives, as for a new candidate.
+    caps = tier_caps_of(
+        project,
+        quotas=quotas,
+        awarded=list(
+            Assessment.objects.filter(
+                term=term,
+                status=AssessmentStatus.APPROVED,
+                student__in=existing.values("student"),
+            ).values_list("student__school", "tier")
+        ),
+    )
     candidates = _candidates(project, term, schools)
     # Other awards of the same purpose this term, anywhere: duplicate aid.
     others = {
@@ -280,6 +313,11 @@ def allocate(
                 }
             )
             continue
+        refused = caps.refusal(tier=row["tier"], school=row["school"])
+        if refused is not None:
+            reason, detail = refused
+            left_out.append(out | {"reason": reason, "detail": detail})
+            continue
         if quotas and used.get(row["school"], 0) >= quotas[row["school"]]:
             left_out.append(
                 out
@@ -306,6 +344,7 @@ def allocate(
             continue
         available -= amount
         used[row["school"]] = used.get(row["school"], 0) + 1
+        caps.take(tier=row["tier"], school=row["school"])
         award = Award(
             project=project,
             student_id=row["student"],

@@ -2,7 +2,8 @@
 
 A project says who is eligible (level, tier, boarding, gender), how much a
 student receives (a yearly standard per tier, level and boarding, of which a
-term pays half), how many students each school may aid (quota) and how much
+term pays half), how many students each school may aid (quota), each hardship tier's share of
+those places (`donations.services.tier_shares`) and how much
 money each source allocated for the term; appropriations post that money to
 the project's account (资金到位), and one entered wrongly is reversed here.
 """
@@ -28,6 +29,7 @@ from donations.models import (
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import project_committed_fen
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of, ledger_post, ledger_reverse
+from donations.services.tier_shares import tier_shares_problems, tier_shares_replace
 from mentoring.models import District, Gender, School, SchoolLevel, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services.schools import administers_district
@@ -201,19 +203,31 @@ def project_create(
     standards: list[dict] | None = None,
     funding: list[dict] | None = None,
     quotas: list[dict] | None = None,
+    tier_shares: list[dict] | None = None,
 ) -> AidProject:
     """Create a project in a district where `by` administers a school.
 
     A district elsewhere answers like one that does not exist.
     """
-    district = District.objects.filter(
-        code=district_code, pk__in=schools_administered_by(by).values("district")
-    ).first()
+    district = project_district_of(by=by, district_code=district_code)
     if district is None:
         raise DomainError(_("Unknown district."), field="district")
     return project_save(
-        by=by, district=district, fields=fields, standards=standards, funding=funding, quotas=quotas
+        by=by,
+        district=district,
+        fields=fields,
+        standards=standards,
+        funding=funding,
+        quotas=quotas,
+        tier_shares=tier_shares,
     )
+
+
+def project_district_of(*, by: User, district_code: str) -> District | None:
+    """The district of that code where `by` administers a school, or None."""
+    return District.objects.filter(
+        code=district_code, pk__in=schools_administered_by(by).values("district")
+    ).first()
 
 
 @transaction.atomic
@@ -226,9 +240,28 @@ def project_save(
     standards: list[dict] | None = None,
     funding: list[dict] | None = None,
     quotas: list[dict] | None = None,
+    tier_shares: list[dict] | None = None,
 ) -> AidProject:
-    """Create a project or change one; nested lists given replace what was there."""
+    """Create a project or change one; nested lists given replace what was there.
+
+    The tier shares are checked whole first (every bad one named at once);
+    a change of the project's tiers is checked against the shares it keeps.
+    """
     _require_district_admin(by, project.district if project else district)
+    if tier_shares is None and project is not None and "tiers" in fields:
+        kept = list(project.tier_shares.values("tier", "percent", "places"))
+        checked(
+            tier_shares_problems,
+            district=project.district,
+            project_tiers=fields["tiers"],
+            shares=kept,
+        )
+    checked(
+        tier_shares_problems,
+        district=project.district if project else district,
+        project_tiers=fields.get("tiers", project.tiers if project else []),
+        shares=tier_shares,
+    )
     if project is None:
         if AidProject.objects.filter(district=district, code=fields.get("code")).exists():
             raise DomainError(_("The district already has a project with this code."), field="code")
@@ -254,6 +287,8 @@ def project_save(
         _replace_funding(project, funding)
     if quotas is not None:
         _replace_quotas(project, quotas)
+    if tier_shares is not None:
+        tier_shares_replace(project, tier_shares)
     return project
 
 

@@ -212,17 +212,33 @@ class GovernmentListRowSerializer(StrictSerializer):
     # Both may be blank here: the service checks every row and reports them all.
     id_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    tier = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The row's tier (code or name); blank: the tier stated for the list."),
+    )
 
 
 class GovernmentListSerializer(StrictSerializer):
     term = serializers.IntegerField(min_value=1)
-    tier = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    tier = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("The tier of every row that gives none; a row with no tier at all is refused."),
+    )
     rows = GovernmentListRowSerializer(
         many=True, required=False, max_length=government_list.MAX_GOVERNMENT_LIST_ROWS
     )
     file = serializers.FileField(
         required=False,
-        help_text=_("CSV with the columns id_number (身份证号码) and category (类别)."),
+        help_text=_(
+            "CSV with the columns id_number (身份证号码) and category (类别), "
+            "and optionally tier (档次)."
+        ),
     )
 
     def validate_file(self, file):
@@ -242,7 +258,7 @@ def _list_rows(data) -> list:
     """The rows of a government list sent as JSON, numbered from 1."""
     return [
         government_list.GovernmentListRow(
-            row=number, id_number=row["id_number"], category=row["category"]
+            row=number, id_number=row["id_number"], category=row["category"], tier=row["tier"]
         )
         for number, row in enumerate(data["rows"], start=1)
     ]

@@ -5,6 +5,14 @@ checked whole before anything is written; each
 matched student of the administrator's schools gets a hardship indicator and,
 unless already assessed this term, an assessment in `proposed` that follows
 the workflow of `mentoring.services.identification`.
+
+The tier is stated, never assumed. A bureau's list says who is in hardship
+(低保, 特困, orphans...), not which of the district's tiers each student is
+in: that is the identification's decision, and the living subsidy pays
+hardship and special hardship at different rates. So each row takes the tier
+of its own tier column (档次: the tier's code or its name, e.g. 特别困难), or
+else the tier stated for the whole list; a row with neither is refused by
+its row number, with every other bad row, and nothing is written.
 """
 
 import csv
@@ -42,6 +50,7 @@ _MATCH_BATCH = 5_000
 
 ID_NUMBER_HEADERS = {"id_number", "身份证号码", "身份证号"}
 CATEGORY_HEADERS = {"category", "类别", "贫困类型"}
+TIER_HEADERS = {"tier", "档次", "困难档次", "认定档次", "困难等级"}
 # Lists arrive with the category as the bureau writes it.
 CATEGORY_ALIASES = {
     "低保": HardshipKind.DIBAO,
@@ -65,6 +74,8 @@ class GovernmentListRow:
     row: int
     id_number: str
     category: str
+    # The row's own tier (code or name); blank: the tier stated for the list.
+    tier: str = ""
 
 
 @dataclass
@@ -78,7 +89,7 @@ class GovernmentListResult:
 
 
 def government_list_rows_from_csv(content: bytes) -> list[GovernmentListRow]:
-    """Rows of a CSV with an ID number column and a category column.
+    """Rows of a CSV with an ID number column, a category column and, optionally, a tier column.
 
     Row numbers are those a spreadsheet shows: the header is row 1. Files saved
     by Chinese Excel are often GB 18030 rather than UTF-8; both are read.
@@ -95,6 +106,7 @@ def government_list_rows_from_csv(content: bytes) -> list[GovernmentListRow]:
         header = [cell.strip().lower() for cell in next(reader, [])]
         id_column = next((i for i, h in enumerate(header) if h in ID_NUMBER_HEADERS), None)
         category_column = next((i for i, h in enumerate(header) if h in CATEGORY_HEADERS), None)
+        tier_column = next((i for i, h in enumerate(header) if h in TIER_HEADERS), None)
         if id_column is None or category_column is None:
             raise DomainError(
                 _("The file needs a header row with the columns id_number and category."),
@@ -114,6 +126,11 @@ def government_list_rows_from_csv(content: bytes) -> list[GovernmentListRow]:
                     row=number,
                     id_number=cells[id_column] if id_column < len(cells) else "",
                     category=cells[category_column] if category_column < len(cells) else "",
+                    tier=(
+                        cells[tier_column]
+                        if tier_column is not None and tier_column < len(cells)
+                        else ""
+                    ),
                 )
             )
     except csv.Error:
@@ -129,10 +146,18 @@ def _category(value: str) -> str | None:
 
 
 def _validated_rows(
-    errors: ValidationErrors, rows: list[GovernmentListRow]
-) -> list[tuple[GovernmentListRow, str, str]]:
-    """Each valid row with its normalised ID number and category; every bad row added to `errors`.
+    errors: ValidationErrors,
+    rows: list[GovernmentListRow],
+    *,
+    tiers: dict[str, str] | None,
+    list_tier: str | None,
+) -> list[tuple[GovernmentListRow, str, str, str]]:
+    """Each valid row with its normalised ID number, category and tier; every bad row to `errors`.
 
+    `tiers` maps each of the district's tier codes and names to the code
+    (None: the district is unknown, the tiers are not checked); `list_tier`
+    is the tier stated for the whole list, for the rows that give none
+    (blank: none stated; None: refused already).
     The bad rows are listed under `rows`, each with its number, field and
     message. Error messages never repeat the ID number: an error report is
     often forwarded, printed or pasted into a chat.
@@ -161,13 +186,53 @@ def _validated_rows(
                     % {"kinds": ", ".join(HardshipKind.values)},
                 }
             )
-        if number and category:
-            valid.append((row, number, category))
+        tier = _row_tier(problems, row, tiers=tiers, list_tier=list_tier)
+        if number and category and tier:
+            valid.append((row, number, category, tier))
     for problem in problems:
         errors.add(
             "rows", problem, extra={"detail": _("The list has errors; nothing was written.")}
         )
     return valid
+
+
+def _row_tier(
+    problems: list[dict],
+    row: GovernmentListRow,
+    *,
+    tiers: dict[str, str] | None,
+    list_tier: str | None,
+) -> str | None:
+    """The row's tier code, from its own tier column or the list's; None (and a problem) if none."""
+    if tiers is None:
+        return None
+    given = row.tier.strip()
+    if given:
+        if given not in tiers:
+            problems.append(
+                {
+                    "row": row.row,
+                    "field": "tier",
+                    "message": _("Unknown tier; this district's tiers are: %(tiers)s.")
+                    % {"tiers": ", ".join(dict.fromkeys(tiers.values()))},
+                }
+            )
+            return None
+        return tiers[given]
+    if list_tier is None:
+        return None
+    if list_tier:
+        return list_tier
+    problems.append(
+        {
+            "row": row.row,
+            "field": "tier",
+            "message": _(
+                "No tier: give this row a tier (档次) or state the tier for the whole list."
+            ),
+        }
+    )
+    return None
 
 
 def government_list_import_problems(
@@ -177,11 +242,12 @@ def government_list_import_problems(
     term_id: int | None,
     rows: list[GovernmentListRow] | None,
     tier: str | None = "",
-) -> tuple[Term | None, str | None, list[tuple[GovernmentListRow, str, str]]]:
-    """Add to `errors` everything wrong with this list; answers the term, tier and valid rows.
+) -> tuple[Term | None, list[tuple[GovernmentListRow, str, str, str]]]:
+    """Add to `errors` everything wrong with this list; answers the term and the valid rows.
 
     Every field and every row is checked, so one answer names them all; an
-    input given as None is not checked (left out, or refused already).
+    input given as None is not checked (left out, or refused already). The
+    tier stated for the list (`tier`) may be blank when every row gives its own.
     """
     term = None
     if term_id is not None:
@@ -193,17 +259,26 @@ def government_list_import_problems(
         )
         if term is None:
             errors.add("term", _("No such term in your district."))
-    if term is not None and tier is not None:
+    tiers = None
+    # None: the list's tier was refused (here or by the serializer), so the
+    # rows without a tier of their own are not refused a second time.
+    list_tier = tier
+    if term is not None:
         district = term.district
-        tier = tier or district.tier_codes[0]
-        if tier not in district.tier_codes:
+        tiers = {t["name"]: t["code"] for t in district.tiers} | {
+            code: code for code in district.tier_codes
+        }
+        if tier and tier not in district.tier_codes:
             errors.add(
                 "tier",
                 _("Unknown tier; this district's tiers are: %(tiers)s.")
                 % {"tiers": ", ".join(district.tier_codes)},
             )
-    valid = _validated_rows(errors, rows) if rows is not None else []
-    return term, tier, valid
+            list_tier = None
+    valid = (
+        _validated_rows(errors, rows, tiers=tiers, list_tier=list_tier) if rows is not None else []
+    )
+    return term, valid
 
 
 @transaction.atomic
@@ -219,7 +294,7 @@ def government_list_import(
     administer are never matched, so the answer cannot reveal where they are.
     """
     errors = ValidationErrors()
-    term, tier, valid = government_list_import_problems(
+    term, valid = government_list_import_problems(
         errors, by=by, term_id=term_id, rows=rows, tier=tier
     )
     errors.raise_if_any()
@@ -228,7 +303,7 @@ def government_list_import(
 
     hashes = {
         number: idnumbers.keyed_hash(number, key=settings.ID_HASH_KEY)
-        for _row, number, _category in valid
+        for _row, number, _category, _tier in valid
     }
     students_by_hash: dict[str, list[int]] = {}
     unique_hashes = sorted(set(hashes.values()))
@@ -266,7 +341,7 @@ def government_list_import(
     today = timezone.localdate()
     result = GovernmentListResult(rows=len(rows))
     new_indicators, new_assessments = [], {}
-    for row, number, category in valid:
+    for row, number, category, tier in valid:
         student_ids = students_by_hash.get(hashes[number], [])
         if not student_ids:
             result.unmatched.append({"row": row.row, "id_masked": idnumbers.mask(number)})

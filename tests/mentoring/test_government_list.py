@@ -77,8 +77,10 @@ def student_b(school_b, term):
 
 
 def a_list(term, *rows, **extra):
+    """A list as JSON; the tier is stated for the whole list (special hardship) unless changed."""
     payload = {
         "term": term.pk,
+        "tier": "special_hardship",
         "rows": [{"id_number": number, "category": category} for number, category in rows],
     }
     payload.update(extra)
@@ -120,7 +122,7 @@ def test_matched_students_are_proposed_and_the_rest_reported_masked(
         "proposed",
         "dibao",
     )
-    # The district's most needy tier; 30 for 低保 + 40 - 2,000 / 250 = 32 for the income.
+    # The tier stated for the list; 30 for 低保 + 40 - 2,000 / 250 = 32 for the income.
     assert assessment.tier == "special_hardship"
     assert assessment.need_score == 62
     assert assessment.created_by == admin_a
@@ -206,6 +208,83 @@ def test_the_given_tier_is_used(admin_a, term, student_a):
     assert Assessment.objects.get().tier == "hardship"
 
 
+def test_a_list_with_no_tier_is_refused_row_by_row_and_nothing_is_written(
+    admin_a, term, student_a, student_b
+):
+    # No default: a bureau's list says who is in hardship, not in which tier.
+    before = row_counts()
+    payload = a_list(term, (ID_A, "dibao"), (ID_NOBODY, "orphan"), tier="")
+    payload["rows"].append({"id_number": ID_B, "category": "tekun", "tier": "hardship"})
+
+    response = post(admin_a, payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["rows"] == [
+        {
+            "row": n,
+            "field": "tier",
+            "message": "No tier: give this row a tier (档次) or state the tier for the whole list.",
+        }
+        for n in (1, 2)
+    ]
+    assert row_counts() == before
+
+
+def test_each_row_may_give_its_own_tier_by_code_or_name(district_admin, term, student_a, student_b):
+    payload = a_list(term, tier="")
+    payload["rows"] = [
+        {"id_number": ID_A, "category": "dibao", "tier": "hardship"},
+        {"id_number": ID_B, "category": "tekun", "tier": "特别困难"},
+    ]
+
+    response = post(district_admin, payload, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert dict(Assessment.objects.values_list("student_id", "tier")) == {
+        student_a.pk: "hardship",
+        student_b.pk: "special_hardship",
+    }
+
+
+def test_a_rows_own_tier_wins_over_the_lists(district_admin, term, student_a, student_b):
+    payload = a_list(term, (ID_A, "dibao"), tier="hardship")
+    payload["rows"].append({"id_number": ID_B, "category": "orphan", "tier": "special_hardship"})
+
+    post(district_admin, payload, format="json")
+
+    assert dict(Assessment.objects.values_list("student_id", "tier")) == {
+        student_a.pk: "hardship",
+        student_b.pk: "special_hardship",
+    }
+
+
+def test_an_unknown_tier_is_named_by_row_with_the_other_bad_rows(admin_a, term, student_a):
+    before = row_counts()
+    payload = a_list(term, (ID_BAD, "dibao"), tier="")
+    payload["rows"].append({"id_number": ID_A, "category": "dibao", "tier": "rich"})
+
+    response = post(admin_a, payload, format="json")
+
+    assert response.status_code == 400
+    assert [(e["row"], e["field"]) for e in response.json()["rows"]] == [
+        (1, "id_number"),
+        (1, "tier"),
+        (2, "tier"),
+    ]
+    assert response.json()["rows"][2]["message"] == (
+        "Unknown tier; this district's tiers are: special_hardship, hardship, general_hardship."
+    )
+    assert row_counts() == before
+
+
+def test_an_unknown_tier_for_the_list_is_named_once(admin_a, term, student_a):
+    response = post(admin_a, a_list(term, (ID_A, "dibao"), tier="rich"), format="json")
+
+    assert response.status_code == 400
+    assert "tier" in response.json()
+    assert "rows" not in response.json()
+
+
 def test_a_district_administrator_matches_students_of_both_schools(
     district_admin, term, student_a, student_b
 ):
@@ -242,13 +321,17 @@ def test_proposed_student_is_approved_without_public_notice(admin_a, term, stude
 
 
 def test_csv_with_chinese_headers_in_gb18030(admin_a, term, student_a):
-    content = f"身份证号码,类别\n{ID_A},低保\n{ID_NOBODY},孤儿\n".encode("gb18030")
+    content = f"身份证号码,类别,档次\n{ID_A},低保,困难\n{ID_NOBODY},孤儿,特别困难\n".encode(
+        "gb18030"
+    )
     upload = SimpleUploadedFile("list.csv", content, content_type="text/csv")
 
     response = post(admin_a, {"term": term.pk, "file": upload}, format="multipart")
 
     assert response.status_code == 201, response.json()
     assert response.json()["created"] == 1
+    # The tier as the district names it (困难), from the row's own column.
+    assert Assessment.objects.get().tier == "hardship"
     # The header is row 1, so the second data line is row 3.
     assert response.json()["unmatched_rows"] == [{"row": 3, "id_masked": idnumbers.mask(ID_NOBODY)}]
 
@@ -258,7 +341,9 @@ def test_csv_with_an_error_reports_the_spreadsheet_row(admin_a, term, student_a)
     upload = SimpleUploadedFile("list.csv", content, content_type="text/csv")
     before = row_counts()
 
-    response = post(admin_a, {"term": term.pk, "file": upload}, format="multipart")
+    response = post(
+        admin_a, {"term": term.pk, "tier": "hardship", "file": upload}, format="multipart"
+    )
 
     assert response.status_code == 400
     assert response.json()["rows"] == [

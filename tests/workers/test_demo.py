@@ -151,6 +151,7 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
             account__project__code="PRESCHOOL-2026", kind="appropriation"
         ).values_list("source", "amount_fen")
     ) == [("county", 910_000), ("provincial", 1_890_000)]
+    _the_living_subsidy_is_shared_80_20()
     emergency = Award.objects.get(project__code="EMERGENCY-2026")
     assert (emergency.amount_fen, emergency.status) == (120_000, "paid")
     assert Award.objects.filter(project__code="NEWSPAPER-2026").count() == 36
@@ -184,3 +185,38 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
             content_type="application/json",
         )
         assert response.status_code == 200, username
+
+
+def _the_living_subsidy_is_shared_80_20():
+    """Each school's places: 80 % hardship at 100 a term, 20 % special at 250 / 375 a term."""
+    from donations.models import Allocation
+    from workers.demo_donations import LIVING_PLACES
+
+    awards = Award.objects.filter(project__code="LIVING-2026").select_related("student__school")
+    tier_of = dict(
+        Assessment.objects.filter(
+            status=AssessmentStatus.APPROVED, student__in=awards.values("student")
+        ).values_list("student", "tier")
+    )
+    rates = {
+        ("hardship", SchoolLevel.PRIMARY): 10_000,
+        ("hardship", SchoolLevel.JUNIOR_MIDDLE): 10_000,
+        ("special_hardship", SchoolLevel.PRIMARY): 25_000,
+        ("special_hardship", SchoolLevel.JUNIOR_MIDDLE): 37_500,
+    }
+    held: dict[tuple[str, str], int] = {}
+    for award in awards:
+        tier, school = tier_of[award.student_id], award.student.school
+        assert award.amount_fen == rates[(tier, school.level)]
+        held[(school.code, tier)] = held.get((school.code, tier), 0) + 1
+    for code, places in LIVING_PLACES:
+        assert held.get((code, "hardship"), 0) <= places * 80 // 100
+        assert held.get((code, "special_hardship"), 0) <= places * 20 // 100
+    # Both tiers are aided (no longer all at the special rates), and the
+    # special-hardship students beyond their share are named as left out by it.
+    assert {tier for _code, tier in held} == {"hardship", "special_hardship"}
+    assert sum(n for (_code, tier), n in held.items() if tier == "hardship") > sum(
+        n for (_code, tier), n in held.items() if tier == "special_hardship"
+    )
+    allocation = Allocation.objects.get(project__code="LIVING-2026")
+    assert "tier_share_full" in {row["reason"] for row in allocation.left_out}
