@@ -80,3 +80,41 @@ def administers_record(record, ids: tuple[set[int], set[int]]) -> bool:
     if record.school_id is not None:
         return record.school_id in schools
     return record.district_id in districts
+
+
+def complaint_rows(
+    *, district: District, school_ids: list[int], start, end, with_district: bool
+) -> list[dict]:
+    """Complaints received from `start` to `end`, counted per school (None: the district's own).
+
+    Each row: received, answered by the due day, answered after it, open and
+    not yet due, open past the due day (as of today, Beijing time). One query.
+    """
+    from django.utils import timezone
+
+    where = Q(school__in=school_ids)
+    if with_district:
+        where |= Q(school__isnull=True, district=district)
+    today = timezone.localdate()
+    counts: dict[int | None, dict] = {}
+    for school, due, answered_at in Complaint.objects.filter(
+        where, received_on__gte=start, received_on__lte=end
+    ).values_list("school", "answer_due_on", "answered_at"):
+        row = counts.setdefault(
+            school,
+            {
+                "school": school,
+                "received": 0,
+                "answered_in_time": 0,
+                "answered_late": 0,
+                "open": 0,
+                "overdue": 0,
+            },
+        )
+        row["received"] += 1
+        if answered_at is not None:
+            late = timezone.localtime(answered_at).date() > due
+            row["answered_late" if late else "answered_in_time"] += 1
+        else:
+            row["overdue" if today > due else "open"] += 1
+    return sorted(counts.values(), key=lambda row: (row["school"] is None, row["school"] or 0))

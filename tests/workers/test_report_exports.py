@@ -50,6 +50,7 @@ def test_xlsx_has_the_seeds_figures_one_sheet_per_section(kg):
         "结对帮扶",
         "捐赠",
         "问题",
+        "举报",
         "明细",
     ]
     values = cells(workbook)

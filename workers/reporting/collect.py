@@ -41,6 +41,7 @@ from mentoring.models import (
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.streaks import STREAK_WEEKS
+from oversight.selectors import complaint_rows
 from workers.reporting.aggregates import plain_rows, sum_or_zero
 from workers.reporting.collect_money import aid_rows, donation_rows
 
@@ -229,6 +230,14 @@ def term_rows(*, term: Term, schools: list[School], scope: str) -> dict:
             .annotate(refused=Count("pk"))
         ),
         "refusals_recorded": True,
+        # Complaints received in the term (the district's own in a district's report).
+        "complaints": complaint_rows(
+            district=district,
+            school_ids=school_ids,
+            start=term.start_date,
+            end=term.end_date,
+            with_district=scope == "district",
+        ),
     }
 
 

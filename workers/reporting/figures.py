@@ -325,6 +325,29 @@ def _problems(raw, codes):
     }
 
 
+COMPLAINT_FIGURES = ("received", "answered_in_time", "answered_late", "open", "overdue")
+# The key of the district's own complaints (made to the bureau, not to a school).
+DISTRICT_OWN = "district"
+
+
+def _complaints(raw, codes):
+    """Complaints per school (and the district's own), with a total; None for a report built
+    before complaints were recorded."""
+    if "complaints" not in raw:
+        return None
+    schools = {code: dict.fromkeys(COMPLAINT_FIGURES, 0) for code in codes.values()}
+    total = dict.fromkeys(COMPLAINT_FIGURES, 0)
+    for row in raw["complaints"]:
+        code = DISTRICT_OWN if row["school"] is None else codes.get(row["school"])
+        if code is None:
+            continue
+        target = schools.setdefault(code, dict.fromkeys(COMPLAINT_FIGURES, 0))
+        for name in COMPLAINT_FIGURES:
+            target[name] += row[name]
+            total[name] += row[name]
+    return {"schools": schools, "total": total}
+
+
 MONEY_COMPARED = ("allocated", "received", "awarded", "paid")
 RATES = ("arrival_rate", "payout_rate")
 HEADLINE_COMPARED = (
@@ -391,6 +414,7 @@ def compose(raw: dict, previous: dict | None = None) -> dict:
     data["mentoring"] = _mentoring(raw, codes)
     data["donations"] = _donations(raw)
     data["problems"] = _problems(raw, codes)
+    data["complaints"] = _complaints(raw, codes)
     data["headline"] = _headline(data)
     before = compose(previous) if previous else None
     data["comparison"] = {

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from donations.money_words import AMOUNTS, FUND_GROUPS
 from mentoring.models import MentorKind, SchoolLevel
+from workers.reporting.figures import COMPLAINT_FIGURES
 from workers.reporting.layout import (
     Section,
     Table,
@@ -376,6 +377,41 @@ def details(data) -> Section | None:
     return Section("details", _("Records"), [awards, objections, streaks, left_out])
 
 
+def complaints(data) -> Section | None:
+    """Complaints from the published line: received in the term, answered by their due day."""
+    section = data.get("complaints")
+    if section is None:
+        return None
+    names = {"district": _("District bureau")}
+
+    def cells(f):
+        return [f[name] for name in COMPLAINT_FIGURES]
+
+    rows = [
+        [names.get(code) or school_names(data).get(code, code), *cells(figures)]
+        for code, figures in section["schools"].items()
+    ]
+    rows.append([_("Total"), *cells(section["total"])])
+    table = Table(
+        _("Complaints"),
+        [
+            _("School"),
+            _("Received"),
+            _("Answered in time"),
+            _("Answered late"),
+            _("Open, not yet due"),
+            _("Open past the due day"),
+        ],
+        rows,
+    )
+    table.total_from = len(table.rows) - 1
+    table.note = _(
+        "Complaints received in the term through the complaint line printed on every public "
+        "notice; each is due to be answered within the district's working days."
+    )
+    return Section("complaints", _("Complaints"), [table])
+
+
 def sections(data) -> list[Section]:
     built = [
         summary(data),
@@ -385,6 +421,7 @@ def sections(data) -> list[Section]:
         mentoring(data),
         donations(data),
         problems(data),
+        complaints(data),
         details(data),
     ]
     return [section for section in built if section is not None]
