@@ -72,6 +72,8 @@ class QuotaSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code")
+    # The district's id beside its code: what POST reports/ and districts/{id}/ take.
+    district_id = serializers.IntegerField(read_only=True)
     funding = FundingSerializer(many=True)
     standards = StandardSerializer(many=True)
     quotas = QuotaSerializer(many=True)
@@ -81,6 +83,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "district",
+            "district_id",
             "code",
             "name",
             "source",
