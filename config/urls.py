@@ -18,6 +18,7 @@ from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.compliance import ComplianceViewSet
+from mentoring.apis.districts import DistrictViewSet
 from mentoring.apis.match_runs import MatchRunViewSet
 from mentoring.apis.mentors import MentorViewSet
 from mentoring.apis.notifications import NotificationViewSet
@@ -35,6 +36,7 @@ from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("districts", DistrictViewSet, basename="district")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("terms", TermViewSet, basename="term")
 router.register("students", StudentViewSet, basename="student")

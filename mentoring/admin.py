@@ -2,7 +2,7 @@
 
 Who may use the admin, and why it is not offered to school administrators,
 is in `core.admin`. Here: every record is read with its history; districts
-(which no service writes) may be edited; an account's name, e-mail and
+are added and edited through `mentoring.services.districts`; an account's name, e-mail and
 active flag are changed through `user_update` and its password through
 Django's password form. Roles, schools, staff and superuser flags, groups
 and permissions are never set here: superusers come from
@@ -34,6 +34,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.services.accounts import user_update
+from mentoring.services.districts import district_create, district_update
 
 
 class MembershipInline(ReadOnlyInline, admin.TabularInline):
@@ -87,10 +88,32 @@ class UserAdmin(DjangoUserAdmin, RecordAdmin):
 
 @admin.register(District)
 class DistrictAdmin(RecordAdmin):
-    """No service writes a district: edited here, through `District.clean` and its constraints."""
+    """Districts are added and changed here as through the API: `mentoring.services.districts`."""
 
     list_display = ["code", "name", "notice_working_days"]
     search_fields = ["code", "name"]
+    fields = ["code", "name", "tiers", "notice_working_days", "same_gender_from_age"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A district's code is set when it is added (district_update refuses a new one).
+        return ["code"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            values = {name: form.cleaned_data[name] for name in form.changed_data}
+            saved = district_update(by=request.user, district=obj, **values)
+        else:
+            values = {name: form.cleaned_data[name] for name in self.fields}
+            saved = district_create(by=request.user, **values)
+        obj.pk = saved.pk
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A refusal of the service (a tier still in use) is shown; nothing is saved.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 # The models below are written by the services of `mentoring.services` (and

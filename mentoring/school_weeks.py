@@ -1,7 +1,10 @@
 """The weekly check's calendar: plain dates in, plain dates out (no database).
 
 A term's school weeks are the ISO weeks (Monday to Sunday) that overlap it,
-less its holiday weeks; a pairing counts from the week it started in to the
+less its holiday weeks and less the weeks with no working day at all in the
+State Council's calendar (the Spring Festival week; `mentoring.workdays`,
+which falls back to Monday to Friday for a year the calendar does not know);
+a pairing counts from the week it started in to the
 week it ended in; only weeks that have ended are checked; a week is met when
 at least `WEEKLY_TARGET` contact sessions were logged in it, and the missed
 streak carries along the weeks. `mentoring.services.compliance` stores the
@@ -11,8 +14,9 @@ results.
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
-from mentoring.workdays import holiday_mondays, week_monday
+from mentoring.workdays import holiday_mondays, is_working_day, week_monday
 
 ONE_WEEK = datetime.timedelta(days=7)
 # Policy: every party-member teacher tutors a struggling student at least once a week.
@@ -22,12 +26,17 @@ WEEKLY_TARGET = 1
 def school_weeks(
     start: datetime.date, end: datetime.date, holiday_weeks: Iterable[str | datetime.date] = ()
 ) -> list[datetime.date]:
-    """The Mondays of the weeks overlapping `start`..`end`, holiday weeks left out."""
+    """The Mondays of the weeks overlapping `start`..`end` that have a working day.
+
+    A holiday week of the term has none; nor has a week the official calendar
+    gives off whole. A week with one working day (a make-up Saturday after
+    National Day) is a school week.
+    """
     holidays = holiday_mondays(holiday_weeks)
     weeks = []
     monday = week_monday(start)
     while monday <= end:
-        if monday not in holidays:
+        if any(is_working_day(monday + timedelta(days=n), holidays) for n in range(7)):
             weeks.append(monday)
         monday += ONE_WEEK
     return weeks

@@ -1,16 +1,27 @@
-"""Working-day arithmetic for public notices (公示期), with the term's holiday weeks.
+"""Working-day arithmetic for public notices (公示期), deadlines and the weekly check.
 
 Plain functions, no Django: the holiday weeks are passed in as the term keeps
 them (ISO dates of the Monday of each week off, "YYYY-MM-DD").
 
-A working day is Monday to Friday in a week that is not a holiday week. Public
-holidays that fall inside an ordinary week are not modelled: the term records
-its holidays by whole weeks, which is how schools plan them (National Day week,
-the winter break).
+A working day is a day the State Council's calendar says is one, in a week
+that is not one of the term's holiday weeks:
+
+- the official calendar (the `chinese_calendar` package) knows the public
+  holidays and the make-up working days (调休): National Day 2026 is off from
+  1 to 7 October and Saturday 10 October is worked;
+- the term's holiday weeks are the school's own breaks, typed by hand (the
+  winter break, a week the county closes the schools), skipped whole.
+
+The package knows the years the State Council has published. For a year it
+does not know yet (it raises NotImplementedError) a working day is Monday to
+Friday outside the holiday weeks, as the term alone says; `unknown_years`
+names those years, so that a caller can say its dates rest on the fallback.
 """
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+
+import chinese_calendar
 
 _ONE_DAY = timedelta(days=1)
 
@@ -32,8 +43,30 @@ def holiday_mondays(holiday_weeks: Iterable[str | date]) -> frozenset[date]:
     return frozenset(mondays)
 
 
+def official_workday(day: date) -> bool | None:
+    """What the State Council's calendar says of `day`; None for a year it does not know yet."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
+def unknown_years(start: date, end: date) -> list[int]:
+    """The years of `start`..`end` the official calendar does not know (their days fall back)."""
+    return [
+        year
+        for year in range(start.year, end.year + 1)
+        if official_workday(date(year, 1, 1)) is None
+    ]
+
+
 def is_working_day(day: date, holidays: frozenset[date]) -> bool:
-    return day.weekday() < 5 and week_monday(day) not in holidays
+    """A working day of the official calendar (Monday to Friday in a year it does not know),
+    outside the term's holiday weeks (`holidays`, their Mondays)."""
+    if week_monday(day) in holidays:
+        return False
+    official = official_workday(day)
+    return day.weekday() < 5 if official is None else official
 
 
 def next_working_day(day: date, holidays: frozenset[date]) -> date:

@@ -37,6 +37,7 @@ from mentoring.models import (
     AccessAction,
     AccessLogEntry,
     Assessment,
+    District,
     MatchRun,
     Mentor,
     MentorKind,
@@ -137,6 +138,7 @@ def _read_by(user: User, student: Student) -> AccessLogEntry:
 
 def _api_records(place: dict, school: School, by: User) -> None:
     """What the API shows beyond the admin's models, in one school."""
+    place[District] = school.district
     place[Objection] = Objection.objects.create(
         assessment=place[Assessment], text="异议", filed_by=by
     )

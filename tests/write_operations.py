@@ -37,6 +37,20 @@ OPERATIONS = {
     "PATCH /api/v1/users/{id}/": lambda w: Call(
         w.root, f"/api/v1/users/{member(Role.TEACHER, w.school).pk}/", {"first_name": "新"}
     ),
+    "POST /api/v1/districts/": lambda w: Call(
+        w.root,
+        "/api/v1/districts/",
+        {
+            "code": "NEW-D",
+            "name": "新区",
+            "tiers": [{"code": "special", "name": "特困"}, {"code": "hardship", "name": "困难"}],
+            "notice_working_days": 5,
+            "same_gender_from_age": 12,
+        },
+    ),
+    "PATCH /api/v1/districts/{id}/": lambda w: Call(
+        w.root, f"/api/v1/districts/{w.district.pk}/", {"name": "新名", "notice_working_days": 6}
+    ),
     "POST /api/v1/schools/": lambda w: Call(
         w.root,
         "/api/v1/schools/",

@@ -34,6 +34,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
     term = serializers.SlugRelatedField(slug_field="code", read_only=True)
     district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # The district's id beside its code: what POST reports/ and districts/{id}/ take.
+    district_id = serializers.IntegerField(read_only=True)
     # Each may be null in the row (a district's report has no school): the schema says so.
     school = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     built_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -48,6 +50,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "term",
             "scope",
             "district",
+            "district_id",
             "school",
             "version",
             "status",

@@ -17,10 +17,12 @@ from mentoring.services.access_log import access_record_request
 
 class DonorSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code", read_only=True)
+    # The district's id beside its code: what POST reports/ and districts/{id}/ take.
+    district_id = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Donor
-        fields = ["id", "district", "kind", "name", "anonymous", "created_at"]
+        fields = ["id", "district", "district_id", "kind", "name", "anonymous", "created_at"]
 
 
 class NamedStudentSerializer(serializers.Serializer):

@@ -29,6 +29,8 @@ class FundAccountSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="project.source")
     purpose = serializers.CharField(source="project.purpose")
     district = serializers.CharField(source="project.district.code")
+    # The district's id beside its code: what POST reports/ and districts/{id}/ take.
+    district_id = serializers.IntegerField(source="project.district_id", read_only=True)
     balance = YuanField(source="balance_fen", read_only=True)
     received = YuanField(source="received_fen", read_only=True)
     paid_out = YuanField(source="paid_fen", read_only=True)
@@ -43,6 +45,7 @@ class FundAccountSerializer(serializers.ModelSerializer):
             "source",
             "purpose",
             "district",
+            "district_id",
             "balance",
             "received",
             "paid_out",

@@ -82,6 +82,8 @@ class TierShareSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code")
+    # The district's id beside its code: what POST reports/ and districts/{id}/ take.
+    district_id = serializers.IntegerField(read_only=True)
     funding = FundingSerializer(many=True)
     standards = StandardSerializer(many=True)
     quotas = QuotaSerializer(many=True)
@@ -92,6 +94,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "district",
+            "district_id",
             "code",
             "name",
             "source",

@@ -14,7 +14,7 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -106,6 +106,10 @@ class AssessmentSerializer(serializers.ModelSerializer):
     government_category = serializers.ChoiceField(
         choices=HardshipKind.choices, allow_blank=True, read_only=True
     )
+    # Null without a notice; `term_holiday_weeks` when the official calendar
+    # does not cover the notice's year yet, and the note then says so.
+    notice_calendar = serializers.SerializerMethodField()
+    notice_calendar_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Assessment
@@ -130,6 +134,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "need_score",
             "notice_starts_on",
             "notice_ends_on",
+            "notice_calendar",
+            "notice_calendar_note",
             "decided_on",
             "created_by",
             "created_at",
@@ -137,6 +143,15 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "allowed_actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=services.NoticeCalendar.choices, allow_null=True)
+    )
+    def get_notice_calendar(self, assessment) -> str | None:
+        return services.notice_calendar(assessment)
+
+    def get_notice_calendar_note(self, assessment) -> str:
+        return services.notice_calendar_note(assessment)
 
     def get_tier_name(self, assessment) -> str:
         if not assessment.tier:

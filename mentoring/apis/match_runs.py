@@ -5,6 +5,7 @@ runs are scoped by `mentoring.selectors.match_runs.runs_visible_to`.
 """
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -12,12 +13,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from core.errors import validated_data
+from core.errors import Conflict, validated_data
 from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import JobSerializer, NoBody, StrictSerializer
 from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
-from mentoring.selectors.match_runs import runs_visible_to
+from mentoring.selectors.match_runs import run_inputs, runs_visible_to, students_in_inputs
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import (
     match_run_approve,
@@ -98,6 +99,52 @@ class MatchRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InputStudentSerializer(serializers.Serializer):
+    """A student to match as the run saw it: no name, no ID number."""
+
+    id = serializers.IntegerField()
+    school = serializers.IntegerField()
+    grade = serializers.IntegerField()
+    gender = serializers.CharField()
+    age = serializers.IntegerField(allow_null=True)
+    weak_subjects = serializers.ListField(child=serializers.CharField())
+    need_rank = serializers.IntegerField(
+        allow_null=True, help_text=_("Place of the student's tier, 0 the neediest; null: none.")
+    )
+    previous_mentor = serializers.IntegerField(allow_null=True)
+
+
+class InputMentorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    gender = serializers.CharField()
+    capacity = serializers.IntegerField()
+    minimum = serializers.IntegerField()
+    subjects = serializers.ListField(child=serializers.CharField())
+    grades = serializers.ListField(child=serializers.IntegerField())
+    schools = serializers.ListField(child=serializers.IntegerField())
+    vetted_until = serializers.DateField(allow_null=True)
+    conflicts = serializers.ListField(child=serializers.IntegerField())
+
+
+class MatchRunInputsSerializer(serializers.Serializer):
+    """What a run solved, exactly as stored: running it again on these gives its proposal."""
+
+    term = serializers.CharField()
+    students = serializers.DictField(
+        child=InputStudentSerializer(many=True), help_text=_("The students to match, per kind.")
+    )
+    mentors = InputMentorSerializer(many=True)
+    locked = serializers.DictField(
+        child=serializers.ListField(child=serializers.ListField(child=serializers.IntegerField())),
+        help_text=_("Per kind, the active pairings kept as they are: [student, mentor]."),
+    )
+    load = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Active pairings per mentor id.")
+    )
+    vetted_on = serializers.DateField()
+
+
 class PairAddSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
     mentor = serializers.IntegerField(min_value=1)
@@ -172,6 +219,23 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             student_ids=[proposal.pairing.student_id for proposal in page],
         )
         return self.get_paginated_response(ProposedPairSerializer(page, many=True).data)
+
+    @extend_schema(responses=MatchRunInputsSerializer)
+    @action(detail=True, methods=["get"], url_path="inputs", filterset_class=None)
+    def inputs(self, request, pk=None):
+        """The students and mentors the run solved, as stored (409 until its job stores them)."""
+        run = self.get_object()
+        inputs = run_inputs(run)
+        if inputs is None:
+            raise Conflict(_("The run's inputs are stored once its job has read them."))
+        access_record_request(
+            request,
+            action=AccessAction.READ,
+            kind="matchrun",
+            object_id=run.pk,
+            student_ids=students_in_inputs(inputs),
+        )
+        return Response(inputs)
 
     @extend_schema(request=PairAddSerializer, responses={201: ProposedPairSerializer})
     @pairs.mapping.post

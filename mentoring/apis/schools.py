@@ -15,10 +15,12 @@ from mentoring.services import schools as services
 class SchoolSerializer(StrictModelSerializer):
     district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
     district_name = serializers.CharField(source="district.name", read_only=True)
+    # The district's id beside its code: what POST reports/ and districts/{id}/ take.
+    district_id = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = School
-        fields = ["id", "code", "name", "level", "district", "district_name"]
+        fields = ["id", "code", "name", "level", "district", "district_id", "district_name"]
 
 
 class SchoolFilter(django_filters.FilterSet):
@@ -57,12 +59,15 @@ class TermSerializer(StrictModelSerializer):
     holiday_weeks = serializers.ListField(
         child=serializers.CharField(max_length=10), required=False, max_length=30
     )
+    # The district's id beside its code: what POST reports/ and districts/{id}/ take.
+    district_id = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Term
         fields = [
             "id",
             "district",
+            "district_id",
             "code",
             "school_year",
             "start_date",

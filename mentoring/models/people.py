@@ -24,6 +24,26 @@ def person_name(first: str, last: str) -> str:
     return f"{first} {last}".strip()
 
 
+def tier_problems(tiers) -> list[str]:
+    """What is wrong with a district's hardship tiers (none when well formed)."""
+    well_formed = (
+        isinstance(tiers, list)
+        and tiers
+        and all(
+            isinstance(tier, dict)
+            and set(tier) == {"code", "name"}
+            and all(isinstance(tier[key], str) and tier[key].strip() for key in tier)
+            for tier in tiers
+        )
+    )
+    if not well_formed:
+        return [_('Give a list of tiers, most needy first, each {"code": ..., "name": ...}.')]
+    codes = [tier["code"] for tier in tiers]
+    if len(set(codes)) != len(codes):
+        return [_("Each tier needs its own code.")]
+    return []
+
+
 class District(models.Model):
     """A county or district education bureau: the scope of a district administrator.
 
@@ -77,30 +97,11 @@ class District(models.Model):
         return self.name
 
     def clean(self):
-        # No service writes a district; the platform administrator edits it in
-        # the admin, and identification reads each tier's code and name.
-        tiers = self.tiers
-        well_formed = (
-            isinstance(tiers, list)
-            and tiers
-            and all(
-                isinstance(tier, dict)
-                and set(tier) == {"code", "name"}
-                and all(isinstance(tier[key], str) and tier[key].strip() for key in tier)
-                for tier in tiers
-            )
-        )
-        if not well_formed:
-            raise ValidationError(
-                {
-                    "tiers": _(
-                        'Give a list of tiers, most needy first, each {"code": ..., "name": ...}.'
-                    )
-                }
-            )
-        codes = [tier["code"] for tier in tiers]
-        if len(set(codes)) != len(codes):
-            raise ValidationError({"tiers": _("Each tier needs its own code.")})
+        # The admin's form checks the tiers here; `mentoring.services.districts`
+        # checks them (and what depends on them) before it writes.
+        problems = tier_problems(self.tiers)
+        if problems:
+            raise ValidationError({"tiers": problems})
 
     @property
     def tier_codes(self) -> list[str]:

@@ -23,3 +23,22 @@ def runs_visible_to(user: User) -> QuerySet[MatchRun]:
     # run of schools A and B through to an administrator of A alone.)
     foreign = MatchRun.objects.filter(schools__in=School.objects.exclude(pk__in=administered))
     return runs.filter(schools__in=administered).exclude(pk__in=foreign).distinct()
+
+
+def run_inputs(run: MatchRun) -> dict | None:
+    """The inputs the run solved, as plain data; None until its job has stored them.
+
+    One query for the packed column, which `runs_visible_to` leaves out.
+    """
+    packed = MatchRun.objects.filter(pk=run.pk).values_list("packed_inputs", flat=True).first()
+    if packed is None:
+        return None
+    run.packed_inputs = packed
+    return run.inputs
+
+
+def students_in_inputs(inputs: dict) -> set[int]:
+    """The students an inputs document names: those to match of each kind and the locked ones."""
+    ids = {student["id"] for rows in inputs.get("students", {}).values() for student in rows}
+    ids.update(pair[0] for pairs in inputs.get("locked", {}).values() for pair in pairs)
+    return ids

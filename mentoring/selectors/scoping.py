@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from core.permissions import is_active_account
 from mentoring.models import (
     PAIRED_STATUSES,
+    District,
     Pairing,
     PairingStatus,
     Role,
@@ -43,6 +44,15 @@ def schools_visible_to(user: User) -> QuerySet[School]:
     if user.is_superuser:
         return School.objects.all()
     return School.objects.filter(memberships__user=user).distinct()
+
+
+def districts_visible_to(user: User) -> QuerySet[District]:
+    """The districts of the schools a user has any role in (all for a platform administrator)."""
+    if not is_active_account(user):
+        return District.objects.none()
+    if user.is_superuser:
+        return District.objects.all()
+    return District.objects.filter(pk__in=schools_visible_to(user).values("district"))
 
 
 def roles_of(user: User) -> set[str]:

@@ -78,7 +78,7 @@ from mentoring.services.compliance_reminders import (
     reminders_store,
 )
 from mentoring.services.notifications import notifications_send_pending
-from mentoring.workdays import week_monday
+from mentoring.workdays import unknown_years, week_monday
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,9 @@ class CheckOutcome:
     deleted: int = 0
     reminders_due: int = 0
     emailed: int = 0
+    # Years of the term the official calendar does not know yet: their school
+    # weeks are the term's weeks less its holiday weeks alone (mentoring.workdays).
+    calendar_unknown_years: tuple[int, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -115,6 +118,7 @@ class CheckOutcome:
             "deleted": self.deleted,
             "reminders_due": self.reminders_due,
             "emailed": self.emailed,
+            "calendar_unknown_years": list(self.calendar_unknown_years),
         }
 
 
@@ -318,7 +322,17 @@ def compliance_check(
         for monday in school_weeks(term.start_date, term.end_date, term.holiday_weeks)
         if week_has_ended(monday, today)
     ]
-    outcome = CheckOutcome(term=term.code, through=weeks[-1] if weeks else None)
+    unknown = tuple(unknown_years(term.start_date, term.end_date))
+    if unknown:
+        logger.warning(
+            "Term %s: the official calendar does not know %s yet; the school weeks there "
+            "are the term's weeks less its holiday weeks.",
+            term.code,
+            ", ".join(str(year) for year in unknown),
+        )
+    outcome = CheckOutcome(
+        term=term.code, through=weeks[-1] if weeks else None, calendar_unknown_years=unknown
+    )
     if not weeks:
         return outcome
     boundary = max(weeks[0], week_monday(since)) if since else weeks[-1]

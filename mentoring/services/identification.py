@@ -19,11 +19,13 @@ roles that may act; `allowed_actions` reads it, and so does every service
 below, so what the API offers and what it accepts cannot drift apart.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,6 +49,8 @@ from mentoring.models import (
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.scoping import students_taught_by
+
+logger = logging.getLogger(__name__)
 
 NOT_IN_HARDSHIP_NAME = gettext_lazy("Not in hardship")
 
@@ -458,6 +462,35 @@ def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str 
     return assessment
 
 
+class NoticeCalendar(TextChoices):
+    """What a notice's working days were counted by (`mentoring.workdays`)."""
+
+    OFFICIAL = "official", gettext_lazy("The State Council's calendar")
+    TERM_HOLIDAY_WEEKS = "term_holiday_weeks", gettext_lazy("The term's holiday weeks only")
+
+
+def notice_calendar(assessment: Assessment) -> str | None:
+    """The calendar of the assessment's notice period; None when it has none."""
+    start, end = assessment.notice_starts_on, assessment.notice_ends_on
+    if start is None or end is None:
+        return None
+    if workdays.unknown_years(start, end):
+        return NoticeCalendar.TERM_HOLIDAY_WEEKS
+    return NoticeCalendar.OFFICIAL
+
+
+def notice_calendar_note(assessment: Assessment) -> str:
+    """Why the notice's end may move: blank when the official calendar covers its period."""
+    start, end = assessment.notice_starts_on, assessment.notice_ends_on
+    years = workdays.unknown_years(start, end) if start and end else []
+    if not years:
+        return ""
+    return _(
+        "The official calendar of %(years)s is not published yet: the notice's working days "
+        "are Monday to Friday outside the term's holiday weeks, public holidays not counted out."
+    ) % {"years": ", ".join(str(year) for year in years)}
+
+
 @transaction.atomic
 def assessment_publicize(
     *, by: User, assessment: Assessment, starts_on: date | None = None
@@ -483,6 +516,9 @@ def assessment_publicize(
     assessment.notice_ends_on = workdays.period_end(
         starts_on, term.district.notice_working_days, term.holiday_weeks
     )
+    note = notice_calendar_note(assessment)
+    if note:
+        logger.warning("Assessment %s: %s", assessment.pk, note)
     _move(
         assessment=assessment,
         transition=transition,

@@ -16,6 +16,7 @@ from mentoring.models import District, MatchRun, Membership, Mentor, Role, Stude
 from tests.admin_scene import form_data, records_in, row_values
 from workers.factories import (
     DEFAULT_PASSWORD,
+    AssessmentFactory,
     DistrictFactory,
     MentorFactory,
     SchoolFactory,
@@ -380,6 +381,27 @@ def test_a_district_is_edited_through_its_own_validation(platform_admin):
     assert response.status_code == 302
     district.refresh_from_db()
     assert district.notice_working_days == 7
+
+
+def test_the_admin_changes_a_district_through_its_service(platform_admin):
+    """The rules of `mentoring.services.districts` hold here too: a tier in use is kept."""
+    school = SchoolFactory(district=DistrictFactory())
+    district = school.district
+    AssessmentFactory(student=StudentFactory(school=school), tier="hardship")
+    client = logged_in(platform_admin)
+    page = url("mentoring_district_change", district.pk)
+    kept_only_special = '[{"code": "special_hardship", "name": "特困"}]'
+
+    response = client.post(page, form_data(district) | {"tiers": kept_only_special}, follow=True)
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("hardship" in message for message in messages), messages
+    district.refresh_from_db()
+    assert [tier["code"] for tier in district.tiers] == [
+        "special_hardship",
+        "hardship",
+        "general_hardship",
+    ]
 
 
 def test_an_item_kinds_stock_and_district_are_not_edited_here(records, platform_admin):

@@ -81,6 +81,7 @@ def test_every_role_sees_only_the_schools_it_has_a_role_in(role, school_a, schoo
         "name": school_a.name,
         "level": SchoolLevel.PRIMARY,
         "district": school_a.district.code,
+        "district_id": school_a.district_id,
         "district_name": school_a.district.name,
     }
     assert same_district.status_code == 404
@@ -156,6 +157,7 @@ def test_platform_admin_creates_a_school(superuser, district):
         "name": "Qingshui Primary School",
         "level": SchoolLevel.PRIMARY,
         "district": district.code,
+        "district_id": district.pk,
         "district_name": district.name,
     }
     assert school.district == district

@@ -143,7 +143,8 @@ def test_one_student_from_application_to_approval_with_an_objection(
     assert school_reviewed.json()["need_score"] == 58
 
     # Posted on a Thursday before the two holiday weeks: five working days
-    # are 24 and 25 September and 12 to 14 October.
+    # are 24 September (Friday 25 is the Mid-autumn festival, a public
+    # holiday) and 12 to 15 October.
     published = act(
         as_admin,
         assessment_id,
@@ -154,7 +155,7 @@ def test_one_student_from_application_to_approval_with_an_objection(
     assert published.status_code == 200, published.json()
     assert published.json()["status"] == "publicized"
     assert published.json()["notice_starts_on"] == "2026-09-24"
-    assert published.json()["notice_ends_on"] == "2026-10-14"
+    assert published.json()["notice_ends_on"] == "2026-10-15"
 
     objected = act(
         client_for(supervisor),
@@ -167,11 +168,11 @@ def test_one_student_from_application_to_approval_with_an_objection(
     objection_id = objected.json()["id"]
     assert Assessment.objects.get(pk=assessment_id).status == "publicized"
 
-    last_day = act(as_admin, assessment_id, "approve", day=date(2026, 10, 14))
+    last_day = act(as_admin, assessment_id, "approve", day=date(2026, 10, 15))
     assert last_day.status_code == 409
-    assert "2026-10-14" in last_day.json()["detail"]
+    assert "2026-10-15" in last_day.json()["detail"]
 
-    unanswered = act(as_admin, assessment_id, "approve", day=date(2026, 10, 15))
+    unanswered = act(as_admin, assessment_id, "approve", day=date(2026, 10, 16))
     assert unanswered.status_code == 409
     assert unanswered.json()["detail"] == "Every objection must be answered before approval."
     assert unanswered.json()["allowed_actions"] == ["answer", "reject"]
@@ -181,18 +182,18 @@ def test_one_student_from_application_to_approval_with_an_objection(
         assessment_id,
         f"objections/{objection_id}/answer",
         {"answer": "经核实 轿车为亲属所有"},
-        day=date(2026, 10, 15),
+        day=date(2026, 10, 16),
     )
     assert answered.status_code == 200, answered.json()
     assert answered.json()["allowed_actions"] == ["approve", "reject"]
 
-    approved = act(as_admin, assessment_id, "approve", {"note": "领导小组审批"}, date(2026, 10, 15))
+    approved = act(as_admin, assessment_id, "approve", {"note": "领导小组审批"}, date(2026, 10, 16))
     assert approved.status_code == 200, approved.json()
     assert approved.json()["status"] == "approved"
-    assert approved.json()["decided_on"] == "2026-10-15"
+    assert approved.json()["decided_on"] == "2026-10-16"
     assert approved.json()["allowed_actions"] == []
 
-    with on(date(2026, 10, 15)):
+    with on(date(2026, 10, 16)):
         detail = as_admin.get(f"{URL}{assessment_id}/").json()
     history = [
         (e["action"], e["from_status"], e["to_status"], e["by_username"]) for e in detail["events"]
@@ -396,9 +397,10 @@ def test_school_review_takes_the_district_tier_and_notice_counts_its_days(custom
     published = act(client, assessment.pk, "publicize", day=date(2026, 9, 14))
 
     assert reviewed.json()["tier_name"] == "B档"
-    # Seven working days from Monday 14 September: to Tuesday 22 September.
+    # Seven working days from Monday 14 September: to Monday 21 September,
+    # Sunday 20 September being a make-up working day (调休) of National Day.
     assert published.json()["notice_starts_on"] == "2026-09-14"
-    assert published.json()["notice_ends_on"] == "2026-09-22"
+    assert published.json()["notice_ends_on"] == "2026-09-21"
 
 
 def test_school_review_needs_a_tier(student, term, admin_a):

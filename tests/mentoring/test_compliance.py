@@ -34,6 +34,7 @@ from mentoring.school_weeks import (
 from mentoring.services import compliance, notifications
 from mentoring.services.compliance import compliance_check, compliance_refresh_week
 from mentoring.services.sessions import session_delete, session_log, session_update
+from mentoring.workdays import unknown_years
 from workers.factories import (
     PairingFactory,
     StudentFactory,
@@ -159,7 +160,30 @@ def test_check_writes_one_row_per_ended_school_week_of_the_pairing(scene):
         "deleted": 0,
         "reminders_due": 2,
         "emailed": None,
+        # The term runs into January 2027: the years the official calendar does not know.
+        "calendar_unknown_years": unknown_years(scene.term.start_date, scene.term.end_date),
     }
+
+
+def test_a_term_in_a_year_the_calendar_does_not_know_is_checked_by_its_weeks_and_says_so(
+    db, caplog
+):
+    term = TermFactory(
+        code="2099-autumn",
+        school_year="2099-2100",
+        start_date=datetime.date(2099, 9, 1),
+        end_date=datetime.date(2099, 12, 31),
+        holiday_weeks=["2099-09-28"],
+    )
+
+    with caplog.at_level("WARNING", logger="mentoring.services.compliance"):
+        outcome = compliance_check(term_id=term.pk, today=datetime.date(2099, 10, 12))
+
+    assert outcome.calendar_unknown_years == (2099,)
+    assert outcome.as_dict()["calendar_unknown_years"] == [2099]
+    # Weeks of 31 August to 5 October, less the holiday week: the last ended is 5 October.
+    assert outcome.through == datetime.date(2099, 10, 5)
+    assert any("2099" in record.getMessage() for record in caplog.records)
 
 
 def test_check_run_twice_keeps_one_row_per_week_and_one_reminder_each(scene):

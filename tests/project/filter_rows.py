@@ -296,6 +296,9 @@ ROWS = {
     ("/api/v1/reports/", "term"): lambda w: Case(
         w.term.pk, report(w).pk, report(w, term=_term2(w)).pk
     ),
+    ("/api/v1/districts/", "code"): lambda w: Case(
+        w.district.code, w.district.pk, _district_school(w).district_id
+    ),
     ("/api/v1/schools/", "district"): lambda w: Case(
         w.district.code, w.school.pk, _district_school(w).pk
     ),

@@ -53,6 +53,7 @@ from donations.models import (
 from mentoring.models import (
     AccessLogEntry,
     Assessment,
+    District,
     MatchRun,
     Mentor,
     Notification,
@@ -100,6 +101,10 @@ assessments/{id}/object/                           POST   401       404         
 assessments/{id}/publicize/                        POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 assessments/{id}/reject/                           POST   401       404             403             200,200,404,404 200,200,200,404 403             403             200
 assessments/{id}/review/                           POST   401       404             403             200,200,404,404 200,200,200,404 403             403             200
+districts/                                         GET    401       200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocsd
+districts/                                         POST   401       403             403             403             403             403             403             201
+districts/{id}/                                    GET    401       200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200
+districts/{id}/                                    PATCH  401       403,403,403,404 403,403,403,404 403,403,403,404 403,403,403,404 403,403,403,404 403,403,403,404 200
 schools/                                           GET    401       200:oc          200:oc          200:oc          200:ocs         200:oc          200:oc          200:ocsd
 schools/                                           POST   401       403             403             403             403             403             403             201
 schools/{id}/                                      GET    401       200,200,404,404 200,200,404,404 200,200,404,404 200,200,200,404 200,200,404,404 200,200,404,404 200
@@ -170,6 +175,7 @@ match-runs/                                        GET    401       403         
 match-runs/                                        POST   401       403             403             202             202             403             403             202
 match-runs/{id}/                                   GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
 match-runs/{id}/approve/                           POST   401       403             403             409,409,404,404 409,409,409,404 403             403             409
+match-runs/{id}/inputs/                            GET    401       403             403             409,409,404,404 409,409,409,404 403             403             409
 match-runs/{id}/pairs/{proposal_id}/               DELETE 401       403             403             409,409,404,404 409,409,409,404 403             403             409
 match-runs/{id}/pairs/{proposal_id}/               PATCH  401       403             403             409,409,404,404 409,409,409,404 403             403             409
 match-runs/{id}/pairs/                             GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
@@ -209,6 +215,7 @@ complaints/{id}/reopen/                            POST   401       403         
 # The model whose records fill a route's {id} (and make up its list), by the route's first segment.
 KINDS = {
     "users": User,
+    "districts": District,
     "schools": School,
     "terms": Term,
     "students": Student,

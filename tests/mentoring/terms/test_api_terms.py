@@ -51,6 +51,7 @@ def test_every_role_sees_the_terms_of_its_district_and_no_other(
     assert own.json() == {
         "id": term.pk,
         "district": district.code,
+        "district_id": district.pk,
         "code": "2026-autumn",
         "school_year": "2026-2027",
         "start_date": "2026-09-01",
@@ -136,6 +137,7 @@ def test_district_administrator_creates_a_term(district_admin, district):
     assert response.json() == {
         "id": created.pk,
         "district": district.code,
+        "district_id": district.pk,
         "code": "2027-spring",
         "school_year": "2026-2027",
         "start_date": "2027-02-22",
