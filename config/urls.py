@@ -25,6 +25,7 @@ from mentoring.apis.pairings import PairingViewSet
 from mentoring.apis.public import PublicNoticeList
 from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
+from mentoring.apis.scores import SubjectScoreViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
@@ -40,6 +41,7 @@ router.register("students", StudentViewSet, basename="student")
 router.register("mentors", MentorViewSet, basename="mentor")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", TutoringSessionViewSet, basename="session")
+router.register("scores", SubjectScoreViewSet, basename="score")
 router.register("donors", DonorViewSet, basename="donor")
 router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("contributions", ContributionViewSet, basename="contribution")
