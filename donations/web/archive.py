@@ -8,6 +8,7 @@ exist, gets the same 404 page. Each view is written to the access log.
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from donations.selectors import archive as selectors
 from mentoring.models import AccessAction
@@ -16,6 +17,7 @@ from mentoring.services.access_log import access_record_request
 LOGIN_URL = "teacher:login"
 
 
+@require_GET
 @login_required(login_url=LOGIN_URL)
 def student_archive(request, student_id: int):
     student = selectors.archive_student(request.user, student_id)

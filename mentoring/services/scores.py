@@ -93,7 +93,8 @@ def score_save_problems(
     if subject is not None and subject not in Subject.values:
         errors.add("subject", _("Unknown subject."))
     check_score_values(errors, scores)
-    if all(scores.get(exam) is None for exam in EXAMS) and not errors.has("start_score"):
+    refused = any(errors.has(exam) for exam in EXAMS)
+    if all(scores.get(exam) is None for exam in EXAMS) and not refused:
         errors.add(
             "start_score", _("Give the score of the opening exam, the closing exam or both.")
         )
