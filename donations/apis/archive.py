@@ -7,7 +7,7 @@ a section the reader may not see is null. Each read is written to the access
 log, as a read of the student.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
@@ -198,7 +198,13 @@ class StudentArchiveView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=GrowthArchiveSerializer, operation_id="students_archive_retrieve")
+    @extend_schema(
+        responses=GrowthArchiveSerializer,
+        operation_id="students_archive_retrieve",
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The student's id.")
+        ],
+    )
     def get(self, request, pk):
         student = archive_student_or_404(request.user, pk)
         archive = selectors.growth_archive(user=request.user, student=student)

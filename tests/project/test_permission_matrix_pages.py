@@ -226,6 +226,7 @@ PLACEHOLDERS = {
     "<id>": "{pk}",
     "<int:pairing_id>": "{pk}",
     "<int:notification_id>": "{pk}",
+    "<int:student_id>": "{pk}",
     "<path:content_type_id>": "{content_type}",
     "(?P<url>.*)$": "no-such-page/",
 }
