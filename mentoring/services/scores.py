@@ -8,10 +8,11 @@ school's Chinese, mathematics and English exams are out of 120 or 150).
 
 Who enters them (`students_scored_by`): administrators of the student's
 school and the student's mentors through an active pairing. The API
-(`scores/`), the mentor's page and the roster import all call
-`score_save`, so the rules are the same everywhere. Entering a score for a
-subject that has one already in that term changes the exams given and keeps
-the other.
+(`scores/`) and the mentor's page call `score_save`; the roster import (an
+administrator's, for a whole school) checks each score cell with
+`score_problem` and writes the file's scores with its records. Entering a
+score for a subject that has one already in that term changes the exams
+given and keeps the other.
 """
 
 from decimal import Decimal
@@ -34,18 +35,24 @@ def unknown_student_error() -> DomainError:
     return DomainError(_("Unknown student."), field="student")
 
 
+def score_problem(value: Decimal) -> str | None:
+    """What is wrong with one exam's score, or None: 0-150, at most one decimal."""
+    if not value.is_finite() or not SCORE_MIN <= value <= SCORE_MAX:
+        return _("A score is between 0 and 150.")
+    if value != value.quantize(Decimal("0.1")):
+        return _("A score has at most one decimal.")
+    return None
+
+
 def check_score_values(errors: ValidationErrors, scores: dict) -> None:
     """Each exam's score given is on the 0-150 scale with at most one decimal."""
     for exam in EXAMS:
         value = scores.get(exam)
         if value is None:
             continue
-        if not isinstance(value, Decimal):
-            value = Decimal(str(value))
-        if not SCORE_MIN <= value <= SCORE_MAX:
-            errors.add(exam, _("A score is between 0 and 150."))
-        elif value != value.quantize(Decimal("0.1")):
-            errors.add(exam, _("A score has at most one decimal."))
+        problem = score_problem(value if isinstance(value, Decimal) else Decimal(str(value)))
+        if problem:
+            errors.add(exam, problem)
 
 
 def _check_scorer(by: User, student_id: int) -> bool:
