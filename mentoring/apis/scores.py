@@ -10,6 +10,7 @@ like one that does not exist; a score outside it answers 404.
 """
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
@@ -58,7 +59,7 @@ def _score_field():
         max_value=services.SCORE_MAX,
         required=False,
         allow_null=True,
-        help_text="0-150, one decimal at most; null clears the exam's score.",
+        help_text=_("0-150, one decimal at most; null clears the exam's score."),
     )
 
 
