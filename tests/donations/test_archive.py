@@ -326,3 +326,13 @@ def client_for_page(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def test_a_teacher_sees_the_identification_they_proposed_and_no_other(scene):
+    # The administrators' assessment is in autumn; the teacher proposes the student in spring.
+    proposed = AssessmentFactory(student=scene.student, term=scene.spring, created_by=scene.w.owner)
+    body = client_for(scene.w.owner).get(archive_url(scene.student.pk)).json()
+    by_term = {t["term_code"]: t for t in body["terms"]}
+    assert by_term["2026-autumn"]["identification"] == []
+    assert [a["id"] for a in by_term["2027-spring"]["identification"]] == [proposed.pk]
+    assert by_term["2027-spring"]["aid"] is None
