@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from config.api import healthz
 from config.docs import SwaggerView
+from donations.apis.archive import StudentArchiveView
 from donations.apis.awards import AwardViewSet
 from donations.apis.contributions import ContributionViewSet
 from donations.apis.disbursements import DisbursementViewSet
@@ -14,6 +15,7 @@ from donations.apis.items import ItemDistributionViewSet, ItemDonationViewSet
 from donations.apis.pledges import PledgeViewSet
 from donations.apis.projects import ProjectViewSet
 from donations.apis.public import PublicDonationNotice
+from donations.web.archive import student_archive
 from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
@@ -26,6 +28,7 @@ from mentoring.apis.pairings import PairingViewSet
 from mentoring.apis.public import PublicNoticeList
 from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
+from mentoring.apis.scores import SubjectScoreViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
@@ -43,6 +46,7 @@ router.register("students", StudentViewSet, basename="student")
 router.register("mentors", MentorViewSet, basename="mentor")
 router.register("pairings", PairingViewSet, basename="pairing")
 router.register("sessions", TutoringSessionViewSet, basename="session")
+router.register("scores", SubjectScoreViewSet, basename="score")
 router.register("donors", DonorViewSet, basename="donor")
 router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("contributions", ContributionViewSet, basename="contribution")
@@ -73,6 +77,11 @@ api_v1 = [
     path("public/donations/", PublicDonationNotice.as_view(), name="public-donations"),
     path("students/import/", RosterImportView.as_view(), name="student-import"),
     path("students/import/template/", RosterTemplateView.as_view(), name="student-import-template"),
+    # A student's growth archive draws on both apps, so donations serves it
+    # (mentoring may not import donations); the id as the router spells it.
+    re_path(
+        r"^students/(?P<pk>[^/.]+)/archive/$", StudentArchiveView.as_view(), name="student-archive"
+    ),
     path("compliance/check/", ComplianceCheckView.as_view(), name="compliance-check"),
     path("", include(router.urls)),
 ]
@@ -86,6 +95,10 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # The printable growth archive: under the teacher's pages, served by donations (see api_v1).
+    path(
+        "teacher/students/<int:student_id>/archive/", student_archive, name="student-archive-page"
+    ),
     path("teacher/", include("mentoring.web.urls")),
 ]
 

@@ -48,6 +48,8 @@ from mentoring.models import (
     ProposedPair,
     School,
     Student,
+    StudentRecord,
+    SubjectScore,
     TutoringSession,
     User,
     WeeklyCompliance,
@@ -60,6 +62,7 @@ from workers.factories import (
     PairingFactory,
     SchoolFactory,
     StudentFactory,
+    StudentRecordFactory,
     TutoringSessionFactory,
     UserFactory,
     member,
@@ -151,6 +154,11 @@ def _api_records(place: dict, school: School, by: User) -> None:
     )
     place[ProposedPair] = ProposedPair.objects.create(run=place[MatchRun], pairing=pairing)
     place[AccessLogEntry] = _read_by(place[User], place[Student])
+    place[SubjectScore] = _score(place[StudentRecord])
+
+
+def _score(record: StudentRecord) -> SubjectScore:
+    return SubjectScore.objects.create(record=record, subject="math", start_score=55)
 
 
 def _donor_records(donor: Donor, place: dict, by: User) -> dict[type, models.Model]:
@@ -209,6 +217,7 @@ def build_scene() -> Scene:
             Student: pairing.student,
             TutoringSession: TutoringSessionFactory(pairing=pairing),
             WeeklyCompliance: _week(pairing),
+            SubjectScore: _score(StudentRecordFactory(student=pairing.student, term=pairing.term)),
         }
     donor = Donor.objects.create(
         district=district, kind=DonorKind.ORGANISATION, name="红星公司", user=users["donor"]

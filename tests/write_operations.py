@@ -18,6 +18,7 @@ from tests.write_world import (
     _pair_add,
     _pair_change,
     _project,
+    _score,
     roster_upload,
 )
 from workers.factories import member
@@ -163,6 +164,20 @@ OPERATIONS = {
     ),
     "PATCH /api/v1/sessions/{id}/": lambda w: Call(
         w.session.pairing.mentor.user, f"/api/v1/sessions/{w.session.pk}/", {"minutes": 50}
+    ),
+    "POST /api/v1/scores/": lambda w: Call(
+        w.pairing.mentor.user,
+        "/api/v1/scores/",
+        {
+            "student": w.pairing.student_id,
+            "term": w.term.pk,
+            "subject": "math",
+            "start_score": "55.5",
+            "end_score": "68",
+        },
+    ),
+    "PATCH /api/v1/scores/{id}/": lambda w: Call(
+        w.root, f"/api/v1/scores/{_score(w).pk}/", {"end_score": "72"}
     ),
     "POST /api/v1/match-runs/": lambda w: Call(
         w.root,

@@ -362,3 +362,11 @@ def _award_request(w: World) -> Call:
             "instalments": ["40.00", "60.00"],
         },
     )
+
+
+def _score(w: World):
+    """A score of a student of the world's school, in the world's term."""
+    from mentoring.models import SubjectScore
+
+    record = w.student().records.get(term=w.term)
+    return SubjectScore.objects.create(record=record, subject="math", start_score=50)

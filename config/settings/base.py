@@ -331,6 +331,8 @@ SPECTACULAR_SETTINGS = {
         "SessionKindEnum": "mentoring.models.SessionKind",
         "SubjectEnum": "mentoring.models.Subject",
         "AssessmentStatusEnum": "mentoring.models.AssessmentStatus",
+        "PairingStatusEnum": "mentoring.models.PairingStatus",
+        "AwardStatusEnum": "donations.models.AwardStatus",
         "HardshipKindEnum": "mentoring.models.HardshipKind",
         "PledgeKindEnum": "donations.models.PledgeKind",
         "LedgerKindEnum": "donations.models.LedgerKind",

@@ -113,7 +113,8 @@ class StudentRecord(models.Model):
 
 
 class SubjectScore(models.Model):
-    """A struggling student's score in a weak subject at the start and end of a term."""
+    """A student's score in a subject at the term's opening and closing exams
+    (mentoring.services.scores: the API, the mentor's page and the roster import)."""
 
     record = models.ForeignKey(
         StudentRecord, on_delete=models.CASCADE, related_name="scores", verbose_name=_("record")

@@ -21,6 +21,7 @@ from mentoring.models import (
     PairingKind,
     PairingStatus,
     StudentRecord,
+    SubjectScore,
     TutoringSession,
     User,
     WeeklyCompliance,
@@ -66,6 +67,15 @@ def active_pairing_of(mentor: Mentor, pairing_id: int) -> Pairing | None:
 
 def recent_sessions(pairing: Pairing, *, limit: int = 10) -> list[TutoringSession]:
     return list(pairing.sessions.order_by("-date", "-pk")[:limit])
+
+
+def term_scores(pairing: Pairing) -> list[SubjectScore]:
+    """The mentee's scores in the pairing's term, by subject."""
+    return list(
+        SubjectScore.objects.filter(
+            record__student_id=pairing.student_id, record__term_id=pairing.term_id
+        ).order_by("subject")
+    )
 
 
 def last_session_subject(pairing: Pairing) -> str:

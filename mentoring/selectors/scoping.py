@@ -23,6 +23,7 @@ from mentoring.models import (
     Role,
     School,
     Student,
+    SubjectScore,
     TutoringSession,
     User,
 )
@@ -119,3 +120,33 @@ def sessions_visible_to(user: User) -> QuerySet[TutoringSession]:
 
 def administers_school(user: User, school_id: int) -> bool:
     return schools_administered_by(user).filter(pk=school_id).exists()
+
+
+def students_scored_by(user: User) -> QuerySet[Student]:
+    """The students whose scores a user may enter or change.
+
+    Administrators of the student's school (a district's administrators hold
+    the role in each of its schools), and the student's mentors through an
+    active pairing, whatever the mentor's kind: Bangfu records no class
+    teacher (see `students_taught_by`), and the teacher who tutors a
+    struggling student is the one who knows the scores. A mentor whose
+    pairing ended still reads the scores (`students_visible_to`) but no
+    longer changes them.
+    """
+    if not is_active_account(user):
+        return Student.objects.none()
+    if user.is_superuser:
+        return Student.objects.all()
+    mentored = Pairing.objects.filter(mentor__user=user, status=PairingStatus.ACTIVE).values(
+        "student_id"
+    )
+    return Student.objects.filter(Q(school__in=schools_administered_by(user)) | Q(pk__in=mentored))
+
+
+def scores_visible_to(user: User) -> QuerySet[SubjectScore]:
+    """Scores of the students a user sees (`students_visible_to`): the student detail's scope."""
+    if not is_active_account(user):
+        return SubjectScore.objects.none()
+    if user.is_superuser:
+        return SubjectScore.objects.all()
+    return SubjectScore.objects.filter(record__student__in=students_visible_to(user))

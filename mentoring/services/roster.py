@@ -43,6 +43,7 @@ from mentoring.services.roster_columns import (
     COLUMNS_BY_HEADER,
     LEVEL_GRADES,
     ROSTER_MAX_ROWS,
+    SCORE_PREFIX,
     RosterRow,
 )
 from mentoring.services.roster_files import read_upload, refuse_file, table_rows
@@ -207,6 +208,11 @@ def _check_across_columns(row: RosterRow, errors: _Errors) -> None:
             row.number, "薄弱科目", _("Weak subjects are listed only when 是否学困生 is 是.")
         )
     row.hardship = values.pop("hardship", [])
+    for key in [key for key in values if key.startswith(SCORE_PREFIX)]:
+        score = values.pop(key)
+        if score is not None:
+            subject, exam = key.removeprefix(SCORE_PREFIX).split(":")
+            row.scores.setdefault(subject, {})[exam] = score
 
 
 def _check_duplicates(rows: list[RosterRow], existing: dict, errors: _Errors) -> None:

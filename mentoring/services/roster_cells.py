@@ -15,15 +15,18 @@ from django.utils.translation import gettext as _
 from mentoring import idnumbers
 from mentoring.services.roster_columns import (
     BOARDING,
+    COLUMNS,
     GENDERS,
     HARDSHIP_WORDS,
     LEVELS,
     LIST_SEPARATORS,
     MAX_LENGTHS,
     NOTHING_LISTED,
+    SCORE_PREFIX,
     SUBJECT_WORDS,
     YES_NO,
 )
+from mentoring.services.scores import score_problem
 from mentoring.services.students import id_number_problem
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -219,6 +222,21 @@ def _words(value, vocabulary: dict) -> list:
     return sorted(found, key=order.index)
 
 
+def _score(value) -> Decimal | None:
+    """An exam's score (mentoring.services.scores.score_problem); blank is None."""
+    if is_blank(value):
+        return None
+    text = _as_text(value).strip()
+    try:
+        score = Decimal(text)
+    except InvalidOperation:
+        raise CellError(_("Write the score as a number, e.g. 87.5.")) from None
+    problem = score_problem(score)
+    if problem:
+        raise CellError(problem)
+    return score
+
+
 CELL_PARSERS = {
     "gender": lambda value: _choice(value, GENDERS),
     "birth_date": _birth_date,
@@ -232,4 +250,5 @@ CELL_PARSERS = {
     "struggling": _optional_yes_no,
     "hardship": lambda value: _words(value, HARDSHIP_WORDS),
     "weak_subjects": lambda value: _words(value, SUBJECT_WORDS),
+    **{column.key: _score for column in COLUMNS if column.key.startswith(SCORE_PREFIX)},
 }

@@ -200,6 +200,26 @@ COLUMNS = [
         ),
     ),
 ]
+# Optional scores of the main subjects, one column per subject and exam
+# (语文期初成绩 … 英语期末成绩), keyed `score:<subject>:<exam>`; other
+# subjects are entered on the mentor's page or through the API.
+SCORE_SUBJECTS = {"语文": Subject.CHINESE, "数学": Subject.MATH, "英语": Subject.ENGLISH}
+SCORE_EXAMS = {"期初": "start_score", "期末": "end_score"}
+SCORE_PREFIX = "score:"
+COLUMNS += [
+    RosterColumn(
+        f"{word}{exam}成绩",
+        f"{SCORE_PREFIX}{subject}:{field}",
+        False,
+        False,
+        gettext_lazy(
+            "A score from 0 to 150 with at most one decimal, for this term; "
+            "blank leaves the score as it is."
+        ),
+    )
+    for word, subject in SCORE_SUBJECTS.items()
+    for exam, field in SCORE_EXAMS.items()
+]
 COLUMNS_BY_HEADER = {column.header: column for column in COLUMNS}
 
 STUDENT_FIELDS = {
@@ -243,5 +263,7 @@ class RosterRow:
     values: dict = field(default_factory=dict)
     id_number: str = ""
     hardship: list[str] = field(default_factory=list)
+    # The scores given, by subject: {"math": {"start_score": Decimal("61.5")}}.
+    scores: dict[str, dict] = field(default_factory=dict)
     # Keys of the cells refused, so that checks across columns skip them.
     refused: set[str] = field(default_factory=set)

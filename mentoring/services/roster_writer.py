@@ -14,7 +14,15 @@ from simple_history.utils import bulk_create_with_history
 
 from core.errors import Conflict
 from mentoring import idnumbers
-from mentoring.models import HardshipIndicator, IndicatorSource, Student, StudentRecord, Term, User
+from mentoring.models import (
+    HardshipIndicator,
+    IndicatorSource,
+    Student,
+    StudentRecord,
+    SubjectScore,
+    Term,
+    User,
+)
 from mentoring.services.roster_columns import RECORD_FIELDS, STUDENT_FIELDS, RosterRow
 
 HISTORY_CHANGE_REASON = "roster import"
@@ -85,9 +93,18 @@ def roster_rows_write(
             student__school_id__in=school_ids, source=IndicatorSource.ROSTER
         ).values_list("student_id", "kind")
     )
+    scores = {
+        (score.record_id, score.subject): score
+        for score in SubjectScore.objects.filter(
+            record__term=term, record__student__school_id__in=school_ids
+        )
+    }
     today = timezone.localdate()
 
     new_students, changed_students = [], []
+    # Scores of new records wait for their primary keys, like the indicators.
+    new_scores: list[tuple[StudentRecord, str, dict]] = []
+    changed_scores: list[SubjectScore] = []
     new_records, changed_records = [], []
     # Indicators of new students wait for their primary keys.
     pending_indicators: list[tuple[Student, str]] = []
@@ -100,7 +117,9 @@ def roster_rows_write(
             student = Student(school=row.school, student_number=row.student_number)
             _assign(student, student_values)
             new_students.append(student)
-            new_records.append(StudentRecord(student=student, term=term, **record_values))
+            record = StudentRecord(student=student, term=term, **record_values)
+            new_records.append(record)
+            new_scores.extend((record, subject, exams) for subject, exams in row.scores.items())
             pending_indicators.extend((student, kind) for kind in row.hardship)
             created += 1
             continue
@@ -109,11 +128,22 @@ def roster_rows_write(
             changed_students.append(student)
         record = records.get(student.pk)
         if record is None:
-            new_records.append(StudentRecord(student=student, term=term, **record_values))
+            record = StudentRecord(student=student, term=term, **record_values)
+            new_records.append(record)
+            new_scores.extend((record, subject, exams) for subject, exams in row.scores.items())
             changed = True
-        elif _assign(record, record_values):
-            changed_records.append(record)
-            changed = True
+        else:
+            if _assign(record, record_values):
+                changed_records.append(record)
+                changed = True
+            for subject, exams in row.scores.items():
+                score = scores.get((record.pk, subject))
+                if score is None:
+                    new_scores.append((record, subject, exams))
+                    changed = True
+                elif _assign(score, exams):
+                    changed_scores.append(score)
+                    changed = True
         for kind in row.hardship:
             if (student.pk, kind) not in recorded_kinds:
                 recorded_kinds.add((student.pk, kind))
@@ -165,6 +195,15 @@ def roster_rows_write(
                 for student, kind in pending_indicators
             ]
             _bulk_create(indicators, HardshipIndicator, history)
+            _bulk_create(
+                [
+                    SubjectScore(record_id=record.pk, subject=subject, **exams)
+                    for record, subject, exams in new_scores
+                ],
+                SubjectScore,
+                history,
+            )
+            _bulk_update(changed_scores, SubjectScore, ["start_score", "end_score"], history)
     except IntegrityError:
         raise Conflict(
             _("Another import changed these students at the same time; import the file again.")

@@ -1,4 +1,4 @@
-"""The session form of the mentor's page.
+"""The session and score forms of the mentor's page.
 
 The form only turns the posted text into values of the right type; every rule
 about a session (the date window, the minutes, a subject for tutoring, the
@@ -55,4 +55,28 @@ class SessionForm(forms.Form):
 
     def field_for_error(self, name: str | None) -> str | None:
         """The form field on which a service error about `name` is shown."""
+        return name if name in self.fields else None
+
+
+class ScoreForm(forms.Form):
+    """A mentee's score in one subject this term; the range and the decimals are the service's."""
+
+    subject = forms.ChoiceField(label=_("Subject"), choices=[("", "—"), *Subject.choices])
+    start_score = forms.DecimalField(
+        label=_("Opening exam"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
+    end_score = forms.DecimalField(
+        label=_("Closing exam"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Its own element ids: the session form on the same page has a subject too.
+        kwargs.setdefault("auto_id", "score_%s")
+        super().__init__(*args, **kwargs)
+
+    def field_for_error(self, name: str | None) -> str | None:
         return name if name in self.fields else None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("mentees/<int:pairing_id>/", views.mentee, name="mentee"),
+    path("mentees/<int:pairing_id>/scores/", views.mentee_score, name="mentee-score"),
     path("reminders/", views.reminders, name="reminders"),
     path("reminders/read/", views.reminders_read_all, name="reminders-read-all"),
     path("reminders/<int:notification_id>/read/", views.reminder_read, name="reminder-read"),

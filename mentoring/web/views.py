@@ -22,9 +22,10 @@ from core.errors import DomainError, FieldErrors, ValidationErrors
 from mentoring.models import AccessAction, SessionKind
 from mentoring.selectors import mentees as selectors
 from mentoring.services import notifications as notification_services
+from mentoring.services import scores as score_services
 from mentoring.services import sessions as session_services
 from mentoring.services.access_log import access_record_request
-from mentoring.web.forms import SessionForm
+from mentoring.web.forms import ScoreForm, SessionForm
 
 LOGIN_URL = "teacher:login"
 # The id of the page's banner (base.html), where a saved session lands.
@@ -170,16 +171,70 @@ def mentee(request, mentor, pairing_id: int):
             student_ids=[pairing.student_id],
             object_id=pairing.pk,
         )
+    return _mentee_page(request, mentor, pairing, form=form, status=status)
+
+
+def _mentee_page(request, mentor, pairing, *, form=None, score_form=None, status=200):
+    today = timezone.localdate()
     week = selectors.week_status([pairing], today=today)[pairing.pk]
     context = {
         "mentor": mentor,
         "pairing": pairing,
         "week": week,
-        "form": form,
+        "form": form or SessionForm(initial=_initial(mentor, pairing, today)),
+        "score_form": score_form or ScoreForm(),
+        "scores": selectors.term_scores(pairing),
         "sessions": selectors.recent_sessions(pairing),
         "unread": selectors.unread_notification_count(request.user),
     }
     return render(request, TEMPLATES + "mentee.html", context, status=status)
+
+
+@require_POST
+@mentor_page
+def mentee_score(request, mentor, pairing_id: int):
+    """Enter the mentee's score in a subject for the pairing's term (`score_save`, as the API)."""
+    pairing = selectors.active_pairing_of(mentor, pairing_id)
+    if pairing is None:
+        return _not_found(request)
+    form = ScoreForm(request.POST)
+    valid = form.is_valid()
+    data = form.cleaned_data
+    # An exam left blank is left as it is; the form's refusals are checked no further.
+    scores = {exam: data[exam] for exam in score_services.EXAMS if data.get(exam) is not None}
+    errors = ValidationErrors(form.errors)
+    try:
+        if valid:
+            score_services.score_save(
+                by=request.user,
+                student_id=pairing.student_id,
+                term_id=pairing.term_id,
+                subject=data["subject"],
+                scores=scores,
+            )
+        else:
+            score_services.score_save_problems(
+                errors,
+                by=request.user,
+                student_id=pairing.student_id,
+                term_id=pairing.term_id,
+                subject=data.get("subject"),
+                scores=scores,
+            )
+    except FieldErrors as error:
+        errors.add_error(error)
+    except DomainError as error:
+        errors.add(error.field or "__all__", error.message)
+    if valid and not errors:
+        messages.success(request, _("Score saved."))
+        url = reverse("teacher:mentee", kwargs={"pairing_id": pairing.pk})
+        return redirect(f"{url}#{SAVED_ANCHOR}")
+    for field, field_messages in errors.errors.items():
+        if field in form.errors:
+            continue  # the form's own, shown already
+        for message in field_messages:
+            form.add_error(form.field_for_error(field), str(message))
+    return _mentee_page(request, mentor, pairing, score_form=form, status=400)
 
 
 @mentor_page

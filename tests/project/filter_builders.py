@@ -284,3 +284,15 @@ def _users_by(w, param):
         return Case(w.school.pk, member(Role.TEACHER, w.school).pk, member(Role.TEACHER, other).pk)
     inactive = member(Role.TEACHER, w.school, is_active=False)
     return Case("true", member(Role.TEACHER, w.school).pk, inactive.pk)
+
+
+def score(w, *, student_=None, term=None, subject="math"):
+    """A score of `student_` (a new student of the world's school) in `term` (the world's)."""
+    from mentoring.models import StudentRecord, SubjectScore
+
+    term = term or w.term
+    student_ = student_ or student(w, term=term)
+    record = StudentRecord.objects.get_or_create(
+        student=student_, term=term, defaults={"level": "primary", "grade": 3, "class_name": "1班"}
+    )[0]
+    return SubjectScore.objects.create(record=record, subject=subject, start_score=60).pk

@@ -45,6 +45,7 @@ from tests.project.filter_builders import (
     pairing,
     project,
     report,
+    score,
     student,
     week,
 )
@@ -307,6 +308,19 @@ ROWS = {
         SchoolFactory(district=w.district, level=SchoolLevel.JUNIOR_MIDDLE).pk,
         SchoolFactory(district=w.district, level=SchoolLevel.PRIMARY).pk,
     ),
+    ("/api/v1/scores/", "school"): lambda w: Case(
+        w.school.pk, score(w), score(w, student_=student(w, school=_district_school(w)))
+    ),
+    ("/api/v1/scores/", "school_year"): lambda w: (
+        lambda later: Case("2026-2027", score(w), score(w, term=later))
+    )(TermFactory(district=w.district, code="2099-autumn", school_year="2099-2100")),
+    ("/api/v1/scores/", "student"): lambda w: (
+        lambda a, b: Case(a.pk, score(w, student_=a), score(w, student_=b))
+    )(student(w), student(w)),
+    ("/api/v1/scores/", "subject"): lambda w: (
+        lambda a: Case("chinese", score(w, student_=a, subject="chinese"), score(w, student_=a))
+    )(student(w)),
+    ("/api/v1/scores/", "term"): lambda w: Case(w.term.pk, score(w), score(w, term=_term2(w))),
     ("/api/v1/sessions/", "date_after"): lambda w: _sessions_in_time(w, "date_after"),
     ("/api/v1/sessions/", "date_before"): lambda w: _sessions_in_time(w, "date_before"),
     ("/api/v1/sessions/", "kind"): lambda w: Case(

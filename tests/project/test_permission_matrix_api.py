@@ -62,6 +62,7 @@ from mentoring.models import (
     ProposedPair,
     School,
     Student,
+    SubjectScore,
     Term,
     TutoringSession,
     User,
@@ -129,6 +130,11 @@ sessions/                                          POST   401       400         
 sessions/{id}/                                     DELETE 401       204,404,404,404 204,404,404,404 204,204,404,404 204,204,204,404 403             403             204
 sessions/{id}/                                     GET    401       200,404,404,404 200,404,404,404 200,200,404,404 200,200,200,404 403             403             200
 sessions/{id}/                                     PATCH  401       200,404,404,404 200,404,404,404 200,200,404,404 200,200,200,404 403             403             200
+scores/                                            GET    401       200:o           200:o           200:oc          200:ocs         403             403             200:ocsd
+scores/                                            POST   401       400             400             201             201             403             403             201
+scores/{id}/                                       GET    401       200,404,404,404 200,404,404,404 200,200,404,404 200,200,200,404 403             403             200
+scores/{id}/                                       PATCH  401       200,404,404,404 200,404,404,404 200,200,404,404 200,200,200,404 403             403             200
+students/{id}/archive/                             GET    401       200,404,404,404 200,404,404,404 200,200,404,404 200,200,200,404 404             404             200
 donors/                                            GET    401       200:-           200:-           200:ocs         200:ocs         200:o           200:-           200:ocsd
 donors/                                            POST   401       403             403             201             201             403             403             201
 donors/{id}/                                       GET    401       404             404             200,200,200,404 200,200,200,404 200,404,404,404 404             200
@@ -223,6 +229,7 @@ KINDS = {
     "mentors": Mentor,
     "pairings": Pairing,
     "sessions": TutoringSession,
+    "scores": SubjectScore,
     "donors": Donor,
     "pledges": Pledge,
     "contributions": Contribution,

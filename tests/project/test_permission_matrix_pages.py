@@ -105,11 +105,16 @@ teacher/logout/                                    GET    -          405        
 teacher/logout/                                    POST   -          →teacher:login →teacher:login  →teacher:login  →teacher:login  →teacher:login  →teacher:login  →teacher:login  →teacher:login
 teacher/mentees/<int:pairing_id>/                  GET    -          →teacher:login 200,404,404     200,404,404     403             403             403             403             403
 teacher/mentees/<int:pairing_id>/                  POST   -          →teacher:login 400,404,404     400,404,404     403             403             403             403             403
+teacher/mentees/<int:pairing_id>/scores/           GET    -          405            405             405             405             405             405             405             405
+teacher/mentees/<int:pairing_id>/scores/           POST   -          →teacher:login 400,404,404     400,404,404     403             403             403             403             403
 teacher/reminders/                                 GET    -          →teacher:login 200             200             403             403             403             403             403
 teacher/reminders/read/                            GET    -          405            405             405             405             405             405             405             405
 teacher/reminders/read/                            POST   -          →teacher:login →teacher:reminders →teacher:reminders 403     403             403             403             403
 teacher/reminders/<int:notification_id>/read/      GET    -          405            405             405             405             405             405             405             405
 teacher/reminders/<int:notification_id>/read/      POST   -          →teacher:login →teacher:reminders,404,404 →teacher:reminders,404,404 403 403     403             403             403
+# The printable growth archive: whoever may read the student's detail (served by donations).
+teacher/students/<int:student_id>/archive/         GET    -          →teacher:login 200,404,404     200,404,404     200,404,404     200,200,404     404             404             200
+teacher/students/<int:student_id>/archive/         POST   -          405            405             405             405             405             405             405             405
 
 # The admin site: platform administrators only; anyone else signed in is refused.
 admin/                                             GET    -          →admin:login   403             403             403             403             403             403             200
@@ -221,6 +226,7 @@ PLACEHOLDERS = {
     "<id>": "{pk}",
     "<int:pairing_id>": "{pk}",
     "<int:notification_id>": "{pk}",
+    "<int:student_id>": "{pk}",
     "<path:content_type_id>": "{content_type}",
     "(?P<url>.*)$": "no-such-page/",
 }
@@ -280,8 +286,8 @@ def test_every_row_matches_a_url_pattern():
 
 
 def objects_for(world: Scene, role: str, kind: type) -> list:
-    """The role's own pairing or reminder (else school A's record), school B's, school C's."""
-    first = "own" if kind in (Pairing, Notification) else "colleague"
+    """The role's own pairing, reminder or mentee (else school A's record), school B's, school C's."""
+    first = "own" if kind in (Pairing, Notification, Student) else "colleague"
     return world.objects(role, kind, (first, "school", "district"))
 
 
@@ -289,7 +295,9 @@ def objects_for(world: Scene, role: str, kind: type) -> list:
 
 OBJECT_OF_ROUTE = {
     "teacher/mentees/<int:pairing_id>/": Pairing,
+    "teacher/mentees/<int:pairing_id>/scores/": Pairing,
     "teacher/reminders/<int:notification_id>/read/": Notification,
+    "teacher/students/<int:student_id>/archive/": Student,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
 

@@ -57,8 +57,8 @@ def test_login_and_marking_read_need_the_csrf_token(world):
 def test_the_page_forms_carry_the_csrf_token(world):
     page = html(logged_in(world.owner).get(page_of(world.owned)))
 
-    # The session form, the logout button and the language switch.
-    assert page.count('name="csrfmiddlewaretoken"') == 3
+    # The session and score forms, the logout button and the language switch.
+    assert page.count('name="csrfmiddlewaretoken"') == 4
 
 
 # Logging in and out

@@ -1,0 +1,34 @@
+"""The printable page of a student's growth archive (成长档案), for the class teacher's file.
+
+The same archive as `students/{id}/archive/` (donations.selectors.archive),
+for whoever may read the student's detail: administrators of the student's
+school and the student's mentors. Anyone else, and a student that does not
+exist, gets the same 404 page. Each view is written to the access log.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from donations.selectors import archive as selectors
+from mentoring.models import AccessAction
+from mentoring.services.access_log import access_record_request
+
+LOGIN_URL = "teacher:login"
+
+
+@require_GET
+@login_required(login_url=LOGIN_URL)
+def student_archive(request, student_id: int):
+    student = selectors.archive_student(request.user, student_id)
+    if student is None:
+        return render(request, "mentoring/teacher/not_found.html", status=404)
+    archive = selectors.growth_archive(user=request.user, student=student)
+    access_record_request(
+        request,
+        action=AccessAction.READ,
+        kind="student",
+        student_ids=[student.pk],
+        object_id=student.pk,
+    )
+    return render(request, "donations/archive.html", {"archive": archive})
