@@ -49,7 +49,9 @@ class OversightAccess(BasePermission):
 class ScopedSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code", read_only=True)
     school = serializers.PrimaryKeyRelatedField(read_only=True)
-    school_name = serializers.CharField(source="school.name", read_only=True, default=None)
+    school_name = serializers.CharField(
+        source="school.name", read_only=True, default=None, allow_null=True
+    )
 
 
 class WhereInput(StrictSerializer):
@@ -267,6 +269,9 @@ class SuggestionViewSet(
 
 
 class ComplaintSerializer(ScopedSerializer):
+    # Null for a reader who does not handle the complaint (to_representation).
+    complainant_name = serializers.CharField(read_only=True, allow_null=True)
+    complainant_contact = serializers.CharField(read_only=True, allow_null=True)
     answered_late = serializers.BooleanField(read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
