@@ -7,6 +7,8 @@ schema and checks that every write operation is here, then bends these bodies: a
 extra field, an id too large for any column, and so on.
 """
 
+import datetime
+
 from mentoring.models import AssessmentRoute, AssessmentStatus, Role
 from tests.write_world import (
     Call,
@@ -132,6 +134,11 @@ OPERATIONS = {
     ),
     "POST /api/v1/pairings/{id}/end/": lambda w: Call(
         w.root, f"/api/v1/pairings/{w.pairing.pk}/end/", {"reason": "学生转学"}
+    ),
+    "POST /api/v1/pairings/{id}/holiday/": lambda w: Call(
+        w.root,
+        f"/api/v1/pairings/{w.pairing.pk}/holiday/",
+        {"holiday_until": (w.term.end_date + datetime.timedelta(days=10)).isoformat()},
     ),
     "POST /api/v1/sessions/": lambda w: Call(
         w.pairing.mentor.user,

@@ -82,13 +82,24 @@ def _date_problem(pairing: Pairing | None, day: date) -> str | None:
         return _("A session cannot be dated in the future.")
     if pairing is None:
         return None
-    if not pairing.term.contains(day):
+    term = pairing.term
+    if not term.contains(day) and not _in_holiday_work(pairing, day):
+        if pairing.holiday_until is not None:
+            return _(
+                "The date must fall inside the term or its holiday work, which ends on %(date)s."
+            ) % {"date": pairing.holiday_until.isoformat()}
         return _("The date must fall inside the term.")
     if day < pairing.started_on:
         return _("The date cannot precede the start of the pairing.")
     if pairing.ended_on is not None and day > pairing.ended_on:
         return _("The date cannot follow the end of the pairing.")
     return None
+
+
+def _in_holiday_work(pairing: Pairing, day: date) -> bool:
+    """A day after the term that the pairing's holiday work covers (`Pairing.holiday_until`)."""
+    until = pairing.holiday_until
+    return until is not None and pairing.term.end_date < day <= until
 
 
 def session_log_problems(
