@@ -28,6 +28,7 @@ from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
+from mentoring.apis.visit_plans import VisitPlanEntryViewSet, VisitPlanViewSet
 from mentoring.web.start import start
 from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
 
@@ -56,6 +57,8 @@ router.register("compliance", ComplianceViewSet, basename="compliance")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("reports", ReportViewSet, basename="report")
 router.register("access-log", AccessLogViewSet, basename="access-log")
+router.register("visit-plans", VisitPlanViewSet, basename="visit-plan")
+router.register("visit-plan-entries", VisitPlanEntryViewSet, basename="visit-plan-entry")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

@@ -24,6 +24,7 @@ from mentoring.models import (
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import MENTOR_VISIBLE_STATUSES, pairings_visible_to
+from mentoring.services.visit_plans import visit_link, visit_refulfil, visit_unlink
 from mentoring.signals import session_changed
 
 EDIT_WINDOW = timedelta(days=7)
@@ -197,6 +198,8 @@ def session_log(
         content=content.strip(),
         logged_by=by,
     )
+    # A home visit fulfils its entry of the school's home-visit plan.
+    visit_link(session=session)
     session_changed.send(sender=TutoringSession, pairing_id=pairing.pk, days=[day], by=by)
     return session
 
@@ -259,6 +262,7 @@ def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringS
     session, day_before = checked(session_update_problems, by=by, session=session, fields=fields)
     session.content = session.content.strip()
     session.save()
+    visit_link(session=session)
     # A session moved to another week changes both weeks' figures.
     session_changed.send(
         sender=TutoringSession,
@@ -278,5 +282,7 @@ def session_delete(*, by: User, session: TutoringSession) -> None:
     )
     _check_may_change(by=by, session=session)
     pairing_id, day = session.pairing_id, session.date
+    freed = visit_unlink(session=session)
     session.delete()
+    visit_refulfil(freed)
     session_changed.send(sender=TutoringSession, pairing_id=pairing_id, days=[day], by=by)
