@@ -38,3 +38,12 @@ def visit_plan_entries_visible_to(user: User) -> QuerySet[VisitPlanEntry]:
     return VisitPlanEntry.objects.filter(
         Q(student__in=students_visible_to(user)) | Q(visitor__user=user)
     )
+
+
+def planned_visits_of(pairing) -> list[VisitPlanEntry]:
+    """The school's planned home visits to a mentee in the pairing's term, for the mentor's page."""
+    return list(
+        VisitPlanEntry.objects.filter(plan__term_id=pairing.term_id, student_id=pairing.student_id)
+        .select_related("visitor__user", "visit")
+        .order_by("planned_on", "pk")
+    )

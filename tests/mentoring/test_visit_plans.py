@@ -21,6 +21,7 @@ from mentoring.models import (
 from mentoring.services.visit_plans import visit_plan_create, visit_plan_entry_create
 from tests.conftest import client_for
 from tests.mentoring.pairings.pairing_world import World, build_world, clock  # noqa: F401
+from tests.mentoring.teacher_page.page_scene import html, logged_in, page_of
 from workers.factories import (
     MentorFactory,
     StudentFactory,
@@ -412,3 +413,16 @@ def test_a_done_entry_keeps_its_visitor(world, plans):
     )
     assert response.status_code == 400 and "visitor" in response.json()
     assert TutoringSession.objects.count() == 1
+
+
+def test_mentors_page_lists_the_planned_visits_and_what_was_done(world, plans):
+    page = logged_in(world.owner)
+    before = html(page.get(page_of(world.owned)))
+    assert "了解家庭经济状况" in before and "2026-11-25" in before
+    assert "2026-11-19" not in before
+
+    client_for(world.owner).post(SESSIONS, home_visit(world.owned), format="json")
+    after = html(page.get(page_of(world.owned)))
+    assert "2026-11-19" in after  # the planned visit, done that day
+    # Another mentee's planned visit is not on this page.
+    assert "2026-11-26" not in after
