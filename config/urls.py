@@ -32,6 +32,7 @@ from mentoring.apis.scores import SubjectScoreViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
+from mentoring.apis.visit_plans import VisitPlanEntryViewSet, VisitPlanViewSet
 from mentoring.web.start import start
 from oversight.apis import ComplaintViewSet, MeetingViewSet, MemberViewSet, SuggestionViewSet
 from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
@@ -67,6 +68,8 @@ router.register("supervision-members", MemberViewSet, basename="supervision-memb
 router.register("supervision-meetings", MeetingViewSet, basename="supervision-meeting")
 router.register("suggestions", SuggestionViewSet, basename="suggestion")
 router.register("complaints", ComplaintViewSet, basename="complaint")
+router.register("visit-plans", VisitPlanViewSet, basename="visit-plan")
+router.register("visit-plan-entries", VisitPlanEntryViewSet, basename="visit-plan-entry")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

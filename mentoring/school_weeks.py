@@ -42,6 +42,23 @@ def school_weeks(
     return weeks
 
 
+def is_holiday(
+    day: datetime.date,
+    start: datetime.date,
+    end: datetime.date,
+    holiday_weeks: Iterable[str | datetime.date] = (),
+) -> bool:
+    """Whether `day` is holiday for a term `start`..`end`: outside the term, or in a holiday week.
+
+    Holiday sessions (summer contracting, a home visit in the winter break) are
+    counted apart: they never meet a school week's target. A weekend inside a
+    school week is not holiday: a Saturday lesson counts for its week.
+    """
+    if not start <= day <= end:
+        return True
+    return week_monday(day) in holiday_mondays(holiday_weeks)
+
+
 def week_has_ended(monday: datetime.date, today: datetime.date) -> bool:
     return monday + ONE_WEEK <= today
 

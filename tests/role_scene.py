@@ -6,9 +6,10 @@ and B, every school of the first district; the platform administrator is a
 superuser). Each school holds one record of every model
 (tests/admin_scene.py `records_in`, plus what only the API shows: an
 objection, a week of compliance, a reminder, a proposed pair, an entry of
-the access log). Some roles also own records of their own: a mentor its
-mentor profile, pairing, mentee, session and week; the donor its donor,
-pledge, contribution and gift of items; every signed-in role its account,
+the access log, a home-visit plan with one planned visit). Some roles also
+own records of their own: a mentor its mentor profile, pairing, mentee,
+session, week and planned visit; the donor its donor, pledge, contribution
+and gift of items; every signed-in role its account,
 a reminder and a job it started.
 
 Seen from a role, a record of a model stands in one of four relations
@@ -52,6 +53,8 @@ from mentoring.models import (
     SubjectScore,
     TutoringSession,
     User,
+    VisitPlan,
+    VisitPlanEntry,
     WeeklyCompliance,
 )
 from tests.admin_scene import DAY, records_in
@@ -155,10 +158,20 @@ def _api_records(place: dict, school: School, by: User) -> None:
     place[ProposedPair] = ProposedPair.objects.create(run=place[MatchRun], pairing=pairing)
     place[AccessLogEntry] = _read_by(place[User], place[Student])
     place[SubjectScore] = _score(place[StudentRecord])
+    place[VisitPlan] = VisitPlan.objects.create(
+        school=school, term=place[Pairing].term, created_by=by
+    )
+    place[VisitPlanEntry] = _planned_visit(place[VisitPlan], place[Pairing])
 
 
 def _score(record: StudentRecord) -> SubjectScore:
     return SubjectScore.objects.create(record=record, subject="math", start_score=55)
+
+
+def _planned_visit(plan: VisitPlan, pairing: Pairing) -> VisitPlanEntry:
+    return VisitPlanEntry.objects.create(
+        plan=plan, student=pairing.student, visitor=pairing.mentor, planned_on=DAY, purpose="家访"
+    )
 
 
 def _donor_records(donor: Donor, place: dict, by: User) -> dict[type, models.Model]:
@@ -218,6 +231,7 @@ def build_scene() -> Scene:
             TutoringSession: TutoringSessionFactory(pairing=pairing),
             WeeklyCompliance: _week(pairing),
             SubjectScore: _score(StudentRecordFactory(student=pairing.student, term=pairing.term)),
+            VisitPlanEntry: _planned_visit(places[0][VisitPlan], pairing),
         }
     donor = Donor.objects.create(
         district=district, kind=DonorKind.ORGANISATION, name="红星公司", user=users["donor"]

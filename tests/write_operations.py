@@ -21,7 +21,7 @@ from tests.write_world import (
     _score,
     roster_upload,
 )
-from workers.factories import member
+from workers.factories import TermFactory, member
 
 OPERATIONS = {
     # Accounts, schools, terms
@@ -149,6 +149,44 @@ OPERATIONS = {
     ),
     "POST /api/v1/pairings/{id}/end/": lambda w: Call(
         w.root, f"/api/v1/pairings/{w.pairing.pk}/end/", {"reason": "学生转学"}
+    ),
+    "POST /api/v1/pairings/{id}/holiday/": lambda w: Call(
+        w.root,
+        f"/api/v1/pairings/{w.pairing.pk}/holiday/",
+        {"holiday_until": (w.term.end_date + datetime.timedelta(days=10)).isoformat()},
+    ),
+    "POST /api/v1/visit-plans/": lambda w: Call(
+        w.root,
+        "/api/v1/visit-plans/",
+        {
+            "school": w.school.pk,
+            # A term of its own: the world's term may have its plan already.
+            "term": TermFactory(
+                district=w.district,
+                code="2031-autumn",
+                school_year="2031-2032",
+                start_date=datetime.date(2031, 9, 1),
+                end_date=datetime.date(2032, 1, 16),
+            ).pk,
+            "note": "每学期家访全覆盖",
+        },
+    ),
+    "PATCH /api/v1/visit-plans/{id}/": lambda w: Call(
+        w.root, f"/api/v1/visit-plans/{w.visit_plan.pk}/", {"note": "重点走访留守儿童"}
+    ),
+    "POST /api/v1/visit-plan-entries/": lambda w: Call(
+        w.root,
+        "/api/v1/visit-plan-entries/",
+        {
+            "plan": w.visit_plan.pk,
+            "student": w.student().pk,
+            "visitor": w.mentor.pk,
+            "planned_on": w.day(1),
+            "purpose": "了解家庭情况",
+        },
+    ),
+    "PATCH /api/v1/visit-plan-entries/{id}/": lambda w: Call(
+        w.root, f"/api/v1/visit-plan-entries/{w.visit_plan_entry.pk}/", {"purpose": "改期家访"}
     ),
     "POST /api/v1/sessions/": lambda w: Call(
         w.pairing.mentor.user,

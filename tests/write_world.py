@@ -38,6 +38,8 @@ from mentoring.models import (
     Role,
     Subject,
     User,
+    VisitPlan,
+    VisitPlanEntry,
 )
 from workers.factories import (
     AssessmentFactory,
@@ -125,6 +127,23 @@ class World:
     def session(self):
         return TutoringSessionFactory(
             pairing=self.pairing, date=self.today - datetime.timedelta(days=1)
+        )
+
+    @cached_property
+    def visit_plan(self):
+        plan, _created = VisitPlan.objects.get_or_create(
+            school=self.school, term=self.term, defaults={"created_by": self.root}
+        )
+        return plan
+
+    @cached_property
+    def visit_plan_entry(self):
+        return VisitPlanEntry.objects.create(
+            plan=self.visit_plan,
+            student=self.pairing.student,
+            visitor=self.mentor,
+            planned_on=self.today,
+            purpose="家访",
         )
 
     def assessment(self, status, **fields):

@@ -110,6 +110,11 @@ class FiguresSerializer(serializers.Serializer):
     sessions = serializers.IntegerField()
     minutes = serializers.IntegerField()
     home_visits = serializers.IntegerField()
+    holiday_sessions = serializers.IntegerField(
+        help_text=_("Contact sessions dated in the holiday: counted apart, for no week.")
+    )
+    holiday_minutes = serializers.IntegerField()
+    holiday_home_visits = serializers.IntegerField()
     students_with_streak = serializers.IntegerField()
 
 

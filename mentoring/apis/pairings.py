@@ -1,6 +1,7 @@
 """/api/v1/pairings/: who mentors whom, read in scope; created and ended by administrators."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -46,6 +47,7 @@ class PairingSerializer(serializers.ModelSerializer):
             "status",
             "started_on",
             "ended_on",
+            "holiday_until",
             "reason",
             "end_reason",
             "created_at",
@@ -68,6 +70,15 @@ class PairingCreateSerializer(StrictSerializer):
 class PairingEndSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000)
     ended_on = serializers.DateField(required=False)
+
+
+class PairingHolidaySerializer(StrictSerializer):
+    holiday_until = serializers.DateField(
+        allow_null=True,
+        help_text=_(
+            "The last day of holiday work after the term (summer contracting); null ends it."
+        ),
+    )
 
 
 class PairingFilter(django_filters.FilterSet):
@@ -101,7 +112,7 @@ class PairingViewSet(
     filterset_class = PairingFilter
 
     def get_permissions(self):
-        if self.action in ("create", "end"):
+        if self.action in ("create", "end", "holiday"):
             return [IsAuthenticated(), IsAdministrator()]
         return [IsAuthenticated(), ReadsMentoringRecords()]
 
@@ -154,5 +165,29 @@ class PairingViewSet(
             pairing=pairing,
             reason=payload.validated_data["reason"],
             ended_on=payload.validated_data.get("ended_on"),
+        )
+        return Response(PairingSerializer(self._visible(pairing.pk)).data)
+
+    @extend_schema(request=PairingHolidaySerializer, responses=PairingSerializer)
+    @action(detail=True, methods=["post"])
+    def holiday(self, request, pk=None):
+        """Let an active pairing continue over the holiday after its term, until `holiday_until`.
+
+        Its sessions dated in the holiday are accepted, and counted apart from
+        the term's weeks; `null` ends the holiday work.
+        """
+        pairing = self.get_object()
+        data = validated_data(
+            PairingHolidaySerializer(data=request.data),
+            lambda errors, fields: (
+                services.pairing_holiday_problems(
+                    errors, pairing=pairing, holiday_until=fields["holiday_until"]
+                )
+                if "holiday_until" in fields
+                else None
+            ),
+        )
+        services.pairing_holiday_set(
+            by=request.user, pairing=pairing, holiday_until=data["holiday_until"]
         )
         return Response(PairingSerializer(self._visible(pairing.pk)).data)

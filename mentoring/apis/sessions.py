@@ -30,6 +30,7 @@ class TutoringSessionSerializer(serializers.ModelSerializer):
     student_name = serializers.CharField(source="pairing.student.name", read_only=True)
     mentor = serializers.IntegerField(source="pairing.mentor_id", read_only=True)
     mentor_editable_until = serializers.SerializerMethodField()
+    holiday = serializers.SerializerMethodField()
 
     class Meta:
         model = TutoringSession
@@ -49,8 +50,14 @@ class TutoringSessionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "mentor_editable_until",
+            "holiday",
         ]
         read_only_fields = fields
+
+    def get_holiday(self, session) -> bool:
+        # Dated in the holiday (a holiday week, or holiday work after the term):
+        # counted apart, never for a school week.
+        return session.pairing.term.is_holiday(session.date)
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_mentor_editable_until(self, session) -> str:
@@ -128,7 +135,7 @@ class TutoringSessionViewSet(
 
     def get_queryset(self):
         return sessions_visible_to(self.request.user).select_related(
-            "pairing__student", "pairing__mentor"
+            "pairing__student", "pairing__mentor", "pairing__term"
         )
 
     def _visible(self, session_id):

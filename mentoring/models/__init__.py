@@ -61,6 +61,10 @@ from mentoring.models.students import (
     Subject,
     SubjectScore,
 )
+from mentoring.models.visit_plans import (
+    VisitPlan,
+    VisitPlanEntry,
+)
 
 __all__ = [
     "PAIRED_STATUSES",
@@ -100,6 +104,8 @@ __all__ = [
     "Term",
     "TutoringSession",
     "User",
+    "VisitPlan",
+    "VisitPlanEntry",
     "WeeklyCompliance",
     "default_tiers",
     "person_name",

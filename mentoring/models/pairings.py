@@ -94,6 +94,10 @@ class Pairing(models.Model):
     )
     started_on = models.DateField(_("started on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    # Set when the pairing continues over the holiday after its term (summer
+    # contracting, 暑期承包): sessions may be dated up to this day, and are
+    # counted apart from the term's weeks. None: the term's dates only.
+    holiday_until = models.DateField(_("holiday work until"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     end_reason = models.TextField(_("reason for ending"), blank=True)
     created_by = models.ForeignKey(

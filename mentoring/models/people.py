@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mentoring.school_weeks import is_holiday
+
 
 def default_tiers() -> list[dict]:
     return [
@@ -318,3 +320,7 @@ class Term(models.Model):
 
     def contains(self, day) -> bool:
         return self.start_date <= day <= self.end_date
+
+    def is_holiday(self, day) -> bool:
+        """Outside the term or in one of its holiday weeks (`mentoring.school_weeks.is_holiday`)."""
+        return is_holiday(day, self.start_date, self.end_date, self.holiday_weeks)

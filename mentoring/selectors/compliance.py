@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from core.permissions import is_active_account
 from mentoring.models import (
+    PAIRED_STATUSES,
     Membership,
     Mentor,
     MentorKind,
@@ -25,13 +26,16 @@ from mentoring.models import (
     PairingStatus,
     Role,
     School,
+    SessionKind,
     Term,
+    TutoringSession,
     User,
     WeeklyCompliance,
     person_name,
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to
+from mentoring.services.compliance import CONTACT_KINDS
 from mentoring.streaks import STREAK_WEEKS
 
 
@@ -66,6 +70,47 @@ def _figures() -> dict:
             "pairing__student", distinct=True, filter=Q(missed_streak__gte=STREAK_WEEKS)
         ),
     }
+
+
+# The holiday figures: sessions dated in the holiday, never counted for a school week.
+HOLIDAY_FIGURES = ("holiday_sessions", "holiday_minutes", "holiday_home_visits")
+
+
+def _holiday_figures(term: Term, sessions: QuerySet[TutoringSession]) -> dict[tuple, list[int]]:
+    """{(school id, mentor id): [contact sessions, their minutes, home visits]} in the holiday.
+
+    One aggregate query per day and kind; each day is judged by the term's
+    calendar (`Term.is_holiday`), so the figures follow the weekly check's
+    own rule of what a school week counts.
+    """
+    rows = (
+        sessions.filter(
+            pairing__term=term,
+            pairing__kind=PairingKind.ACADEMIC,
+            pairing__status__in=PAIRED_STATUSES,
+        )
+        .values("pairing__student__school", "pairing__mentor", "date", "kind")
+        .annotate(n=Count("pk"), total=Sum("minutes"))
+        .order_by()
+        .values_list("pairing__student__school", "pairing__mentor", "date", "kind", "n", "total")
+    )
+    figures: dict[tuple, list[int]] = {}
+    for school_id, mentor_id, day, kind, n, total in rows:
+        if not term.is_holiday(day):
+            continue
+        tally = figures.setdefault((school_id, mentor_id), [0, 0, 0])
+        if kind in CONTACT_KINDS:
+            tally[0] += n
+            tally[1] += total or 0
+        elif kind == SessionKind.HOME_VISIT:
+            tally[2] += n
+    return figures
+
+
+def _add_holiday(row: dict, tallies) -> dict:
+    sums = [sum(column) for column in zip(*tallies, strict=True)] if tallies else [0, 0, 0]
+    row.update(zip(HOLIDAY_FIGURES, sums, strict=True))
+    return row
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
@@ -108,7 +153,8 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
     """Figures of a term per school and per mentor, for the rows the user may count.
 
     Per school: share of pair-weeks met, sessions, minutes, home visits,
-    students with a streak of missed weeks, and the party-member teachers
+    the sessions, minutes and home visits of the holiday apart (they meet no
+    week's target), students with a streak of missed weeks, and the party-member teachers
     (how many, how many with at least one academic mentee in the term).
     Per mentor: the same figures, for administrators and the mentor themself;
     supervisors get the per-school figures only.
@@ -131,6 +177,18 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
         counted_schools = counted_schools.filter(pk=scope.school.pk)
         rows = rows.filter(school=scope.school)
         visible_rows = visible_rows.filter(school=scope.school)
+
+    if user.is_superuser:
+        holiday_scope = TutoringSession.objects.all()
+        administered = None
+    else:
+        holiday_scope = TutoringSession.objects.filter(
+            Q(pairing__student__school__in=counted_schools) | Q(pairing__mentor__user=user)
+        )
+        administered = set(schools_administered_by(user).values_list("pk", flat=True))
+    if scope.school is not None:
+        holiday_scope = holiday_scope.filter(pairing__student__school=scope.school)
+    holiday = _holiday_figures(term, holiday_scope)
 
     by_school = {
         row["school"]: _clean(row)
@@ -163,6 +221,7 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
     for school in schools.values():
         figures = by_school.get(school.pk, dict(empty))
         figures.pop("school", None)
+        _add_holiday(figures, [t for (sid, _m), t in holiday.items() if sid == school.pk])
         school_rows.append(
             {
                 "school": school.pk,
@@ -174,7 +233,7 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
             }
         )
 
-    totals = _clean(rows.aggregate(**_figures()))
+    totals = _add_holiday(_clean(rows.aggregate(**_figures())), list(holiday.values()))
     totals["party_teachers"] = sum(row["party_teachers"] for row in school_rows)
     totals["party_teachers_with_mentee"] = sum(
         row["party_teachers_with_mentee"] for row in school_rows
@@ -182,6 +241,7 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
 
     # Per mentor only from the rows the user may read one by one: a
     # supervisor's schools give none.
+    own = set(Mentor.objects.filter(user=user).values_list("pk", flat=True))
     mentor_rows = []
     for row in (
         visible_rows.values(
@@ -194,6 +254,14 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
         .annotate(**_figures())
         .order_by("mentor__user__username")
     ):
+        # A mentor's holiday sessions in the schools whose rows the user reads one by one.
+        mentor_holiday = [
+            tally
+            for (school_id, mentor_id), tally in holiday.items()
+            if mentor_id == row["mentor"]
+            and (administered is None or school_id in administered or row["mentor"] in own)
+        ]
+        _add_holiday(row, mentor_holiday)
         name = person_name(row.pop("mentor__user__first_name"), row.pop("mentor__user__last_name"))
         username = row.pop("mentor__user__username")
         mentor_rows.append(

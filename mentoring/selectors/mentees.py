@@ -66,7 +66,11 @@ def active_pairing_of(mentor: Mentor, pairing_id: int) -> Pairing | None:
 
 
 def recent_sessions(pairing: Pairing, *, limit: int = 10) -> list[TutoringSession]:
-    return list(pairing.sessions.order_by("-date", "-pk")[:limit])
+    """The pairing's latest sessions, each with `holiday` set when dated in the holiday."""
+    sessions = list(pairing.sessions.order_by("-date", "-pk")[:limit])
+    for session in sessions:
+        session.holiday = pairing.term.is_holiday(session.date)
+    return sessions
 
 
 def term_scores(pairing: Pairing) -> list[SubjectScore]:

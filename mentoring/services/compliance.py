@@ -11,6 +11,9 @@ The calendar comes first, as plain functions of dates (no database, in
   Monday after it, so the current week is never judged half-way;
 - a week is **met** when the mentor logged at least `WEEKLY_TARGET` contact
   sessions (tutoring or counselling) in it; home visits are counted apart;
+- sessions dated in the holiday (`mentoring.school_weeks.is_holiday`: a
+  holiday week, or after the term for a pairing that continues over the
+  holiday) never count for a week; the figures count them apart;
 - the **missed streak** of a week is how many checked weeks in a row, up to
   and including it, were missed. Holiday weeks do not break a streak.
 
@@ -47,7 +50,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from mentoring.models import (
@@ -209,11 +212,13 @@ def week_figures(pairings, weeks: Sequence[datetime.date], *, sessions=None):
     if not weeks:
         return {}
     if sessions is None:
+        # Days of a week outside the pairing's term (a Saturday of holiday work
+        # after the term's last Friday) are holiday, counted apart.
         sessions = TutoringSession.objects.filter(
             pairing__in=pairings.values("pk"),
             date__gte=weeks[0],
             date__lt=weeks[-1] + ONE_WEEK,
-        )
+        ).filter(date__gte=F("pairing__term__start_date"), date__lte=F("pairing__term__end_date"))
     counted = set(weeks)
     figures: dict[int, dict[datetime.date, list[int]]] = {}
     rows = (
@@ -372,8 +377,13 @@ def _compute_and_write(term, weeks, today, boundary, pairings, outcome):
         windows[pairing.pk] = [monday for monday in counted if seed is None or monday > seed]
     earliest = min((w[0] for w in windows.values() if w), default=boundary)
     behind = [pk for pk, window in windows.items() if window and window[0] < boundary]
+    # Only the term's own days count for its weeks: holiday work after the
+    # term is counted apart, even in the term's last week.
     sessions = TutoringSession.objects.filter(
-        pairing__in=pairings.values("pk"), date__lt=weeks[-1] + ONE_WEEK
+        pairing__in=pairings.values("pk"),
+        date__lt=weeks[-1] + ONE_WEEK,
+        date__gte=term.start_date,
+        date__lte=term.end_date,
     )
     if not behind or len(behind) > _BEHIND_LIST_LIMIT:
         sessions = sessions.filter(date__gte=earliest)

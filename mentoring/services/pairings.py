@@ -221,3 +221,84 @@ def pairing_end(
     pairing.end_reason = reason.strip()
     pairing.save(update_fields=["status", "ended_on", "end_reason"])
     return pairing
+
+
+# Holiday work lasts at most this long after the term when the district's next
+# term is not known yet; a summer holiday is about two months.
+MAX_HOLIDAY_DAYS = 92
+
+
+def pairing_holiday_problems(
+    errors: ValidationErrors, *, pairing: Pairing, holiday_until: date | None
+) -> None:
+    """Add to `errors` what is wrong with this pairing's holiday work ending on `holiday_until`.
+
+    Holiday work begins the day after the term and ends before the district's
+    next term starts (or within `MAX_HOLIDAY_DAYS` when no next term is
+    recorded yet). It cannot end before a session already logged after the
+    term, so that every logged session stays inside the pairing's dates.
+    """
+    term = pairing.term
+    last_after_term = pairing.sessions.filter(date__gt=term.end_date).aggregate(last=Max("date"))[
+        "last"
+    ]
+    if holiday_until is None:
+        if last_after_term is not None:
+            errors.add(
+                "holiday_until",
+                _("A session was logged on %(date)s, after the term; holiday work must cover it.")
+                % {"date": last_after_term.isoformat()},
+            )
+        return
+    if holiday_until <= term.end_date:
+        errors.add(
+            "holiday_until",
+            _("Holiday work follows the term, which ends on %(date)s.")
+            % {"date": term.end_date.isoformat()},
+        )
+        return
+    next_term = (
+        Term.objects.filter(district_id=term.district_id, start_date__gt=term.end_date)
+        .order_by("start_date")
+        .first()
+    )
+    if next_term is not None and holiday_until >= next_term.start_date:
+        errors.add(
+            "holiday_until",
+            _("Holiday work ends before the next term starts on %(date)s.")
+            % {"date": next_term.start_date.isoformat()},
+        )
+    elif next_term is None and (holiday_until - term.end_date).days > MAX_HOLIDAY_DAYS:
+        errors.add(
+            "holiday_until",
+            _("Holiday work ends within %(n)d days of the term's end.") % {"n": MAX_HOLIDAY_DAYS},
+        )
+    if last_after_term is not None and holiday_until < last_after_term:
+        errors.add(
+            "holiday_until",
+            _("A session was logged on %(date)s; holiday work cannot end before it.")
+            % {"date": last_after_term.isoformat()},
+        )
+
+
+@transaction.atomic
+def pairing_holiday_set(*, by: User, pairing: Pairing, holiday_until: date | None) -> Pairing:
+    """Let an active pairing continue over the holiday after its term, until `holiday_until`.
+
+    Only an administrator of the student's school may; None ends the holiday
+    work. Its sessions dated in the holiday are accepted and counted apart
+    from the term's weeks (`mentoring.school_weeks.is_holiday`).
+    """
+    pairing = (
+        Pairing.objects.select_for_update(of=("self",))
+        .select_related("student", "term")
+        .get(pk=pairing.pk)
+    )
+    if not schools_administered_by(by).filter(pk=pairing.student.school_id).exists():
+        raise NotPermitted(_("Only an administrator of the student's school sets holiday work."))
+    if pairing.status != PairingStatus.ACTIVE:
+        raise Conflict(_("Only an active pairing continues over the holiday."), field="status")
+    checked(pairing_holiday_problems, pairing=pairing, holiday_until=holiday_until)
+    pairing.holiday_until = holiday_until
+    pairing.save(update_fields=["holiday_until"])
+    return pairing

@@ -24,6 +24,7 @@ from mentoring.models import (
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import MENTOR_VISIBLE_STATUSES, pairings_visible_to
+from mentoring.services.visit_plans import visit_link, visit_refulfil, visit_unlink
 from mentoring.signals import session_changed
 
 EDIT_WINDOW = timedelta(days=7)
@@ -82,13 +83,24 @@ def _date_problem(pairing: Pairing | None, day: date) -> str | None:
         return _("A session cannot be dated in the future.")
     if pairing is None:
         return None
-    if not pairing.term.contains(day):
+    term = pairing.term
+    if not term.contains(day) and not _in_holiday_work(pairing, day):
+        if pairing.holiday_until is not None:
+            return _(
+                "The date must fall inside the term or its holiday work, which ends on %(date)s."
+            ) % {"date": pairing.holiday_until.isoformat()}
         return _("The date must fall inside the term.")
     if day < pairing.started_on:
         return _("The date cannot precede the start of the pairing.")
     if pairing.ended_on is not None and day > pairing.ended_on:
         return _("The date cannot follow the end of the pairing.")
     return None
+
+
+def _in_holiday_work(pairing: Pairing, day: date) -> bool:
+    """A day after the term that the pairing's holiday work covers (`Pairing.holiday_until`)."""
+    until = pairing.holiday_until
+    return until is not None and pairing.term.end_date < day <= until
 
 
 def session_log_problems(
@@ -186,6 +198,8 @@ def session_log(
         content=content.strip(),
         logged_by=by,
     )
+    # A home visit fulfils its entry of the school's home-visit plan.
+    visit_link(session=session)
     session_changed.send(sender=TutoringSession, pairing_id=pairing.pk, days=[day], by=by)
     return session
 
@@ -248,6 +262,7 @@ def session_update(*, by: User, session: TutoringSession, **fields) -> TutoringS
     session, day_before = checked(session_update_problems, by=by, session=session, fields=fields)
     session.content = session.content.strip()
     session.save()
+    visit_link(session=session)
     # A session moved to another week changes both weeks' figures.
     session_changed.send(
         sender=TutoringSession,
@@ -267,5 +282,7 @@ def session_delete(*, by: User, session: TutoringSession) -> None:
     )
     _check_may_change(by=by, session=session)
     pairing_id, day = session.pairing_id, session.date
+    freed = visit_unlink(session=session)
     session.delete()
+    visit_refulfil(freed)
     session_changed.send(sender=TutoringSession, pairing_id=pairing_id, days=[day], by=by)

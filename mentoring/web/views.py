@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError, FieldErrors, ValidationErrors
 from mentoring.models import AccessAction, SessionKind
 from mentoring.selectors import mentees as selectors
+from mentoring.selectors.visit_plans import planned_visits_of
 from mentoring.services import notifications as notification_services
 from mentoring.services import scores as score_services
 from mentoring.services import sessions as session_services
@@ -185,6 +186,7 @@ def _mentee_page(request, mentor, pairing, *, form=None, score_form=None, status
         "score_form": score_form or ScoreForm(),
         "scores": selectors.term_scores(pairing),
         "sessions": selectors.recent_sessions(pairing),
+        "planned_visits": planned_visits_of(pairing),
         "unread": selectors.unread_notification_count(request.user),
     }
     return render(request, TEMPLATES + "mentee.html", context, status=status)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("mentoring", "0013_district_complaint_line"),
+        ("mentoring", "0015_district_complaint_line"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -17,6 +17,9 @@ from mentoring.models import (
     MatchRunStatus,
     Notification,
     Role,
+    SessionKind,
+    VisitPlan,
+    VisitPlanEntry,
     WeeklyCompliance,
 )
 from tests.conftest import client_for
@@ -120,6 +123,36 @@ def week(w, *, pairing_=None, monday=None, met=False):
         iso_week=iso.week,
         met=met,
     )
+
+
+def visit_plan(w, *, school=None, term=None):
+    return VisitPlan.objects.create(
+        school=school or w.school, term=term or w.term, created_by=w.root
+    )
+
+
+def visit_entry(w, *, plan=None, student_=None, visitor=None, visited=False):
+    plan = plan or w.visit_plan
+    visit = None
+    if visited:
+        visit = TutoringSessionFactory(
+            pairing=w.pairing, date=w.day(-1), kind=SessionKind.HOME_VISIT
+        )
+    return VisitPlanEntry.objects.create(
+        plan=plan,
+        student=student_ or student(w, school=plan.school),
+        visitor=visitor or MentorFactory(schools=[plan.school]),
+        planned_on=w.today,
+        purpose="家访",
+        visit=visit,
+    )
+
+
+def _entry_elsewhere(w, *, term=None):
+    """An entry of a plan of another school of the district (or of another term)."""
+    if term is not None:
+        return visit_entry(w, plan=visit_plan(w, term=term))
+    return visit_entry(w, plan=visit_plan(w, school=SchoolFactory(district=w.district)))
 
 
 def access_entry(w, *, user=None, action="list", student=None, at=None):

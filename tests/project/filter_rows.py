@@ -27,6 +27,7 @@ from tests.project.filter_builders import (
     _award_by_student,
     _disbursement_by_award,
     _district_school,
+    _entry_elsewhere,
     _ledger_in_time,
     _public,
     _session_of,
@@ -47,6 +48,8 @@ from tests.project.filter_builders import (
     report,
     score,
     student,
+    visit_entry,
+    visit_plan,
     week,
 )
 from workers.factories import (
@@ -381,6 +384,32 @@ ROWS = {
         "2030-2031",
         TermFactory(district=w.district, code="2030-autumn", school_year="2030-2031").pk,
         w.term.pk,
+    ),
+    ("/api/v1/visit-plans/", "school"): lambda w: Case(
+        w.school.pk,
+        visit_plan(w).pk,
+        visit_plan(w, school=SchoolFactory(district=w.district)).pk,
+    ),
+    ("/api/v1/visit-plans/", "term"): lambda w: Case(
+        w.term.pk, visit_plan(w).pk, visit_plan(w, term=_term2(w)).pk
+    ),
+    ("/api/v1/visit-plan-entries/", "plan"): lambda w: Case(
+        w.visit_plan.pk, visit_entry(w).pk, _entry_elsewhere(w).pk
+    ),
+    ("/api/v1/visit-plan-entries/", "school"): lambda w: Case(
+        w.school.pk, visit_entry(w).pk, _entry_elsewhere(w).pk
+    ),
+    ("/api/v1/visit-plan-entries/", "term"): lambda w: Case(
+        w.term.pk, visit_entry(w).pk, _entry_elsewhere(w, term=_term2(w)).pk
+    ),
+    ("/api/v1/visit-plan-entries/", "student"): lambda w: (
+        lambda a: Case(a.pk, visit_entry(w, student_=a).pk, visit_entry(w).pk)
+    )(student(w)),
+    ("/api/v1/visit-plan-entries/", "visitor"): lambda w: (
+        lambda m: Case(m.pk, visit_entry(w, visitor=m).pk, visit_entry(w).pk)
+    )(MentorFactory(schools=[w.school])),
+    ("/api/v1/visit-plan-entries/", "done"): lambda w: Case(
+        "true", visit_entry(w, visited=True).pk, visit_entry(w).pk
     ),
     ("/api/v1/users/", "is_active"): lambda w: _users_by(w, "is_active"),
     ("/api/v1/users/", "role"): lambda w: _users_by(w, "role"),

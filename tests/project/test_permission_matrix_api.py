@@ -66,6 +66,8 @@ from mentoring.models import (
     Term,
     TutoringSession,
     User,
+    VisitPlan,
+    VisitPlanEntry,
     WeeklyCompliance,
 )
 from oversight.models import Complaint, Suggestion, SupervisionMeeting, SupervisionMember
@@ -125,6 +127,7 @@ pairings/                                          GET    401       200:o       
 pairings/                                          POST   401       403             403             201             201             403             403             201
 pairings/{id}/                                     GET    401       200,404,404,404 200,404,404,404 200,200,404,404 200,200,200,404 403             403             200
 pairings/{id}/end/                                 POST   401       403             403             200,200,404,404 200,200,200,404 403             403             200
+pairings/{id}/holiday/                             POST   401       403             403             200,200,404,404 200,200,200,404 403             403             200
 sessions/                                          GET    401       200:o           200:o           200:oc          200:ocs         403             403             200:ocsd
 sessions/                                          POST   401       400             400             403             403             403             403             403
 sessions/{id}/                                     DELETE 401       204,404,404,404 204,404,404,404 204,204,404,404 204,204,204,404 403             403             204
@@ -196,6 +199,15 @@ reports/                                           GET    401       200:-       
 reports/                                           POST   401       403             403             202             202             403             403             202
 reports/{id}/                                      GET    401       404             404             200,200,404,404 200,200,200,404 404             200,200,404,404 200
 reports/{id}/export/                               GET    401       404             404             409,409,404,404 409,409,409,404 404             409,409,404,404 409
+visit-plans/                                       GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
+visit-plans/                                       POST   401       403             403             201             201             403             403             201
+visit-plans/{id}/                                  GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+visit-plans/{id}/                                  PATCH  401       403             403             200,200,404,404 200,200,200,404 403             403             200
+visit-plan-entries/                                GET    401       200:o           200:o           200:oc          200:ocs         403             403             200:ocsd
+visit-plan-entries/                                POST   401       403             403             201             201             403             403             201
+visit-plan-entries/{id}/                           GET    401       200,404,404,404 200,404,404,404 200,200,404,404 200,200,200,404 403             403             200
+visit-plan-entries/{id}/                           PATCH  401       403             403             200,200,404,404 200,200,200,404 403             403             200
+visit-plan-entries/{id}/                           DELETE 401       403             403             204,204,404,404 204,204,204,404 403             403             204
 access-log/                                        GET    401       403             403             403             200:ocs         403             403             200:ocsd
 access-log/{id}/                                   GET    401       403             403             403             200,200,200,404 403             403             200
 supervision-members/                               GET    401       403             403             200:oc          200:ocs         403             200:oc          200:ocsd
@@ -250,6 +262,8 @@ KINDS = {
     "supervision-meetings": SupervisionMeeting,
     "suggestions": Suggestion,
     "complaints": Complaint,
+    "visit-plans": VisitPlan,
+    "visit-plan-entries": VisitPlanEntry,
 }
 # A route's second id: the record of that model that belongs to the first.
 SECOND_IDS = {"objection_id": Objection, "proposal_id": ProposedPair}

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mentoring", "0012_verbose_names"),
+        ("mentoring", "0014_holiday_visit_plans"),
     ]
 
     operations = [
