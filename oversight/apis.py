@@ -351,6 +351,7 @@ class ComplaintViewSet(
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         """Answer an open complaint."""
+        self.get_object()  # an unknown or foreign complaint answers 404 before the body is read
         payload = AnswerInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return self._move(request, "answer", payload.validated_data["answer"])

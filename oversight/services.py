@@ -145,7 +145,20 @@ def meeting_problems(errors: ValidationErrors, *, by: User, **fields):
     attendees = []
     if attendee_ids is not None and not attendee_ids:
         errors.add("attendees", _("Name the members who attended."))
-    elif attendee_ids and district is not None:
+    elif attendee_ids and district is None:
+        # The group is refused: the attendees are still checked against the
+        # groups the user keeps, so that one answer names them too.
+        kept = SupervisionMember.objects.filter(pk__in=attendee_ids).values_list(
+            "pk", "district", "school"
+        )
+        known = {pk for pk, d, sc in kept if administers_scope(by, district_id=d, school_id=sc)}
+        missing = [pk for pk in dict.fromkeys(attendee_ids) if pk not in known]
+        if missing:
+            errors.add(
+                "attendees",
+                _("Not members of this group: %(ids)s.") % {"ids": ", ".join(map(str, missing))},
+            )
+    elif attendee_ids:
         attendees = list(
             SupervisionMember.objects.filter(pk__in=attendee_ids, district=district, school=school)
         )

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
-from mentoring.models import StudentRecord, Subject, SubjectScore, User
+from mentoring.models import StudentRecord, Subject, SubjectScore, Term, User
 from mentoring.selectors.scoping import students_scored_by, students_visible_to
 
 SCORE_MIN = Decimal(0)
@@ -89,6 +89,10 @@ def score_save_problems(
     if student_id is not None:
         if not _check_scorer(by, student_id):
             errors.add_error(unknown_student_error())
+            # The student is refused: the term is still checked on its own,
+            # so that one answer names it too.
+            if term_id is not None and not Term.objects.filter(pk=term_id).exists():
+                errors.add("term", _("Unknown term."))
         elif term_id is not None:
             record = (
                 StudentRecord.objects.select_related("student", "term")

@@ -124,6 +124,10 @@ def visit_plan_entry_problems(
         if plan is None:
             errors.add("plan", _("Unknown home-visit plan."))
     student = visitor = None
+    if plan is None and entry is None:
+        # The plan is refused: the other fields are still checked against the
+        # user's schools, so that one answer names every bad field.
+        _problems_without_plan(errors, by, student_id, visitor_id, planned_on)
     if student_id is not None and plan is not None:
         student = Student.objects.filter(pk=student_id, school_id=plan.school_id).first()
         if student is None:
@@ -147,6 +151,28 @@ def visit_plan_entry_problems(
         elif len(purpose) > MAX_TEXT_LENGTH:
             errors.add("purpose", _("Keep it within %(n)d characters.") % {"n": MAX_TEXT_LENGTH})
     return plan, student, visitor
+
+
+def _problems_without_plan(errors, by, student_id, visitor_id, planned_on) -> None:
+    schools = schools_administered_by(by)
+    if (
+        student_id is not None
+        and not Student.objects.filter(pk=student_id, school__in=schools).exists()
+    ):
+        errors.add("student", _("Unknown student of the plan's school."))
+    if (
+        visitor_id is not None
+        and not Mentor.objects.filter(pk=visitor_id, schools__in=schools, active=True).exists()
+    ):
+        errors.add("visitor", _("Unknown teacher of the plan's school."))
+    if planned_on is not None:
+        latest = planned_on - datetime.timedelta(days=MAX_HOLIDAY_DAYS)
+        if not Term.objects.filter(
+            district__schools__in=schools, start_date__lte=planned_on, end_date__gte=latest
+        ).exists():
+            errors.add(
+                "planned_on", _("The planned date must fall in the term or the holiday after it.")
+            )
 
 
 @transaction.atomic

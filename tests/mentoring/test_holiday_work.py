@@ -147,7 +147,9 @@ def test_anonymous_request_answers_401(api, world):
     ],
 )
 def test_bad_end_dates_answer_400_and_write_nothing(world, body, fragment):
-    response = client_for(world.admin_a).post(holiday_url(world.owned), body, format="json")
+    response = client_for(world.admin_a).post(
+        holiday_url(world.owned), body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 400
     assert fragment in " ".join(response.json()["holiday_until"])
@@ -166,7 +168,10 @@ def test_an_unknown_field_is_named_with_the_bad_date(world):
 def test_without_a_next_term_holiday_work_lasts_at_most_92_days(world):
     world.term.district.terms.filter(code="2027-spring").delete()
     too_long = client_for(world.admin_a).post(
-        holiday_url(world.owned), {"holiday_until": "2027-04-25"}, format="json"
+        holiday_url(world.owned),
+        {"holiday_until": "2027-04-25"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert too_long.status_code == 400
     assert "92 days" in too_long.json()["holiday_until"][0]

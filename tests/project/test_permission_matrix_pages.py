@@ -79,6 +79,10 @@ MODELS = {
     "workers.job": "read-only",
     "mentoring.matchrun": "read-only",
     "workers.report": "read-only",
+    "oversight.supervisionmember": "read-only",
+    "oversight.supervisionmeeting": "read-only",
+    "oversight.suggestion": "read-only",
+    "oversight.complaint": "read-only",
     "axes.accessattempt": "lockout",
 }
 

@@ -71,6 +71,6 @@ def test_bandit_finds_nothing_in_the_code_ci_scans():
     )
     assert result.returncode == 0, result.stdout
     assert (
-        "bandit -c pyproject.toml -r config core mentoring donations workers"
+        "bandit -c pyproject.toml -r config core mentoring donations oversight workers"
         in (ROOT / ".ci" / "run").read_text()
     )
