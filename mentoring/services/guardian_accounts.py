@@ -100,10 +100,6 @@ def guardian_account_number(account: GuardianAccount) -> str:
     return bank_accounts.decrypt(account.number_encrypted, keys=settings.GUARDIAN_ACCOUNT_KEYS)
 
 
-def has_guardian_account(student_id: int) -> bool:
-    return GuardianAccount.objects.filter(student_id=student_id).exists()
-
-
 def students_sharing_account(account: GuardianAccount, *, seen_by: User) -> list[int]:
     """Other students paid into the same account, among the schools `seen_by` administers.
 
