@@ -324,3 +324,14 @@ def test_a_wrong_key_fails_loudly_when_the_number_is_opened(account, settings):
     settings.GUARDIAN_ACCOUNT_KEYS = ["d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3I="]
     with pytest.raises(bank_accounts.AccountKeyMismatch):
         guardian_account_number(account)
+
+
+def test_no_log_record_holds_the_number(admin_a, pupil, caplog):
+    caplog.set_level("DEBUG")
+    client = client_for(admin_a)
+    client.put(url(pupil), BODY, format="json")
+    client.put(url(pupil), {**BODY, "account_number": NUMBER + "X"}, format="json")
+    client.get(url(pupil))
+
+    assert caplog.records, "the requests were logged, or this test proves nothing"
+    assert_no_whole_number(caplog.text, NUMBER)
