@@ -24,6 +24,7 @@ COPY . .
 # collectstatic needs settings but no secrets: a throwaway key for this step only.
 RUN DJANGO_SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdefghij \
     BANGFU_ID_HASH_KEY=build-only-key-not-used-at-runtime-0123 \
+    BANGFU_ACCOUNT_KEYS=YnVpbGQtb25seS1hY2NvdW50LWtleS1ub3QtdXNlZCE= \
     DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --no-input
 

@@ -76,6 +76,7 @@ def _environment(bench_database_url: str | None = None) -> dict:
         # Minted for this run only; the access tokens below are signed with it.
         "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
         "BANGFU_ID_HASH_KEY": "bench-api-id-hash-key-0123456789abcdef",
+        "BANGFU_ACCOUNT_KEYS": "YmVuY2gtYXBpLWFjY291bnQta2V5LTAxMjM0NTY3ODk=",
         "JWT_ACCESS_MINUTES": "240",
         "LOG_LEVEL": "WARNING",
     }

@@ -21,6 +21,7 @@ from mentoring.apis.accounts import MeView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.compliance import ComplianceViewSet
 from mentoring.apis.districts import DistrictViewSet
+from mentoring.apis.guardian_accounts import GuardianAccountView
 from mentoring.apis.match_runs import MatchRunViewSet
 from mentoring.apis.mentors import MentorViewSet
 from mentoring.apis.notifications import NotificationViewSet
@@ -84,6 +85,11 @@ api_v1 = [
     # (mentoring may not import donations); the id as the router spells it.
     re_path(
         r"^students/(?P<pk>[^/.]+)/archive/$", StudentArchiveView.as_view(), name="student-archive"
+    ),
+    re_path(
+        r"^students/(?P<pk>[^/.]+)/guardian-account/$",
+        GuardianAccountView.as_view(),
+        name="student-guardian-account",
     ),
     path("compliance/check/", ComplianceCheckView.as_view(), name="compliance-check"),
     path("", include(router.urls)),

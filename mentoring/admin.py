@@ -20,6 +20,7 @@ from mentoring.models import (
     Assessment,
     AssessmentEvent,
     District,
+    GuardianAccount,
     HardshipIndicator,
     Membership,
     Mentor,
@@ -153,6 +154,17 @@ class StudentAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     # Only the masked ID number shows; its keyed hash never does.
     exclude = ["id_hash"]
     inlines = [StudentRecordInline, HardshipIndicatorInline]
+
+
+@admin.register(GuardianAccount)
+class GuardianAccountAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
+    """Read only: accounts are recorded through the API (mentoring.services.guardian_accounts)."""
+
+    list_display = ["student", "holder_name", "bank_name", "number_masked", "updated_at"]
+    search_fields = ["student__name", "student__student_number", "holder_name"]
+    # Only the masked number shows; the encrypted one and its keyed hash never do.
+    exclude = ["number_encrypted", "number_hash"]
+    history_list_display = ["holder_name", "bank_name", "number_masked"]
 
 
 class SubjectScoreInline(ReadOnlyInline, admin.TabularInline):

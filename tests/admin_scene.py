@@ -41,6 +41,7 @@ from mentoring.models import (
 from oversight.models import Complaint, Suggestion, SupervisionMeeting, SupervisionMember
 from workers.factories import (
     AssessmentFactory,
+    GuardianAccountFactory,
     HardshipIndicatorFactory,
     JobFactory,
     MentorFactory,
@@ -149,6 +150,7 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
             project=project, term=term, student=student, other_award=award, via="manual", by=by
         ),
         JobFactory(school=school, started_by=by),
+        GuardianAccountFactory(student=student),
         run,
         Report.objects.create(
             term=term,

@@ -76,6 +76,15 @@ OPERATIONS = {
     "PATCH /api/v1/students/{id}/": lambda w: Call(
         w.root, f"/api/v1/students/{w.student().pk}/", {"village": "新村"}
     ),
+    "PUT /api/v1/students/{id}/guardian-account/": lambda w: Call(
+        w.root,
+        f"/api/v1/students/{w.student().pk}/guardian-account/",
+        {
+            "holder_name": "王大山",
+            "bank_name": "中国农业银行",
+            "account_number": "6228480012345678912",
+        },
+    ),
     "POST /api/v1/students/import/": lambda w: Call(
         w.root,
         "/api/v1/students/import/",

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
-from mentoring import idnumbers
+from mentoring import bank_accounts, idnumbers
 from mentoring.models import (
     Assessment,
     AssessmentRoute,
     AssessmentStatus,
     District,
     Gender,
+    GuardianAccount,
     HardshipIndicator,
     HardshipKind,
     IndicatorSource,
@@ -164,6 +165,28 @@ class StudentFactory(DjangoModelFactory):
     village = factory.Faker("street_name", locale="zh_CN")
     guardian_name = factory.Faker("name", locale="zh_CN")
     guardian_phone = factory.Sequence(lambda n: f"138{n:08d}")
+
+
+class GuardianAccountFactory(DjangoModelFactory):
+    """Pass `number=` to set the account number; otherwise a 19-digit card number is made up."""
+
+    class Meta:
+        model = GuardianAccount
+        django_get_or_create = ("student",)
+
+    class Params:
+        number = factory.Sequence(lambda n: f"622848{n:013d}")
+
+    student = factory.SubFactory(StudentFactory)
+    holder_name = factory.LazyAttribute(lambda o: o.student.guardian_name or "监护人")
+    bank_name = "中国农业银行"
+    number_encrypted = factory.LazyAttribute(
+        lambda o: bank_accounts.encrypt(o.number, keys=settings.GUARDIAN_ACCOUNT_KEYS)
+    )
+    number_masked = factory.LazyAttribute(lambda o: bank_accounts.mask(o.number))
+    number_hash = factory.LazyAttribute(
+        lambda o: bank_accounts.keyed_hash(o.number, key=settings.ID_HASH_KEY)
+    )
 
 
 class StudentRecordFactory(DjangoModelFactory):

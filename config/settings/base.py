@@ -31,6 +31,14 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The key of the ID-number hash (mentoring.idnumbers). It is not SECRET_KEY, so
 # that rotating SECRET_KEY does not break matching against stored hashes.
 ID_HASH_KEY = env.str("BANGFU_ID_HASH_KEY", default="embedded-default-id-hash-key").encode()
+# The keys that encrypt guardians' bank account numbers (mentoring.bank_accounts),
+# Fernet keys (`Fernet.generate_key()` of cryptography.fernet),
+# comma-separated: the first encrypts, every one decrypts, so a new key goes first
+# and the old one stays until the numbers are written again
+# (https://cryptography.io/en/latest/fernet/#cryptography.fernet.MultiFernet).
+# The embedded default only serves local runs; production.py requires the variable.
+EMBEDDED_ACCOUNT_KEY = "ZW1iZWRkZWQtZGVmYXVsdC1hY2NvdW50LWtleS0wMDA="
+GUARDIAN_ACCOUNT_KEYS = env.list("BANGFU_ACCOUNT_KEYS", default=[EMBEDDED_ACCOUNT_KEY])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # How many reverse proxies stand before the app, each appending to
 # X-Forwarded-For (core.http.client_ip). 0 trusts only the socket address, so

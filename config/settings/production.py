@@ -4,10 +4,11 @@ Everything that makes `manage.py check --deploy` silent is here, and nothing
 has a default that would be unsafe on the internet.
 """
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import EMBEDDED_ACCOUNT_KEY, env
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
@@ -15,6 +16,15 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
 ID_HASH_KEY = env.str("BANGFU_ID_HASH_KEY").encode()
 if len(ID_HASH_KEY) < 32:
     raise ImproperlyConfigured("BANGFU_ID_HASH_KEY must be at least 32 characters.")
+GUARDIAN_ACCOUNT_KEYS = env.list("BANGFU_ACCOUNT_KEYS")
+try:
+    [Fernet(key.encode()) for key in GUARDIAN_ACCOUNT_KEYS]
+except ValueError:
+    raise ImproperlyConfigured(
+        "BANGFU_ACCOUNT_KEYS must be Fernet keys (32 bytes, url-safe base64), comma-separated."
+    ) from None
+if GUARDIAN_ACCOUNT_KEYS[0] == EMBEDDED_ACCOUNT_KEY:
+    raise ImproperlyConfigured("BANGFU_ACCOUNT_KEYS must not start with the embedded default key.")
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,9 +1,11 @@
 """Students and their archive.
 
 Administrators of a student's school see the whole archive (never the whole
-ID number: only its masked form). A mentor sees its own mentees with what
-tutoring and home visits need: no ID number, birth date, income or hardship
-indicators. Donors and supervisors see no student.
+ID number: only its masked form), and record the guardian's bank account at
+`students/{id}/guardian-account/` (never shown whole either). A mentor sees
+its own mentees with what tutoring and home visits need: no ID number, birth
+date, income, hardship indicators or bank account. Donors and supervisors see
+no student.
 """
 
 import django_filters
@@ -111,6 +113,7 @@ class StudentSerializer(serializers.ModelSerializer):
     school = serializers.SlugRelatedField(slug_field="code", read_only=True)
     records = StudentRecordSerializer(many=True, read_only=True)
     indicators = HardshipIndicatorSerializer(many=True, read_only=True)
+    guardian_account_masked = serializers.SerializerMethodField()
 
     class Meta:
         model = Student
@@ -126,10 +129,16 @@ class StudentSerializer(serializers.ModelSerializer):
             "guardian_name",
             "guardian_phone",
             "guardian_consents_to_name",
+            "guardian_account_masked",
             "records",
             "indicators",
             "created_at",
         ]
+
+    def get_guardian_account_masked(self, student) -> str | None:
+        """The masked number of the guardian's account (select_related by the view), or None."""
+        account = getattr(student, "guardian_account", None)
+        return account.number_masked if account else None
 
     def to_representation(self, student):
         data = super().to_representation(student)
@@ -222,7 +231,7 @@ class StudentViewSet(
         records = StudentRecord.objects.select_related("term").prefetch_related("scores")
         return (
             students_visible_to(self.request.user)
-            .select_related("school")
+            .select_related("school", "guardian_account")
             .prefetch_related(
                 Prefetch("records", queryset=records.order_by("term__start_date")),
                 "indicators",

@@ -9,6 +9,7 @@ from mentoring.models.access_log import (
     AccessLogEntry,
     AccessLogStudent,
 )
+from mentoring.models.guardian_accounts import GuardianAccount
 from mentoring.models.identification import (
     Assessment,
     AssessmentEvent,
@@ -78,6 +79,7 @@ __all__ = [
     "AssessmentStatus",
     "District",
     "Gender",
+    "GuardianAccount",
     "HardshipIndicator",
     "HardshipKind",
     "IndicatorSource",

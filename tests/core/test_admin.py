@@ -36,6 +36,7 @@ DOMAIN_MODELS = [
     "mentoring.Student",
     "mentoring.StudentRecord",
     "mentoring.HardshipIndicator",
+    "mentoring.GuardianAccount",
     "mentoring.Assessment",
     "mentoring.Mentor",
     "mentoring.Pairing",

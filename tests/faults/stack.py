@@ -212,6 +212,7 @@ def production_env(*, database_url: str, redis_url: str, **extra: str) -> dict[s
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="faults-" + "k3y-0f-th3-pr1vat3-stack-" * 3,
         BANGFU_ID_HASH_KEY="faults-id-hash-key-of-the-private-stack",
+        BANGFU_ACCOUNT_KEYS="ZmF1bHRzLWFjY291bnQta2V5LXByaXZhdGUtc3RhY2s=",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # Plain HTTP on loopback, as the container health check calls it.
         DJANGO_SECURE_SSL_REDIRECT="false",

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,7 @@ def production_env(tmp_path, **extra) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE=SERVICES["web"]["environment"]["DJANGO_SETTINGS_MODULE"],
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         BANGFU_ID_HASH_KEY=secrets.token_urlsafe(32),
+        BANGFU_ACCOUNT_KEYS=Fernet.generate_key().decode(),
         DJANGO_ALLOWED_HOSTS="bangfu.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
@@ -147,6 +149,25 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     result = run([sys.executable, "manage.py", "check"], env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (None, "BANGFU_ACCOUNT_KEYS must be set"),
+        ("not-a-fernet-key", "BANGFU_ACCOUNT_KEYS must be Fernet keys"),
+        (settings.EMBEDDED_ACCOUNT_KEY, "must not start with the embedded default key"),
+    ],
+)
+def test_production_settings_refuse_to_start_without_an_account_key(tmp_path, keys, message):
+    env = production_env(tmp_path)
+    if keys is None:
+        del env["BANGFU_ACCOUNT_KEYS"]
+    else:
+        env["BANGFU_ACCOUNT_KEYS"] = keys
+    result = run([sys.executable, "manage.py", "check"], env)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_migrate_command_of_compose_runs_with_production_settings(tmp_path):

@@ -59,6 +59,7 @@ MODELS = {
     "mentoring.student": "read-only",
     "mentoring.studentrecord": "read-only",
     "mentoring.hardshipindicator": "read-only",
+    "mentoring.guardianaccount": "read-only",
     "mentoring.assessment": "read-only",
     "mentoring.mentor": "read-only",
     "mentoring.pairing": "read-only",

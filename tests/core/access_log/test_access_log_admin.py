@@ -83,6 +83,7 @@ STUDENT_PAGES_OF_THE_ADMIN = {
     "mentoring.student": lambda record: [record.pk],
     "mentoring.studentrecord": lambda record: [record.student_id],
     "mentoring.hardshipindicator": lambda record: [record.student_id],
+    "mentoring.guardianaccount": lambda record: [record.student_id],
     "mentoring.assessment": lambda record: [record.student_id],
     "mentoring.pairing": lambda record: [record.student_id],
     "mentoring.tutoringsession": lambda record: [record.pairing.student_id],

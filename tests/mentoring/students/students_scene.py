@@ -50,6 +50,7 @@ ADMIN_KEYS = {
     "guardian_name",
     "guardian_phone",
     "guardian_consents_to_name",
+    "guardian_account_masked",
     "records",
     "indicators",
     "created_at",
