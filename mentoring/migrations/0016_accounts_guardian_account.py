@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mentoring', '0013_district_complaint_line'),
+        ('mentoring', '0015_district_complaint_line'),
     ]
 
     operations = [
