@@ -102,8 +102,9 @@ def projects(data) -> Section:
     shared = aid["funds"]["shared_projects"]
     if shared:
         table.note = _(
-            "Projects shared with other schools (%(projects)s): their allocated and received "
-            "are the district's, left out of this report's totals."
+            "Funds are allocated to a project as a whole. Projects shared with other schools "
+            "(%(projects)s) show the whole project's allocated and received in their rows and "
+            "are left out of this school's allocated and received totals and arrival rates."
         ) % {"projects": ", ".join(shared)}
     groups = fund_group_labels()
     by_group = Table(
