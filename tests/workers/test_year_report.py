@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -308,3 +308,39 @@ def test_the_files_carry_the_years_figures(year):
     page = export(year.admin, year.report, "html").content.decode()
     assert "school year report 2026-2027" in page and "2027-spring" in page
     assert "43000.00" in page.replace(",", "")
+
+
+@pytest.mark.pdf
+def test_the_pdf_is_printed_from_the_years_page(year):
+    response = export(year.admin, year.report, "pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_a_supervisors_files_are_the_same_totals(year):
+    supervisor = member("supervisor", year.schools["kg"])
+    rows = list(csv.reader(io.StringIO(export(supervisor, year.report, "csv").content.decode())))
+    assert [row for row in rows if row and row[0] == "School year"][-1][:5] == [
+        "School year",
+        "33",
+        "43",
+        "43000.00",
+        "40000.00",
+    ]
+    assert export(member("teacher", year.schools["kg"]), year.report, "csv").status_code == 404
+
+
+def test_a_report_is_a_terms_or_a_years_never_both_nor_neither(year):
+    fields = {
+        "scope": "school",
+        "district": year.district,
+        "school": year.schools["kg"],
+        "version": 9,
+    }
+    for period in ({"term": year.term, "school_year": YEAR}, {"term": None, "school_year": ""}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Report.objects.create(**fields, **period)
+    # The same version number of the same year twice.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Report.objects.create(**{**fields, "version": 1}, school_year=YEAR)
