@@ -42,5 +42,15 @@ class MatchRunAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
 class ReportAdmin(ReadOnlyAdmin):
     """Versions of term reports: a version is written once, by its job."""
 
-    list_display = ["id", "term", "scope", "district", "school", "version", "status", "built_at"]
-    list_filter = ["status", "scope", "term"]
+    list_display = [
+        "id",
+        "term",
+        "school_year",
+        "scope",
+        "district",
+        "school",
+        "version",
+        "status",
+        "built_at",
+    ]
+    list_filter = ["status", "scope", "school_year", "term"]

@@ -83,6 +83,7 @@ class ComplianceCheckView(APIView):
 
 class ReportFilter(django_filters.FilterSet):
     term = NumberFilter(field_name="term_id")
+    school_year = django_filters.CharFilter(field_name="school_year")
     school = NumberFilter(field_name="school_id")
     district = NumberFilter(field_name="district_id")
     scope = django_filters.ChoiceFilter(choices=ReportScope.choices)
@@ -90,11 +91,14 @@ class ReportFilter(django_filters.FilterSet):
 
     class Meta:
         model = Report
-        fields = ["term", "school", "district", "scope", "status"]
+        fields = ["term", "school_year", "school", "district", "scope", "status"]
 
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Term reports: POST builds the next version (202, a job); each version is kept as issued.
+
+    POST with `school_year` instead of `term` builds the school year's report:
+    its terms' aid and money added up, students aided counted once a year.
 
     Administrators build and read the reports of their schools, district
     administrators their district's; supervisors read the totals of the
@@ -183,7 +187,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 body, content_type = exports.to_csv(data), exports.CSV_CONTENT_TYPE
         response = HttpResponse(body, content_type=content_type)
         where = report.school.code if report.school_id else report.district.code
-        filename = f"report-{report.term.code}-{where}-v{report.version}.{kind}"
+        period = report.term.code if report.term_id else report.school_year
+        filename = f"report-{period}-{where}-v{report.version}.{kind}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
@@ -197,11 +202,13 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 term_id=fields.get("term"),
                 school_id=fields.get("school"),
                 district_id=fields.get("district"),
+                school_year=fields.get("school_year"),
             ),
         )
         report = reports.report_start(
             by=request.user,
-            term_id=data["term"],
+            term_id=data.get("term"),
+            school_year=data.get("school_year"),
             school_id=data.get("school"),
             district_id=data.get("district"),
         )

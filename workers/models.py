@@ -104,17 +104,28 @@ class ReportStatus(models.TextChoices):
 
 
 class Report(models.Model):
-    """One version of a term report (学期总结): a stored snapshot, never changed once issued.
+    """One version of a term report (学期总结), or of a school year's (学年): a stored snapshot,
+    never changed once issued.
 
-    Building the report of the same term and scope again makes the next
-    version; the job writes `data` once, only while the version is building,
+    A term report has its term; a year report has no term but the school year
+    whose terms (the district's terms of that year) it adds up. Building the
+    report of the same term (or year) and scope again makes the next version;
+    the job writes `data` once, only while the version is building,
     so an issued version keeps the figures it was issued with. `sources` says
     which records it was built from (counts and the latest change of each).
     """
 
+    # None for a year report, which has its school year instead.
     term = models.ForeignKey(
-        "mentoring.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("term")
+        "mentoring.Term",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("term"),
     )
+    # A year report's school year ("2026-2027"); blank for a term report.
+    school_year = models.CharField(_("school year"), max_length=9, blank=True, default="")
     scope = models.CharField(_("scope"), max_length=10, choices=ReportScope.choices)
     district = models.ForeignKey(
         "mentoring.District", on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
@@ -168,6 +179,22 @@ class Report(models.Model):
                 condition=Q(school__isnull=True),
                 name="report_district_version_unique",
             ),
+            models.UniqueConstraint(
+                fields=["school_year", "school", "version"],
+                condition=Q(term__isnull=True, school__isnull=False),
+                name="report_year_school_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["school_year", "district", "version"],
+                condition=Q(term__isnull=True, school__isnull=True),
+                name="report_year_district_version_unique",
+            ),
+            # A term report or a year report, never both nor neither.
+            models.CheckConstraint(
+                condition=Q(term__isnull=False, school_year="")
+                | (Q(term__isnull=True) & ~Q(school_year="")),
+                name="report_term_or_school_year",
+            ),
             models.CheckConstraint(
                 condition=Q(scope="school", school__isnull=False)
                 | Q(scope="district", school__isnull=True),
@@ -181,4 +208,9 @@ class Report(models.Model):
 
     def __str__(self):
         where = self.school.code if self.school_id else self.district.code
-        return f"{self.term.code} {where} v{self.version} ({self.get_status_display()})"
+        period = self.term.code if self.term_id else self.school_year
+        return f"{period} {where} v{self.version} ({self.get_status_display()})"
+
+    @property
+    def is_year(self) -> bool:
+        return self.term_id is None

@@ -22,7 +22,7 @@ from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.terms import previous_term
 from workers.dispatch import task_for
 from workers.models import JobKind, Report, ReportScope, ReportStatus
-from workers.reporting import collect, collect_money, figures
+from workers.reporting import collect, collect_money, collect_year, figures, figures_year
 from workers.reporting.reconcile import reconcile
 from workers.services import job_create, job_send_on_commit
 
@@ -147,12 +147,14 @@ def report_start_problems(
     term_id: int | None,
     school_id: int | None,
     district_id: int | None,
+    school_year: str | None = None,
 ):
     """Add to `errors` everything wrong with this report's scope; answers it.
 
     Answers (term, district, school, schools), each None when unknown. Every
     field is checked, so one answer names them all; a term given as None is
-    not checked (refused already). A school or district that `by` does not
+    not checked (refused already). A year report gives `school_year` instead
+    of a term: the district must have a term of that year. A school or district that `by` does not
     administer (wholly) is refused outright (403).
     """
     if (school_id is None) == (district_id is None):
@@ -192,23 +194,42 @@ def report_start_problems(
             term = terms.filter(district__schools__in=administered).distinct().first()
         if term is None:
             errors.add("term", _("Unknown term in this district."))
+    if school_year and district is not None and not year_terms(district, school_year):
+        errors.add("school_year", _("This district has no term in that school year."))
     return term, district, school, schools
 
 
-def _scope_of(*, by: User, term_id: int, school_id: int | None, district_id: int | None):
-    return checked(
-        report_start_problems, by=by, term_id=term_id, school_id=school_id, district_id=district_id
+def year_terms(district: District, school_year: str) -> list[Term]:
+    """The terms a year report adds up: the district's terms of that school year, in order."""
+    return list(
+        Term.objects.filter(district=district, school_year=school_year).order_by("start_date")
     )
 
 
 def report_start(
-    *, by: User, term_id: int, school_id: int | None = None, district_id: int | None = None
+    *,
+    by: User,
+    term_id: int | None = None,
+    school_year: str | None = None,
+    school_id: int | None = None,
+    district_id: int | None = None,
 ) -> Report:
-    """Record the next version of the report and send its task once committed."""
-    term, district, school, _schools = _scope_of(
-        by=by, term_id=term_id, school_id=school_id, district_id=district_id
+    """Record the next version of the report (a term's, or a school year's) and send its task
+    once committed."""
+    if (term_id is None) == (not school_year):
+        raise DomainError(_("Give either a term or a school year."), field="term")
+    term, district, school, _schools = checked(
+        report_start_problems,
+        by=by,
+        term_id=term_id,
+        school_id=school_id,
+        district_id=district_id,
+        school_year=school_year,
     )
-    same = Report.objects.filter(term=term, district=district, school=school)
+    school_year = "" if term else school_year
+    same = Report.objects.filter(
+        term=term, school_year=school_year, district=district, school=school
+    )
     # Two administrators building at once: the second to commit takes the next number.
     for _attempt in range(3):
         try:
@@ -219,7 +240,8 @@ def report_start(
                     started_by=by,
                     school=school,
                     parameters={
-                        "term": term.code,
+                        "term": term.code if term else None,
+                        "school_year": school_year or term.school_year,
                         "school": school.code if school else None,
                         "district": district.code,
                         "version": version,
@@ -227,6 +249,7 @@ def report_start(
                 )
                 report = Report.objects.create(
                     term=term,
+                    school_year=school_year,
                     scope=ReportScope.SCHOOL if school else ReportScope.DISTRICT,
                     district=district,
                     school=school,
@@ -287,9 +310,11 @@ def report_build(report: Report, progress: Progress) -> dict:
     the report counts differs from the ledger's or its figures do not
     reconcile (`workers.reporting.reconcile`).
     """
-    report = Report.objects.select_related("term__district", "school").get(pk=report.pk)
+    report = Report.objects.select_related("term__district", "district", "school").get(pk=report.pk)
     if report.status == ReportStatus.ISSUED:
         return _result(report)
+    if report.is_year:
+        return _year_build(report, progress)
     term, schools = report.term, _schools(report)
     progress(5)
     raw = collect.term_rows(term=term, schools=schools, scope=report.scope)
@@ -329,6 +354,42 @@ def report_build(report: Report, progress: Progress) -> dict:
     # Written once, only while building: an issued version is never changed.
     Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
         status=ReportStatus.ISSUED, data=data, sources=_sources(term, raw), built_at=built_at
+    )
+    report.refresh_from_db()
+    return _result(report)
+
+
+def _term_figures(report: Report, term: Term, schools: list[School]) -> dict:
+    """One term's figures for a year report, checked as the term's own report checks them."""
+    raw = collect.term_rows(term=term, schools=schools, scope=report.scope)
+    problems = figures.money_check(raw)
+    if problems:
+        _fail(report, f"{term.code}: the money does not match the ledger: " + "; ".join(problems))
+    data = figures.compose(raw, None)
+    failures = reconcile(data, collect_money.ledger_sums(term=term, schools=schools))
+    if failures:
+        _fail(report, f"{term.code}: the figures do not reconcile: " + "; ".join(failures))
+    return data
+
+
+def _year_build(report: Report, progress: Progress) -> dict:
+    """A year report: each term's aid figures as its term report has them, added up, with the
+    students aided (人数) counted once over the year."""
+    terms, schools = year_terms(report.district, report.school_year), _schools(report)
+    per_term = []
+    for n, term in enumerate(terms):
+        progress(5 + 80 * n // max(len(terms), 1))
+        per_term.append(_term_figures(report, term, schools))
+    progress(85)
+    aided = collect_year.aided_in_year(terms=terms, schools=schools)
+    data = figures_year.compose(school_year=report.school_year, terms=per_term, aided=aided)
+    built_at = timezone.now()
+    data["version"] = report.version
+    data["built_at"] = built_at.isoformat()
+    data["built_by"] = report.built_by.username if report.built_by_id else None
+    sources = {"terms": [term.code for term in terms], "awards": aided["awards"]}
+    Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
+        status=ReportStatus.ISSUED, data=data, sources=sources, built_at=built_at
     )
     report.refresh_from_db()
     return _result(report)

@@ -17,22 +17,33 @@ class ComplianceCheckSerializer(StrictSerializer):
 
 
 class ReportCreateSerializer(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    """A term's report (`term`) or a school year's (`school_year`, both its terms added up)."""
+
+    term = serializers.IntegerField(min_value=1, required=False)
+    school_year = serializers.RegexField(
+        r"^\d{4}-\d{4}$",
+        required=False,
+        help_text=_("The school year of a year report, as its terms name it: 2026-2027."),
+    )
     school = serializers.IntegerField(min_value=1, required=False)
     district = serializers.IntegerField(min_value=1, required=False)
 
     def validate(self, attrs):
+        problems = {}
+        if ("term" in attrs) == ("school_year" in attrs):
+            problems["term"] = [_("Give either a term or a school year.")]
         if ("school" in attrs) == ("district" in attrs):
-            raise serializers.ValidationError(
-                {"school": [_("Give either a school or a district.")]}
-            )
+            problems["school"] = [_("Give either a school or a district.")]
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 
 class ReportSerializer(serializers.ModelSerializer):
     """A version of a term report; `data` holds the figures as the reader may see them."""
 
-    term = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # A year report has no term but its school year (blank for a term report).
+    term = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     district = serializers.SlugRelatedField(slug_field="code", read_only=True)
     # The district's id beside its code: what POST reports/ and districts/{id}/ take.
     district_id = serializers.IntegerField(read_only=True)
@@ -48,6 +59,7 @@ class ReportSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "term",
+            "school_year",
             "scope",
             "district",
             "district_id",

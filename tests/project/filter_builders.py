@@ -209,12 +209,16 @@ def match_run(w, *, term=None, status=MatchRunStatus.PROPOSED):
     return run
 
 
-def report(w, *, term=None, school=None, district=None, status=ReportStatus.BUILDING):
+def report(
+    w, *, term=None, school=None, district=None, status=ReportStatus.BUILDING, school_year=""
+):
+    """A term's report, or a school year's when `school_year` is given."""
     fields = {}
     if status == ReportStatus.ISSUED:
         fields = {"data": {}, "built_at": timezone.now()}
     return Report.objects.create(
-        term=term or w.term,
+        term=None if school_year else term or w.term,
+        school_year=school_year,
         scope="school" if school else "district",
         district=district or w.district,
         school=school,

@@ -297,6 +297,9 @@ ROWS = {
     ("/api/v1/reports/", "status"): lambda w: Case(
         "issued", report(w, status=ReportStatus.ISSUED).pk, report(w).pk
     ),
+    ("/api/v1/reports/", "school_year"): lambda w: Case(
+        w.term.school_year, report(w, school_year=w.term.school_year).pk, report(w).pk
+    ),
     ("/api/v1/reports/", "term"): lambda w: Case(
         w.term.pk, report(w).pk, report(w, term=_term2(w)).pk
     ),

@@ -18,7 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from donations.models import FundSource
 from donations.money_words import FUND_GROUPS
-from workers.reporting import charts, layout, tables
+from workers.reporting import charts, layout, tables, tables_year
+from workers.reporting.figures_year import is_year
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # Cells starting with these run as formulas in a spreadsheet: text is prefixed with '.
@@ -28,8 +29,19 @@ SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
+def _sections(data) -> list:
+    """The tables of a term's report, or of a school year's."""
+    return tables_year.sections(data) if is_year(data) else tables.sections(data)
+
+
 def _title(data) -> str:
     where = data["schools"][0]["name"] if data["scope"] == "school" else data["district"]["name"]
+    if is_year(data):
+        return _("%(where)s school year report %(year)s, version %(version)s") % {
+            "where": where,
+            "year": data["school_year"],
+            "version": data.get("version", ""),
+        }
     return _("%(where)s term report %(term)s, version %(version)s") % {
         "where": where,
         "term": data["term"]["code"],
@@ -50,7 +62,7 @@ def to_xlsx(data: dict) -> bytes:
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
-    for section in tables.sections(data):
+    for section in _sections(data):
         sheet = workbook.create_sheet(section.title.translate(SHEET_FORBIDDEN)[:31])
         if section.key == "summary":
             sheet.append([_title(data)])
@@ -87,7 +99,7 @@ def to_csv(data: dict) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_title(data)])
-    for section in tables.sections(data):
+    for section in _sections(data):
         for table in section.tables:
             writer.writerow([])
             writer.writerow([f"{section.title} / {table.title}"])
@@ -215,7 +227,6 @@ def _money_cards(headline: dict) -> list[dict]:
 def to_html(data: dict, *, language: str, nonce: str = "") -> str:
     """The report as one page; `nonce` lets its inline style run under the served page's CSP."""
     with translation.override(language):
-        headline = data["headline"]
         sections = [
             {
                 "key": section.key,
@@ -236,15 +247,23 @@ def to_html(data: dict, *, language: str, nonce: str = "") -> str:
                     for table in section.tables
                 ],
             }
-            for section in tables.sections(data)
+            for section in _sections(data)
         ]
+        context = {
+            "title": _title(data),
+            "language": language,
+            "nonce": nonce,
+            "data": data,
+            "sections": sections,
+        }
+        if is_year(data):
+            # A year's own figures are its summary's tables; no headline cards nor charts.
+            return render_to_string("workers/report.html", {**context, "year": True})
+        headline = data["headline"]
         return render_to_string(
             "workers/report.html",
             {
-                "title": _title(data),
-                "language": language,
-                "nonce": nonce,
-                "data": data,
+                **context,
                 "headline": {
                     "enrolment": _display(headline["enrolment"]),
                     "aided_students": _display(headline["aided_students"]),
@@ -257,7 +276,6 @@ def to_html(data: dict, *, language: str, nonce: str = "") -> str:
                 },
                 "money_cards": _money_cards(headline),
                 "charts": _charts(data),
-                "sections": sections,
             },
         )
 
