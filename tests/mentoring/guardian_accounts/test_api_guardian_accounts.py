@@ -93,7 +93,7 @@ def test_district_and_platform_administrators_read_it(district_admin, pupil, acc
 
 
 def test_a_student_without_an_account_answers_404_with_a_reason(admin_a, pupil):
-    response = client_for(admin_a).get(url(pupil))
+    response = client_for(admin_a).get(url(pupil), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 404
     assert "No guardian" in response.json()["detail"]
