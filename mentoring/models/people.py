@@ -318,6 +318,13 @@ class Term(models.Model):
     def __str__(self):
         return self.code
 
+    @property
+    def label(self) -> str:
+        """The term as people name it: "2026年秋季学期" for the code "2026-autumn"."""
+        year, _sep, season = self.code.partition("-")
+        names = {"spring": _("%(year)s spring term"), "autumn": _("%(year)s autumn term")}
+        return names[season] % {"year": year} if season in names else self.code
+
     def contains(self, day) -> bool:
         return self.start_date <= day <= self.end_date
 

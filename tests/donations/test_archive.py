@@ -299,7 +299,7 @@ def test_the_page_shows_the_archive_to_the_mentor_and_logs_the_read(scene):
     assert response.status_code == 200
     html = response.content.decode()
     assert scene.student.name in html
-    assert "2026-autumn" in html and "2027-spring" in html
+    assert "2026年秋季学期" in html and "2027年春季学期" in html
     assert "70.0" in html
     assert "312.50" not in html  # the aid is for administrators
     assert (
