@@ -272,8 +272,17 @@ class Complaint(Scoped):
     @property
     def answered_late(self) -> bool:
         """Answered after its due day (in Beijing time), or still open past it."""
-        from django.utils import timezone
+        return complaint_standing(self.answer_due_on, self.answered_at) in LATE
 
-        if self.answered_at is None:
-            return timezone.localdate() > self.answer_due_on
-        return timezone.localtime(self.answered_at).date() > self.answer_due_on
+
+# Where a complaint stands against its due day; the report counts each.
+LATE = ("answered_late", "overdue")
+
+
+def complaint_standing(due, answered_at, today=None) -> str:
+    """answered_in_time, answered_late, open (not yet due) or overdue, in Beijing time."""
+    from django.utils import timezone
+
+    if answered_at is None:
+        return "overdue" if (today or timezone.localdate()) > due else "open"
+    return "answered_late" if timezone.localtime(answered_at).date() > due else "answered_in_time"

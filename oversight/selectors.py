@@ -10,7 +10,13 @@ from django.db.models import Q, QuerySet
 from core.permissions import is_active_account
 from mentoring.models import District, Role, School, User
 from mentoring.selectors.accounts import districts_administered_by, schools_administered_by
-from oversight.models import Complaint, Suggestion, SupervisionMeeting, SupervisionMember
+from oversight.models import (
+    Complaint,
+    Suggestion,
+    SupervisionMeeting,
+    SupervisionMember,
+    complaint_standing,
+)
 
 
 def reads_oversight(user: User) -> bool:
@@ -112,9 +118,5 @@ def complaint_rows(
             },
         )
         row["received"] += 1
-        if answered_at is not None:
-            late = timezone.localtime(answered_at).date() > due
-            row["answered_late" if late else "answered_in_time"] += 1
-        else:
-            row["overdue" if today > due else "open"] += 1
+        row[complaint_standing(due, answered_at, today)] += 1
     return sorted(counts.values(), key=lambda row: (row["school"] is None, row["school"] or 0))

@@ -29,7 +29,7 @@ from oversight.models import (
     SupervisionMeeting,
     SupervisionMember,
 )
-from oversight.selectors import administers_scope
+from oversight.selectors import administered_ids, administers_scope
 
 MAX_TEXT = 20_000
 
@@ -151,7 +151,8 @@ def meeting_problems(errors: ValidationErrors, *, by: User, **fields):
         kept = SupervisionMember.objects.filter(pk__in=attendee_ids).values_list(
             "pk", "district", "school"
         )
-        known = {pk for pk, d, sc in kept if administers_scope(by, district_id=d, school_id=sc)}
+        ids = administered_ids(by)  # two queries, however many attendees
+        known = {pk for pk, d, sc in kept if (sc in ids[0] if sc is not None else d in ids[1])}
         missing = [pk for pk in dict.fromkeys(attendee_ids) if pk not in known]
         if missing:
             errors.add(
