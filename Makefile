@@ -16,7 +16,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install demo test soak serve worker beat lint format messages clean
+.PHONY: install demo test soak bench serve worker beat lint format messages clean
 
 $(UV):
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Bangfu needs Python 3.11, found " + sys.version'
@@ -41,6 +41,13 @@ test: install
 ## with many more examples per operation, fault and load tests
 soak: install
 	$(PY) -m pytest -m soak
+
+## bench: every benchmark at full size (about an hour), their figures in bench/RESULTS.md;
+## needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; local ones by default)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/run_all.py
 
 ## serve: the embedded default on 127.0.0.1:$(PORT)
 serve: install

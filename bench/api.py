@@ -56,6 +56,7 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 from bench import api_requests  # noqa: E402
 from bench.api_seed import FULL, TINY, Size, seed  # noqa: E402
+from bench.results import record  # noqa: E402
 
 OPERATIONS = list(api_requests.OPERATIONS)
 MIXED = ["Floor", "Me", "Teacher", "Administrator", "Donor"]
@@ -334,6 +335,16 @@ def report(round_number: int, phases: list[Phase]) -> list[str]:
                     continue
                 r50, r99 = figures["p50"] / floor["p50"], figures["p99"] / floor["p99"]
                 ratios += [f"{r50:.2f}x", f"{r99:.2f}x"]
+                for pct, target in (("p50", TARGET_P50), ("p99", TARGET_P99)):
+                    record(
+                        "api",
+                        f"round {round_number}, {phase.name}: {name} {pct}",
+                        figures[pct],
+                        unit="ms",
+                        floor=f"{floor_name} {pct}",
+                        floor_value=floor[pct],
+                        target_ratio=target,
+                    )
                 if r50 > TARGET_P50:
                     missed.append(
                         f"{phase.name}: {name} p50 {r50:.2f}x {floor_name} > {TARGET_P50}x"
@@ -361,6 +372,16 @@ def report(round_number: int, phases: list[Phase]) -> list[str]:
             alone[phase.classes[0]] = next(iter(phase.stats.values()))["rps"]
     for floor_class, floor_name in (("Floor", "floor"), ("Me", "floor: me")):
         ratio = alone["SessionLogger"] / alone[floor_class]
+        record(
+            "api",
+            f"round {round_number}, session logging alone at saturation",
+            alone["SessionLogger"],
+            unit="req/s",
+            floor=f"{floor_name} alone",
+            floor_value=alone[floor_class],
+            target_ratio=TARGET_THROUGHPUT,
+            higher_is_better=True,
+        )
         print(f"  session logging at saturation: {ratio:.2f}x the throughput of {floor_name}")
         if ratio < TARGET_THROUGHPUT:
             missed.append(

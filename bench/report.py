@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bench.report_county import populate_people  # noqa: E402
 from bench.report_floor import FLOOR, PER_TERM, floor  # noqa: E402
 from bench.report_money import populate_money  # noqa: E402
+from bench.results import record  # noqa: E402
 
 FULL = {"students": 100_000, "sessions": 2_000_000, "ledger": 300_000}
 # Enough for a mentor in each of the 60 schools and every kind of row.
@@ -147,6 +148,15 @@ def bench(*, students: int, sessions: int, ledger: int) -> dict:
         f"government funds received {data['aid']['funds']['government']['arrival_rate']} % "
         f"of allocated, paid {data['aid']['funds']['government']['payout_rate']} % of awarded",
         flush=True,
+    )
+    record(
+        "report",
+        f"term report job ({students:,} students, {sessions:,} sessions)",
+        job_s,
+        floor="hand-written SQL of the figures",
+        floor_value=floor_s,
+        target_ratio=1.3,
+        target_value=30.0,
     )
     return {"job_s": job_s, "floor_s": floor_s, "counts": counts}
 

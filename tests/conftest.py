@@ -33,8 +33,7 @@ LONGEST_FIRST = (
     "tests/donations/test_money_invariants.py",
     "tests/faults/",
     "tests/project/test_permission_matrix_api.py",
-    "tests/project/test_bench_api.py",
-    "tests/project/test_bench_report.py",
+    "tests/project/test_bench_all.py",
     "tests/project/test_api_fuzz.py",
     "tests/project/test_permission_matrix_pages.py",
 )
