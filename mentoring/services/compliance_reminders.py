@@ -8,6 +8,7 @@ a week the records later show met resolves its reminders.
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,10 +60,23 @@ def reminders_resolve(met_weeks: list[tuple[int, datetime.date]]) -> None:
         for pairing_id, monday in met_weeks
         for key in reminder_keys(pairing_id, week_label(monday))
     ]
-    if keys:
-        Notification.objects.filter(
-            kind__in=REMINDER_KINDS, key__in=keys, resolved_at__isnull=True
-        ).update(resolved_at=timezone.now())
+    if not keys:
+        return
+    if connection.vendor == "postgresql":
+        # The keys travel as one array parameter: a whole term's met weeks are
+        # tens of thousands of keys, which as `key IN (...)` cost seconds of
+        # Python to build and psycopg to send (issue 18's weekly check).
+        table = Notification._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET resolved_at = %s "  # noqa: S608  # nosec B608 (the model's table)
+                "WHERE kind = ANY(%s) AND key = ANY(%s) AND resolved_at IS NULL",
+                [timezone.now(), list(REMINDER_KINDS), keys],
+            )
+        return
+    Notification.objects.filter(
+        kind__in=REMINDER_KINDS, key__in=keys, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now())
 
 
 def _missed_week_text(pairing: CheckedPairing, week: datetime.date) -> tuple[str, str]:
