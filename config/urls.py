@@ -109,6 +109,7 @@ urlpatterns = [
         "teacher/students/<int:student_id>/archive/", student_archive, name="student-archive-page"
     ),
     path("teacher/", include("mentoring.web.urls")),
+    path("donor/", include("donations.web.donor_urls")),
 ]
 
 handler400 = "config.api.bad_request"

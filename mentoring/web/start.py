@@ -1,10 +1,10 @@
 """`/`: a signed-in user's own page, by role; a short sign-in page for anyone else.
 
 The Django admin's "view site" link leads here too. Today a mentor has the
-mentor's page and a platform administrator the admin; school and district
-administrators, donors and supervisors work through the API, whose
-documentation is their page until their own pages exist (DESIGN §4:
-`/console/`, `/donor/`, `/supervisor/`).
+mentor's page, a donor the donor's page and a platform administrator the
+admin; school and district administrators and supervisors work through the
+API, whose documentation is their page until their own pages exist (DESIGN
+§4: `/console/`, `/supervisor/`).
 """
 
 from django.shortcuts import redirect
@@ -18,11 +18,15 @@ from mentoring.web.views import LoginView as MentorLoginView
 
 
 def page_for(user: User) -> str:
-    """The URL of the user's own page: the admin, the mentor's page, or the API's documentation."""
+    """The URL of the user's own page: the admin, the mentor's page, the donor's page, or
+    the API's documentation."""
     if user.is_superuser:
         return reverse("admin:index")
     if selectors.mentor_of(user) is not None:
         return reverse("teacher:home")
+    # The donor profile (donations.Donor) by its reverse relation: no import of donations.
+    if getattr(user, "donor", None) is not None:
+        return reverse("donor:home")
     return reverse("swagger-ui")
 
 

@@ -36,7 +36,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from donations.models import Donor
+from donations.models import Donor, Pledge
 from mentoring.models import (
     Notification,
     Pairing,
@@ -89,9 +89,9 @@ MODELS = {
 
 MATRIX = """
 route                                              method models     anonymous      teacher         volunteer       school_admin    district_admin  donor           supervisor      platform
-# `/`: a sign-in page, then each role's own page (the mentor's page, the admin, or the API's documentation).
-/                                                  GET    -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →swagger-ui     →swagger-ui     →admin:index
-/                                                  POST   -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →swagger-ui     →swagger-ui     →admin:index
+# `/`: a sign-in page, then each role's own page (the mentor's page, the donor's, the admin, or the API's documentation).
+/                                                  GET    -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →swagger-ui     →admin:index
+/                                                  POST   -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →swagger-ui     →admin:index
 healthz                                            GET    -          200            200             200             200             200             200             200             200
 api/schema/                                        GET    -          200            200             200             200             200             200             200             200
 api/docs/                                          GET    -          200            200             200             200             200             200             200             200
@@ -120,6 +120,15 @@ teacher/reminders/<int:notification_id>/read/      POST   -          →teacher:
 # The printable growth archive: whoever may read the student's detail (served by donations).
 teacher/students/<int:student_id>/archive/         GET    -          →teacher:login 200,404,404     200,404,404     200,404,404     200,200,404     404             404             200
 teacher/students/<int:student_id>/archive/         POST   -          405            405             405             405             405             405             405             405
+
+# The donor's page: accounts with a donor profile only, and only their own pledges.
+donor/                                             GET    -          →start         403             403             403             403             200             403             403
+donor/logout/                                      GET    -          405            405             405             405             405             405             405             405
+donor/logout/                                      POST   -          →start         →start          →start          →start          →start          →start          →start          →start
+donor/pledges/                                     GET    -          405            405             405             405             405             405             405             405
+donor/pledges/                                     POST   -          →start         403             403             403             403             400             403             403
+donor/pledges/<int:pledge_id>/cancel/              GET    -          405            405             405             405             405             405             405             405
+donor/pledges/<int:pledge_id>/cancel/              POST   -          →start         403             403             403             403             400,404,404     403             403
 
 # The admin site: platform administrators only; anyone else signed in is refused.
 admin/                                             GET    -          →admin:login   403             403             403             403             403             403             200
@@ -232,6 +241,7 @@ PLACEHOLDERS = {
     "<int:pairing_id>": "{pk}",
     "<int:notification_id>": "{pk}",
     "<int:student_id>": "{pk}",
+    "<int:pledge_id>": "{pk}",
     "<path:content_type_id>": "{content_type}",
     "(?P<url>.*)$": "no-such-page/",
 }
@@ -291,8 +301,8 @@ def test_every_row_matches_a_url_pattern():
 
 
 def objects_for(world: Scene, role: str, kind: type) -> list:
-    """The role's own pairing, reminder or mentee (else school A's record), school B's, school C's."""
-    first = "own" if kind in (Pairing, Notification, Student) else "colleague"
+    """The role's own pairing, reminder, mentee or pledge (else school A's record), school B's, school C's."""
+    first = "own" if kind in (Pairing, Notification, Student, Pledge) else "colleague"
     return world.objects(role, kind, (first, "school", "district"))
 
 
@@ -303,6 +313,7 @@ OBJECT_OF_ROUTE = {
     "teacher/mentees/<int:pairing_id>/scores/": Pairing,
     "teacher/reminders/<int:notification_id>/read/": Notification,
     "teacher/students/<int:student_id>/archive/": Student,
+    "donor/pledges/<int:pledge_id>/cancel/": Pledge,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
 

@@ -1,0 +1,283 @@
+"""/donor/: a donor pledges in a form, follows its pledges, sees what its gifts did (issue 17).
+
+Every write goes through donations.services.pledges (the API's functions), so
+the page is tested for what it adds: who may open it, every error at once with
+nothing written, the banner after saving, cancelling, and a fixed number of
+queries however many pledges.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from donations.models import (
+    AidProject,
+    Donor,
+    DonorKind,
+    FundSource,
+    Pledge,
+    PledgeKind,
+    PledgeStatus,
+)
+from donations.services.pledges import pledge_create
+from workers.factories import DistrictFactory, SchoolFactory, member
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def later(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def world(district, school_a):
+    project = AidProject.objects.create(
+        district=district, code="GIRLS", name="春蕾计划", source=FundSource.SOCIAL, purpose="girls"
+    )
+    newspaper, person = member("donor", school_a), member("donor", school_a)
+    elsewhere = DistrictFactory()
+    outsider = member("donor", SchoolFactory(district=elsewhere))
+    return {
+        "project": project,
+        "newspaper": newspaper,
+        "person": person,
+        "outsider": outsider,
+        "newspaper_donor": Donor.objects.create(
+            district=district, kind=DonorKind.ORGANISATION, name="县报社", user=newspaper
+        ),
+        "person_donor": Donor.objects.create(
+            district=district, kind=DonorKind.INDIVIDUAL, name="赵女士", user=person
+        ),
+        "outsider_donor": Donor.objects.create(
+            district=elsewhere, kind=DonorKind.INDIVIDUAL, name="钱先生", user=outsider
+        ),
+    }
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def pledge_of(world, who: str, amount_fen: int = 500_000) -> Pledge:
+    return pledge_create(
+        by=world[who],
+        donor_id=world[f"{who}_donor"].pk,
+        kind=PledgeKind.MONEY,
+        schedule="once",
+        instalments=[(later(30), amount_fen)],
+        project_id=world["project"].pk if who != "outsider" else None,
+        purpose="" if who != "outsider" else "books",
+    )
+
+
+def form(world, **overrides) -> dict:
+    values = {
+        "kind": "money",
+        "project": str(world["project"].pk),
+        "schedule": "instalments",
+        "due_on_1": later(10).isoformat(),
+        "amount_1": "5000.00",
+        "due_on_2": later(120).isoformat(),
+        "amount_2": "5000.50",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_anonymous_visitors_are_sent_to_sign_in():
+    response = Client().get("/donor/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/?next=/donor/"
+
+
+def test_an_account_without_a_donor_profile_is_told_the_page_is_not_theirs(school_a):
+    for role in ("teacher", "administrator", "supervisor", "donor"):
+        response = signed_in(member(role, school_a)).get("/donor/", **EN)
+
+        assert response.status_code == 403
+        assert "This page is for donors" in response.content.decode()
+
+
+def test_signing_in_at_the_root_takes_a_donor_to_its_page(world):
+    response = signed_in(world["newspaper"]).get("/")
+
+    assert (response.status_code, response["Location"]) == (302, "/donor/")
+
+
+def test_a_donor_sees_its_own_pledges_only(world):
+    own, colleague, outsider = (
+        pledge_of(world, "newspaper", 123_400),
+        pledge_of(world, "person", 777_700),
+        pledge_of(world, "outsider", 999_900),
+    )
+
+    page = signed_in(world["newspaper"]).get("/donor/", **EN).content.decode()
+
+    assert f'data-pledge="{own.pk}"' in page and "1234.00 yuan" in page
+    assert f'data-pledge="{colleague.pk}"' not in page and "7777.00" not in page
+    assert f'data-pledge="{outsider.pk}"' not in page and "9999.00" not in page
+    assert "县报社" in page and "赵女士" not in page and "钱先生" not in page
+
+
+def test_a_donor_pledges_in_instalments_and_lands_on_the_banner(world):
+    client = signed_in(world["newspaper"])
+
+    response = client.post("/donor/pledges/", form(world), **EN)
+
+    assert (response.status_code, response["Location"]) == (302, "/donor/#messages")
+    pledge = Pledge.objects.get(donor=world["newspaper_donor"])
+    assert (pledge.kind, pledge.schedule, pledge.project) == (
+        "money",
+        "instalments",
+        world["project"],
+    )
+    assert [(i.due_on, i.amount) for i in pledge.instalments.all()] == [
+        (later(10), 500_000),
+        (later(120), 500_050),
+    ]
+    page = client.get("/donor/", **EN).content.decode()
+    assert 'id="messages"' in page and "your pledge is recorded" in page
+    assert "5000.50 yuan" in page
+
+
+def test_items_are_pledged_in_whole_numbers_with_their_unit(world):
+    client = signed_in(world["newspaper"])
+
+    response = client.post(
+        "/donor/pledges/",
+        form(
+            world,
+            kind="items",
+            schedule="once",
+            item_name="书包",
+            item_unit="个",
+            amount_1="40",
+            due_on_2="",
+            amount_2="",
+        ),
+        **EN,
+    )
+
+    assert response.status_code == 302
+    pledge = Pledge.objects.get(donor=world["newspaper_donor"])
+    assert (pledge.item_name, pledge.item_unit) == ("书包", "个")
+    assert [i.amount for i in pledge.instalments.all()] == [40]
+
+
+def test_every_error_of_a_bad_pledge_is_shown_at_once_and_nothing_is_written(world):
+    response = signed_in(world["newspaper"]).post(
+        "/donor/pledges/",
+        {
+            "kind": "items",
+            "project": "",
+            "purpose": "  ",
+            "item_name": "",
+            "item_unit": "",
+            "schedule": "once",
+            "due_on_1": later(10).isoformat(),
+            "amount_1": "2.5",
+            "amount_2": "3",
+            "due_on_3": "not a day",
+            "amount_3": "1",
+        },
+        **EN,
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    for message in (
+        "Items are counted in whole numbers.",
+        "Give the day this amount is due.",
+        "Enter a valid date.",
+        "Name a project or say what the gift is for.",
+        "Say which items and in which unit.",
+    ):
+        assert message in page, message
+    assert not Pledge.objects.exists()
+
+
+def test_a_project_of_another_district_is_refused(world):
+    other = AidProject.objects.create(
+        district=world["outsider_donor"].district,
+        code="X",
+        name="别处",
+        source=FundSource.SOCIAL,
+        purpose="x",
+    )
+
+    response = signed_in(world["newspaper"]).post(
+        "/donor/pledges/", form(world, project=str(other.pk)), **EN
+    )
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not Pledge.objects.exists()
+
+
+def test_a_donor_cancels_its_pledge_with_a_reason(world):
+    pledge = pledge_of(world, "newspaper")
+    client = signed_in(world["newspaper"])
+
+    refused = client.post(f"/donor/pledges/{pledge.pk}/cancel/", {"reason": " "}, **EN)
+    pledge.refresh_from_db()
+    assert refused.status_code == 400
+    assert "Say why the pledge is cancelled." in refused.content.decode()
+    assert pledge.status == PledgeStatus.PLEDGED
+
+    done = client.post(f"/donor/pledges/{pledge.pk}/cancel/", {"reason": "预算调整"}, **EN)
+    pledge.refresh_from_db()
+    assert (done.status_code, done["Location"]) == (302, "/donor/#messages")
+    assert pledge.status == PledgeStatus.CANCELLED and "预算调整" in pledge.note
+
+
+def test_another_donors_pledge_cannot_be_cancelled_and_looks_missing(world):
+    colleague = pledge_of(world, "person")
+
+    response = signed_in(world["newspaper"]).post(
+        f"/donor/pledges/{colleague.pk}/cancel/", {"reason": "x"}, **EN
+    )
+
+    colleague.refresh_from_db()
+    assert response.status_code == 404
+    assert colleague.status == PledgeStatus.PLEDGED
+
+
+def test_the_page_needs_csrf_and_a_post_to_write(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["newspaper"])
+
+    assert client.post("/donor/pledges/", form(world)).status_code == 403
+    assert signed_in(world["newspaper"]).get("/donor/pledges/").status_code == 405
+    assert not Pledge.objects.exists()
+
+
+def test_the_page_reads_in_a_fixed_number_of_queries(world):
+    client = signed_in(world["newspaper"])
+    pledge_of(world, "newspaper")
+    client.get("/donor/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/donor/")
+    for amount in range(2, 12):
+        pledge_of(world, "newspaper", amount * 100)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/donor/", **EN)
+
+    assert page.status_code == 200
+    assert len(many) == len(one)
+
+
+def test_the_page_speaks_chinese_first(world):
+    pledge_of(world, "newspaper")
+
+    page = signed_in(world["newspaper"]).get("/donor/").content.decode()
+
+    assert "我的认捐" in page or "认捐" in page
