@@ -110,6 +110,7 @@ urlpatterns = [
     ),
     path("teacher/", include("mentoring.web.urls")),
     path("donor/", include("donations.web.donor_urls")),
+    path("supervisor/", include("console.urls_supervisor")),
 ]
 
 handler400 = "config.api.bad_request"

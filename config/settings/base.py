@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "donations",
     "oversight",
     "workers",
+    # The pages of supervisors (and, to come, administrators): over every app above.
+    "console",
 ]
 
 MIDDLEWARE = [

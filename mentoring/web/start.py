@@ -1,25 +1,25 @@
 """`/`: a signed-in user's own page, by role; a short sign-in page for anyone else.
 
 The Django admin's "view site" link leads here too. Today a mentor has the
-mentor's page, a donor the donor's page and a platform administrator the
-admin; school and district administrators and supervisors work through the
-API, whose documentation is their page until their own pages exist (DESIGN
-§4: `/console/`, `/supervisor/`).
+mentor's page, a donor the donor's page, a supervisor the supervisor's page
+and a platform administrator the admin; school and district administrators
+work through the API, whose documentation is their page until the console
+exists (DESIGN §4: `/console/`).
 """
 
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.models import User
+from mentoring.models import Role, User
 from mentoring.selectors import mentees as selectors
 from mentoring.web.views import TEMPLATES
 from mentoring.web.views import LoginView as MentorLoginView
 
 
 def page_for(user: User) -> str:
-    """The URL of the user's own page: the admin, the mentor's page, the donor's page, or
-    the API's documentation."""
+    """The URL of the user's own page: the admin, the mentor's page, the donor's page,
+    the supervisor's page, or the API's documentation."""
     if user.is_superuser:
         return reverse("admin:index")
     if selectors.mentor_of(user) is not None:
@@ -27,6 +27,8 @@ def page_for(user: User) -> str:
     # The donor profile (donations.Donor) by its reverse relation: no import of donations.
     if getattr(user, "donor", None) is not None:
         return reverse("donor:home")
+    if user.memberships.filter(role=Role.SUPERVISOR).exists():
+        return reverse("supervisor:home")
     return reverse("swagger-ui")
 
 

@@ -59,6 +59,7 @@ def test_catalogue_covers_every_marked_string_in_the_source(tmp_path):
         "donations",
         "oversight",
         "workers",
+        "console",
         "locale",
         "manage.py",
     ]:

@@ -89,9 +89,9 @@ MODELS = {
 
 MATRIX = """
 route                                              method models     anonymous      teacher         volunteer       school_admin    district_admin  donor           supervisor      platform
-# `/`: a sign-in page, then each role's own page (the mentor's page, the donor's, the admin, or the API's documentation).
-/                                                  GET    -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →swagger-ui     →admin:index
-/                                                  POST   -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →swagger-ui     →admin:index
+# `/`: a sign-in page, then each role's own page (the mentor's, the donor's, the supervisor's, the admin, or the API's documentation).
+/                                                  GET    -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →supervisor:home →admin:index
+/                                                  POST   -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →supervisor:home →admin:index
 healthz                                            GET    -          200            200             200             200             200             200             200             200
 api/schema/                                        GET    -          200            200             200             200             200             200             200             200
 api/docs/                                          GET    -          200            200             200             200             200             200             200             200
@@ -129,6 +129,12 @@ donor/pledges/                                     GET    -          405        
 donor/pledges/                                     POST   -          →start         403             403             403             403             400             403             403
 donor/pledges/<int:pledge_id>/cancel/              GET    -          405            405             405             405             405             405             405             405
 donor/pledges/<int:pledge_id>/cancel/              POST   -          →start         403             403             403             403             400,404,404     403             403
+
+# The supervisor's page: members of a supervision group only; read-only.
+supervisor/                                        GET    -          →start         403             403             403             403             403             200             403
+supervisor/                                        POST   -          405            405             405             405             405             405             405             405
+supervisor/logout/                                 GET    -          405            405             405             405             405             405             405             405
+supervisor/logout/                                 POST   -          →start         →start          →start          →start          →start          →start          →start          →start
 
 # The admin site: platform administrators only; anyone else signed in is refused.
 admin/                                             GET    -          →admin:login   403             403             403             403             403             403             200

@@ -1,0 +1,111 @@
+"""The supervisor's page (`/supervisor/`): what the schools they supervise report, read-only.
+
+A supervisor (a member of a school's supervision group: parents, deputies,
+the community) reads aggregates only, never a child: the term's weekly
+tutoring per school (`compliance_summary`, which gives a supervisor the
+per-school figures and no mentor), the balances of the district's fund
+accounts, the supervision group's meetings, suggestions and the complaints
+against their due days, and the reports they may open. Every figure comes
+from the selector the API uses for the same reader.
+"""
+
+from functools import wraps
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from donations.selectors.scoping import fund_accounts_visible_to
+from mentoring.models import Term
+from mentoring.selectors.compliance import compliance_summary, schools_supervised_by
+from oversight.models import complaint_standing
+from oversight.selectors import (
+    complaints_visible_to,
+    meetings_visible_to,
+    suggestions_visible_to,
+)
+from workers.models import ReportStatus
+from workers.reports import reports_visible_to
+
+LOGIN_URL = "start"
+TEMPLATES = "console/supervisor/"
+RECENT = 10
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = LOGIN_URL
+
+
+def supervisor_page(view):
+    """Signed-in members of a supervision group only; anyone else is told the page is not theirs."""
+
+    @login_required(login_url=LOGIN_URL)
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        schools = list(schools_supervised_by(request.user).select_related("district"))
+        if not schools:
+            return render(request, TEMPLATES + "not_a_supervisor.html", status=403)
+        return view(request, schools, *args, **kwargs)
+
+    return wrapper
+
+
+def _terms(schools) -> list[Term]:
+    districts = {school.district_id for school in schools}
+    today = timezone.localdate()
+    return list(
+        Term.objects.filter(district__in=districts, start_date__lte=today).order_by(
+            "-start_date", "pk"
+        )
+    )
+
+
+def _complaints(user) -> dict:
+    """The supervised schools' complaints by where they stand against their due day (one query)."""
+    today = timezone.localdate()
+    counts = {"received": 0, "answered_in_time": 0, "answered_late": 0, "open": 0, "overdue": 0}
+    for due, answered_at in complaints_visible_to(user).values_list("answer_due_on", "answered_at"):
+        counts["received"] += 1
+        counts[complaint_standing(due, answered_at, today)] += 1
+    return counts
+
+
+@require_GET
+@supervisor_page
+def home(request, schools):
+    user = request.user
+    terms = _terms(schools)
+    chosen = request.GET.get("term", "")
+    term = next((t for t in terms if str(t.pk) == chosen), terms[0] if terms else None)
+    tutoring = compliance_summary(user=user, term_id=term.pk) if term else None
+    suggestions = suggestions_visible_to(user)
+    return render(
+        request,
+        TEMPLATES + "home.html",
+        {
+            "schools": schools,
+            "terms": terms,
+            "term": term,
+            "tutoring": tutoring,
+            "accounts": fund_accounts_visible_to(user)
+            .select_related("project")
+            .order_by("project__name"),
+            "meetings": meetings_visible_to(user)
+            .select_related("school", "district")
+            .order_by("-held_on", "-pk")[:RECENT],
+            "suggestions": {
+                "all": suggestions.count(),
+                "unanswered": suggestions.filter(answered_at__isnull=True).count(),
+                "recent": suggestions.select_related("school").order_by("-created_at", "-pk")[
+                    :RECENT
+                ],
+            },
+            "complaints": _complaints(user),
+            "reports": reports_visible_to(user)
+            .filter(status=ReportStatus.ISSUED)
+            .select_related("term", "school", "district")
+            .order_by("-created_at", "-pk")[:RECENT],
+        },
+    )
