@@ -351,6 +351,8 @@ def report_build(report: Report, progress: Progress) -> dict:
     data["version"] = report.version
     data["built_at"] = built_at.isoformat()
     data["built_by"] = report.built_by.username if report.built_by_id else None
+    # The builder as the signed document names them (填表人), not by their login.
+    data["built_by_name"] = report.built_by.display_name if report.built_by_id else None
     # Written once, only while building: an issued version is never changed.
     Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
         status=ReportStatus.ISSUED, data=data, sources=_sources(term, raw), built_at=built_at
@@ -387,6 +389,8 @@ def _year_build(report: Report, progress: Progress) -> dict:
     data["version"] = report.version
     data["built_at"] = built_at.isoformat()
     data["built_by"] = report.built_by.username if report.built_by_id else None
+    # The builder as the signed document names them (填表人), not by their login.
+    data["built_by_name"] = report.built_by.display_name if report.built_by_id else None
     sources = {"terms": [term.code for term in terms], "awards": aided["awards"]}
     Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
         status=ReportStatus.ISSUED, data=data, sources=sources, built_at=built_at

@@ -12,6 +12,8 @@ from donations.money_words import GOVERNMENT, SOCIAL
 from mentoring.models import SchoolLevel
 
 TEN_THOUSAND = Decimal(10_000)
+# 1 fen is 0.000001 万元; the bureau's forms keep four places (one yuan).
+WAN_PLACES = Decimal("0.0001")
 
 
 @dataclass
@@ -22,6 +24,23 @@ class Table:
     # Rows from this index on are totals (rendered bold).
     total_from: int | None = None
     note: str = ""
+    # A two-level header: each group's label over the names of its columns (the second header
+    # row); a group labelled None puts its columns' own names across both rows. The groups'
+    # columns add up to `columns`, which stay the flat names CSV writes.
+    groups: list[tuple[str | None, list[str]]] | None = None
+
+    def header_rows(self) -> list[list[dict]]:
+        """The header as rows of cells {text, colspan, rowspan}: one row, or two with groups."""
+        if not self.groups:
+            return [[{"text": c, "colspan": 1, "rowspan": 1} for c in self.columns]]
+        top, under = [], []
+        for label, names in self.groups:
+            if label is None:
+                top += [{"text": name, "colspan": 1, "rowspan": 2} for name in names]
+            else:
+                top.append({"text": label, "colspan": len(names), "rowspan": 1})
+                under += [{"text": name, "colspan": 1, "rowspan": 1} for name in names]
+        return [top, under]
 
 
 @dataclass
@@ -39,10 +58,10 @@ def number(value):
 
 
 def wan(value):
-    """Yuan as 万元 with four places, the unit bureau tables use."""
+    """Yuan as 万元 with exactly four places, as the bureau's form writes them (2.8000)."""
     if value is None:
         return None
-    return Decimal(value) / TEN_THOUSAND
+    return (Decimal(value) / TEN_THOUSAND).quantize(WAN_PLACES)
 
 
 def school_names(data) -> dict[str, str]:

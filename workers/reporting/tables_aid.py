@@ -36,21 +36,20 @@ def _category_labels() -> dict[str, str]:
 def bureau(data) -> Table:
     """The district's summary table: stage, project, 万元, 人数, 人次, then each category."""
     labels = _category_labels()
-    columns = [
-        _("Education stage"),
-        _("Aid project"),
-        _("Awarded (10,000 yuan)"),
-        _("Students"),
-        _("Awards"),
-    ]
+    figures = [_("Awarded (10,000 yuan)"), _("Students"), _("Awards")]
+    columns = [_("Education stage"), _("Aid project"), *figures]
     for label in labels.values():
-        columns += [
-            f"{label} {_('Awarded (10,000 yuan)')}",
-            f"{label} {_('Students')}",
-            f"{label} {_('Awards')}",
-        ]
+        columns += [f"{label} {name}" for name in figures]
     columns.append(_("Remarks"))
     table = Table(_("Summary of aid (district bureau table)"), columns)
+    # The form's two header rows: each category over its amount, students and awards.
+    under = [_("Amount"), _("Students"), _("Awards")]
+    table.groups = [
+        (None, columns[:2]),
+        (_("All categories"), under),
+        *((label, under) for label in labels.values()),
+        (None, [_("Remarks")]),
+    ]
     totals = {"amount": Decimal(0), "students": 0, "awards": 0}
     category_totals = {c: {"amount": Decimal(0), "students": 0, "awards": 0} for c in labels}
     for row in data["aid"].get("bureau", []):

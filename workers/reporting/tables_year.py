@@ -4,6 +4,7 @@ a term's: every format (HTML, PDF, XLSX, CSV) renders these same rows."""
 from django.utils.translation import gettext as _
 
 from donations.money_words import AMOUNTS, FUND_GROUPS
+from mentoring.models import term_label
 from workers.reporting.layout import (
     Section,
     Table,
@@ -47,7 +48,12 @@ def summary(data) -> Section:
     )
     for row in aid["by_term"]:
         terms.rows.append(
-            [row["term"], *_aid_cells(row), number(row["allocated"]), number(row["received"])]
+            [
+                term_label(row["term"]),
+                *_aid_cells(row),
+                number(row["allocated"]),
+                number(row["received"]),
+            ]
         )
     terms.total_from = len(terms.rows)
     terms.rows.append(
