@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from mentoring.models import school_year_label, term_label
 from workers.reporting.figures_year import is_year
@@ -87,7 +86,11 @@ def page_counter_css() -> str:
 
 
 def _join(parts: list[str]) -> str:
-    return pgettext("list separator", "; ").join(parts)
+    """Items one after the other, as the language separates them ("；" in Chinese)."""
+    joined = parts[0]
+    for item in parts[1:]:
+        joined = _("%(list)s; %(item)s") % {"list": joined, "item": item}
+    return joined
 
 
 def _problems(data) -> str:

@@ -216,6 +216,8 @@ def _charts(data) -> list[tuple[str, str]]:
         _("Allocated and received, by source (yuan)"),
         _("Pair-weeks meeting the weekly target, week by week (%)"),
     ]
+    position = {school["code"]: n for n, school in enumerate(data["schools"])}
+    shares = data["aid"]["schools"]
     coverage = charts.horizontal_bars(
         titles[0],
         [
@@ -223,10 +225,11 @@ def _charts(data) -> list[tuple[str, str]]:
                 names[code],
                 None if f["share_of_enrolment"] is None else Decimal(f["share_of_enrolment"]),
             )
-            for code, f in data["aid"]["schools"].items()
+            for code, f in shares.items()
         ],
         unit="%",
         css_class="coverage",
+        colours=[charts.colour_of(position.get(code, 0)) for code in shares],
     )
     sources = dict(FundSource.choices)
     funds = data["aid"]["funds"]["by_source"]
@@ -341,8 +344,12 @@ def _document(data) -> dict:
     }
 
 
-def to_html(data: dict, *, language: str, nonce: str = "") -> str:
-    """The report as one page; `nonce` lets its inline style run under the served page's CSP."""
+def to_html(data: dict, *, language: str, nonce: str = "", annex: bool = False) -> str:
+    """The report as one page; `nonce` lets its inline style run under the served page's CSP.
+
+    The records behind the problems are printed only as an annex (`annex`), after the
+    signatures: on paper an official signs figures, and lists go in the XLSX.
+    """
     with translation.override(language):
         sections = [
             {
@@ -350,8 +357,10 @@ def to_html(data: dict, *, language: str, nonce: str = "") -> str:
                 "title": section.title,
                 "tables": [_html_table(table) for table in section.tables],
                 "starts_with_form": bool(section.tables) and section.tables[0].groups is not None,
+                "annex": section.key == "details",
             }
             for section in _sections(data)
+            if annex or section.key != "details"
         ]
         context = {
             "title": _title(data),
@@ -394,8 +403,8 @@ def pdf_available() -> bool:
     return True
 
 
-def to_pdf(data: dict, *, language: str) -> bytes:
+def to_pdf(data: dict, *, language: str, annex: bool = False) -> bytes:
     """The HTML page printed to PDF (WeasyPrint; Chinese needs a CJK font such as Noto CJK)."""
     import weasyprint
 
-    return weasyprint.HTML(string=to_html(data, language=language)).write_pdf()
+    return weasyprint.HTML(string=to_html(data, language=language, annex=annex)).write_pdf()

@@ -12,6 +12,7 @@ from donations.money_words import GOVERNMENT, SOCIAL
 from mentoring.models import SchoolLevel
 
 TEN_THOUSAND = Decimal(10_000)
+CENT = Decimal("0.01")
 # 1 fen is 0.000001 万元; the bureau's forms keep four places (one yuan).
 WAN_PLACES = Decimal("0.0001")
 
@@ -123,3 +124,19 @@ def group_label(group: str, name: str) -> str:
         "group": fund_group_labels()[group],
         "figure": money_labels()[name],
     }
+
+
+def reason_labels() -> dict[str, str]:
+    """Why an eligible student was left unfunded, in words (the allocation's reason codes)."""
+    return {
+        "quota_full": _("Quota full"),
+        "no_quota": _("No places for the school"),
+        "funds_exhausted": _("Funds exhausted"),
+        "duplicate_aid": _("Already aided for this purpose"),
+        "no_standard": _("No standard for the student"),
+    }
+
+
+def project_name(data, code: str) -> str:
+    """A project by its name (versions built before names were kept: by its code)."""
+    return data.get("project_names", {}).get(code, code)

@@ -13,6 +13,8 @@ from workers.reporting.layout import (
     level_label,
     money_labels,
     number,
+    project_name,
+    reason_labels,
     school_levels,
     school_names,
     source_label,
@@ -207,14 +209,8 @@ def aid(data) -> Section:
             "Funds are allocated to a project as a whole. Projects shared with other schools "
             "(%(projects)s) show the whole project's allocated and received in their rows and "
             "are left out of this school's allocated and received totals and arrival rates."
-        ) % {"projects": ", ".join(f["shared_projects"])}
-    reasons = {
-        "quota_full": _("Quota full"),
-        "no_quota": _("No places for the school"),
-        "funds_exhausted": _("Funds exhausted"),
-        "duplicate_aid": _("Already aided for this purpose"),
-        "no_standard": _("No standard for the student"),
-    }
+        ) % {"projects": ", ".join(project_name(data, code) for code in f["shared_projects"])}
+    reasons = reason_labels()
     left_out = Table(
         _("Eligible students left unfunded"), [_("Aid project"), _("Reason"), _("Students")]
     )

@@ -14,6 +14,7 @@ from workers.reporting.layout import (
     money_labels,
     number,
     per_school_rows,
+    project_name,
     source_label,
 )
 
@@ -111,7 +112,7 @@ def projects(data) -> Section:
             "Funds are allocated to a project as a whole. Projects shared with other schools "
             "(%(projects)s) show the whole project's allocated and received in their rows and "
             "are left out of this school's allocated and received totals and arrival rates."
-        ) % {"projects": ", ".join(shared)}
+        ) % {"projects": ", ".join(project_name(data, code) for code in shared)}
     groups = fund_group_labels()
     by_group = Table(
         _("Funds by fund group"),
