@@ -137,7 +137,7 @@ def test_the_written_summary_follows_the_reports_language(kg):  # noqa: F811
     with override("en"):
         english = document.written_summary(data)
     assert english[0] == (
-        "In 2026 autumn term, 第一幼儿园 had 251 students enrolled; 28 of them were aided "
+        "In the 2026 autumn term, 第一幼儿园 had 251 students enrolled; 28 of them were aided "
         "(28 awards), 11.16% of enrolment."
     )
     assert "allocated: 28,000.00 yuan" in english[1] and "paid 28,000.00" not in english[1]
@@ -214,7 +214,9 @@ def test_every_sheet_is_bordered_frozen_and_set_up_for_printing(kg):  # noqa: F8
         assert sheet.print_title_rows and sheet.freeze_panes
         assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
     summary = book.worksheets[0]
-    assert summary["A2"].value == f"{in_chinese('Issuing unit')}: 第一幼儿园"
+    assert summary["A2"].value == in_chinese(
+        "%(label)s: %(value)s", label=in_chinese("Issuing unit"), value="第一幼儿园"
+    )
     aid = book["资助"]
     # The form's header rows are frozen and printed on every page; its cells are bordered.
     assert aid.freeze_panes == "B4" and aid.print_title_rows == "$2:$3"

@@ -137,8 +137,8 @@ def written_summary(data) -> list[str]:
     where = data["schools"][0]["name"] if data["scope"] == "school" else data["district"]["name"]
     paragraphs = [
         _(
-            "In %(term)s, %(where)s had %(enrolment)s students enrolled; %(aided)s of them were "
-            "aided (%(awards)s awards), %(share)s of enrolment."
+            "In the %(term)s, %(where)s had %(enrolment)s students enrolled; %(aided)s of them "
+            "were aided (%(awards)s awards), %(share)s of enrolment."
         )
         % {
             "term": period(data),

@@ -154,7 +154,7 @@ def to_xlsx(data: dict) -> bytes:
                 (_("Prepared by"), facts["builder"]),
                 (_("Built"), facts["built_at"]),
             ]:
-                sheet.append([f"{label}: {value}"])
+                sheet.append([_("%(label)s: %(value)s") % {"label": label, "value": value}])
             sheet.append([])
         widths = {}
         header = None

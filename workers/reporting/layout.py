@@ -134,6 +134,8 @@ def reason_labels() -> dict[str, str]:
         "funds_exhausted": _("Funds exhausted"),
         "duplicate_aid": _("Already aided for this purpose"),
         "no_standard": _("No standard for the student"),
+        "tier_share_full": _("Places for the student's hardship tier full"),
+        "no_tier_share": _("No places for the student's hardship tier"),
     }
 
 
