@@ -157,6 +157,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         query.is_valid(raise_exception=True)
         kind = query.validated_data["format"]
         language = query.validated_data.get("lang") or translation.get_language() or "zh-hans"
+        annex = query.validated_data["annex"]
         if report.status != ReportStatus.ISSUED:
             raise Conflict(
                 _("This version is %(status)s; only an issued report is exported.")
@@ -173,14 +174,18 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 student_ids=reports.details_student_ids(data["details"]),
                 object_id=report.pk,
             )
+        data = reports.for_files(report, data)
         with translation.override(language):
             if kind == "html":
                 return HttpResponse(
-                    exports.to_html(data, language=language, nonce=str(request.csp_nonce)),
+                    exports.to_html(
+                        data, language=language, nonce=str(request.csp_nonce), annex=annex
+                    ),
                     content_type="text/html; charset=utf-8",
                 )
             if kind == "pdf":
-                body, content_type = exports.to_pdf(data, language=language), "application/pdf"
+                body = exports.to_pdf(data, language=language, annex=annex)
+                content_type = "application/pdf"
             elif kind == "xlsx":
                 body, content_type = exports.to_xlsx(data), XLSX_CONTENT_TYPE
             else:

@@ -41,14 +41,14 @@ def build_term_report(county: County) -> dict:
     from django.conf import settings
 
     from workers.reporting import exports
-    from workers.reports import ReportReader, report_start
+    from workers.reports import ReportReader, for_files, report_start
 
     admin = county.accounts["district_admin"]
     report = report_start(by=admin, term_id=county.term.pk, district_id=county.district.pk)
     report.refresh_from_db()
     if report.data is None:  # failed, or queued for a worker (REDIS_URL set)
         return {"report": report, "files": [], "error": report.error}
-    data = ReportReader(admin).data(report)
+    data = for_files(report, ReportReader(admin).data(report))
     folder = Path(settings.VAR_DIR) / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"report-{county.term.code}-{county.district.code}-v{report.version}"

@@ -9,15 +9,25 @@ version is never written again: building again makes the next version.
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError, NotPermitted, ValidationErrors, checked
 from core.jobs import Progress
 from core.permissions import is_active_account
-from donations.models import Award, LedgerEntry
-from mentoring.models import District, Objection, Pairing, Role, School, Term, User
+from donations.models import AidProject, Award, AwardStatus, LedgerEntry
+from mentoring.models import (
+    District,
+    Objection,
+    Pairing,
+    Role,
+    School,
+    Student,
+    Term,
+    User,
+    person_name,
+)
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.terms import previous_term
 from workers.dispatch import task_for
@@ -135,6 +145,121 @@ def details_student_ids(details: dict) -> set[int]:
             Pairing.objects.filter(pk__in=pairings).values_list("student_id", flat=True)
         )
     return students
+
+
+def for_files(report: Report, data: dict | None) -> dict | None:
+    """A version's figures as one reader may read them (`ReportReader.data`), with the details
+    (if any) in words: what every exported file and page renders."""
+    if data is not None and "details" in data:
+        details = details_in_words(data["details"], district_id=report.district_id)
+        data = {**data, "details": details}
+    return data
+
+
+def details_in_words(details: dict, *, district_id: int) -> dict:
+    """The records behind the problems as people read them: each student, mentor, school and
+    aid project by name, each status in words; no ids nor API links (dead on paper).
+
+    Read when a file is exported, one query per kind, so that an issued version keeps no
+    child's name; the readers of details administer every school of the report.
+    """
+    awards = {
+        row["pk"]: row
+        for row in Award.objects.filter(
+            pk__in=[row["award"] for row in details.get("late_or_unpaid_awards", [])]
+        ).values(
+            "pk",
+            "status",
+            student_name=F("student__name"),
+            school_name=F("student__school__name"),
+            project_name=F("project__name"),
+        )
+    }
+    objections = {
+        row["pk"]: row
+        for row in Objection.objects.filter(
+            pk__in=[row["objection"] for row in details.get("unanswered_objections", [])]
+        ).values(
+            "pk",
+            "filed_at",
+            student_name=F("assessment__student__name"),
+            school_name=F("assessment__student__school__name"),
+        )
+    }
+    pairings = {
+        row["pk"]: row
+        for row in Pairing.objects.filter(
+            pk__in=[row["pairing"] for row in details.get("missed_streaks", [])]
+        ).values(
+            "pk",
+            student_name=F("student__name"),
+            school_name=F("student__school__name"),
+            first_name=F("mentor__user__first_name"),
+            last_name=F("mentor__user__last_name"),
+            username=F("mentor__user__username"),
+        )
+    }
+    students = {
+        row["pk"]: row
+        for row in Student.objects.filter(
+            pk__in=[row["student"] for row in details.get("left_out", [])]
+        ).values("pk", "name", school_name=F("school__name"))
+    }
+    project_names = dict(
+        AidProject.objects.filter(
+            district=district_id, code__in={row["project"] for row in details.get("left_out", [])}
+        ).values_list("code", "name")
+    )
+    statuses = dict(AwardStatus.choices)
+    return {
+        "late_or_unpaid_awards": [
+            {
+                "student": awards[row["award"]]["student_name"],
+                "school": awards[row["award"]]["school_name"],
+                "project": awards[row["award"]]["project_name"],
+                "amount_fen": row["amount_fen"],
+                "status": str(statuses.get(row["status"], row["status"])),
+                "late_since": row["late_since"],
+            }
+            for row in details.get("late_or_unpaid_awards", [])
+            if row["award"] in awards
+        ],
+        "unanswered_objections": [
+            {
+                "student": objections[row["objection"]]["student_name"],
+                "school": objections[row["objection"]]["school_name"],
+                "filed_on": timezone.localdate(
+                    objections[row["objection"]]["filed_at"]
+                ).isoformat(),
+            }
+            for row in details.get("unanswered_objections", [])
+            if row["objection"] in objections
+        ],
+        "missed_streaks": [
+            {
+                "student": pairings[row["pairing"]]["student_name"],
+                "mentor": person_name(
+                    pairings[row["pairing"]]["first_name"], pairings[row["pairing"]]["last_name"]
+                )
+                or pairings[row["pairing"]]["username"],
+                "school": pairings[row["pairing"]]["school_name"],
+                "longest": row["longest"],
+            }
+            for row in details.get("missed_streaks", [])
+            if row["pairing"] in pairings
+        ],
+        "left_out": [
+            {
+                "student": students[row["student"]]["name"],
+                "school": students[row["student"]]["school_name"],
+                "project": project_names.get(row["project"], row["project"]),
+                "reason": row["reason"],
+                "detail": row.get("detail", ""),
+            }
+            for row in details.get("left_out", [])
+            if row["student"] in students
+        ],
+    }
 
 
 # Starting a version ------------------------------------------------------------------------
@@ -351,6 +476,8 @@ def report_build(report: Report, progress: Progress) -> dict:
     data["version"] = report.version
     data["built_at"] = built_at.isoformat()
     data["built_by"] = report.built_by.username if report.built_by_id else None
+    # The builder as the signed document names them (填表人), not by their login.
+    data["built_by_name"] = report.built_by.display_name if report.built_by_id else None
     # Written once, only while building: an issued version is never changed.
     Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
         status=ReportStatus.ISSUED, data=data, sources=_sources(term, raw), built_at=built_at
@@ -387,6 +514,8 @@ def _year_build(report: Report, progress: Progress) -> dict:
     data["version"] = report.version
     data["built_at"] = built_at.isoformat()
     data["built_by"] = report.built_by.username if report.built_by_id else None
+    # The builder as the signed document names them (填表人), not by their login.
+    data["built_by_name"] = report.built_by.display_name if report.built_by_id else None
     sources = {"terms": [term.code for term in terms], "awards": aided["awards"]}
     Report.objects.filter(pk=report.pk, status=ReportStatus.BUILDING).update(
         status=ReportStatus.ISSUED, data=data, sources=sources, built_at=built_at

@@ -91,3 +91,8 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportExportQuerySerializer(QuerySerializer):
     format = serializers.ChoiceField(choices=["html", "xlsx", "csv", "pdf"], default="html")
     lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)
+    # The records behind the problems are in the XLSX and CSV; on the page and the PDF
+    # only as an annex the administrator asks for.
+    annex = serializers.BooleanField(
+        default=False, help_text=_("Print the records behind the problems as an annex.")
+    )

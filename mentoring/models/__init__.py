@@ -49,6 +49,8 @@ from mentoring.models.people import (
     default_tiers,
     person_name,
     revoke_tokens_of,
+    school_year_label,
+    term_label,
 )
 from mentoring.models.sessions import (
     SessionKind,
@@ -112,4 +114,6 @@ __all__ = [
     "default_tiers",
     "person_name",
     "revoke_tokens_of",
+    "school_year_label",
+    "term_label",
 ]

@@ -287,6 +287,24 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.school}"
 
 
+def term_label(code: str) -> str:
+    """A term's code as people name it: "2026年秋季学期" for "2026-autumn"; else the code.
+
+    A function of the code alone, so that a stored report names its term in the reader's language.
+    """
+    year, _sep, season = code.partition("-")
+    names = {"spring": _("%(year)s spring term"), "autumn": _("%(year)s autumn term")}
+    return str(names[season] % {"year": year}) if season in names else code
+
+
+def school_year_label(school_year: str) -> str:
+    """A school year as people name it: "2025—2026学年" for "2025-2026"; else as it is."""
+    start, _sep, end = school_year.partition("-")
+    if not (start.isdigit() and end.isdigit()):
+        return school_year
+    return str(_("%(start)s–%(end)s school year") % {"start": start, "end": end})
+
+
 class Term(models.Model):
     """A school term of a district, e.g. `2026-autumn`.
 
@@ -321,9 +339,7 @@ class Term(models.Model):
     @property
     def label(self) -> str:
         """The term as people name it: "2026年秋季学期" for the code "2026-autumn"."""
-        year, _sep, season = self.code.partition("-")
-        names = {"spring": _("%(year)s spring term"), "autumn": _("%(year)s autumn term")}
-        return names[season] % {"year": year} if season in names else self.code
+        return term_label(self.code)
 
     def contains(self, day) -> bool:
         return self.start_date <= day <= self.end_date

@@ -187,7 +187,7 @@ def test_a_reports_html_runs_under_the_policy_with_its_style(browser_page, live_
     assert response.status == 200
     assert_policy(header)
     # The inline style ran (its nonce matched): table cells have the report's border.
-    border = visit.page.locator("td").first.evaluate(
+    border = visit.page.locator("section.tables td").first.evaluate(
         "cell => getComputedStyle(cell).borderTopStyle"
     )
     assert border == "solid"

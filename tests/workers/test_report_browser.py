@@ -46,12 +46,12 @@ def test_browser_shows_the_seeds_figures_and_three_charts(browser_page, live_ser
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert figure("enrolment") == "251"
     assert figure("aided_students") == "28"
-    assert figure("aided_share") == "11.16 %"
+    assert figure("aided_share") == "11.16%"
     assert figure("awarded") == "28,000.00"
     assert figure("allocated") == "28,000.00"
     assert figure("paid") == "28,000.00"
-    assert figure("government_arrival_rate") == "100.00 %"
-    assert figure("government_payout_rate") == "100.00 %"
+    assert figure("government_arrival_rate") == "100.00%"
+    assert figure("government_payout_rate") == "100.00%"
     assert figure("social_payout_rate") == "—"
     # The sources are listed under the allocated figure they add up to.
     allocated = page.locator('.figure:has([data-figure="allocated"])').inner_text()

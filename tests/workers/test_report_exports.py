@@ -6,6 +6,7 @@ import re
 
 import openpyxl
 import pytest
+from django.utils.translation import gettext, override
 
 from tests.conftest import client_for
 from tests.report_scene import busy_school, kindergarten_scene
@@ -64,21 +65,27 @@ def test_xlsx_has_the_seeds_figures_one_sheet_per_section(kg):
     assert 11.16 in aid
     assert 2.8 in aid  # 万元, the bureau's unit
     assert "学前教育幼儿资助" in aid
-    # The district bureau's summary table first: stage, project, 万元, 人数, 人次, by category.
+    # The district bureau's summary table first, with the form's two header rows: stage and
+    # project across both, each category (合计 first) over its 金额（万元）, 人数, 人次.
     sheet = workbook["资助"]
-    headers = [c.value for c in sheet[2]]
-    assert headers[:5] == ["教育阶段", "资助项目", "应发金额（万元）", "人数", "人次"]
-    assert headers[5:8] == [
-        "脱贫户（含监测户） 应发金额（万元）",
-        "脱贫户（含监测户） 人数",
-        "脱贫户（含监测户） 人次",
-    ]
-    assert headers[-1] == "备注"
-    stage, project, amount, students, awards = [c.value for c in sheet[3]][:5]
+    top, under = [c.value for c in sheet[2]], [c.value for c in sheet[3]]
+    with override("zh-hans"):
+        every, amount = gettext("All categories"), gettext("Amount")
+    assert top[:6] == ["教育阶段", "资助项目", every, None, None, "脱贫户（含监测户）"]
+    assert under[:8] == [None, None, amount, "人数", "人次", amount, "人数", "人次"]
+    assert top[-1] == "备注"
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {"A2:A3", "B2:B3", "C2:E2", "F2:H2"} <= merged
+    stage, project, amount, students, awards = [c.value for c in sheet[4]][:5]
     assert (stage, project, amount, students, awards) == ("学前", "学前教育幼儿资助", 2.8, 28, 28)
-    assert sheet[3][headers.index("低保 人数")].value == 5
-    assert sheet[3][headers.index("低保 应发金额（万元）")].value == 0.5
-    assert sheet[3][headers.index("其他 人数")].value == 23
+    # 低保 is the second category, 其他 the last, before 备注.
+    assert top[8] == "低保" and top[-4] == "其他"
+    assert [c.value for c in sheet[4]][8:10] == [0.5, 5]
+    assert [c.value for c in sheet[4]][-3] == 23
+    # 万元 with four places, yuan with two, as the bureau's form writes them.
+    assert sheet["C4"].number_format == "#,##0.0000"
+    assert sheet.freeze_panes == "B4"
+    assert sheet.print_title_rows == "$2:$3"
 
 
 def test_csv_carries_the_same_tables(kg):
@@ -97,7 +104,7 @@ def test_html_in_chinese_by_default_and_in_english_on_request(kg):
     assert chinese["Content-Type"].startswith("text/html")
     page = chinese.content.decode()
     assert '<html lang="zh-hans">' in page
-    assert "11.16 %" in page and "28,000.00" in page and "100.00 %" in page
+    assert "11.16%" in page and "28,000.00" in page and "100.00%" in page
     assert "在校生" in page
     assert page.count('<svg class="chart') == 3
     english = export(kg.admin, kg.report, "html", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -153,5 +153,5 @@ def test_a_version_issued_before_the_money_words_reads_and_renders_as_a_current_
     assert upgraded["headline"] == current["headline"]
     assert reconcile(upgraded, LEDGER) == []
     page = exports.to_html(upgraded, language="zh-hans")
-    assert 'data-figure="government_payout_rate">100.00 %' in page
+    assert 'data-figure="government_payout_rate">100.00%' in page
     assert with_money_words(current) is current

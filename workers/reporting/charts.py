@@ -11,7 +11,10 @@ WIDTH = 640
 BAR = 22
 GAP = 8
 LABEL = 170
-COLOURS = ("#c0392b", "#2e86c1", "#27ae60", "#8e44ad", "#d68910")
+# Told apart in grey print too: each next colour is clearly lighter or darker than its neighbours.
+COLOURS = ("#1f3b63", "#a9c98a", "#6b3d7a", "#e08a2c", "#3d3d3d", "#f2c14e", "#9b2d20", "#5b9bd5")
+# The two bars of a pair: dark and light.
+PAIR = ("#1f3b63", "#9fc5e8")
 
 
 def _svg(title: str, height: int, body: list[str], css_class: str) -> str:
@@ -23,9 +26,16 @@ def _svg(title: str, height: int, body: list[str], css_class: str) -> str:
 
 
 def horizontal_bars(
-    title: str, rows: list[tuple[str, Decimal | None]], *, maximum=None, unit="", css_class=""
+    title: str,
+    rows: list[tuple[str, Decimal | None]],
+    *,
+    maximum=None,
+    unit="",
+    css_class="",
+    colours: list[str] | None = None,
 ) -> str:
-    """One bar per row (label, value); values None are drawn as "—"."""
+    """One bar per row (label, value); values None are drawn as "—". `colours`, one per row,
+    keep a school's colour the same in every chart (`colour_of`)."""
     values = [value for _label, value in rows if value is not None]
     top = Decimal(maximum) if maximum is not None else max(values, default=Decimal(0))
     span = WIDTH - LABEL - 90
@@ -38,11 +48,16 @@ def horizontal_bars(
             f'<text x="{LABEL - 6}" y="{y + BAR * 0.7:.0f}" text-anchor="end" '
             f'font-size="12">{escape(label)}</text>'
             f'<rect class="bar" x="{LABEL}" y="{y}" width="{length}" height="{BAR}" '
-            f'fill="{COLOURS[index % len(COLOURS)]}"/>'
+            f'fill="{colours[index] if colours else COLOURS[index % len(COLOURS)]}"/>'
             f'<text x="{LABEL + length + 6}" y="{y + BAR * 0.7:.0f}" font-size="12">'
             f"{escape('—' if value is None else f'{value:,}{unit}')}</text>"
         )
     return _svg(title, height, body, css_class)
+
+
+def colour_of(position: int) -> str:
+    """The colour of the school at `position` in the report's list of schools."""
+    return COLOURS[position % len(COLOURS)]
 
 
 def paired_bars(
@@ -57,7 +72,7 @@ def paired_bars(
     for index, name in enumerate(legend):
         body.append(
             f'<rect x="{LABEL + index * 150}" y="6" width="14" height="14" '
-            f'fill="{COLOURS[index + 1]}"/>'
+            f'fill="{PAIR[index]}"/>'
             f'<text x="{LABEL + index * 150 + 20}" y="18" font-size="12">{escape(name)}</text>'
         )
     for index, (label, first, second) in enumerate(rows):
@@ -70,7 +85,7 @@ def paired_bars(
             length = int(span * value / top) if top else 0
             body.append(
                 f'<rect class="bar" x="{LABEL}" y="{y + offset * BAR}" width="{length}" '
-                f'height="{BAR - 2}" fill="{COLOURS[offset + 1]}"/>'
+                f'height="{BAR - 2}" fill="{PAIR[offset]}"/>'
                 f'<text x="{LABEL + length + 6}" y="{y + offset * BAR + BAR * 0.65:.0f}" '
                 f'font-size="12">{escape(f"{value:,}")}</text>'
             )
@@ -106,7 +121,7 @@ def line(
             y = top_margin + plot_h - plot_h * float(value) / 100
             coordinates.append(f"{x:.1f},{y:.1f}")
             body.append(
-                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOURS[2]}">'
+                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOURS[0]}">'
                 f"<title>{escape(label)}: {escape(str(value))}{escape(unit)}</title></circle>"
             )
         if len(points) <= 12 or index % 2 == 0:
@@ -122,6 +137,6 @@ def line(
     if len(coordinates) > 1:
         body.append(
             f'<polyline points="{" ".join(coordinates)}" fill="none" '
-            f'stroke="{COLOURS[2]}" stroke-width="2"/>'
+            f'stroke="{COLOURS[0]}" stroke-width="2"/>'
         )
     return _svg(title, height, body, css_class)

@@ -18,6 +18,7 @@ from django.db.models import (
 )
 
 from donations.models import (
+    AidProject,
     AidRefusal,
     Award,
     AwardStatus,
@@ -216,6 +217,10 @@ def term_rows(*, term: Term, schools: list[School], scope: str) -> dict:
             {"id": s.pk, "code": s.code, "name": s.name, "level": s.level} for s in schools
         ],
         "tiers": list(district.tiers),
+        # Every table names a project by its name; its code stays the key of the figures.
+        "project_names": dict(
+            AidProject.objects.filter(district=district).values_list("code", "name")
+        ),
         "enrolment": _enrolment(term, school_ids),
         "scores": _scores(term, school_ids),
         "assessments": assessments,

@@ -7,18 +7,19 @@ version's figures as the reader may see them, in the active language.
 import csv
 import io
 import logging
+import unicodedata
 from decimal import Decimal
 
 import openpyxl
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from donations.models import FundSource
 from donations.money_words import FUND_GROUPS
-from workers.reporting import charts, layout, tables, tables_year
+from workers.reporting import charts, document, layout, tables, tables_year
 from workers.reporting.figures_year import is_year
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -35,16 +36,12 @@ def _sections(data) -> list:
 
 
 def _title(data) -> str:
-    where = data["schools"][0]["name"] if data["scope"] == "school" else data["district"]["name"]
-    if is_year(data):
-        return _("%(where)s school year report %(year)s, version %(version)s") % {
-            "where": where,
-            "year": data["school_year"],
-            "version": data.get("version", ""),
-        }
-    return _("%(where)s term report %(term)s, version %(version)s") % {
-        "where": where,
-        "term": data["term"]["code"],
+    """The document's title: where, the term's or the year's name (2026年秋季学期), version."""
+    return _("%(where)s %(period)s aid report, version %(version)s") % {
+        "where": data["schools"][0]["name"]
+        if data["scope"] == "school"
+        else data["district"]["name"],
+        "period": document.period(data),
         "version": data.get("version", ""),
     }
 
@@ -57,38 +54,117 @@ def _text(value) -> str:
 # XLSX and CSV ------------------------------------------------------------------------------
 
 
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="F0F0F0")
+# A header wider than this wraps instead of widening its column.
+HEADER_WIDTH = 16
+MAX_WIDTH = 48
+
+
+def _width(value) -> int:
+    """The width of a cell's text in Excel's units: a CJK character takes two."""
+    text = _display(value) if not isinstance(value, str) else value
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _number_format(value: Decimal) -> str:
+    """As many decimals as the figure has: 万元 four, yuan and shares two."""
+    places = max(0, -value.as_tuple().exponent)
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
+def _xlsx_header(sheet, table, widths: dict) -> tuple[int, int]:
+    """The table's one or two header rows, merged as the form has them; its first and last row."""
+    first, covered = sheet.max_row + 1, set()
+    for offset, cells in enumerate(table.header_rows()):
+        row, column = first + offset, 1
+        for th in cells:
+            while (row, column) in covered:
+                column += 1
+            cell = sheet.cell(row=row, column=column, value=th["text"])
+            last_row, last_column = row + th["rowspan"] - 1, column + th["colspan"] - 1
+            if (last_row, last_column) != (row, column):
+                sheet.merge_cells(
+                    start_row=row, start_column=column, end_row=last_row, end_column=last_column
+                )
+            for r in range(row, last_row + 1):
+                for c in range(column, last_column + 1):
+                    covered.add((r, c))
+                    sheet.cell(row=r, column=c).border = BORDER
+                    sheet.cell(row=r, column=c).fill = HEADER_FILL
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            if th["colspan"] == 1:
+                widths[column] = max(widths.get(column, 6), min(HEADER_WIDTH, _width(th["text"])))
+            column = last_column + 1
+    return first, first + len(table.header_rows()) - 1
+
+
+def _xlsx_table(sheet, table, widths: dict) -> tuple[int, int]:
+    sheet.append([table.title])
+    sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
+    first, last = _xlsx_header(sheet, table, widths)
+    for index, row in enumerate(table.rows):
+        sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+        total = table.total_from is not None and index >= table.total_from
+        for position in range(1, len(row) + 1):
+            cell = sheet.cell(row=sheet.max_row, column=position)
+            cell.border = BORDER
+            if isinstance(cell.value, Decimal):
+                cell.number_format = _number_format(cell.value)
+            if total:
+                cell.font = Font(bold=True)
+            widths[position] = max(widths.get(position, 6), _width(row[position - 1]))
+    if table.note:
+        sheet.append([table.note])
+    sheet.append([])
+    return first, last
+
+
+def _xlsx_page_setup(sheet, header: tuple[int, int] | None, columns: int) -> None:
+    """Printed as officials print it: A4 landscape, fitted to the page's width, the first
+    table's header repeated on every page and frozen on screen, pages numbered."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddFooter.center.text = _("Page %(page)s of %(pages)s") % {"page": "&P", "pages": "&N"}
+    if header is not None:
+        first, last = header
+        sheet.print_title_rows = f"{first}:{last}"
+        # The names (and the form's stage and project) stay in sight while scrolling right.
+        sheet.freeze_panes = sheet.cell(row=last + 1, column=min(columns, 2))
+
+
 def to_xlsx(data: dict) -> bytes:
     """One sheet per section, its tables one under the other; numbers stay numbers."""
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    bold = Font(bold=True)
+    facts = _document(data)
     for section in _sections(data):
         sheet = workbook.create_sheet(section.title.translate(SHEET_FORBIDDEN)[:31])
         if section.key == "summary":
             sheet.append([_title(data)])
             sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=14)
+            for label, value in [
+                (_("Issuing unit"), facts["issuer"]),
+                (_("School year") if is_year(data) else _("Term"), facts["period"]),
+                (_("Prepared by"), facts["builder"]),
+                (_("Built"), facts["built_at"]),
+            ]:
+                sheet.append([_("%(label)s: %(value)s") % {"label": label, "value": value}])
             sheet.append([])
         widths = {}
+        header = None
         for table in section.tables:
-            sheet.append([table.title])
-            sheet.cell(row=sheet.max_row, column=1).font = bold
-            sheet.append(table.columns)
-            for cell in sheet[sheet.max_row]:
-                cell.font = bold
-            for index, row in enumerate(table.rows):
-                sheet.append([_text(v) if isinstance(v, str) else v for v in row])
-                for cell in sheet[sheet.max_row]:
-                    if isinstance(cell.value, Decimal):
-                        cell.number_format = "#,##0.00##"
-                    if table.total_from is not None and index >= table.total_from:
-                        cell.font = bold
-            if table.note:
-                sheet.append([table.note])
-            sheet.append([])
-            for position, name in enumerate(table.columns, start=1):
-                widths[position] = max(widths.get(position, 8), min(40, len(str(name)) * 2 + 2))
+            rows = _xlsx_table(sheet, table, widths)
+            header = header or rows
+        columns = max((len(t.columns) for t in section.tables), default=1)
         for position, width in widths.items():
-            sheet.column_dimensions[get_column_letter(position)].width = width
+            sheet.column_dimensions[get_column_letter(position)].width = min(MAX_WIDTH, width + 2)
+        _xlsx_page_setup(sheet, header, columns)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -125,7 +201,7 @@ def _display(value) -> str:
 
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{Decimal(value):,} %"
+    return document.percent(value)
 
 
 def _money(value) -> str:
@@ -140,6 +216,8 @@ def _charts(data) -> list[tuple[str, str]]:
         _("Allocated and received, by source (yuan)"),
         _("Pair-weeks meeting the weekly target, week by week (%)"),
     ]
+    position = {school["code"]: n for n, school in enumerate(data["schools"])}
+    shares = data["aid"]["schools"]
     coverage = charts.horizontal_bars(
         titles[0],
         [
@@ -147,10 +225,11 @@ def _charts(data) -> list[tuple[str, str]]:
                 names[code],
                 None if f["share_of_enrolment"] is None else Decimal(f["share_of_enrolment"]),
             )
-            for code, f in data["aid"]["schools"].items()
+            for code, f in shares.items()
         ],
-        unit=" %",
+        unit="%",
         css_class="coverage",
+        colours=[charts.colour_of(position.get(code, 0)) for code in shares],
     )
     sources = dict(FundSource.choices)
     funds = data["aid"]["funds"]["by_source"]
@@ -224,30 +303,64 @@ def _money_cards(headline: dict) -> list[dict]:
     return cards
 
 
-def to_html(data: dict, *, language: str, nonce: str = "") -> str:
-    """The report as one page; `nonce` lets its inline style run under the served page's CSP."""
+def _cell(value) -> dict:
+    """A cell's text and whether it reads as a number (right-aligned, never wrapped)."""
+    numeric = value is None or (isinstance(value, int | Decimal) and not isinstance(value, bool))
+    return {"text": _display(value), "numeric": numeric}
+
+
+def _html_table(table) -> dict:
+    return {
+        "title": table.title,
+        "columns": table.columns,
+        "header": table.header_rows(),
+        "note": table.note,
+        # The bureau's form gets its own landscape page and its narrow figure columns.
+        "form": table.groups is not None,
+        "rows": [
+            {
+                "cells": [_cell(v) for v in row],
+                "total": table.total_from is not None and index >= table.total_from,
+            }
+            for index, row in enumerate(table.rows)
+        ],
+    }
+
+
+def _document(data) -> dict:
+    """The header and the signature block's filled-in parts (填报单位, 填表人, time, period)."""
+    previous = data.get("previous_term")
+    return {
+        "issuer": document.issuer(data),
+        "period": document.period(data),
+        "builder": document.builder(data),
+        "built_at": document.local_time(data.get("built_at")),
+        "previous": document.term_label(previous["code"]) if previous else None,
+        "page_counter": document.page_counter_css(),
+        "page_left": document.css_string(document.issuer(data)),
+        "page_right": document.css_string(_title(data)),
+        "summary": document.written_summary(data),
+        "terms": [document.term_label(term["code"]) for term in data.get("terms", [])],
+    }
+
+
+def to_html(data: dict, *, language: str, nonce: str = "", annex: bool = False) -> str:
+    """The report as one page; `nonce` lets its inline style run under the served page's CSP.
+
+    The records behind the problems are printed only as an annex (`annex`), after the
+    signatures: on paper an official signs figures, and lists go in the XLSX.
+    """
     with translation.override(language):
         sections = [
             {
                 "key": section.key,
                 "title": section.title,
-                "tables": [
-                    {
-                        "title": table.title,
-                        "columns": table.columns,
-                        "note": table.note,
-                        "rows": [
-                            {
-                                "cells": [_display(v) for v in row],
-                                "total": table.total_from is not None and index >= table.total_from,
-                            }
-                            for index, row in enumerate(table.rows)
-                        ],
-                    }
-                    for table in section.tables
-                ],
+                "tables": [_html_table(table) for table in section.tables],
+                "starts_with_form": bool(section.tables) and section.tables[0].groups is not None,
+                "annex": section.key == "details",
             }
             for section in _sections(data)
+            if annex or section.key != "details"
         ]
         context = {
             "title": _title(data),
@@ -255,6 +368,7 @@ def to_html(data: dict, *, language: str, nonce: str = "") -> str:
             "nonce": nonce,
             "data": data,
             "sections": sections,
+            "document": _document(data),
         }
         if is_year(data):
             # A year's own figures are its summary's tables; no headline cards nor charts.
@@ -289,8 +403,8 @@ def pdf_available() -> bool:
     return True
 
 
-def to_pdf(data: dict, *, language: str) -> bytes:
+def to_pdf(data: dict, *, language: str, annex: bool = False) -> bytes:
     """The HTML page printed to PDF (WeasyPrint; Chinese needs a CJK font such as Noto CJK)."""
     import weasyprint
 
-    return weasyprint.HTML(string=to_html(data, language=language)).write_pdf()
+    return weasyprint.HTML(string=to_html(data, language=language, annex=annex)).write_pdf()

@@ -407,6 +407,7 @@ def compose(raw: dict, previous: dict | None = None) -> dict:
         "district": raw["district"],
         "schools": [{k: school[k] for k in ("code", "name", "level")} for school in raw["schools"]],
         "tiers": raw["tiers"],
+        "project_names": raw.get("project_names", {}),
     }
     data["enrolment"] = _enrolment(raw, codes)
     data["identification"] = _identification(raw, codes, tiers)

@@ -125,6 +125,9 @@ def compose(*, school_year: str, terms: list[dict], aided: dict) -> dict:
     return {
         "kind": YEAR,
         "school_year": school_year,
+        "project_names": {
+            code: name for term in terms for code, name in term.get("project_names", {}).items()
+        },
         "terms": [term["term"] for term in terms],
         "scope": first["scope"],
         "district": first["district"],

@@ -12,6 +12,9 @@ from donations.money_words import GOVERNMENT, SOCIAL
 from mentoring.models import SchoolLevel
 
 TEN_THOUSAND = Decimal(10_000)
+CENT = Decimal("0.01")
+# 1 fen is 0.000001 万元; the bureau's forms keep four places (one yuan).
+WAN_PLACES = Decimal("0.0001")
 
 
 @dataclass
@@ -22,6 +25,23 @@ class Table:
     # Rows from this index on are totals (rendered bold).
     total_from: int | None = None
     note: str = ""
+    # A two-level header: each group's label over the names of its columns (the second header
+    # row); a group labelled None puts its columns' own names across both rows. The groups'
+    # columns add up to `columns`, which stay the flat names CSV writes.
+    groups: list[tuple[str | None, list[str]]] | None = None
+
+    def header_rows(self) -> list[list[dict]]:
+        """The header as rows of cells {text, colspan, rowspan}: one row, or two with groups."""
+        if not self.groups:
+            return [[{"text": c, "colspan": 1, "rowspan": 1} for c in self.columns]]
+        top, under = [], []
+        for label, names in self.groups:
+            if label is None:
+                top += [{"text": name, "colspan": 1, "rowspan": 2} for name in names]
+            else:
+                top.append({"text": label, "colspan": len(names), "rowspan": 1})
+                under += [{"text": name, "colspan": 1, "rowspan": 1} for name in names]
+        return [top, under]
 
 
 @dataclass
@@ -39,10 +59,10 @@ def number(value):
 
 
 def wan(value):
-    """Yuan as 万元 with four places, the unit bureau tables use."""
+    """Yuan as 万元 with exactly four places, as the bureau's form writes them (2.8000)."""
     if value is None:
         return None
-    return Decimal(value) / TEN_THOUSAND
+    return (Decimal(value) / TEN_THOUSAND).quantize(WAN_PLACES)
 
 
 def school_names(data) -> dict[str, str]:
@@ -104,3 +124,21 @@ def group_label(group: str, name: str) -> str:
         "group": fund_group_labels()[group],
         "figure": money_labels()[name],
     }
+
+
+def reason_labels() -> dict[str, str]:
+    """Why an eligible student was left unfunded, in words (the allocation's reason codes)."""
+    return {
+        "quota_full": _("Quota full"),
+        "no_quota": _("No places for the school"),
+        "funds_exhausted": _("Funds exhausted"),
+        "duplicate_aid": _("Already aided for this purpose"),
+        "no_standard": _("No standard for the student"),
+        "tier_share_full": _("Places for the student's hardship tier full"),
+        "no_tier_share": _("No places for the student's hardship tier"),
+    }
+
+
+def project_name(data, code: str) -> str:
+    """A project by its name (versions built before names were kept: by its code)."""
+    return data.get("project_names", {}).get(code, code)

@@ -14,6 +14,7 @@ from donations.money_words import AMOUNTS, FUND_GROUPS
 from mentoring.models import MentorKind, SchoolLevel
 from workers.reporting.figures import COMPLAINT_FIGURES
 from workers.reporting.layout import (
+    CENT,
     Section,
     Table,
     group_label,
@@ -22,6 +23,8 @@ from workers.reporting.layout import (
     money_labels,
     number,
     per_school_rows,
+    project_name,
+    reason_labels,
     school_names,
     source_label,
     tier_names,
@@ -49,17 +52,19 @@ def summary(data) -> Section:
         ("home_visits", _("Home visits")),
         ("donations", _("Donations received (yuan)")),
     ]
-    table = Table(_("Summary"), [_("Figure"), _("This term"), _("Previous term"), _("Change")])
+    # The first term has nothing to compare with: the header says so once, and the
+    # previous-term and change columns are left out rather than filled with dashes.
+    compared_with = data.get("previous_term") is not None
+    columns = [_("Figure"), _("This term")]
+    if compared_with:
+        columns += [_("Previous term"), _("Change")]
+    table = Table(_("Summary"), columns)
     for key, label in labels:
         compared = comparison.get(key, {})
-        table.rows.append(
-            [
-                label,
-                number(h[key]),
-                number(compared.get("previous")),
-                number(compared.get("change")),
-            ]
-        )
+        row = [label, number(h[key])]
+        if compared_with:
+            row += [number(compared.get("previous")), number(compared.get("change"))]
+        table.rows.append(row)
     money = money_labels()
     sources = Table(_("Funds by source"), [_("Source"), money["allocated"], money["received"]])
     by_source = data["aid"]["funds"]["by_source"]
@@ -70,6 +75,8 @@ def summary(data) -> Section:
         )
     sources.total_from = len(sources.rows)
     sources.rows.append([_("All sources"), number(h["allocated"]), number(h["received"])])
+    if not compared_with:
+        return Section("summary", _("Summary"), [table, sources])
     names = school_names(data)
     by_school = Table(
         _("Schools against the previous term"),
@@ -246,7 +253,7 @@ def donations(data) -> Section:
                 d["donor"] or _("Anonymous"),
                 number(d["amount"]),
                 d["contributions"],
-                ", ".join(d["projects"]),
+                ", ".join(project_name(data, code) for code in d["projects"]),
             ]
             for d in section["by_donor"]
         ],
@@ -257,7 +264,7 @@ def donations(data) -> Section:
         _("Money by project"),
         [_("Aid project"), _("Donated (yuan)"), _("Contributions")],
         [
-            [code, number(p["amount"]), p["contributions"]]
+            [project_name(data, code), number(p["amount"]), p["contributions"]]
             for code, p in section["by_project"].items()
         ],
     )
@@ -330,49 +337,51 @@ def problems(data) -> Section:
 
 
 def details(data) -> Section | None:
-    """The records behind the problems, with links: only in the administrators' version."""
+    """The records behind the problems, by name (`workers.reports.details_in_words`): only in
+    the administrators' files, and on paper only as an annex the administrator asks for."""
     if "details" not in data:
         return None
     d = data["details"]
     awards = Table(
         _("Late or unpaid awards"),
         [
-            _("Award"),
+            _("Student"),
             _("School"),
             _("Aid project"),
             _("Awarded (yuan)"),
+            _("Status"),
             _("Late since"),
-            _("Link"),
         ],
         [
             [
-                a["award"],
+                a["student"],
                 a["school"],
                 a["project"],
-                Decimal(a["amount_fen"]) / 100,
+                (Decimal(a["amount_fen"]) / 100).quantize(CENT),
+                a["status"],
                 a["late_since"] or "",
-                a["link"],
             ]
             for a in d["late_or_unpaid_awards"]
         ],
     )
     objections = Table(
         _("Objections not answered"),
-        [_("Objection"), _("School"), _("Filed at"), _("Link")],
-        [
-            [o["objection"], o["school"], o["filed_at"][:10], o["link"]]
-            for o in d["unanswered_objections"]
-        ],
+        [_("Student"), _("School"), _("Filed on")],
+        [[o["student"], o["school"], o["filed_on"]] for o in d["unanswered_objections"]],
     )
     streaks = Table(
         _("Pairs missing weeks in a row"),
-        [_("Pair"), _("School"), _("Longest streak (weeks)"), _("Link")],
-        [[s["pairing"], s["school"], s["longest"], s["link"]] for s in d["missed_streaks"]],
+        [_("Student"), _("Mentor"), _("School"), _("Longest streak (weeks)")],
+        [[s["student"], s["mentor"], s["school"], s["longest"]] for s in d["missed_streaks"]],
     )
+    reasons = reason_labels()
     left_out = Table(
         _("Eligible students left unfunded"),
-        [_("Student"), _("School"), _("Aid project"), _("Reason"), _("Link")],
-        [[s["student"], s["school"], s["project"], s["reason"], s["link"]] for s in d["left_out"]],
+        [_("Student"), _("School"), _("Aid project"), _("Reason")],
+        [
+            [s["student"], s["school"], s["project"], reasons.get(s["reason"], s["reason"])]
+            for s in d["left_out"]
+        ],
     )
     return Section("details", _("Records"), [awards, objections, streaks, left_out])
 

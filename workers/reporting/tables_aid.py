@@ -13,6 +13,8 @@ from workers.reporting.layout import (
     level_label,
     money_labels,
     number,
+    project_name,
+    reason_labels,
     school_levels,
     school_names,
     source_label,
@@ -36,21 +38,20 @@ def _category_labels() -> dict[str, str]:
 def bureau(data) -> Table:
     """The district's summary table: stage, project, 万元, 人数, 人次, then each category."""
     labels = _category_labels()
-    columns = [
-        _("Education stage"),
-        _("Aid project"),
-        _("Awarded (10,000 yuan)"),
-        _("Students"),
-        _("Awards"),
-    ]
+    figures = [_("Awarded (10,000 yuan)"), _("Students"), _("Awards")]
+    columns = [_("Education stage"), _("Aid project"), *figures]
     for label in labels.values():
-        columns += [
-            f"{label} {_('Awarded (10,000 yuan)')}",
-            f"{label} {_('Students')}",
-            f"{label} {_('Awards')}",
-        ]
+        columns += [f"{label} {name}" for name in figures]
     columns.append(_("Remarks"))
     table = Table(_("Summary of aid (district bureau table)"), columns)
+    # The form's two header rows: each category over its amount, students and awards.
+    under = [_("Amount"), _("Students"), _("Awards")]
+    table.groups = [
+        (None, columns[:2]),
+        (_("All categories"), under),
+        *((label, under) for label in labels.values()),
+        (None, [_("Remarks")]),
+    ]
     totals = {"amount": Decimal(0), "students": 0, "awards": 0}
     category_totals = {c: {"amount": Decimal(0), "students": 0, "awards": 0} for c in labels}
     for row in data["aid"].get("bureau", []):
@@ -208,14 +209,8 @@ def aid(data) -> Section:
             "Funds are allocated to a project as a whole. Projects shared with other schools "
             "(%(projects)s) show the whole project's allocated and received in their rows and "
             "are left out of this school's allocated and received totals and arrival rates."
-        ) % {"projects": ", ".join(f["shared_projects"])}
-    reasons = {
-        "quota_full": _("Quota full"),
-        "no_quota": _("No places for the school"),
-        "funds_exhausted": _("Funds exhausted"),
-        "duplicate_aid": _("Already aided for this purpose"),
-        "no_standard": _("No standard for the student"),
-    }
+        ) % {"projects": ", ".join(project_name(data, code) for code in f["shared_projects"])}
+    reasons = reason_labels()
     left_out = Table(
         _("Eligible students left unfunded"), [_("Aid project"), _("Reason"), _("Students")]
     )

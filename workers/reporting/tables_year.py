@@ -4,6 +4,7 @@ a term's: every format (HTML, PDF, XLSX, CSV) renders these same rows."""
 from django.utils.translation import gettext as _
 
 from donations.money_words import AMOUNTS, FUND_GROUPS
+from mentoring.models import term_label
 from workers.reporting.layout import (
     Section,
     Table,
@@ -13,6 +14,7 @@ from workers.reporting.layout import (
     money_labels,
     number,
     per_school_rows,
+    project_name,
     source_label,
 )
 
@@ -47,7 +49,12 @@ def summary(data) -> Section:
     )
     for row in aid["by_term"]:
         terms.rows.append(
-            [row["term"], *_aid_cells(row), number(row["allocated"]), number(row["received"])]
+            [
+                term_label(row["term"]),
+                *_aid_cells(row),
+                number(row["allocated"]),
+                number(row["received"]),
+            ]
         )
     terms.total_from = len(terms.rows)
     terms.rows.append(
@@ -105,7 +112,7 @@ def projects(data) -> Section:
             "Funds are allocated to a project as a whole. Projects shared with other schools "
             "(%(projects)s) show the whole project's allocated and received in their rows and "
             "are left out of this school's allocated and received totals and arrival rates."
-        ) % {"projects": ", ".join(shared)}
+        ) % {"projects": ", ".join(project_name(data, code) for code in shared)}
     groups = fund_group_labels()
     by_group = Table(
         _("Funds by fund group"),
