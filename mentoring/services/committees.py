@@ -105,3 +105,31 @@ def student_committee_problem(student_school_district_id: int, committee_id: int
     ).exists():
         return _("Unknown committee in the student's district.")
     return None
+
+
+def roster_committees_resolve(rows: list, *, district_id: int, refuse) -> None:
+    """Turn each roster row's committee code into the committee's id (one query for the file).
+
+    A blank cell means no committee on record; a code the district does not
+    list is refused with `refuse(row_number, header, message)`.
+    """
+    from mentoring.services.roster_columns import COMMITTEE_HEADER
+
+    ids = dict(
+        VillageCommittee.objects.filter(district=district_id).values_list("code", "pk")
+    )
+    for row in rows:
+        if "committee_id" not in row.values:
+            continue
+        code = row.values["committee_id"]
+        if not code:
+            row.values["committee_id"] = None
+        elif code in ids:
+            row.values["committee_id"] = ids[code]
+        else:
+            del row.values["committee_id"]
+            refuse(
+                row.number,
+                COMMITTEE_HEADER,
+                _("No committee with this code in the term's district."),
+            )
