@@ -391,7 +391,7 @@ def _score(w: World):
     return SubjectScore.objects.create(record=record, subject="math", start_score=50)
 
 
-def committee_award(w: World, *, agreed: bool = False):
+def committee_award(w: World, *, agreed: bool = False, student=None, term=None):
     """An award of a project that uses village committees, to a student of a committee.
 
     Pending the committee's review, or agreed by it (`agreed`), awaiting the district.
@@ -399,7 +399,7 @@ def committee_award(w: World, *, agreed: bool = False):
     from donations.services.committee_reviews import committee_review_record
     from workers.factories import VillageCommitteeFactory
 
-    student = w.student()
+    student = student or w.student()
     student.committee = VillageCommitteeFactory(district=w.district)
     student.save(update_fields=["committee"])
     project = AidProject.objects.create(
@@ -420,7 +420,7 @@ def committee_award(w: World, *, agreed: bool = False):
         by=w.root,
         project_id=project.pk,
         student_id=student.pk,
-        term_id=w.term.pk,
+        term_id=(term or w.term).pk,
         amount_fen=10_000,
     )
     if agreed:
