@@ -115,9 +115,7 @@ def roster_committees_resolve(rows: list, *, district_id: int, refuse) -> None:
     """
     from mentoring.services.roster_columns import COMMITTEE_HEADER
 
-    ids = dict(
-        VillageCommittee.objects.filter(district=district_id).values_list("code", "pk")
-    )
+    ids = dict(VillageCommittee.objects.filter(district=district_id).values_list("code", "pk"))
     for row in rows:
         if "committee_id" not in row.values:
             continue
