@@ -7,6 +7,7 @@ from config.api import healthz
 from config.docs import SwaggerView
 from donations.apis.archive import StudentArchiveView
 from donations.apis.awards import AwardViewSet
+from donations.apis.committee_reviews import CommitteeReviewViewSet
 from donations.apis.contributions import ContributionViewSet
 from donations.apis.disbursements import DisbursementViewSet
 from donations.apis.donors import DonorViewSet
@@ -19,6 +20,7 @@ from donations.web.archive import student_archive
 from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
 from mentoring.apis.assessments import AssessmentViewSet
+from mentoring.apis.committees import VillageCommitteeViewSet
 from mentoring.apis.compliance import ComplianceViewSet
 from mentoring.apis.districts import DistrictViewSet
 from mentoring.apis.guardian_accounts import GuardianAccountView
@@ -71,6 +73,8 @@ router.register("suggestions", SuggestionViewSet, basename="suggestion")
 router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("visit-plans", VisitPlanViewSet, basename="visit-plan")
 router.register("visit-plan-entries", VisitPlanEntryViewSet, basename="visit-plan-entry")
+router.register("village-committees", VillageCommitteeViewSet, basename="village-committee")
+router.register("committee-reviews", CommitteeReviewViewSet, basename="committee-review")
 
 api_v1 = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

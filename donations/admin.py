@@ -17,6 +17,8 @@ from donations.models import (
     AidRefusal,
     Allocation,
     Award,
+    CommitteeQuota,
+    CommitteeReview,
     Contribution,
     Disbursement,
     Donor,
@@ -48,6 +50,12 @@ class ProjectQuotaInline(ReadOnlyInline, admin.TabularInline):
     model = ProjectQuota
 
 
+class CommitteeQuotaInline(ReadOnlyInline, admin.TabularInline):
+    """The places per village committee, written through the projects API."""
+
+    model = CommitteeQuota
+
+
 class ProjectTierShareInline(ReadOnlyInline, admin.TabularInline):
     """The share of places per tier, written through the projects API (its checks live there)."""
 
@@ -64,6 +72,7 @@ class AidProjectAdmin(ReadOnlyAdmin):
         ProjectStandardInline,
         ProjectQuotaInline,
         ProjectTierShareInline,
+        CommitteeQuotaInline,
     ]
 
 
@@ -171,3 +180,12 @@ class AllocationAdmin(ReadOnlyAdmin):
 class AidRefusalAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["id", "project", "term", "student", "other_award", "via", "by", "at"]
     list_filter = ["via", "project", "term"]
+
+
+@admin.register(CommitteeReview)
+class CommitteeReviewAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
+    """Read only: reviews and approvals go through `donations.services.committee_reviews`."""
+
+    access_student_lookup = "award__student"
+    list_display = ["award", "committee", "state", "decision", "reviewed_on", "approved_at"]
+    list_filter = ["state", "decision", "committee"]

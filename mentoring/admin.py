@@ -33,6 +33,7 @@ from mentoring.models import (
     Term,
     TutoringSession,
     User,
+    VillageCommittee,
 )
 from mentoring.services.accounts import user_update
 from mentoring.services.districts import district_create, district_update
@@ -126,6 +127,15 @@ class DistrictAdmin(RecordAdmin):
 class SchoolAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "level", "district"]
     list_filter = ["level", "district"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(VillageCommittee)
+class VillageCommitteeAdmin(ReadOnlyAdmin):
+    """Read only: committees are added and changed through the API (`village-committees/`)."""
+
+    list_display = ["code", "name", "kind", "district"]
+    list_filter = ["kind", "district"]
     search_fields = ["code", "name"]
 
 

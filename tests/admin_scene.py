@@ -13,12 +13,14 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.test import RequestFactory
+from django.utils import timezone
 
 from donations.models import (
     AidProject,
     AidRefusal,
     Allocation,
     Award,
+    CommitteeReview,
     Contribution,
     Disbursement,
     Donor,
@@ -51,6 +53,7 @@ from workers.factories import (
     TermFactory,
     TutoringSessionFactory,
     UserFactory,
+    VillageCommitteeFactory,
     member,
 )
 from workers.models import Report, ReportScope
@@ -93,6 +96,7 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
     item_kind = ItemKind.objects.create(
         district=district, name=f"课外读物 {school.code}", unit="本", stock=9
     )
+    review = committee_review_in(school, term=term, student=student, by=by)
     run = MatchRun.objects.create(term=term, created_by=by, kinds=["academic"])
     run.schools.set([school])
     records = [
@@ -151,6 +155,8 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
         ),
         JobFactory(school=school, started_by=by),
         GuardianAccountFactory(student=student),
+        review.committee,
+        review,
         run,
         Report.objects.create(
             term=term,
@@ -174,6 +180,50 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
         ),
     ]
     return {type(record): record for record in records}
+
+
+def committee_review_in(school: School, *, term, student, by: User) -> CommitteeReview:
+    """An award of a project that uses village committees, reviewed and approved.
+
+    Its own project (another purpose), so the school's other award stays the
+    one that the payment and the refusal name.
+    """
+    committee = VillageCommitteeFactory(district=school.district)
+    student.committee = committee
+    student.save(update_fields=["committee"])
+    project = AidProject.objects.create(
+        district=school.district,
+        code=f"V-{school.code}",
+        name=f"生活补助 {school.code}",
+        source=FundSource.COUNTY,
+        purpose=f"compulsory-{school.code}",
+        uses_committees=True,
+    )
+    ledger_post(
+        account_id=fund_account_of(project).pk, kind="appropriation", amount_fen=50_000, by=by
+    )
+    award = Award.objects.create(
+        project=project,
+        student=student,
+        term=term,
+        amount_fen=10_000,
+        purpose=project.purpose,
+        term_code=term.code,
+        student_id_hash=student.id_hash,
+        created_by=by,
+    )
+    return CommitteeReview.objects.create(
+        award=award,
+        state="approved",
+        committee=committee,
+        reviewers=["王主任", "李委员"],
+        reviewed_on=DAY,
+        decision="agree",
+        recorded_by=by,
+        recorded_at=timezone.now(),
+        approved_by=by,
+        approved_at=timezone.now(),
+    )
 
 
 def _oversight_records(school: School, by: User) -> list[models.Model]:

@@ -19,6 +19,7 @@ from tests.write_world import (
     _pair_change,
     _project,
     _score,
+    committee_award,
     roster_upload,
 )
 from workers.factories import TermFactory, member
@@ -390,6 +391,26 @@ OPERATIONS = {
     ),
     "POST /api/v1/complaints/{id}/reopen/": lambda w: Call(
         w.root, f"/api/v1/complaints/{_complaint(w, answered=True).pk}/reopen/", {}
+    ),
+    # Village committees and their review of awards
+    "POST /api/v1/village-committees/": lambda w: Call(
+        w.root,
+        "/api/v1/village-committees/",
+        {"district": w.district.pk, "code": "V-NEW", "name": "新村村委会", "kind": "village"},
+    ),
+    "PATCH /api/v1/village-committees/{id}/": lambda w: Call(
+        w.root,
+        f"/api/v1/village-committees/{committee_award(w).student.committee_id}/",
+        {"name": "新村居委会", "kind": "residents"},
+        method="PATCH",
+    ),
+    "POST /api/v1/committee-reviews/{id}/review/": lambda w: Call(
+        w.root,
+        f"/api/v1/committee-reviews/{committee_award(w).pk}/review/",
+        {"reviewers": ["王主任", "李委员"], "reviewed_on": w.day(0), "decision": "agree"},
+    ),
+    "POST /api/v1/committee-reviews/{id}/approve/": lambda w: Call(
+        w.root, f"/api/v1/committee-reviews/{committee_award(w, agreed=True).pk}/approve/", {}
     ),
 }
 

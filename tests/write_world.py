@@ -389,3 +389,46 @@ def _score(w: World):
 
     record = w.student().records.get(term=w.term)
     return SubjectScore.objects.create(record=record, subject="math", start_score=50)
+
+
+def committee_award(w: World, *, agreed: bool = False, student=None, term=None):
+    """An award of a project that uses village committees, to a student of a committee.
+
+    Pending the committee's review, or agreed by it (`agreed`), awaiting the district.
+    """
+    from donations.services.committee_reviews import committee_review_record
+    from workers.factories import VillageCommitteeFactory
+
+    student = student or w.student()
+    student.committee = VillageCommitteeFactory(district=w.district)
+    student.save(update_fields=["committee"])
+    project = AidProject.objects.create(
+        district=w.district,
+        code=f"LIVING-{student.pk}",
+        name="义务教育生活补助",
+        source=FundSource.COUNTY,
+        purpose=f"living-{student.pk}",
+        uses_committees=True,
+    )
+    ledger_post(
+        account_id=fund_account_of(project).pk,
+        kind=LedgerKind.APPROPRIATION,
+        amount_fen=100_000,
+        by=w.root,
+    )
+    award = award_create(
+        by=w.root,
+        project_id=project.pk,
+        student_id=student.pk,
+        term_id=(term or w.term).pk,
+        amount_fen=10_000,
+    )
+    if agreed:
+        committee_review_record(
+            by=w.root,
+            award_id=award.pk,
+            reviewers=["王主任"],
+            reviewed_on=w.today,
+            decision="agree",
+        )
+    return award

@@ -37,6 +37,7 @@ from mentoring.models import (
     Term,
     TutoringSession,
     User,
+    VillageCommittee,
 )
 from workers.models import Job, JobKind
 
@@ -62,6 +63,15 @@ class SchoolFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"School {n}")
     level = SchoolLevel.PRIMARY
     district = factory.SubFactory(DistrictFactory)
+
+
+class VillageCommitteeFactory(DjangoModelFactory):
+    class Meta:
+        model = VillageCommittee
+
+    district = factory.SubFactory(DistrictFactory)
+    code = factory.Sequence(lambda n: f"V{n:04d}")
+    name = factory.Sequence(lambda n: f"Village {n}")
 
 
 class UserFactory(DjangoModelFactory):

@@ -354,6 +354,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintChannelEnum": "oversight.models.ComplaintChannel",
         "ComplaintStatusEnum": "oversight.models.ComplaintStatus",
         "AffiliationEnum": "oversight.models.Affiliation",
+        "CommitteeKindEnum": "mentoring.models.CommitteeKind",
     },
 }
 

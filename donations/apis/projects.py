@@ -26,6 +26,7 @@ from donations.models import (
     ProjectStandard,
     ProjectTierShare,
 )
+from donations.models.committees import CommitteeQuota
 from donations.selectors.allocations import (
     allocation_get,
     allocations_left_out_names,
@@ -33,6 +34,10 @@ from donations.selectors.allocations import (
 )
 from donations.selectors.scoping import projects_visible_to
 from donations.services.allocation import allocate, allocate_problems
+from donations.services.committee_quotas import (
+    MAX_COMMITTEE_QUOTAS,
+    committee_quotas_problems,
+)
 from donations.services.projects import (
     appropriation_receive,
     appropriation_receive_problems,
@@ -80,6 +85,15 @@ class TierShareSerializer(serializers.ModelSerializer):
         fields = ["tier", "percent", "places"]
 
 
+class CommitteeQuotaSerializer(serializers.ModelSerializer):
+    term_code = serializers.CharField(source="term.code", read_only=True)
+    committee_code = serializers.CharField(source="committee.code", read_only=True)
+
+    class Meta:
+        model = CommitteeQuota
+        fields = ["term", "term_code", "committee", "committee_code", "places"]
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code")
     # The district's id beside its code: what POST reports/ and districts/{id}/ take.
@@ -88,6 +102,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     standards = StandardSerializer(many=True)
     quotas = QuotaSerializer(many=True)
     tier_shares = TierShareSerializer(many=True)
+    committee_quotas = CommitteeQuotaSerializer(many=True)
 
     class Meta:
         model = AidProject
@@ -104,10 +119,12 @@ class ProjectSerializer(serializers.ModelSerializer):
             "boarding",
             "gender",
             "late_after_days",
+            "uses_committees",
             "funding",
             "standards",
             "quotas",
             "tier_shares",
+            "committee_quotas",
             "created_at",
         ]
 
@@ -150,6 +167,13 @@ class TierShareInput(StrictSerializer):
     )
 
 
+class CommitteeQuotaInput(StrictSerializer):
+    # The ranges are the service's checks, so that one answer names every bad row.
+    term = serializers.IntegerField()
+    committee = serializers.IntegerField()
+    places = serializers.IntegerField()
+
+
 class ProjectInput(StrictSerializer):
     district = serializers.CharField(max_length=32, required=False)
     code = serializers.CharField(max_length=40)
@@ -171,6 +195,16 @@ class ProjectInput(StrictSerializer):
     funding = FundingInput(many=True, required=False, max_length=100)
     quotas = QuotaInput(many=True, required=False, max_length=2000)
     tier_shares = TierShareInput(many=True, required=False, max_length=MAX_TIER_SHARES)
+    uses_committees = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "The district splits the places among village committees, which review each "
+            "award before the district approves it."
+        ),
+    )
+    committee_quotas = CommitteeQuotaInput(
+        many=True, required=False, max_length=MAX_COMMITTEE_QUOTAS
+    )
 
 
 class ProjectUpdateInput(ProjectInput):
@@ -188,6 +222,7 @@ RULE_FIELDS = [
     "boarding",
     "gender",
     "late_after_days",
+    "uses_committees",
 ]
 
 
@@ -212,7 +247,17 @@ def _nested(data: dict) -> dict:
         out["quotas"] = [dict(q) for q in data["quotas"]]
     if "tier_shares" in data:
         out["tier_shares"] = [dict(t) for t in data["tier_shares"]]
+    if "committee_quotas" in data:
+        out["committee_quotas"] = [dict(q) for q in data["committee_quotas"]]
     return out
+
+
+def _nested_problems(errors, *, district, project_tiers, fields) -> None:
+    """The services' checks of the nested lists that passed the serializer."""
+    tier_shares_problems(
+        errors, district=district, project_tiers=project_tiers, shares=fields.get("tier_shares")
+    )
+    committee_quotas_problems(errors, district=district, rows=fields.get("committee_quotas"))
 
 
 NESTED_INPUTS = [
@@ -220,6 +265,7 @@ NESTED_INPUTS = [
     ("funding", FundingInput),
     ("quotas", QuotaInput),
     ("tier_shares", TierShareInput),
+    ("committee_quotas", CommitteeQuotaInput),
 ]
 
 
@@ -292,13 +338,13 @@ class ProjectViewSet(
         project_create_check(by=request.user)
         data = validated_data(
             ProjectInput(data=request.data),
-            lambda errors, fields: tier_shares_problems(
+            lambda errors, fields: _nested_problems(
                 errors,
                 district=project_district_of(
                     by=request.user, district_code=fields.get("district", "")
                 ),
                 project_tiers=fields.get("tiers"),
-                shares=fields.get("tier_shares"),
+                fields=fields,
             ),
         )
         project = project_create(
@@ -319,11 +365,11 @@ class ProjectViewSet(
         data = dict(
             validated_data(
                 ProjectUpdateInput(data=request.data, partial=kwargs.get("partial", False)),
-                lambda errors, fields: tier_shares_problems(
+                lambda errors, fields: _nested_problems(
                     errors,
                     district=project.district,
                     project_tiers=fields.get("tiers", project.tiers),
-                    shares=fields.get("tier_shares"),
+                    fields=fields,
                 ),
             )
         )

@@ -13,6 +13,12 @@ from donations.models.awards import (
     Disbursement,
     PaymentMethod,
 )
+from donations.models.committees import (
+    CommitteeQuota,
+    CommitteeReview,
+    ReviewDecision,
+    ReviewState,
+)
 from donations.models.donors import (
     Contribution,
     ContributionStatus,
@@ -47,6 +53,8 @@ __all__ = [
     "AwardInstalment",
     "AwardStatus",
     "Boarding",
+    "CommitteeQuota",
+    "CommitteeReview",
     "Contribution",
     "ContributionStatus",
     "Disbursement",
@@ -69,5 +77,7 @@ __all__ = [
     "ProjectQuota",
     "ProjectStandard",
     "ProjectTierShare",
+    "ReviewDecision",
+    "ReviewState",
     "term_amount_fen",
 ]

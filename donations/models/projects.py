@@ -48,6 +48,10 @@ class AidProject(models.Model):
     gender = models.CharField(_("gender"), max_length=6, blank=True)
     # An award not paid this many days after it was made is flagged late.
     late_after_days = models.PositiveSmallIntegerField(_("late after (days)"), default=30)
+    # The district splits the project's places among village committees, and
+    # a committee reviews each award before the district approves it
+    # (`donations.services.committee_quotas`, `donations.services.committee_reviews`).
+    uses_committees = models.BooleanField(_("uses village committees"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -202,7 +206,8 @@ class Allocation(models.Model):
     `left_out` lists the eligible students who got nothing, each with the
     reason: [{"student": id, "school": id, "tier": ..., "rank": n,
     "reason": "quota_full" | "no_quota" | "funds_exhausted" | "duplicate_aid" |
-    "no_standard" | "tier_share_full" | "no_tier_share", "detail": "..."}].
+    "no_standard" | "tier_share_full" | "no_tier_share" | "no_committee" |
+    "no_committee_quota" | "committee_quota_full", "detail": "..."}].
     """
 
     project = models.ForeignKey(

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from core.permissions import is_active_account
 from donations.models import (
     AidProject,
+    CommitteeQuota,
     FundAccount,
     LedgerEntry,
     ProjectFunding,
@@ -199,4 +200,8 @@ def projects_visible_to(user: User):
         Prefetch("standards", queryset=ProjectStandard.objects.all()),
         Prefetch("quotas", queryset=ProjectQuota.objects.select_related("term", "school")),
         "tier_shares",
+        Prefetch(
+            "committee_quotas",
+            queryset=CommitteeQuota.objects.select_related("term", "committee"),
+        ),
     )

@@ -2,8 +2,10 @@
 
 `allocate` awards until the quota or the money runs out, gives each hardship
 tier no more than the project's share of places (`donations.services.tier_shares`),
-and lists, with the reason, every eligible student it left out. A student's
-tier is the one of their approved identification of the term, never a default.
+gives each village committee no more than its quota where the project uses
+committees (`donations.services.committee_quotas`), and lists, with the
+reason, every eligible student it left out. A student's tier is the one of
+their approved identification of the term, never a default.
 """
 
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from donations.models import (
 )
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import award_plan_rows, project_committed_fen
+from donations.services.committee_quotas import committee_caps_of
 from donations.services.ledger import fund_account_of
 from donations.services.tier_shares import tier_caps_of
 from mentoring.models import Assessment, AssessmentStatus, Term, User
@@ -240,6 +243,9 @@ def allocate(
         ),
     )
     candidates = _candidates(project, term, schools)
+    committees = committee_caps_of(
+        project, term=term, awarded=already, candidates=[c["student"] for c in candidates]
+    )
     # Other awards of the same purpose this term, anywhere: duplicate aid.
     others = {
         a.student_id_hash: a
@@ -328,6 +334,11 @@ def allocate(
                 }
             )
             continue
+        refused = committees.refusal(student=row["student"])
+        if refused is not None:
+            reason, detail = refused
+            left_out.append(out | {"reason": reason, "detail": detail})
+            continue
         amount = term_amount_fen(standard.yearly_fen)
         if funds_out or amount > available:
             # Ranking follows need: once a student cannot be funded, nobody
@@ -345,6 +356,7 @@ def allocate(
         available -= amount
         used[row["school"]] = used.get(row["school"], 0) + 1
         caps.take(tier=row["tier"], school=row["school"])
+        committees.take(student=row["student"])
         award = Award(
             project=project,
             student_id=row["student"],

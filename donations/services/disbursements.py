@@ -14,6 +14,7 @@ from donations.services.awards import (
     correction_reason,
     require_district_admin_of_award,
 )
+from donations.services.committee_reviews import committee_payment_refusal
 from donations.services.ledger import (
     fund_account_of,
     ledger_entry_settle,
@@ -43,7 +44,9 @@ def disbursement_pay_problems(
     Every field is checked, so one answer names them all; an input given as
     None is not checked (left out, or refused already by the caller). An
     award cancelled or paid in full is refused outright (409). `lock` locks
-    the award's row, as `disbursement_pay` does inside its transaction.
+    the award's row, as `disbursement_pay` does inside its transaction. An award
+    of a project that uses committees, not yet approved by the district, is
+    refused outright (409, `donations.services.committee_reviews`).
     """
 
     award = None
@@ -56,6 +59,8 @@ def disbursement_pay_problems(
             raise Conflict(_("This award was cancelled."), field="award")
         elif award.status == AwardStatus.PAID:
             raise Conflict(_("This award has already been paid in full."), field="award")
+        elif (held := committee_payment_refusal(award)) is not None:
+            raise Conflict(held, field="award")
     if award is not None and instalment is not None:
         planned = {row.number: row.amount_fen for row in award.plan.all()}
         if instalment not in planned:

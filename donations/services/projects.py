@@ -28,6 +28,10 @@ from donations.models import (
 )
 from donations.selectors.scoping import administers_any_school
 from donations.services.awards import project_committed_fen
+from donations.services.committee_quotas import (
+    committee_quotas_problems,
+    committee_quotas_replace,
+)
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of, ledger_post, ledger_reverse
 from donations.services.tier_shares import tier_shares_problems, tier_shares_replace
 from mentoring.models import District, Gender, School, SchoolLevel, Term, User
@@ -204,6 +208,7 @@ def project_create(
     funding: list[dict] | None = None,
     quotas: list[dict] | None = None,
     tier_shares: list[dict] | None = None,
+    committee_quotas: list[dict] | None = None,
 ) -> AidProject:
     """Create a project in a district where `by` administers a school.
 
@@ -220,6 +225,7 @@ def project_create(
         funding=funding,
         quotas=quotas,
         tier_shares=tier_shares,
+        committee_quotas=committee_quotas,
     )
 
 
@@ -241,6 +247,7 @@ def project_save(
     funding: list[dict] | None = None,
     quotas: list[dict] | None = None,
     tier_shares: list[dict] | None = None,
+    committee_quotas: list[dict] | None = None,
 ) -> AidProject:
     """Create a project or change one; nested lists given replace what was there.
 
@@ -256,12 +263,19 @@ def project_save(
             project_tiers=fields["tiers"],
             shares=kept,
         )
-    checked(
-        tier_shares_problems,
-        district=project.district if project else district,
-        project_tiers=fields.get("tiers", project.tiers if project else []),
-        shares=tier_shares,
-    )
+
+    def nested_problems(errors):
+        tier_shares_problems(
+            errors,
+            district=project.district if project else district,
+            project_tiers=fields.get("tiers", project.tiers if project else []),
+            shares=tier_shares,
+        )
+        committee_quotas_problems(
+            errors, district=project.district if project else district, rows=committee_quotas
+        )
+
+    checked(nested_problems)
     if project is None:
         if AidProject.objects.filter(district=district, code=fields.get("code")).exists():
             raise DomainError(_("The district already has a project with this code."), field="code")
@@ -289,6 +303,8 @@ def project_save(
         _replace_quotas(project, quotas)
     if tier_shares is not None:
         tier_shares_replace(project, tier_shares)
+    if committee_quotas is not None:
+        committee_quotas_replace(project, committee_quotas)
     return project
 
 

@@ -11,6 +11,7 @@ no student.
 import django_filters
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -126,6 +127,7 @@ class StudentSerializer(serializers.ModelSerializer):
             "birth_date",
             "id_masked",
             "village",
+            "committee",
             "guardian_name",
             "guardian_phone",
             "guardian_consents_to_name",
@@ -160,6 +162,12 @@ class StudentWriteSerializer(StrictSerializer):
     birth_date = serializers.DateField()
     id_number = serializers.CharField(max_length=30, write_only=True)
     village = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    committee = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text=_("The village committee of the family's residence (village-committees/)."),
+    )
     guardian_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     guardian_phone = serializers.RegexField(
         r"^[0-9+\- ]{5,20}$", max_length=20, required=False, allow_blank=True

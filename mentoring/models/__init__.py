@@ -9,6 +9,7 @@ from mentoring.models.access_log import (
     AccessLogEntry,
     AccessLogStudent,
 )
+from mentoring.models.committees import CommitteeKind, VillageCommittee
 from mentoring.models.guardian_accounts import GuardianAccount
 from mentoring.models.identification import (
     Assessment,
@@ -79,6 +80,7 @@ __all__ = [
     "AssessmentEvent",
     "AssessmentRoute",
     "AssessmentStatus",
+    "CommitteeKind",
     "District",
     "Gender",
     "GuardianAccount",
@@ -108,6 +110,7 @@ __all__ = [
     "Term",
     "TutoringSession",
     "User",
+    "VillageCommittee",
     "VisitPlan",
     "VisitPlanEntry",
     "WeeklyCompliance",

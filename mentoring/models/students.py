@@ -46,6 +46,16 @@ class Student(models.Model):
     id_hash = models.CharField(_("ID number hash"), max_length=64, db_index=True)
     id_masked = models.CharField(_("ID number (masked)"), max_length=18)
     village = models.CharField(_("village or community"), max_length=100, blank=True)
+    # The committee of the family's residence: it reviews the student's awards of
+    # the projects that use committees, and counts against its quota.
+    committee = models.ForeignKey(
+        "mentoring.VillageCommittee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="students",
+        verbose_name=_("village committee"),
+    )
     guardian_name = models.CharField(_("guardian"), max_length=50, blank=True)
     guardian_phone = models.CharField(_("guardian phone"), max_length=20, blank=True)
     guardian_consents_to_name = models.BooleanField(

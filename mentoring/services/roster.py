@@ -37,10 +37,12 @@ from core.errors import DomainError
 from mentoring import idnumbers
 from mentoring.models import School, Student, Term, User
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.services.committees import roster_committees_resolve
 from mentoring.services.roster_cells import CELL_PARSERS, CellError, free_text, is_blank
 from mentoring.services.roster_columns import (
     COLUMNS,
     COLUMNS_BY_HEADER,
+    COMMITTEE_HEADER,
     LEVEL_GRADES,
     ROSTER_MAX_ROWS,
     SCORE_PREFIX,
@@ -338,6 +340,8 @@ def roster_import(
         for student in Student.objects.filter(school_id__in=school_ids)
     }
     _check_duplicates(rows, existing, errors)
+    if COMMITTEE_HEADER in positions:
+        roster_committees_resolve(rows, district_id=term.district_id, refuse=errors.add)
     errors.raise_if_any()
 
     present = {COLUMNS_BY_HEADER[header].key for header in positions}

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy
 from mentoring.models import Gender, HardshipKind, School, SchoolLevel, Subject
 
 ROSTER_MAX_ROWS = 20_000
+# The committee's code in a cell; the import stores the committee it names
+# (`mentoring.services.committees.roster_committees_resolve`).
+COMMITTEE_HEADER = "村(居)委会代码"
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,16 @@ COLUMNS = [
         "就读方式", "boarding", False, False, gettext_lazy("寄宿 or 走读; blank means 走读.")
     ),
     RosterColumn("村组(社区)", "village", False, True, gettext_lazy("At most 100 characters.")),
+    RosterColumn(
+        COMMITTEE_HEADER,
+        "committee_id",
+        False,
+        True,
+        gettext_lazy(
+            "The code of the village or residents' committee of the family's residence, "
+            "as the district lists it (village-committees/); blank means none on record."
+        ),
+    ),
     RosterColumn("监护人", "guardian_name", False, True, gettext_lazy("At most 50 characters.")),
     RosterColumn(
         "联系电话",
@@ -228,6 +241,7 @@ STUDENT_FIELDS = {
     "birth_date": ["birth_date"],
     "id_number": ["id_hash", "id_masked"],
     "village": ["village"],
+    "committee_id": ["committee_id"],
     "guardian_name": ["guardian_name"],
     "guardian_phone": ["guardian_phone"],
 }
@@ -248,6 +262,7 @@ MAX_LENGTHS = {
     "name": 50,
     "class_name": 20,
     "village": 100,
+    "committee_id": 32,
     "guardian_name": 50,
     "guardian_phone": 20,
 }

@@ -11,6 +11,7 @@ from mentoring import idnumbers
 from mentoring.models import Student, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import administers_school
+from mentoring.services.committees import student_committee_problem
 
 
 def id_number_problem(exc: idnumbers.InvalidIdNumber) -> str:
@@ -38,6 +39,19 @@ def _id_fields(id_number: str, birth_date: datetime.date) -> dict:
     }
 
 
+def _check_committee(district_id: int, fields: dict) -> None:
+    """A committee given (by id, as `committee`) must be of the school's district.
+
+    It is set as `committee_id` in `fields`."""
+    if "committee" not in fields:
+        return
+    committee_id = fields.pop("committee")
+    problem = student_committee_problem(district_id, committee_id)
+    if problem is not None:
+        raise DomainError(problem, field="committee")
+    fields["committee_id"] = committee_id
+
+
 @transaction.atomic
 def student_create(
     *, by: User, school_id: int, id_number: str, birth_date: datetime.date, **fields
@@ -49,6 +63,7 @@ def student_create(
         raise NotPermitted(
             _("You can only add students to schools you administer."), field="school"
         )
+    _check_committee(school.district_id, fields)
     student = Student(
         school=school, birth_date=birth_date, **fields, **_id_fields(id_number, birth_date)
     )
@@ -73,6 +88,7 @@ def student_update(
         )
     if not fields and id_number is None:
         return student
+    _check_committee(student.school.district_id, fields)
     for name, value in fields.items():
         setattr(student, name, value)
     if id_number is not None or "birth_date" in fields:

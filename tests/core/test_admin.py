@@ -37,6 +37,7 @@ DOMAIN_MODELS = [
     "mentoring.StudentRecord",
     "mentoring.HardshipIndicator",
     "mentoring.GuardianAccount",
+    "mentoring.VillageCommittee",
     "mentoring.Assessment",
     "mentoring.Mentor",
     "mentoring.Pairing",
@@ -61,6 +62,7 @@ DOMAIN_MODELS = [
     "donations.Pledge",
     "donations.Allocation",
     "donations.AidRefusal",
+    "donations.CommitteeReview",
 ]
 # No service writes these: a platform administrator edits them here.
 EDITABLE = {"mentoring.District", "donations.ItemKind"}

@@ -52,13 +52,16 @@ from tests.project.filter_builders import (
     visit_plan,
     week,
 )
+from tests.write_world import committee_award
 from workers.factories import (
     DistrictFactory,
     JobFactory,
     MentorFactory,
     SchoolFactory,
+    StudentFactory,
     TermFactory,
     TutoringSessionFactory,
+    VillageCommitteeFactory,
     member,
 )
 from workers.models import JobKind, JobStatus, ReportStatus
@@ -413,6 +416,38 @@ ROWS = {
     )(MentorFactory(schools=[w.school])),
     ("/api/v1/visit-plan-entries/", "done"): lambda w: Case(
         "true", visit_entry(w, visited=True).pk, visit_entry(w).pk
+    ),
+    ("/api/v1/village-committees/", "code"): lambda w: Case(
+        "V-KEEP",
+        VillageCommitteeFactory(district=w.district, code="V-KEEP").pk,
+        VillageCommitteeFactory(district=w.district).pk,
+    ),
+    ("/api/v1/village-committees/", "district"): lambda w: Case(
+        w.district.pk,
+        VillageCommitteeFactory(district=w.district).pk,
+        VillageCommitteeFactory(district=DistrictFactory()).pk,
+    ),
+    ("/api/v1/village-committees/", "kind"): lambda w: Case(
+        "residents",
+        VillageCommitteeFactory(district=w.district, kind="residents").pk,
+        VillageCommitteeFactory(district=w.district).pk,
+    ),
+    ("/api/v1/committee-reviews/", "project"): lambda w: (
+        lambda a: Case(a.project.code, a.pk, committee_award(w).pk)
+    )(committee_award(w)),
+    ("/api/v1/committee-reviews/", "committee"): lambda w: (
+        lambda a: Case(a.student.committee_id, a.pk, committee_award(w).pk)
+    )(committee_award(w)),
+    ("/api/v1/committee-reviews/", "school"): lambda w: Case(
+        w.school.pk,
+        committee_award(w).pk,
+        committee_award(w, student=StudentFactory(school=SchoolFactory(district=w.district))).pk,
+    ),
+    ("/api/v1/committee-reviews/", "term"): lambda w: Case(
+        w.term.pk, committee_award(w).pk, committee_award(w, term=_term2(w)).pk
+    ),
+    ("/api/v1/committee-reviews/", "state"): lambda w: Case(
+        "agreed", committee_award(w, agreed=True).pk, committee_award(w).pk
     ),
     ("/api/v1/users/", "is_active"): lambda w: _users_by(w, "is_active"),
     ("/api/v1/users/", "role"): lambda w: _users_by(w, "role"),

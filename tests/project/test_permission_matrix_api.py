@@ -41,6 +41,7 @@ from rest_framework.test import APIClient
 from donations.models import (
     AidProject,
     Award,
+    CommitteeReview,
     Contribution,
     Disbursement,
     Donor,
@@ -66,6 +67,7 @@ from mentoring.models import (
     Term,
     TutoringSession,
     User,
+    VillageCommittee,
     VisitPlan,
     VisitPlanEntry,
     WeeklyCompliance,
@@ -104,6 +106,17 @@ assessments/{id}/object/                           POST   401       404         
 assessments/{id}/publicize/                        POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 assessments/{id}/reject/                           POST   401       404             403             200,200,404,404 200,200,200,404 403             403             200
 assessments/{id}/review/                           POST   401       404             403             200,200,404,404 200,200,200,404 403             403             200
+# Village committees: read by the district's members, written by its administrators.
+village-committees/                                GET    401       200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocsd
+village-committees/                                POST   401       403             403             403             201             403             403             201
+village-committees/{id}/                           GET    401       200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200
+village-committees/{id}/                           PATCH  401       403,403,403,404 403,403,403,404 403,403,403,404 200,200,200,404 403,403,403,404 403,403,403,404 200
+# The committees' review of awards (recorded by the school's or the district's administrators),
+# the district's approval (its administrators). The scene's awards are approved already.
+committee-reviews/                                 GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
+committee-reviews/{id}/                            GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+committee-reviews/{id}/review/                     POST   401       403             403             409,409,404,404 409,409,409,404 403             403             409
+committee-reviews/{id}/approve/                    POST   401       403             403             403,403,404,404 409,409,409,404 403             403             409
 districts/                                         GET    401       200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocsd
 districts/                                         POST   401       403             403             403             403             403             403             201
 districts/{id}/                                    GET    401       200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200
@@ -266,6 +279,9 @@ KINDS = {
     "complaints": Complaint,
     "visit-plans": VisitPlan,
     "visit-plan-entries": VisitPlanEntry,
+    "village-committees": VillageCommittee,
+    # A review's id is its award's.
+    "committee-reviews": CommitteeReview,
 }
 # A route's second id: the record of that model that belongs to the first.
 SECOND_IDS = {"objection_id": Objection, "proposal_id": ProposedPair}

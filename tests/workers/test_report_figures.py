@@ -295,7 +295,7 @@ def _imports(module) -> set[str]:
 def test_the_arithmetic_imports_no_django():
     from core import money
     from donations import money_words
-    from workers.reporting import arithmetic, figures_aid, reconcile
+    from workers.reporting import arithmetic, figures_aid, figures_committees, reconcile
 
     # The report's arithmetic and its money words are pure: no Django, no database.
     # mentoring.outcomes holds the identification's outcome words, and core.money
@@ -309,7 +309,9 @@ def test_the_arithmetic_imports_no_django():
         "mentoring.outcomes",
         "workers.reporting.arithmetic",
         "workers.reporting.figures_aid",
+        "workers.reporting.figures_committees",
     }
+    assert _imports(figures_committees) == {"core.money"}
     assert _imports(figures_aid) == {
         "collections",
         "core.money",

@@ -44,6 +44,7 @@ from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.streaks import STREAK_WEEKS
 from oversight.selectors import complaint_rows
 from workers.reporting.aggregates import plain_rows, sum_or_zero
+from workers.reporting.collect_committees import committee_rows
 from workers.reporting.collect_money import aid_rows, donation_rows
 
 PAIRED = PAIRED_STATUSES
@@ -228,6 +229,8 @@ def term_rows(*, term: Term, schools: list[School], scope: str) -> dict:
         **aid_rows(term, school_ids, district),
         **_mentoring(term, school_ids),
         **donation_rows(term, school_ids, district),
+        # Students aided and money per village committee, where a project uses committees.
+        "committees": committee_rows(term=term, school_ids=school_ids, district=district),
         # Every refusal of duplicate aid is recorded (by hand or by an allocation run).
         "refusals": plain_rows(
             AidRefusal.objects.filter(term=term, student__school__in=school_ids)

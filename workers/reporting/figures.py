@@ -22,6 +22,7 @@ from donations.money_words import (
 from mentoring.outcomes import NOT_IN_HARDSHIP
 from workers.reporting.arithmetic import add_up, change
 from workers.reporting.figures_aid import aid_section
+from workers.reporting.figures_committees import committee_section
 
 APPROVED = "approved"
 REJECTED = "rejected"
@@ -416,6 +417,7 @@ def compose(raw: dict, previous: dict | None = None) -> dict:
     data["donations"] = _donations(raw)
     data["problems"] = _problems(raw, codes)
     data["complaints"] = _complaints(raw, codes)
+    data["committees"] = committee_section(raw)
     data["headline"] = _headline(data)
     before = compose(previous) if previous else None
     data["comparison"] = {

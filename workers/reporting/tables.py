@@ -30,6 +30,7 @@ from workers.reporting.layout import (
     tier_names,
 )
 from workers.reporting.tables_aid import aid
+from workers.reporting.tables_committees import committees
 
 
 def summary(data) -> Section:
@@ -427,6 +428,7 @@ def sections(data) -> list[Section]:
         enrolment(data),
         identification(data),
         aid(data),
+        committees(data),
         mentoring(data),
         donations(data),
         problems(data),

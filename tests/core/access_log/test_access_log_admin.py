@@ -91,6 +91,7 @@ STUDENT_PAGES_OF_THE_ADMIN = {
     "donations.disbursement": lambda record: [record.award.student_id],
     "donations.itemdistribution": lambda record: [record.student_id],
     "donations.aidrefusal": lambda record: [record.student_id],
+    "donations.committeereview": lambda record: [record.award.student_id],
     "mentoring.matchrun": lambda record: sorted(
         record.proposed_pairs.values_list("pairing__student_id", flat=True)
     ),

@@ -47,6 +47,7 @@ ADMIN_KEYS = {
     "birth_date",
     "id_masked",
     "village",
+    "committee",
     "guardian_name",
     "guardian_phone",
     "guardian_consents_to_name",
