@@ -19,6 +19,7 @@ from mentoring.models.identification import (
     HardshipKind,
     IndicatorSource,
     Objection,
+    RecheckChange,
 )
 from mentoring.models.match_runs import (
     MatchRun,
@@ -95,6 +96,7 @@ __all__ = [
     "PairingKind",
     "PairingStatus",
     "ProposedPair",
+    "RecheckChange",
     "Role",
     "School",
     "SchoolLevel",
