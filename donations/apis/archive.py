@@ -59,6 +59,9 @@ class ArchiveAssessmentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "route",
+            # A spring re-check names the autumn identification it re-checks.
+            "carried_from",
+            "change",
             "status",
             "tier",
             "government_category",
