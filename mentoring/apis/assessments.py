@@ -114,6 +114,10 @@ class AssessmentSerializer(serializers.ModelSerializer):
     government_category = serializers.ChoiceField(
         choices=HardshipKind.choices, allow_blank=True, read_only=True
     )
+    # Blank unless the assessment re-checks an earlier term's identification.
+    change = serializers.ChoiceField(
+        choices=RecheckChange.choices, allow_blank=True, read_only=True
+    )
     # Null without a notice; `term_holiday_weeks` when the official calendar
     # does not cover the notice's year yet, and the note then says so.
     notice_calendar = serializers.SerializerMethodField()
