@@ -24,6 +24,24 @@ from tests.write_world import (
 )
 from workers.factories import TermFactory, member
 
+
+def _recheck(w) -> Call:
+    """An approved identification re-checked in the next term of its school year: the child left."""
+    carried = w.assessment(AssessmentStatus.APPROVED, tier="hardship")
+    spring = TermFactory(
+        district=w.district,
+        code="next-spring",
+        school_year=w.term.school_year,
+        start_date=w.term.end_date + datetime.timedelta(days=30),
+        end_date=w.term.end_date + datetime.timedelta(days=150),
+    )
+    return Call(
+        w.root,
+        f"/api/v1/assessments/{carried.pk}/recheck/",
+        {"term": spring.pk, "change": "left", "reason": "转学"},
+    )
+
+
 OPERATIONS = {
     # Accounts, schools, terms
     "POST /api/v1/users/": lambda w: Call(
@@ -129,6 +147,7 @@ OPERATIONS = {
         {"reason": "不符合条件"},
     ),
     "POST /api/v1/assessments/government-list/": _government_list,
+    "POST /api/v1/assessments/{id}/recheck/": _recheck,
     # Mentoring
     "POST /api/v1/mentors/": lambda w: Call(
         w.root,

@@ -23,6 +23,7 @@ from mentoring.models import (
     Assessment,
     AssessmentEvent,
     Pairing,
+    RecheckChange,
     Student,
     StudentRecord,
     SubjectScore,
@@ -53,12 +54,20 @@ class ArchiveEventSerializer(serializers.ModelSerializer):
 
 class ArchiveAssessmentSerializer(serializers.ModelSerializer):
     events = ArchiveEventSerializer(many=True, read_only=True)
+    # Declared: DRF drops `allow_blank` from a read-only model field, and the schema
+    # then leaves out the blank of every assessment that is not a re-check.
+    change = serializers.ChoiceField(
+        choices=RecheckChange.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Assessment
         fields = [
             "id",
             "route",
+            # A spring re-check names the autumn identification it re-checks.
+            "carried_from",
+            "change",
             "status",
             "tier",
             "government_category",

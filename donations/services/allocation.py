@@ -5,7 +5,9 @@ tier no more than the project's share of places (`donations.services.tier_shares
 gives each village committee no more than its quota where the project uses
 committees (`donations.services.committee_quotas`), and lists, with the
 reason, every eligible student it left out. A student's tier is the one of
-their approved identification of the term, never a default.
+their identification in force in the term (the term's own, or one carried
+from earlier in the school year: `mentoring.selectors.school_year`), never a
+default.
 """
 
 from dataclasses import dataclass
@@ -34,9 +36,9 @@ from donations.services.awards import award_plan_rows, project_committed_fen
 from donations.services.committee_quotas import committee_caps_of
 from donations.services.ledger import fund_account_of
 from donations.services.tier_shares import tier_caps_of
-from mentoring.models import Assessment, AssessmentStatus, Term, User
-from mentoring.outcomes import NOT_IN_HARDSHIP
+from mentoring.models import Term, User
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.school_year import hardship_identifications, identifications_in_force
 
 # Why an eligible student got nothing.
 QUOTA_FULL = "quota_full"
@@ -91,14 +93,13 @@ def _rank_key(tier_order: dict[str, int]):
 def _candidates(project: AidProject, term: Term, schools: list[int]) -> list[dict]:
     """Approved students of the schools who meet the project's rules, with what ranks them.
 
-    Two queries: the term's approved assessments, and the same students' records
-    of the term (level, boarding), joined here.
+    Two queries: the identifications in force in the term, and the same
+    students' records of the term (level, boarding), joined here. A student
+    carried from the autumn without a record of this term has left: no award.
     """
     from mentoring.models import StudentRecord
 
-    assessments = Assessment.objects.filter(
-        term=term, status=AssessmentStatus.APPROVED, student__school__in=schools
-    ).exclude(tier__in=["", NOT_IN_HARDSHIP])
+    assessments = hardship_identifications(term).filter(student__school__in=schools)
     if project.tiers:
         assessments = assessments.filter(tier__in=project.tiers)
     if project.gender:
@@ -230,16 +231,14 @@ def allocate(
     for school_id in existing.values_list("student__school", flat=True):
         used[school_id] = used.get(school_id, 0) + 1
     # The places each tier already holds: the tier is the one the student's
-    # approved identification of the term gives, as for a new candidate.
+    # identification in force in the term gives, as for a new candidate.
     caps = tier_caps_of(
         project,
         quotas=quotas,
         awarded=list(
-            Assessment.objects.filter(
-                term=term,
-                status=AssessmentStatus.APPROVED,
-                student__in=existing.values("student"),
-            ).values_list("student__school", "tier")
+            identifications_in_force(term)
+            .filter(student__in=existing.values("student"))
+            .values_list("student__school", "tier")
         ),
     )
     candidates = _candidates(project, term, schools)

@@ -4,7 +4,11 @@
 - `POST assessments/` submits an application (the `submit` action);
 - `POST assessments/{id}/review/`, `publicize/`, `object/`, `approve/`, `reject/`;
 - `POST assessments/{id}/objections/{objection_id}/answer/` answers one objection;
-- `POST assessments/government-list/` identifies the students on a government list.
+- `POST assessments/government-list/` identifies the students on a government list;
+- `POST assessments/{id}/recheck/` re-checks an approved identification in a
+  later term of its school year (the student left, or circumstances changed);
+- `GET assessments/carry-over/?term=` what the term's identification holds
+  from earlier in its school year: carried, withdrawn, changed, pending, new.
 
 An action out of order answers 409 with `allowed_actions`. The rules live in
 `mentoring.services.identification`; this module validates and serialises.
@@ -24,7 +28,7 @@ from core.errors import validated_data
 from core.filters import NumberFilter
 from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsAdministrator
-from core.serializers import StrictSerializer
+from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.models import (
     Assessment,
@@ -33,9 +37,13 @@ from mentoring.models import (
     AssessmentStatus,
     HardshipKind,
     Objection,
+    RecheckChange,
     Role,
+    Term,
 )
 from mentoring.selectors import identification as selectors
+from mentoring.selectors import school_year
+from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services import government_list
 from mentoring.services import identification as services
 
@@ -106,6 +114,10 @@ class AssessmentSerializer(serializers.ModelSerializer):
     government_category = serializers.ChoiceField(
         choices=HardshipKind.choices, allow_blank=True, read_only=True
     )
+    # Blank unless the assessment re-checks an earlier term's identification.
+    change = serializers.ChoiceField(
+        choices=RecheckChange.choices, allow_blank=True, read_only=True
+    )
     # Null without a notice; `term_holiday_weeks` when the official calendar
     # does not cover the notice's year yet, and the note then says so.
     notice_calendar = serializers.SerializerMethodField()
@@ -125,6 +137,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "grade",
             "class_name",
             "route",
+            "carried_from",
+            "change",
             "status",
             "tier",
             "tier_name",
@@ -221,6 +235,32 @@ class ApproveSerializer(StrictSerializer):
 
 class RejectSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=4000)
+
+
+class RecheckSerializer(StrictSerializer):
+    term = serializers.IntegerField(
+        min_value=1, help_text=_("A later term of the identification's school year.")
+    )
+    change = serializers.ChoiceField(choices=RecheckChange.choices)
+    reason = serializers.CharField(max_length=2000)
+
+
+class CarryOverQuerySerializer(QuerySerializer):
+    term = serializers.IntegerField(min_value=1)
+    school = serializers.IntegerField(min_value=1, required=False)
+
+
+class CarryOverSerializer(serializers.Serializer):
+    """Assessment ids: `carried` of the earlier term, the others of this term."""
+
+    term = serializers.IntegerField(source="term.pk")
+    earlier_term = serializers.IntegerField(source="earlier_term.pk", allow_null=True)
+    carried = serializers.ListField(child=serializers.IntegerField())
+    withdrawn = serializers.ListField(child=serializers.IntegerField())
+    changed = serializers.ListField(child=serializers.IntegerField())
+    confirmed = serializers.ListField(child=serializers.IntegerField())
+    pending = serializers.ListField(child=serializers.IntegerField())
+    new = serializers.ListField(child=serializers.IntegerField())
 
 
 class GovernmentListRowSerializer(StrictSerializer):
@@ -474,6 +514,71 @@ class AssessmentViewSet(
             by=request.user, assessment=assessment, reason=data["reason"]
         )
         return self._detail(assessment)
+
+    @extend_schema(request=RecheckSerializer, responses={201: AssessmentDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def recheck(self, request, pk=None):
+        """Re-check this approved identification in a later term of its school year.
+
+        Creates that term's re-check (201), which goes the way of an application:
+        review, public notice, approval. Until it is approved, this
+        identification stays in force.
+        """
+        carried = self.get_object()
+        data = validated_data(
+            RecheckSerializer(data=request.data),
+            lambda errors, fields: services.assessment_recheck_problems(
+                errors,
+                carried=carried,
+                term_id=fields.get("term"),
+                change=fields.get("change"),
+                reason=fields.get("reason"),
+            ),
+        )
+        assessment = services.assessment_recheck(
+            by=request.user,
+            carried=carried,
+            term_id=data["term"],
+            change=data["change"],
+            reason=data["reason"],
+        )
+        return self._detail(assessment, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("term", int, required=True),
+            OpenApiParameter("school", int, required=False),
+        ],
+        responses=CarryOverSerializer,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="carry-over",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def carry_over(self, request):
+        """What the term's identification holds from earlier in its school year.
+
+        Among the assessments the user sees: the identifications carried over
+        and still in force, the term's re-checks (withdrawn, changed, confirmed,
+        pending) and its new applications, as assessment ids.
+        """
+        query = CarryOverQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user = request.user
+        terms = Term.objects.all()
+        if not user.is_superuser:
+            terms = terms.filter(district__schools__in=schools_visible_to(user)).distinct()
+        term = terms.filter(pk=query.validated_data["term"]).first()
+        if term is None:
+            raise serializers.ValidationError({"term": [_("No such term.")]})
+        visible = selectors.assessments_visible_to(user)
+        if "school" in query.validated_data:
+            visible = visible.filter(student__school_id=query.validated_data["school"])
+        summary = school_year.carry_over(term=term, visible=visible)
+        return Response(CarryOverSerializer(summary).data)
 
     @extend_schema(
         request={

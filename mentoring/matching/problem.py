@@ -19,16 +19,14 @@ from django.utils import timezone
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.matching.solver import Arrays, explain, solve_arrays
 from mentoring.models import (
-    Assessment,
-    AssessmentStatus,
     Mentor,
     Pairing,
     PairingKind,
     PairingStatus,
     StudentRecord,
 )
-from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.pairing_rules import age_on
+from mentoring.selectors.school_year import hardship_identifications
 from mentoring.selectors.terms import previous_term
 
 if TYPE_CHECKING:
@@ -62,10 +60,8 @@ def load_inputs(run: "MatchRun") -> dict:
     school_ids = sorted(run.schools.values_list("pk", flat=True))
     tier_rank = {code: rank for rank, code in enumerate(term.district.tier_codes)}
     approved = dict(
-        Assessment.objects.filter(
-            term=term, status=AssessmentStatus.APPROVED, student__school__in=school_ids
-        )
-        .exclude(tier=NOT_IN_HARDSHIP)
+        hardship_identifications(term)
+        .filter(student__school__in=school_ids)
         .values_list("student_id", "tier")
     )
     previous = previous_term(term)

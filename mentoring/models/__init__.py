@@ -20,6 +20,7 @@ from mentoring.models.identification import (
     HardshipKind,
     IndicatorSource,
     Objection,
+    RecheckChange,
 )
 from mentoring.models.match_runs import (
     MatchRun,
@@ -99,6 +100,7 @@ __all__ = [
     "PairingKind",
     "PairingStatus",
     "ProposedPair",
+    "RecheckChange",
     "Role",
     "School",
     "SchoolLevel",

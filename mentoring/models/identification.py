@@ -64,6 +64,15 @@ class HardshipIndicator(models.Model):
 class AssessmentRoute(models.TextChoices):
     APPLICATION = "application", _("Application and review")
     GOVERNMENT_LIST = "government_list", _("Government list")
+    # The second term's re-check of an identification that holds for the school year.
+    RECHECK = "recheck", _("Re-check of the school year's identification")
+
+
+class RecheckChange(models.TextChoices):
+    """What a re-check records about an identification carried from an earlier term."""
+
+    LEFT = "left", _("The student left the school")
+    CIRCUMSTANCES = "circumstances", _("The family's circumstances changed")
 
 
 class AssessmentStatus(models.TextChoices):
@@ -78,11 +87,17 @@ class AssessmentStatus(models.TextChoices):
 
 
 class Assessment(models.Model):
-    """The identification (认定) of one student's need in one term.
+    """The identification (认定) of one student's need, made in one term.
 
     The allowed transitions live in `mentoring.services.identification`; each is
     recorded as an AssessmentEvent. `tier` is a code of the district's tiers, or
     `not_in_hardship` (不困难), which is an outcome too.
+
+    An approved identification holds for the rest of its school year
+    (`mentoring.selectors.school_year`); a later term's re-check (route
+    `recheck`, `carried_from` the identification it re-checks) changes it
+    through the same workflow. A re-check of a student who left approves with
+    a blank tier: nothing is in force any more.
     """
 
     student = models.ForeignKey(
@@ -98,6 +113,15 @@ class Assessment(models.Model):
         default=AssessmentRoute.APPLICATION,
     )
     status = models.CharField(_("status"), max_length=20, choices=AssessmentStatus.choices)
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="rechecks",
+        null=True,
+        blank=True,
+        verbose_name=_("re-check of"),
+    )
+    change = models.CharField(_("change"), max_length=20, choices=RecheckChange.choices, blank=True)
     tier = models.CharField(_("tier"), max_length=30, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     # The family's written commitment (承诺书), which replaces certificates.
@@ -130,6 +154,14 @@ class Assessment(models.Model):
             models.UniqueConstraint(fields=["student", "term"], name="assessment_unique_per_term"),
             models.CheckConstraint(
                 condition=Q(status__in=AssessmentStatus.values), name="assessment_status_valid"
+            ),
+            # A re-check names what it re-checks and what changed; nothing else does.
+            models.CheckConstraint(
+                condition=(
+                    Q(route=AssessmentRoute.RECHECK, carried_from__isnull=False) & ~Q(change="")
+                )
+                | (~Q(route=AssessmentRoute.RECHECK) & Q(carried_from__isnull=True, change="")),
+                name="assessment_recheck_complete",
             ),
         ]
 

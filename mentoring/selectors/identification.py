@@ -23,8 +23,8 @@ from mentoring.models import (
     StudentRecord,
     User,
 )
-from mentoring.outcomes import NOT_IN_HARDSHIP
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.school_year import NO_AID_TIERS
 from mentoring.selectors.scoping import schools_visible_to, students_taught_by
 
 
@@ -100,13 +100,14 @@ def public_notices(*, today: date) -> QuerySet[Assessment]:
 
     A student found not in hardship is not listed: the notice shows whom the
     school proposes to support, and naming the families it turned down would
-    serve no one.
+    serve no one; nor is a re-check that withdraws the identification of a
+    student who left (its tier is blank).
     """
     queryset = Assessment.objects.filter(
         status=AssessmentStatus.PUBLICIZED,
         notice_starts_on__lte=today,
         notice_ends_on__gte=today,
-    ).exclude(tier=NOT_IN_HARDSHIP)
+    ).exclude(tier__in=NO_AID_TIERS)
     return (
         _with_term_record(queryset)
         .select_related("student__school__district")

@@ -41,6 +41,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.school_year import carried_identifications
 from mentoring.services.identification import TRANSITIONS, Action, need_score
 from mentoring.services.students import id_number_problem
 
@@ -324,10 +325,16 @@ def government_list_import(
             students_by_hash.setdefault(id_hash, []).append(student_id)
     matched_ids = sorted({pk for ids in students_by_hash.values() for pk in ids})
 
+    # A student identified earlier in the school year is identified still: the list
+    # changes nothing for them (a change is a re-check, with its public notice).
     assessed = set(
         Assessment.objects.filter(term=term, student_id__in=matched_ids).values_list(
             "student_id", flat=True
         )
+    ) | set(
+        carried_identifications(term)
+        .filter(student_id__in=matched_ids)
+        .values_list("student_id", flat=True)
     )
     # A list posted again on another day does not add the same facts again.
     known = set(

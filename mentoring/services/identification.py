@@ -9,6 +9,13 @@ Route `government_list`: students matched on a government list start in
 `proposed` and are approved without public notice
 (`mentoring.services.government_list`).
 
+Route `recheck`: an approved identification holds for its school year
+(`mentoring.selectors.school_year`). In the later term, `recheck` records that
+the student left or the family's circumstances changed; the re-check starts
+in `submitted` and goes the application's way, public notice included. For a
+student who left, the school review gives no tier: approval withdraws the
+identification. A student carried into the term cannot be submitted afresh.
+
 `reject` ends any assessment that is not final yet. While an assessment is
 under public notice, `object` files an objection and `answer` answers one;
 neither changes the status. Every action writes an AssessmentEvent with who,
@@ -41,6 +48,7 @@ from mentoring.models import (
     HardshipKind,
     Membership,
     Objection,
+    RecheckChange,
     Role,
     Student,
     StudentRecord,
@@ -48,6 +56,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
+from mentoring.selectors.school_year import carried_identification_of, identifications_in_force
 from mentoring.selectors.scoping import students_taught_by
 
 logger = logging.getLogger(__name__)
@@ -66,6 +75,7 @@ class Action:
     APPROVE = "approve"
     REJECT = "reject"
     GOVERNMENT_LIST = "government_list"
+    RECHECK = "recheck"
 
 
 ACTION_NAMES = {
@@ -77,6 +87,7 @@ ACTION_NAMES = {
     Action.APPROVE: gettext_lazy("approve"),
     Action.REJECT: gettext_lazy("reject"),
     Action.GOVERNMENT_LIST: gettext_lazy("identify from a government list"),
+    Action.RECHECK: gettext_lazy("re-check"),
 }
 
 # The order in which `allowed_actions` lists what may be done next.
@@ -107,6 +118,7 @@ class Transition:
 
 _TABLE = [
     Transition(Action.SUBMIT, None, AssessmentStatus.SUBMITTED, STAFF),
+    Transition(Action.RECHECK, None, AssessmentStatus.SUBMITTED, STAFF),
     Transition(Action.REVIEW, AssessmentStatus.SUBMITTED, AssessmentStatus.INVESTIGATED, STAFF),
     Transition(
         Action.REVIEW,
@@ -390,6 +402,17 @@ def assessment_submit_problems(
             )
         elif Assessment.objects.filter(student=student, term=term).exists():
             errors.add("student", _("The student already has an assessment for this term."))
+        else:
+            carried = carried_identification_of(student_id=student.pk, term=term)
+            if carried is not None:
+                errors.add(
+                    "student",
+                    _(
+                        "The student's identification of %(term)s holds for the school year; "
+                        "record a re-check of it instead."
+                    )
+                    % {"term": carried.term.label},
+                )
     return student, term
 
 
@@ -441,7 +464,16 @@ def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str 
     assessment = _locked(assessment)
     transition = _authorize(assessment=assessment, action=Action.REVIEW, by=by, today=today)
     fields = []
-    if transition.target == AssessmentStatus.SCHOOL_REVIEWED:
+    if transition.target == AssessmentStatus.SCHOOL_REVIEWED and (
+        assessment.change == RecheckChange.LEFT
+    ):
+        # Nothing to grade: approval withdraws the identification carried into the term.
+        if tier:
+            raise DomainError(
+                _("A student who left gets no tier: the re-check withdraws the identification."),
+                field="tier",
+            )
+    elif transition.target == AssessmentStatus.SCHOOL_REVIEWED:
         district = assessment.term.district
         if not tier:
             raise DomainError(_("The school review proposes a tier."), field="tier")
@@ -459,6 +491,113 @@ def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str 
     elif tier:
         raise DomainError(_("The tier is proposed by the school review."), field="tier")
     _move(assessment=assessment, transition=transition, by=by, note=note, fields=fields)
+    return assessment
+
+
+# The second term's re-check
+
+
+def assessment_recheck_problems(
+    errors: ValidationErrors,
+    *,
+    carried: Assessment,
+    term_id: int | None,
+    change: str | None,
+    reason: str | None,
+) -> Term | None:
+    """Add to `errors` everything wrong with re-checking `carried` in the term; answers the term.
+
+    The term must be a later term of the carried identification's school year,
+    with the identification still in force there: not yet re-checked or
+    replaced. A student whose circumstances changed must be on the term's
+    roster; one who left need not be.
+    """
+    if reason is not None and not reason.strip():
+        errors.add("reason", _("Give the reason for the re-check."))
+    if term_id is None:
+        return None
+    term = (
+        Term.objects.filter(
+            pk=term_id,
+            district_id=carried.term.district_id,
+            school_year=carried.term.school_year,
+            start_date__gt=carried.term.start_date,
+        )
+        .select_related("district")
+        .first()
+    )
+    if term is None:
+        errors.add(
+            "term",
+            _("No such later term in the school year %(year)s.")
+            % {"year": carried.term.school_year},
+        )
+        return None
+    student_id = carried.student_id
+    if Assessment.objects.filter(student_id=student_id, term=term).exists():
+        errors.add("term", _("The student already has an assessment for this term."))
+    elif not identifications_in_force(term).filter(pk=carried.pk).exists():
+        errors.add("term", _("This identification is not in force in that term."))
+    elif (
+        change == RecheckChange.CIRCUMSTANCES
+        and not StudentRecord.objects.filter(student_id=student_id, term=term).exists()
+    ):
+        errors.add(
+            "term",
+            _("The student has no archive record for this term; import the roster first."),
+        )
+    return term
+
+
+@transaction.atomic
+def assessment_recheck(
+    *, by: User, carried: Assessment, term_id: int, change: str, reason: str
+) -> Assessment:
+    """Re-check an approved identification in a later term of its school year.
+
+    Creates the term's re-check assessment in `submitted`; it then goes the
+    application's way (review, public notice, approval) and, once approved,
+    is the identification in force. Only an approved identification is
+    re-checked (409 otherwise); all that is wrong with the input is refused in
+    one `ValidationErrors`.
+    """
+    carried = Assessment.objects.select_related("term", "student").filter(pk=carried.pk).get()
+    if not _may_propose(by, carried.student):
+        raise NotPermitted(_("Your role in this school does not allow this action."))
+    if carried.status != AssessmentStatus.APPROVED:
+        raise Conflict(
+            _("Only an approved identification is re-checked; this one is “%(status)s”.")
+            % {"status": carried.get_status_display()}
+        )
+    errors = ValidationErrors()
+    term = assessment_recheck_problems(
+        errors, carried=carried, term_id=term_id, change=change, reason=reason
+    )
+    errors.raise_if_any()
+    assessment = Assessment(
+        student_id=carried.student_id,
+        term=term,
+        route=AssessmentRoute.RECHECK,
+        carried_from=carried,
+        change=change,
+        status=AssessmentStatus.SUBMITTED,
+        reason=reason.strip(),
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:
+        # Two re-checks at the same moment: the constraint lets one through.
+        raise DomainError(
+            _("The student already has an assessment for this term."), field="term"
+        ) from None
+    _move(
+        assessment=assessment,
+        transition=TRANSITIONS[(None, Action.RECHECK)],
+        by=by,
+        note=assessment.get_change_display(),
+    )
     return assessment
 
 

@@ -175,6 +175,30 @@ def test_student_already_assessed_this_term_gets_the_indicator_but_no_second_ass
     assert HardshipIndicator.objects.get().kind == "disabled_student"
 
 
+def test_a_student_identified_in_the_autumn_is_not_identified_again_in_spring(
+    admin_a, district, term, student_a
+):
+    # The autumn identification holds for the school year: a change is a re-check.
+    autumn = AssessmentFactory(student=student_a, term=term, status="approved", tier="hardship")
+    spring = TermFactory(
+        district=district,
+        code="2027-spring",
+        school_year="2026-2027",
+        start_date=date(2027, 2, 22),
+        end_date=date(2027, 7, 2),
+    )
+    StudentRecordFactory(student=student_a, term=spring)
+
+    with on(date(2027, 3, 1)):
+        response = client_for(admin_a).post(
+            URL, a_list(spring, (ID_A, "dibao")), format="json", HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["created"], response.json()["already_assessed"]) == (0, 1)
+    assert list(Assessment.objects.all()) == [autumn]
+
+
 def test_two_categories_for_one_student_make_one_assessment(admin_a, term, student_a):
     response = post(
         admin_a, a_list(term, (ID_A, "dibao"), (ID_A, "disabled_student")), format="json"

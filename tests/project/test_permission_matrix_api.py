@@ -99,6 +99,8 @@ users/{id}/unlock/                                 POST   401       403         
 assessments/                                       GET    401       200:-           403             200:oc          200:ocs         403             403             200:ocsd
 assessments/                                       POST   401       400             403             201             201             403             403             201
 assessments/government-list/                       POST   401       403             403             201             201             403             403             201
+assessments/carry-over/                            GET    401       200             403             200             200             403             403             200
+assessments/{id}/recheck/                          POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 assessments/{id}/                                  GET    401       404             403             200,200,404,404 200,200,200,404 403             403             200
 assessments/{id}/objections/{objection_id}/answer/ POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 assessments/{id}/approve/                          POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
@@ -290,6 +292,7 @@ QUERIES = {
     "reports/{id}/export/": lambda scene: "?format=csv",
     "students/import/template/": lambda scene: "?format=csv",
     "compliance/summary/": lambda scene: f"?term={scene.places[0][Term].pk}",
+    "assessments/carry-over/": lambda scene: f"?term={scene.places[0][Term].pk}",
     "public/donations/": lambda scene: f"?district={scene.places[0][School].district.code}",
 }
 MISSING_ID = 987_654_321

@@ -123,7 +123,10 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
 
     assert counts() == first
     by_level = dict(
-        StudentRecord.objects.values_list("level").annotate(n=Count("pk")).values_list("level", "n")
+        StudentRecord.objects.filter(term__code="2026-autumn")
+        .values_list("level")
+        .annotate(n=Count("pk"))
+        .values_list("level", "n")
     )
     assert by_level[SchoolLevel.PRESCHOOL] == 251
     assert by_level[SchoolLevel.PRIMARY] + by_level[SchoolLevel.JUNIOR_MIDDLE] == 1600
@@ -132,6 +135,11 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
     kinds = set(Mentor.objects.values_list("kind", flat=True))
     assert kinds == {k.value for k in MentorKind}
     assert "Demo ready" in out.getvalue()
+    # The spring re-checks the kindergarten's autumn identification: the rest carry over.
+    assert (
+        "2026-autumn → 2027-spring at DEMO-KG: 29 identifications carried over without a new "
+        "assessment, 1 withdrawn (left), 1 tier changed, 1 new application"
+    ) in out.getvalue()
     # The term so far: identification, matching and sessions ran once only.
     assert Assessment.objects.filter(status=AssessmentStatus.APPROVED).count() > 100
     assert Assessment.objects.filter(status=AssessmentStatus.PUBLICIZED).exists()

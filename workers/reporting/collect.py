@@ -26,7 +26,6 @@ from donations.models import (
 from mentoring.models import (
     PAIRED_STATUSES,
     Assessment,
-    AssessmentStatus,
     Mentor,
     MentorKind,
     Objection,
@@ -40,7 +39,7 @@ from mentoring.models import (
     TutoringSession,
     WeeklyCompliance,
 )
-from mentoring.outcomes import NOT_IN_HARDSHIP
+from mentoring.selectors.school_year import hardship_identifications
 from mentoring.streaks import STREAK_WEEKS
 from oversight.selectors import complaint_rows
 from workers.reporting.aggregates import plain_rows, sum_or_zero
@@ -54,11 +53,7 @@ DETAIL_LIMIT = 500
 
 def _enrolment(term, school_ids):
     # Uncorrelated subqueries: PostgreSQL hashes each once instead of probing per student.
-    approved = Q(
-        student__in=Assessment.objects.filter(term=term, status=AssessmentStatus.APPROVED)
-        .exclude(tier=NOT_IN_HARDSHIP)
-        .values("student")
-    )
+    approved = Q(student__in=hardship_identifications(term).values("student"))
     paired = Q(
         student__in=Pairing.objects.filter(term=term, status=PairingStatus.ACTIVE).values("student")
     )

@@ -10,9 +10,10 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     Max,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
 )
@@ -39,6 +40,7 @@ from mentoring.models import (
     School,
     Term,
 )
+from mentoring.selectors.school_year import identifications_in_force
 from workers.reporting.aggregates import plain_rows, sum_or_zero, whole_days
 
 
@@ -73,16 +75,14 @@ def aid_rows(term, school_ids, district):
         )
     )
     # The bureau's table splits aid by the government list the student is on, if any:
-    # the student's assessment of this term, joined (a LEFT JOIN, not a subquery per award).
+    # the category of the student's identification in force in the term, which may
+    # be carried from earlier in the school year. Django refuses a queryset inside a
+    # FilteredRelation's join condition, so it is a subquery per award, an index
+    # lookup on (student, term).
+    in_force = identifications_in_force(term).filter(student=OuterRef("student"))
     categories = plain_rows(
-        awards.annotate(
-            assessed=FilteredRelation(
-                "student__assessments", condition=Q(student__assessments__term=term)
-            )
-        )
-        .values(
-            "project", category=F("assessed__government_category"), school=F("student__school_id")
-        )
+        awards.annotate(category=Subquery(in_force.values("government_category")[:1]))
+        .values("project", "category", school=F("student__school_id"))
         .annotate(
             students=Count("student", distinct=True),
             awards=Count("pk"),

@@ -12,6 +12,7 @@ from django.db.models import Count
 from mentoring.models import Mentor, Student, StudentRecord
 from workers.demo import run_term
 from workers.demo_county import ACCOUNTS, DEMO_PASSWORD, build_county
+from workers.demo_schoolyear import schoolyear_line, schoolyear_replay
 from workers.demo_term import compliance_lines
 from workers.jobs import account_census_start
 from workers.models import Job
@@ -67,6 +68,7 @@ class Command(BaseCommand):
             f"fund balances {aid['balances']}"
         )
         self.stdout.write(f"  eligible but left out, by project: {aid['left_out']}")
+        self.stdout.write(schoolyear_line(schoolyear_replay(county)))
 
         job = account_census_start(by=county.accounts["district_admin"])
         job = Job.objects.get(pk=job.pk)
