@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheets import cell_text
 from donations.models import FundSource
 from donations.money_words import FUND_GROUPS
 from workers.reporting import charts, layout, tables, tables_year
 from workers.reporting.figures_year import is_year
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-# Cells starting with these run as formulas in a spreadsheet: text is prefixed with '.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 # WeasyPrint logs every layout step at INFO; a report is many pages.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -49,9 +48,6 @@ def _title(data) -> str:
     }
 
 
-def _text(value) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 # XLSX and CSV ------------------------------------------------------------------------------
@@ -76,7 +72,7 @@ def to_xlsx(data: dict) -> bytes:
             for cell in sheet[sheet.max_row]:
                 cell.font = bold
             for index, row in enumerate(table.rows):
-                sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+                sheet.append([cell_text(v) if isinstance(v, str) else v for v in row])
                 for cell in sheet[sheet.max_row]:
                     if isinstance(cell.value, Decimal):
                         cell.number_format = "#,##0.00##"
@@ -105,7 +101,7 @@ def to_csv(data: dict) -> bytes:
             writer.writerow([f"{section.title} / {table.title}"])
             writer.writerow(table.columns)
             for row in table.rows:
-                writer.writerow(["" if v is None else _text(v) for v in row])
+                writer.writerow(["" if v is None else cell_text(v) for v in row])
             if table.note:
                 writer.writerow([table.note])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
