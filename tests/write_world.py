@@ -44,6 +44,7 @@ from mentoring.models import (
 from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
+    GuardianAccountFactory,
     MentorFactory,
     PairingFactory,
     SchoolFactory,
@@ -223,10 +224,13 @@ class World:
     def _award(self):
         # The project's account holds the money the award pays out.
         assert self.appropriation.balance_after_fen >= 10_000
+        student = self.student()
+        # Paid by transfer, to the guardian's account on record.
+        GuardianAccountFactory(student=student)
         return award_create(
             by=self.root,
             project_id=self.project.pk,
-            student_id=self.student().pk,
+            student_id=student.pk,
             term_id=self.term.pk,
             amount_fen=10_000,
         )
