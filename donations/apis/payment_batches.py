@@ -276,6 +276,13 @@ class PaymentBatchViewSet(
 
     def _outcome(self, request, batch_id: int, outcome: dict) -> Response:
         batch = self.get_queryset().get(pk=batch_id)
+        access_record_request(
+            request,
+            action=AccessAction.READ,
+            kind=PaymentBatch._meta.model_name,
+            student_ids=self._students(batch),
+            object_id=batch.pk,
+        )
         return Response(
             OutcomeSerializer(
                 {**outcome, "batch": batch}, context=self.get_serializer_context()
