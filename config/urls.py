@@ -13,6 +13,7 @@ from donations.apis.disbursements import DisbursementViewSet
 from donations.apis.donors import DonorViewSet
 from donations.apis.funds import FundAccountViewSet, LedgerViewSet
 from donations.apis.items import ItemDistributionViewSet, ItemDonationViewSet
+from donations.apis.payment_batches import PaymentBatchViewSet
 from donations.apis.pledges import PledgeViewSet
 from donations.apis.projects import ProjectViewSet
 from donations.apis.public import PublicDonationNotice
@@ -56,6 +57,7 @@ router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("contributions", ContributionViewSet, basename="contribution")
 router.register("awards", AwardViewSet, basename="award")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
+router.register("payment-batches", PaymentBatchViewSet, basename="payment-batch")
 router.register("item-donations", ItemDonationViewSet, basename="item-donation")
 router.register("item-distributions", ItemDistributionViewSet, basename="item-distribution")
 router.register("projects", ProjectViewSet, basename="project")

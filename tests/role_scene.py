@@ -26,19 +26,24 @@ from django.db import models, transaction
 from django.urls import URLResolver, get_resolver
 
 from donations.models import (
+    Award,
     Contribution,
     Donor,
     DonorKind,
     ItemDonation,
+    PaymentBatch,
+    PaymentMethod,
     Pledge,
     PledgeKind,
     PledgeSchedule,
 )
+from donations.services.payment_files import DEFAULT_COLUMNS
 from mentoring.models import (
     AccessAction,
     AccessLogEntry,
     Assessment,
     District,
+    GuardianAccount,
     MatchRun,
     Mentor,
     MentorKind,
@@ -162,6 +167,31 @@ def _api_records(place: dict, school: School, by: User) -> None:
         school=school, term=place[Pairing].term, created_by=by
     )
     place[VisitPlanEntry] = _planned_visit(place[VisitPlan], place[Pairing])
+    place[PaymentBatch] = _payment_batch(place[Award], school, by)
+
+
+def _payment_batch(award: Award, school: School, by: User) -> PaymentBatch:
+    """A transfer batch with one row due: the school's award, into its guardian's account."""
+    account = GuardianAccount.objects.get(student=award.student)
+    batch = PaymentBatch.objects.create(
+        school=school,
+        project=award.project,
+        term=award.term,
+        method=PaymentMethod.BANK_TRANSFER,
+        columns=DEFAULT_COLUMNS,
+        created_by=by,
+    )
+    batch.rows.create(
+        number=1,
+        award=award,
+        instalment=1,
+        amount_fen=award.amount_fen,
+        holder_name=account.holder_name,
+        bank_name=account.bank_name,
+        number_masked=account.number_masked,
+        number_encrypted=account.number_encrypted,
+    )
+    return batch
 
 
 def _score(record: StudentRecord) -> SubjectScore:

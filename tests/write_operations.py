@@ -19,6 +19,7 @@ from tests.write_world import (
     _pair_change,
     _project,
     _score,
+    bank_result_upload,
     committee_award,
     roster_upload,
 )
@@ -346,6 +347,27 @@ OPERATIONS = {
             "paid_on": w.day(0),
             "bank_reference": "BANK-1",
         },
+    ),
+    "POST /api/v1/payment-batches/": lambda w: Call(
+        w.root,
+        "/api/v1/payment-batches/",
+        {
+            "school": w.school.pk,
+            "project": w.payable_project("PAY-NEW").pk,
+            "term": w.term.pk,
+            "method": "bank_transfer",
+        },
+    ),
+    "POST /api/v1/payment-batches/{id}/results/": lambda w: Call(
+        w.root,
+        f"/api/v1/payment-batches/{w.transfer_batch.pk}/results/",
+        {"file": bank_result_upload(), "paid_on": w.day(0)},
+        format="multipart",
+    ),
+    "POST /api/v1/payment-batches/{id}/signed/": lambda w: Call(
+        w.root,
+        f"/api/v1/payment-batches/{w.cash_batch.pk}/signed/",
+        {"rows": [1], "signed_on": w.day(0)},
     ),
     "POST /api/v1/item-donations/": lambda w: Call(
         w.root,

@@ -28,6 +28,7 @@ from donations.models import (
 from donations.services.awards import award_create
 from donations.services.disbursements import disbursement_pay
 from donations.services.ledger import fund_account_of, ledger_post
+from donations.services.payment_batches import payment_batch_create
 from mentoring.models import (
     AssessmentStatus,
     Gender,
@@ -44,6 +45,7 @@ from mentoring.models import (
 from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
+    GuardianAccountFactory,
     MentorFactory,
     PairingFactory,
     SchoolFactory,
@@ -223,10 +225,13 @@ class World:
     def _award(self):
         # The project's account holds the money the award pays out.
         assert self.appropriation.balance_after_fen >= 10_000
+        student = self.student()
+        # Paid by transfer, to the guardian's account on record.
+        GuardianAccountFactory(student=student)
         return award_create(
             by=self.root,
             project_id=self.project.pk,
-            student_id=self.student().pk,
+            student_id=student.pk,
             term_id=self.term.pk,
             amount_fen=10_000,
         )
@@ -234,6 +239,50 @@ class World:
     @cached_property
     def award(self):
         return self._award()
+
+    def payable_project(self, code: str) -> AidProject:
+        """A project with its money, and one award of it due to a student with an account."""
+        project = AidProject.objects.create(
+            district=self.district,
+            code=code,
+            name="生活补助",
+            source=FundSource.SOCIAL,
+            purpose=code.lower(),
+        )
+        ledger_post(
+            account_id=fund_account_of(project).pk,
+            kind=LedgerKind.APPROPRIATION,
+            amount_fen=100_000,
+            by=self.root,
+            source=FundSource.SOCIAL,
+        )
+        student = self.student()
+        GuardianAccountFactory(student=student)
+        award_create(
+            by=self.root,
+            project_id=project.pk,
+            student_id=student.pk,
+            term_id=self.term.pk,
+            amount_fen=10_000,
+        )
+        return project
+
+    def _batch(self, method: str, code: str):
+        return payment_batch_create(
+            by=self.root,
+            school_id=self.school.pk,
+            project_id=self.payable_project(code).pk,
+            term_id=self.term.pk,
+            method=method,
+        )
+
+    @cached_property
+    def transfer_batch(self):
+        return self._batch("bank_transfer", "PAY-BANK")
+
+    @cached_property
+    def cash_batch(self):
+        return self._batch("cash", "PAY-CASH")
 
     @cached_property
     def unpaid_award(self):
@@ -282,6 +331,12 @@ class World:
             subject="提醒",
             body="本周辅导未完成",
         )
+
+
+def bank_result_upload() -> SimpleUploadedFile:
+    """The bank's result of a batch's first row: paid."""
+    data = "序号,结果,失败原因\n1,成功,\n".encode()
+    return SimpleUploadedFile("result.csv", data, content_type="text/csv")
 
 
 def roster_upload(world: World) -> SimpleUploadedFile:

@@ -9,6 +9,7 @@ donations), as the schools would have done it.
 
 from workers.demo_county import County
 from workers.demo_donations import donations_replay
+from workers.demo_payments import payments_replay
 from workers.demo_term import (
     identification_replay,
     matching_replay,
@@ -28,6 +29,7 @@ def run_term(county: County) -> dict:
         "sessions": sessions_replay(county),
         "compliance": weekly_checks_replay(county),
         "donations": donations_replay(county),
+        "payments": payments_replay(county),
     }
 
 

@@ -91,12 +91,28 @@ def _pay_all(county, project, today, *, every=1):
     for number, award in enumerate(awards):
         if every > 1 and number % every == every - 1:
             continue
+        _guardian_account(admin, award.student)
         disbursement_pay(
             by=admin,
             award_id=award.pk,
             method=PaymentMethod.BANK_TRANSFER,
             paid_on=today,
             bank_reference=f"DEMO-{award.pk:06d}",
+        )
+
+
+def _guardian_account(admin, student) -> None:
+    """A transfer goes to the guardian's account on record: the demo records a made-up one."""
+    from mentoring.models import GuardianAccount
+    from mentoring.services.guardian_accounts import guardian_account_set
+
+    if not GuardianAccount.objects.filter(student=student).exists():
+        guardian_account_set(
+            by=admin,
+            student=student,
+            holder_name=student.guardian_name or f"{student.name}家长",
+            bank_name="中国农业银行",
+            account_number=f"6228480{student.pk:012d}",
         )
 
 

@@ -1,7 +1,9 @@
 """/api/v1/awards/: aid awarded to students, and its cancellation."""
 
 import django_filters
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -17,7 +19,10 @@ from donations.apis.common import CorrectionSerializer, created
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
 from donations.selectors.scoping import awards_visible_to
 from donations.services.awards import award_cancel, award_create, award_create_problems
+from donations.services.payment_documents import PDF_CONTENT_TYPE, award_notice_pdf
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.models import AccessAction
+from mentoring.services.access_log import access_record_request
 
 
 class AwardInstalmentSerializer(serializers.ModelSerializer):
@@ -148,3 +153,19 @@ class AwardViewSet(
         payload.is_valid(raise_exception=True)
         award_cancel(by=request.user, award_id=award.pk, reason=payload.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=award.pk)).data)
+
+    @extend_schema(responses={(200, PDF_CONTENT_TYPE): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def notice(self, request, pk=None):
+        """The notice to the family (告知书) to print: project, amounts, how paid, complaints."""
+        award = self.get_object()
+        access_record_request(
+            request,
+            action=AccessAction.EXPORT,
+            kind=Award._meta.model_name,
+            student_ids=[award.student_id],
+            object_id=award.pk,
+        )
+        response = HttpResponse(award_notice_pdf(award), content_type=PDF_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="notice-award-{award.pk}.pdf"'
+        return response

@@ -32,6 +32,7 @@ from donations.models.donors import (
 )
 from donations.models.items import ItemDistribution, ItemDonation, ItemKind
 from donations.models.ledger import FundAccount, LedgerEntry, LedgerKind
+from donations.models.payment_batches import PaymentBatch, PaymentBatchRow, PaymentRowStatus
 from donations.models.projects import (
     AidProject,
     Allocation,
@@ -67,7 +68,10 @@ __all__ = [
     "ItemKind",
     "LedgerEntry",
     "LedgerKind",
+    "PaymentBatch",
+    "PaymentBatchRow",
     "PaymentMethod",
+    "PaymentRowStatus",
     "Pledge",
     "PledgeInstalment",
     "PledgeKind",

@@ -21,7 +21,7 @@ from donations.services.ledger import (
     ledger_entry_write,
     ledger_reverse,
 )
-from mentoring.models import User
+from mentoring.models import GuardianAccount, User
 from mentoring.selectors.accounts import schools_administered_by
 
 
@@ -80,6 +80,19 @@ def disbursement_pay_problems(
     elif method == PaymentMethod.BANK_TRANSFER:
         if bank_reference is not None and not bank_reference.strip():
             errors.add("bank_reference", _("Give the bank's reference of the transfer."))
+        # Money goes in full to the guardian's account (全额打到家长账户): a transfer
+        # to an account nobody recorded could not be checked against the family.
+        if (
+            award is not None
+            and not GuardianAccount.objects.filter(student_id=award.student_id).exists()
+        ):
+            errors.add(
+                "method",
+                _(
+                    "No guardian's account is on record for this student; record it "
+                    "before paying by transfer."
+                ),
+            )
     elif (
         method == PaymentMethod.CASH
         and None not in (signed_by_student, signed_by_guardian)

@@ -9,7 +9,13 @@ from rest_framework.test import APIClient
 from donations.models import AidProject, Award, Disbursement, FundSource, LedgerEntry, LedgerKind
 from donations.services.ledger import fund_account_of, ledger_post
 from tests.conftest import ACCESS_LOG_QUERIES, client_for
-from workers.factories import StudentFactory, TermFactory, UserFactory, member
+from workers.factories import (
+    GuardianAccountFactory,
+    StudentFactory,
+    TermFactory,
+    UserFactory,
+    member,
+)
 
 AWARDS, PAY = "/api/v1/awards/", "/api/v1/disbursements/"
 
@@ -32,7 +38,7 @@ def scene(district, school_a, admin_a):
     return {
         "project": project,
         "term": TermFactory(district=district),
-        "student": StudentFactory(school=school_a, name="王小明"),
+        "student": GuardianAccountFactory(student__school=school_a, student__name="王小明").student,
         "admin": admin_a,
     }
 

@@ -24,6 +24,7 @@ from tests.conftest import ACCESS_LOG_QUERIES, client_for
 from tests.mentoring.pairings.pairing_world import World, build_world, clock  # noqa: F401
 from workers.factories import (
     AssessmentFactory,
+    GuardianAccountFactory,
     PairingFactory,
     StudentRecordFactory,
     TermFactory,
@@ -46,6 +47,7 @@ class Scene:
     def __init__(self, w: World):
         self.w = w
         self.student = w.owned.student
+        GuardianAccountFactory(student=self.student)
         district = w.term.district
         self.autumn = w.term
         self.spring = TermFactory(

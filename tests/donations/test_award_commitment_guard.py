@@ -40,6 +40,7 @@ from mentoring.models import AssessmentStatus
 from tests.conftest import client_for
 from workers.factories import (
     AssessmentFactory,
+    GuardianAccountFactory,
     StudentFactory,
     StudentRecordFactory,
     TermFactory,
@@ -107,6 +108,7 @@ def raw_award(scene, amount_fen, status=AwardStatus.AWARDED) -> Award:
 
 
 def pay(scene, award, instalment=1) -> Disbursement:
+    GuardianAccountFactory(student=award.student)
     return disbursement_pay(
         by=scene["admin"],
         award_id=award.pk,

@@ -30,6 +30,7 @@ from donations.services.ledger import fund_account_of, ledger_post
 from tests.conftest import client_for
 from workers.factories import (
     DistrictFactory,
+    GuardianAccountFactory,
     SchoolFactory,
     StudentFactory,
     TermFactory,
@@ -73,6 +74,8 @@ def scene(district, school_a, school_b, district_admin):
 
 
 def grant(scene, amount=31_250, instalments=None, student=None):
+    # A transfer goes to the guardian's account on record.
+    GuardianAccountFactory(student=student or scene["student"])
     return award_create(
         by=scene["admin"],
         project_id=scene["project"].pk,

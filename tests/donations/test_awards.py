@@ -5,8 +5,9 @@ import threading
 
 import pytest
 from django.db import connections
+from django.utils import translation
 
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, FieldErrors
 from donations.models import (
     AidProject,
     Award,
@@ -19,7 +20,13 @@ from donations.models import (
 from donations.services.awards import award_create
 from donations.services.disbursements import disbursement_pay
 from donations.services.ledger import fund_account_of, ledger_post
-from workers.factories import SchoolFactory, StudentFactory, TermFactory, member
+from workers.factories import (
+    GuardianAccountFactory,
+    SchoolFactory,
+    StudentFactory,
+    TermFactory,
+    member,
+)
 
 PAID_ON = datetime.date(2026, 11, 20)
 
@@ -42,6 +49,7 @@ def scene(district, school_a):
     term = TermFactory(district=district)
     admin = member("administrator", school_a)
     student = StudentFactory(school=school_a)
+    GuardianAccountFactory(student=student)
     return {
         "term": term,
         "admin": admin,
@@ -128,6 +136,32 @@ def test_an_award_is_paid_once_with_its_ledger_row(scene):
         )
     assert Disbursement.objects.count() == 1
     assert LedgerEntry.objects.filter(kind=LedgerKind.DISBURSEMENT).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_transfer_needs_the_guardians_account_on_record(scene):
+    other = StudentFactory(school=scene["student"].school)
+    granted = award(scene, student=other)
+    with translation.override("en"), pytest.raises(FieldErrors) as refused:
+        disbursement_pay(
+            by=scene["admin"],
+            award_id=granted.pk,
+            method=PaymentMethod.BANK_TRANSFER,
+            paid_on=PAID_ON,
+            bank_reference="ICBC-2026-0002",
+        )
+    assert "No guardian's account" in refused.value.errors["method"][0]
+    assert not Disbursement.objects.exists()
+    # Cash against both signatures needs none.
+    paid = disbursement_pay(
+        by=scene["admin"],
+        award_id=granted.pk,
+        method=PaymentMethod.CASH,
+        paid_on=PAID_ON,
+        signed_by_student=True,
+        signed_by_guardian=True,
+    )
+    assert paid.method == PaymentMethod.CASH
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from donations.services.contributions import contribution_record
 from donations.services.disbursements import disbursement_pay
 from donations.services.items import item_distribute, item_donation_record
 from tests.conftest import client_for
-from workers.factories import StudentFactory, TermFactory, member
+from workers.factories import GuardianAccountFactory, StudentFactory, TermFactory, member
 
 
 @pytest.fixture
@@ -38,6 +38,7 @@ def gifts(district, school_a, district_admin, django_capture_on_commit_callbacks
     consenting = StudentFactory(school=school_a, name="张同意", guardian_consents_to_name=True)
     private = StudentFactory(school=school_a, name="王保密", guardian_consents_to_name=False)
     for student in (consenting, private):
+        GuardianAccountFactory(student=student)
         award = award_create(
             by=district_admin,
             project_id=project.pk,

@@ -65,6 +65,7 @@ from donations.services.projects import appropriation_receive, appropriation_rev
 from mentoring.models import AssessmentStatus
 from workers.factories import (
     AssessmentFactory,
+    GuardianAccountFactory,
     SchoolFactory,
     StudentFactory,
     StudentRecordFactory,
@@ -89,6 +90,7 @@ def build_world(district):
     students = []
     for n in range(5):
         student = StudentFactory(school=schools[n % 2])
+        GuardianAccountFactory(student=student)
         StudentRecordFactory(student=student, term=term)
         AssessmentFactory(
             student=student,
@@ -100,6 +102,7 @@ def build_world(district):
         students.append(student)
     # The same child on the other school's roll: duplicate aid is found by the ID hash.
     twin = StudentFactory(school=schools[1], id_hash=students[0].id_hash)
+    GuardianAccountFactory(student=twin)
     StudentRecordFactory(student=twin, term=term)
     AssessmentFactory(
         student=twin, term=term, status=AssessmentStatus.APPROVED, tier=TIERS[0], need_score=99

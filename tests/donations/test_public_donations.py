@@ -10,7 +10,7 @@ from donations.services.contributions import contribution_post, contribution_rec
 from donations.services.disbursements import disbursement_pay, disbursement_reverse
 from donations.services.items import item_distribute, item_donation_record
 from donations.services.ledger import fund_account_of, ledger_post
-from workers.factories import StudentFactory, TermFactory, member
+from workers.factories import GuardianAccountFactory, StudentFactory, TermFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def published(district, school_a):
         )
         contribution_post(contribution_id=gift.pk)
     student = StudentFactory(school=school_a, name="王小明", guardian_phone="13800000000")
+    GuardianAccountFactory(student=student)
     award = award_create(
         by=admin,
         project_id=love.pk,

@@ -26,6 +26,7 @@ from tests.conftest import client_for
 from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
+    GuardianAccountFactory,
     MentorFactory,
     PairingFactory,
     SchoolFactory,
@@ -194,6 +195,7 @@ def paid(w, award_):
         by=w.root,
         source=FundSource.SOCIAL,
     )
+    GuardianAccountFactory(student=award_.student)
     response = client_for(w.root).post(
         "/api/v1/disbursements/",
         {"award": award_.pk, "method": "bank_transfer", "paid_on": w.day(0), "bank_reference": "B"},

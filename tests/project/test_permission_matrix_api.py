@@ -49,6 +49,7 @@ from donations.models import (
     ItemDistribution,
     ItemDonation,
     LedgerEntry,
+    PaymentBatch,
     Pledge,
 )
 from mentoring.models import (
@@ -176,6 +177,14 @@ disbursements/                                     GET    401       403         
 disbursements/                                     POST   401       403             403             409             409             403             403             409
 disbursements/{id}/                                GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
 disbursements/{id}/reverse/                        POST   401       403             403             403,403,404,404 200,200,200,404 403             403             200
+payment-batches/                                   GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
+payment-batches/                                   POST   401       403             403             201             201             403             403             201
+payment-batches/{id}/                              GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+payment-batches/{id}/export/                       GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+payment-batches/{id}/results/                      POST   401       403             403             400,400,404,404 400,400,400,404 403             403             400
+payment-batches/{id}/sign-off-sheet/               GET    401       403             403             409,409,404,404 409,409,409,404 403             403             409
+payment-batches/{id}/signed/                       POST   401       403             403             409,409,404,404 409,409,409,404 403             403             409
+awards/{id}/notice/                                GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
 item-donations/                                    GET    401       200:-           200:-           200:ocs         200:ocs         200:o           200:-           200:ocsd
 item-donations/                                    POST   401       403             403             201             201             403             403             201
 item-donations/{id}/                               GET    401       404             404             200,200,200,404 200,200,200,404 200,404,404,404 404             200
@@ -264,6 +273,7 @@ KINDS = {
     "contributions": Contribution,
     "awards": Award,
     "disbursements": Disbursement,
+    "payment-batches": PaymentBatch,
     "item-donations": ItemDonation,
     "item-distributions": ItemDistribution,
     "projects": AidProject,

@@ -32,6 +32,7 @@ from mentoring.services.sessions import session_log
 from tests.report_scene import add_students
 from workers.factories import (
     DistrictFactory,
+    GuardianAccountFactory,
     MentorFactory,
     PairingFactory,
     SchoolFactory,
@@ -112,6 +113,7 @@ def build_term(term_spec):
     for school, count in zip(schools, term_spec["students"], strict=True):
         for n, student in enumerate(add_students(school, term, count, boarding_every=2)):
             students.append(student)
+            GuardianAccountFactory(student=student)
             if n % 3 != 2:  # two in three are approved for aid
                 Assessment.objects.create(
                     student=student,

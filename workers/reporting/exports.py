@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheets import cell_text
 from donations.models import FundSource
 from donations.money_words import FUND_GROUPS
 from workers.reporting import charts, document, layout, tables, tables_year
 from workers.reporting.figures_year import is_year
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-# Cells starting with these run as formulas in a spreadsheet: text is prefixed with '.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 # WeasyPrint logs every layout step at INFO; a report is many pages.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -44,11 +43,6 @@ def _title(data) -> str:
         "period": document.period(data),
         "version": data.get("version", ""),
     }
-
-
-def _text(value) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 # XLSX and CSV ------------------------------------------------------------------------------
@@ -106,7 +100,7 @@ def _xlsx_table(sheet, table, widths: dict) -> tuple[int, int]:
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
     first, last = _xlsx_header(sheet, table, widths)
     for index, row in enumerate(table.rows):
-        sheet.append([_text(v) if isinstance(v, str) else v for v in row])
+        sheet.append([cell_text(v) if isinstance(v, str) else v for v in row])
         total = table.total_from is not None and index >= table.total_from
         for position in range(1, len(row) + 1):
             cell = sheet.cell(row=sheet.max_row, column=position)
@@ -181,7 +175,7 @@ def to_csv(data: dict) -> bytes:
             writer.writerow([f"{section.title} / {table.title}"])
             writer.writerow(table.columns)
             for row in table.rows:
-                writer.writerow(["" if v is None else _text(v) for v in row])
+                writer.writerow(["" if v is None else cell_text(v) for v in row])
             if table.note:
                 writer.writerow([table.note])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
