@@ -85,29 +85,32 @@ def roster_rows(school_code: str) -> list[list]:
         birth = first_birth + timedelta(days=n % 2500)
         id_number = idnumbers.with_check_digit(f"510000{birth:%Y%m%d}{n // 2500:03d}")
         struggling = n % 3 == 0
-        rows.append(
-            [
-                school_code,
-                f"G{n:09d}",
-                f"学生{n}",
-                "男" if n % 2 else "女",
-                birth.isoformat(),
-                id_number,
-                "小学",
-                str(n % 6 + 1),
-                f"{n % 8 + 1}班",
-                "寄宿" if n % 4 == 0 else "走读",
-                f"红星村{n % 12 + 1}组",
-                f"监护人{n}",
-                f"138{n:08d}",
-                str(n % 6 + 2),
-                f"{2000 + n % 5000}.50",
-                "否",
-                hardship[n % len(hardship)],
-                "是" if struggling else "否",
-                "数学、英语" if struggling else "",
-            ]
-        )
+        # By header, in the template's order: a column added to the roster since
+        # (optional, as every new one is) is left blank instead of shifting the rest.
+        values = {
+            "学校代码": school_code,
+            "学籍号": f"G{n:09d}",
+            "姓名": f"学生{n}",
+            "性别": "男" if n % 2 else "女",
+            "出生日期": birth.isoformat(),
+            "身份证号码": id_number,
+            "学段": "小学",
+            "年级": str(n % 6 + 1),
+            "班级": f"{n % 8 + 1}班",
+            "就读方式": "寄宿" if n % 4 == 0 else "走读",
+            "村组(社区)": f"红星村{n % 12 + 1}组",
+            "监护人": f"监护人{n}",
+            "联系电话": f"138{n:08d}",
+            "家庭人口": str(n % 6 + 2),
+            "家庭人均年收入(元)": f"{2000 + n % 5000}.50",
+            "是否残疾生": "否",
+            "贫困类型": hardship[n % len(hardship)],
+            "是否学困生": "是" if struggling else "否",
+            "薄弱科目": "数学、英语" if struggling else "",
+        }
+        unknown = set(values) - set(headers)
+        assert not unknown, f"the roster no longer has these columns: {unknown}"
+        rows.append([values.get(header, "") for header in headers])
     return rows
 
 

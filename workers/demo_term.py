@@ -272,25 +272,3 @@ def weekly_checks_replay(county: County) -> dict:
         kind__in=["missed_week", "missed_streak"], school__district=county.district
     ).count()
     return summary
-
-
-def compliance_lines(summary: dict) -> list[str]:
-    """The compliance figures of the demo term, one line per school, for the demo command."""
-    totals = summary["totals"]
-    lines = [
-        f"  weekly tutoring: {totals['pair_weeks_met']} of {totals['pair_weeks']} pair-weeks met "
-        f"({totals['met_percent']} %), {totals['sessions']} sessions, {totals['minutes']} min, "
-        f"{totals['home_visits']} home visits, {totals['students_with_streak']} students with "
-        f"2+ missed weeks in a row, {summary['reminders']} reminders stored",
-    ]
-    for row in summary["by_school"]:
-        if not row["pair_weeks"] and not row["party_teachers"]:
-            continue
-        lines.append(
-            f"    {row['school_code']:<13} {row['met_percent'] or 0:>5} % met "
-            f"({row['pair_weeks_met']}/{row['pair_weeks']}), {row['sessions']:>4} sessions, "
-            f"{row['home_visits']:>3} home visits, streaks {row['students_with_streak']:>2}, "
-            f"party-member teachers with a mentee {row['party_teachers_with_mentee']}"
-            f"/{row['party_teachers']}"
-        )
-    return lines

@@ -176,6 +176,21 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
     assert headline["social_awarded"] != "0.00"
     assert headline["social_arrival_rate"] is None
     assert headline["government_payout_rate"] is not None
+    # What the demo says is in sentences, Chinese then English, its figures the report's own.
+    said = out.getvalue()
+    assert "{'" not in said and "Job #" not in said and "account_census" not in said
+    assert (
+        f"mentoring pairs logged {headline['sessions']:,} sessions and "
+        f"{headline['home_visits']:,} home visits"
+    ) in said
+    assert f"共记录辅导{headline['sessions']:,}次、家访{headline['home_visits']:,}次" in said
+    for line in (
+        "teacher_a, 张老师, teacher of 阳光小学: http://127.0.0.1:8000/teacher/",
+        "donor_org, 县报社, donor of 红星初级中学、阳光小学: http://127.0.0.1:8000/donor/",
+        "supervisor, 周代表, supervisor of 红星初级中学、阳光小学: http://127.0.0.1:8000/supervisor/",
+        "district_admin，李科长，示范县管理员：http://127.0.0.1:8000/api/docs/",
+    ):
+        assert line in said, line
 
     for username in [
         "admin",

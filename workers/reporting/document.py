@@ -155,10 +155,12 @@ def written_summary(data) -> list[str]:
     ) % {name: money(h[name]) for name in ("allocated", "received", "awarded", "paid")}
     arrival, payout = h["government_arrival_rate"], h["government_payout_rate"]
     if arrival is not None and payout is not None:
-        funds += " " + _(
+        rates = _(
             "Government funds arrived at %(arrival)s of the allocation and %(payout)s of "
             "the awards were paid."
         ) % {"arrival": percent(arrival), "payout": percent(payout)}
+        # Two sentences one after the other: a space in English, none in Chinese.
+        funds = _("%(sentence)s %(next)s") % {"sentence": funds, "next": rates}
     paragraphs.append(funds)
     if h["pairings"]:
         paragraphs.append(

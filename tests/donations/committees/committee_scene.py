@@ -19,6 +19,7 @@ from mentoring.models import (
 from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
+    GuardianAccountFactory,
     SchoolFactory,
     StudentFactory,
     StudentRecordFactory,
@@ -65,6 +66,8 @@ def approved_student(scene: Scene, *, school=0, committee: int | None = 0, need=
         committee=scene.committees[committee] if committee is not None else None,
     )
     StudentRecordFactory(student=student, term=scene.term, level=SchoolLevel.PRIMARY)
+    # Paid by transfer into the guardian's account, which must be on record.
+    GuardianAccountFactory(student=student)
     AssessmentFactory(
         student=student,
         term=scene.term,
