@@ -499,8 +499,12 @@ def platform_admin_pages() -> None:
       per account (`User.revoke_tokens`), not one by one.
     - axes: the lockouts are shown (and cleared) by `LockoutAdmin`; its logs
       of every login and every failure are off (settings), so their pages go.
+      axes has no Chinese, so its app and model are named here in words the
+      platform translates (only `_meta`'s display names: migrations read
+      `original_attrs`, which stay axes's own).
     """
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.apps import apps
     from django.contrib.auth.models import Group
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -510,3 +514,6 @@ def platform_admin_pages() -> None:
     if admin.site.is_registered(AccessAttempt):
         admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, LockoutAdmin)
+    apps.get_app_config("axes").verbose_name = _("Logins")
+    AccessAttempt._meta.verbose_name = _("login lockout")
+    AccessAttempt._meta.verbose_name_plural = _("login lockouts")

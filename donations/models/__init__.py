@@ -12,6 +12,7 @@ from donations.models.awards import (
     AwardStatus,
     Disbursement,
     PaymentMethod,
+    RefusalVia,
 )
 from donations.models.donors import (
     Contribution,
@@ -69,5 +70,6 @@ __all__ = [
     "ProjectQuota",
     "ProjectStandard",
     "ProjectTierShare",
+    "RefusalVia",
     "term_amount_fen",
 ]

@@ -132,6 +132,13 @@ class AwardInstalment(models.Model):
         return f"{self.award_id}#{self.number}: {yuan_text(self.amount_fen)}"
 
 
+class RefusalVia(models.TextChoices):
+    """How the refused aid was asked for."""
+
+    MANUAL = "manual", _("award asked for by hand")
+    ALLOCATION = "allocation", _("allocation")
+
+
 class AidRefusal(models.Model):
     """A refused attempt to aid a student twice for one purpose in a term (多头资助).
 
@@ -150,8 +157,7 @@ class AidRefusal(models.Model):
     other_award = models.ForeignKey(
         Award, on_delete=models.PROTECT, related_name="+", verbose_name=_("other award")
     )
-    # "manual" (an award asked for by hand) or "allocation".
-    via = models.CharField(_("via"), max_length=20)
+    via = models.CharField(_("via"), max_length=20, choices=RefusalVia.choices)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

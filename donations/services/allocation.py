@@ -25,6 +25,7 @@ from donations.models import (
     Boarding,
     FundAccount,
     ProjectQuota,
+    RefusalVia,
     term_amount_fen,
 )
 from donations.selectors.scoping import administers_any_school
@@ -287,7 +288,7 @@ def allocate(
                     term=term,
                     student_id=row["student"],
                     other_award=other,
-                    via="allocation",
+                    via=RefusalVia.ALLOCATION,
                     by=by,
                 )
             )

@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -16,9 +17,17 @@ from hypothesis import strategies as st
 
 from core.admin import YuanFormField, fen_floor, is_fen_field
 from core.money import yuan_grouped
-from donations.models import Award, FundAccount, ItemDonation, LedgerEntry
+from donations.models import (
+    AidRefusal,
+    Award,
+    Disbursement,
+    FundAccount,
+    ItemDonation,
+    LedgerEntry,
+    RefusalVia,
+)
 from donations.services.ledger import fund_account_of, ledger_post
-from mentoring.models import StudentRecord
+from mentoring.models import MatchRun, StudentRecord
 from tests.admin_scene import records_in
 from workers.factories import MentorFactory, SchoolFactory, UserFactory
 
@@ -284,3 +293,59 @@ def test_every_chinese_changelist_has_chinese_headers_and_filters(root_client):
         if words or re.search(r"以 [A-Za-z]", html):
             untranslated[opts.label] = words
     assert untranslated == {}
+
+
+def test_people_are_named_on_change_and_history_pages_too(root_client):
+    root, client = root_client
+    root.first_name, root.last_name = "芳", "李"
+    root.save()
+    disbursement = records_in(SchoolFactory(), by=root)[Disbursement]
+    history = disbursement.award.history.latest()
+    history.history_user = root
+    history.save()
+
+    change = page(
+        client, reverse("admin:donations_disbursement_change", args=[disbursement.pk]), "zh-hans"
+    )
+    past = page(
+        client, reverse("admin:donations_award_history", args=[disbursement.award_id]), "zh-hans"
+    )
+
+    assert "李芳" in change and "李芳" in past
+    assert str(root) == "李芳"
+    assert str(UserFactory(first_name="", last_name="", username="no.name")) == "no.name"
+
+
+def test_stored_codes_are_shown_by_their_names(root_client):
+    root, client = root_client
+    records = records_in(SchoolFactory(), by=root)
+    run = records[MatchRun]
+    MatchRun.objects.filter(pk=run.pk).update(kinds=["academic", "care"])
+    AidRefusal.objects.update(via=RefusalVia.MANUAL)
+
+    runs = page(client, reverse("admin:mentoring_matchrun_changelist"), "en")
+    refusals = page(client, reverse("admin:donations_aidrefusal_changelist"), "en")
+
+    assert "Academic tutoring + Care and sponsorship" in runs and "academic" not in runs
+    assert "award asked for by hand" in refusals
+
+
+def test_login_lockouts_are_named_in_the_platforms_words(root_client):
+    _root, client = root_client
+    AccessAttempt.objects.create(
+        username="li.hua",
+        ip_address="203.0.113.9",
+        user_agent="",
+        http_accept="",
+        path_info="/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
+
+    index = page(client, reverse("admin:index"), "en")
+    lockouts = page(client, reverse("admin:axes_accessattempt_changelist"), "en")
+
+    assert "Login lockouts" in index and "Logins" in index
+    assert "access attempt" not in (index + lockouts).lower()
+    assert "IP address" in lockouts and "Attempt Time" not in lockouts
