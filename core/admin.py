@@ -32,12 +32,15 @@ So, here:
   service writes may be edited, through the model's own validation.
 - Nothing is deleted here: records are ended or deactivated, never lost.
 - Money is read and written in yuan (`MoneyInYuan`): a column of integer fen
-  (a model field named `*_fen`) is shown as "1,200.00" under "amount (yuan)",
+  (a model field named `*_fen`) is shown as "1,200.00 元" under "amount (yuan)",
   never as 120000 under "amount (fen)", in lists, filters, change and history
-  pages and inlines; a form that writes one takes yuan and stores fen. People
+  pages and inlines; a form that writes one takes yuan (two decimals at most,
+  nothing below what the model's check constraints allow) and stores fen. People
   (a link to an account) are listed by name, not by username.
 """
 
+import math
+import re
 from functools import update_wrapper
 
 from django import forms
@@ -48,11 +51,14 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.money import fen, yuan_amount, yuan_grouped
+from core.money_text import yuan_text
 from core.permissions import is_active_account
 
 SAFE_METHODS = ("GET", "HEAD")
@@ -121,7 +127,7 @@ def yuan_display(field):
 
     def display(obj):
         value = getattr(obj, field.attname)
-        return None if value is None else yuan_grouped(value)
+        return None if value is None else yuan_text(value)
 
     display.short_description = yuan_label(field)
     display.admin_order_field = field.name
@@ -143,15 +149,94 @@ def person_display(field):
     return display
 
 
-class YuanFormField(forms.DecimalField):
-    """A fen field in an admin form: typed and shown in yuan (two places), cleaned to fen."""
+def floor_in(condition, name: str) -> float | None:
+    """The least value a check constraint's condition allows in column `name`; None if any.
 
-    def __init__(self, **kwargs):
-        super().__init__(max_digits=14, decimal_places=2, **kwargs)
+    Only what the condition holds every time counts: `Q(amount_fen__gt=0)` gives 1,
+    `Q(kind="in", amount_fen__gt=0) | Q(kind="out", amount_fen__lt=0)` gives None,
+    and `Q(income_fen__isnull=True) | Q(income_fen__gte=0)` gives 0 (a null is no number).
+    """
+    if isinstance(condition, tuple):
+        lookup, value = condition
+        return {
+            f"{name}__gte": value,
+            f"{name}__gt": value + 1 if isinstance(value, int) else None,
+            f"{name}__isnull": math.inf if value is True else None,
+        }.get(lookup)
+    if not isinstance(condition, Q) or condition.negated:
+        return None
+    floors = [floor_in(child, name) for child in condition.children]
+    if condition.connector == Q.OR:
+        return None if None in floors else min(floors)
+    bounded = [floor for floor in floors if floor is not None]
+    return max(bounded) if bounded else None
+
+
+def fen_floor(field) -> int | None:
+    """The least fen the model's check constraints allow in the field, or None if unbounded.
+
+    `amount_fen__gt=0` gives 1 (a positive amount), `balance_fen__gte=0` gives 0.
+    Bangfu's money columns bound themselves this way, so the admin's form refuses
+    what the database would, with a message instead of an IntegrityError.
+    """
+    floors = [
+        floor_in(getattr(constraint, "condition", None), field.name)
+        for constraint in field.model._meta.constraints
+    ]
+    bounded = [floor for floor in floors if floor is not None and floor != math.inf]
+    return max(bounded) if bounded else None
+
+
+class YuanInput(forms.NumberInput):
+    """A number of yuan (in steps of one fen: DecimalField's step), followed by its unit."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html("{} {}", super().render(name, value, attrs, renderer), _("yuan"))
+
+
+# "1,200.50": yuan grouped by thousands as the admin shows them, typed back.
+GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+class YuanFormField(forms.DecimalField):
+    """A fen field in an admin form: typed and shown in yuan (two places), cleaned to fen.
+
+    The conversion is core.money's, exact both ways (no float). More than two
+    decimals, or an amount below `floor_fen` (from the model's constraints), is
+    refused with a message saying what to type.
+    """
+
+    widget = YuanInput
+
+    def __init__(self, *, floor_fen: int | None = None, **kwargs):
+        messages = {
+            "invalid": _("Enter an amount in yuan, e.g. 1200.50."),
+            "max_decimal_places": _("Enter yuan with at most two decimals (fen), e.g. 1200.50."),
+            "max_digits": _("This amount is too large."),
+            "max_whole_digits": _("This amount is too large."),
+        }
+        if floor_fen == 0:
+            messages["min_value"] = _("Enter an amount of zero or more yuan.")
+        elif floor_fen == 1:
+            messages["min_value"] = _("Enter an amount above zero, at least 0.01 yuan.")
+        super().__init__(
+            max_digits=14,
+            decimal_places=2,
+            min_value=None if floor_fen is None else yuan_amount(floor_fen),
+            error_messages={**messages, **kwargs.pop("error_messages", {})},
+            **kwargs,
+        )
 
     def prepare_value(self, value):
         # The stored fen; what was typed (a string) is shown back as typed.
         return yuan_amount(value) if isinstance(value, int) else value
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removesuffix("元").removesuffix("yuan").strip()
+            if GROUPED.match(value):
+                value = value.replace(",", "")
+        return super().to_python(value)
 
     def clean(self, value):
         amount = super().clean(value)
@@ -245,6 +330,7 @@ class MoneyInYuan:
                 label=yuan_label(db_field),
                 required=not db_field.blank,
                 help_text=db_field.help_text,
+                floor_fen=fen_floor(db_field),
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -371,12 +457,34 @@ class LockoutAdmin(ReadOnlyAdmin):
 
     A row is a count of failed logins, not a record of the domain, so deleting
     it loses nothing; administrators of schools unlock through the API.
+    django-axes names its columns in English only ("IP Address", "Failed
+    Logins"), so they are named here, in words the platform translates.
     """
 
-    list_display = ["username", "ip_address", "failures_since_start", "attempt_time"]
+    list_display = ["username", "ip", "failures", "at"]
     search_fields = ["username", "ip_address"]
-    fields = [*list_display, "path_info", "user_agent"]
+    fields = [*list_display, "path", "browser"]
     readonly_fields = fields
+
+    @admin.display(description=_("IP address"), ordering="ip_address")
+    def ip(self, attempt):
+        return attempt.ip_address
+
+    @admin.display(description=_("attempts"), ordering="failures_since_start")
+    def failures(self, attempt):
+        return attempt.failures_since_start
+
+    @admin.display(description=_("at"), ordering="attempt_time")
+    def at(self, attempt):
+        return attempt.attempt_time
+
+    @admin.display(description=_("path"))
+    def path(self, attempt):
+        return attempt.path_info
+
+    @admin.display(description=_("browser"))
+    def browser(self, attempt):
+        return attempt.user_agent
 
     def has_delete_permission(self, request, obj=None):
         return is_platform_admin(request.user)
@@ -391,8 +499,12 @@ def platform_admin_pages() -> None:
       per account (`User.revoke_tokens`), not one by one.
     - axes: the lockouts are shown (and cleared) by `LockoutAdmin`; its logs
       of every login and every failure are off (settings), so their pages go.
+      axes has no Chinese, so its app and model are named here in words the
+      platform translates (only `_meta`'s display names: migrations read
+      `original_attrs`, which stay axes's own).
     """
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.apps import apps
     from django.contrib.auth.models import Group
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -402,3 +514,6 @@ def platform_admin_pages() -> None:
     if admin.site.is_registered(AccessAttempt):
         admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, LockoutAdmin)
+    apps.get_app_config("axes").verbose_name = _("Logins")
+    AccessAttempt._meta.verbose_name = _("login lockout")
+    AccessAttempt._meta.verbose_name_plural = _("login lockouts")

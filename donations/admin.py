@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
-from core.money import yuan_grouped
+from core.money_text import yuan_text
 from donations.models import (
     AidProject,
     AidRefusal,
@@ -156,7 +156,7 @@ class PledgeInstalmentInline(ReadOnlyInline, admin.TabularInline):
     def amount_promised(self, instalment):
         # Fen for a pledge of money, a count for one of items.
         if instalment.pledge.kind == PledgeKind.MONEY:
-            return yuan_grouped(instalment.amount)
+            return yuan_text(instalment.amount)
         return instalment.amount
 
 

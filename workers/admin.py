@@ -7,10 +7,11 @@ history page is Django's own log.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from mentoring.admin_access import RecordsStudentAccessAdmin
-from mentoring.models import MatchRun, ProposedPair
+from mentoring.models import MatchRun, PairingKind, ProposedPair
 from workers.models import Job, Report
 
 
@@ -33,9 +34,14 @@ class MatchRunAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     access_student_lookup = "proposed_pairs__pairing__student"
     """A run, its weights, summary and proposal with the reasons for each pair."""
 
-    list_display = ["id", "term", "kinds", "status", "created_by", "created_at", "approved_at"]
+    list_display = ["id", "term", "kind_names", "status", "created_by", "created_at", "approved_at"]
     list_filter = ["status", "term"]
     inlines = [ProposedPairInline]
+
+    @admin.display(description=_("kinds"))
+    def kind_names(self, run):
+        # The kinds by their names (学业辅导), not the stored list (["academic"]).
+        return " + ".join(str(PairingKind(kind).label) for kind in run.kinds)
 
 
 @admin.register(Report)

@@ -12,6 +12,7 @@ from donations.models.awards import (
     AwardStatus,
     Disbursement,
     PaymentMethod,
+    RefusalVia,
 )
 from donations.models.committees import (
     CommitteeQuota,
@@ -81,6 +82,7 @@ __all__ = [
     "ProjectQuota",
     "ProjectStandard",
     "ProjectTierShare",
+    "RefusalVia",
     "ReviewDecision",
     "ReviewState",
     "term_amount_fen",

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.money import yuan_grouped
+from core.money_text import yuan_text
 from donations.models.ledger import LedgerEntry
 from donations.models.projects import AidProject, Allocation
 
@@ -94,7 +94,7 @@ class Award(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code} → {self.student_id}: {yuan_grouped(self.amount_fen)} yuan"
+        return f"{self.project.code} → {self.student_id}: {yuan_text(self.amount_fen)}"
 
 
 # An award is paid in at most this many instalments (a school year has twelve months).
@@ -129,7 +129,14 @@ class AwardInstalment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.award_id}#{self.number}: {yuan_grouped(self.amount_fen)} yuan"
+        return f"{self.award_id}#{self.number}: {yuan_text(self.amount_fen)}"
+
+
+class RefusalVia(models.TextChoices):
+    """How the refused aid was asked for."""
+
+    MANUAL = "manual", _("award asked for by hand")
+    ALLOCATION = "allocation", _("allocation")
 
 
 class AidRefusal(models.Model):
@@ -150,8 +157,7 @@ class AidRefusal(models.Model):
     other_award = models.ForeignKey(
         Award, on_delete=models.PROTECT, related_name="+", verbose_name=_("other award")
     )
-    # "manual" (an award asked for by hand) or "allocation".
-    via = models.CharField(_("via"), max_length=20)
+    via = models.CharField(_("via"), max_length=20, choices=RefusalVia.choices)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -167,7 +173,11 @@ class AidRefusal(models.Model):
         verbose_name_plural = _("duplicate aid refused")
 
     def __str__(self):
-        return f"{self.project.code} → {self.student_id} (award #{self.other_award_id})"
+        return _("%(project)s → %(student)s (award #%(award)s)") % {
+            "project": self.project.code,
+            "student": self.student_id,
+            "award": self.other_award_id,
+        }
 
 
 class PaymentMethod(models.TextChoices):
@@ -239,4 +249,4 @@ class Disbursement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.award_id}#{self.instalment}: {yuan_grouped(self.amount_fen)} yuan"
+        return f"{self.award_id}#{self.instalment}: {yuan_text(self.amount_fen)}"

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.money import yuan_grouped
+from core.money_text import yuan_text
 from donations.models.ledger import LedgerEntry
 from donations.models.projects import AidProject
 
@@ -125,7 +125,7 @@ class Contribution(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.donor} → {self.project.code}: {yuan_grouped(self.amount_fen)} yuan"
+        return f"{self.donor} → {self.project.code}: {yuan_text(self.amount_fen)}"
 
 
 class PledgeKind(models.TextChoices):

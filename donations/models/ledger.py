@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.money import yuan_grouped
+from core.money_text import yuan_text
 from donations.models.projects import AidProject, FundSource, ProjectFunding
 
 
@@ -39,7 +39,7 @@ class FundAccount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code}: {yuan_grouped(self.balance_fen)} yuan"
+        return f"{self.project.code}: {yuan_text(self.balance_fen)}"
 
 
 class LedgerKind(models.TextChoices):
@@ -109,4 +109,4 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {yuan_grouped(self.amount_fen)} yuan"
+        return f"{self.get_kind_display()} {yuan_text(self.amount_fen)}"

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.money import yuan_grouped
+from core.money_text import yuan_text
 
 
 class FundSource(models.TextChoices):
@@ -92,9 +92,7 @@ class ProjectFunding(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"{self.project.code} {self.get_source_display()}: {yuan_grouped(self.amount_fen)} yuan"
-        )
+        return f"{self.project.code} {self.get_source_display()}: {yuan_text(self.amount_fen)}"
 
 
 def term_amount_fen(yearly_fen: int) -> int:

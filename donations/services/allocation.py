@@ -29,6 +29,7 @@ from donations.models import (
     Boarding,
     FundAccount,
     ProjectQuota,
+    RefusalVia,
     term_amount_fen,
 )
 from donations.selectors.scoping import administers_any_school
@@ -292,7 +293,7 @@ def allocate(
                     term=term,
                     student_id=row["student"],
                     other_award=other,
-                    via="allocation",
+                    via=RefusalVia.ALLOCATION,
                     by=by,
                 )
             )

@@ -23,6 +23,7 @@ from donations.models import (
     AwardStatus,
     Disbursement,
     FundAccount,
+    RefusalVia,
 )
 from donations.services.ledger import MAX_AMOUNT_FEN, fund_account_of
 from mentoring.models import Notification, NotificationKind, Role, Term, User
@@ -154,7 +155,7 @@ def award_create(
                 term=refused.term,
                 student=refused.student,
                 other_award=other,
-                via="manual",
+                via=RefusalVia.MANUAL,
                 by=by,
             )
         raise DomainError(

@@ -165,6 +165,11 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def __str__(self):
+        # Wherever an account is named (the admin's read-only fields, its history's
+        # "changed by", its log), it is named as people know it: 张老师, not zhang.ls.
+        return self.display_name
+
     def get_full_name(self) -> str:
         """The person's name in its own order (`person_name`): 张老师, or "Ann Lee"."""
         return person_name(self.first_name, self.last_name)

@@ -23,6 +23,8 @@ TEACHER_LOGIN = "/teacher/login/"
 ADMIN_LOGIN = "/admin/login/"
 API_AUTH_LOGIN = "/api-auth/login/"
 PAGE_LOGINS = [TEACHER_LOGIN, ADMIN_LOGIN, API_AUTH_LOGIN]
+# `/`: the sign-in page of every role (mentoring.web.start).
+START = "/"
 ACCOUNT_LIMIT = 5
 
 
@@ -63,7 +65,7 @@ def text(response) -> str:
     return html_lib.unescape(response.content.decode())
 
 
-@pytest.mark.parametrize("url", [ADMIN_LOGIN, API_AUTH_LOGIN, TEACHER_LOGIN])
+@pytest.mark.parametrize("url", [ADMIN_LOGIN, API_AUTH_LOGIN, TEACHER_LOGIN, START])
 def test_eleven_wrong_passwords_then_the_right_one_give_no_session(url, root):
     client = Client()
     for _ in range(11):
@@ -75,7 +77,7 @@ def test_eleven_wrong_passwords_then_the_right_one_give_no_session(url, root):
     assert not logged_in(client)
 
 
-@pytest.mark.parametrize("url", PAGE_LOGINS)
+@pytest.mark.parametrize("url", [*PAGE_LOGINS, START])
 def test_a_locked_out_page_login_shows_the_lockout_on_its_form(url, root):
     for n in range(ACCOUNT_LIMIT - 1):
         _, response = page_login(url, "root", "wrong")

@@ -77,3 +77,35 @@ def test_a_platform_administrator_is_taken_to_the_admin_whose_view_site_leads_ba
 
     assert client.get("/")["Location"] == "/admin/"
     assert 'href="/"' in client.get("/admin/").content.decode()
+
+
+def test_the_sign_in_form_is_refused_without_its_csrf_token(school):
+    member(Role.TEACHER, school, username="wang.laoshi")
+    client = Client(enforce_csrf_checks=True)
+    form = client.get("/")
+    token = form.cookies["csrftoken"].value
+
+    refused = client.post("/", {"username": "wang.laoshi", "password": DEFAULT_PASSWORD})
+    signed_in = client.post(
+        "/",
+        {"username": "wang.laoshi", "password": DEFAULT_PASSWORD, "csrfmiddlewaretoken": token},
+    )
+
+    assert 'name="csrfmiddlewaretoken"' in form.content.decode()
+    assert refused.status_code == 403
+    assert (signed_in.status_code, signed_in["Location"]) == (302, "/")
+
+
+def test_the_sign_in_page_is_in_english_for_who_asks_for_it():
+    page = Client().get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Sign in to Bangfu: each role is then taken to its own page." in page
+
+
+def test_a_deactivated_account_is_not_signed_in_at_the_root(school):
+    member(Role.TEACHER, school, username="wang.laoshi", is_active=False)
+
+    response = Client().post("/", {"username": "wang.laoshi", "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in response.wsgi_request.session
