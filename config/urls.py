@@ -18,6 +18,13 @@ from donations.apis.public import PublicDonationNotice
 from donations.web.archive import student_archive
 from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
+from mentoring.apis.applications import (
+    ApplicationCodeViewSet,
+    ApplicationViewSet,
+    AssessmentStepViewSet,
+    ReviewCommitteeViewSet,
+    UpwardRosterView,
+)
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.compliance import ComplianceViewSet
 from mentoring.apis.districts import DistrictViewSet
@@ -41,6 +48,11 @@ from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+# The steps resting on an investigation or a committee's decision, beside the workflow's own.
+router.register("assessments", AssessmentStepViewSet, basename="assessment-step")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("application-codes", ApplicationCodeViewSet, basename="application-code")
+router.register("review-committees", ReviewCommitteeViewSet, basename="review-committee")
 router.register("districts", DistrictViewSet, basename="district")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("terms", TermViewSet, basename="term")
@@ -91,6 +103,7 @@ api_v1 = [
         GuardianAccountView.as_view(),
         name="student-guardian-account",
     ),
+    path("rosters/upward/", UpwardRosterView.as_view(), name="upward-roster"),
     path("compliance/check/", ComplianceCheckView.as_view(), name="compliance-check"),
     path("", include(router.urls)),
 ]
@@ -109,6 +122,7 @@ urlpatterns = [
         "teacher/students/<int:student_id>/archive/", student_archive, name="student-archive-page"
     ),
     path("teacher/", include("mentoring.web.urls")),
+    path("apply/", include("mentoring.web.apply_urls")),
 ]
 
 handler400 = "config.api.bad_request"

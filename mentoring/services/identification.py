@@ -48,6 +48,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
+from mentoring.selectors.applications import review_prerequisite
 from mentoring.selectors.scoping import students_taught_by
 
 logger = logging.getLogger(__name__)
@@ -436,10 +437,19 @@ def assessment_submit(
 @transaction.atomic
 def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str = "") -> Assessment:
     """The next review stage: the class teacher's investigation, the class review
-    group, then the school review, which proposes the tier and scores the need."""
+    group, then the school review, which proposes the tier and scores the need.
+
+    Each stage rests on its record: the investigation with its home visit, then
+    the class and the school committee's agreeing decision (`review_prerequisite`).
+    """
     today = timezone.localdate()
     assessment = _locked(assessment)
     transition = _authorize(assessment=assessment, action=Action.REVIEW, by=by, today=today)
+    # The investigation's record and the committees' decisions are written by
+    # `mentoring.services.applications` and `.committees`, which then call this.
+    missing = review_prerequisite(assessment, transition.target)
+    if missing:
+        raise Conflict(missing)
     fields = []
     if transition.target == AssessmentStatus.SCHOOL_REVIEWED:
         district = assessment.term.district
