@@ -452,7 +452,15 @@ class ReviewCommitteeViewSet(
                 members=fields.get("members"),
             ),
         )
-        committee = committee_services.committee_create(by=request.user, **data)
+        committee = committee_services.committee_create(
+            by=request.user,
+            school_id=data["school"],
+            term_id=data["term"],
+            stage=data["stage"],
+            class_name=data["class_name"],
+            name=data["name"],
+            members=data["members"],
+        )
         fresh = self.get_queryset().get(pk=committee.pk)
         return Response(ReviewCommitteeSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
