@@ -190,5 +190,6 @@ def application_form(request, code):
 
 
 @never_cache
+@require_http_methods(["GET"])
 def done(request):
     return render(request, TEMPLATES + "done.html")
