@@ -18,14 +18,9 @@ from donations.apis.public import PublicDonationNotice
 from donations.web.archive import student_archive
 from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
-from mentoring.apis.applications import (
-    ApplicationCodeViewSet,
-    ApplicationViewSet,
-    AssessmentStepViewSet,
-    ReviewCommitteeViewSet,
-    UpwardRosterView,
-)
+from mentoring.apis.applications import ApplicationCodeViewSet, ApplicationViewSet
 from mentoring.apis.assessments import AssessmentViewSet
+from mentoring.apis.committees import AssessmentStepViewSet, ReviewCommitteeViewSet
 from mentoring.apis.compliance import ComplianceViewSet
 from mentoring.apis.districts import DistrictViewSet
 from mentoring.apis.guardian_accounts import GuardianAccountView
@@ -40,6 +35,7 @@ from mentoring.apis.scores import SubjectScoreViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
+from mentoring.apis.upward_roster import UpwardRosterView
 from mentoring.apis.visit_plans import VisitPlanEntryViewSet, VisitPlanViewSet
 from mentoring.web.start import start
 from oversight.apis import ComplaintViewSet, MeetingViewSet, MemberViewSet, SuggestionViewSet

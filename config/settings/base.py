@@ -352,6 +352,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintChannelEnum": "oversight.models.ComplaintChannel",
         "ComplaintStatusEnum": "oversight.models.ComplaintStatus",
         "AffiliationEnum": "oversight.models.Affiliation",
+        "CommitteeRoleEnum": "mentoring.models.CommitteeRole",
     },
 }
 
