@@ -353,6 +353,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "oversight.models.ComplaintStatus",
         "AffiliationEnum": "oversight.models.Affiliation",
         "CommitteeRoleEnum": "mentoring.models.CommitteeRole",
+        "RoleEnum": "mentoring.models.Role",
     },
 }
 
