@@ -20,6 +20,7 @@ from donations.apis.public import PublicDonationNotice
 from donations.web.archive import student_archive
 from mentoring.apis.access_log import AccessLogViewSet
 from mentoring.apis.accounts import MeView, UserViewSet
+from mentoring.apis.applications import ApplicationCodeViewSet, ApplicationViewSet
 from mentoring.apis.assessments import AssessmentViewSet
 from mentoring.apis.committees import VillageCommitteeViewSet
 from mentoring.apis.compliance import ComplianceViewSet
@@ -30,12 +31,14 @@ from mentoring.apis.mentors import MentorViewSet
 from mentoring.apis.notifications import NotificationViewSet
 from mentoring.apis.pairings import PairingViewSet
 from mentoring.apis.public import PublicNoticeList
+from mentoring.apis.review_committees import AssessmentStepViewSet, ReviewCommitteeViewSet
 from mentoring.apis.roster import RosterImportView, RosterTemplateView
 from mentoring.apis.schools import SchoolViewSet, TermViewSet
 from mentoring.apis.scores import SubjectScoreViewSet
 from mentoring.apis.sessions import TutoringSessionViewSet
 from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
+from mentoring.apis.upward_roster import UpwardRosterView
 from mentoring.apis.visit_plans import VisitPlanEntryViewSet, VisitPlanViewSet
 from mentoring.web.start import start
 from oversight.apis import ComplaintViewSet, MeetingViewSet, MemberViewSet, SuggestionViewSet
@@ -44,6 +47,11 @@ from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+# The steps resting on an investigation or a committee's decision, beside the workflow's own.
+router.register("assessments", AssessmentStepViewSet, basename="assessment-step")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("application-codes", ApplicationCodeViewSet, basename="application-code")
+router.register("review-committees", ReviewCommitteeViewSet, basename="review-committee")
 router.register("districts", DistrictViewSet, basename="district")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("terms", TermViewSet, basename="term")
@@ -97,6 +105,7 @@ api_v1 = [
         GuardianAccountView.as_view(),
         name="student-guardian-account",
     ),
+    path("rosters/upward/", UpwardRosterView.as_view(), name="upward-roster"),
     path("compliance/check/", ComplianceCheckView.as_view(), name="compliance-check"),
     path("", include(router.urls)),
 ]
@@ -117,6 +126,7 @@ urlpatterns = [
     path("teacher/", include("mentoring.web.urls")),
     path("donor/", include("donations.web.donor_urls")),
     path("supervisor/", include("console.urls_supervisor")),
+    path("apply/", include("mentoring.web.apply_urls")),
 ]
 
 handler400 = "config.api.bad_request"

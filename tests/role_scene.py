@@ -41,6 +41,10 @@ from donations.services.payment_files import DEFAULT_COLUMNS
 from mentoring.models import (
     AccessAction,
     AccessLogEntry,
+    Application,
+    ApplicationCode,
+    ApplicationSource,
+    ApplicationStatus,
     Assessment,
     District,
     GuardianAccount,
@@ -52,6 +56,8 @@ from mentoring.models import (
     Objection,
     Pairing,
     ProposedPair,
+    ReviewCommittee,
+    ReviewStage,
     School,
     Student,
     StudentRecord,
@@ -168,6 +174,7 @@ def _api_records(place: dict, school: School, by: User) -> None:
     )
     place[VisitPlanEntry] = _planned_visit(place[VisitPlan], place[Pairing])
     place[PaymentBatch] = _payment_batch(place[Award], school, by)
+    _application_records(place, school, by)
 
 
 def _payment_batch(award: Award, school: School, by: User) -> PaymentBatch:
@@ -192,6 +199,45 @@ def _payment_batch(award: Award, school: School, by: User) -> PaymentBatch:
         number_encrypted=account.number_encrypted,
     )
     return batch
+
+
+def _application_records(place: dict, school: School, by: User) -> None:
+    """A code, a family's pending application and a review committee of the school."""
+    term = place[Pairing].term
+    place[ApplicationCode] = ApplicationCode.objects.create(
+        school=school, term=term, code=f"SCENE{ApplicationCode.objects.count():03d}", created_by=by
+    )
+    place[Application] = Application.objects.create(
+        school=school,
+        term=term,
+        source=ApplicationSource.FAMILY_PAGE,
+        status=ApplicationStatus.PENDING,
+        code=place[ApplicationCode],
+        child_name="无此人",
+        grade=3,
+        class_name="1班",
+        guardian_name="李红梅",
+        guardian_relation="mother",
+        guardian_phone="13900001111",
+        hardship_kinds=["long_term_illness"],
+        circumstances="母亲长期患病",
+        commitment="承诺",
+    )
+    committee = ReviewCommittee.objects.create(
+        school=school,
+        term=term,
+        stage=ReviewStage.CLASS,
+        class_name="9班",
+        name="九班评议小组",
+        created_by=by,
+    )
+    for name, role in [
+        ("陈校长", "school_leader"),
+        ("孙老师", "teacher_rep"),
+        ("周敏", "parent_rep"),
+    ]:
+        committee.members.create(name=name, role=role)
+    place[ReviewCommittee] = committee
 
 
 def _score(record: StudentRecord) -> SubjectScore:

@@ -11,6 +11,7 @@ import datetime
 
 from mentoring.models import AssessmentRoute, AssessmentStatus, Role
 from tests.write_world import (
+    COMMITTEE_MEMBERS,
     Call,
     _award_request,
     _government_list,
@@ -118,8 +119,68 @@ OPERATIONS = {
     ),
     "POST /api/v1/assessments/{id}/review/": lambda w: Call(
         w.root,
-        f"/api/v1/assessments/{w.assessment(AssessmentStatus.SUBMITTED).pk}/review/",
+        f"/api/v1/assessments/{w.investigated_submission().pk}/review/",
         {"note": "家访"},
+    ),
+    "POST /api/v1/assessments/{id}/investigate/": lambda w: Call(
+        w.root,
+        f"/api/v1/assessments/{w.assessment(AssessmentStatus.SUBMITTED).pk}/investigate/",
+        {
+            "investigated_on": w.day(0),
+            "investigators": "班主任",
+            "findings": "家访核实",
+            "visited_on": w.day(0),
+        },
+    ),
+    "POST /api/v1/assessments/{id}/committee-decision/": lambda w: Call(
+        w.root,
+        f"/api/v1/assessments/{w.assessment(AssessmentStatus.INVESTIGATED).pk}/committee-decision/",
+        {
+            "committee": w.class_committee.pk,
+            "decided_on": w.day(0),
+            "members_present": list(w.class_committee.members.values_list("pk", flat=True)),
+            "outcome": "agreed",
+            "note": "评议通过",
+        },
+    ),
+    "POST /api/v1/applications/": lambda w: Call(
+        w.root,
+        "/api/v1/applications/",
+        {
+            "student": w.student().pk,
+            "term": w.term.pk,
+            "guardian_name": "王大山",
+            "guardian_relation": "father",
+            "guardian_phone": "13812345678",
+            "hardship_kinds": ["disabled_parent"],
+            "circumstances": "父亲残疾",
+            "commitment": "本人承诺所填信息真实",
+        },
+    ),
+    "POST /api/v1/applications/{id}/confirm/": lambda w: Call(
+        w.root,
+        f"/api/v1/applications/{w.family_application().pk}/confirm/",
+        {"student": w.student().pk},
+    ),
+    "POST /api/v1/applications/{id}/decline/": lambda w: Call(
+        w.root, f"/api/v1/applications/{w.family_application().pk}/decline/", {"reason": "重复"}
+    ),
+    "POST /api/v1/application-codes/": lambda w: Call(
+        w.root, "/api/v1/application-codes/", {"school": w.school.pk, "term": w.term.pk}
+    ),
+    "POST /api/v1/application-codes/{id}/close/": lambda w: Call(
+        w.root, f"/api/v1/application-codes/{w.application_code.pk}/close/", {}
+    ),
+    "POST /api/v1/review-committees/": lambda w: Call(
+        w.root,
+        "/api/v1/review-committees/",
+        {
+            "school": w.school.pk,
+            "term": w.term.pk,
+            "stage": "school",
+            "name": "学校资助工作领导小组",
+            "members": COMMITTEE_MEMBERS,
+        },
     ),
     "POST /api/v1/assessments/{id}/publicize/": lambda w: Call(
         w.root,

@@ -32,6 +32,7 @@ from donations.services.payment_batches import payment_batch_create
 from mentoring.models import (
     AssessmentStatus,
     Gender,
+    Investigation,
     MentorKind,
     Notification,
     NotificationKind,
@@ -42,6 +43,8 @@ from mentoring.models import (
     VisitPlan,
     VisitPlanEntry,
 )
+from mentoring.services.applications import application_code_open, application_submit_public
+from mentoring.services.review_committees import committee_create
 from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
@@ -57,6 +60,12 @@ from workers.factories import (
     id_number_for,
     member,
 )
+
+COMMITTEE_MEMBERS = [
+    {"name": "陈校长", "role": "school_leader"},
+    {"name": "孙老师", "role": "teacher_rep"},
+    {"name": "周敏", "role": "parent_rep"},
+]
 
 
 @dataclass
@@ -151,6 +160,52 @@ class World:
     def assessment(self, status, **fields):
         return AssessmentFactory(
             student=self.student(), term=self.term, status=status, created_by=self.root, **fields
+        )
+
+    # Applications and the committees
+
+    def investigated_submission(self):
+        """A submitted assessment whose investigation is recorded: `review` may move it."""
+        assessment = self.assessment(AssessmentStatus.SUBMITTED)
+        Investigation.objects.create(
+            assessment=assessment,
+            investigated_on=self.today,
+            investigators="班主任",
+            findings="属实",
+            visited_on=self.today,
+            recorded_by=self.root,
+        )
+        return assessment
+
+    @cached_property
+    def application_code(self):
+        return application_code_open(by=self.root, school_id=self.school.pk, term_id=self.term.pk)
+
+    def family_application(self):
+        return application_submit_public(
+            code=self.application_code,
+            child_name="李小红",
+            grade=3,
+            class_name="1班",
+            guardian_name="李红梅",
+            guardian_relation="mother",
+            guardian_phone="13900001111",
+            hardship_kinds=["long_term_illness"],
+            income_per_capita_fen=None,
+            circumstances="母亲长期患病",
+            committed=True,
+        )
+
+    @cached_property
+    def class_committee(self):
+        return committee_create(
+            by=self.root,
+            school_id=self.school.pk,
+            term_id=self.term.pk,
+            stage="class",
+            class_name="",
+            name="班级评议小组",
+            members=COMMITTEE_MEMBERS,
         )
 
     @cached_property

@@ -51,24 +51,26 @@ def _enrol(student, autumn, spring):
 
 def _through_notice(admin, assessment, *, tier: str = ""):
     """Investigation, class and school review, public notice, approval: the application's way."""
+    from mentoring.models import Assessment
     from mentoring.services import identification
+    from workers.demo_applications import investigate_and_review
 
     with _on(RECHECK_DAY):
-        for note in ["班主任家访核实", "班级评议小组评议通过"]:
-            identification.assessment_review(by=admin, assessment=assessment, note=note)
-        identification.assessment_review(
-            by=admin, assessment=assessment, note="学校资助工作领导小组审核", tier=tier
+        investigate_and_review(admin=admin, assessment=assessment, tier=tier, day=RECHECK_DAY)
+        identification.assessment_publicize(
+            by=admin, assessment=Assessment.objects.get(pk=assessment.pk)
         )
-        identification.assessment_publicize(by=admin, assessment=assessment)
     with _on(DECISION_DAY):
-        identification.assessment_approve(by=admin, assessment=assessment, note="公示无异议")
+        identification.assessment_approve(
+            by=admin, assessment=Assessment.objects.get(pk=assessment.pk), note="公示无异议"
+        )
 
 
 def schoolyear_replay(county: County) -> dict:
     """Re-check the kindergarten's autumn identification in the spring; the carry-over's counts."""
     from mentoring.models import Assessment, RecheckChange, Student
     from mentoring.selectors.school_year import carry_over, identifications_in_force
-    from mentoring.services import identification
+    from mentoring.services import identification, recheck
 
     admin, autumn = county.accounts["district_admin"], county.term
     spring = _spring_term(county)
@@ -91,14 +93,14 @@ def schoolyear_replay(county: County) -> dict:
         for student in [changed.student, newcomer]:
             _enrol(student, autumn, spring)
         with _on(RECHECK_DAY):
-            left = identification.assessment_recheck(
+            left = recheck.assessment_recheck(
                 by=admin,
                 carried=leaver,
                 term_id=spring.pk,
                 change=RecheckChange.LEFT,
                 reason="随父母迁居外省，已转学",
             )
-            rechecked = identification.assessment_recheck(
+            rechecked = recheck.assessment_recheck(
                 by=admin,
                 carried=changed,
                 term_id=spring.pk,

@@ -44,6 +44,7 @@ SESSION_CONTENT = {
 def identification_replay(county: County) -> dict:
     from mentoring.models import Assessment, AssessmentStatus
     from mentoring.services import government_list, identification
+    from workers import demo_applications
 
     term, admin = county.term, county.accounts["district_admin"]
     if Assessment.objects.filter(term=term).exists():
@@ -85,19 +86,11 @@ def identification_replay(county: County) -> dict:
     )
     tiers = county.district.tier_codes
     for number, student in enumerate(applicants):
-        assessment = identification.assessment_submit(
-            by=admin,
-            student_id=student.pk,
-            term_id=term.pk,
-            reason="家庭经济困难，申请认定",
-            commitment="本人承诺所填信息真实，如有不实愿承担责任",
-        )
-        for note in ["班主任家访核实", "班级评议小组评议通过"]:
-            identification.assessment_review(by=admin, assessment=assessment, note=note)
-        identification.assessment_review(
-            by=admin,
-            assessment=assessment,
-            note="学校资助工作领导小组审核",
+        assessment = demo_applications.apply_and_review(
+            admin=admin,
+            student=student,
+            term=term,
+            kinds=sorted({i.kind for i in student.indicators.all() if i.kind in APPLICATION_KINDS}),
             tier=tiers[min(number % 3, len(tiers) - 1)],
         )
         identification.assessment_publicize(by=admin, assessment=assessment)

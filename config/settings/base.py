@@ -355,6 +355,8 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "oversight.models.ComplaintStatus",
         "AffiliationEnum": "oversight.models.Affiliation",
         "CommitteeKindEnum": "mentoring.models.CommitteeKind",
+        "CommitteeRoleEnum": "mentoring.models.CommitteeRole",
+        "RoleEnum": "mentoring.models.Role",
     },
 }
 

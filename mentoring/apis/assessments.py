@@ -30,6 +30,11 @@ from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.government_list import (
+    GovernmentListResultSerializer,
+    GovernmentListSerializer,
+    _list_rows,
+)
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
@@ -46,9 +51,9 @@ from mentoring.selectors import school_year
 from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services import government_list
 from mentoring.services import identification as services
+from mentoring.services import recheck as recheck_services
 
 # A government list of a whole county is far smaller than this.
-MAX_LIST_FILE_BYTES = 5 * 1024 * 1024
 
 
 # Serializers
@@ -263,73 +268,6 @@ class CarryOverSerializer(serializers.Serializer):
     new = serializers.ListField(child=serializers.IntegerField())
 
 
-class GovernmentListRowSerializer(StrictSerializer):
-    # Both may be blank here: the service checks every row and reports them all.
-    id_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    tier = serializers.CharField(
-        max_length=30,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("The row's tier (code or name); blank: the tier stated for the list."),
-    )
-
-
-class GovernmentListSerializer(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
-    tier = serializers.CharField(
-        max_length=30,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=_("The tier of every row that gives none; a row with no tier at all is refused."),
-    )
-    rows = GovernmentListRowSerializer(
-        many=True, required=False, max_length=government_list.MAX_GOVERNMENT_LIST_ROWS
-    )
-    file = serializers.FileField(
-        required=False,
-        help_text=_(
-            "CSV with the columns id_number (身份证号码) and category (类别), "
-            "and optionally tier (档次)."
-        ),
-    )
-
-    def validate_file(self, file):
-        if file.size > MAX_LIST_FILE_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 5 MB."))
-        return file
-
-    def validate(self, attrs):
-        if ("rows" in attrs) == ("file" in attrs):
-            raise serializers.ValidationError(
-                {"rows": [_("Send either rows (JSON) or a file (CSV), not both or neither.")]}
-            )
-        return attrs
-
-
-def _list_rows(data) -> list:
-    """The rows of a government list sent as JSON, numbered from 1."""
-    return [
-        government_list.GovernmentListRow(
-            row=number, id_number=row["id_number"], category=row["category"], tier=row["tier"]
-        )
-        for number, row in enumerate(data["rows"], start=1)
-    ]
-
-
-class GovernmentListResultSerializer(serializers.Serializer):
-    term = serializers.IntegerField()
-    rows = serializers.IntegerField()
-    matched = serializers.IntegerField()
-    created = serializers.IntegerField()
-    already_assessed = serializers.IntegerField()
-    unmatched = serializers.IntegerField()
-    unmatched_rows = serializers.ListField(child=serializers.DictField())
-    assessments = serializers.ListField(child=serializers.IntegerField())
-
-
 # Filters and permissions
 
 
@@ -527,7 +465,7 @@ class AssessmentViewSet(
         carried = self.get_object()
         data = validated_data(
             RecheckSerializer(data=request.data),
-            lambda errors, fields: services.assessment_recheck_problems(
+            lambda errors, fields: recheck_services.assessment_recheck_problems(
                 errors,
                 carried=carried,
                 term_id=fields.get("term"),
@@ -535,7 +473,7 @@ class AssessmentViewSet(
                 reason=fields.get("reason"),
             ),
         )
-        assessment = services.assessment_recheck(
+        assessment = recheck_services.assessment_recheck(
             by=request.user,
             carried=carried,
             term_id=data["term"],

@@ -42,7 +42,8 @@ from mentoring.models import (
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.school_year import carried_identifications
-from mentoring.services.identification import TRANSITIONS, Action, need_score
+from mentoring.services.identification import TRANSITIONS, Action
+from mentoring.services.need_score import need_score
 from mentoring.services.students import id_number_problem
 
 MAX_GOVERNMENT_LIST_ROWS = 20_000

@@ -27,7 +27,6 @@ below, so what the API offers and what it accepts cannot drift apart.
 """
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,8 +43,6 @@ from mentoring.models import (
     AssessmentEvent,
     AssessmentRoute,
     AssessmentStatus,
-    HardshipIndicator,
-    HardshipKind,
     Membership,
     Objection,
     RecheckChange,
@@ -56,8 +53,10 @@ from mentoring.models import (
     User,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
-from mentoring.selectors.school_year import carried_identification_of, identifications_in_force
+from mentoring.selectors.applications import review_prerequisite
+from mentoring.selectors.school_year import carried_identification_of
 from mentoring.selectors.scoping import students_taught_by
+from mentoring.services.need_score import need_score_of
 
 logger = logging.getLogger(__name__)
 
@@ -158,55 +157,6 @@ _TABLE = [
     ],
 ]
 TRANSITIONS: dict[tuple[str | None, str], Transition] = {(t.source, t.action): t for t in _TABLE}
-
-
-# Need score (higher is needier), used to rank approved students; DESIGN §2.2
-# forbids taking turns, so the rank comes from circumstances alone:
-#
-#   need_score = sum of the points of each distinct indicator kind
-#              + income points: 40 for no income, one point fewer for every
-#                full 250 yuan of yearly income per person, never below 0
-#                (10,000 yuan or more a year per person gives 0).
-#
-# Every indicator on the student's record counts, whenever it was recorded,
-# and one known from several sources counts once. An unknown income
-# gives no income points: the score rewards evidence, not missing data.
-INDICATOR_POINTS = {
-    HardshipKind.TEKUN: 40,
-    HardshipKind.ORPHAN: 40,
-    HardshipKind.BOTH_PARENTS_DECEASED: 40,
-    HardshipKind.DIBAO: 30,
-    HardshipKind.REGISTERED_POVERTY: 25,
-    HardshipKind.MONITORED_HOUSEHOLD: 25,
-    HardshipKind.DISABLED_STUDENT: 25,
-    HardshipKind.MARTYR_CHILD: 25,
-    HardshipKind.DISABLED_SOLDIER_CHILD: 20,
-    HardshipKind.DISABLED_PARENT: 20,
-    HardshipKind.LONG_TERM_ILLNESS: 20,
-    HardshipKind.PARENT_DECEASED: 15,
-    HardshipKind.DISASTER: 15,
-    HardshipKind.OTHER: 5,
-}
-INCOME_POINTS_MAX = 40
-INCOME_FEN_PER_POINT = 25_000
-
-
-def need_score(*, kinds: Iterable[str], income_per_capita_fen: int | None) -> int:
-    indicator_points = sum(INDICATOR_POINTS.get(kind, 0) for kind in set(kinds))
-    if income_per_capita_fen is None:
-        return indicator_points
-    income_points = max(0, INCOME_POINTS_MAX - income_per_capita_fen // INCOME_FEN_PER_POINT)
-    return indicator_points + income_points
-
-
-def _need_score_of(*, student_id: int, term: Term) -> int:
-    kinds = HardshipIndicator.objects.filter(student_id=student_id).values_list("kind", flat=True)
-    income = (
-        StudentRecord.objects.filter(student_id=student_id, term=term)
-        .values_list("income_per_capita_fen", flat=True)
-        .first()
-    )
-    return need_score(kinds=kinds, income_per_capita_fen=income)
 
 
 def tier_choices(district) -> list[str]:
@@ -457,148 +407,60 @@ def assessment_submit(
 
 
 @transaction.atomic
+def review_tier_problem(assessment: Assessment, target: str | None, tier: str) -> str | None:
+    """What is wrong with the tier given for the review step into `target`, or None.
+
+    One rule for the review and for the review committee's decision that leads
+    to it: the school review proposes one of the district's tiers; a re-check of
+    a student who left gets none (approval withdraws the identification carried
+    into the term); no other step gives a tier.
+    """
+    if target != AssessmentStatus.SCHOOL_REVIEWED:
+        return _("The tier is proposed by the school review.") if tier else None
+    if assessment.change == RecheckChange.LEFT:
+        if tier:
+            return _("A student who left gets no tier: the re-check withdraws the identification.")
+        return None
+    if not tier:
+        return _("The school review proposes a tier.")
+    district = assessment.term.district
+    if tier not in tier_choices(district):
+        return _("Unknown tier; this district's tiers are: %(tiers)s.") % {
+            "tiers": ", ".join(tier_choices(district))
+        }
+    return None
+
+
 def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str = "") -> Assessment:
     """The next review stage: the class teacher's investigation, the class review
-    group, then the school review, which proposes the tier and scores the need."""
+    group, then the school review, which proposes the tier and scores the need.
+
+    Each stage rests on its record: the investigation with its home visit, then
+    the class and the school committee's agreeing decision (`review_prerequisite`).
+    """
     today = timezone.localdate()
     assessment = _locked(assessment)
     transition = _authorize(assessment=assessment, action=Action.REVIEW, by=by, today=today)
+    # The investigation's record and the committees' decisions are written by
+    # `mentoring.services.applications` and `.review_committees`, which then call this.
+    missing = review_prerequisite(assessment, transition.target)
+    if missing:
+        raise Conflict(missing)
     fields = []
-    if transition.target == AssessmentStatus.SCHOOL_REVIEWED and (
-        assessment.change == RecheckChange.LEFT
-    ):
-        # Nothing to grade: approval withdraws the identification carried into the term.
-        if tier:
-            raise DomainError(
-                _("A student who left gets no tier: the re-check withdraws the identification."),
-                field="tier",
-            )
-    elif transition.target == AssessmentStatus.SCHOOL_REVIEWED:
-        district = assessment.term.district
-        if not tier:
-            raise DomainError(_("The school review proposes a tier."), field="tier")
-        if tier not in tier_choices(district):
-            raise DomainError(
-                _("Unknown tier; this district's tiers are: %(tiers)s.")
-                % {"tiers": ", ".join(tier_choices(district))},
-                field="tier",
-            )
+    problem = review_tier_problem(assessment, transition.target, tier)
+    if problem:
+        raise DomainError(problem, field="tier")
+    if transition.target == AssessmentStatus.SCHOOL_REVIEWED and tier:
         assessment.tier = tier
-        assessment.need_score = _need_score_of(
+        assessment.need_score = need_score_of(
             student_id=assessment.student_id, term=assessment.term
         )
         fields = ["tier", "need_score"]
-    elif tier:
-        raise DomainError(_("The tier is proposed by the school review."), field="tier")
     _move(assessment=assessment, transition=transition, by=by, note=note, fields=fields)
     return assessment
 
 
 # The second term's re-check
-
-
-def assessment_recheck_problems(
-    errors: ValidationErrors,
-    *,
-    carried: Assessment,
-    term_id: int | None,
-    change: str | None,
-    reason: str | None,
-) -> Term | None:
-    """Add to `errors` everything wrong with re-checking `carried` in the term; answers the term.
-
-    The term must be a later term of the carried identification's school year,
-    with the identification still in force there: not yet re-checked or
-    replaced. A student whose circumstances changed must be on the term's
-    roster; one who left need not be.
-    """
-    if reason is not None and not reason.strip():
-        errors.add("reason", _("Give the reason for the re-check."))
-    if term_id is None:
-        return None
-    term = (
-        Term.objects.filter(
-            pk=term_id,
-            district_id=carried.term.district_id,
-            school_year=carried.term.school_year,
-            start_date__gt=carried.term.start_date,
-        )
-        .select_related("district")
-        .first()
-    )
-    if term is None:
-        errors.add(
-            "term",
-            _("No such later term in the school year %(year)s.")
-            % {"year": carried.term.school_year},
-        )
-        return None
-    student_id = carried.student_id
-    if Assessment.objects.filter(student_id=student_id, term=term).exists():
-        errors.add("term", _("The student already has an assessment for this term."))
-    elif not identifications_in_force(term).filter(pk=carried.pk).exists():
-        errors.add("term", _("This identification is not in force in that term."))
-    elif (
-        change == RecheckChange.CIRCUMSTANCES
-        and not StudentRecord.objects.filter(student_id=student_id, term=term).exists()
-    ):
-        errors.add(
-            "term",
-            _("The student has no archive record for this term; import the roster first."),
-        )
-    return term
-
-
-@transaction.atomic
-def assessment_recheck(
-    *, by: User, carried: Assessment, term_id: int, change: str, reason: str
-) -> Assessment:
-    """Re-check an approved identification in a later term of its school year.
-
-    Creates the term's re-check assessment in `submitted`; it then goes the
-    application's way (review, public notice, approval) and, once approved,
-    is the identification in force. Only an approved identification is
-    re-checked (409 otherwise); all that is wrong with the input is refused in
-    one `ValidationErrors`.
-    """
-    carried = Assessment.objects.select_related("term", "student").filter(pk=carried.pk).get()
-    if not _may_propose(by, carried.student):
-        raise NotPermitted(_("Your role in this school does not allow this action."))
-    if carried.status != AssessmentStatus.APPROVED:
-        raise Conflict(
-            _("Only an approved identification is re-checked; this one is “%(status)s”.")
-            % {"status": carried.get_status_display()}
-        )
-    errors = ValidationErrors()
-    term = assessment_recheck_problems(
-        errors, carried=carried, term_id=term_id, change=change, reason=reason
-    )
-    errors.raise_if_any()
-    assessment = Assessment(
-        student_id=carried.student_id,
-        term=term,
-        route=AssessmentRoute.RECHECK,
-        carried_from=carried,
-        change=change,
-        status=AssessmentStatus.SUBMITTED,
-        reason=reason.strip(),
-        created_by=by,
-    )
-    try:
-        with transaction.atomic():
-            assessment.save()
-    except IntegrityError:
-        # Two re-checks at the same moment: the constraint lets one through.
-        raise DomainError(
-            _("The student already has an assessment for this term."), field="term"
-        ) from None
-    _move(
-        assessment=assessment,
-        transition=TRANSITIONS[(None, Action.RECHECK)],
-        by=by,
-        note=assessment.get_change_display(),
-    )
-    return assessment
 
 
 class NoticeCalendar(TextChoices):

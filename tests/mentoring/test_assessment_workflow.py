@@ -19,7 +19,9 @@ from mentoring.models import (
     Role,
 )
 from mentoring.services import identification
+from mentoring.services.need_score import need_score
 from tests.conftest import client_for
+from tests.mentoring.applications.records import review_records
 from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
@@ -83,7 +85,8 @@ def supervisor(school_a):
 
 
 def in_status(status, student, term, **fields):
-    return AssessmentFactory(student=student, term=term, status=status, **fields)
+    # With its investigation and committees' decisions on record: these tests are of `review`.
+    return review_records(AssessmentFactory(student=student, term=term, status=status, **fields))
 
 
 def publicized(student, term, starts=date(2026, 9, 14), ends=date(2026, 9, 18), **fields):
@@ -125,6 +128,9 @@ def test_one_student_from_application_to_approval_with_an_objection(
     assert body["allowed_actions"] == ["review"]
     assert body["commitment"] == "本人承诺所填信息真实"
     assessment_id = body["id"]
+    # The investigation and the committees' decisions are recorded on their own
+    # endpoints (tests/mentoring/applications); here `review` takes each step.
+    review_records(Assessment.objects.get(pk=assessment_id))
 
     investigated = act(as_teacher, assessment_id, "review", {"note": "家访 住房简陋"})
     assert investigated.status_code == 200, investigated.json()
@@ -371,8 +377,8 @@ def custom_setup(custom_district):
     student = StudentFactory(school=school)
     StudentRecordFactory(student=student, term=term)
     admin = member(Role.ADMINISTRATOR, school)
-    return admin, AssessmentFactory(
-        student=student, term=term, status=AssessmentStatus.CLASS_REVIEWED
+    return admin, review_records(
+        AssessmentFactory(student=student, term=term, status=AssessmentStatus.CLASS_REVIEWED)
     )
 
 
@@ -527,7 +533,7 @@ def test_every_non_final_status_can_be_rejected_and_final_ones_cannot():
 
 
 def test_need_score_counts_each_indicator_kind_once_and_lower_income_higher():
-    score = identification.need_score
+    score = need_score
 
     assert score(kinds=["dibao", "dibao", "orphan"], income_per_capita_fen=None) == 70
     assert score(kinds=[], income_per_capita_fen=0) == 40

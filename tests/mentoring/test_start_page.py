@@ -50,8 +50,9 @@ def test_a_wrong_password_shows_the_form_again_with_its_error(school):
     ("role", "page"),
     [
         (Role.ADMINISTRATOR, "/api/docs/"),
-        (Role.DONOR, "/api/docs/"),
-        (Role.SUPERVISOR, "/api/docs/"),
+        (Role.DONOR, "/api/docs/"),  # a donor's page needs a donor profile
+        # A supervisor has its own page (tests/console/test_supervisor_page.py).
+        (Role.SUPERVISOR, "/supervisor/"),
         (Role.TEACHER, "/api/docs/"),  # a teacher without a mentor profile has no mentees
     ],
 )

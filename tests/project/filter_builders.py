@@ -12,10 +12,13 @@ from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.models import (
     AccessLogEntry,
     AccessLogStudent,
+    Application,
+    ApplicationCode,
     AssessmentStatus,
     MatchRun,
     MatchRunStatus,
     Notification,
+    ReviewCommittee,
     Role,
     SessionKind,
     VisitPlan,
@@ -335,3 +338,43 @@ def score(w, *, student_=None, term=None, subject="math"):
         student=student_, term=term, defaults={"level": "primary", "grade": 3, "class_name": "1班"}
     )[0]
     return SubjectScore.objects.create(record=record, subject=subject, start_score=60).pk
+
+
+def application_code(w, *, school=None, term=None, closed=True):
+    """A code of the school's term; closed by default, so that several may exist."""
+    count = ApplicationCode.objects.count()
+    return ApplicationCode.objects.create(
+        school=school or w.school,
+        term=term or w.term,
+        code=f"FILTER{count:04d}",
+        created_by=w.root,
+        closed_at=timezone.now() if closed else None,
+    )
+
+
+def family_application(w, *, school=None, term=None, status="pending", source="family_page"):
+    return Application.objects.create(
+        school=school or w.school,
+        term=term or w.term,
+        source=source,
+        status=status,
+        child_name="李小红",
+        guardian_name="李红梅",
+        guardian_relation="mother",
+        guardian_phone="13900001111",
+        hardship_kinds=["long_term_illness"],
+        circumstances="母亲长期患病",
+        commitment="承诺",
+    )
+
+
+def review_committee(w, *, school=None, term=None, stage="class"):
+    count = ReviewCommittee.objects.count()
+    return ReviewCommittee.objects.create(
+        school=school or w.school,
+        term=term or w.term,
+        stage=stage,
+        class_name=f"{count}班" if stage == "class" else "",
+        name="评议小组",
+        created_by=w.root,
+    )

@@ -37,15 +37,18 @@ from tests.project.filter_builders import (
     _two_students,
     _users_by,
     access_entry,
+    application_code,
     assessment,
     award,
     contribution,
+    family_application,
     ledger_entry,
     match_run,
     notification,
     pairing,
     project,
     report,
+    review_committee,
     score,
     student,
     visit_entry,
@@ -452,6 +455,41 @@ ROWS = {
     ("/api/v1/users/", "is_active"): lambda w: _users_by(w, "is_active"),
     ("/api/v1/users/", "role"): lambda w: _users_by(w, "role"),
     ("/api/v1/users/", "school"): lambda w: _users_by(w, "school"),
+    ("/api/v1/applications/", "school"): lambda w: Case(
+        w.school.pk,
+        family_application(w).pk,
+        family_application(w, school=SchoolFactory(district=w.district)).pk,
+    ),
+    ("/api/v1/applications/", "term"): lambda w: Case(
+        w.term.pk, family_application(w).pk, family_application(w, term=_term2(w)).pk
+    ),
+    ("/api/v1/applications/", "status"): lambda w: Case(
+        "declined", family_application(w, status="declined").pk, family_application(w).pk
+    ),
+    ("/api/v1/applications/", "source"): lambda w: Case(
+        "class_teacher",
+        family_application(w, source="class_teacher").pk,
+        family_application(w).pk,
+    ),
+    ("/api/v1/application-codes/", "school"): lambda w: Case(
+        w.school.pk,
+        application_code(w).pk,
+        application_code(w, school=SchoolFactory(district=w.district)).pk,
+    ),
+    ("/api/v1/application-codes/", "term"): lambda w: Case(
+        w.term.pk, application_code(w).pk, application_code(w, term=_term2(w)).pk
+    ),
+    ("/api/v1/review-committees/", "school"): lambda w: Case(
+        w.school.pk,
+        review_committee(w).pk,
+        review_committee(w, school=SchoolFactory(district=w.district)).pk,
+    ),
+    ("/api/v1/review-committees/", "term"): lambda w: Case(
+        w.term.pk, review_committee(w).pk, review_committee(w, term=_term2(w)).pk
+    ),
+    ("/api/v1/review-committees/", "stage"): lambda w: Case(
+        "school", review_committee(w, stage="school").pk, review_committee(w).pk
+    ),
 }
 
 # How each list names its rows, when not by `id`.

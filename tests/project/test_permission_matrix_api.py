@@ -54,6 +54,8 @@ from donations.models import (
 )
 from mentoring.models import (
     AccessLogEntry,
+    Application,
+    ApplicationCode,
     Assessment,
     District,
     MatchRun,
@@ -62,6 +64,7 @@ from mentoring.models import (
     Objection,
     Pairing,
     ProposedPair,
+    ReviewCommittee,
     School,
     Student,
     SubjectScore,
@@ -108,7 +111,6 @@ assessments/{id}/approve/                          POST   401       404         
 assessments/{id}/object/                           POST   401       404             404             409,409,404,404 409,409,409,404 404             404             409
 assessments/{id}/publicize/                        POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 assessments/{id}/reject/                           POST   401       404             403             200,200,404,404 200,200,200,404 403             403             200
-assessments/{id}/review/                           POST   401       404             403             200,200,404,404 200,200,200,404 403             403             200
 # Village committees: read by the district's members, written by its administrators.
 village-committees/                                GET    401       200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocsd
 village-committees/                                POST   401       403             403             403             201             403             403             201
@@ -120,6 +122,23 @@ committee-reviews/                                 GET    401       403         
 committee-reviews/{id}/                            GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
 committee-reviews/{id}/review/                     POST   401       403             403             409,409,404,404 409,409,409,404 403             403             409
 committee-reviews/{id}/approve/                    POST   401       403             403             403,403,404,404 409,409,409,404 403             403             409
+# review: the scene's submitted assessments have no investigation on record, so the step waits (409).
+assessments/{id}/review/                           POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
+applications/                                      GET    401       200:-           403             200:oc          200:ocs         403             403             200:ocsd
+applications/                                      POST   401       400             403             201             201             403             403             201
+applications/{id}/                                 GET    401       404             403             200,200,404,404 200,200,200,404 403             403             200
+applications/{id}/confirm/                         POST   401       404             403             200,200,404,404 200,200,400,404 403             403             200,200,400,400
+applications/{id}/decline/                         POST   401       404             403             200,200,404,404 200,200,200,404 403             403             200
+application-codes/                                 GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
+application-codes/                                 POST   401       403             403             201             201             403             403             201
+# close: school A's code was closed already when the write bodies' world opened its own (rotation).
+application-codes/{id}/close/                      POST   401       403             403             409,409,404,404 409,409,200,404 403             403             409,409,200,200
+review-committees/                                 GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
+review-committees/                                 POST   401       403             403             201             201             403             403             201
+review-committees/{id}/                            GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+assessments/{id}/investigate/                      POST   401       404             403             201,201,404,404 201,201,201,404 403             403             201
+assessments/{id}/committee-decision/               POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
+rosters/upward/                                    GET    401       403             403             200             200             403             403             200
 districts/                                         GET    401       200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocsd
 districts/                                         POST   401       403             403             403             403             403             403             201
 districts/{id}/                                    GET    401       200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200
@@ -294,6 +313,9 @@ KINDS = {
     "village-committees": VillageCommittee,
     # A review's id is its award's.
     "committee-reviews": CommitteeReview,
+    "applications": Application,
+    "application-codes": ApplicationCode,
+    "review-committees": ReviewCommittee,
 }
 # A route's second id: the record of that model that belongs to the first.
 SECOND_IDS = {"objection_id": Objection, "proposal_id": ProposedPair}
@@ -304,6 +326,9 @@ QUERIES = {
     "compliance/summary/": lambda scene: f"?term={scene.places[0][Term].pk}",
     "assessments/carry-over/": lambda scene: f"?term={scene.places[0][Term].pk}",
     "public/donations/": lambda scene: f"?district={scene.places[0][School].district.code}",
+    "rosters/upward/": lambda scene: (
+        f"?term={scene.places[0][Term].pk}&school={scene.places[0][School].pk}&format=csv"
+    ),
 }
 MISSING_ID = 987_654_321
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

@@ -139,6 +139,12 @@ supervisor/logout/                                 GET    -          405        
 supervisor/logout/                                 POST   -          →start         →start          →start          →start          →start          →start          →start          →start
 
 # The admin site: platform administrators only; anyone else signed in is refused.
+apply/                                             GET    -          200            200             200             200             200             200             200             200
+apply/                                             POST   -          400            400             400             400             400             400             400             400
+apply/done/                                        GET    -          200            200             200             200             200             200             200             200
+apply/done/                                        POST   -          405            405             405             405             405             405             405             405
+apply/<str:code>/                                  GET    -          200            200             200             200             200             200             200             200
+apply/<str:code>/                                  POST   -          400            400             400             400             400             400             400             400
 admin/                                             GET    -          →admin:login   403             403             403             403             403             403             200
 admin/login/                                       GET    -          200            200             200             200             200             200             200             →admin:index
 admin/login/                                       POST   -          200            200             200             200             200             200             200             →admin:index
@@ -250,6 +256,8 @@ PLACEHOLDERS = {
     "<int:notification_id>": "{pk}",
     "<int:student_id>": "{pk}",
     "<int:pledge_id>": "{pk}",
+    # School A's open application code (tests/role_scene.py).
+    "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
     "(?P<url>.*)$": "no-such-page/",
 }

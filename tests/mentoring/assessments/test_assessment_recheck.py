@@ -12,6 +12,7 @@ import pytest
 from mentoring.models import Assessment, AssessmentStatus, Role
 from mentoring.selectors.school_year import identifications_in_force
 from tests.conftest import client_for
+from tests.mentoring.applications.records import review_records
 from tests.mentoring.assessments.assessment_scene import URL, counts, on, submission
 from workers.factories import (
     AssessmentFactory,
@@ -60,7 +61,12 @@ def recheck(spring, change="circumstances", reason="父亲已重新就业"):
 
 
 def walk_to_approval(client, assessment_id, *, tier="", today=SPRING_DAY):
-    """The application's workflow for a re-check: three reviews, the notice, approval."""
+    """The application's workflow for a re-check: three reviews, the notice, approval.
+
+    Each review rests on its record (the investigation with its visit, the committees'
+    agreement), written here as the applications' tests write them.
+    """
+    review_records(Assessment.objects.get(pk=assessment_id))
     with on(today):
         for note, given in [("家访", ""), ("班级评议", ""), ("学校评议", tier)]:
             response = client.post(
@@ -250,6 +256,7 @@ def test_a_student_who_left_gets_no_tier_and_approval_withdraws_the_identificati
     created = client.post(
         recheck_url(identified_a), recheck(spring, "left", "转学至外县"), format="json"
     ).json()
+    review_records(Assessment.objects.get(pk=created["id"]))
     with on(SPRING_DAY):
         for note in ["家访", "班级评议"]:
             client.post(f"{URL}{created['id']}/review/", {"note": note}, format="json")
