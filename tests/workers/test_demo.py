@@ -2,6 +2,7 @@
 
 import logging
 from contextlib import contextmanager
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -140,6 +141,13 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
         "2026-autumn → 2027-spring at DEMO-KG: 29 identifications carried over without a new "
         "assessment, 1 withdrawn (left), 1 tier changed, 1 new application"
     ) in out.getvalue()
+    # The rest of the school year: holiday contracting, a growth archive, a school's year report.
+    assert "1 holiday session logged, counted apart from the school weeks" in out.getvalue()
+    assert "growth-archive-student-" in out.getvalue()
+    assert "School-year report 2026-2027 of 阳光小学" in out.getvalue()
+    year = Report.objects.get(school__code="SUNSHINE-PS", school_year="2026-2027")
+    assert year.status == ReportStatus.ISSUED and year.data["headline"]["aided_students"] > 0
+    assert TutoringSession.objects.filter(date__gt=date(2027, 1, 22)).count() == 1
     # The term so far: identification, matching and sessions ran once only.
     assert Assessment.objects.filter(status=AssessmentStatus.APPROVED).count() > 100
     assert Assessment.objects.filter(status=AssessmentStatus.PUBLICIZED).exists()
