@@ -406,7 +406,6 @@ def assessment_submit(
     return assessment
 
 
-@transaction.atomic
 def review_tier_problem(assessment: Assessment, target: str | None, tier: str) -> str | None:
     """What is wrong with the tier given for the review step into `target`, or None.
 
@@ -431,6 +430,7 @@ def review_tier_problem(assessment: Assessment, target: str | None, tier: str) -
     return None
 
 
+@transaction.atomic
 def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str = "") -> Assessment:
     """The next review stage: the class teacher's investigation, the class review
     group, then the school review, which proposes the tier and scores the need.
