@@ -87,9 +87,10 @@ def pledge_new(request, donor):
     data = form.cleaned_data
     errors = ValidationErrors()
     kind = data.get("kind")
+    # No instalment given is the form's own error already: the service is not asked again.
     instalments = (
         services.pledge_instalments_in_units(kind=kind, instalments=data["instalments"])
-        if kind and "instalments" in data
+        if kind and data.get("instalments")
         else None
     )
     fields = {

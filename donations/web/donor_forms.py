@@ -7,6 +7,7 @@ functions the API calls, and all their errors are shown at once on the fields
 they name, with the form's own.
 """
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -15,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from donations.models import PledgeKind, PledgeSchedule
 
 INSTALMENT_ROWS = 6
+# A service error about one instalment: `instalments[<index>].<due_on|amount>`.
+INSTALMENT_ERROR = re.compile(r"instalments\[(?P<index>\d+)\]\.(?P<field>due_on|amount)")
 
 
 class PledgeForm(forms.Form):
@@ -83,12 +86,23 @@ class PledgeForm(forms.Form):
             elif cleaned.get("kind") == PledgeKind.ITEMS and amount != amount.to_integral_value():
                 self.add_error(f"amount_{n}", _("Items are counted in whole numbers."))
             else:
-                instalments.append({"due_on": due, "amount": amount})
+                instalments.append({"due_on": due, "amount": amount, "row": n})
         if not instalments and not any(k.startswith(("due_on_", "amount_")) for k in self.errors):
             self.add_error(None, _("Give at least one amount and the day it is due."))
         cleaned["instalments"] = instalments
         return cleaned
 
     def field_for_error(self, name: str | None) -> str | None:
-        """The form field on which a service error about `name` is shown (None: above the form)."""
+        """The form field on which a service error about `name` is shown (None: above the form).
+
+        The service names an instalment by its place among those given
+        (`instalments[1].amount`); the form shows it on that instalment's own row.
+        """
+        match = INSTALMENT_ERROR.fullmatch(name or "")
+        if match:
+            given = self.cleaned_data.get("instalments", [])
+            index = int(match["index"])
+            if index < len(given):
+                return f"{match['field']}_{given[index]['row']}"
+            return None
         return name if name in self.fields else None

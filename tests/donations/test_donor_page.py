@@ -281,3 +281,33 @@ def test_the_page_speaks_chinese_first(world):
     page = signed_in(world["newspaper"]).get("/donor/").content.decode()
 
     assert "我的认捐" in page or "认捐" in page
+
+
+def test_a_bad_instalment_is_named_on_its_own_row_even_after_a_blank_one(world):
+    response = signed_in(world["newspaper"]).post(
+        "/donor/pledges/",
+        form(
+            world,
+            due_on_2="",
+            amount_2="",
+            due_on_3=(timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
+            amount_3="10.00",
+        ),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"due_on_3"}, errors
+    assert not Pledge.objects.exists()
+
+
+def test_no_instalment_at_all_is_said_once(world):
+    response = signed_in(world["newspaper"]).post(
+        "/donor/pledges/", form(world, due_on_1="", amount_1="", due_on_2="", amount_2=""), **EN
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count("Give at least one amount and the day it is due.") == 1
+    assert "Give at least one due date and amount." not in page
