@@ -77,12 +77,19 @@ def payment_batch_create_problems(
         school = schools_administered_by(by).filter(pk=school_id).select_related("district").first()
         if school is None:
             errors.add("school", _("Unknown school."))
-    if school is not None and project_id is not None:
-        project = AidProject.objects.filter(pk=project_id, district_id=school.district_id).first()
+    # The school's district; with the school refused, any district `by` administers in, so
+    # that a project or term nobody knows is named in the same answer.
+    districts = (
+        [school.district_id]
+        if school is not None
+        else schools_administered_by(by).values("district_id")
+    )
+    if project_id is not None:
+        project = AidProject.objects.filter(pk=project_id, district_id__in=districts).first()
         if project is None:
             errors.add("project", _("Unknown project."))
-    if school is not None and term_id is not None:
-        term = Term.objects.filter(pk=term_id, district_id=school.district_id).first()
+    if term_id is not None:
+        term = Term.objects.filter(pk=term_id, district_id__in=districts).first()
         if term is None:
             errors.add("term", _("Unknown term."))
     if method is not None and method not in PaymentMethod.values:

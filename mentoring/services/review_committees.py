@@ -215,6 +215,19 @@ def committee_decision_problems(
             % {"start": applied_on},
         )
     present: list[CommitteeMember] = []
+    if members_present is not None and committee is None:
+        # The committee is refused already; members that are nobody's are named now
+        # too, so that one answer names every field to fix.
+        known = set(
+            CommitteeMember.objects.filter(pk__in=members_present).values_list("pk", flat=True)
+        )
+        unknown = [pk for pk in members_present if pk not in known]
+        if unknown:
+            errors.add(
+                "members_present",
+                _("Not members of this committee: %(ids)s.")
+                % {"ids": ", ".join(str(pk) for pk in unknown)},
+            )
     if members_present is not None and committee is not None:
         members = list(committee.members.all())
         by_id = {member.pk: member for member in members}
