@@ -42,7 +42,7 @@ test: install
 soak: install
 	$(PY) -m pytest -m soak
 
-## bench: every benchmark at full size (about an hour), their figures in bench/RESULTS.md;
+## bench: every benchmark at full size (about ten minutes), their figures in bench/RESULTS.md;
 ## needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; local ones by default)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14

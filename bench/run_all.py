@@ -1,6 +1,6 @@
 """Run every benchmark and write one table of their figures: bench/RESULTS.md.
 
-`make bench` runs them at full size (about an hour on a quiet 2-core machine);
+`make bench` runs them at full size (about ten minutes on a quiet 2-core machine);
 `--tiny` runs each at the size of seconds it offers, as CI does
 (tests/project/test_bench_all.py), so a benchmark that breaks fails CI.
 
