@@ -42,7 +42,6 @@ def build_term_report(county: County) -> dict:
 
     from django.conf import settings
 
-    from workers.reporting import exports
     from workers.reports import ReportReader, for_files, report_start
 
     admin = county.accounts["district_admin"]
@@ -54,17 +53,23 @@ def build_term_report(county: County) -> dict:
     folder = Path(settings.VAR_DIR) / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"report-{county.term.code}-{county.district.code}-v{report.version}"
-    files = []
+    files = write_report_files(data, stem)
+    return {"report": report, "files": files, "error": ""}
+
+
+def write_report_files(data: dict, stem) -> list:
+    """A report's HTML, XLSX and (with the system's Pango, see README) PDF, at `stem`.<suffix>."""
+    from workers.reporting import exports
+
     formats = [
         ("html", lambda: exports.to_html(data, language="zh-hans").encode()),
         ("xlsx", lambda: exports.to_xlsx(data)),
     ]
-    # The PDF needs the system's Pango (see README); without it the rest is written.
     if exports.pdf_available():
         formats.append(("pdf", lambda: exports.to_pdf(data, language="zh-hans")))
+    files = []
     for suffix, render in formats:
-        body = render()
         path = stem.with_suffix(f".{suffix}")
-        path.write_bytes(body)
+        path.write_bytes(render())
         files.append(path)
-    return {"report": report, "files": files, "error": ""}
+    return files

@@ -16,19 +16,15 @@ named in what it prints.
 
 import datetime
 from pathlib import Path
-from unittest import mock
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from workers.demo_county import County
+from workers.demo_schoolyear import _on
 
 SCHOOL = "SUNSHINE-PS"
 TEACHER = "teacher_a"
-
-
-def _on(day: datetime.date):
-    return mock.patch("django.utils.timezone.localdate", return_value=day)
 
 
 def _pairing(county: County):
@@ -110,8 +106,8 @@ def archive_page(county: County) -> Path | None:
 def school_year_report(county: County) -> dict:
     """阳光小学's report of the school year 2026-2027, written as HTML, XLSX and PDF."""
     from mentoring.models import School
+    from workers.demo import write_report_files
     from workers.models import Report, ReportStatus
-    from workers.reporting import exports
     from workers.reports import ReportReader, report_start
 
     admin = county.accounts["admin"]
@@ -131,17 +127,7 @@ def school_year_report(county: County) -> dict:
     folder = Path(settings.VAR_DIR) / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"year-report-{year}-{SCHOOL}-v{report.version}"
-    formats = [
-        ("html", lambda: exports.to_html(data, language="zh-hans").encode()),
-        ("xlsx", lambda: exports.to_xlsx(data)),
-    ]
-    if exports.pdf_available():
-        formats.append(("pdf", lambda: exports.to_pdf(data, language="zh-hans")))
-    files = []
-    for suffix, render in formats:
-        path = stem.with_suffix(f".{suffix}")
-        path.write_bytes(render())
-        files.append(path)
+    files = write_report_files(data, stem)
     return {"report": report, "files": files, "data": data, "school": school}
 
 
