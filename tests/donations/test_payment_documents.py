@@ -1,7 +1,6 @@
 """The printed paper: the cash sign-off sheet (签领表) of a batch and the family's notice
 (告知书) of an award, read back as text from the PDF."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -11,6 +10,7 @@ from donations.services.disbursements import disbursement_pay
 from mentoring.models import AccessAction, AccessLogEntry
 from tests.conftest import client_for
 from tests.donations.payments_scene import PAID_ON, PaymentsScene
+from tests.workers.printed import need_poppler
 from workers.factories import member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
@@ -19,9 +19,7 @@ BATCHES, AWARDS = "/api/v1/payment-batches/", "/api/v1/awards/"
 
 def pdf_text(content: bytes) -> str:
     """The PDF's text, by poppler's pdftotext (Debian package poppler-utils)."""
-    program = shutil.which("pdftotext")
-    if program is None:
-        pytest.skip("pdftotext (poppler-utils) is needed to read a PDF's text")
+    program = need_poppler("pdftotext")
     done = subprocess.run(  # noqa: S603 (a fixed program on the test's own PDF)
         [program, "-layout", "-", "-"], input=content, capture_output=True, check=True
     )
