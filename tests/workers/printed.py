@@ -35,6 +35,9 @@ SLACK = 1.0
 DPI = 30
 PIXEL_THRESHOLD = 64  # greyscale steps a pixel must change by to count
 UPDATE = os.environ.get("BANGFU_UPDATE_RENDERS") == "1"
+# The committed references; a page that differs from one is written to FAILED, to be looked at.
+RENDERS = Path(__file__).resolve().parent / "renders"
+FAILED = Path(__file__).resolve().parents[2] / "var" / "renders-failed"
 
 
 def need_poppler(name: str) -> str:
@@ -177,4 +180,8 @@ def differences(
         share = changed.histogram()[255] / max(ink.histogram()[255], 1)
         if share > tolerance:
             found.append(Difference(number, share, f"{share:.1%} of the ink moved or changed"))
+            if folder.resolve().is_relative_to(RENDERS):
+                # Kept where a reader (and CI's artifacts) can look at it beside the reference.
+                FAILED.mkdir(parents=True, exist_ok=True)
+                image.save(FAILED / f"{folder.name}-page-{number}.png")
     return found

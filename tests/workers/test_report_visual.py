@@ -39,10 +39,13 @@ def printed(scene, report, *, language: str, annex: bool = False):
 
 @pytest.fixture(autouse=True)
 def _same_names_every_run():
-    """The factories' numbered names (user7, School 12) start from 0, whatever ran before in
-    this process, so that the printed pages are the same from run to run."""
+    """The factories' numbered names (user7, School 12) start from 0 and their invented ones
+    (a mentor's name from Faker) come from a fixed seed, whatever ran before in this process,
+    so that the printed pages are the same from run to run."""
+    import factory.random
     from factory.django import DjangoModelFactory
 
+    factory.random.reseed_random("bangfu printed report")
     from workers import factories
 
     for value in vars(factories).values():
