@@ -185,3 +185,42 @@ def differences(
                 FAILED.mkdir(parents=True, exist_ok=True)
                 image.save(FAILED / f"{folder.name}-page-{number}.png")
     return found
+
+
+def split_rows(document, table_class: str) -> list[str]:
+    """Every row of a table of `table_class` whose boxes lie on more than one page."""
+    pages_of = {}
+    texts = {}
+
+    def walk(box, number, table):
+        name = type(box).__name__
+        if name == "TableBox" and table_class in (box.element.get("class") or "").split():
+            table = box
+        if table is not None and name == "TableRowBox":
+            pages_of.setdefault(box.element, set()).add(number)
+            texts.setdefault(box.element, " ".join(box.element.itertext()).split())
+        for child in getattr(box, "children", ()):
+            walk(child, number, table)
+
+    for number, page in enumerate(document.pages, start=1):
+        walk(page._page_box, number, None)
+    return [
+        f"a row split over pages {sorted(numbers)}: {' '.join(texts[row])[:60]}"
+        for row, numbers in pages_of.items()
+        if len(numbers) > 1
+    ]
+
+
+def pdf_page_texts(pdf: bytes) -> list[str]:
+    """Each page's text as poppler reads it from the PDF itself (what a reader can copy)."""
+    program = need_poppler("pdftotext")
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "document.pdf"
+        source.write_bytes(pdf)
+        result = subprocess.run(  # noqa: S603 (a fixed program on a file of our own)
+            [program, "-layout", str(source), "-"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    return result.stdout.decode().split("\f")[:-1]

@@ -29,8 +29,11 @@ from mentoring.models import (
     TutoringSession,
     User,
 )
+from tests.conftest import IN_CI
+from tests.workers.county_print import check_printed_county_report
 from workers.demo_county import demo_id_number
 from workers.models import Report, ReportStatus
+from workers.reporting import exports
 from workers.reporting.collect_money import ledger_sums
 from workers.reporting.reconcile import reconcile
 
@@ -179,6 +182,9 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
     report = Report.objects.filter(scope="district", status=ReportStatus.ISSUED).latest("version")
     schools = list(School.objects.filter(district=report.district).order_by("code"))
     assert reconcile(report.data, ledger_sums(term=report.term, schools=schools)) == []
+    # Printed as the district files it (needs Pango and poppler, as CI has them).
+    if IN_CI or exports.pdf_available():
+        check_printed_county_report(report, User.objects.get(username="district_admin"))
     headline = report.data["headline"]
     # Donation projects are social funds: their awards are rated apart from the government's.
     assert headline["social_awarded"] != "0.00"
