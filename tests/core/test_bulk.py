@@ -186,3 +186,45 @@ def test_update_with_history_on_the_current_database(school_a):
 @pytest.mark.django_db
 def test_update_with_history_in_one_statement_on_postgresql(school_a):
     update_with_history_and_check(school_a)
+
+
+def delete_with_history_and_check(school_a):
+    admin = member("administrator", school_a)
+    gone = [PairingFactory(student=StudentFactory(school=school_a)) for _ in range(3)]
+    kept = PairingFactory(student=StudentFactory(school=school_a))
+    run = MatchRun.objects.create(
+        term=kept.term,
+        kinds=["academic"],
+        created_by=admin,
+        job=job_create(kind=JobKind.MATCH_RUN, started_by=admin),
+    )
+    for pairing in [*gone, kept]:
+        ProposedPair.objects.create(run=run, pairing=pairing, cost=1, reasons={})
+    as_they_were = {p.pk: (p.student_id, p.status, p.reason) for p in gone}
+
+    count = bulk.delete_with_history(
+        Pairing.objects.filter(pk__in=[p.pk for p in gone]),
+        user=admin,
+        dependents=[(ProposedPair, "pairing_id")],
+    )
+
+    assert count == 3
+    assert list(Pairing.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(ProposedPair.objects.values_list("pairing_id", flat=True)) == [kept.pk]
+    removed = Pairing.history.filter(history_type="-")
+    assert {h.id: (h.student_id, h.status, h.reason) for h in removed} == as_they_were
+    assert {h.history_user_id for h in removed} == {admin.pk}
+    assert bulk.delete_with_history(Pairing.objects.none(), user=admin) == 0
+    assert Pairing.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_delete_with_history_on_the_current_database(school_a):
+    delete_with_history_and_check(school_a)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_delete_with_history_in_one_statement_on_postgresql(school_a):
+    # transaction=True: the foreign keys, checked at commit, are checked for real.
+    delete_with_history_and_check(school_a)
