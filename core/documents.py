@@ -86,8 +86,10 @@ def printed_at() -> str:
 
 def display(value, kind: str = Kind.TEXT) -> str:
     """A value as the printed list shows it: yuan with two decimals, counts with separators."""
-    if value is None or value == "":
+    if value is None:
         return "" if kind == Kind.TEXT else "—"
+    if value == "":
+        return ""
     if kind == Kind.MONEY:
         return f"{Decimal(value):,.2f}"
     if isinstance(value, bool):
