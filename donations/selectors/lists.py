@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.documents import Column, Kind, ListDocument, printed_at
 from core.money import yuan_amount as yuan
@@ -114,7 +115,8 @@ def awards_list(
             label,
             "",
             "",
-            _("%(count)s students") % {"count": f"{sums['count']:,}"},
+            ngettext("%(count)s student", "%(count)s students", sums["count"])
+            % {"count": f"{sums['count']:,}"},
             "",
             "",
             yuan(sums["amount_fen"]),
@@ -212,7 +214,8 @@ def payments_list(
             label,
             "",
             "",
-            _("%(count)s payments") % {"count": f"{sums['count']:,}"},
+            ngettext("%(count)s payment", "%(count)s payments", sums["count"])
+            % {"count": f"{sums['count']:,}"},
             "",
             "",
             yuan(sums["standing_fen"]),

@@ -288,7 +288,7 @@ def roster(*, user: User, term: Term, schools: list[School]) -> ListDocument:
                 str(levels.get(row["level"], row["level"])),
                 row["grade"],
                 row["class_name"],
-                _("Boarding") if row["boarding"] else _("Day"),
+                _("Lives at school") if row["boarding"] else _("Lives at home"),
                 row["student__village"],
                 row["student__guardian_name"],
                 mask_phone(row["student__guardian_phone"])
