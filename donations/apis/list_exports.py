@@ -50,7 +50,11 @@ class ProjectListExport(APIView):
         project = None
         if "project" in data:
             key = data["project"].strip()
-            match = Q(code=key) | Q(pk=int(key)) if key.isdigit() and len(key) < 19 else Q(code=key)
+            match = (
+                Q(code=key) | Q(pk=int(key))
+                if key.isascii() and key.isdigit() and len(key) < 19
+                else Q(code=key)
+            )
             project = projects_visible_to(request.user).filter(match).first()
             if project is None:
                 errors.add("project", _("No such aid project in your districts."))
