@@ -37,7 +37,8 @@ def _header(project: AidProject, term: Term | None, count: int) -> list[tuple[st
 
 
 def _school_totals(rows: list[dict], amounts: tuple[str, ...]) -> list[list]:
-    """A total row per school, then the grand total: the school, the count, each amount."""
+    """A total row per school, in the rows' order, then the grand total: the school, the
+    count, each amount."""
     by_school: dict[str, dict] = defaultdict(lambda: {"count": 0, **dict.fromkeys(amounts, 0)})
     for row in rows:
         sums = by_school[row["school"]]
@@ -46,8 +47,7 @@ def _school_totals(rows: list[dict], amounts: tuple[str, ...]) -> list[list]:
             sums[name] += row[name]
     grand = {"count": len(rows), **{name: sum(r[name] for r in rows) for name in amounts}}
     out = [
-        (_("Subtotal: %(school)s") % {"school": school}, sums)
-        for school, sums in sorted(by_school.items())
+        (_("Subtotal: %(school)s") % {"school": school}, sums) for school, sums in by_school.items()
     ]
     return [*out, (_("Total"), grand)]
 

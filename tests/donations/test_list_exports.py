@@ -69,7 +69,7 @@ def test_district_administrator_lists_every_school_by_project_id(scene):
     subtotals = [
         r[1] for r in sheet_rows(response.content) if str(r[1] or "").startswith("Subtotal")
     ]
-    assert subtotals == ["Subtotal: 乙小学", "Subtotal: 甲小学"]
+    assert subtotals == ["Subtotal: 甲小学", "Subtotal: 乙小学"]
 
 
 def test_other_schools_administrator_lists_theirs_and_never_school_a(scene):
