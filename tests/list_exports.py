@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from core.documents import list_html
 from tests.conftest import client_for
@@ -18,10 +19,9 @@ API = "/api/v1/"
 
 
 def get(user, path: str, **query):
-    client = client_for(user) if user is not None else None
-    from rest_framework.test import APIClient
-
-    return (client or APIClient()).get(API + path, query)
+    """GET an export as `user` (None: signed out)."""
+    client = client_for(user) if user is not None else APIClient()
+    return client.get(API + path, query)
 
 
 def xlsx_table(response) -> tuple[list, list[list]]:

@@ -3,6 +3,7 @@ their columns, whose names each reader sees whole, who may export them, bad inpu
 log and a query count that does not grow with the rows."""
 
 import pytest
+from django.utils import translation
 
 from mentoring.models import AccessLogEntry
 from mentoring.names import mask_name
@@ -206,8 +207,6 @@ def test_roster_as_pdf_prints_without_overflow_or_missing_glyphs(scene):
     assert all(s.name in text for s in scene.students["B"])
 
     for language in ("zh-hans", "en"):
-        from django.utils import translation
-
         with translation.override(language):
             document = lists.roster(
                 user=reader, term=scene.term, schools=list(scene.schools.values())
