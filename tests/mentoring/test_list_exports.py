@@ -261,3 +261,13 @@ def test_query_count_does_not_grow_with_the_rows(scene, path, role):
     for key in ("A", "B"):
         add_school_students(scene, key, 24)
     assert queries_for(reader, path, term=scene.term.pk) == small
+
+
+@pytest.mark.parametrize("path", [ROSTER, NOTICE])
+def test_other_schools_administrator_never_lists_school_a(scene, path):
+    reader = scene.readers["other_admin"]
+    header, rows = xlsx_table(get(reader, path, term=scene.term.pk, lang="en"))
+    assert set(column(header, rows, "School")) == {"乙小学"}
+
+    foreign = get(reader, path, term=scene.term.pk, school=scene.schools["A"].pk)
+    assert foreign.status_code == 400 and "school" in foreign.json()
