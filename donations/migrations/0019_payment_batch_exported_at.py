@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='paymentbatch',
             name='exported_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='bank list first exported at'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='Exported'),
         ),
     ]
