@@ -27,6 +27,8 @@ from donations.models import (
     ItemDonation,
     ItemKind,
     LedgerEntry,
+    PaymentBatch,
+    PaymentBatchRow,
     Pledge,
     PledgeInstalment,
     PledgeKind,
@@ -189,3 +191,37 @@ class CommitteeReviewAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     access_student_lookup = "award__student"
     list_display = ["award", "committee", "state", "decision", "reviewed_on", "approved_at"]
     list_filter = ["state", "decision", "committee"]
+
+
+class PaymentBatchRowInline(ReadOnlyInline, admin.TabularInline):
+    """The batch's rows: the account number masked; the encrypted one never shows."""
+
+    model = PaymentBatchRow
+    fields = [
+        "number",
+        "award",
+        "instalment",
+        "amount_fen",
+        "holder_name",
+        "bank_name",
+        "number_masked",
+        "status",
+        "reason",
+        "disbursement",
+    ]
+    raw_id_fields = ["award", "disbursement"]
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
+    """Read only: batches are made, exported and paid through `donations.services.payment_batches`.
+
+    Its pages name the students of its rows, so each read is logged with them.
+    """
+
+    access_student_lookup = "rows__award__student"
+    list_display = ["id", "project", "term", "school", "method", "created_at", "exported_at"]
+    list_filter = ["method", "project", "term"]
+    list_select_related = ["project", "term", "school"]
+    search_fields = ["school__name", "project__code"]
+    inlines = [PaymentBatchRowInline]

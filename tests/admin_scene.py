@@ -29,6 +29,8 @@ from donations.models import (
     ItemDistribution,
     ItemDonation,
     ItemKind,
+    PaymentBatch,
+    PaymentBatchRow,
     PaymentMethod,
     Pledge,
     PledgeKind,
@@ -99,6 +101,7 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
     review = committee_review_in(school, term=term, student=student, by=by)
     run = MatchRun.objects.create(term=term, created_by=by, kinds=["academic"])
     run.schools.set([school])
+    guardian_account = GuardianAccountFactory(student=student)
     records = [
         district,
         school,
@@ -154,7 +157,8 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
             project=project, term=term, student=student, other_award=award, via="manual", by=by
         ),
         JobFactory(school=school, started_by=by),
-        GuardianAccountFactory(student=student),
+        guardian_account,
+        payment_batch_in(school, award=award, account=guardian_account, by=by),
         review.committee,
         review,
         run,
@@ -180,6 +184,30 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
         ),
     ]
     return {type(record): record for record in records}
+
+
+def payment_batch_in(school: School, *, award: Award, account, by: User) -> PaymentBatch:
+    """A transfer batch of the award's second instalment, due, with the guardian's account."""
+    batch = PaymentBatch.objects.create(
+        school=school,
+        project=award.project,
+        term=award.term,
+        method=PaymentMethod.BANK_TRANSFER,
+        columns=[["row", "序号"], ["account", "账号"], ["amount", "金额"]],
+        created_by=by,
+    )
+    PaymentBatchRow.objects.create(
+        batch=batch,
+        number=1,
+        award=award,
+        instalment=2,
+        amount_fen=12_500,
+        holder_name=account.holder_name,
+        bank_name=account.bank_name,
+        number_masked=account.number_masked,
+        number_encrypted=account.number_encrypted,
+    )
+    return batch
 
 
 def committee_review_in(school: School, *, term, student, by: User) -> CommitteeReview:

@@ -419,6 +419,11 @@ OPERATIONS = {
             "method": "bank_transfer",
         },
     ),
+    "PATCH /api/v1/payment-batches/{id}/": lambda w: Call(
+        w.root,
+        f"/api/v1/payment-batches/{w.transfer_batch.pk}/",
+        {"columns": [["row", "编号"], ["holder", "户名"], ["account", "卡号"], ["amount", "金额"]]},
+    ),
     "POST /api/v1/payment-batches/{id}/results/": lambda w: Call(
         w.root,
         f"/api/v1/payment-batches/{w.transfer_batch.pk}/results/",

@@ -38,11 +38,11 @@ def _school_with_most_due(project):
 
 def _bank_list(admin, batch, folder: Path, suffix: str) -> Path:
     from donations.services import payment_files
-    from donations.services.payment_batches import payment_batch_bank_rows
+    from donations.services.payment_batches import payment_batch_export
     from mentoring.models import AccessAction
     from mentoring.services.access_log import access_record
 
-    rows = payment_batch_bank_rows(batch)
+    batch, rows = payment_batch_export(batch=batch)
     # The whole numbers leave the system here: the export is logged as the API's is.
     access_record(
         by=admin,

@@ -30,9 +30,11 @@ from donations.models import PaymentBatch, PaymentBatchRow, PaymentMethod
 from donations.selectors.payment_batches import payment_batches_visible_to
 from donations.services import payment_documents, payment_files
 from donations.services.payment_batches import (
-    payment_batch_bank_rows,
+    payment_batch_columns_problems,
+    payment_batch_columns_set,
     payment_batch_create,
     payment_batch_create_problems,
+    payment_batch_export,
     payment_batch_results,
     payment_batch_signed,
 )
@@ -94,6 +96,7 @@ class PaymentBatchSerializer(serializers.ModelSerializer):
             "paid",
             "created_by",
             "created_at",
+            "exported_at",
         ]
         read_only_fields = fields
 
@@ -116,6 +119,15 @@ class PaymentBatchCreateSerializer(StrictSerializer):
         help_text=_(
             "The bank file's columns in order, as [field, header] pairs; by default the "
             "district's last ones, or 序号/姓名/账号/开户行/金额/备注."
+        ),
+    )
+
+
+class PaymentBatchColumnsSerializer(StrictSerializer):
+    columns = serializers.JSONField(
+        help_text=_(
+            "The bank file's columns in order, as [field, header] pairs; they change until "
+            "the bank's list is first exported."
         ),
     )
 
@@ -247,6 +259,23 @@ class PaymentBatchViewSet(
         return created(self, batch)
 
     @extend_schema(
+        request=PaymentBatchColumnsSerializer, responses={200: PaymentBatchDetailSerializer}
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Map the bank list's columns; 409 once the list has been exported, or for cash."""
+        batch = self.get_object()
+        data = validated_data(
+            PaymentBatchColumnsSerializer(data=request.data),
+            lambda errors, fields: (
+                payment_batch_columns_problems(errors, columns=fields["columns"])
+                if "columns" in fields
+                else None
+            ),
+        )
+        payment_batch_columns_set(by=request.user, batch_id=batch.pk, columns=data["columns"])
+        return self.retrieve(request, *args, **kwargs)
+
+    @extend_schema(
         parameters=[FORMAT],
         responses={
             (200, payment_files.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
@@ -260,7 +289,7 @@ class PaymentBatchViewSet(
         query = ExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         kind = query.validated_data["format"]
-        rows = payment_batch_bank_rows(batch)
+        batch, rows = payment_batch_export(batch=batch)
         access_record_request(
             request,
             action=AccessAction.EXPORT,

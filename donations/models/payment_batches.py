@@ -56,6 +56,9 @@ class PaymentBatch(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set by the first export of the bank's list: from then on the bank holds a file in
+    # these columns, so the mapping no longer changes (`payment_batch_columns_set`).
+    exported_at = models.DateTimeField(_("Exported"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, DomainError, FieldErrors, ValidationErrors
+from core.errors import Conflict, DomainError, FieldErrors, ValidationErrors, checked
 from core.money import yuan
 from donations.models import (
     AidProject,
@@ -251,6 +251,61 @@ def payment_batch_bank_rows(batch: PaymentBatch) -> list[dict]:
         }
         for row in rows
     ]
+
+
+@transaction.atomic
+def payment_batch_export(*, batch: PaymentBatch) -> tuple[PaymentBatch, list[dict]]:
+    """The batch (its columns as they stand) and its rows for the bank's list; the first
+    export is recorded in `exported_at`.
+
+    The batch's row is locked while its columns are read, so a change of the
+    mapping at the same moment either comes before this list or is refused.
+    """
+    locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    rows = payment_batch_bank_rows(locked)
+    if locked.exported_at is None:
+        locked.exported_at = timezone.now()
+        locked.save(update_fields=["exported_at"])
+    return locked, rows
+
+
+def payment_batch_columns_problems(errors: ValidationErrors, *, columns) -> None:
+    """Add what is wrong with a bank list's column mapping (every pair named at once)."""
+    payment_files.columns_problems(errors, columns)
+
+
+@transaction.atomic
+def payment_batch_columns_set(*, by: User, batch_id: int, columns: list) -> PaymentBatch:
+    """Map the bank list's columns of a transfer batch whose list has not gone out yet.
+
+    Once exported, the bank holds a file in the old columns and its result
+    refers to it, so a change answers 409 (make a new batch instead); a cash
+    batch has no bank list (409). Every bad pair is named in one `FieldErrors`.
+    """
+    batch = (
+        PaymentBatch.objects.select_for_update()
+        .filter(pk=batch_id, school__in=schools_administered_by(by))
+        .first()
+    )
+    if batch is None:
+        raise DomainError(_("Unknown payment batch."), field="batch")
+    if batch.method != PaymentMethod.BANK_TRANSFER:
+        raise Conflict(
+            _("Cash is paid against the sign-off sheet, not a bank list."), field="columns"
+        )
+    if batch.exported_at is not None:
+        raise Conflict(
+            _(
+                "The bank's list of this batch was exported on %(day)s in its columns; "
+                "they no longer change."
+            )
+            % {"day": timezone.localtime(batch.exported_at).date().isoformat()},
+            field="columns",
+        )
+    checked(payment_batch_columns_problems, columns=columns)
+    batch.columns = [[name, header.strip()] for name, header in columns]
+    batch.save(update_fields=["columns"])
+    return batch
 
 
 def _locked_batch(by: User, batch_id: int, method: str) -> PaymentBatch:

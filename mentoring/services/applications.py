@@ -38,7 +38,6 @@ from mentoring.models import (
     ApplicationSource,
     ApplicationStatus,
     Assessment,
-    AssessmentStatus,
     HardshipIndicator,
     HardshipKind,
     IndicatorSource,
@@ -53,6 +52,7 @@ from mentoring.models import (
 )
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services import identification
+from mentoring.services.assessment_rules import Action, check_action
 
 # No 0/O, 1/I/L: a code is read off paper and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -433,16 +433,14 @@ def application_decline(*, by: User, application: Application, reason: str) -> A
 
 
 def check_may_investigate(*, by: User, assessment: Assessment) -> None:
-    """409 out of order, 403 for a role that may not: before the body is read."""
-    transition = identification.TRANSITIONS.get((assessment.status, identification.Action.REVIEW))
-    if assessment.status != AssessmentStatus.SUBMITTED or transition is None:
-        raise Conflict(
-            _("Only a submitted application is investigated; this one is “%(status)s”.")
-            % {"status": assessment.get_status_display()}
-        )
-    roles = identification.roles_in_school(by, assessment.student.school_id)
-    if not roles & transition.roles:
-        raise NotPermitted(_("Your role in this school does not allow this action."))
+    """409 out of order (with the actions that would work), 403 for a role that may not:
+    before the body is read. The rule is `assessment_rules.check_action`'s."""
+    check_action(
+        assessment=assessment,
+        action=Action.INVESTIGATE,
+        by=by,
+        today=timezone.localdate(),
+    )
 
 
 def investigation_problems(

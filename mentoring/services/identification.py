@@ -21,13 +21,13 @@ under public notice, `object` files an objection and `answer` answers one;
 neither changes the status. Every action writes an AssessmentEvent with who,
 when, from which status to which.
 
-`TRANSITIONS` is the whole table of (status, action) → next status and the
-roles that may act; `allowed_actions` reads it, and so does every service
-below, so what the API offers and what it accepts cannot drift apart.
+The table of (status, action) → next status and the roles that may act, and
+what may be done today, live in `mentoring.services.assessment_rules`
+(`allowed_actions`, `check_action`); every service below checks its action
+there, so what the API offers and what it accepts cannot drift apart.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -36,14 +36,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors
+from core.errors import Conflict, DomainError, ValidationErrors
 from mentoring import workdays
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
     AssessmentRoute,
     AssessmentStatus,
-    Membership,
     Objection,
     RecheckChange,
     Role,
@@ -53,110 +52,27 @@ from mentoring.models import (
     User,
 )
 from mentoring.outcomes import NOT_IN_HARDSHIP
-from mentoring.selectors.applications import review_prerequisite
 from mentoring.selectors.school_year import carried_identification_of
 from mentoring.selectors.scoping import students_taught_by
+from mentoring.services.assessment_rules import (  # noqa: F401 (the workflow's names, here too)
+    ACTION_NAMES,
+    ACTION_ORDER,
+    FINAL_STATUSES,
+    TRANSITIONS,
+    Action,
+    Transition,
+    action_refusal,
+    allowed_actions,
+    check_action,
+    has_unanswered,
+    notice_running,
+    roles_in_school,
+)
 from mentoring.services.need_score import need_score_of
 
 logger = logging.getLogger(__name__)
 
 NOT_IN_HARDSHIP_NAME = gettext_lazy("Not in hardship")
-
-FINAL_STATUSES = frozenset({AssessmentStatus.APPROVED, AssessmentStatus.REJECTED})
-
-
-class Action:
-    SUBMIT = "submit"
-    REVIEW = "review"
-    PUBLICIZE = "publicize"
-    OBJECT = "object"
-    ANSWER = "answer"
-    APPROVE = "approve"
-    REJECT = "reject"
-    GOVERNMENT_LIST = "government_list"
-    RECHECK = "recheck"
-
-
-ACTION_NAMES = {
-    Action.SUBMIT: gettext_lazy("submit"),
-    Action.REVIEW: gettext_lazy("review"),
-    Action.PUBLICIZE: gettext_lazy("publicize"),
-    Action.OBJECT: gettext_lazy("object"),
-    Action.ANSWER: gettext_lazy("answer an objection"),
-    Action.APPROVE: gettext_lazy("approve"),
-    Action.REJECT: gettext_lazy("reject"),
-    Action.GOVERNMENT_LIST: gettext_lazy("identify from a government list"),
-    Action.RECHECK: gettext_lazy("re-check"),
-}
-
-# The order in which `allowed_actions` lists what may be done next.
-ACTION_ORDER = [
-    Action.REVIEW,
-    Action.PUBLICIZE,
-    Action.OBJECT,
-    Action.ANSWER,
-    Action.APPROVE,
-    Action.REJECT,
-]
-
-ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
-# Teachers propose students and do the class teacher's investigation.
-STAFF = frozenset({Role.ADMINISTRATOR, Role.TEACHER})
-# Anyone with a role in the student's school may object to a public notice,
-# supervisors included: that is what the notice is for.
-SCHOOL_MEMBERS = frozenset(Role.values)
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: str | None
-    target: str
-    roles: frozenset[str]
-
-
-_TABLE = [
-    Transition(Action.SUBMIT, None, AssessmentStatus.SUBMITTED, STAFF),
-    Transition(Action.RECHECK, None, AssessmentStatus.SUBMITTED, STAFF),
-    Transition(Action.REVIEW, AssessmentStatus.SUBMITTED, AssessmentStatus.INVESTIGATED, STAFF),
-    Transition(
-        Action.REVIEW,
-        AssessmentStatus.INVESTIGATED,
-        AssessmentStatus.CLASS_REVIEWED,
-        ADMINISTRATORS,
-    ),
-    Transition(
-        Action.REVIEW,
-        AssessmentStatus.CLASS_REVIEWED,
-        AssessmentStatus.SCHOOL_REVIEWED,
-        ADMINISTRATORS,
-    ),
-    Transition(
-        Action.PUBLICIZE,
-        AssessmentStatus.SCHOOL_REVIEWED,
-        AssessmentStatus.PUBLICIZED,
-        ADMINISTRATORS,
-    ),
-    Transition(
-        Action.OBJECT, AssessmentStatus.PUBLICIZED, AssessmentStatus.PUBLICIZED, SCHOOL_MEMBERS
-    ),
-    Transition(
-        Action.ANSWER, AssessmentStatus.PUBLICIZED, AssessmentStatus.PUBLICIZED, ADMINISTRATORS
-    ),
-    Transition(
-        Action.APPROVE, AssessmentStatus.PUBLICIZED, AssessmentStatus.APPROVED, ADMINISTRATORS
-    ),
-    Transition(Action.GOVERNMENT_LIST, None, AssessmentStatus.PROPOSED, ADMINISTRATORS),
-    Transition(
-        Action.APPROVE, AssessmentStatus.PROPOSED, AssessmentStatus.APPROVED, ADMINISTRATORS
-    ),
-    *[
-        Transition(Action.REJECT, status, AssessmentStatus.REJECTED, ADMINISTRATORS)
-        for status in AssessmentStatus.values
-        if status not in FINAL_STATUSES
-    ],
-]
-TRANSITIONS: dict[tuple[str | None, str], Transition] = {(t.source, t.action): t for t in _TABLE}
 
 
 def tier_choices(district) -> list[str]:
@@ -172,65 +88,6 @@ def tier_name(district, code: str) -> str:
     return code
 
 
-# Who may act
-
-
-def roles_in_school(user: User, school_id: int) -> set[str]:
-    """The user's roles in one school; a platform administrator administers every school."""
-    if not (user and user.is_authenticated and user.is_active):
-        return set()
-    roles = set(
-        Membership.objects.filter(user=user, school_id=school_id).values_list("role", flat=True)
-    )
-    if user.is_superuser:
-        roles.add(Role.ADMINISTRATOR)
-    return roles
-
-
-def notice_running(assessment: Assessment, today: date) -> bool:
-    return (
-        assessment.status == AssessmentStatus.PUBLICIZED
-        and assessment.notice_starts_on is not None
-        and assessment.notice_starts_on <= today <= assessment.notice_ends_on
-    )
-
-
-def _refusal(action: str, assessment: Assessment, today: date, unanswered: bool) -> str | None:
-    """Why an action the table allows cannot be done today, or None when it can."""
-    if action == Action.OBJECT and not notice_running(assessment, today):
-        return _(
-            "Objections can be filed only while the public notice runs (%(start)s to %(end)s)."
-        ) % {"start": assessment.notice_starts_on, "end": assessment.notice_ends_on}
-    if action == Action.ANSWER and not unanswered:
-        return _("There is no unanswered objection.")
-    if action == Action.APPROVE and assessment.status == AssessmentStatus.PUBLICIZED:
-        if today <= assessment.notice_ends_on:
-            return _("The public notice runs until %(end)s; it can be approved after that day.") % {
-                "end": assessment.notice_ends_on
-            }
-        if unanswered:
-            return _("Every objection must be answered before approval.")
-    return None
-
-
-def allowed_actions(
-    *, assessment: Assessment, roles: set[str], today: date, unanswered_objections: bool
-) -> list[str]:
-    """What a user with `roles` in the student's school can do to the assessment today."""
-    actions = []
-    for action in ACTION_ORDER:
-        transition = TRANSITIONS.get((assessment.status, action))
-        if transition is None or not roles & transition.roles:
-            continue
-        if _refusal(action, assessment, today, unanswered_objections) is None:
-            actions.append(action)
-    return actions
-
-
-def _has_unanswered(assessment: Assessment) -> bool:
-    return assessment.objections.filter(answered_at__isnull=True).exists()
-
-
 def _locked(assessment: Assessment) -> Assessment:
     # The row lock makes two administrators acting at once take turns, so an
     # assessment cannot be approved twice or approved while being rejected.
@@ -239,40 +96,6 @@ def _locked(assessment: Assessment) -> Assessment:
         .select_related("term__district", "student__school")
         .get(pk=assessment.pk)
     )
-
-
-def _authorize(*, assessment: Assessment, action: str, by: User, today: date) -> Transition:
-    """The transition for `action`, or the error that says why it is refused.
-
-    Order matters: an action that makes no sense in this state is a conflict
-    (409, with the actions that would work), one this user may not do is 403,
-    and one that waits for a date or an answer is again a conflict.
-    """
-    roles = roles_in_school(by, assessment.student.school_id)
-    unanswered = _has_unanswered(assessment)
-
-    def conflict(message):
-        allowed = allowed_actions(
-            assessment=assessment, roles=roles, today=today, unanswered_objections=unanswered
-        )
-        return Conflict(message, extra={"allowed_actions": allowed})
-
-    transition = TRANSITIONS.get((assessment.status, action))
-    if transition is None:
-        raise conflict(
-            _("“%(action)s” is not possible while the assessment is “%(status)s”.")
-            % {
-                "action": ACTION_NAMES.get(action, action),
-                "status": assessment.get_status_display(),
-            }
-        )
-    if not roles & transition.roles:
-        raise NotPermitted(_("Your role in this school does not allow this action."))
-    if action != Action.ANSWER:
-        refusal = _refusal(action, assessment, today, unanswered)
-        if refusal:
-            raise conflict(refusal)
-    return transition
 
 
 def _move(*, assessment: Assessment, transition: Transition, by: User, note: str = "", fields=()):
@@ -440,12 +263,10 @@ def assessment_review(*, by: User, assessment: Assessment, note: str, tier: str 
     """
     today = timezone.localdate()
     assessment = _locked(assessment)
-    transition = _authorize(assessment=assessment, action=Action.REVIEW, by=by, today=today)
     # The investigation's record and the committees' decisions are written by
-    # `mentoring.services.applications` and `.review_committees`, which then call this.
-    missing = review_prerequisite(assessment, transition.target)
-    if missing:
-        raise Conflict(missing)
+    # `mentoring.services.applications` and `.review_committees`, which then call this;
+    # without them the step waits (`assessment_rules.action_refusal`).
+    transition = check_action(assessment=assessment, action=Action.REVIEW, by=by, today=today)
     fields = []
     problem = review_tier_problem(assessment, transition.target, tier)
     if problem:
@@ -499,7 +320,7 @@ def assessment_publicize(
     """Put the school's proposal under public notice for the district's working days."""
     today = timezone.localdate()
     assessment = _locked(assessment)
-    transition = _authorize(assessment=assessment, action=Action.PUBLICIZE, by=by, today=today)
+    transition = check_action(assessment=assessment, action=Action.PUBLICIZE, by=by, today=today)
     starts_on = starts_on or today
     # A notice dated in the past would let nobody object during part of it.
     if starts_on < today:
@@ -535,7 +356,7 @@ def assessment_object(*, by: User, assessment: Assessment, text: str) -> Objecti
     """File an objection while the notice runs; the status stays `publicized`."""
     today = timezone.localdate()
     assessment = _locked(assessment)
-    transition = _authorize(assessment=assessment, action=Action.OBJECT, by=by, today=today)
+    transition = check_action(assessment=assessment, action=Action.OBJECT, by=by, today=today)
     objection = Objection.objects.create(assessment=assessment, text=text, filed_by=by)
     _move(assessment=assessment, transition=transition, by=by, note=text)
     return objection
@@ -547,7 +368,7 @@ def objection_answer(
 ) -> Objection:
     today = timezone.localdate()
     assessment = _locked(assessment)
-    transition = _authorize(assessment=assessment, action=Action.ANSWER, by=by, today=today)
+    transition = check_action(assessment=assessment, action=Action.ANSWER, by=by, today=today)
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.assessment_id != assessment.pk:
         raise DomainError(_("This objection is about another assessment."), field="objection")
@@ -567,7 +388,7 @@ def assessment_approve(*, by: User, assessment: Assessment, note: str = "") -> A
     objection answered, or straight away for a student from a government list."""
     today = timezone.localdate()
     assessment = _locked(assessment)
-    transition = _authorize(assessment=assessment, action=Action.APPROVE, by=by, today=today)
+    transition = check_action(assessment=assessment, action=Action.APPROVE, by=by, today=today)
     assessment.decided_on = today
     _move(assessment=assessment, transition=transition, by=by, note=note, fields=["decided_on"])
     return assessment
@@ -577,7 +398,7 @@ def assessment_approve(*, by: User, assessment: Assessment, note: str = "") -> A
 def assessment_reject(*, by: User, assessment: Assessment, reason: str) -> Assessment:
     today = timezone.localdate()
     assessment = _locked(assessment)
-    transition = _authorize(assessment=assessment, action=Action.REJECT, by=by, today=today)
+    transition = check_action(assessment=assessment, action=Action.REJECT, by=by, today=today)
     if not reason.strip():
         raise DomainError(_("Give the reason for the rejection."), field="reason")
     assessment.decided_on = today

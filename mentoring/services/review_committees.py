@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, NotPermitted, ValidationErrors
+from core.errors import Conflict, ValidationErrors
 from mentoring.models import (
     Application,
     Assessment,
@@ -47,6 +47,7 @@ from mentoring.models import (
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.applications import STAGE_OF_STATUS
 from mentoring.services import identification
+from mentoring.services.assessment_rules import Action, check_action
 
 MIN_MEMBERS = 3
 MAX_MEMBERS = 30
@@ -156,18 +157,15 @@ def committee_create(
 
 
 def check_may_decide(*, by: User, assessment: Assessment) -> str:
-    """The stage the assessment waits for; 409 when it waits for no committee, 403 for a teacher."""
-    stage = STAGE_OF_STATUS.get(assessment.status)
-    transition = identification.TRANSITIONS.get((assessment.status, identification.Action.REVIEW))
-    if stage is None or transition is None:
-        raise Conflict(
-            _("No committee decides while the assessment is “%(status)s”.")
-            % {"status": assessment.get_status_display()}
-        )
-    roles = identification.roles_in_school(by, assessment.student.school_id)
-    if not roles & transition.roles:
-        raise NotPermitted(_("Your role in this school does not allow this action."))
-    return stage
+    """The stage the assessment waits for; 409 when it waits for no committee (with the
+    actions that would work), 403 for a teacher. The rule is `assessment_rules.check_action`'s."""
+    check_action(
+        assessment=assessment,
+        action=Action.COMMITTEE_DECISION,
+        by=by,
+        today=timezone.localdate(),
+    )
+    return STAGE_OF_STATUS[assessment.status]
 
 
 def committee_decision_problems(

@@ -63,6 +63,7 @@ DOMAIN_MODELS = [
     "donations.Allocation",
     "donations.AidRefusal",
     "donations.CommitteeReview",
+    "donations.PaymentBatch",
 ]
 # No service writes these: a platform administrator edits them here.
 EDITABLE = {"mentoring.District", "donations.ItemKind"}

@@ -125,7 +125,7 @@ def test_one_student_from_application_to_approval_with_an_objection(
     body = submitted.json()
     assert body["status"] == "submitted"
     assert body["route"] == "application"
-    assert body["allowed_actions"] == ["review"]
+    assert body["allowed_actions"] == ["investigate"]
     assert body["commitment"] == "本人承诺所填信息真实"
     assessment_id = body["id"]
     # The investigation and the committees' decisions are recorded on their own
@@ -236,10 +236,10 @@ def test_action_out_of_order_answers_409_with_the_allowed_actions(student, term,
     publicize = act(client_for(admin_a), assessment.pk, "publicize")
 
     assert approve.status_code == 409
-    assert approve.json()["allowed_actions"] == ["review", "reject"]
+    assert approve.json()["allowed_actions"] == ["investigate", "reject"]
     assert "approve" in approve.json()["detail"]
     assert publicize.status_code == 409
-    assert publicize.json()["allowed_actions"] == ["review", "reject"]
+    assert publicize.json()["allowed_actions"] == ["investigate", "reject"]
     assert counts() == before
     assessment.refresh_from_db()
     assert assessment.status == "submitted"
@@ -251,7 +251,7 @@ def test_teacher_is_told_only_the_actions_a_teacher_may_take(student, term, teac
     response = act(client_for(teacher), assessment.pk, "publicize")
 
     assert response.status_code == 409
-    assert response.json()["allowed_actions"] == ["review"]
+    assert response.json()["allowed_actions"] == ["investigate"]
 
 
 @pytest.mark.parametrize("status", [AssessmentStatus.APPROVED, AssessmentStatus.REJECTED])

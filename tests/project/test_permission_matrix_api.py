@@ -205,6 +205,7 @@ disbursements/{id}/reverse/                        POST   401       403         
 payment-batches/                                   GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
 payment-batches/                                   POST   401       403             403             201             201             403             403             201
 payment-batches/{id}/                              GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+payment-batches/{id}/                              PATCH  401       403             403             200,200,404,404 200,200,200,404 403             403             200
 payment-batches/{id}/export/                       GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
 payment-batches/{id}/results/                      POST   401       403             403             400,400,404,404 400,400,400,404 403             403             400
 payment-batches/{id}/sign-off-sheet/               GET    401       403             403             409,409,404,404 409,409,409,404 403             403             409

@@ -79,6 +79,7 @@ MODELS = {
     "donations.allocation": "read-only",
     "donations.aidrefusal": "read-only",
     "donations.committeereview": "read-only",
+    "donations.paymentbatch": "read-only",
     "workers.job": "read-only",
     "mentoring.matchrun": "read-only",
     "workers.report": "read-only",

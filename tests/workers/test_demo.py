@@ -4,6 +4,7 @@ import logging
 from contextlib import contextmanager
 from datetime import date
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -150,7 +151,20 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
     assert "School-year report 2026-2027 of 阳光小学" in out.getvalue()
     year = Report.objects.get(school__code="SUNSHINE-PS", school_year="2026-2027")
     assert year.status == ReportStatus.ISSUED and year.data["headline"]["aided_students"] > 0
-    assert TutoringSession.objects.filter(date__gt=date(2027, 1, 22)).count() == 1
+    # Summer contracting: the pupil's spring pairing continues over the summer, a session
+    # dated in the holiday is accepted and the spring's weekly figures count it apart.
+    said = out.getvalue()
+    assert (
+        "Summer contracting at 阳光小学: the pupil's pairing continues over the summer holiday "
+        "until 2027-08-31; a summer session on 2027-07-14 was accepted, and the weekly figures"
+    ) in said
+    assert "count 1 holiday session(s), 90 minutes, apart from the school weeks." in said
+    summer = TutoringSession.objects.get(date__gt=date(2027, 7, 2))
+    assert summer.pairing.term.code == "2027-spring"
+    assert summer.pairing.holiday_until == date(2027, 8, 31)
+    assert summer.date == date(2027, 7, 14) and summer.pairing.student.school.code == "SUNSHINE-PS"
+    assert TutoringSession.objects.filter(date__gt=date(2027, 1, 22)).count() == 2
+    _the_payments_went_out_and_came_back()
     # The term so far: identification, matching and sessions ran once only.
     assert Assessment.objects.filter(status=AssessmentStatus.APPROVED).count() > 100
     assert Assessment.objects.filter(status=AssessmentStatus.PUBLICIZED).exists()
@@ -257,3 +271,27 @@ def _the_living_subsidy_is_shared_80_20():
     )
     allocation = Allocation.objects.get(project__code="LIVING-2026")
     assert "tier_share_full" in {row["reason"] for row in allocation.left_out}
+
+
+def _the_payments_went_out_and_came_back():
+    """A bank list out and its result in with one row failed and paid in a later batch; a cash
+    sign-off sheet printed and re-imported as signed (its files in var/payments/)."""
+    from django.conf import settings
+
+    from donations.models import PaymentBatch, PaymentMethod
+
+    transfers = list(PaymentBatch.objects.filter(method=PaymentMethod.BANK_TRANSFER).order_by("pk"))
+    assert len(transfers) == 2 and transfers[0].project.code == "LIVING-2026"
+    first, later = transfers
+    failed = first.rows.get(status="failed")
+    assert failed.reason == "户名与账号不符" and failed.disbursement_id is None
+    assert first.rows.filter(status="paid").count() == first.rows.count() - 1 > 0
+    # The failed instalment went into the later batch alone, and was paid there once.
+    again = later.rows.get()
+    assert (again.award_id, again.instalment) == (failed.award_id, failed.instalment)
+    assert again.status == "paid" and again.disbursement.amount_fen == failed.amount_fen
+    cash = PaymentBatch.objects.get(method=PaymentMethod.CASH)
+    assert cash.rows.count() == cash.rows.filter(status="paid").count() > 0
+    names = {path.name for path in (Path(settings.VAR_DIR) / "payments").iterdir()}
+    assert f"bank-result-{first.pk}.csv" in names
+    assert any(name.startswith("sign-off-") and name.endswith("-signed.xlsx") for name in names)

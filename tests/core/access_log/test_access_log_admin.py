@@ -92,6 +92,9 @@ STUDENT_PAGES_OF_THE_ADMIN = {
     "donations.itemdistribution": lambda record: [record.student_id],
     "donations.aidrefusal": lambda record: [record.student_id],
     "donations.committeereview": lambda record: [record.award.student_id],
+    "donations.paymentbatch": lambda record: sorted(
+        record.rows.values_list("award__student_id", flat=True)
+    ),
     "mentoring.matchrun": lambda record: sorted(
         record.proposed_pairs.values_list("pairing__student_id", flat=True)
     ),

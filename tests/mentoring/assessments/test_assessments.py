@@ -112,14 +112,15 @@ def test_allowed_actions_depend_on_the_role(owner, admin_a, assessment_a):
     as_owner = client_for(owner).get(f"{URL}{assessment_a.pk}/").json()
     as_admin = client_for(admin_a).get(f"{URL}{assessment_a.pk}/").json()
 
-    assert as_owner["allowed_actions"] == ["review"]
-    assert as_admin["allowed_actions"] == ["review", "reject"]
+    # A submitted application is investigated next (the investigation takes the review step).
+    assert as_owner["allowed_actions"] == ["investigate"]
+    assert as_admin["allowed_actions"] == ["investigate", "reject"]
 
 
 def test_platform_admin_is_offered_administrator_actions(superuser, assessment_a):
     body = client_for(superuser).get(f"{URL}{assessment_a.pk}/").json()
 
-    assert body["allowed_actions"] == ["review", "reject"]
+    assert body["allowed_actions"] == ["investigate", "reject"]
 
 
 # Filters

@@ -13,6 +13,7 @@ from workers.demo import build_term_report, run_term
 from workers.demo_county import build_county
 from workers.demo_schoolyear import schoolyear_line, schoolyear_replay
 from workers.demo_summary import account_lines, both, county_lines, report_lines, serve_lines
+from workers.demo_summer import summer_lines
 from workers.demo_year import year_lines
 from workers.jobs import account_census_start
 from workers.reports import ReportReader
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         run_term(county)
         self.say(schoolyear_line(schoolyear_replay(county)))
         self.say(year_lines(county, both))
+        self.say(summer_lines(county, both))
         # The district's roll of accounts, as a job on the worker (in-process here).
         account_census_start(by=county.accounts["district_admin"])
 
