@@ -20,6 +20,8 @@ record itself, or with `to="code"`, its code), so views and services are
 unchanged by it.
 """
 
+from contextvars import ContextVar
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import Filter
@@ -46,6 +48,27 @@ MESSAGES = {
     "min_value": _("Ensure this value is greater than or equal to 1."),
     "max_value": _("Ensure this value is less than or equal to %(max)s."),
 }
+
+
+# The request being answered, for a field whose serializer was built without a
+# context (most views build theirs from `request.data` alone). DRF sets the
+# token's user on the underlying request once it authenticates, so
+# `request.user` read at validation time is the API's user.
+_request: ContextVar = ContextVar("bangfu_request", default=None)
+
+
+class CurrentRequestMiddleware:
+    """Keeps the request at hand for the code lookups of this module, and only for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)
 
 
 def parse(value) -> int | str:
@@ -90,7 +113,7 @@ class CodeOrIdField(serializers.Field):
         return self.model or queryset.model
 
     def _queryset(self):
-        request = self.context.get("request")
+        request = self.context.get("request") or _request.get()
         return _scoped(self.scope, getattr(request, "user", None))
 
     def to_internal_value(self, data):
@@ -190,7 +213,7 @@ class CodeOrIdFilter(Filter):
     @property
     def field(self):
         if not hasattr(self, "_field"):
-            request = getattr(self.parent, "request", None)
+            request = getattr(self.parent, "request", None) or _request.get()
             self.extra["user"] = getattr(request, "user", None)
         return super().field
 

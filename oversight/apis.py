@@ -16,6 +16,7 @@ from core.errors import validated_data
 from core.permissions import is_active_account
 from core.serializers import NoBody, StrictSerializer
 from donations.apis.common import created
+from mentoring.apis.codes import school_field
 from oversight import services
 from oversight.models import (
     Affiliation,
@@ -57,7 +58,7 @@ class ScopedSerializer(serializers.ModelSerializer):
 class WhereInput(StrictSerializer):
     """A school's group (`school`), or the district's own (`district` code, no school)."""
 
-    school = serializers.IntegerField(min_value=1, required=False)
+    school = school_field(required=False)
     district = serializers.CharField(max_length=32, required=False)
 
 

@@ -93,6 +93,9 @@ MIDDLEWARE = [
     # Records who made each change in the audit history. DRF sets the
     # authenticated user on the underlying request, so token users count too.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A code in a request (`"term": "2026-autumn"`) is looked up among what
+    # the user can reach (core.codes).
+    "core.codes.CurrentRequestMiddleware",
     # Last, as django-axes asks: turns a login refused for a lockout into a 429
     # (core.logins.lockout_response).
     "axes.middleware.AxesMiddleware",

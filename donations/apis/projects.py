@@ -47,6 +47,7 @@ from donations.services.projects import (
     project_save,
 )
 from donations.services.tier_shares import MAX_TIER_SHARES, tier_shares_problems
+from mentoring.apis.codes import district_filter, school_field, term_field
 from mentoring.models import AccessAction, Gender, SchoolLevel
 from mentoring.services.access_log import access_record_request
 
@@ -139,14 +140,14 @@ class StandardInput(StrictSerializer):
 
 
 class FundingInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     source = serializers.ChoiceField(choices=FundSource.choices)
     amount = YuanField(max_digits=12, min_value=CENT)
 
 
 class QuotaInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(min_value=1)
+    term = term_field()
+    school = school_field()
     places = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
@@ -270,9 +271,9 @@ NESTED_INPUTS = [
 
 
 class AllocateInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     schools = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=500
+        child=school_field(), required=False, default=list, max_length=500
     )
 
 
@@ -298,14 +299,14 @@ class AllocationSerializer(serializers.ModelSerializer):
 
 
 class AppropriationInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     source = serializers.ChoiceField(choices=FundSource.choices)
     amount = YuanField(max_digits=12, min_value=CENT)
     memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ProjectFilter(django_filters.FilterSet):
-    district = django_filters.CharFilter(field_name="district__code")
+    district = district_filter()
     source = django_filters.ChoiceFilter(choices=FundSource.choices)
     purpose = django_filters.CharFilter()
 

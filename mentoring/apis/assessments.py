@@ -30,6 +30,7 @@ from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_field, school_filter, term_field, term_filter
 from mentoring.apis.government_list import (
     GovernmentListResultSerializer,
     GovernmentListSerializer,
@@ -200,7 +201,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 
 class SubmitSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     reason = serializers.CharField(max_length=2000)
     commitment = serializers.CharField(
         max_length=2000,
@@ -243,16 +244,14 @@ class RejectSerializer(StrictSerializer):
 
 
 class RecheckSerializer(StrictSerializer):
-    term = serializers.IntegerField(
-        min_value=1, help_text=_("A later term of the identification's school year.")
-    )
+    term = term_field(help_text=_("A later term of the identification's school year."))
     change = serializers.ChoiceField(choices=RecheckChange.choices)
     reason = serializers.CharField(max_length=2000)
 
 
 class CarryOverQuerySerializer(QuerySerializer):
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(min_value=1, required=False)
+    term = term_field()
+    school = school_field(required=False)
 
 
 class CarryOverSerializer(serializers.Serializer):
@@ -272,8 +271,8 @@ class CarryOverSerializer(serializers.Serializer):
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    term = NumberFilter(field_name="term_id")
-    school = NumberFilter(field_name="student__school_id")
+    term = term_filter(field_name="term_id")
+    school = school_filter(field_name="student__school_id")
     status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
     route = django_filters.ChoiceFilter(choices=AssessmentRoute.choices)
     tier = django_filters.CharFilter()

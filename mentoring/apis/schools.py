@@ -5,10 +5,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.permissions import is_active_account
 from core.serializers import StrictModelSerializer
+from mentoring.apis.codes import district_filter
 from mentoring.models import District, School, SchoolLevel, Term
-from mentoring.selectors.scoping import schools_visible_to
+from mentoring.selectors.scoping import schools_visible_to, terms_visible_to
 from mentoring.services import schools as services
 
 
@@ -25,7 +25,7 @@ class SchoolSerializer(StrictModelSerializer):
 
 class SchoolFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=SchoolLevel.choices)
-    district = django_filters.CharFilter(field_name="district__code")
+    district = district_filter()
 
     class Meta:
         model = School
@@ -88,7 +88,7 @@ class TermUpdateSerializer(TermSerializer):
 
 
 class TermFilter(django_filters.FilterSet):
-    district = django_filters.CharFilter(field_name="district__code")
+    district = district_filter()
     code = django_filters.CharFilter()
     school_year = django_filters.CharFilter()
 

@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.http import XLSX_CONTENT_TYPE
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer
+from mentoring.apis.codes import district_field, school_field, term_field
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.models import (
     AccessAction,
@@ -29,9 +30,9 @@ from mentoring.services.access_log import access_record_request
 
 
 class UpwardRosterQuerySerializer(QuerySerializer):
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(min_value=1, required=False)
-    district = serializers.IntegerField(min_value=1, required=False)
+    term = term_field()
+    school = school_field(required=False)
+    district = district_field(required=False)
     format = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
 
     def validate(self, attrs):
