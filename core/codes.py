@@ -16,8 +16,8 @@ records accepts either form, here, once:
 
 A code made only of digits therefore reads as an id: name such a record by
 its id. The field gives the view the record's id (or, with `to=None`, the
-record itself, or with `to="code"`, its code), so views and services are
-unchanged by it.
+record itself, or with `to="code"`, its code: then a code is passed on as
+given, and only an id is looked up), so views and services are unchanged by it.
 """
 
 from contextvars import ContextVar
@@ -42,11 +42,11 @@ SCHEMA = {
 
 MESSAGES = {
     "invalid": _("Give an id (a whole number) or a code (a text)."),
-    "unknown_code": _("No %(model)s that you can reach has the code “%(code)s”."),
-    "ambiguous_code": _("Several %(models)s have the code “%(code)s”; give the id instead."),
-    "unknown_id": _("No %(model)s that you can reach has the id %(id)s."),
-    "min_value": _("Ensure this value is greater than or equal to 1."),
-    "max_value": _("Ensure this value is less than or equal to %(max)s."),
+    "unknown_code": _("No {model} that you can reach has the code “{code}”."),
+    "ambiguous_code": _("Several {models} have the code “{code}”; give the id instead."),
+    "unknown_id": _("No {model} that you can reach has the id {id}."),
+    "min_value": _("Ensure this value is greater than or equal to {min_value}."),
+    "max_value": _("Ensure this value is less than or equal to {max_value}."),
 }
 
 
@@ -123,9 +123,9 @@ class CodeOrIdField(serializers.Field):
             self.fail("invalid")
         if isinstance(value, int):
             if value < 1:
-                self.fail("min_value")
+                self.fail("min_value", min_value=1)
             if value > BIGINT_MAX:
-                self.fail("max_value", max=BIGINT_MAX)
+                self.fail("max_value", max_value=BIGINT_MAX)
             if self.to == "pk":
                 return value
             queryset = self._queryset()
@@ -134,6 +134,9 @@ class CodeOrIdField(serializers.Field):
                 meta = self._model(queryset)._meta
                 self.fail("unknown_id", model=meta.verbose_name, id=value)
             return found if self.to is None else getattr(found, self.to)
+        if self.to == self.code_field:
+            # The view takes the code and answers for it as it always did.
+            return value
         queryset = self._queryset()
         ids = resolve_code(queryset, value, code_field=self.code_field)
         meta = self._model(queryset)._meta
@@ -178,18 +181,19 @@ class CodeOrIdFormField(forms.Field):
             raise forms.ValidationError(MESSAGES["invalid"], code="invalid") from None
         if isinstance(parsed, int):
             if parsed > BIGINT_MAX:
-                raise forms.ValidationError(MESSAGES["max_value"] % {"max": BIGINT_MAX})
+                raise forms.ValidationError(MESSAGES["max_value"].format(max_value=BIGINT_MAX))
             return [parsed]
         queryset = _scoped(self.scope, self.user)
         ids = resolve_code(queryset, parsed, code_field=self.code_field)
         if not ids:
             # A code in no reachable record would list nothing, silently: a typo
             # answered by an empty page. It answers 400 naming the parameter.
-            message = MESSAGES["unknown_code"] % {
-                "model": queryset.model._meta.verbose_name,
-                "code": parsed,
-            }
-            raise forms.ValidationError(message, code="unknown_code")
+            message = MESSAGES["unknown_code"].format(
+                model=queryset.model._meta.verbose_name, code=parsed
+            )
+            # django-filter %-formats each message (with no parameters): a "%" in
+            # the code would break it.
+            raise forms.ValidationError(message.replace("%", "%%"), code="unknown_code")
         # Every reachable record with the code: a platform administrator's
         # `?term=2026-autumn` lists that term of every district.
         return list(queryset.filter(**{self.code_field: parsed}).values_list("pk", flat=True))

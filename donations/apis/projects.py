@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.codes import CodeOrIdField
 from core.errors import FieldErrors, validated_data
 from core.money import CENT
 from core.serializers import StrictSerializer, YuanField
@@ -48,8 +49,11 @@ from donations.services.projects import (
 )
 from donations.services.tier_shares import MAX_TIER_SHARES, tier_shares_problems
 from mentoring.apis.codes import district_filter, school_field, term_field
-from mentoring.models import AccessAction, Gender, SchoolLevel
+from mentoring.models import AccessAction, District, Gender, SchoolLevel
 from mentoring.services.access_log import access_record_request
+
+# A district by code or id; the view checks it is the user's, as before.
+DISTRICTS = District.objects.all()
 
 
 class FundingSerializer(serializers.ModelSerializer):
@@ -176,7 +180,7 @@ class CommitteeQuotaInput(StrictSerializer):
 
 
 class ProjectInput(StrictSerializer):
-    district = serializers.CharField(max_length=32, required=False)
+    district = CodeOrIdField(scope=DISTRICTS, to="code", required=False)
     code = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
     source = serializers.ChoiceField(choices=FundSource.choices)

@@ -24,6 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.codes import SCHEMA as CODE_OR_ID
 from core.errors import validated_data
 from core.filters import NumberFilter
 from core.parsers import JSONParser, MultiPartParser
@@ -483,8 +484,8 @@ class AssessmentViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("term", int, required=True),
-            OpenApiParameter("school", int, required=False),
+            OpenApiParameter("term", CODE_OR_ID, required=True),
+            OpenApiParameter("school", CODE_OR_ID, required=False),
         ],
         responses=CarryOverSerializer,
     )

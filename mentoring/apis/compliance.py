@@ -7,13 +7,13 @@ check itself is started at `compliance/check/` (workers.api).
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.codes import SCHEMA as CODE_OR_ID
 from core.filters import NumberFilter
 from core.serializers import QuerySerializer
 from mentoring.apis.access_log import RecordsStudentAccess
@@ -172,8 +172,8 @@ class ComplianceViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("term", OpenApiTypes.INT, required=True),
-            OpenApiParameter("school", OpenApiTypes.INT, required=False),
+            OpenApiParameter("term", CODE_OR_ID, required=True),
+            OpenApiParameter("school", CODE_OR_ID, required=False),
         ],
         responses=SummarySerializer,
     )

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from core.codes import CodeOrIdField
 from core.errors import validated_data
 from core.serializers import StrictModelSerializer
 from mentoring.apis.codes import district_filter
@@ -13,7 +14,7 @@ from mentoring.services import schools as services
 
 
 class SchoolSerializer(StrictModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    district = CodeOrIdField(scope=District.objects.all(), to=None)
     district_name = serializers.CharField(source="district.name", read_only=True)
     # The district's id beside its code: what POST reports/ and districts/{id}/ take.
     district_id = serializers.IntegerField(read_only=True)
@@ -55,7 +56,7 @@ class SchoolViewSet(
 
 
 class TermSerializer(StrictModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    district = CodeOrIdField(scope=District.objects.all(), to=None)
     holiday_weeks = serializers.ListField(
         child=serializers.CharField(max_length=10), required=False, max_length=30
     )

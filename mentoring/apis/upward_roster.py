@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from core.codes import SCHEMA as CODE_OR_ID
 from core.errors import DomainError
 from core.http import XLSX_CONTENT_TYPE
 from core.permissions import IsAdministrator
@@ -56,9 +57,9 @@ class UpwardRosterView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("term", OpenApiTypes.INT, required=True),
-            OpenApiParameter("school", OpenApiTypes.INT, required=False),
-            OpenApiParameter("district", OpenApiTypes.INT, required=False),
+            OpenApiParameter("term", CODE_OR_ID, required=True),
+            OpenApiParameter("school", CODE_OR_ID, required=False),
+            OpenApiParameter("district", CODE_OR_ID, required=False),
             OpenApiParameter(
                 "format", OpenApiTypes.STR, enum=["xlsx", "csv"], default="xlsx", required=False
             ),
