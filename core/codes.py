@@ -16,8 +16,8 @@ records accepts either form, here, once:
 
 A code made only of digits therefore reads as an id: name such a record by
 its id. The field gives the view the record's id (or, with `to=None`, the
-record itself, or with `to="code"`, its code: then a code is passed on as
-given, and only an id is looked up), so views and services are unchanged by it.
+record itself, or with `to="code"`, its code), so views and services are
+unchanged by it.
 """
 
 from contextvars import ContextVar
@@ -134,9 +134,6 @@ class CodeOrIdField(serializers.Field):
                 meta = self._model(queryset)._meta
                 self.fail("unknown_id", model=meta.verbose_name, id=value)
             return found if self.to is None else getattr(found, self.to)
-        if self.to == self.code_field:
-            # The view takes the code and answers for it as it always did.
-            return value
         queryset = self._queryset()
         ids = resolve_code(queryset, value, code_field=self.code_field)
         meta = self._model(queryset)._meta
