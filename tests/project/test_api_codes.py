@@ -26,6 +26,7 @@ from tests.project.test_api_write_contract import (
 )
 from tests.write_operations import OPERATIONS
 from tests.write_world import World
+from workers.factories import DistrictFactory, TermFactory
 
 MODELS = {
     "district": District,
@@ -263,3 +264,19 @@ def test_a_code_outside_the_users_reach_answers_like_one_that_does_not_exist(wor
     assert foreign.json()["term"] == [
         message.replace("never-was", "only-there") for message in missing.json()["term"]
     ]
+
+
+def test_a_code_two_reachable_records_share_asks_for_the_id(world):
+    # A platform administrator reaches every district, and each may have its `2026-autumn`.
+    TermFactory(district=DistrictFactory(), code=world.term.code)
+    client = client_for(world.root)
+
+    body = client.post(
+        "/api/v1/reports/", {"term": world.term.code, "school": world.school.code}, format="json"
+    )
+    listed = client.get("/api/v1/reports/", {"term": world.term.code})
+
+    assert body.status_code == 400
+    assert "term" in body.json() and world.term.code in str(body.json()["term"])
+    # A filter lists what matches in every district the user reaches, with no question.
+    assert listed.status_code == 200
