@@ -13,6 +13,7 @@ from donations.apis.disbursements import DisbursementViewSet
 from donations.apis.donors import DonorViewSet
 from donations.apis.funds import FundAccountViewSet, LedgerViewSet
 from donations.apis.items import ItemDistributionViewSet, ItemDonationViewSet
+from donations.apis.list_exports import AwardListExportView, PaymentListExportView
 from donations.apis.payment_batches import PaymentBatchViewSet
 from donations.apis.pledges import PledgeViewSet
 from donations.apis.projects import ProjectViewSet
@@ -26,6 +27,11 @@ from mentoring.apis.committees import VillageCommitteeViewSet
 from mentoring.apis.compliance import ComplianceViewSet
 from mentoring.apis.districts import DistrictViewSet
 from mentoring.apis.guardian_accounts import GuardianAccountView
+from mentoring.apis.list_exports import (
+    ApprovedListExportView,
+    NoticeSheetExportView,
+    RosterExportView,
+)
 from mentoring.apis.match_runs import MatchRunViewSet
 from mentoring.apis.mentors import MentorViewSet
 from mentoring.apis.notifications import NotificationViewSet
@@ -106,6 +112,17 @@ api_v1 = [
         name="student-guardian-account",
     ),
     path("rosters/upward/", UpwardRosterView.as_view(), name="upward-roster"),
+    # The lists as files (issue 16): before the router, whose detail routes would read
+    # "approved" or "export" as an id.
+    path(
+        "assessments/approved/export/",
+        ApprovedListExportView.as_view(),
+        name="approved-list-export",
+    ),
+    path("assessments/notice/export/", NoticeSheetExportView.as_view(), name="notice-export"),
+    path("students/export/", RosterExportView.as_view(), name="roster-export"),
+    path("awards/export/", AwardListExportView.as_view(), name="award-list-export"),
+    path("disbursements/export/", PaymentListExportView.as_view(), name="payment-list-export"),
     path("compliance/check/", ComplianceCheckView.as_view(), name="compliance-check"),
     path("", include(router.urls)),
 ]

@@ -213,3 +213,92 @@ def record_history(queryset: QuerySet, *, history_type: str = "+", user=None) ->
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.now(), history_type, getattr(user, "pk", None), *params])
+
+
+def update_with_history(queryset: QuerySet, values: dict, *, user=None) -> int:
+    """Set `values` (field name: constant) on every row of `queryset` and add each changed
+    row's "~" history row, as it is after the change; returns the count.
+
+    On PostgreSQL one statement does both (an UPDATE ... RETURNING feeding the
+    history's INSERT), so a county's 100,000 rows are found and read once, not
+    once to change and again to record. Elsewhere the rows' keys are read
+    first, then updated and recorded by key.
+    """
+    model = queryset.model
+    if connection.vendor != "postgresql":
+        keys = list(queryset.values_list("pk", flat=True))
+        model.objects.filter(pk__in=keys).update(**values)
+        record_history(model.objects.filter(pk__in=keys), history_type="~", user=user)
+        return len(keys)
+    try:
+        select, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields = [model._meta.get_field(name) for name in values]
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    new = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    own = [quote(f.column) for f in model._meta.concrete_fields]
+    history = quote(model.history.model._meta.db_table)
+    extra = ["history_date", "history_type", "history_user_id", "history_change_reason"]
+    # Every name in the statement comes from the models; the values are parameters.
+    sql = (
+        f"WITH changed AS (UPDATE {table} SET {sets} "  # noqa: S608  # nosec B608
+        f"WHERE {quote(model._meta.pk.column)} IN ({select}) RETURNING {', '.join(own)}) "
+        f"INSERT INTO {history} ({', '.join([*own, *map(quote, extra)])}) "
+        f"SELECT {', '.join(own)}, %s, '~', %s, NULL FROM changed"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*new, *params, timezone.now(), getattr(user, "pk", None)])
+        return cursor.rowcount
+
+
+def delete_with_history(
+    queryset: QuerySet, *, user=None, dependents: list[tuple[type[Model], str]] = ()
+) -> int:
+    """Delete every row of `queryset` with its "-" history row (as it was) and the rows of
+    `dependents` (model, column naming the deleted row) that point at it; returns the count.
+
+    Django's delete() goes one object at a time (the history signal). On
+    PostgreSQL one statement does it all, finding the rows once; its foreign
+    keys are checked at commit, so the order inside the statement does not
+    matter. Elsewhere the keys are read first and each table is written by key.
+    """
+    model = queryset.model
+    if connection.vendor != "postgresql":
+        keys = list(queryset.values_list("pk", flat=True))
+        rows = model.objects.filter(pk__in=keys)
+        record_history(rows, history_type="-", user=user)
+        for dependent, column in dependents:
+            dependent.objects.filter(**{f"{column}__in": keys}).delete()
+        rows._raw_delete(rows.db)
+        return len(keys)
+    try:
+        select, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+    own = [quote(f.column) for f in model._meta.concrete_fields]
+    history = quote(model.history.model._meta.db_table)
+    extra = ["history_date", "history_type", "history_user_id", "history_change_reason"]
+    parts = [
+        f"gone AS (DELETE FROM {quote(model._meta.db_table)} WHERE {pk} IN ({select}) "  # noqa: S608  # nosec B608
+        f"RETURNING {', '.join(own)})",
+        f"recorded AS (INSERT INTO {history} ({', '.join([*own, *map(quote, extra)])}) "  # noqa: S608  # nosec B608
+        f"SELECT {', '.join(own)}, %s, '-', %s, NULL FROM gone)",
+    ]
+    for number, (dependent, column) in enumerate(dependents):
+        parts.append(
+            f"dependent{number} AS (DELETE FROM {quote(dependent._meta.db_table)} "  # noqa: S608  # nosec B608
+            f"WHERE {quote(column)} IN (SELECT {pk} FROM gone))"
+        )
+    # Every name in the statement comes from the models; the values are parameters.
+    sql = f"WITH {', '.join(parts)} SELECT count(*) FROM gone"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, timezone.now(), getattr(user, "pk", None)])
+        return cursor.fetchone()[0]

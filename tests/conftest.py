@@ -48,6 +48,24 @@ GROUPS = {
 }
 
 
+def _flush_awards_before_payments():
+    """After a transactional test, SQLite's flush deletes every table in an order Django takes
+    from a set (so it changes with the process's hash seed). The database refuses to delete a
+    payment while its award still stands unfunded (donations 0013's triggers), so the awards
+    go first; PostgreSQL's TRUNCATE fires no row triggers."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    flush = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **options):
+        return flush(self, style, sorted(tables, key=lambda t: t != "donations_award"), **options)
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_awards_before_payments()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")

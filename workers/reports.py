@@ -32,7 +32,14 @@ from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.terms import previous_term
 from workers.dispatch import task_for
 from workers.models import JobKind, Report, ReportScope, ReportStatus
-from workers.reporting import collect, collect_money, collect_year, figures, figures_year
+from workers.reporting import (
+    collect,
+    collect_money,
+    collect_year,
+    figures,
+    figures_aid,
+    figures_year,
+)
 from workers.reporting.reconcile import reconcile
 from workers.services import job_create, job_send_on_commit
 
@@ -469,7 +476,9 @@ def report_build(report: Report, progress: Progress) -> dict:
                 "detail": row["detail"],
                 "link": f"/api/v1/students/{row['student']}/",
             }
-            for row in raw["left_out"][: collect.DETAIL_LIMIT]
+            for row in [
+                row for row in raw["left_out"] if row["reason"] not in figures_aid.NOT_LEFT_OUT
+            ][: collect.DETAIL_LIMIT]
         ],
     }
     built_at = timezone.now()

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.documents import PDF_CONTENT_TYPE
 from core.errors import validated_data
 from core.filters import NumberFilter
 from core.money import CENT
@@ -20,7 +21,7 @@ from donations.apis.common import CorrectionSerializer, created
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
 from donations.selectors.scoping import awards_visible_to
 from donations.services.awards import award_cancel, award_create, award_create_problems
-from donations.services.payment_documents import PDF_CONTENT_TYPE, award_notice_pdf
+from donations.services.payment_documents import award_notice_pdf
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.codes import school_filter, term_field, term_filter
 from mentoring.models import AccessAction

@@ -20,6 +20,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.documents import PDF_CONTENT_TYPE
 from core.errors import Conflict, validated_data
 from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsAdministrator
@@ -311,7 +312,7 @@ class PaymentBatchViewSet(
     @extend_schema(
         parameters=[FORMAT],
         responses={
-            (200, payment_documents.PDF_CONTENT_TYPE): OpenApiTypes.BINARY,
+            (200, PDF_CONTENT_TYPE): OpenApiTypes.BINARY,
             (200, payment_files.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
         },
     )
@@ -337,7 +338,7 @@ class PaymentBatchViewSet(
             body = payment_documents.sign_off_sheet_xlsx(batch, rows)
             return _file(body, payment_files.XLSX_CONTENT_TYPE, filename)
         body = payment_documents.sign_off_sheet_pdf(batch, rows)
-        return _file(body, payment_documents.PDF_CONTENT_TYPE, filename)
+        return _file(body, PDF_CONTENT_TYPE, filename)
 
     @extend_schema(request=SignedSerializer, responses=OutcomeSerializer)
     @action(detail=True, methods=["post"])

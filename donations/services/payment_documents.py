@@ -29,7 +29,6 @@ from mentoring.models import GuardianAccount, StudentRecord
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 SIGN_OFF_HEADERS = ["序号", "学生姓名", "年级班级", "金额(元)", "学生签名", "家长签名", "日期"]
-PDF_CONTENT_TYPE = "application/pdf"
 
 
 def _pdf(html: str) -> bytes:

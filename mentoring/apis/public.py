@@ -14,22 +14,9 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 
 from mentoring.models import Assessment
+from mentoring.names import mask_name
 from mentoring.selectors import identification as selectors
 from mentoring.services.identification import tier_name
-
-
-def mask_name(name: str) -> str:
-    """张*明 for three characters or more, 李* for two, * for one.
-
-    Every character between the first and the last becomes one star, so the
-    length of a long name is not shown either.
-    """
-    name = name.strip()
-    if len(name) >= 3:
-        return f"{name[0]}*{name[-1]}"
-    if len(name) == 2:
-        return f"{name[0]}*"
-    return "*"
 
 
 class PublicNoticeSerializer(serializers.Serializer):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def proposals_drop(stale: "QuerySet[Pairing]", *, by: "User") -> None:
-    """Delete proposed pairings in a few statements, with their "-" history rows.
+    """Delete proposed pairings at once, with their "-" history rows and what hangs on them.
 
     Django's delete() would handle 90,000 proposals of a county one object at
     a time (its history signal), over a minute; a proposal has no sessions
@@ -40,10 +40,9 @@ def proposals_drop(stale: "QuerySet[Pairing]", *, by: "User") -> None:
     """
     if TutoringSession.objects.filter(pairing__in=stale).exists():
         raise Conflict(_("A proposed pairing has sessions; end it instead of replacing it."))
-    bulk.record_history(stale, history_type="-", user=by)
-    WeeklyCompliance.objects.filter(pairing__in=stale).delete()
-    ProposedPair.objects.filter(pairing__in=stale).delete()
-    stale._raw_delete(stale.db)
+    bulk.delete_with_history(
+        stale, user=by, dependents=[(WeeklyCompliance, "pairing_id"), (ProposedPair, "pairing_id")]
+    )
 
 
 def _array(numbers: list[int]) -> str:

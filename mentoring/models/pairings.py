@@ -109,7 +109,10 @@ class Pairing(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    # A pairing's history is read by the pairing (its id), never by term, student or
+    # mentor: indexing those too cost a county's approval of 90,000 pairs a third of
+    # its time (bench/matching_job.py).
+    history = HistoricalRecords(no_db_index=["term", "student", "mentor", "created_by"])
 
     class Meta:
         ordering = ["term", "student", "kind"]

@@ -143,3 +143,88 @@ def test_insert_with_history_uses_copy_and_the_sequence_on_postgresql(school_a):
     # The keys came from the table's sequence: a row created the ordinary way follows them.
     later = PairingFactory(student=StudentFactory(school=school_a))
     assert later.pk > Pairing.objects.exclude(pk=later.pk).order_by("-pk").first().pk
+
+
+def update_with_history_and_check(school_a):
+    admin = member("administrator", school_a)
+    changed = [PairingFactory(student=StudentFactory(school=school_a)) for _ in range(3)]
+    other = PairingFactory(student=StudentFactory(school=school_a))
+    before = {p.pk: (p.status, p.started_on) for p in [*changed, other]}
+    start = other.term.start_date
+
+    count = bulk.update_with_history(
+        Pairing.objects.filter(pk__in=[p.pk for p in changed]),
+        {"status": PairingStatus.ACTIVE, "started_on": start},
+        user=admin,
+    )
+
+    assert count == 3
+    for pairing in changed:
+        pairing.refresh_from_db()
+        assert (pairing.status, pairing.started_on) == (PairingStatus.ACTIVE, start)
+        latest = pairing.history.order_by("-history_id").first()
+        assert (latest.history_type, latest.history_user_id) == ("~", admin.pk)
+        assert (latest.status, latest.started_on, latest.reason) == (
+            pairing.status,
+            pairing.started_on,
+            pairing.reason,
+        )
+    other.refresh_from_db()
+    assert (other.status, other.started_on) == before[other.pk]
+    assert not other.history.filter(history_type="~").exists()
+    # Nothing to change: nothing written, on either database.
+    assert bulk.update_with_history(Pairing.objects.none(), {"status": "ended"}, user=admin) == 0
+    assert bulk.update_with_history(Pairing.objects.filter(pk__in=[]), {"status": "x"}) == 0
+
+
+@pytest.mark.django_db
+def test_update_with_history_on_the_current_database(school_a):
+    update_with_history_and_check(school_a)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_update_with_history_in_one_statement_on_postgresql(school_a):
+    update_with_history_and_check(school_a)
+
+
+def delete_with_history_and_check(school_a):
+    admin = member("administrator", school_a)
+    gone = [PairingFactory(student=StudentFactory(school=school_a)) for _ in range(3)]
+    kept = PairingFactory(student=StudentFactory(school=school_a))
+    run = MatchRun.objects.create(
+        term=kept.term,
+        kinds=["academic"],
+        created_by=admin,
+        job=job_create(kind=JobKind.MATCH_RUN, started_by=admin),
+    )
+    for pairing in [*gone, kept]:
+        ProposedPair.objects.create(run=run, pairing=pairing, cost=1, reasons={})
+    as_they_were = {p.pk: (p.student_id, p.status, p.reason) for p in gone}
+
+    count = bulk.delete_with_history(
+        Pairing.objects.filter(pk__in=[p.pk for p in gone]),
+        user=admin,
+        dependents=[(ProposedPair, "pairing_id")],
+    )
+
+    assert count == 3
+    assert list(Pairing.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(ProposedPair.objects.values_list("pairing_id", flat=True)) == [kept.pk]
+    removed = Pairing.history.filter(history_type="-")
+    assert {h.id: (h.student_id, h.status, h.reason) for h in removed} == as_they_were
+    assert {h.history_user_id for h in removed} == {admin.pk}
+    assert bulk.delete_with_history(Pairing.objects.none(), user=admin) == 0
+    assert Pairing.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_delete_with_history_on_the_current_database(school_a):
+    delete_with_history_and_check(school_a)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_delete_with_history_in_one_statement_on_postgresql(school_a):
+    # transaction=True: the foreign keys, checked at commit, are checked for real.
+    delete_with_history_and_check(school_a)

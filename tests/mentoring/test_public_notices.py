@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 
-from mentoring.apis.public import mask_name
 from mentoring.models import AssessmentStatus, HardshipKind
+from mentoring.names import mask_name
 from tests.conftest import client_for
 from workers.factories import (
     AssessmentFactory,

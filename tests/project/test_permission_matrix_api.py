@@ -139,6 +139,12 @@ review-committees/{id}/                            GET    401       403         
 assessments/{id}/investigate/                      POST   401       404             403             201,201,404,404 201,201,201,404 403             403             201
 assessments/{id}/committee-decision/               POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 rosters/upward/                                    GET    401       403             403             200             200             403             403             200
+# The lists as files (issue 16): who may export which list is mentoring.selectors.lists.
+assessments/approved/export/                       GET    401       200             200             200             200             403             403             200
+assessments/notice/export/                         GET    401       200             200             200             200             200             200             200
+students/export/                                   GET    401       200             200             200             200             403             403             200
+awards/export/                                     GET    401       403             403             200             200             403             403             200
+disbursements/export/                              GET    401       403             403             200             200             403             403             200
 districts/                                         GET    401       200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocs         200:ocsd
 districts/                                         POST   401       403             403             403             403             403             403             201
 districts/{id}/                                    GET    401       200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200,200,200,404 200
@@ -329,6 +335,11 @@ QUERIES = {
     "rosters/upward/": lambda scene: (
         f"?term={scene.places[0][Term].pk}&school={scene.places[0][School].pk}&format=csv"
     ),
+    "assessments/approved/export/": lambda scene: f"?term={scene.places[0][Term].pk}",
+    "assessments/notice/export/": lambda scene: f"?district={scene.places[0][School].district_id}",
+    "students/export/": lambda scene: f"?term={scene.places[0][Term].pk}",
+    "awards/export/": lambda scene: f"?project={scene.places[0][AidProject].code}",
+    "disbursements/export/": lambda scene: f"?project={scene.places[0][AidProject].code}",
 }
 MISSING_ID = 987_654_321
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

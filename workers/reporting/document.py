@@ -9,10 +9,12 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.documents import css_string, page_counter_css
 from mentoring.models import school_year_label, term_label
 from workers.reporting.figures_year import is_year
 
-__all__ = ["term_label"]
+# The page furniture is every printed document's (core.documents); the report names it here too.
+__all__ = ["css_string", "page_counter_css", "term_label"]
 
 
 def money(value) -> str:
@@ -61,28 +63,6 @@ def local_date(value: str | None) -> str:
 def builder(data) -> str:
     """The person who built the version, by name (reports built before names were kept: login)."""
     return data.get("built_by_name") or data.get("built_by") or ""
-
-
-def css_string(text: str) -> str:
-    """Text as a quoted CSS string, safe inside a <style> element (no quote, backslash nor tag)."""
-    escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>&' or ord(c) < 32 else c for c in str(text))
-    return f'"{escaped}"'
-
-
-def page_counter_css() -> str:
-    """The CSS `content` of the page counter, "第 x 页 共 y 页" in the active language."""
-    marker = "\x00"
-    text = _("Page %(page)s of %(pages)s") % {
-        "page": f"{marker}page{marker}",
-        "pages": f"{marker}pages{marker}",
-    }
-    parts = []
-    for n, piece in enumerate(text.split(marker)):
-        if n % 2:
-            parts.append(f"counter({piece})")
-        elif piece:
-            parts.append(css_string(piece))
-    return " ".join(parts)
 
 
 def _join(parts: list[str]) -> str:

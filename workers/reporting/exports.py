@@ -7,7 +7,6 @@ version's figures as the reader may see them, in the active language.
 import csv
 import io
 import logging
-import unicodedata
 from decimal import Decimal
 
 import openpyxl
@@ -17,6 +16,14 @@ from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from core.documents import (
+    HEADER_COLOUR,
+    HEADER_WIDTH,
+    MAX_WIDTH,
+    THIN_COLOUR,
+    number_format,
+    text_width,
+)
 from core.spreadsheets import cell_text
 from donations.models import FundSource
 from donations.money_words import FUND_GROUPS
@@ -48,24 +55,13 @@ def _title(data) -> str:
 # XLSX and CSV ------------------------------------------------------------------------------
 
 
-THIN = Side(style="thin", color="808080")
+THIN = Side(style="thin", color=THIN_COLOUR)
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="F0F0F0")
-# A header wider than this wraps instead of widening its column.
-HEADER_WIDTH = 16
-MAX_WIDTH = 48
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 
 
 def _width(value) -> int:
-    """The width of a cell's text in Excel's units: a CJK character takes two."""
-    text = _display(value) if not isinstance(value, str) else value
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _number_format(value: Decimal) -> str:
-    """As many decimals as the figure has: 万元 four, yuan and shares two."""
-    places = max(0, -value.as_tuple().exponent)
-    return "#,##0" + ("." + "0" * places if places else "")
+    return text_width(_display(value) if not isinstance(value, str) else value)
 
 
 def _xlsx_header(sheet, table, widths: dict) -> tuple[int, int]:
@@ -106,7 +102,7 @@ def _xlsx_table(sheet, table, widths: dict) -> tuple[int, int]:
             cell = sheet.cell(row=sheet.max_row, column=position)
             cell.border = BORDER
             if isinstance(cell.value, Decimal):
-                cell.number_format = _number_format(cell.value)
+                cell.number_format = number_format(cell.value)
             if total:
                 cell.font = Font(bold=True)
             widths[position] = max(widths.get(position, 6), _width(row[position - 1]))

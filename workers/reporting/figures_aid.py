@@ -74,6 +74,11 @@ AWARD_SUMS = ("students", "awards", "amount_fen", "paid_awards", "unpaid_awards"
 PAYMENT_SUMS = ("payments", "paid_fen", "days_total")
 
 
+# Allocation reasons that do not make a student "left out": the project has no places for
+# the student's school at all (donations.services.allocation NO_QUOTA).
+NOT_LEFT_OUT = frozenset({"no_quota"})
+
+
 def _aid_figures(sums: dict, enrolment: int | None) -> dict:
     figures = {
         "students": sums.get("students", 0),
@@ -89,6 +94,8 @@ def _aid_figures(sums: dict, enrolment: int | None) -> dict:
     }
     if enrolment is not None:
         figures["share_of_enrolment"] = share(figures["students"], enrolment)
+    if sums.get("no_quota"):
+        figures["no_quota"] = True
     return figures
 
 
@@ -123,6 +130,12 @@ def aid_section(raw, codes, enrolment):
     for row in raw["left_out"]:
         code = codes.get(row["school"])
         if code is None:
+            continue
+        if row["reason"] in NOT_LEFT_OUT:
+            # The project gives the school no places (the kindergarten in a primary school
+            # project): its children were never in the running, so they are not counted as
+            # left out; the school's row says why instead of showing a number.
+            per_project[row["project"]][code]["no_quota"] = True
             continue
         left_out_reasons[row["project"]][row["reason"]] += 1
         for target in (per_project[row["project"]][code], project_sums[row["project"]]):

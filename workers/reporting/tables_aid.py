@@ -108,6 +108,14 @@ def aid(data) -> Section:
         ],
     )
 
+    def left_out_or_why(code: str, f: dict):
+        """The count, or why there is none: the project gives the school no places."""
+        if f.get("no_quota") and not f["left_out"]:
+            if levels.get(code) == "preschool":
+                return _("The kindergarten has no quota for this project")
+            return _("The school has no quota for this project")
+        return f["left_out"]
+
     def school_row(project_name: str, code: str, f: dict) -> list:
         return [
             level_label(levels.get(code, "")),
@@ -120,7 +128,7 @@ def aid(data) -> Section:
             number(f["share_of_enrolment"]),
             number(f["paid"]),
             number(f["average_days_to_payment"]),
-            f["left_out"],
+            left_out_or_why(code, f),
         ]
 
     for project in section["projects"]:
@@ -146,6 +154,13 @@ def aid(data) -> Section:
         ]
     )
     awards.note = _("A student aided by two projects counts once in Students and twice in Awards.")
+    if any(f.get("no_quota") for p in section["projects"] for f in p["schools"].values()):
+        awards.note = _("%(sentence)s %(next)s") % {
+            "sentence": awards.note,
+            "next": _(
+                "Children of a school the project gives no places are not counted as left out."
+            ),
+        }
     groups = fund_group_labels()
     funds = Table(
         _("Funds allocated, received, awarded and paid"),
