@@ -12,10 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
+from core.codes import CodeOrIdField
 from core.errors import validated_data
 from core.permissions import is_active_account
 from core.serializers import NoBody, StrictSerializer
 from donations.apis.common import created
+from mentoring.apis.codes import school_field
+from mentoring.models import District
 from oversight import services
 from oversight.models import (
     Affiliation,
@@ -35,6 +38,9 @@ from oversight.selectors import (
     reads_oversight,
     suggestions_visible_to,
 )
+
+# A district by code or id; the view checks it is the user's, as before.
+DISTRICTS = District.objects.all()
 
 
 class OversightAccess(BasePermission):
@@ -57,8 +63,8 @@ class ScopedSerializer(serializers.ModelSerializer):
 class WhereInput(StrictSerializer):
     """A school's group (`school`), or the district's own (`district` code, no school)."""
 
-    school = serializers.IntegerField(min_value=1, required=False)
-    district = serializers.CharField(max_length=32, required=False)
+    school = school_field(required=False)
+    district = CodeOrIdField(scope=DISTRICTS, to="code", required=False)
 
 
 class MemberSerializer(ScopedSerializer):

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import Conflict, validated_data
-from core.filters import NumberFilter
 from core.http import XLSX_CONTENT_TYPE
 from core.permissions import IsAdministrator
+from mentoring.apis.codes import district_filter, school_filter, term_filter
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.models import AccessAction
 from mentoring.services.access_log import access_record_request
@@ -82,10 +82,10 @@ class ComplianceCheckView(APIView):
 
 
 class ReportFilter(django_filters.FilterSet):
-    term = NumberFilter(field_name="term_id")
+    term = term_filter(field_name="term_id")
     school_year = django_filters.CharFilter(field_name="school_year")
-    school = NumberFilter(field_name="school_id")
-    district = NumberFilter(field_name="district_id")
+    school = school_filter(field_name="school_id")
+    district = district_filter(field_name="district_id")
     scope = django_filters.ChoiceFilter(choices=ReportScope.choices)
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
 

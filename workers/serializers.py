@@ -3,11 +3,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import JobSerializer, QuerySerializer, StrictSerializer
+from mentoring.apis.codes import district_field, school_field, term_field
 from workers.models import Report
 
 
 class ComplianceCheckSerializer(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     whole_term = serializers.BooleanField(
         default=False,
         help_text=_(
@@ -19,14 +20,14 @@ class ComplianceCheckSerializer(StrictSerializer):
 class ReportCreateSerializer(StrictSerializer):
     """A term's report (`term`) or a school year's (`school_year`, both its terms added up)."""
 
-    term = serializers.IntegerField(min_value=1, required=False)
+    term = term_field(required=False)
     school_year = serializers.RegexField(
         r"^\d{4}-\d{4}$",
         required=False,
         help_text=_("The school year of a year report, as its terms name it: 2026-2027."),
     )
-    school = serializers.IntegerField(min_value=1, required=False)
-    district = serializers.IntegerField(min_value=1, required=False)
+    school = school_field(required=False)
+    district = district_field(required=False)
 
     def validate(self, attrs):
         problems = {}

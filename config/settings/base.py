@@ -93,6 +93,9 @@ MIDDLEWARE = [
     # Records who made each change in the audit history. DRF sets the
     # authenticated user on the underlying request, so token users count too.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A code in a request (`"term": "2026-autumn"`) is looked up among what
+    # the user can reach (core.codes).
+    "core.codes.CurrentRequestMiddleware",
     # Last, as django-axes asks: turns a login refused for a lockout into a 429
     # (core.logins.lockout_response).
     "axes.middleware.AxesMiddleware",
@@ -320,17 +323,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Operations grouped by resource in Swagger (students, sessions, pledges…),
-    # not all under "v1".
+    # Operations tagged by resource (students, sessions, pledges…), not all
+    # under "v1"; config.docs.group_by_area then gathers the resources by area.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Only the bearer token is documented: Swagger's Authorize dialog listed the
     # session cookie's box first, and a token pasted there was sent as a cookie,
     # so the call went out anonymous. The browsable API keeps its session login.
     "AUTHENTICATION_WHITELIST": ["mentoring.authentication.BearerAuthentication"],
-    # The enums' own hook, and the fields a mentor's view of a student leaves out.
+    # The enums' own hook, the fields a mentor's view of a student leaves out,
+    # and Swagger's sections by area of work (accounts, mentoring, aid & money…).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "mentoring.apis.students.mentor_fields_optional",
+        "config.docs.group_by_area",
     ],
     # Several models have a field named `kind` (or `subject`) with their own
     # choices; name each enum after its model's choices so the schema has no

@@ -16,12 +16,14 @@ from core.filters import NumberFilter
 from core.money import CENT
 from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer, YuanField
+from donations.apis.codes import project_field, project_filter
 from donations.apis.common import CorrectionSerializer, created
 from donations.models import MAX_INSTALMENTS, Award, AwardInstalment, AwardStatus
 from donations.selectors.scoping import awards_visible_to
 from donations.services.awards import award_cancel, award_create, award_create_problems
 from donations.services.payment_documents import award_notice_pdf
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_filter, term_field, term_filter
 from mentoring.models import AccessAction
 from mentoring.services.access_log import access_record_request
 
@@ -70,9 +72,9 @@ class AwardSerializer(serializers.ModelSerializer):
 
 
 class AwardCreateSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1)
+    project = project_field()
     student = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     amount = YuanField(max_digits=12, min_value=CENT)
     instalments = serializers.ListField(
         child=YuanField(max_digits=12, min_value=CENT),
@@ -88,10 +90,10 @@ class AwardCreateSerializer(StrictSerializer):
 
 
 class AwardFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(field_name="project__code")
+    project = project_filter()
     status = django_filters.ChoiceFilter(choices=AwardStatus.choices)
-    term = NumberFilter()
-    school = NumberFilter(field_name="student__school")
+    term = term_filter()
+    school = school_filter(field_name="student__school")
     student = NumberFilter()
 
     class Meta:

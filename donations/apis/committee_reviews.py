@@ -21,10 +21,12 @@ from core.errors import validated_data
 from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import NoBody, StrictSerializer, YuanField
+from donations.apis.codes import project_filter
 from donations.models import Award, ReviewDecision, ReviewState
 from donations.selectors.committee_reviews import committee_awards_visible_to
 from donations.services import committee_reviews as services
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_filter, term_filter
 
 
 class CommitteeReviewSerializer(serializers.ModelSerializer):
@@ -130,9 +132,9 @@ class CommitteeReviewInput(StrictSerializer):
 
 
 class CommitteeReviewFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(field_name="project__code")
-    term = NumberFilter()
-    school = NumberFilter(field_name="student__school")
+    project = project_filter()
+    term = term_filter()
+    school = school_filter(field_name="student__school")
     committee = NumberFilter(field_name="student__committee")
     state = django_filters.ChoiceFilter(choices=ReviewState.choices, method="filter_state")
 

@@ -12,6 +12,7 @@ from core.idempotency import idempotent
 from core.money import CENT
 from core.permissions import AdministratorsWrite
 from core.serializers import StrictSerializer, YuanField
+from donations.apis.codes import project_field, project_filter
 from donations.apis.common import created
 from donations.models import Contribution, ContributionStatus
 from donations.selectors.scoping import contributions_visible_to
@@ -44,7 +45,7 @@ class ContributionSerializer(serializers.ModelSerializer):
 
 class ContributionCreateSerializer(StrictSerializer):
     donor = serializers.IntegerField(min_value=1)
-    project = serializers.IntegerField(min_value=1)
+    project = project_field()
     amount = YuanField(
         max_digits=12,
         min_value=CENT,
@@ -56,7 +57,7 @@ class ContributionCreateSerializer(StrictSerializer):
 
 
 class ContributionFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(field_name="project__code")
+    project = project_filter()
     status = django_filters.ChoiceFilter(choices=ContributionStatus.choices)
     donor = NumberFilter()
 

@@ -5,14 +5,18 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.codes import CodeOrIdField
 from core.serializers import StrictSerializer, YuanField
 from donations.apis.common import created
 from donations.models import Donor, DonorKind
 from donations.selectors.scoping import donors_visible_to
 from donations.selectors.totals import donor_outcomes
 from donations.services.donors import donor_register_check, donor_save
-from mentoring.models import AccessAction
+from mentoring.models import AccessAction, District
 from mentoring.services.access_log import access_record_request
+
+# A district by code or id; the view checks it is the user's, as before.
+DISTRICTS = District.objects.all()
 
 
 class DonorSerializer(serializers.ModelSerializer):
@@ -55,7 +59,7 @@ class DonorOutcomesSerializer(serializers.Serializer):
 
 
 class DonorInput(StrictSerializer):
-    district = serializers.CharField(max_length=32, required=False)
+    district = CodeOrIdField(scope=DISTRICTS, to="code", required=False)
     kind = serializers.ChoiceField(choices=DonorKind.choices)
     name = serializers.CharField(max_length=200)
     anonymous = serializers.BooleanField(default=False)

@@ -13,6 +13,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer, YuanField
+from donations.apis.codes import project_filter
 from donations.apis.common import created
 from donations.models import FundAccount, FundSource, LedgerEntry, LedgerKind
 from donations.selectors.scoping import (
@@ -21,6 +22,7 @@ from donations.selectors.scoping import (
     reads_fund_accounts,
 )
 from donations.services.projects import appropriation_reverse
+from mentoring.apis.codes import district_filter
 
 
 class FundAccountSerializer(serializers.ModelSerializer):
@@ -93,7 +95,7 @@ class CanReadFunds(BasePermission):
 
 class FundAccountFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(field_name="project__source", choices=FundSource.choices)
-    district = django_filters.CharFilter(field_name="project__district__code")
+    district = district_filter(field_name="project__district")
 
     class Meta:
         model = FundAccount
@@ -114,7 +116,7 @@ class FundAccountViewSet(viewsets.ReadOnlyModelViewSet):
 
 class LedgerFilter(django_filters.FilterSet):
     account = NumberFilter()
-    project = django_filters.CharFilter(field_name="account__project__code")
+    project = project_filter(field_name="account__project")
     kind = django_filters.ChoiceFilter(choices=LedgerKind.choices)
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")

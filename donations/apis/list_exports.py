@@ -1,22 +1,21 @@
 """`GET awards/export/?project=` and `GET disbursements/export/?project=`: a project's awards
 and payments per school, as XLSX or PDF (issue 16, item 6).
 
-`project` is the project's id or its code; `term` (an id) keeps one term,
+`project` is the project's id or its code; `term` (its id or code) keeps one term,
 `school` one school. Administrators only, of the schools listed; every export
 is written to the access log with the students it names
 (`mentoring.apis.list_exports`).
 """
 
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from donations.apis.codes import project_field
 from donations.selectors import lists as donation_lists
-from donations.selectors.scoping import projects_visible_to
+from mentoring.apis.codes import term_field
 from mentoring.apis.list_exports import (
     FILE_RESPONSES,
     ListQuerySerializer,
@@ -32,8 +31,8 @@ from mentoring.selectors import lists
 
 
 class ProjectListQuerySerializer(ListQuerySerializer):
-    project = serializers.CharField(max_length=50, help_text="The project's id or code.")
-    term = serializers.IntegerField(min_value=1, required=False)
+    project = project_field(to=None)
+    term = term_field(required=False)
 
 
 class ProjectListExport(APIView):
@@ -47,17 +46,8 @@ class ProjectListExport(APIView):
 
     def get(self, request):
         data, errors = query_of(ProjectListQuerySerializer, request)
-        project = None
-        if "project" in data:
-            key = data["project"].strip()
-            match = (
-                Q(code=key) | Q(pk=int(key))
-                if key.isascii() and key.isdigit() and len(key) < 19
-                else Q(code=key)
-            )
-            project = projects_visible_to(request.user).filter(match).first()
-            if project is None:
-                errors.add("project", _("No such aid project in your districts."))
+        # The project by id or code, among the reader's (core.codes); absent when refused.
+        project = data.get("project")
         term = None
         if "term" in data:
             term = Term.objects.filter(

@@ -25,6 +25,7 @@ from core.errors import Conflict, validated_data
 from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer, StrictSerializer, YuanField
+from donations.apis.codes import project_field
 from donations.apis.common import created
 from donations.models import PaymentBatch, PaymentBatchRow, PaymentMethod
 from donations.selectors.payment_batches import payment_batches_visible_to
@@ -38,6 +39,7 @@ from donations.services.payment_batches import (
     payment_batch_results,
     payment_batch_signed,
 )
+from mentoring.apis.codes import school_field, term_field
 from mentoring.models import AccessAction
 from mentoring.services.access_log import access_record_request
 from mentoring.services.roster_files import read_upload
@@ -110,9 +112,9 @@ class PaymentBatchDetailSerializer(PaymentBatchSerializer):
 
 
 class PaymentBatchCreateSerializer(StrictSerializer):
-    school = serializers.IntegerField(min_value=1)
-    project = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    school = school_field()
+    project = project_field()
+    term = term_field()
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     columns = serializers.JSONField(
         required=False,

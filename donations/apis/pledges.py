@@ -14,6 +14,7 @@ from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent
 from core.money import yuan
 from core.serializers import StrictSerializer, YuanField
+from donations.apis.codes import project_field
 from donations.apis.common import created
 from donations.models import Pledge, PledgeKind, PledgeSchedule
 from donations.selectors.scoping import pledges_visible_to
@@ -86,7 +87,7 @@ class PledgeCreateSerializer(StrictSerializer):
     donor = serializers.IntegerField(min_value=1, required=False)
     kind = serializers.ChoiceField(choices=PledgeKind.choices)
     schedule = serializers.ChoiceField(choices=PledgeSchedule.choices)
-    project = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    project = project_field(required=False, allow_null=True, default=None)
     purpose = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     item_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     item_unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")

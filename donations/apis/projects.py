@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.codes import CodeOrIdField
 from core.errors import FieldErrors, validated_data
 from core.money import CENT
 from core.serializers import StrictSerializer, YuanField
@@ -47,8 +48,12 @@ from donations.services.projects import (
     project_save,
 )
 from donations.services.tier_shares import MAX_TIER_SHARES, tier_shares_problems
-from mentoring.models import AccessAction, Gender, SchoolLevel
+from mentoring.apis.codes import district_filter, school_field, term_field
+from mentoring.models import AccessAction, District, Gender, SchoolLevel
 from mentoring.services.access_log import access_record_request
+
+# A district by code or id; the view checks it is the user's, as before.
+DISTRICTS = District.objects.all()
 
 
 class FundingSerializer(serializers.ModelSerializer):
@@ -139,14 +144,14 @@ class StandardInput(StrictSerializer):
 
 
 class FundingInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     source = serializers.ChoiceField(choices=FundSource.choices)
     amount = YuanField(max_digits=12, min_value=CENT)
 
 
 class QuotaInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(min_value=1)
+    term = term_field()
+    school = school_field()
     places = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
@@ -175,7 +180,7 @@ class CommitteeQuotaInput(StrictSerializer):
 
 
 class ProjectInput(StrictSerializer):
-    district = serializers.CharField(max_length=32, required=False)
+    district = CodeOrIdField(scope=DISTRICTS, to="code", required=False)
     code = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
     source = serializers.ChoiceField(choices=FundSource.choices)
@@ -270,9 +275,9 @@ NESTED_INPUTS = [
 
 
 class AllocateInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     schools = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=500
+        child=school_field(), required=False, default=list, max_length=500
     )
 
 
@@ -298,14 +303,14 @@ class AllocationSerializer(serializers.ModelSerializer):
 
 
 class AppropriationInput(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     source = serializers.ChoiceField(choices=FundSource.choices)
     amount = YuanField(max_digits=12, min_value=CENT)
     memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ProjectFilter(django_filters.FilterSet):
-    district = django_filters.CharFilter(field_name="district__code")
+    district = district_filter()
     source = django_filters.ChoiceFilter(choices=FundSource.choices)
     purpose = django_filters.CharFilter()
 

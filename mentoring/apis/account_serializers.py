@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
+from mentoring.apis.codes import school_field
 from mentoring.models import Membership, Role, User
 
 
@@ -72,9 +73,7 @@ class UserCreateSerializer(StrictSerializer):
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
     role = serializers.ChoiceField(choices=Role.choices)
-    schools = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=500
-    )
+    schools = serializers.ListField(child=school_field(), allow_empty=False, max_length=500)
 
 
 class UserUpdateSerializer(StrictSerializer):

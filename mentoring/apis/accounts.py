@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import validated_data
-from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import NoBody
 from mentoring.apis.account_serializers import (
@@ -17,6 +16,7 @@ from mentoring.apis.account_serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
+from mentoring.apis.codes import school_filter
 from mentoring.models import Role, User
 from mentoring.selectors import accounts as selectors
 from mentoring.services import accounts as services
@@ -41,7 +41,7 @@ class UserFilter(django_filters.FilterSet):
     """
 
     role = django_filters.ChoiceFilter(choices=Role.choices, method="_by_membership")
-    school = NumberFilter(method="_by_membership")
+    school = school_filter(method="_by_membership")
     is_active = django_filters.BooleanFilter()
 
     class Meta:
@@ -60,7 +60,7 @@ class UserFilter(django_filters.FilterSet):
         if data.get("role"):
             wanted["role"] = data["role"]
         if data.get("school") is not None:
-            wanted["school_id"] = data["school"]
+            wanted["school_id__in"] = data["school"]
         if wanted:
             memberships = selectors.memberships_visible_to(self.request.user).filter(**wanted)
             queryset = queryset.filter(pk__in=memberships.values("user_id"))

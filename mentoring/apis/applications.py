@@ -24,11 +24,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import NoBody, StrictSerializer, YuanField
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.assessments import ProposesStudents
+from mentoring.apis.codes import school_field, school_filter, term_field, term_filter
 from mentoring.models import (
     ApplicantRelation,
     Application,
@@ -97,7 +97,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 class ApplicationRecordSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     guardian_name = serializers.CharField(max_length=50)
     guardian_relation = serializers.ChoiceField(choices=ApplicantRelation.choices)
     guardian_phone = serializers.RegexField(r"^[0-9+\- ]{7,20}$", max_length=20)
@@ -130,8 +130,8 @@ class ApplicationDeclineSerializer(StrictSerializer):
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    school = NumberFilter()
-    term = NumberFilter()
+    school = school_filter()
+    term = term_filter()
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
     source = django_filters.ChoiceFilter(choices=ApplicationSource.choices)
 
@@ -262,13 +262,13 @@ class ApplicationCodeSerializer(serializers.ModelSerializer):
 
 
 class ApplicationCodeOpenSerializer(StrictSerializer):
-    school = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    school = school_field()
+    term = term_field()
 
 
 class ApplicationCodeFilter(django_filters.FilterSet):
-    school = NumberFilter()
-    term = NumberFilter()
+    school = school_filter()
+    term = term_filter()
 
     class Meta:
         model = ApplicationCode

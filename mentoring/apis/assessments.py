@@ -24,12 +24,14 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.codes import SCHEMA as CODE_OR_ID
 from core.errors import validated_data
 from core.filters import NumberFilter
 from core.parsers import JSONParser, MultiPartParser
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer, StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_field, school_filter, term_field, term_filter
 from mentoring.apis.government_list import (
     GovernmentListResultSerializer,
     GovernmentListSerializer,
@@ -200,7 +202,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 
 class SubmitSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     reason = serializers.CharField(max_length=2000)
     commitment = serializers.CharField(
         max_length=2000,
@@ -243,16 +245,14 @@ class RejectSerializer(StrictSerializer):
 
 
 class RecheckSerializer(StrictSerializer):
-    term = serializers.IntegerField(
-        min_value=1, help_text=_("A later term of the identification's school year.")
-    )
+    term = term_field(help_text=_("A later term of the identification's school year."))
     change = serializers.ChoiceField(choices=RecheckChange.choices)
     reason = serializers.CharField(max_length=2000)
 
 
 class CarryOverQuerySerializer(QuerySerializer):
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(min_value=1, required=False)
+    term = term_field()
+    school = school_field(required=False)
 
 
 class CarryOverSerializer(serializers.Serializer):
@@ -272,8 +272,8 @@ class CarryOverSerializer(serializers.Serializer):
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    term = NumberFilter(field_name="term_id")
-    school = NumberFilter(field_name="student__school_id")
+    term = term_filter(field_name="term_id")
+    school = school_filter(field_name="student__school_id")
     status = django_filters.ChoiceFilter(choices=AssessmentStatus.choices)
     route = django_filters.ChoiceFilter(choices=AssessmentRoute.choices)
     tier = django_filters.CharFilter()
@@ -484,8 +484,8 @@ class AssessmentViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("term", int, required=True),
-            OpenApiParameter("school", int, required=False),
+            OpenApiParameter("term", CODE_OR_ID, required=True),
+            OpenApiParameter("school", CODE_OR_ID, required=False),
         ],
         responses=CarryOverSerializer,
     )

@@ -12,8 +12,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.filters import NumberFilter
 from core.serializers import StrictSerializer
+from mentoring.apis.codes import district_field, district_filter
 from mentoring.models import CommitteeKind, VillageCommittee
 from mentoring.selectors.committees import committees_visible_to
 from mentoring.services import committees as services
@@ -29,7 +29,7 @@ class CommitteeSerializer(serializers.ModelSerializer):
 
 
 class CommitteeCreateInput(StrictSerializer):
-    district = serializers.IntegerField(min_value=1)
+    district = district_field()
     code = serializers.CharField(max_length=services.CODE_LENGTH)
     name = serializers.CharField(max_length=services.NAME_LENGTH)
     kind = serializers.ChoiceField(choices=CommitteeKind.choices, default=CommitteeKind.VILLAGE)
@@ -42,7 +42,7 @@ class CommitteeUpdateInput(StrictSerializer):
 
 
 class CommitteeFilter(django_filters.FilterSet):
-    district = NumberFilter()
+    district = district_filter()
     code = django_filters.CharFilter()
     kind = django_filters.ChoiceFilter(choices=CommitteeKind.choices)
 

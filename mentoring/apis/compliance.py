@@ -7,16 +7,17 @@ check itself is started at `compliance/check/` (workers.api).
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from core.codes import SCHEMA as CODE_OR_ID
 from core.filters import NumberFilter
 from core.serializers import QuerySerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_field, school_filter, term_field, term_filter
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import WeeklyCompliance
 from mentoring.school_weeks import parse_week, week_label
@@ -66,8 +67,8 @@ BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 
 
 class ComplianceFilter(django_filters.FilterSet):
-    term = NumberFilter()
-    school = NumberFilter()
+    term = term_filter()
+    school = school_filter()
     mentor = NumberFilter()
     pairing = NumberFilter()
     week = django_filters.CharFilter(
@@ -98,8 +99,8 @@ class ReadsComplianceFigures(BasePermission):
 
 
 class SummaryQuerySerializer(QuerySerializer):
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(min_value=1, required=False)
+    term = term_field()
+    school = school_field(required=False)
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -171,8 +172,8 @@ class ComplianceViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("term", OpenApiTypes.INT, required=True),
-            OpenApiParameter("school", OpenApiTypes.INT, required=False),
+            OpenApiParameter("term", CODE_OR_ID, required=True),
+            OpenApiParameter("school", CODE_OR_ID, required=False),
         ],
         responses=SummarySerializer,
     )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer
+from mentoring.apis.codes import term_field
 from mentoring.services import government_list
 
 MAX_LIST_FILE_BYTES = 5 * 1024 * 1024
@@ -24,7 +25,7 @@ class GovernmentListRowSerializer(StrictSerializer):
 
 
 class GovernmentListSerializer(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     tier = serializers.CharField(
         max_length=30,
         required=False,

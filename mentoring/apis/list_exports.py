@@ -25,6 +25,7 @@ from core.documents import FORMATS, PDF_CONTENT_TYPE, ListDocument, list_pdf, li
 from core.errors import ValidationErrors
 from core.http import XLSX_CONTENT_TYPE
 from core.serializers import QuerySerializer, valid_fields
+from mentoring.apis.codes import district_field, school_field, term_field
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.models import AccessAction, District, School, Term
 from mentoring.selectors import lists
@@ -40,15 +41,15 @@ FILE_RESPONSES = {
 class ListQuerySerializer(QuerySerializer):
     format = serializers.ChoiceField(choices=FORMATS, default="xlsx")
     lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)
-    school = serializers.IntegerField(min_value=1, required=False)
+    school = school_field(required=False)
 
 
 class TermListQuerySerializer(ListQuerySerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
 
 
 class NoticeQuerySerializer(ListQuerySerializer):
-    district = serializers.IntegerField(min_value=1, required=False)
+    district = district_field(required=False)
 
 
 def exports_list(kind: str):

@@ -14,9 +14,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import Conflict, validated_data
-from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import JobSerializer, NoBody, StrictSerializer
+from mentoring.apis.codes import school_field, term_field, term_filter
 from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
 from mentoring.selectors.match_runs import run_inputs, runs_visible_to, students_in_inputs
 from mentoring.services.access_log import access_record_request
@@ -31,13 +31,11 @@ from mentoring.services.match_runs import (
 
 
 class MatchRunCreateSerializer(StrictSerializer):
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=PairingKind.choices), min_length=1, max_length=2
     )
-    schools = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=500
-    )
+    schools = serializers.ListField(child=school_field(), required=False, max_length=500)
     weights = serializers.DictField(required=False)
     rules = serializers.DictField(required=False)
 
@@ -157,7 +155,7 @@ class PairChangeSerializer(StrictSerializer):
 
 class MatchRunFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=MatchRunStatus.choices)
-    term = NumberFilter(field_name="term_id")
+    term = term_filter(field_name="term_id")
 
     class Meta:
         model = MatchRun

@@ -11,8 +11,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.filters import NumberFilter
 from core.serializers import StrictSerializer
+from mentoring.apis.codes import school_field, school_filter
 from mentoring.models import Gender, Mentor, MentorKind, Subject
 from mentoring.selectors.accounts import user_is_administrator
 from mentoring.services import mentors as services
@@ -63,9 +63,7 @@ class MentorSerializer(serializers.ModelSerializer):
 class _MentorFields(StrictSerializer):
     kind = serializers.ChoiceField(choices=MentorKind.choices)
     gender = serializers.ChoiceField(choices=Gender.choices)
-    schools = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=100
-    )
+    schools = serializers.ListField(child=school_field(), allow_empty=True, max_length=100)
     subjects = serializers.ListField(
         child=serializers.ChoiceField(choices=Subject.choices),
         required=False,
@@ -102,7 +100,7 @@ class MentorUpdateSerializer(_MentorFields):
 
 class MentorFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=MentorKind.choices)
-    school = NumberFilter(field_name="schools", distinct=True)
+    school = school_filter(field_name="schools", distinct=True)
     active = django_filters.BooleanFilter()
 
     class Meta:

@@ -13,6 +13,7 @@ from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_filter, term_field, term_filter
 from mentoring.models import Pairing, PairingKind, PairingStatus
 from mentoring.selectors.scoping import MENTORING_ROLES, pairings_visible_to, roles_of
 from mentoring.services import pairings as services
@@ -61,7 +62,7 @@ class PairingSerializer(serializers.ModelSerializer):
 class PairingCreateSerializer(StrictSerializer):
     student = serializers.IntegerField(min_value=1)
     mentor = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     kind = serializers.ChoiceField(choices=PairingKind.choices)
     reason = serializers.CharField(max_length=2000)
     started_on = serializers.DateField(required=False)
@@ -82,12 +83,12 @@ class PairingHolidaySerializer(StrictSerializer):
 
 
 class PairingFilter(django_filters.FilterSet):
-    term = NumberFilter()
+    term = term_filter()
     kind = django_filters.ChoiceFilter(choices=PairingKind.choices)
     status = django_filters.ChoiceFilter(choices=PairingStatus.choices)
     mentor = NumberFilter()
     student = NumberFilter()
-    school = NumberFilter(field_name="student__school")
+    school = school_filter(field_name="student__school")
 
     class Meta:
         model = Pairing

@@ -20,10 +20,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
-from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer
 from mentoring.apis.assessments import AssessmentDetailSerializer, ProposesStudents
+from mentoring.apis.codes import school_field, school_filter, term_field, term_filter
 from mentoring.models import (
     Assessment,
     CommitteeDecision,
@@ -76,8 +76,8 @@ class ReviewCommitteeSerializer(serializers.ModelSerializer):
 
 
 class ReviewCommitteeCreateSerializer(StrictSerializer):
-    school = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    school = school_field()
+    term = term_field()
     stage = serializers.ChoiceField(choices=ReviewStage.choices)
     class_name = serializers.CharField(
         max_length=20,
@@ -91,8 +91,8 @@ class ReviewCommitteeCreateSerializer(StrictSerializer):
 
 
 class ReviewCommitteeFilter(django_filters.FilterSet):
-    school = NumberFilter()
-    term = NumberFilter()
+    school = school_filter()
+    term = term_filter()
     stage = django_filters.ChoiceFilter(choices=ReviewStage.choices)
 
     class Meta:

@@ -16,6 +16,7 @@ from core.http import XLSX_CONTENT_TYPE
 from core.parsers import MultiPartParser
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer, StrictSerializer
+from mentoring.apis.codes import school_field, term_field
 from mentoring.models import Term
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services import roster as services
@@ -24,9 +25,8 @@ from mentoring.services import roster_template as template
 
 class RosterImportSerializer(StrictSerializer):
     file = serializers.FileField(help_text=_("The roster, .xlsx or .csv (UTF-8 or GB18030)."))
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(
-        min_value=1,
+    term = term_field()
+    school = school_field(
         required=False,
         allow_null=True,
         help_text=_("The school of every row; may be left out when the file has 学校代码."),

@@ -4,16 +4,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from core.codes import CodeOrIdField
 from core.errors import validated_data
-from core.permissions import is_active_account
 from core.serializers import StrictModelSerializer
+from mentoring.apis.codes import district_filter
 from mentoring.models import District, School, SchoolLevel, Term
-from mentoring.selectors.scoping import schools_visible_to
+from mentoring.selectors.scoping import schools_visible_to, terms_visible_to
 from mentoring.services import schools as services
 
 
 class SchoolSerializer(StrictModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    district = CodeOrIdField(scope=District.objects.all(), to=None)
     district_name = serializers.CharField(source="district.name", read_only=True)
     # The district's id beside its code: what POST reports/ and districts/{id}/ take.
     district_id = serializers.IntegerField(read_only=True)
@@ -25,7 +26,7 @@ class SchoolSerializer(StrictModelSerializer):
 
 class SchoolFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=SchoolLevel.choices)
-    district = django_filters.CharFilter(field_name="district__code")
+    district = district_filter()
 
     class Meta:
         model = School
@@ -55,7 +56,7 @@ class SchoolViewSet(
 
 
 class TermSerializer(StrictModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    district = CodeOrIdField(scope=District.objects.all(), to=None)
     holiday_weeks = serializers.ListField(
         child=serializers.CharField(max_length=10), required=False, max_length=30
     )
@@ -88,7 +89,7 @@ class TermUpdateSerializer(TermSerializer):
 
 
 class TermFilter(django_filters.FilterSet):
-    district = django_filters.CharFilter(field_name="district__code")
+    district = district_filter()
     code = django_filters.CharFilter()
     school_year = django_filters.CharFilter()
 
@@ -112,13 +113,7 @@ class TermViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        terms = Term.objects.select_related("district")
-        # A platform administrator also sees the terms of a district whose
-        # schools are not added yet (it may create them there).
-        if self.request.user.is_superuser and is_active_account(self.request.user):
-            return terms
-        districts = schools_visible_to(self.request.user).values("district")
-        return terms.filter(district__in=districts)
+        return terms_visible_to(self.request.user)
 
     def create(self, request, *args, **kwargs):
         data = validated_data(

@@ -20,6 +20,7 @@ from core.errors import validated_data
 from core.filters import NumberFilter
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_filter, term_field, term_filter
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import Subject, SubjectScore
 from mentoring.selectors.scoping import scores_visible_to
@@ -70,7 +71,7 @@ class SubjectScoreChangeSerializer(StrictSerializer):
 
 class SubjectScoreCreateSerializer(SubjectScoreChangeSerializer):
     student = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    term = term_field()
     subject = serializers.ChoiceField(choices=Subject.choices)
 
 
@@ -80,8 +81,8 @@ def _exams(fields: dict) -> dict:
 
 class SubjectScoreFilter(django_filters.FilterSet):
     student = NumberFilter(field_name="record__student")
-    term = NumberFilter(field_name="record__term")
-    school = NumberFilter(field_name="record__student__school")
+    term = term_filter(field_name="record__term")
+    school = school_filter(field_name="record__student__school")
     school_year = django_filters.CharFilter(field_name="record__term__school_year")
     subject = django_filters.ChoiceFilter(choices=Subject.choices)
 

@@ -18,6 +18,7 @@ from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import idempotent
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import term_filter
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import SessionKind, Subject, TutoringSession
 from mentoring.selectors.scoping import sessions_visible_to
@@ -92,7 +93,7 @@ class TutoringSessionUpdateSerializer(_SessionFields):
 
 class TutoringSessionFilter(django_filters.FilterSet):
     pairing = NumberFilter()
-    term = NumberFilter(field_name="pairing__term")
+    term = term_filter(field_name="pairing__term")
     date = django_filters.DateFromToRangeFilter()
     kind = django_filters.ChoiceFilter(choices=SessionKind.choices)
     mentor = NumberFilter(field_name="pairing__mentor")

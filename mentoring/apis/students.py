@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from core.filters import NumberFilter
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_field, school_filter, term_filter
 from mentoring.models import (
     Gender,
     HardshipIndicator,
@@ -155,7 +156,7 @@ class StudentSerializer(serializers.ModelSerializer):
 
 
 class StudentWriteSerializer(StrictSerializer):
-    school = serializers.IntegerField(min_value=1)
+    school = school_field()
     student_number = serializers.RegexField(r"^[0-9A-Za-z]{1,32}$", max_length=32)
     name = serializers.CharField(max_length=50)
     gender = serializers.ChoiceField(choices=Gender.choices)
@@ -184,8 +185,8 @@ class StudentUpdateSerializer(StudentWriteSerializer):
 
 
 class StudentFilter(django_filters.FilterSet):
-    school = NumberFilter(field_name="school")
-    term = NumberFilter(field_name="records__term")
+    school = school_filter(field_name="school")
+    term = term_filter(field_name="records__term")
     level = django_filters.ChoiceFilter(choices=SchoolLevel.choices, field_name="records__level")
     grade = NumberFilter(field_name="records__grade")
     class_name = django_filters.CharFilter(field_name="records__class_name")
@@ -212,7 +213,11 @@ class StudentFilter(django_filters.FilterSet):
             field_name = self.filters[name].field_name
             if field_name.startswith("records__"):
                 if value not in EMPTY_VALUES:
-                    record_conditions[field_name.removeprefix("records__")] = value
+                    key = field_name.removeprefix("records__")
+                    # A term given by code may name several (one per district).
+                    if isinstance(value, list):
+                        key = f"{key}__in"
+                    record_conditions[key] = value
             else:
                 queryset = self.filters[name].filter(queryset, value)
         if record_conditions:

@@ -11,10 +11,12 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from core.codes import SCHEMA as CODE_OR_ID
 from core.errors import DomainError
 from core.http import XLSX_CONTENT_TYPE
 from core.permissions import IsAdministrator
 from core.serializers import QuerySerializer
+from mentoring.apis.codes import district_field, school_field, term_field
 from mentoring.apis.roster import IgnoreFormatNegotiation
 from mentoring.models import (
     AccessAction,
@@ -29,9 +31,9 @@ from mentoring.services.access_log import access_record_request
 
 
 class UpwardRosterQuerySerializer(QuerySerializer):
-    term = serializers.IntegerField(min_value=1)
-    school = serializers.IntegerField(min_value=1, required=False)
-    district = serializers.IntegerField(min_value=1, required=False)
+    term = term_field()
+    school = school_field(required=False)
+    district = district_field(required=False)
     format = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
 
     def validate(self, attrs):
@@ -55,9 +57,9 @@ class UpwardRosterView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("term", OpenApiTypes.INT, required=True),
-            OpenApiParameter("school", OpenApiTypes.INT, required=False),
-            OpenApiParameter("district", OpenApiTypes.INT, required=False),
+            OpenApiParameter("term", CODE_OR_ID, required=True),
+            OpenApiParameter("school", CODE_OR_ID, required=False),
+            OpenApiParameter("district", CODE_OR_ID, required=False),
             OpenApiParameter(
                 "format", OpenApiTypes.STR, enum=["xlsx", "csv"], default="xlsx", required=False
             ),

@@ -18,6 +18,7 @@ from core.filters import NumberFilter
 from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
+from mentoring.apis.codes import school_field, school_filter, term_field, term_filter
 from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import VisitPlan, VisitPlanEntry
 from mentoring.school_weeks import week_label
@@ -51,8 +52,8 @@ class VisitPlanSerializer(serializers.ModelSerializer):
 
 
 class VisitPlanCreateSerializer(StrictSerializer):
-    school = serializers.IntegerField(min_value=1)
-    term = serializers.IntegerField(min_value=1)
+    school = school_field()
+    term = term_field()
     note = serializers.CharField(
         max_length=services.MAX_TEXT_LENGTH, required=False, allow_blank=True, default=""
     )
@@ -63,8 +64,8 @@ class VisitPlanUpdateSerializer(StrictSerializer):
 
 
 class VisitPlanFilter(django_filters.FilterSet):
-    school = NumberFilter()
-    term = NumberFilter()
+    school = school_filter()
+    term = term_filter()
 
     class Meta:
         model = VisitPlan
@@ -184,8 +185,8 @@ class VisitPlanEntryUpdateSerializer(_EntryFields):
 
 class VisitPlanEntryFilter(django_filters.FilterSet):
     plan = NumberFilter()
-    school = NumberFilter(field_name="plan__school")
-    term = NumberFilter(field_name="plan__term")
+    school = school_filter(field_name="plan__school")
+    term = term_filter(field_name="plan__term")
     student = NumberFilter()
     visitor = NumberFilter()
     done = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_done")

@@ -24,6 +24,7 @@ from mentoring.models import (
     School,
     Student,
     SubjectScore,
+    Term,
     TutoringSession,
     User,
 )
@@ -54,6 +55,20 @@ def districts_visible_to(user: User) -> QuerySet[District]:
     if user.is_superuser:
         return District.objects.all()
     return District.objects.filter(pk__in=schools_visible_to(user).values("district"))
+
+
+def terms_visible_to(user: User) -> QuerySet[Term]:
+    """The terms of the districts of the schools a user has any role in.
+
+    A platform administrator sees every term, also of a district whose
+    schools are not added yet (it may create them there).
+    """
+    if not is_active_account(user):
+        return Term.objects.none()
+    terms = Term.objects.select_related("district")
+    if user.is_superuser:
+        return terms
+    return terms.filter(district__in=schools_visible_to(user).values("district"))
 
 
 def roles_of(user: User) -> set[str]:

@@ -117,7 +117,7 @@ def integer_positions(value, node, path=()):
     """
     node = resolve(node)
     kind = node.get("type")
-    if kind == "integer":
+    if kind == "integer" or _takes_an_id(node):
         yield path
     elif kind == "array" and isinstance(value, list):
         for index, item in enumerate(value):
@@ -128,8 +128,15 @@ def integer_positions(value, node, path=()):
                 continue
             if name in value:
                 yield from integer_positions(value[name], child, (*path, name))
-            elif not path and resolve(child).get("type") == "integer":
+            elif not path and (
+                resolve(child).get("type") == "integer" or _takes_an_id(resolve(child))
+            ):
                 yield (name,)
+
+
+def _takes_an_id(node: dict) -> bool:
+    """An id-or-code field (core.codes): its id is an integer like any other."""
+    return any(resolve(option).get("type") == "integer" for option in node.get("oneOf", []))
 
 
 def with_value(body: dict, path: tuple, value) -> dict:

@@ -171,7 +171,13 @@ def test_someone_of_another_district_sees_no_project(scene, elsewhere, role, dis
     user = member(role, elsewhere["school"])
     client = client_for(user)
     assert client.get(PROJECTS).json()["count"] == 0
-    assert client.get(PROJECTS, {"district": district.code}).json()["count"] == 0
+    # A district out of reach is named as unknown, exactly as one that does not exist.
+    foreign = client.get(PROJECTS, {"district": district.code})
+    missing = client.get(PROJECTS, {"district": "NO-SUCH-DISTRICT"})
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["district"] == [
+        m.replace("NO-SUCH-DISTRICT", district.code) for m in missing.json()["district"]
+    ]
     assert client.get(detail(scene["id"])).status_code == 404
     before = rows()
     assert allocate(user, scene["id"], scene["term"]).status_code == 404
