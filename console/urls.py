@@ -1,0 +1,31 @@
+"""The administrators' console, included under /console/ by config.urls."""
+
+from django.urls import path
+
+from console import home, identification, reports
+from core.pages import SignOutView
+
+app_name = "console"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("logout/", SignOutView.as_view(), name="logout"),
+    path("identification/", identification.queue, name="identification"),
+    path(
+        "identification/objections/<int:objection_id>/answer/",
+        identification.answer,
+        name="objection-answer",
+    ),
+    *[
+        path(
+            f"identification/<int:assessment_id>/{action}/",
+            identification.act,
+            {"action": action},
+            name=f"assessment-{action}",
+        )
+        for action in ("review", "publicize", "approve", "reject")
+    ],
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<int:report_id>/", reports.report, name="report"),
+    path("reports/<int:report_id>/export/", reports.report_export, name="report-export"),
+]
