@@ -78,7 +78,7 @@ def reports(request, schools):
             except DomainError as error:
                 problem, status = _problems(error), error.status_code
             else:
-                messages.success(request, _("The report is being built."))
+                messages.success(request, _("A new version of the report was started."))
                 return redirect("console:report", report_id=report.pk)
     listed = (
         reports_visible_to(user)

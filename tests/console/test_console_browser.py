@@ -25,8 +25,9 @@ TABLET = {"width": 1024, "height": 768}
 LAPTOP = {"width": 1366, "height": 900}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def artifacts():
+    # Cleared once for the module, so both flows' screenshots are kept.
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
