@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import home, identification, reports
+from console import home, identification, reports, weekly
 from core.pages import SignOutView
 
 app_name = "console"
@@ -25,6 +25,7 @@ urlpatterns = [
         )
         for action in ("review", "publicize", "approve", "reject")
     ],
+    path("weekly/", weekly.weekly, name="weekly"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<int:report_id>/", reports.report, name="report"),
     path("reports/<int:report_id>/export/", reports.report_export, name="report-export"),
