@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import home, identification, reports, weekly
+from console import home, identification, reports, roster, weekly
 from core.pages import SignOutView
 
 app_name = "console"
@@ -25,6 +25,7 @@ urlpatterns = [
         )
         for action in ("review", "publicize", "approve", "reject")
     ],
+    path("roster/", roster.roster, name="roster"),
     path("weekly/", weekly.weekly, name="weekly"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<int:report_id>/", reports.report, name="report"),

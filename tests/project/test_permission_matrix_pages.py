@@ -158,6 +158,8 @@ console/identification/<int:assessment_id>/approve/ GET   -          405        
 console/identification/<int:assessment_id>/approve/ POST  -          →start         403             403             409,404,404     409,409,404     403             403             409
 console/identification/<int:assessment_id>/reject/ GET    -          405            405             405             405             405             405             405             405
 console/identification/<int:assessment_id>/reject/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+console/roster/                                    GET    -          →start         403             403             200             200             403             403             200
+console/roster/                                    POST   -          →start         403             403             400             400             403             403             400
 console/weekly/                                    GET    -          →start         403             403             200             200             403             403             200
 console/weekly/                                    POST   -          405            405             405             405             405             405             405             405
 console/reports/                                   GET    -          →start         403             403             200             200             403             403             200
