@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import home, identification, reports, roster, weekly
+from console import home, identification, matching, reports, roster, weekly
 from core.pages import SignOutView
 
 app_name = "console"
@@ -26,6 +26,9 @@ urlpatterns = [
         for action in ("review", "publicize", "approve", "reject")
     ],
     path("roster/", roster.roster, name="roster"),
+    path("matching/", matching.runs, name="matching"),
+    path("matching/<int:run_id>/", matching.run, name="match-run"),
+    path("matching/<int:run_id>/approve/", matching.approve, name="match-run-approve"),
     path("weekly/", weekly.weekly, name="weekly"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<int:report_id>/", reports.report, name="report"),

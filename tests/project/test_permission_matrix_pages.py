@@ -39,6 +39,7 @@ from django.urls import Resolver404, resolve
 from donations.models import Donor, Pledge
 from mentoring.models import (
     Assessment,
+    MatchRun,
     Notification,
     Objection,
     Pairing,
@@ -160,6 +161,12 @@ console/identification/<int:assessment_id>/reject/ GET    -          405        
 console/identification/<int:assessment_id>/reject/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
 console/roster/                                    GET    -          →start         403             403             200             200             403             403             200
 console/roster/                                    POST   -          →start         403             403             400             400             403             403             400
+console/matching/                                  GET    -          →start         403             403             200             200             403             403             200
+console/matching/                                  POST   -          →start         403             403             400             400             403             403             400
+console/matching/<int:run_id>/                     GET    -          →start         403             403             200,404,404     200,200,404     403             403             200
+console/matching/<int:run_id>/                     POST   -          405            405             405             405             405             405             405             405
+console/matching/<int:run_id>/approve/             GET    -          405            405             405             405             405             405             405             405
+console/matching/<int:run_id>/approve/             POST   -          →start         403             403             →console:match-run,404,404 →console:match-run,→console:match-run,404 403 403 →console:match-run
 console/weekly/                                    GET    -          →start         403             403             200             200             403             403             200
 console/weekly/                                    POST   -          405            405             405             405             405             405             405             405
 console/reports/                                   GET    -          →start         403             403             200             200             403             403             200
@@ -290,6 +297,7 @@ PLACEHOLDERS = {
     "<int:assessment_id>": "{pk}",
     "<int:objection_id>": "{pk}",
     "<int:report_id>": "{pk}",
+    "<int:run_id>": "{pk}",
     # School A's open application code (tests/role_scene.py).
     "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
@@ -370,6 +378,8 @@ OBJECT_OF_ROUTE = {
         for action in ("review", "publicize", "approve", "reject")
     },
     "console/reports/<int:report_id>/": Report,
+    "console/matching/<int:run_id>/": MatchRun,
+    "console/matching/<int:run_id>/approve/": MatchRun,
     "console/reports/<int:report_id>/export/": Report,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
