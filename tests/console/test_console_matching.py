@@ -1,10 +1,20 @@
 """/console/matching/: started by `match_run_start`, solved by its job, approved by the service."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from mentoring.models import AssessmentStatus, MatchRun, MatchRunStatus
-from tests.console.console_world import READERS, assessment, build_world
+from mentoring.models import (
+    AssessmentStatus,
+    MatchRun,
+    MatchRunStatus,
+    PairingKind,
+    PairingStatus,
+    ProposedPair,
+)
+from tests.console.console_world import READERS, assessment, build_world, pupil
+from workers.factories import MentorFactory, PairingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +84,38 @@ def test_another_schools_run_is_not_found(world, django_capture_on_commit_callba
     assert client.get(f"{PAGE}{run.pk}/").status_code == 404
     assert client.post(f"{PAGE}{run.pk}/approve/").status_code == 404
     assert signed_in(world.users["district_admin"]).get(f"{PAGE}{run.pk}/").status_code == 200
+
+
+def _queries(client, run) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{PAGE}{run.pk}/").status_code == 200
+    return len(queries)
+
+
+def test_the_proposal_costs_the_same_queries_for_few_or_many_pairs(
+    world, django_capture_on_commit_callbacks
+):
+    a, term = world.schools["A"], world.terms["one"]
+    client = signed_in(world.users["school_admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PAGE, {"term": term.pk, "kinds": ["care"]})
+    run = MatchRun.objects.get()
+    mentor = MentorFactory(schools=[a])
+
+    def propose(n):
+        pairing = PairingFactory(
+            mentor=mentor,
+            student=pupil(a, term, f"学生{n}"),
+            term=term,
+            kind=PairingKind.CARE,
+            status=PairingStatus.PROPOSED,
+            started_on=term.start_date,
+        )
+        ProposedPair.objects.create(run=run, pairing=pairing, reasons={"need": n})
+
+    propose(0)
+    few = _queries(client, run)
+    for n in range(1, 12):
+        propose(n)
+
+    assert _queries(client, run) == few

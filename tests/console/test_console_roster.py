@@ -1,7 +1,9 @@
 """/console/roster/: imported through `roster_import` (a preview is its dry run), searched."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from mentoring.models import AccessLogEntry, Student
 from tests.console.console_world import READERS, build_world, pupil
@@ -98,3 +100,21 @@ def test_the_search_finds_own_students_links_the_archive_and_is_access_logged(wo
     assert mine.id_masked in html
     entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
     assert list(entry.students.values_list("student_id", flat=True)) == [mine.pk]
+
+
+def _queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PAGE, {"q": "王"}).status_code == 200
+    return len(queries)
+
+
+def test_the_search_costs_the_same_queries_for_few_or_many_students(world):
+    a, term = world.schools["A"], world.terms["one"]
+    client = signed_in(world.users["school_admin"])
+    for n in range(2):
+        pupil(a, term, f"王甲{n}")
+    few = _queries(client)
+    for n in range(12):
+        pupil(a, term, f"王乙{n}")
+
+    assert _queries(client) == few
