@@ -25,12 +25,21 @@ from mentoring.models import (
     Student,
 )
 from mentoring.selectors.match_runs import runs_visible_to
+from mentoring.selectors.pairing_rules import exclusion_message
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import match_run_approve, match_run_start
 
 RECENT = 20
 PROPOSAL_ROWS = 500
 REFRESH_SECONDS = 2
+# The pairing rules `exclusion_message` words; other reasons are shown as the solver gives them.
+EXCLUSION_RULES = {
+    "mentor_kind",
+    "other_school",
+    "volunteer_not_vetted",
+    "conflict",
+    "safeguarding_gender",
+}
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,6 +103,9 @@ def run(request, schools, run_id: int):
     for k in kinds:
         for row in k["unmatched"]:
             row["name"] = names.get(row["student"], "")
+            # A rule that left the student no mentor, in the API's own words for it.
+            if row["reason"] in EXCLUSION_RULES:
+                row["reason"] = exclusion_message(row["reason"], district=chosen.term.district)
     served = [p.pairing.student_id for p in proposals] + sorted(unmatched_ids)
     if served:
         access_record_request(

@@ -55,6 +55,8 @@ def test_a_run_is_started_solved_reviewed_and_approved(world, django_capture_on_
     page = client.get(f"{PAGE}{run.pk}/", **EN).content.decode()
     assert 'data-status="proposed"' in page and 'id="approve"' in page
     assert "王小丽" in page
+    # Left unmatched by the safeguarding rule, said in words (not the rule's code).
+    assert "safeguarding_gender" not in page
 
     with django_capture_on_commit_callbacks(execute=True):
         approved = client.post(f"{PAGE}{run.pk}/approve/")
