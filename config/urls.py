@@ -143,6 +143,7 @@ urlpatterns = [
     path("teacher/", include("mentoring.web.urls")),
     path("donor/", include("donations.web.donor_urls")),
     path("supervisor/", include("console.urls_supervisor")),
+    path("console/", include("console.urls")),
     path("apply/", include("mentoring.web.apply_urls")),
 ]
 

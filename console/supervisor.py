@@ -9,16 +9,13 @@ against their due days, and the reports they may open. Every figure comes
 from the selector the API uses for the same reader.
 """
 
-from functools import wraps
-
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from console.pages import chosen_term, terms_of
+from core.pages import SignOutView, role_page
 from donations.selectors.scoping import fund_accounts_visible_to
-from mentoring.models import Term
 from mentoring.selectors.compliance import compliance_summary, schools_supervised_by
 from oversight.models import complaint_standing
 from oversight.selectors import (
@@ -34,32 +31,17 @@ TEMPLATES = "console/supervisor/"
 RECENT = 10
 
 
-class LogoutView(auth_views.LogoutView):
-    next_page = LOGIN_URL
+LogoutView = SignOutView
 
 
-def supervisor_page(view):
-    """Signed-in members of a supervision group only; anyone else is told the page is not theirs."""
-
-    @login_required(login_url=LOGIN_URL)
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        schools = list(schools_supervised_by(request.user).select_related("district"))
-        if not schools:
-            return render(request, TEMPLATES + "not_a_supervisor.html", status=403)
-        return view(request, schools, *args, **kwargs)
-
-    return wrapper
+def _supervised(user) -> list:
+    return list(schools_supervised_by(user).select_related("district"))
 
 
-def _terms(schools) -> list[Term]:
-    districts = {school.district_id for school in schools}
-    today = timezone.localdate()
-    return list(
-        Term.objects.filter(district__in=districts, start_date__lte=today).order_by(
-            "-start_date", "pk"
-        )
-    )
+# Members of a supervision group only; anyone else is told the page is not theirs.
+supervisor_page = role_page(
+    _supervised, refused=TEMPLATES + "not_a_supervisor.html", login_url=LOGIN_URL
+)
 
 
 def _complaints(user) -> dict:
@@ -76,9 +58,8 @@ def _complaints(user) -> dict:
 @supervisor_page
 def home(request, schools):
     user = request.user
-    terms = _terms(schools)
-    chosen = request.GET.get("term", "")
-    term = next((t for t in terms if str(t.pk) == chosen), terms[0] if terms else None)
+    terms = terms_of(schools)
+    term = chosen_term(request, terms)
     tutoring = compliance_summary(user=user, term_id=term.pk) if term else None
     suggestions = suggestions_visible_to(user)
     return render(

@@ -1,7 +1,6 @@
 import django_filters
 from django.http import HttpResponse
 from django.utils import translation
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -10,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Conflict, validated_data
+from core.errors import validated_data
 from core.http import XLSX_CONTENT_TYPE
 from core.permissions import IsAdministrator
 from mentoring.apis.codes import district_filter, school_filter, term_filter
@@ -27,7 +26,7 @@ from workers.models import (
     ReportScope,
     ReportStatus,
 )
-from workers.reporting import exports
+from workers.report_files import report_file
 from workers.selectors import jobs_visible_to
 from workers.serializers import (
     ComplianceCheckSerializer,
@@ -158,43 +157,25 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         kind = query.validated_data["format"]
         language = query.validated_data.get("lang") or translation.get_language() or "zh-hans"
         annex = query.validated_data["annex"]
-        if report.status != ReportStatus.ISSUED:
-            raise Conflict(
-                _("This version is %(status)s; only an issued report is exported.")
-                % {"status": report.get_status_display()},
-                field="report",
-                extra={"status": report.status},
-            )
-        data = reports.ReportReader(request.user).data(report)
-        if data and "details" in data:
+        exported = report_file(
+            report=report,
+            user=request.user,
+            kind=kind,
+            language=language,
+            annex=annex,
+            nonce=str(request.csp_nonce),
+        )
+        if exported.student_ids is not None:
             access_record_request(
                 request,
                 action=AccessAction.EXPORT,
                 kind="report",
-                student_ids=reports.details_student_ids(data["details"]),
+                student_ids=exported.student_ids,
                 object_id=report.pk,
             )
-        data = reports.for_files(report, data)
-        with translation.override(language):
-            if kind == "html":
-                return HttpResponse(
-                    exports.to_html(
-                        data, language=language, nonce=str(request.csp_nonce), annex=annex
-                    ),
-                    content_type="text/html; charset=utf-8",
-                )
-            if kind == "pdf":
-                body = exports.to_pdf(data, language=language, annex=annex)
-                content_type = "application/pdf"
-            elif kind == "xlsx":
-                body, content_type = exports.to_xlsx(data), XLSX_CONTENT_TYPE
-            else:
-                body, content_type = exports.to_csv(data), exports.CSV_CONTENT_TYPE
-        response = HttpResponse(body, content_type=content_type)
-        where = report.school.code if report.school_id else report.district.code
-        period = report.term.code if report.term_id else report.school_year
-        filename = f"report-{period}-{where}-v{report.version}.{kind}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response = HttpResponse(exported.body, content_type=exported.content_type)
+        if exported.filename:
+            response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         return response
 
     @extend_schema(request=ReportCreateSerializer, responses={202: ReportSerializer})

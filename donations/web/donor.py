@@ -7,17 +7,14 @@ and a pledge is made and cancelled by the same services as the API, every
 error shown at once on the field it names, nothing written.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, FieldErrors, ValidationErrors
+from core.pages import SignOutView, role_page
 from donations.models import AidProject, Donor
 from donations.selectors.scoping import pledges_visible_to
 from donations.selectors.totals import donor_outcomes
@@ -31,22 +28,15 @@ TEMPLATES = "donations/donor/"
 SAVED_ANCHOR = "messages"
 
 
-class LogoutView(auth_views.LogoutView):
-    next_page = LOGIN_URL
+LogoutView = SignOutView
 
 
-def donor_page(view):
-    """Signed-in users with a donor profile only; anyone else is told the page is not theirs."""
+def _donor_of(user) -> Donor | None:
+    return Donor.objects.filter(user=user).select_related("district").first()
 
-    @login_required(login_url=LOGIN_URL)
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        donor = Donor.objects.filter(user=request.user).select_related("district").first()
-        if donor is None:
-            return render(request, TEMPLATES + "not_a_donor.html", status=403)
-        return view(request, donor, *args, **kwargs)
 
-    return wrapper
+# Signed-in users with a donor profile only; anyone else is told the page is not theirs.
+donor_page = role_page(_donor_of, refused=TEMPLATES + "not_a_donor.html", login_url=LOGIN_URL)
 
 
 def _projects(donor):

@@ -1,10 +1,9 @@
 """`/`: a signed-in user's own page, by role; a short sign-in page for anyone else.
 
 The Django admin's "view site" link leads here too. Today a mentor has the
-mentor's page, a donor the donor's page, a supervisor the supervisor's page
-and a platform administrator the admin; school and district administrators
-work through the API, whose documentation is their page until the console
-exists (DESIGN §4: `/console/`).
+mentor's page, a donor the donor's page, a supervisor the supervisor's page,
+a school or district administrator the console (`/console/`) and a platform
+administrator the admin; anyone else the API's documentation.
 """
 
 from django.shortcuts import redirect
@@ -19,7 +18,7 @@ from mentoring.web.views import LoginView as MentorLoginView
 
 def page_for(user: User) -> str:
     """The URL of the user's own page: the admin, the mentor's page, the donor's page,
-    the supervisor's page, or the API's documentation."""
+    the supervisor's page, the console, or the API's documentation."""
     if user.is_superuser:
         return reverse("admin:index")
     if selectors.mentor_of(user) is not None:
@@ -29,6 +28,8 @@ def page_for(user: User) -> str:
         return reverse("donor:home")
     if user.memberships.filter(role=Role.SUPERVISOR).exists():
         return reverse("supervisor:home")
+    if user.memberships.filter(role=Role.ADMINISTRATOR).exists():
+        return reverse("console:home")
     return reverse("swagger-ui")
 
 

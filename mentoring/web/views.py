@@ -6,12 +6,10 @@ through the same services as the API, and a service's error is shown on the
 field it names, with nothing written.
 """
 
-from functools import wraps
 from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, FieldErrors, ValidationErrors
+from core.pages import role_page
 from mentoring.models import AccessAction, SessionKind
 from mentoring.selectors import mentees as selectors
 from mentoring.selectors.visit_plans import planned_visits_of
@@ -50,18 +49,10 @@ class LogoutView(auth_views.LogoutView):
     next_page = LOGIN_URL
 
 
-def mentor_page(view):
-    """Logged-in users with a mentor profile only; anyone else is told the page is not theirs."""
-
-    @login_required(login_url=LOGIN_URL)
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        mentor = selectors.mentor_of(request.user)
-        if mentor is None:
-            return render(request, TEMPLATES + "not_a_mentor.html", status=403)
-        return view(request, mentor, *args, **kwargs)
-
-    return wrapper
+# Signed-in users with a mentor profile only; anyone else is told the page is not theirs.
+mentor_page = role_page(
+    selectors.mentor_of, refused=TEMPLATES + "not_a_mentor.html", login_url=LOGIN_URL
+)
 
 
 def _not_found(request):

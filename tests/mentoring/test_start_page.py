@@ -49,7 +49,8 @@ def test_a_wrong_password_shows_the_form_again_with_its_error(school):
 @pytest.mark.parametrize(
     ("role", "page"),
     [
-        (Role.ADMINISTRATOR, "/api/docs/"),
+        # An administrator has the console (tests/console/test_console_access.py).
+        (Role.ADMINISTRATOR, "/console/"),
         (Role.DONOR, "/api/docs/"),  # a donor's page needs a donor profile
         # A supervisor has its own page (tests/console/test_supervisor_page.py).
         (Role.SUPERVISOR, "/supervisor/"),

@@ -38,7 +38,10 @@ from django.urls import Resolver404, resolve
 
 from donations.models import Donor, Pledge
 from mentoring.models import (
+    Assessment,
+    MatchRun,
     Notification,
+    Objection,
     Pairing,
     Student,
     User,
@@ -46,6 +49,7 @@ from mentoring.models import (
 from tests.admin_scene import form_data, row_values
 from tests.role_scene import ROLES, Scene, build_scene, walk_urls
 from workers.factories import DEFAULT_PASSWORD
+from workers.models import Report
 
 pytestmark = pytest.mark.django_db
 
@@ -92,9 +96,9 @@ MODELS = {
 
 MATRIX = """
 route                                              method models     anonymous      teacher         volunteer       school_admin    district_admin  donor           supervisor      platform
-# `/`: a sign-in page, then each role's own page (the mentor's, the donor's, the supervisor's, the admin, or the API's documentation).
-/                                                  GET    -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →supervisor:home →admin:index
-/                                                  POST   -          200            →teacher:home   →teacher:home   →swagger-ui     →swagger-ui     →donor:home     →supervisor:home →admin:index
+# `/`: a sign-in page, then each role's own page (the mentor's, the donor's, the supervisor's, the console, the admin).
+/                                                  GET    -          200            →teacher:home   →teacher:home   →console:home   →console:home   →donor:home     →supervisor:home →admin:index
+/                                                  POST   -          200            →teacher:home   →teacher:home   →console:home   →console:home   →donor:home     →supervisor:home →admin:index
 healthz                                            GET    -          200            200             200             200             200             200             200             200
 api/schema/                                        GET    -          200            200             200             200             200             200             200             200
 api/docs/                                          GET    -          200            200             200             200             200             200             200             200
@@ -138,6 +142,40 @@ supervisor/                                        GET    -          →start   
 supervisor/                                        POST   -          405            405             405             405             405             405             405             405
 supervisor/logout/                                 GET    -          405            405             405             405             405             405             405             405
 supervisor/logout/                                 POST   -          →start         →start          →start          →start          →start          →start          →start          →start
+
+# The administrators' console: administrators of a school or a district only, and only their schools' records.
+console/                                           GET    -          →start         403             403             200             200             403             403             200
+console/                                           POST   -          405            405             405             405             405             405             405             405
+console/logout/                                    GET    -          405            405             405             405             405             405             405             405
+console/logout/                                    POST   -          →start         →start          →start          →start          →start          →start          →start          →start
+console/identification/                            GET    -          →start         403             403             200             200             403             403             200
+console/identification/                            POST   -          405            405             405             405             405             405             405             405
+console/identification/objections/<int:objection_id>/answer/ GET - 405            405             405             405             405             405             405             405
+console/identification/objections/<int:objection_id>/answer/ POST - →start        403             403             400,404,404     400,400,404     403             403             400
+console/identification/<int:assessment_id>/review/ GET    -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/review/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+console/identification/<int:assessment_id>/publicize/ GET -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/publicize/ POST -         →start         403             403             409,404,404     409,409,404     403             403             409
+console/identification/<int:assessment_id>/approve/ GET   -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/approve/ POST  -          →start         403             403             409,404,404     409,409,404     403             403             409
+console/identification/<int:assessment_id>/reject/ GET    -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/reject/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+console/roster/                                    GET    -          →start         403             403             200             200             403             403             200
+console/roster/                                    POST   -          →start         403             403             400             400             403             403             400
+console/matching/                                  GET    -          →start         403             403             200             200             403             403             200
+console/matching/                                  POST   -          →start         403             403             400             400             403             403             400
+console/matching/<int:run_id>/                     GET    -          →start         403             403             200,404,404     200,200,404     403             403             200
+console/matching/<int:run_id>/                     POST   -          405            405             405             405             405             405             405             405
+console/matching/<int:run_id>/approve/             GET    -          405            405             405             405             405             405             405             405
+console/matching/<int:run_id>/approve/             POST   -          →start         403             403             →console:match-run,404,404 →console:match-run,→console:match-run,404 403 403 →console:match-run
+console/weekly/                                    GET    -          →start         403             403             200             200             403             403             200
+console/weekly/                                    POST   -          405            405             405             405             405             405             405             405
+console/reports/                                   GET    -          →start         403             403             200             200             403             403             200
+console/reports/                                   POST   -          →start         403             403             400             400             403             403             400
+console/reports/<int:report_id>/                   GET    -          →start         403             403             200,404,404     200,200,404     403             403             200
+console/reports/<int:report_id>/                   POST   -          405            405             405             405             405             405             405             405
+console/reports/<int:report_id>/export/            GET    -          →start         403             403             →console:report,404,404 →console:report,→console:report,404 403 403  →console:report
+console/reports/<int:report_id>/export/            POST   -          405            405             405             405             405             405             405             405
 
 # The admin site: platform administrators only; anyone else signed in is refused.
 apply/                                             GET    -          200            200             200             200             200             200             200             200
@@ -257,6 +295,10 @@ PLACEHOLDERS = {
     "<int:notification_id>": "{pk}",
     "<int:student_id>": "{pk}",
     "<int:pledge_id>": "{pk}",
+    "<int:assessment_id>": "{pk}",
+    "<int:objection_id>": "{pk}",
+    "<int:report_id>": "{pk}",
+    "<int:run_id>": "{pk}",
     # School A's open application code (tests/role_scene.py).
     "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
@@ -331,6 +373,15 @@ OBJECT_OF_ROUTE = {
     "teacher/reminders/<int:notification_id>/read/": Notification,
     "teacher/students/<int:student_id>/archive/": Student,
     "donor/pledges/<int:pledge_id>/cancel/": Pledge,
+    "console/identification/objections/<int:objection_id>/answer/": Objection,
+    **{
+        f"console/identification/<int:assessment_id>/{action}/": Assessment
+        for action in ("review", "publicize", "approve", "reject")
+    },
+    "console/reports/<int:report_id>/": Report,
+    "console/matching/<int:run_id>/": MatchRun,
+    "console/matching/<int:run_id>/approve/": MatchRun,
+    "console/reports/<int:report_id>/export/": Report,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
 

@@ -216,7 +216,7 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
         "teacher_a, 张老师, teacher of 阳光小学: http://127.0.0.1:8000/teacher/",
         "donor_org, 县报社, donor of 红星初级中学、阳光小学: http://127.0.0.1:8000/donor/",
         "supervisor, 周代表, supervisor of 红星初级中学、阳光小学: http://127.0.0.1:8000/supervisor/",
-        "district_admin，李科长，示范县管理员：http://127.0.0.1:8000/api/docs/",
+        "district_admin，李科长，示范县管理员：http://127.0.0.1:8000/console/",
     ):
         assert line in said, line
 

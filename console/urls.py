@@ -1,0 +1,36 @@
+"""The administrators' console, included under /console/ by config.urls."""
+
+from django.urls import path
+
+from console import home, identification, matching, reports, roster, weekly
+from core.pages import SignOutView
+
+app_name = "console"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("logout/", SignOutView.as_view(), name="logout"),
+    path("identification/", identification.queue, name="identification"),
+    path(
+        "identification/objections/<int:objection_id>/answer/",
+        identification.answer,
+        name="objection-answer",
+    ),
+    *[
+        path(
+            f"identification/<int:assessment_id>/{action}/",
+            identification.act,
+            {"action": action},
+            name=f"assessment-{action}",
+        )
+        for action in ("review", "publicize", "approve", "reject")
+    ],
+    path("roster/", roster.roster, name="roster"),
+    path("matching/", matching.runs, name="matching"),
+    path("matching/<int:run_id>/", matching.run, name="match-run"),
+    path("matching/<int:run_id>/approve/", matching.approve, name="match-run-approve"),
+    path("weekly/", weekly.weekly, name="weekly"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<int:report_id>/", reports.report, name="report"),
+    path("reports/<int:report_id>/export/", reports.report_export, name="report-export"),
+]

@@ -1,0 +1,120 @@
+"""/console/roster/: imported through `roster_import` (a preview is its dry run), searched."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from mentoring.models import AccessLogEntry, Student
+from tests.console.console_world import READERS, build_world, pupil
+from tests.mentoring.roster.roster_scene import csv_file, roster_row
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+PAGE = "/console/roster/"
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_only_administrators_open_the_roster(world, reader):
+    expected = 200 if reader.endswith("admin") else 403
+
+    assert signed_in(world.users[reader]).get(PAGE).status_code == expected
+
+
+def test_a_preview_lists_every_row_error_and_writes_nothing(world):
+    a, term = world.schools["A"], world.terms["one"]
+    before = Student.objects.count()
+    rows = [roster_row(1, a, 性别="X"), roster_row(2, a), roster_row(3, a, 联系电话="电话")]
+
+    response = signed_in(world.users["school_admin"]).post(
+        PAGE, {"term": term.pk, "school": a.pk, "file": csv_file(rows), "preview": "1"}, **EN
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-row="2"' in html and 'data-row="4"' in html and 'data-row="3"' not in html
+    assert Student.objects.count() == before
+
+
+def test_a_correct_file_is_previewed_then_imported(world):
+    a, term = world.schools["A"], world.terms["one"]
+    client = signed_in(world.users["school_admin"])
+    before = Student.objects.count()
+    rows = [roster_row(n, a) for n in range(1, 4)]
+
+    preview = client.post(
+        PAGE, {"term": term.pk, "school": a.pk, "file": csv_file(rows), "preview": "1"}, **EN
+    )
+    assert preview.status_code == 200
+    assert "3 rows, 3 new students" in preview.content.decode()
+    assert Student.objects.count() == before
+
+    imported = client.post(PAGE, {"term": term.pk, "school": a.pk, "file": csv_file(rows)})
+
+    assert (imported.status_code, imported["Location"]) == (302, PAGE)
+    assert Student.objects.count() == before + 3
+
+
+def test_another_schools_rows_are_refused_by_the_service(world):
+    a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
+    before = Student.objects.count()
+
+    response = signed_in(world.users["school_admin"]).post(
+        PAGE, {"term": term.pk, "school": b.pk, "file": csv_file([roster_row(1, a)])}, **EN
+    )
+
+    assert response.status_code == 400
+    assert "Choose one of your schools." in response.content.decode()
+    assert Student.objects.count() == before
+
+
+def test_nothing_chosen_names_every_missing_choice(world):
+    response = signed_in(world.users["school_admin"]).post(PAGE, {}, **EN)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose a term." in html and "Choose the roster file" in html
+
+
+def test_the_search_finds_own_students_links_the_archive_and_is_access_logged(world):
+    a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
+    mine = pupil(a, term, "王小丽")
+    pupil(b, term, "王小东")
+
+    html = signed_in(world.users["school_admin"]).get(PAGE, {"q": "王小"}).content.decode()
+
+    assert "王小丽" in html and "王小东" not in html
+    assert f'href="/teacher/students/{mine.pk}/archive/"' in html
+    assert mine.id_masked in html
+    entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
+    assert list(entry.students.values_list("student_id", flat=True)) == [mine.pk]
+
+
+def _queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PAGE, {"q": "王"}).status_code == 200
+    return len(queries)
+
+
+def test_the_search_costs_the_same_queries_for_few_or_many_students(world):
+    a, term = world.schools["A"], world.terms["one"]
+    client = signed_in(world.users["school_admin"])
+    for n in range(2):
+        pupil(a, term, f"王甲{n}")
+    few = _queries(client)
+    for n in range(12):
+        pupil(a, term, f"王乙{n}")
+
+    assert _queries(client) == few

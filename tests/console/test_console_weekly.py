@@ -1,0 +1,102 @@
+"""/console/weekly/: the term's weekly tutoring per school and mentor (`compliance_summary`)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from mentoring.models import Pairing, WeeklyCompliance
+from tests.console.console_world import READERS, build_world, pupil
+from workers.factories import MentorFactory, PairingFactory
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+PAGE = "/console/weekly/"
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def weeks(pairing: Pairing, met: list[bool]) -> None:
+    start = pairing.term.start_date - datetime.timedelta(days=pairing.term.start_date.weekday())
+    for n, was_met in enumerate(met):
+        monday = start + datetime.timedelta(weeks=n)
+        year, week, _day = monday.isocalendar()
+        WeeklyCompliance.objects.create(
+            pairing=pairing,
+            term=pairing.term,
+            school=pairing.student.school,
+            mentor=pairing.mentor,
+            week_start=monday,
+            iso_year=year,
+            iso_week=week,
+            sessions=1 if was_met else 0,
+            minutes=45 if was_met else 0,
+            met=was_met,
+        )
+
+
+def test_anonymous_visitors_are_sent_to_sign_in():
+    assert Client().get(PAGE)["Location"] == f"/?next={PAGE}"
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_only_administrators_read_the_weekly_figures(world, reader):
+    expected = 200 if reader.endswith("admin") else 403
+
+    assert signed_in(world.users[reader]).get(PAGE).status_code == expected
+
+
+def test_each_school_and_mentor_shows_its_share_of_weeks_met(world):
+    a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
+    weeks(Pairing.objects.get(student__school=a), [True, True, False, True])
+    theirs = PairingFactory(
+        mentor=MentorFactory(schools=[b]),
+        student=pupil(b, term, "刘小东"),
+        term=term,
+        started_on=term.start_date,
+    )
+    weeks(theirs, [False, False])
+
+    school = signed_in(world.users["school_admin"]).get(PAGE, **EN).content.decode()
+    district = signed_in(world.users["district_admin"]).get(PAGE, **EN).content.decode()
+
+    row = school.split(f'data-school="{a.code}"', 1)[1].split("</tr>", 1)[0]
+    assert "75.0%" in row and "(3/4)" in row
+    assert f'data-school="{b.code}"' not in school
+    assert f'data-mentor="{theirs.mentor_id}"' not in school
+    assert f'data-school="{b.code}"' in district and f'data-mentor="{theirs.mentor_id}"' in district
+
+
+def _queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PAGE).status_code == 200
+    return len(queries)
+
+
+def test_the_page_costs_the_same_queries_for_one_or_many_mentors(world):
+    a, term = world.schools["A"], world.terms["one"]
+    client = signed_in(world.users["school_admin"])
+    weeks(Pairing.objects.get(student__school=a), [True])
+    few = _queries(client)
+    for n in range(8):
+        pairing = PairingFactory(
+            mentor=MentorFactory(schools=[a]),
+            student=pupil(a, term, f"学生{n}"),
+            term=term,
+            started_on=term.start_date,
+        )
+        weeks(pairing, [True, False])
+
+    assert _queries(client) == few
