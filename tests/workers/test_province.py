@@ -100,7 +100,7 @@ def test_only_an_administrator_of_every_county_starts_it():
 
 
 def test_a_county_without_the_term_is_named_and_nothing_is_written():
-    province, districts, admin = populate_province("P3", counties=2, students_per_county=8)
+    province, _districts, admin = populate_province("P3", counties=2, students_per_county=8)
     DistrictFactory(code="P3-late", province=province)
 
     with pytest.raises(DomainError) as refused:
