@@ -15,10 +15,12 @@ from django.db import OperationalError
 
 from bench.province_data import TERM_CODE, WEIGHTS, populate_province
 from config.celery import app
-from mentoring.models import Pairing, PairingStatus
+from mentoring.models import Pairing, PairingStatus, Term
 from mentoring.services import match_runs
+from mentoring.services.match_runs import match_run_start
 from workers.models import Job, JobStatus, Report, ReportStatus
 from workers.province import province_term_start
+from workers.reports import report_start
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -65,6 +67,11 @@ def proposals(district) -> set:
     )
 
 
+def figures(report: Report) -> dict:
+    left = ("version", "built_at", "built_by", "built_by_name")
+    return {key: value for key, value in report.data.items() if key not in left}
+
+
 def start(province, admin) -> Job:
     return province_term_start(
         by=admin,
@@ -76,7 +83,9 @@ def start(province, admin) -> Job:
     )
 
 
-def test_a_part_failing_once_is_retried_alone_and_the_province_succeeds(broker_app):
+def test_a_part_failing_once_is_retried_alone_and_the_result_is_the_counties_one_by_one(
+    broker_app,
+):
     province, districts, admin = populate_province("W1", counties=3, students_per_county=40)
     flaky = districts[1].code
 
@@ -87,7 +96,22 @@ def test_a_part_failing_once_is_retried_alone_and_the_province_succeeds(broker_a
         ) as worker,
     ):
         job = wait_for(start(province, admin))
+        by_province = {d.code: proposals(d) for d in districts}
+        reports = {d.code: Report.objects.get(job__parent=job, district=d) for d in districts}
+        # The same counties one by one, each through its own run and report on the worker.
+        alone = {}
+        for district in districts:
+            term = Term.objects.get(district=district, code=TERM_CODE)
+            run = match_run_start(
+                by=admin, term_id=term.pk, kinds=["academic"], weights=WEIGHTS, rules=RULES
+            )
+            assert wait_for(run.job).status == JobStatus.SUCCEEDED
+            report = report_start(by=admin, term_id=term.pk, district_id=district.pk)
+            assert wait_for(report.job).status == JobStatus.SUCCEEDED
+            report.refresh_from_db()
+            alone[district.code] = (proposals(district), figures(report))
 
+    assert alone == {code: (pairs, figures(reports[code])) for code, pairs in by_province.items()}
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.progress == 100
     assert job.worker in worker.hostname
@@ -102,10 +126,10 @@ def test_a_part_failing_once_is_retried_alone_and_the_province_succeeds(broker_a
     assert all(part.worker in worker.hostname for part in parts.values())
     assert all(part.progress == 100 for part in parts.values())
     # The result, through JSON, sums the counties'.
-    assert job.result["proposed"] == sum(len(proposals(d)) for d in districts) > 0
+    assert job.result["proposed"] == sum(len(p) for p in by_province.values()) > 0
     assert job.result["students"] == 120
     assert {code: r["proposed"] for code, r in job.result["counties"].items()} == {
-        d.code: len(proposals(d)) for d in districts
+        code: len(pairs) for code, pairs in by_province.items()
     }
     assert set(Report.objects.filter(job__parent=job).values_list("status", flat=True)) == {
         ReportStatus.ISSUED
