@@ -36,6 +36,7 @@ BENCHES = {
     "roster_import": "bench/roster_import.py",
     "report": "bench/report.py",
     "api": "bench/api.py",
+    "province": "bench/province.py",
 }
 
 

@@ -25,6 +25,10 @@ class JobKind(models.TextChoices):
     PLEDGE_CHECK = "pledge_check", _("Daily check of pledges")
     WEEKLY_CHECK = "weekly_check", _("Weekly tutoring check")
     TERM_REPORT = "term_report", _("Term report")
+    # A province's term (matching, then reports) as one job, fanned out as one
+    # county part each (workers.province).
+    PROVINCE_TERM = "province_term", _("Province's term")
+    PROVINCE_COUNTY = "province_county", _("One county of a province's term")
 
 
 class JobStatus(models.TextChoices):

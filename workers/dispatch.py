@@ -24,6 +24,8 @@ TASK_NAMES = {
     JobKind.PLEDGE_CHECK: "workers.pledges_daily_check",
     JobKind.WEEKLY_CHECK: "workers.weekly_check",
     JobKind.TERM_REPORT: "workers.term_report",
+    JobKind.PROVINCE_TERM: "workers.province_term",
+    JobKind.PROVINCE_COUNTY: "workers.province_county",
 }
 # A weekly-check job made for one pairing refreshes that pairing's rows only.
 COMPLIANCE_REFRESH = "workers.compliance_refresh"

@@ -60,6 +60,16 @@ class Job(models.Model):
         related_name="jobs",
         verbose_name=_("started by"),
     )
+    # A part of a job fanned out over workers (a province's county): the parent's
+    # progress is its parts' summed, and it ends when the last part has ended.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts",
+        verbose_name=_("part of"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

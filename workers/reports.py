@@ -31,7 +31,7 @@ from mentoring.models import (
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.terms import previous_term
 from workers.dispatch import task_for
-from workers.models import JobKind, Report, ReportScope, ReportStatus
+from workers.models import Job, JobKind, Report, ReportScope, ReportStatus
 from workers.reporting import (
     collect,
     collect_money,
@@ -379,23 +379,53 @@ def report_start(
                         "version": version,
                     },
                 )
-                report = Report.objects.create(
+                report = report_record(
                     term=term,
                     school_year=school_year,
-                    scope=ReportScope.SCHOOL if school else ReportScope.DISTRICT,
                     district=district,
                     school=school,
                     version=version,
                     job=job,
-                    built_by=by,
+                    by=by,
                 )
-                job.parameters["report"] = report.pk
-                job.save(update_fields=["parameters"])
                 job_send_on_commit(task=task_for(job), job_id=job.pk)
                 return report
         except IntegrityError:
             continue
     raise DomainError(_("Another version is being started; try again."), field="term")
+
+
+def report_record(
+    *,
+    term: Term | None,
+    district: District,
+    job: Job,
+    by: User,
+    version: int | None = None,
+    school_year: str = "",
+    school: School | None = None,
+) -> Report:
+    """The version's row, building, tied to the job that builds it (by default the next
+    version). The caller has checked the scope; a province's job records each county's
+    district report this way (`workers.province`)."""
+    if version is None:
+        same = Report.objects.filter(
+            term=term, school_year=school_year, district=district, school=school
+        )
+        version = (same.aggregate(v=Max("version"))["v"] or 0) + 1
+    report = Report.objects.create(
+        term=term,
+        school_year=school_year,
+        scope=ReportScope.SCHOOL if school else ReportScope.DISTRICT,
+        district=district,
+        school=school,
+        version=version,
+        job=job,
+        built_by=by,
+    )
+    job.parameters["report"] = report.pk
+    job.save(update_fields=["parameters"])
+    return report
 
 
 # Building it -------------------------------------------------------------------------------

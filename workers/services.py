@@ -53,11 +53,17 @@ def job_create(
     school: School | None = None,
     parameters: dict | None = None,
     key: str | None = None,
+    parent: Job | None = None,
 ) -> Job:
-    """A new pending job; with a `key`, the job of that key, made the first time only."""
+    """A new pending job (a part of `parent`, if given); with a `key`, the job of that key,
+    made the first time only."""
     if key is None:
         return Job.objects.create(
-            kind=kind, started_by=started_by, school=school, parameters=parameters or {}
+            kind=kind,
+            started_by=started_by,
+            school=school,
+            parameters=parameters or {},
+            parent=parent,
         )
     existing = Job.objects.filter(key=key).first()
     if existing is not None:
@@ -353,10 +359,16 @@ def jobs_reap(*, now: datetime | None = None) -> dict:
         if claimed and job_send(task=task_for(job), job_id=job.pk, task_id=task_id):
             sent.append(job.pk)
 
-    lost = Job.objects.filter(status=JobStatus.RUNNING).filter(
-        Q(heartbeat_at__lt=_stale_before(now))
-        | Q(heartbeat_at__isnull=True, started_at__lt=_stale_before(now))
-        | Q(started_at__lt=limit_before)
+    lost = (
+        Job.objects.filter(status=JobStatus.RUNNING)
+        .filter(
+            Q(heartbeat_at__lt=_stale_before(now))
+            | Q(heartbeat_at__isnull=True, started_at__lt=_stale_before(now))
+            | Q(started_at__lt=limit_before)
+        )
+        # A province's job runs nothing itself once its parts are sent: its parts
+        # are the ones reaped, and it ends with them (workers.province).
+        .exclude(kind=JobKind.PROVINCE_TERM)
     )
     soft_limit = timedelta(seconds=settings.CELERY_TASK_SOFT_TIME_LIMIT)
     for job in lost.order_by("pk"):

@@ -14,6 +14,12 @@ from mentoring.services.match_runs import match_run_execute_job
 from mentoring.services.weekly_check import compliance_check_terms, compliance_refresh_weeks
 from workers.dispatch import COMPLIANCE_REFRESH, TASK_NAMES
 from workers.models import JobKind
+from workers.province import (
+    province_county_run,
+    province_fan_out,
+    province_settle_for_part,
+    provinces_settle,
+)
 from workers.reports import MoneyMismatch, report_build_for_job
 from workers.services import TRANSIENT_ERRORS, job_create, jobs_reap, run_job
 
@@ -103,6 +109,10 @@ def _term_report(job, progress):
     return report_build_for_job(job_id=job.pk, progress=progress)
 
 
+def _province_county(job, progress):
+    return province_county_run(job_id=job.pk, progress=progress)
+
+
 @shared_task(name=TASK_NAMES[JobKind.ACCOUNT_CENSUS], **JOB_TASK)
 def account_census_task(self, job_id: int) -> None:
     """Count the active accounts of each role in the job's schools."""
@@ -162,6 +172,25 @@ def term_report_task(self, job_id: int) -> None:
         _run(self, job_id, _term_report)
 
 
+@shared_task(name=TASK_NAMES[JobKind.PROVINCE_TERM], **JOB_TASK)
+def province_term_task(self, job_id: int) -> list[int]:
+    """A province's term: send one task per county (a Celery group); the parts sent."""
+    return province_fan_out(job_id=job_id, worker=worker_name(self), task_id=self.request.id or "")
+
+
+@shared_task(name=TASK_NAMES[JobKind.PROVINCE_COUNTY], **JOB_TASK)
+def province_county_task(self, job_id: int) -> None:
+    """One county of a province's term: its matching, then its report; retried alone."""
+    try:
+        # A money mismatch fails the part, as it fails a county's own report.
+        with contextlib.suppress(MoneyMismatch):
+            _run(self, job_id, _province_county)
+    finally:
+        # The part that ends last ends the province's job; a part whose retry
+        # is coming has not ended, and this changes nothing then.
+        province_settle_for_part(part_id=job_id)
+
+
 @shared_task(
     name="workers.flush_expired_tokens",
     autoretry_for=TRANSIENT_ERRORS,
@@ -189,5 +218,6 @@ def flush_expired_tokens_task() -> None:
     expires=settings.JOB_REAP_EVERY,
 )
 def reap_jobs_task() -> dict:
-    """Celery beat, every minute: send pending jobs again, end jobs whose worker was lost."""
-    return jobs_reap()
+    """Celery beat, every minute: send pending jobs again, end jobs whose worker was lost,
+    and end the province jobs whose parts have all ended."""
+    return {**jobs_reap(), "settled": provinces_settle()}

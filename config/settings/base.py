@@ -410,6 +410,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Processes of one worker (its prefork pool); more workers come from more
+# containers (`docker compose up --scale worker=N`). A province's job runs one
+# county per process at a time. https://docs.celeryq.dev/en/stable/userguide/configuration.html#worker-concurrency
+CELERY_WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2, minimum=1, maximum=64)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_SOFT_TIME_LIMIT", default=25 * 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TIME_LIMIT", default=30 * 60, minimum=1)
 # Redis re-delivers an unacknowledged task after the visibility timeout; it

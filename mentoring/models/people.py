@@ -46,6 +46,26 @@ def tier_problems(tiers) -> list[str]:
     return []
 
 
+class Province(models.Model):
+    """A province (省) or region: the counties and districts whose term's work is run as one job.
+
+    Only a grouping: each county keeps its own rules, terms and administrators,
+    and a province's job runs each county's work as that county's own
+    (`workers.province`).
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+    def __str__(self):
+        return self.name
+
+
 class District(models.Model):
     """A county or district education bureau: the scope of a district administrator.
 
@@ -58,6 +78,15 @@ class District(models.Model):
     tiers = models.JSONField(_("hardship tiers"), default=default_tiers)
     notice_working_days = models.PositiveSmallIntegerField(
         _("public notice working days"), default=5
+    )
+    # The province whose one job may run this county's term with the others'.
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="districts",
+        verbose_name=_("province"),
     )
     # Safeguarding: a student of this age or older is paired only with a mentor
     # of the same gender (home visits). The district's standing policy, applied

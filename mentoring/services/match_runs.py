@@ -138,6 +138,29 @@ def match_run_start(
             )
     else:
         schools = list(in_district)
+    run = match_run_record(
+        term=term, schools=schools, kinds=kinds, by=by, weights=weights, rules=rules
+    )
+    match_run_started.send(sender=MatchRun, run=run, schools=schools, by=by)
+    return run
+
+
+@transaction.atomic
+def match_run_record(
+    *,
+    term: Term,
+    schools: list,
+    kinds: list[str],
+    by: User,
+    weights: dict | None = None,
+    rules: dict | None = None,
+    job=None,
+) -> MatchRun:
+    """The run's row, its weights and rules checked, not announced: the caller has checked
+    who may match these schools, and makes (or gives, as `job`) the job that runs it.
+
+    A province's job records one run per county this way (`workers.province`).
+    """
     run_weights = _weights(weights)
     run_rules = _rules(rules, district=term.district)
     run = MatchRun.objects.create(
@@ -146,9 +169,9 @@ def match_run_start(
         weights=dataclasses.asdict(run_weights),
         rules=run_rules,
         created_by=by,
+        job=job,
     )
     run.schools.set(schools)
-    match_run_started.send(sender=MatchRun, run=run, schools=schools, by=by)
     return run
 
 

@@ -18,6 +18,8 @@ TASK_OF_KIND = {
     JobKind.PLEDGE_CHECK: ("workers.pledges_daily_check", tasks.pledges_daily_check_task),
     JobKind.WEEKLY_CHECK: ("workers.weekly_check", tasks.weekly_check_task),
     JobKind.TERM_REPORT: ("workers.term_report", tasks.term_report_task),
+    JobKind.PROVINCE_TERM: ("workers.province_term", tasks.province_term_task),
+    JobKind.PROVINCE_COUNTY: ("workers.province_county", tasks.province_county_task),
 }
 
 
