@@ -53,8 +53,10 @@ def _flush_awards_before_payments():
     from a set (so it changes with the process's hash seed). The database refuses to delete a
     payment while its award still stands unfunded (donations 0013's triggers), so the awards
     go first; PostgreSQL's TRUNCATE fires no row triggers."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    # Through the backend's module: importing its operations module first is circular.
+    from django.db.backends.sqlite3.base import DatabaseWrapper
 
+    DatabaseOperations = DatabaseWrapper.ops_class
     flush = DatabaseOperations.sql_flush
 
     def sql_flush(self, style, tables, **options):
