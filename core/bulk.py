@@ -195,6 +195,23 @@ def _copy(model: type[Model], names: list[str], columns: list[list]) -> None:
             copy.write("".join(f"{line}\n" for line in lines[start : start + COPY_CHUNK]))
 
 
+def _keys(queryset: QuerySet) -> QuerySet:
+    """The rows' primary keys as a subquery, without the model's default ordering (which
+    would join and sort every row for nothing)."""
+    return queryset.order_by().values("pk")
+
+
+def lock_rows(queryset: QuerySet) -> None:
+    """Lock every row of `queryset` (FOR UPDATE) until the transaction ends, reading none."""
+    try:
+        select, params = _keys(queryset.select_for_update()).query.sql_with_params()
+    except EmptyResultSet:
+        return
+    with connection.cursor() as cursor:
+        # The subquery is Django's own SQL for `queryset`; its values are parameters.
+        cursor.execute(f"SELECT count(*) FROM ({select}) AS locked", params)  # noqa: S608  # nosec B608
+
+
 def record_history(queryset: QuerySet, *, history_type: str = "+", user=None) -> None:
     """Add a simple-history row for each row of `queryset`, as it is now, in one statement."""
     model = queryset.model
@@ -203,7 +220,7 @@ def record_history(queryset: QuerySet, *, history_type: str = "+", user=None) ->
     quote = connection.ops.quote_name
     columns = [*own, "history_date", "history_type", "history_user_id", "history_change_reason"]
     try:
-        select, params = queryset.values("pk").query.sql_with_params()
+        select, params = _keys(queryset).query.sql_with_params()
     except EmptyResultSet:
         return  # e.g. pk__in=[]: nothing to record
     sql = (
@@ -231,7 +248,7 @@ def update_with_history(queryset: QuerySet, values: dict, *, user=None) -> int:
         record_history(model.objects.filter(pk__in=keys), history_type="~", user=user)
         return len(keys)
     try:
-        select, params = queryset.values("pk").query.sql_with_params()
+        select, params = _keys(queryset).query.sql_with_params()
     except EmptyResultSet:
         return 0
     quote = connection.ops.quote_name
@@ -278,7 +295,7 @@ def delete_with_history(
         rows._raw_delete(rows.db)
         return len(keys)
     try:
-        select, params = queryset.values("pk").query.sql_with_params()
+        select, params = _keys(queryset).query.sql_with_params()
     except EmptyResultSet:
         return 0
     quote = connection.ops.quote_name

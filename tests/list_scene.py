@@ -88,6 +88,7 @@ def list_scene(size: int = 8) -> ListScene:
         "other_admin": member("administrator", schools["B"]),
         "district_admin": member("administrator", schools["A"], schools["B"]),
         "teacher": member("teacher", schools["A"]),
+        "volunteer": member("volunteer", schools["A"]),
         "donor": member("donor", schools["A"]),
         "supervisor": member("supervisor", schools["A"]),
     }

@@ -66,6 +66,14 @@ def province_term_start(
     districts = list(province.districts.order_by("code"))
     if not districts:
         raise DomainError(_("This province has no county."), field="province")
+    # A county of no school has nothing to run, and would let "no school outside the
+    # user's reach" pass for anyone: it is named and nothing starts.
+    empty = [d.name for d in districts if not d.schools.exists()]
+    if empty:
+        raise DomainError(
+            _("These counties have no school: %(counties)s.") % {"counties": "、".join(empty)},
+            field="province",
+        )
     administered = schools_administered_by(by)
     if School.objects.filter(district__in=districts).exclude(pk__in=administered).exists():
         raise NotPermitted(
@@ -252,4 +260,14 @@ def provinces_settle() -> list[int]:
     unfinished = Job.objects.filter(
         kind=JobKind.PROVINCE_TERM, status__in=[JobStatus.PENDING, JobStatus.RUNNING]
     )
-    return [pk for pk in unfinished.values_list("pk", flat=True) if province_settle(parent_id=pk)]
+    ended = []
+    for pk in unfinished.values_list("pk", flat=True):
+        # One province's job failing to settle must not keep the sweep from the others.
+        try:
+            if province_settle(parent_id=pk):
+                ended.append(pk)
+        except Exception:
+            logger.exception(
+                "Province job %s could not be settled; the next sweep tries again.", pk
+            )
+    return ended

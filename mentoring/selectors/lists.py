@@ -47,7 +47,10 @@ NOTICE, APPROVED, ROSTER, AWARDS, PAYMENTS = "notice", "approved", "roster", "aw
 # The roles of a school that may export each list of its students.
 LIST_ROLES = {
     NOTICE: frozenset(Role.values),
-    APPROVED: frozenset({Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER}),
+    # The approved list says how each child was identified (a government list: 低保, orphans,
+    # disability) and their tier: for the school's administrators only, never for teachers or
+    # volunteers, who may see only their own mentees.
+    APPROVED: frozenset({Role.ADMINISTRATOR}),
     ROSTER: frozenset({Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER}),
     AWARDS: frozenset({Role.ADMINISTRATOR}),
     PAYMENTS: frozenset({Role.ADMINISTRATOR}),

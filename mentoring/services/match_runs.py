@@ -224,17 +224,6 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
         # Another attempt of the same task wrote it while this one solved.
         return run.summary
     school_ids = list(run.schools.values_list("pk", flat=True))
-    # Earlier runs whose proposal this one replaces can no longer be approved.
-    # Their rows are locked before their pairs are touched, in the order every
-    # approval and edit locks a run, so that an approval running now either
-    # ends first (its pairs are active and stay) or finds its run replaced.
-    earlier = MatchRun.objects.filter(
-        term=run.term, status=MatchRunStatus.PROPOSED, schools__in=school_ids
-    ).exclude(pk=run.pk)
-    locked = MatchRun.objects.select_for_update().filter(
-        pk__in=earlier.values("pk"), status=MatchRunStatus.PROPOSED
-    )
-    replaced = [r.pk for r in locked.order_by("pk") if set(r.kinds) & set(run.kinds)]
     # Replace this run's proposal and any other unapproved proposal for the
     # same term, schools and kinds: proposals never pile up.
     stale = Pairing.objects.filter(
@@ -244,6 +233,11 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
         student__school__in=school_ids,
     )
     proposals_drop(stale, by=run.created_by)
+    # Earlier runs whose proposal this one replaces can no longer be approved.
+    earlier = MatchRun.objects.filter(
+        term=run.term, status=MatchRunStatus.PROPOSED, schools__in=school_ids
+    ).exclude(pk=run.pk)
+    replaced = [r.pk for r in earlier.distinct() if set(r.kinds) & set(run.kinds)]
     MatchRun.objects.filter(pk__in=replaced).update(status=MatchRunStatus.REPLACED)
 
     solved = {}
@@ -459,10 +453,12 @@ def match_run_approve(*, run: MatchRun, by: User) -> MatchRun:
         )
     today = timezone.localdate()
     # Set-based, so that a county's 100,000 pairings are two UPDATEs and their
-    # history two INSERTs, not a save() each. The run's row lock (above) is what
-    # keeps its proposal still: every change to a proposal takes it first,
-    # including another run replacing this one (`_solve_and_write`).
+    # history two INSERTs, not a save() each. The proposal's rows are locked
+    # first, so that a run replacing this one (which deletes them) waits for the
+    # approval, then finds them active and leaves them; the database locks them
+    # without sending 90,000 ids back.
     proposed = Pairing.objects.filter(proposal__run=run, status=PairingStatus.PROPOSED)
+    bulk.lock_rows(proposed)
     same_student_and_kind = proposed.filter(
         student_id=OuterRef("student_id"), kind=OuterRef("kind")
     )

@@ -140,7 +140,7 @@ assessments/{id}/investigate/                      POST   401       404         
 assessments/{id}/committee-decision/               POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 rosters/upward/                                    GET    401       403             403             200             200             403             403             200
 # The lists as files (issue 16): who may export which list is mentoring.selectors.lists.
-assessments/approved/export/                       GET    401       200             200             200             200             403             403             200
+assessments/approved/export/                       GET    401       403             403             200             200             403             403             200
 assessments/notice/export/                         GET    401       200             200             200             200             200             200             200
 students/export/                                   GET    401       200             200             200             200             403             403             200
 awards/export/                                     GET    401       403             403             200             200             403             403             200

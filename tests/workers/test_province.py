@@ -5,12 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bench.province_data import TERM_CODE, WEIGHTS, populate_province
 from core.errors import DomainError, NotPermitted
 from mentoring.models import MatchRun, MatchRunStatus, Pairing, PairingStatus, Role, Term
 from mentoring.services.match_runs import match_run_start
-from workers.factories import DistrictFactory, member
+from workers.factories import DistrictFactory, SchoolFactory, member
 from workers.models import Job, JobKind, JobStatus, Report, ReportStatus
 from workers.province import (
     province_progress,
@@ -99,9 +100,22 @@ def test_only_an_administrator_of_every_county_starts_it():
     assert not MatchRun.objects.exists()
 
 
+def test_a_county_of_no_school_is_named_and_nobody_runs_it():
+    # "No school outside the user's reach" must not let anyone in where there is no school.
+    province, districts, admin = populate_province("P5", counties=2, students_per_county=8)
+    empty = DistrictFactory(province=province, code="P5-EMPTY")
+    anyone = member(Role.DONOR, *districts[0].schools.all())
+
+    for user in (admin, anyone):
+        with pytest.raises(DomainError) as refused:
+            start(province, user)
+        assert empty.name in str(refused.value)
+    assert not Job.objects.exists()
+
+
 def test_a_county_without_the_term_is_named_and_nothing_is_written():
     province, _districts, admin = populate_province("P3", counties=2, students_per_county=8)
-    DistrictFactory(code="P3-late", province=province)
+    SchoolFactory(district=DistrictFactory(code="P3-late", province=province))
 
     with pytest.raises(DomainError) as refused:
         start(province, admin)
@@ -150,7 +164,9 @@ def test_a_failed_county_fails_the_province_naming_it_once_every_part_has_ended(
     assert provinces_settle() == []
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert job.error == f"These counties failed: {districts[1].code}."
+    assert job.error == gettext("These counties failed: %(counties)s.") % {
+        "counties": districts[1].code
+    }
     assert job.result["failed"] == {districts[1].code: "OperationalError"}
     assert set(job.result["counties"]) == {districts[0].code, districts[2].code}
     assert job.result["proposed"] == 4

@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import OperationalError
+from django.utils.translation import gettext
 
 from bench.province_data import TERM_CODE, WEIGHTS, populate_province
 from config.celery import app
@@ -147,7 +148,7 @@ def test_a_part_that_keeps_failing_fails_the_province_naming_its_county(broker_a
         job = wait_for(start(province, admin))
 
     assert job.status == JobStatus.FAILED
-    assert job.error == f"These counties failed: {broken}."
+    assert job.error == gettext("These counties failed: %(counties)s.") % {"counties": broken}
     assert job.result["failed"] == {broken: "ValueError: bad county data"}
     assert set(job.result["counties"]) == {districts[0].code, districts[1].code}
     parts = {part.parameters["district"]: part for part in job.parts.all()}
