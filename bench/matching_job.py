@@ -39,19 +39,9 @@ def _django():
 
 def populate(label: str, n_students: int, n_mentors: int, school_size: int):
     """A district of struggling students and teachers; returns the term and an administrator."""
-    from mentoring.models import (
-        District,
-        Membership,
-        Mentor,
-        School,
-        Student,
-        StudentRecord,
-        Term,
-        User,
-    )
+    from bench.province_data import fill_county
+    from mentoring.models import District, Term, User
 
-    rng = random.Random(2026)
-    subjects = ["chinese", "math", "english", "physics", "chemistry"]
     district = District.objects.create(code=f"BENCH-{label}", name=label)
     term = Term.objects.create(
         district=district,
@@ -60,72 +50,13 @@ def populate(label: str, n_students: int, n_mentors: int, school_size: int):
         start_date=date(2026, 9, 1),
         end_date=date(2027, 1, 22),
     )
-    n_schools = max(1, n_students // school_size)
-    schools = School.objects.bulk_create(
-        [
-            School(code=f"{label}-{i}", name=f"{label} {i}", level="primary", district=district)
-            for i in range(n_schools)
-        ]
-    )
-    students = Student.objects.bulk_create(
-        [
-            Student(
-                school=schools[i % n_schools],
-                student_number=f"{i:09d}",
-                name=f"学生{i}",
-                gender="male" if i % 2 else "female",
-                birth_date=date(2015, 1 + i % 12, 1),
-                id_hash=f"{label}{i:060d}"[-64:],
-                id_masked="**************0000",
-            )
-            for i in range(n_students)
-        ],
-        batch_size=5000,
-    )
-    StudentRecord.objects.bulk_create(
-        [
-            StudentRecord(
-                student=s,
-                term=term,
-                level="primary",
-                grade=1 + i % 6,
-                class_name="1班",
-                struggling=True,
-                weak_subjects=rng.sample(subjects, 2),
-            )
-            for i, s in enumerate(students)
-        ],
-        batch_size=5000,
-    )
-    users = User.objects.bulk_create(
-        [User(username=f"{label}-mentor-{j}") for j in range(n_mentors)], batch_size=5000
-    )
-    Membership.objects.bulk_create(
-        [
-            Membership(user=u, school=schools[j % n_schools], role="teacher")
-            for j, u in enumerate(users)
-        ],
-        batch_size=5000,
-    )
-    mentors = Mentor.objects.bulk_create(
-        [
-            Mentor(
-                user=u,
-                kind="party_teacher" if j % 3 == 0 else "teacher",
-                subjects=rng.sample(subjects, 2),
-                grades=[1 + j % 6, 1 + (j + 1) % 6],
-                gender="male" if j % 2 else "female",
-                capacity=rng.randint(3, 6),
-                min_mentees=1 if j % 3 == 0 else 0,
-            )
-            for j, u in enumerate(users)
-        ],
-        batch_size=5000,
-    )
-    through = Mentor.schools.through
-    through.objects.bulk_create(
-        [through(mentor=m, school=schools[j % n_schools]) for j, m in enumerate(mentors)],
-        batch_size=5000,
+    schools = fill_county(
+        district,
+        term,
+        n_students=n_students,
+        n_mentors=n_mentors,
+        school_size=school_size,
+        rng=random.Random(2026),
     )
     admin = User.objects.create(username=f"{label}-admin", is_superuser=True)
     return term, admin, schools

@@ -40,35 +40,43 @@ def populate_province(
             province=province,
             same_gender_from_age=None,
         )
-        Term.objects.create(
+        term = Term.objects.create(
             district=district,
             code=TERM_CODE,
             school_year="2026-2027",
             start_date=date(2026, 9, 1),
             end_date=date(2027, 1, 22),
         )
-        _county(district, students_per_county, school_size, seed=n)
+        fill_county(
+            district,
+            term,
+            n_students=students_per_county,
+            n_mentors=max(1, students_per_county // 4),
+            school_size=school_size,
+            rng=random.Random(n),
+        )
         districts.append(district)
     admin = User.objects.create(username=f"{code}-admin", is_superuser=True)
     return province, districts, admin
 
 
-def _county(district, n_students: int, school_size: int, *, seed: int) -> None:
+def fill_county(district, term, *, n_students: int, n_mentors: int, school_size: int, rng) -> list:
+    """A county's schools, struggling students with a record in `term`, and teachers as mentors.
+
+    The same `rng` state gives the same rows (bench/matching_job.py's county and
+    every county of a province are filled by it). Returns the schools.
+    """
     from mentoring.models import (
         Membership,
         Mentor,
         School,
         Student,
         StudentRecord,
-        Term,
         User,
     )
 
-    rng = random.Random(seed)
     label = district.code
-    term = Term.objects.get(district=district, code=TERM_CODE)
     n_schools = max(1, n_students // school_size)
-    n_mentors = max(1, n_students // 4)
     schools = School.objects.bulk_create(
         [
             School(code=f"{label}-{i}", name=f"{label} {i}", level="primary", district=district)
@@ -135,3 +143,4 @@ def _county(district, n_students: int, school_size: int, *, seed: int) -> None:
         [through(mentor=m, school=schools[j % n_schools]) for j, m in enumerate(mentors)],
         batch_size=5000,
     )
+    return schools
