@@ -224,6 +224,24 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
         # Another attempt of the same task wrote it while this one solved.
         return run.summary
     school_ids = list(run.schools.values_list("pk", flat=True))
+    # Earlier runs whose proposal this one replaces can no longer be approved.
+    # They are locked before their pairings are touched, in the order approval
+    # takes its locks (the run, then its pairings): an approval under way
+    # finishes first, and its pairings, active by then, are not dropped below;
+    # one that comes later finds its run replaced. Taking the pairings first
+    # deadlocked with an approval, or deleted the pairings it had just activated.
+    earlier = MatchRun.objects.filter(
+        term=run.term, status=MatchRunStatus.PROPOSED, schools__in=school_ids
+    ).exclude(pk=run.pk)
+    candidates = sorted(
+        {pk for pk, kinds in earlier.values_list("pk", "kinds") if set(kinds) & set(run.kinds)}
+    )
+    replaced = list(
+        MatchRun.objects.select_for_update()
+        .filter(pk__in=candidates, status=MatchRunStatus.PROPOSED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     # Replace this run's proposal and any other unapproved proposal for the
     # same term, schools and kinds: proposals never pile up.
     stale = Pairing.objects.filter(
@@ -233,11 +251,6 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
         student__school__in=school_ids,
     )
     proposals_drop(stale, by=run.created_by)
-    # Earlier runs whose proposal this one replaces can no longer be approved.
-    earlier = MatchRun.objects.filter(
-        term=run.term, status=MatchRunStatus.PROPOSED, schools__in=school_ids
-    ).exclude(pk=run.pk)
-    replaced = [r.pk for r in earlier.distinct() if set(r.kinds) & set(run.kinds)]
     MatchRun.objects.filter(pk__in=replaced).update(status=MatchRunStatus.REPLACED)
 
     solved = {}
