@@ -15,7 +15,7 @@ from workers.models import Report, ReportScope
 pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-PAGES = ["/console/", "/console/identification/", "/console/reports/"]
+PAGES = ["/console/", "/console/identification/", "/console/aid/", "/console/reports/"]
 EXPECTED = {
     "school_admin": 200,
     "other_school_admin": 200,
