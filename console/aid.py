@@ -34,7 +34,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.response import Response
 
@@ -424,7 +424,11 @@ def allocate_project(request, schools, project_id: int):
         )
     messages.success(
         request,
-        _("Allocated: %(awarded)s students awarded %(amount)s; %(left)s left out.")
+        ngettext(
+            "Allocated: %(awarded)s student awarded %(amount)s; %(left)s left out.",
+            "Allocated: %(awarded)s students awarded %(amount)s; %(left)s left out.",
+            allocation.awarded,
+        )
         % {
             "awarded": allocation.awarded,
             "amount": yuan_text(allocation.amount_fen),

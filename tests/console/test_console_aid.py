@@ -196,7 +196,7 @@ def test_an_allocation_awards_by_need_and_shows_who_was_left_out_and_why(world):
     assert response["Location"].endswith("#allocation")
     assert list(Award.objects.values_list("student", flat=True)) == [first.student_id]
     html = client.get(response["Location"], **EN).content.decode()
-    assert "1 students awarded 200.00 yuan; 2 of your schools" in html
+    assert "1 student awarded 200.00 yuan; 2 of your schools" in html
     left = html[html.index('id="left-out"') :]
     assert f'data-student="{second.student_id}" data-reason="funds_exhausted"' in left
     assert "刘小东" in left and "赵小刚" in left
@@ -444,3 +444,18 @@ def test_the_aid_page_costs_the_same_queries_for_1_or_4_projects(world, project)
             Award.objects.filter(pk=award.pk).update(late_since=datetime.date(2026, 11, 2))
 
     assert _queries(client, PAGE) == few
+
+
+def test_every_form_of_a_project_carries_a_csrf_token(world, project):
+    award = aided(world, project, world.schools["A"], "王小丽")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["school_admin"])
+
+    html = client.get(project_page(project, world)).content.decode()
+
+    posting = html.count('method="post"')
+    # Log out, allocate, pay, the language.
+    assert posting == 4 and posting == html.count('name="csrfmiddlewaretoken"')
+    refused = client.post(f"{PAGE}awards/{award.pk}/pay/", payment(award))
+    assert refused.status_code == 403
+    assert not Disbursement.objects.exists()
