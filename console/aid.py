@@ -194,6 +194,17 @@ def _late_awards(user, schools, term) -> list:
     )
 
 
+def _record_awards(request, awards: list) -> None:
+    """Awards served name their students, as the API's `awards/` list does: recorded."""
+    if awards:
+        access_record_request(
+            request,
+            action=AccessAction.LIST,
+            kind="award",
+            student_ids=[award.student_id for award in awards],
+        )
+
+
 @require_GET
 @admin_page
 def projects(request, schools):
@@ -209,14 +220,7 @@ def projects(request, schools):
         late = _late_awards(user, schools, term)
         for award in late:
             award.amount = yuan_text(award.amount_fen)
-        if late:
-            # Late awards name their students, as the API's `awards/` list does: recorded.
-            access_record_request(
-                request,
-                action=AccessAction.LIST,
-                kind="award",
-                student_ids=[award.student_id for award in late],
-            )
+        _record_awards(request, late)
     return render(
         request,
         TEMPLATES + "aid.html",
@@ -308,13 +312,7 @@ def _project_page(
         access_record_request(
             request, action=AccessAction.LIST, kind="allocation", student_ids=served
         )
-    if awards:
-        access_record_request(
-            request,
-            action=AccessAction.LIST,
-            kind="award",
-            student_ids=[award.student_id for award in awards],
-        )
+    _record_awards(request, awards)
     context.update(
         {
             "allocations": allocations,

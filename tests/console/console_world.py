@@ -38,6 +38,16 @@ READERS = [
     "supervisor",
 ]
 
+# What each reader gets opening a console page: administrators only.
+OPENS = {
+    "school_admin": 200,
+    "other_school_admin": 200,
+    "district_admin": 200,
+    "teacher": 403,
+    "donor": 403,
+    "supervisor": 403,
+}
+
 
 @dataclasses.dataclass
 class World:

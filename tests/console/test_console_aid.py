@@ -18,21 +18,20 @@ from django.utils import timezone
 
 from donations.models import AidProject, Allocation, Award, AwardStatus, Disbursement, FundSource
 from mentoring.models import AccessLogEntry, AssessmentStatus
-from tests.console.console_world import READERS, aid_project, aided, assessment, build_world
+from tests.console.console_world import (
+    OPENS,
+    READERS,
+    aid_project,
+    aided,
+    assessment,
+    build_world,
+)
 
 pytestmark = pytest.mark.django_db
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PAGE = "/console/aid/"
-# What each reader gets, opening and posting for an award or project of school A.
-OPENS = {
-    "school_admin": 200,
-    "other_school_admin": 200,
-    "district_admin": 200,
-    "teacher": 403,
-    "donor": 403,
-    "supervisor": 403,
-}
+# What each reader gets posting for an award of school A.
 PAYS_A = {
     "school_admin": 302,
     "other_school_admin": 404,

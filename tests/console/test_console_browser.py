@@ -42,16 +42,10 @@ def _watch(page, problems):
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
 
 
-def test_an_administrator_runs_identification_to_the_notice_on_a_tablet(
-    live_server, browser_page, artifacts
-):
-    with transaction.atomic():
-        world = build_world()
-        a, term = world.schools["A"], world.terms["one"]
-        reviewed = assessment(a, term, "王小丽", AssessmentStatus.SCHOOL_REVIEWED, tier="hardship")
-        listed = assessment(a, term, "刘小东", AssessmentStatus.PROPOSED, tier="special_hardship")
-    base = live_server.url
-    context = browser_page.new_context(viewport=TABLET, locale="zh-CN")
+def _signed_in(browser_page, base, artifacts, viewport, **options):
+    """A new context at `viewport`, in Chinese, signed in at `/` as school A's administrator:
+    the context, its page, the errors its console shows, and `shot(name)` saving a screenshot."""
+    context = browser_page.new_context(viewport=viewport, locale="zh-CN", **options)
     page = context.new_page()
     problems = []
     _watch(page, problems)
@@ -64,6 +58,19 @@ def test_an_administrator_runs_identification_to_the_notice_on_a_tablet(
     page.fill("#id_password", DEFAULT_PASSWORD)
     with page.expect_navigation():
         page.click("button.primary")
+    return context, page, problems, shot
+
+
+def test_an_administrator_runs_identification_to_the_notice_on_a_tablet(
+    live_server, browser_page, artifacts
+):
+    with transaction.atomic():
+        world = build_world()
+        a, term = world.schools["A"], world.terms["one"]
+        reviewed = assessment(a, term, "王小丽", AssessmentStatus.SCHOOL_REVIEWED, tier="hardship")
+        listed = assessment(a, term, "刘小东", AssessmentStatus.PROPOSED, tier="special_hardship")
+    base = live_server.url
+    context, page, problems, shot = _signed_in(browser_page, base, artifacts, TABLET)
     page.wait_for_url(f"{base}/console/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.locator('[data-figure="queue"] .figure').inner_text() == "2"
@@ -109,19 +116,9 @@ def test_an_administrator_builds_a_report_and_downloads_it_on_a_laptop(
         a, term = world.schools["A"], world.terms["one"]
         assessment(a, term, "王小丽", AssessmentStatus.APPROVED, tier="hardship")
     base = live_server.url
-    context = browser_page.new_context(viewport=LAPTOP, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    problems = []
-    _watch(page, problems)
-
-    def shot(name):
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-    page.goto(f"{base}/")
-    page.fill("#id_username", "school_admin")
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.click("button.primary")
+    context, page, problems, shot = _signed_in(
+        browser_page, base, artifacts, LAPTOP, accept_downloads=True
+    )
     page.goto(f"{base}/console/reports/")
     page.select_option("#build-scope", f"school:{a.pk}")
     shot("05-reports")
@@ -154,19 +151,7 @@ def test_an_administrator_imports_a_roster_and_approves_a_match_on_a_laptop(
         a, term = world.schools["A"], world.terms["one"]
         assessment(a, term, "王小丽", AssessmentStatus.APPROVED, tier="hardship")
     base = live_server.url
-    context = browser_page.new_context(viewport=LAPTOP, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    _watch(page, problems)
-
-    def shot(name):
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-    page.goto(f"{base}/")
-    page.fill("#id_username", "school_admin")
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.click("button.primary")
+    context, page, problems, shot = _signed_in(browser_page, base, artifacts, LAPTOP)
 
     # A file with a bad row: the preview lists it by row and column, and nothing is written.
     before = Student.objects.count()
@@ -221,19 +206,7 @@ def test_an_administrator_allocates_a_project_and_pays_an_award_on_a_tablet(
         second = assessment(a, term, "刘小东", AssessmentStatus.APPROVED, tier="hardship")
         GuardianAccountFactory(student=first.student)
     base = live_server.url
-    context = browser_page.new_context(viewport=TABLET, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    _watch(page, problems)
-
-    def shot(name):
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-    page.goto(f"{base}/")
-    page.fill("#id_username", "school_admin")
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.click("button.primary")
+    context, page, problems, shot = _signed_in(browser_page, base, artifacts, TABLET)
     page.goto(f"{base}/console/aid/")
     row = page.locator(f'[data-project="{project.pk}"]')
     assert row.locator('[data-figure="arrived"]').inner_text() == "300.00 元"
