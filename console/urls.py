@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import home, identification, matching, reports, roster, weekly
+from console import aid, home, identification, matching, reports, roster, weekly
 from core.pages import SignOutView
 
 app_name = "console"
@@ -29,6 +29,10 @@ urlpatterns = [
     path("matching/", matching.runs, name="matching"),
     path("matching/<int:run_id>/", matching.run, name="match-run"),
     path("matching/<int:run_id>/approve/", matching.approve, name="match-run-approve"),
+    path("aid/", aid.projects, name="aid"),
+    path("aid/<int:project_id>/", aid.project, name="aid-project"),
+    path("aid/<int:project_id>/allocate/", aid.allocate_project, name="aid-allocate"),
+    path("aid/awards/<int:award_id>/pay/", aid.pay, name="aid-pay"),
     path("weekly/", weekly.weekly, name="weekly"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<int:report_id>/", reports.report, name="report"),

@@ -237,6 +237,35 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return Response(record.body, status=record.status_code, headers={REPLAYED_HEADER: "true"})
 
 
+def once(*, user, scope: str, key: str, fingerprint: str, run) -> Response:
+    """Run `run()` (answering a Response) at most once under (user, scope, key).
+
+    The first request with the key runs and, on a 2xx answer, stores it with
+    its writes; a request that finds the key answered replays that answer (a
+    different `fingerprint` is refused, 422), and one that finds it still
+    running waits for its answer (409 "in progress" past `IDEMPOTENCY_WAIT_MS`).
+    The API's `@idempotent` views and the console's payment form both come here.
+    """
+    deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_MS / 1000
+    pause = FIRST_PAUSE
+    while True:
+        record, mine = _claim(user=user, scope=scope, key=key, fingerprint=fingerprint)
+        if mine:
+            response = _run_claimed(record, run)
+            if response is not None:
+                return response
+        elif record is not None and (
+            record.status_code is not None or record.request_hash != fingerprint
+        ):
+            return _replay(record, fingerprint)
+        # Claimed by a request that has not answered yet (or released
+        # just now): look again shortly.
+        if time.monotonic() >= deadline:
+            raise IdempotencyKeyInProgress()
+        time.sleep(pause)
+        pause = min(pause * 2, LONGEST_PAUSE)
+
+
 def idempotent(*, scope: str):
     """Make a view method that handles a POST safe to retry with an `Idempotency-Key`.
 
@@ -250,26 +279,13 @@ def idempotent(*, scope: str):
             key = _key_from(request)
             if key is None:
                 return method(view, request, *args, **kwargs)
-            user = request.user
-            fingerprint = request_fingerprint(request.data)
-            deadline = time.monotonic() + settings.IDEMPOTENCY_WAIT_MS / 1000
-            pause = FIRST_PAUSE
-            while True:
-                record, mine = _claim(user=user, scope=scope, key=key, fingerprint=fingerprint)
-                if mine:
-                    response = _run_claimed(record, lambda: method(view, request, *args, **kwargs))
-                    if response is not None:
-                        return response
-                elif record is not None and (
-                    record.status_code is not None or record.request_hash != fingerprint
-                ):
-                    return _replay(record, fingerprint)
-                # Claimed by a request that has not answered yet (or released
-                # just now): look again shortly.
-                if time.monotonic() >= deadline:
-                    raise IdempotencyKeyInProgress()
-                time.sleep(pause)
-                pause = min(pause * 2, LONGEST_PAUSE)
+            return once(
+                user=request.user,
+                scope=scope,
+                key=key,
+                fingerprint=request_fingerprint(request.data),
+                run=lambda: method(view, request, *args, **kwargs),
+            )
 
         return wrapper
 

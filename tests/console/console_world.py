@@ -12,11 +12,14 @@ import datetime
 
 from django.utils import timezone
 
-from donations.models import Donor, DonorKind
+from donations.models import Award, Donor, DonorKind, FundSource
+from donations.services.awards import award_create
+from donations.services.projects import appropriation_receive, project_save
 from mentoring.models import AssessmentStatus, MentorKind, Role, School, Term, User
 from workers.factories import (
     AssessmentFactory,
     DistrictFactory,
+    GuardianAccountFactory,
     MentorFactory,
     PairingFactory,
     SchoolFactory,
@@ -34,6 +37,16 @@ READERS = [
     "donor",
     "supervisor",
 ]
+
+# What each reader gets opening a console page: administrators only.
+OPENS = {
+    "school_admin": 200,
+    "other_school_admin": 200,
+    "district_admin": 200,
+    "teacher": 403,
+    "donor": 403,
+    "supervisor": 403,
+}
 
 
 @dataclasses.dataclass
@@ -89,3 +102,46 @@ def build_world() -> World:
         "supervisor": member(Role.SUPERVISOR, a, username="supervisor"),
     }
     return World(schools={"A": a, "B": b, "C": c}, terms=terms, users=users)
+
+
+def aid_project(world: World, *, code: str = "LIVING", arrived_fen: int = 1_000_000):
+    """A living-subsidy project of district one: 200.00 yuan a term to each approved student,
+    10,000.00 yuan of provincial funding for the live term, `arrived_fen` of it arrived."""
+    admin, term = world.users["district_admin"], world.terms["one"]
+    project = project_save(
+        by=admin,
+        district=world.schools["A"].district,
+        fields={
+            "code": code,
+            "name": "生活补助",
+            "source": FundSource.PROVINCIAL,
+            "purpose": code.lower(),
+        },
+        standards=[{"tier": "", "level": "", "boarding": "any", "yearly_fen": 40_000}],
+        funding=[{"term": term.pk, "source": FundSource.PROVINCIAL, "amount_fen": 1_000_000}],
+    )
+    if arrived_fen:
+        appropriation_receive(
+            by=admin,
+            project=project,
+            term_id=term.pk,
+            source=FundSource.PROVINCIAL,
+            amount_fen=arrived_fen,
+        )
+    return project
+
+
+def aided(world: World, project, school: School, name: str, *, instalments=(10_000, 10_000)):
+    """A student of `school` with a guardian's account, awarded 200.00 yuan by `project`."""
+    term = world.terms["one"]
+    student = pupil(school, term, name)
+    GuardianAccountFactory(student=student)
+    award = award_create(
+        by=world.users["district_admin"],
+        project_id=project.pk,
+        student_id=student.pk,
+        term_id=term.pk,
+        amount_fen=sum(instalments),
+        instalments=list(instalments),
+    )
+    return Award.objects.get(pk=award.pk)

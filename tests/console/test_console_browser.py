@@ -3,7 +3,8 @@
 An administrator signs in at `/` and lands on the term at a glance; runs
 identification to the public notice and approves a student from a
 government list, each in one click; builds the term report, watches it
-until issued and downloads the workbook. Screenshots of each step are kept
+until issued and downloads the workbook; allocates an aid project and pays
+an award with its bank reference. Screenshots of each step are kept
 in var/test-artifacts/console/ (ignored by git).
 """
 
@@ -13,10 +14,11 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
+from donations.models import Award, AwardStatus, Disbursement
 from mentoring.models import Assessment, AssessmentStatus, MatchRun, MatchRunStatus, Student
-from tests.console.console_world import assessment, build_world
+from tests.console.console_world import aid_project, assessment, build_world
 from tests.mentoring.roster.roster_scene import csv_bytes, roster_row
-from workers.factories import DEFAULT_PASSWORD
+from workers.factories import DEFAULT_PASSWORD, GuardianAccountFactory
 from workers.models import Report, ReportStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,16 +42,10 @@ def _watch(page, problems):
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
 
 
-def test_an_administrator_runs_identification_to_the_notice_on_a_tablet(
-    live_server, browser_page, artifacts
-):
-    with transaction.atomic():
-        world = build_world()
-        a, term = world.schools["A"], world.terms["one"]
-        reviewed = assessment(a, term, "王小丽", AssessmentStatus.SCHOOL_REVIEWED, tier="hardship")
-        listed = assessment(a, term, "刘小东", AssessmentStatus.PROPOSED, tier="special_hardship")
-    base = live_server.url
-    context = browser_page.new_context(viewport=TABLET, locale="zh-CN")
+def _signed_in(browser_page, base, artifacts, viewport, **options):
+    """A new context at `viewport`, in Chinese, signed in at `/` as school A's administrator:
+    the context, its page, the errors its console shows, and `shot(name)` saving a screenshot."""
+    context = browser_page.new_context(viewport=viewport, locale="zh-CN", **options)
     page = context.new_page()
     problems = []
     _watch(page, problems)
@@ -62,6 +58,19 @@ def test_an_administrator_runs_identification_to_the_notice_on_a_tablet(
     page.fill("#id_password", DEFAULT_PASSWORD)
     with page.expect_navigation():
         page.click("button.primary")
+    return context, page, problems, shot
+
+
+def test_an_administrator_runs_identification_to_the_notice_on_a_tablet(
+    live_server, browser_page, artifacts
+):
+    with transaction.atomic():
+        world = build_world()
+        a, term = world.schools["A"], world.terms["one"]
+        reviewed = assessment(a, term, "王小丽", AssessmentStatus.SCHOOL_REVIEWED, tier="hardship")
+        listed = assessment(a, term, "刘小东", AssessmentStatus.PROPOSED, tier="special_hardship")
+    base = live_server.url
+    context, page, problems, shot = _signed_in(browser_page, base, artifacts, TABLET)
     page.wait_for_url(f"{base}/console/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.locator('[data-figure="queue"] .figure').inner_text() == "2"
@@ -107,19 +116,9 @@ def test_an_administrator_builds_a_report_and_downloads_it_on_a_laptop(
         a, term = world.schools["A"], world.terms["one"]
         assessment(a, term, "王小丽", AssessmentStatus.APPROVED, tier="hardship")
     base = live_server.url
-    context = browser_page.new_context(viewport=LAPTOP, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    problems = []
-    _watch(page, problems)
-
-    def shot(name):
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-    page.goto(f"{base}/")
-    page.fill("#id_username", "school_admin")
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.click("button.primary")
+    context, page, problems, shot = _signed_in(
+        browser_page, base, artifacts, LAPTOP, accept_downloads=True
+    )
     page.goto(f"{base}/console/reports/")
     page.select_option("#build-scope", f"school:{a.pk}")
     shot("05-reports")
@@ -152,19 +151,7 @@ def test_an_administrator_imports_a_roster_and_approves_a_match_on_a_laptop(
         a, term = world.schools["A"], world.terms["one"]
         assessment(a, term, "王小丽", AssessmentStatus.APPROVED, tier="hardship")
     base = live_server.url
-    context = browser_page.new_context(viewport=LAPTOP, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    _watch(page, problems)
-
-    def shot(name):
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-    page.goto(f"{base}/")
-    page.fill("#id_username", "school_admin")
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    with page.expect_navigation():
-        page.click("button.primary")
+    context, page, problems, shot = _signed_in(browser_page, base, artifacts, LAPTOP)
 
     # A file with a bad row: the preview lists it by row and column, and nothing is written.
     before = Student.objects.count()
@@ -201,6 +188,67 @@ def test_an_administrator_imports_a_roster_and_approves_a_match_on_a_laptop(
     assert page.locator("#state").get_attribute("data-status") == "approved"
     assert MatchRun.objects.get().status == MatchRunStatus.APPROVED
     shot("11-match-approved")
+    assert problems == [
+        "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    context.close()
+
+
+def test_an_administrator_allocates_a_project_and_pays_an_award_on_a_tablet(
+    live_server, browser_page, artifacts
+):
+    with transaction.atomic():
+        world = build_world()
+        a, term = world.schools["A"], world.terms["one"]
+        # 300.00 arrived, 200.00 a student: the neediest is awarded, the next left out.
+        project = aid_project(world, arrived_fen=30_000)
+        first = assessment(a, term, "王小丽", AssessmentStatus.APPROVED, tier="special_hardship")
+        second = assessment(a, term, "刘小东", AssessmentStatus.APPROVED, tier="hardship")
+        GuardianAccountFactory(student=first.student)
+    base = live_server.url
+    context, page, problems, shot = _signed_in(browser_page, base, artifacts, TABLET)
+    page.goto(f"{base}/console/aid/")
+    row = page.locator(f'[data-project="{project.pk}"]')
+    assert row.locator('[data-figure="arrived"]').inner_text() == "300.00 元"
+    shot("12-aid-projects")
+
+    with page.expect_navigation():
+        row.locator("a").first.click()
+    assert page.locator("#never-allocated").is_visible()
+    with page.expect_navigation():
+        page.click("#allocate button.primary")
+    assert page.locator(".messages").is_visible()
+    award = Award.objects.get()
+    assert award.student_id == first.student_id
+    left = page.locator(f'#left-out [data-student="{second.student_id}"]')
+    assert left.get_attribute("data-reason") == "funds_exhausted"
+    assert "刘小东" in left.inner_text()
+    shot("13-aid-allocated")
+
+    awarded = page.locator(f"#award-{award.pk}")
+    awarded.locator("details.pay summary").click()
+    page.fill(f"#pay-{award.pk}-bank_reference", "")
+    with page.expect_navigation():
+        awarded.locator("button[data-once]").click()
+    # Refused by the service: the reason is shown on its field, nothing is written.
+    assert page.locator("#problems").is_visible()
+    assert page.locator(f'#award-{award.pk} [data-field="bank_reference"] .error').count() == 1
+    assert not Disbursement.objects.exists()
+    shot("14-aid-payment-refused")
+    page.fill(f"#pay-{award.pk}-bank_reference", "ABC-2026-001")
+    with page.expect_navigation():
+        # A double click: the form is sent once, and paid once.
+        page.locator(f"#award-{award.pk} button[data-once]").dblclick()
+    assert page.locator(".messages").is_visible()
+    paid = page.locator(f'#award-{award.pk} [data-instalment="1"]')
+    assert paid.get_attribute("data-paid") == "yes"
+    assert "ABC-2026-001" in paid.inner_text()
+    assert Disbursement.objects.count() == 1
+    assert Award.objects.get().status == AwardStatus.PAID
+    shot("15-aid-paid-tablet")
+    page.set_viewport_size(LAPTOP)
+    shot("16-aid-paid-laptop")
+    # The refused payment answered 400 once.
     assert problems == [
         "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
     ]
