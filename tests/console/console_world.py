@@ -10,6 +10,7 @@ a donor of district one and a supervisor of A.
 import dataclasses
 import datetime
 
+from django.test import Client
 from django.utils import timezone
 
 from donations.models import Donor, DonorKind
@@ -26,6 +27,7 @@ from workers.factories import (
     member,
 )
 
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 READERS = [
     "school_admin",
     "other_school_admin",
@@ -41,6 +43,12 @@ class World:
     schools: dict[str, School]
     terms: dict[str, Term]
     users: dict[str, User]
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def running_term(district, code: str) -> Term:

@@ -9,28 +9,15 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mentoring.models import AccessLogEntry, Assessment, AssessmentStatus, Objection
-from tests.console.console_world import assessment, build_world
+from tests.console.console_world import EN, assessment, signed_in
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PAGE = "/console/identification/"
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def offered(html: str, assessment_id: int) -> list[str]:

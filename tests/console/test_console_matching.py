@@ -2,7 +2,6 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from mentoring.models import (
@@ -13,24 +12,12 @@ from mentoring.models import (
     PairingStatus,
     ProposedPair,
 )
-from tests.console.console_world import READERS, assessment, build_world, pupil
+from tests.console.console_world import EN, READERS, assessment, pupil, signed_in
 from workers.factories import MentorFactory, PairingFactory
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PAGE = "/console/matching/"
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("reader", READERS)

@@ -4,28 +4,14 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mentoring.models import AccessLogEntry, AssessmentStatus, Objection
-from tests.console.console_world import assessment, build_world
+from tests.console.console_world import EN, assessment, signed_in
 from workers.models import Report, ReportScope, ReportStatus
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_report_is_built_by_the_job_and_each_format_downloads(

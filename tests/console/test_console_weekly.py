@@ -8,24 +8,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from mentoring.models import Pairing, WeeklyCompliance
-from tests.console.console_world import READERS, build_world, pupil
+from tests.console.console_world import EN, READERS, pupil, signed_in
 from workers.factories import MentorFactory, PairingFactory
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PAGE = "/console/weekly/"
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def weeks(pairing: Pairing, met: list[bool]) -> None:
