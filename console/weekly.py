@@ -19,7 +19,11 @@ from mentoring.selectors.compliance import compliance_summary
 def weekly(request, schools):
     terms = terms_of(schools)
     term = chosen_term(request, terms)
-    summary = compliance_summary(user=request.user, term_id=term.pk) if term else None
+    summary = (
+        compliance_summary(user=request.user, term_id=term.pk, administered_only=True)
+        if term
+        else None
+    )
     return render(
         request,
         TEMPLATES + "weekly.html",

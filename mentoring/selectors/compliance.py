@@ -149,8 +149,14 @@ def summary_scope(*, user: User, term_id: int, school_id: int | None) -> Summary
     return SummaryScope(term=term, school=school)
 
 
-def compliance_summary(*, user: User, term_id: int, school_id: int | None = None) -> dict:
+def compliance_summary(
+    *, user: User, term_id: int, school_id: int | None = None, administered_only: bool = False
+) -> dict:
     """Figures of a term per school and per mentor, for the rows the user may count.
+
+    `administered_only` counts the schools the user administers and nothing
+    else (the administrators' console): not the schools it only supervises,
+    nor its own mentees elsewhere.
 
     Per school: share of pair-weeks met, sessions, minutes, home visits,
     the sessions, minutes and home visits of the holiday apart (they meet no
@@ -161,7 +167,12 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
     """
     scope = summary_scope(user=user, term_id=term_id, school_id=school_id)
     term = scope.term
-    if user.is_superuser:
+    if administered_only:
+        counted_schools = School.objects.filter(
+            pk__in=schools_administered_by(user), district_id=term.district_id
+        )
+        rows = WeeklyCompliance.objects.filter(school__in=counted_schools, term=term)
+    elif user.is_superuser:
         counted_schools = School.objects.filter(district_id=term.district_id)
         rows = WeeklyCompliance.objects.filter(term=term)
     else:
@@ -173,12 +184,17 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
             Q(school__in=counted_schools) | Q(mentor__user=user), term=term
         )
     visible_rows = compliance_visible_to(user).filter(term=term)
+    if administered_only:
+        visible_rows = visible_rows.filter(school__in=counted_schools)
     if scope.school is not None:
         counted_schools = counted_schools.filter(pk=scope.school.pk)
         rows = rows.filter(school=scope.school)
         visible_rows = visible_rows.filter(school=scope.school)
 
-    if user.is_superuser:
+    if administered_only:
+        holiday_scope = TutoringSession.objects.filter(pairing__student__school__in=counted_schools)
+        administered = None
+    elif user.is_superuser:
         holiday_scope = TutoringSession.objects.all()
         administered = None
     else:

@@ -138,6 +138,28 @@ def test_reading_the_queue_is_access_logged(world):
     assert list(entry.students.values_list("student_id", flat=True)) == [row.student_id]
 
 
+@pytest.mark.parametrize(
+    ("step", "data", "status"),
+    [("approve", {}, 409), ("reject", {"reason": ""}, 400)],
+)
+def test_a_refused_step_shows_the_queue_and_is_access_logged_like_reading_it(
+    world, step, data, status
+):
+    row = assessment(world.schools["A"], world.terms["one"], "王小丽", AssessmentStatus.SUBMITTED)
+
+    response = signed_in(world.users["school_admin"]).post(f"{PAGE}{row.pk}/{step}/", data)
+
+    assert response.status_code == status
+    assert "王小丽" in response.content.decode()
+    entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
+    assert (entry.action, entry.object_kind, entry.path) == (
+        "list",
+        "assessment",
+        f"{PAGE}{row.pk}/{step}/",
+    )
+    assert list(entry.students.values_list("student_id", flat=True)) == [row.student_id]
+
+
 def _queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(PAGE).status_code == 200

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.models import Pairing, WeeklyCompliance
+from mentoring.models import Pairing, Role, WeeklyCompliance
 from tests.console.console_world import EN, READERS, pupil, signed_in
-from workers.factories import MentorFactory, PairingFactory
+from workers.factories import MembershipFactory, MentorFactory, PairingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,28 @@ def test_each_school_and_mentor_shows_its_share_of_weeks_met(world):
     assert f'data-school="{b.code}"' not in school
     assert f'data-mentor="{theirs.mentor_id}"' not in school
     assert f'data-school="{b.code}"' in district and f'data-mentor="{theirs.mentor_id}"' in district
+
+
+def test_a_school_the_administrator_only_supervises_is_not_counted(world):
+    a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
+    admin = world.users["school_admin"]
+    MembershipFactory(user=admin, school=b, role=Role.SUPERVISOR)
+    weeks(Pairing.objects.get(student__school=a), [True, True, False, True])
+    supervised = PairingFactory(
+        mentor=MentorFactory(schools=[b]),
+        student=pupil(b, term, "刘小东"),
+        term=term,
+        started_on=term.start_date,
+    )
+    weeks(supervised, [False, False, False, False])
+
+    weekly = signed_in(admin).get(PAGE, **EN).content.decode()
+    glance = signed_in(admin).get("/console/", **EN).content.decode()
+
+    assert f'data-school="{b.code}"' not in weekly
+    assert f'data-school="{a.code}"' in weekly
+    tile = glance.split('data-figure="weekly"', 1)[1].split("</a>", 1)[0]
+    assert "75.0%" in tile and "(3 of 4)" in tile
 
 
 def _queries(client) -> int:
