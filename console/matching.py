@@ -40,7 +40,7 @@ from mentoring.models import (
     Student,
 )
 from mentoring.selectors.match_runs import runs_visible_to
-from mentoring.selectors.pairing_rules import exclusion_message
+from mentoring.selectors.pairing_rules import exclusion_message, unmatched_message
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import (
     match_run_approve,
@@ -218,9 +218,8 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
     for k in kinds:
         for row in k["unmatched"]:
             row["name"] = names.get(row["student"], "")
-            # A rule that left the student no mentor, in the API's own words for it.
-            if row["reason"] in EXCLUSION_RULES:
-                row["reason"] = exclusion_message(row["reason"], district=chosen.term.district)
+            # Why the student has no mentor, in words (a rule as the API words it).
+            row["reason"] = unmatched_message(row["reason"], district=chosen.term.district)
     served = [p.pairing.student_id for p in proposals] + sorted(unmatched_ids)
     if served:
         access_record_request(
