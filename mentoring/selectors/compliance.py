@@ -8,6 +8,7 @@
 Every read is a fixed number of aggregate queries, whatever the number of rows.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -21,6 +22,8 @@ from mentoring.models import (
     Membership,
     Mentor,
     MentorKind,
+    Notification,
+    NotificationKind,
     Pairing,
     PairingKind,
     PairingStatus,
@@ -33,10 +36,13 @@ from mentoring.models import (
     WeeklyCompliance,
     person_name,
 )
+from mentoring.school_weeks import ONE_WEEK, parse_week, week_label
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services.compliance import CONTACT_KINDS
+from mentoring.services.compliance_reminders import REMINDER_KINDS
 from mentoring.streaks import STREAK_WEEKS
+from mentoring.workdays import week_monday
 
 
 def compliance_visible_to(user: User) -> QuerySet[WeeklyCompliance]:
@@ -308,3 +314,85 @@ def may_read_compliance_figures(user: User) -> bool:
         user=user,
         role__in=[Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER, Role.SUPERVISOR],
     ).exists()
+
+
+@dataclass
+class ReminderSent:
+    """The weekly check's reminders about one pairing's missed week, as the console lists them.
+
+    `mentor_reminded` is the mentor's reminder; `escalated` the streak told to
+    the school's administrators (None when it was not); `resolved` says the
+    records no longer bear it out (a session logged late into the week).
+    """
+
+    week_start: datetime.date
+    pairing: int
+    student: int
+    student_name: str
+    mentor_name: str
+    mentor_reminded: bool = False
+    mentor_read: bool = False
+    escalated: int | None = None
+    resolved: bool = False
+
+    @property
+    def week_end(self) -> datetime.date:
+        return self.week_start + ONE_WEEK - datetime.timedelta(days=1)
+
+
+def reminders_sent(*, user: User, term: Term, limit: int = 300) -> list[ReminderSent]:
+    """The reminders of the term's weeks in the schools the user administers, newest week
+    first, one row per pairing and week; three queries however many.
+    """
+    labels = []
+    monday = week_monday(term.start_date)
+    while monday <= term.end_date:
+        labels.append(week_label(monday))
+        monday += ONE_WEEK
+    notifications = list(
+        Notification.objects.filter(
+            kind__in=REMINDER_KINDS,
+            school__in=schools_administered_by(user).filter(district_id=term.district_id),
+            data__week__in=labels,
+        )
+        .values_list("kind", "data", "read_at", "resolved_at")
+        .order_by("-created_at", "-pk")[: limit * 4]
+    )
+    pairing_ids = {data.get("pairing") for _kind, data, _read, _resolved in notifications}
+    pairings = {
+        row["pk"]: row
+        for row in Pairing.objects.filter(pk__in=pairing_ids - {None}, term=term).values(
+            "pk",
+            "student_id",
+            "student__name",
+            "mentor__user__username",
+            "mentor__user__first_name",
+            "mentor__user__last_name",
+        )
+    }
+    rows: dict[tuple[int, str], ReminderSent] = {}
+    for kind, data, read_at, resolved_at in notifications:
+        pairing = pairings.get(data.get("pairing"))
+        if pairing is None:
+            continue
+        key = (pairing["pk"], data["week"])
+        row = rows.get(key)
+        if row is None:
+            name = person_name(
+                pairing["mentor__user__first_name"], pairing["mentor__user__last_name"]
+            )
+            row = rows[key] = ReminderSent(
+                week_start=parse_week(data["week"]),
+                pairing=pairing["pk"],
+                student=pairing["student_id"],
+                student_name=pairing["student__name"],
+                mentor_name=name or pairing["mentor__user__username"],
+            )
+        if kind == NotificationKind.MISSED_WEEK:
+            row.mentor_reminded = True
+            row.mentor_read = read_at is not None
+        else:
+            row.escalated = data.get("streak")
+        row.resolved = row.resolved or resolved_at is not None
+    ordered = sorted(rows.values(), key=lambda r: (-r.week_start.toordinal(), r.mentor_name))
+    return ordered[:limit]
