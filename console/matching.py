@@ -257,11 +257,15 @@ def _refusal(chosen, error: DomainError) -> list[str]:
     return _problems(error)
 
 
-def _proposal(chosen, proposal_id: int) -> ProposedPair:
-    return get_object_or_404(
-        ProposedPair.objects.filter(run=chosen).select_related("pairing__student"),
+def _proposal(request, proposal_id: int) -> tuple:
+    """The proposed pair and its run, when the run is the administrator's (else 404)."""
+    proposal = get_object_or_404(
+        ProposedPair.objects.filter(run__in=runs_visible_to(request.user)).select_related(
+            "pairing__student"
+        ),
         pk=proposal_id,
     )
+    return proposal, _run(request, proposal.run_id)
 
 
 def _posted_id(request, name: str) -> int | None:
@@ -271,9 +275,8 @@ def _posted_id(request, name: str) -> int | None:
 
 @require_POST
 @admin_page
-def pair_change(request, schools, run_id: int, proposal_id: int):
-    chosen = _run(request, run_id)
-    proposal = _proposal(chosen, proposal_id)
+def pair_change(request, schools, proposal_id: int):
+    proposal, chosen = _proposal(request, proposal_id)
     mentor_id = _posted_id(request, "mentor")
     if mentor_id is None:
         return _run_page(
@@ -299,9 +302,8 @@ def pair_change(request, schools, run_id: int, proposal_id: int):
 
 @require_POST
 @admin_page
-def pair_remove(request, schools, run_id: int, proposal_id: int):
-    chosen = _run(request, run_id)
-    proposal = _proposal(chosen, proposal_id)
+def pair_remove(request, schools, proposal_id: int):
+    proposal, chosen = _proposal(request, proposal_id)
     try:
         match_run_pair_remove(run=chosen, by=request.user, proposal=proposal)
     except DomainError as error:

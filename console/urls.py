@@ -30,16 +30,11 @@ urlpatterns = [
     path("matching/<int:run_id>/", matching.run, name="match-run"),
     path("matching/<int:run_id>/approve/", matching.approve, name="match-run-approve"),
     path("matching/<int:run_id>/pairs/add/", matching.pair_add, name="match-pair-add"),
-    path(
-        "matching/<int:run_id>/pairs/<int:proposal_id>/change/",
-        matching.pair_change,
-        name="match-pair-change",
-    ),
-    path(
-        "matching/<int:run_id>/pairs/<int:proposal_id>/remove/",
-        matching.pair_remove,
-        name="match-pair-remove",
-    ),
+    # A proposed pair names its run.
+    *[
+        path(f"matching/pairs/<int:proposal_id>/{action}/", view, name=f"match-pair-{action}")
+        for action, view in (("change", matching.pair_change), ("remove", matching.pair_remove))
+    ],
     path("weekly/", weekly.weekly, name="weekly"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<int:report_id>/", reports.report, name="report"),

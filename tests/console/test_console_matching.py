@@ -291,12 +291,13 @@ PAIR_EDITS = ["change", "remove", "add"]
 
 
 def _edit(client, p: Proposal, edit: str):
-    base = f"{PAGE}{p.run.pk}/pairs/"
+    pair = f"{PAGE}pairs/{_girls_pair(p).pk}/"
     if edit == "change":
-        return client.post(f"{base}{_girls_pair(p).pk}/change/", {"mentor": _another_woman(p).pk})
+        return client.post(f"{pair}change/", {"mentor": _another_woman(p).pk})
     if edit == "remove":
-        return client.post(f"{base}{_girls_pair(p).pk}/remove/")
-    return client.post(f"{base}add/", {"student": f"care:{p.boy.pk}", "mentor": p.man.pk})
+        return client.post(f"{pair}remove/")
+    add = f"{PAGE}{p.run.pk}/pairs/add/"
+    return client.post(add, {"student": f"care:{p.boy.pk}", "mentor": p.man.pk})
 
 
 EDIT_STATUS = {
@@ -334,7 +335,7 @@ def test_a_pairs_mentor_is_changed_by_hand_and_shown_by_real_name(world, proposa
     form = client.get(f"{PAGE}{proposal.run.pk}/", {"edit": pair.pk}, **EN).content.decode()
     assert f'id="mentor-{pair.pk}"' in form and "赵老师 (" in form and "刘老师 (" in form
 
-    response = client.post(f"{PAGE}{proposal.run.pk}/pairs/{pair.pk}/change/", {"mentor": woman.pk})
+    response = client.post(f"{PAGE}pairs/{pair.pk}/change/", {"mentor": woman.pk})
 
     assert response.status_code == 302
     changed = _girls_pair(proposal)
@@ -350,9 +351,7 @@ def test_a_change_breaking_a_rule_shows_the_services_reason_and_writes_nothing(w
     pair = _girls_pair(proposal)
     before = _proposal_state(proposal.run)
 
-    response = client.post(
-        f"{PAGE}{proposal.run.pk}/pairs/{pair.pk}/change/", {"mentor": proposal.man.pk}, **EN
-    )
+    response = client.post(f"{PAGE}pairs/{pair.pk}/change/", {"mentor": proposal.man.pk}, **EN)
 
     assert response.status_code == 400
     problems = response.content.decode().split('id="problems"', 1)[1].split("</ul>", 1)[0]
@@ -373,7 +372,7 @@ def test_a_change_to_no_or_an_unknown_mentor_is_refused(world, proposal, form, m
     before = _proposal_state(proposal.run)
 
     response = signed_in(world.users["school_admin"]).post(
-        f"{PAGE}{proposal.run.pk}/pairs/{pair.pk}/change/", form, **EN
+        f"{PAGE}pairs/{pair.pk}/change/", form, **EN
     )
 
     assert response.status_code == 400
@@ -426,9 +425,7 @@ def test_adding_a_pair_that_breaks_rules_names_every_problem_and_writes_nothing(
 def test_a_pair_is_removed_from_the_proposal(world, proposal):
     pair = _girls_pair(proposal)
 
-    response = signed_in(world.users["district_admin"]).post(
-        f"{PAGE}{proposal.run.pk}/pairs/{pair.pk}/remove/"
-    )
+    response = signed_in(world.users["district_admin"]).post(f"{PAGE}pairs/{pair.pk}/remove/")
 
     assert response.status_code == 302
     assert not ProposedPair.objects.filter(pk=pair.pk).exists()
@@ -445,7 +442,7 @@ def test_an_approved_run_refuses_changes_with_its_state_and_offers_none(
     before = _proposal_state(proposal.run)
 
     response = client.post(
-        f"{PAGE}{proposal.run.pk}/pairs/{pair.pk}/change/",
+        f"{PAGE}pairs/{pair.pk}/change/",
         {"mentor": _another_woman(proposal).pk},
         **EN,
     )
