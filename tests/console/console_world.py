@@ -68,6 +68,16 @@ def pupil(school: School, term: Term, name: str, *, class_name: str = "1班"):
     return student
 
 
+def paired(school: School, term: Term, name: str):
+    """A pupil of the school with a mentor of their own, paired from the term's start."""
+    return PairingFactory(
+        mentor=MentorFactory(schools=[school]),
+        student=pupil(school, term, name),
+        term=term,
+        started_on=term.start_date,
+    )
+
+
 def assessment(school: School, term: Term, name: str, status=AssessmentStatus.SUBMITTED, **kw):
     return AssessmentFactory(student=pupil(school, term, name), term=term, status=status, **kw)
 

@@ -19,8 +19,8 @@ from mentoring.models import (
 )
 from mentoring.school_weeks import week_label
 from mentoring.services.compliance_reminders import reminder_keys
-from tests.console.console_world import EN, READERS, pupil, signed_in
-from workers.factories import MembershipFactory, MentorFactory, PairingFactory
+from tests.console.console_world import EN, READERS, paired, signed_in
+from workers.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,12 +60,7 @@ def test_only_administrators_read_the_weekly_figures(world, reader):
 def test_each_school_and_mentor_shows_its_share_of_weeks_met(world):
     a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
     weeks(Pairing.objects.get(student__school=a), [True, True, False, True])
-    theirs = PairingFactory(
-        mentor=MentorFactory(schools=[b]),
-        student=pupil(b, term, "刘小东"),
-        term=term,
-        started_on=term.start_date,
-    )
+    theirs = paired(b, term, "刘小东")
     weeks(theirs, [False, False])
 
     school = signed_in(world.users["school_admin"]).get(PAGE, **EN).content.decode()
@@ -83,12 +78,7 @@ def test_a_school_the_administrator_only_supervises_is_not_counted(world):
     admin = world.users["school_admin"]
     MembershipFactory(user=admin, school=b, role=Role.SUPERVISOR)
     weeks(Pairing.objects.get(student__school=a), [True, True, False, True])
-    supervised = PairingFactory(
-        mentor=MentorFactory(schools=[b]),
-        student=pupil(b, term, "刘小东"),
-        term=term,
-        started_on=term.start_date,
-    )
+    supervised = paired(b, term, "刘小东")
     weeks(supervised, [False, False, False, False])
 
     weekly = signed_in(admin).get(PAGE, **EN).content.decode()
@@ -112,12 +102,7 @@ def test_the_page_costs_the_same_queries_for_one_or_many_mentors(world):
     weeks(Pairing.objects.get(student__school=a), [True])
     few = _queries(client)
     for n in range(8):
-        pairing = PairingFactory(
-            mentor=MentorFactory(schools=[a]),
-            student=pupil(a, term, f"学生{n}"),
-            term=term,
-            started_on=term.start_date,
-        )
+        pairing = paired(a, term, f"学生{n}")
         weeks(pairing, [True, False])
 
     assert _queries(client) == few
@@ -174,12 +159,7 @@ def test_the_reminders_sent_show_week_mentor_and_a_link_to_the_student(world):
     ours.mentor.user.save()
     remind(ours, _monday(term, 2))
     remind(ours, _monday(term, 3), streak=2)
-    theirs = PairingFactory(
-        mentor=MentorFactory(schools=[b]),
-        student=pupil(b, term, "刘小东"),
-        term=term,
-        started_on=term.start_date,
-    )
+    theirs = paired(b, term, "刘小东")
     remind(theirs, _monday(term, 2))
 
     html = signed_in(world.users["school_admin"]).get(PAGE, **EN).content.decode()
@@ -217,12 +197,7 @@ def test_the_reminders_cost_the_same_queries_for_one_or_many(world):
     remind(Pairing.objects.get(student__school=a), _monday(term, 1), streak=2)
     few = _queries(client)
     for n in range(8):
-        pairing = PairingFactory(
-            mentor=MentorFactory(schools=[a]),
-            student=pupil(a, term, f"学生{n}"),
-            term=term,
-            started_on=term.start_date,
-        )
+        pairing = paired(a, term, f"学生{n}")
         remind(pairing, _monday(term, 1))
         remind(pairing, _monday(term, 2), streak=2)
 
