@@ -38,6 +38,7 @@ from mentoring.models import (
     PairingKind,
     ProposedPair,
     Student,
+    Subject,
 )
 from mentoring.selectors.match_runs import runs_visible_to
 from mentoring.selectors.pairing_rules import exclusion_message, unmatched_message
@@ -202,6 +203,8 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
     if school.isdigit():
         proposals = proposals.filter(pairing__student__school_id=int(school))
     proposals = list(proposals.order_by("pairing__kind", "pairing__student_id")[:PROPOSAL_ROWS])
+    for proposal in proposals:
+        proposal.reason_words = reason_words(proposal.reasons or {})
     kinds = []
     for kind, figures in ((chosen.summary or {}).get("kinds") or {}).items():
         unmatched = [dict(row) for row in figures.get("unmatched_students", [])]
@@ -247,6 +250,31 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
         },
         status=status,
     )
+
+
+def reason_words(reasons: dict) -> list[str]:
+    """The solver's reasons for a pair (mentoring.matching.candidates.reasons) in words."""
+    words = []
+    for key, value in reasons.items():
+        if key == "subjects_matched":
+            subjects = "、".join(str(Subject(v).label) if v in Subject.values else v for v in value)
+            words.append(
+                _("Teaches the weak subjects: %(subjects)s") % {"subjects": subjects}
+                if value
+                else _("Teaches none of the weak subjects")
+            )
+        elif key == "grade_fit" and value is not None:
+            words.append(
+                _("Teaches the student's grade")
+                if value
+                else _("Does not teach the student's grade")
+            )
+        elif key == "continuity" and value:
+            words.append(_("Last term's mentor"))
+        elif key not in ("grade_fit", "changed_by"):
+            # Shown as given; a change by hand is marked beside the mentor.
+            words.append(f"{key}: {value}")
+    return words
 
 
 def _refusal(chosen, error: DomainError) -> list[str]:

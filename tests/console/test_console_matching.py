@@ -344,6 +344,9 @@ def test_a_pairs_mentor_is_changed_by_hand_and_shown_by_real_name(world, proposa
     page = client.get(f"{PAGE}{proposal.run.pk}/", **EN).content.decode()
     row = page.split(f'data-proposal="{pair.pk}"', 1)[1].split("</tr>", 1)[0]
     assert f"{woman.user.last_name}老师" in row and "(by hand)" in row
+    # The solver's reasons in words, not its keys.
+    assert "Teaches the student&#x27;s grade" in row
+    assert "grade_fit" not in row and "changed_by" not in row
 
 
 def test_a_change_breaking_a_rule_shows_the_services_reason_and_writes_nothing(world, proposal):
