@@ -76,7 +76,7 @@ def term_glance(user, schools, term: Term) -> dict:
         care=Count("pk", filter=Q(kind=PairingKind.CARE)),
         mentors=Count("mentor", distinct=True),
     )
-    weekly = compliance_summary(user=user, term_id=term.pk)["totals"]
+    weekly = compliance_summary(user=user, term_id=term.pk, administered_only=True)["totals"]
     awards = (
         awards_visible_to(user)
         .filter(term=term, student__school__in=school_ids)

@@ -138,8 +138,9 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             (code, services.tier_name(row.term.district, code))
             for code in services.tier_choices(row.term.district)
         ]
-    if rows and request.method == "GET":
-        # Names are served, as by the API's list: recorded in the access log.
+    if rows:
+        # Names are served, as by the API's list: recorded in the access log,
+        # also when a refused step shows the queue again with its problem.
         access_record_request(
             request,
             action=AccessAction.LIST,

@@ -8,26 +8,48 @@ run's page reloads itself while its job solves, then lists the proposal
 unmatched with why, and the mentors below their minimum, from the run's
 stored summary. Serving the proposal names students: access-logged as the
 API's `pairs/` is.
+
+The start form takes the run's weights and rules, prefilled with the
+defaults; what it posts goes to the service as typed, so that
+`match_run_start_problems` judges every input and the page shows each of its
+refusals at once. On a proposed run an administrator changes a pair's
+mentor, removes a pair, or adds one for an unmatched student, through
+`match_run_pair_change`, `match_run_pair_remove` and `match_run_pair_add`
+(the API's `pairs/` calls); a refusal is shown with the service's reason and
+nothing is written.
 """
+
+import dataclasses
+import re
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
-from core.errors import DomainError
+from core.errors import DomainError, FieldErrors
+from mentoring.matching.candidates import Weights
 from mentoring.models import (
     AccessAction,
     MatchRunStatus,
+    Mentor,
     PairingKind,
     ProposedPair,
     Student,
+    Subject,
 )
 from mentoring.selectors.match_runs import runs_visible_to
-from mentoring.selectors.pairing_rules import exclusion_message
+from mentoring.selectors.pairing_rules import exclusion_message, unmatched_message
 from mentoring.services.access_log import access_record_request
-from mentoring.services.match_runs import match_run_approve, match_run_start
+from mentoring.services.match_runs import (
+    match_run_approve,
+    match_run_pair_add,
+    match_run_pair_change,
+    match_run_pair_remove,
+    match_run_start,
+)
 
 RECENT = 20
 PROPOSAL_ROWS = 500
@@ -40,6 +62,63 @@ EXCLUSION_RULES = {
     "conflict",
     "safeguarding_gender",
 }
+# The solver's weights (mentoring.matching.candidates.Weights), each with what it costs.
+WEIGHT_LABELS = {
+    "subject_miss": gettext_lazy("Per weak subject the mentor does not teach"),
+    "grade_miss": gettext_lazy("When the mentor does not teach the student's grade"),
+    "continuity": gettext_lazy("Saved when the mentor is last term's mentor"),
+    "unmatched": gettext_lazy(
+        "Leaving a student unmatched, by need, neediest first (comma-separated)"
+    ),
+    "unmatched_unranked": gettext_lazy("Leaving a student without a tier unmatched"),
+    "load_step": gettext_lazy("Each further mentee of one mentor costs this much more"),
+    "max_candidates": gettext_lazy("Mentors considered per student"),
+}
+WHOLE_NUMBER = re.compile(r"\s*-?\d{1,9}\s*")
+
+
+def _typed(text: str):
+    """A whole number typed in a box as an int; anything else as typed, for the service."""
+    return int(text) if WHOLE_NUMBER.fullmatch(text) else text
+
+
+def _posted_weights(post) -> dict:
+    weights = {}
+    for name in WEIGHT_LABELS:
+        text = post.get(f"weight_{name}")
+        if text is None:
+            continue
+        if name == "unmatched":
+            weights[name] = [_typed(part) for part in text.split(",") if part.strip()]
+        else:
+            weights[name] = _typed(text)
+    return weights
+
+
+def _posted_rules(post) -> dict:
+    if "same_gender_from_age" not in post:
+        return {}
+    text = post["same_gender_from_age"]
+    # An empty box switches the rule off (the service refuses it where the district has one).
+    return {"same_gender_from_age": _typed(text) if text.strip() else None}
+
+
+def _weight_fields(posted: dict | None) -> list[dict]:
+    defaults = dataclasses.asdict(Weights())
+    fields = []
+    for name, label in WEIGHT_LABELS.items():
+        value = (posted or {}).get(f"weight_{name}")
+        if value is None:
+            default = defaults[name]
+            value = ", ".join(map(str, default)) if name == "unmatched" else str(default)
+        fields.append({"name": name, "label": label, "value": value})
+    return fields
+
+
+def _problems(error: DomainError) -> list[str]:
+    if isinstance(error, FieldErrors):
+        return [str(message) for found in error.errors.values() for message in found]
+    return [str(error.message)]
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,23 +126,35 @@ EXCLUSION_RULES = {
 def runs(request, schools):
     terms = terms_of(schools)
     term = chosen_term(request, terms)
-    problem, status = "", 200
+    problems, status, posted = [], 200, None
     if request.method == "POST":
-        term_id = request.POST.get("term", "")
-        school_ids = [int(v) for v in request.POST.getlist("schools") if v.isdigit()]
+        posted = request.POST
+        term_id = posted.get("term", "")
+        term = next((t for t in terms if str(t.pk) == term_id), term)
+        school_ids = [int(v) for v in posted.getlist("schools") if v.isdigit()]
         try:
             run = match_run_start(
                 by=request.user,
                 term_id=int(term_id) if term_id.isdigit() else 0,
-                kinds=request.POST.getlist("kinds"),
+                kinds=posted.getlist("kinds"),
                 school_ids=school_ids or None,
+                weights=_posted_weights(posted),
+                rules=_posted_rules(posted),
             )
         except DomainError as error:
-            problem, status = str(error.message), error.status_code
+            problems, status = _problems(error), error.status_code
         else:
             messages.success(request, _("The matching run was started."))
             return redirect("console:match-run", run_id=run.pk)
     listed = runs_visible_to(request.user).prefetch_related("schools").order_by("-pk")[:RECENT]
+    if posted is not None:
+        age = posted.get("same_gender_from_age", "")
+        kinds_chosen = posted.getlist("kinds")
+        schools_chosen = posted.getlist("schools")
+    else:
+        policy = term.district.same_gender_from_age if term else None
+        age = "" if policy is None else str(policy)
+        kinds_chosen, schools_chosen = list(PairingKind.values), []
     return render(
         request,
         TEMPLATES + "matching.html",
@@ -73,7 +164,11 @@ def runs(request, schools):
             "term": term,
             "runs": listed,
             "kinds": PairingKind.choices,
-            "problem": problem,
+            "kinds_chosen": kinds_chosen,
+            "schools_chosen": schools_chosen,
+            "weights": _weight_fields(posted),
+            "same_gender_from_age": age,
+            "problems": problems,
         },
         status=status,
     )
@@ -86,7 +181,21 @@ def _run(request, run_id: int):
 @require_GET
 @admin_page
 def run(request, schools, run_id: int):
-    chosen = _run(request, run_id)
+    edit = request.GET.get("edit", "")
+    return _run_page(request, _run(request, run_id), edit=int(edit) if edit.isdigit() else None)
+
+
+def _run_mentors(chosen) -> list[tuple[int, str]]:
+    """The mentors the run solved with, by real name, for the page's choices."""
+    ids = [m["id"] for m in (chosen.inputs or {}).get("mentors", [])]
+    if not ids:
+        return []
+    mentors = Mentor.objects.filter(pk__in=ids).select_related("user")
+    named = [(m.pk, f"{m.user.display_name} ({m.get_kind_display()})") for m in mentors]
+    return sorted(named, key=lambda pair: (pair[1], pair[0]))
+
+
+def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, chosen_mentor=""):
     school = request.GET.get("school", "")
     proposals = ProposedPair.objects.filter(run=chosen).select_related(
         "pairing__student__school", "pairing__mentor__user"
@@ -94,38 +203,177 @@ def run(request, schools, run_id: int):
     if school.isdigit():
         proposals = proposals.filter(pairing__student__school_id=int(school))
     proposals = list(proposals.order_by("pairing__kind", "pairing__student_id")[:PROPOSAL_ROWS])
+    for proposal in proposals:
+        proposal.reason_words = reason_words(proposal.reasons or {})
     kinds = []
     for kind, figures in ((chosen.summary or {}).get("kinds") or {}).items():
-        unmatched = figures.get("unmatched_students", [])
-        kinds.append({"kind": PairingKind(kind).label, "figures": figures, "unmatched": unmatched})
+        unmatched = [dict(row) for row in figures.get("unmatched_students", [])]
+        kinds.append(
+            {
+                "kind": PairingKind(kind).label,
+                "code": kind,
+                "figures": figures,
+                "unmatched": unmatched,
+            }
+        )
     unmatched_ids = {row["student"] for k in kinds for row in k["unmatched"]}
     names = dict(Student.objects.filter(pk__in=unmatched_ids).values_list("pk", "name"))
     for k in kinds:
         for row in k["unmatched"]:
             row["name"] = names.get(row["student"], "")
-            # A rule that left the student no mentor, in the API's own words for it.
-            if row["reason"] in EXCLUSION_RULES:
-                row["reason"] = exclusion_message(row["reason"], district=chosen.term.district)
+            # Why the student has no mentor, in words (a rule as the API words it).
+            row["reason"] = unmatched_message(row["reason"], district=chosen.term.district)
     served = [p.pairing.student_id for p in proposals] + sorted(unmatched_ids)
     if served:
         access_record_request(
             request, action=AccessAction.LIST, kind="proposedpair", student_ids=served
         )
     busy = chosen.status in (MatchRunStatus.PENDING, MatchRunStatus.RUNNING)
+    editable = chosen.status == MatchRunStatus.PROPOSED
     return render(
         request,
         TEMPLATES + "match_run.html",
         {
             "run": chosen,
             "job": chosen.job,
-            "refresh": REFRESH_SECONDS if busy else None,
+            "refresh": REFRESH_SECONDS if busy and not problems else None,
             "proposals": proposals,
             "kinds": kinds,
             "school": school,
             "run_schools": list(chosen.schools.all()),
-            "approvable": chosen.status == MatchRunStatus.PROPOSED,
+            "approvable": editable,
+            "editable": editable,
+            "edit": edit,
+            "mentors": _run_mentors(chosen) if editable else [],
+            "chosen_mentor": chosen_mentor,
+            "problems": problems,
         },
+        status=status,
     )
+
+
+def reason_words(reasons: dict) -> list[str]:
+    """The solver's reasons for a pair (mentoring.matching.candidates.reasons) in words."""
+    words = []
+    for key, value in reasons.items():
+        if key == "subjects_matched":
+            subjects = "、".join(str(Subject(v).label) if v in Subject.values else v for v in value)
+            words.append(
+                _("Teaches the weak subjects: %(subjects)s") % {"subjects": subjects}
+                if value
+                else _("Teaches none of the weak subjects")
+            )
+        elif key == "grade_fit" and value is not None:
+            words.append(
+                _("Teaches the student's grade")
+                if value
+                else _("Does not teach the student's grade")
+            )
+        elif key == "continuity" and value:
+            words.append(_("Last term's mentor"))
+        elif key not in ("grade_fit", "changed_by"):
+            # Shown as given; a change by hand is marked beside the mentor.
+            words.append(f"{key}: {value}")
+    return words
+
+
+def _refusal(chosen, error: DomainError) -> list[str]:
+    """The service's reasons; a broken pairing rule in the words the unmatched list uses."""
+    rule = error.extra.get("rule")
+    if rule in EXCLUSION_RULES:
+        return [exclusion_message(rule, district=chosen.term.district)]
+    return _problems(error)
+
+
+def _proposal(request, proposal_id: int) -> tuple:
+    """The proposed pair and its run, when the run is the administrator's (else 404)."""
+    proposal = get_object_or_404(
+        ProposedPair.objects.filter(run__in=runs_visible_to(request.user)).select_related(
+            "pairing__student"
+        ),
+        pk=proposal_id,
+    )
+    return proposal, _run(request, proposal.run_id)
+
+
+def _posted_id(request, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@require_POST
+@admin_page
+def pair_change(request, schools, proposal_id: int):
+    proposal, chosen = _proposal(request, proposal_id)
+    mentor_id = _posted_id(request, "mentor")
+    if mentor_id is None:
+        return _run_page(
+            request, chosen, edit=proposal.pk, problems=[_("Choose a mentor.")], status=400
+        )
+    try:
+        match_run_pair_change(run=chosen, by=request.user, proposal=proposal, mentor_id=mentor_id)
+    except DomainError as error:
+        return _run_page(
+            request,
+            chosen,
+            edit=proposal.pk,
+            problems=_refusal(chosen, error),
+            status=error.status_code,
+            chosen_mentor=str(mentor_id),
+        )
+    messages.success(
+        request,
+        _("%(student)s has a new mentor.") % {"student": proposal.pairing.student.name},
+    )
+    return redirect("console:match-run", run_id=chosen.pk)
+
+
+@require_POST
+@admin_page
+def pair_remove(request, schools, proposal_id: int):
+    proposal, chosen = _proposal(request, proposal_id)
+    try:
+        match_run_pair_remove(run=chosen, by=request.user, proposal=proposal)
+    except DomainError as error:
+        return _run_page(
+            request, chosen, problems=_refusal(chosen, error), status=error.status_code
+        )
+    messages.success(
+        request,
+        _("The pair of %(student)s was removed from the proposal.")
+        % {"student": proposal.pairing.student.name},
+    )
+    return redirect("console:match-run", run_id=chosen.pk)
+
+
+@require_POST
+@admin_page
+def pair_add(request, schools, run_id: int):
+    chosen = _run(request, run_id)
+    # The student is chosen among the unmatched of one kind: posted as "kind:student".
+    kind, _sep, student = request.POST.get("student", "").partition(":")
+    mentor_id = _posted_id(request, "mentor")
+    missing = []
+    if not student.isdigit() or kind not in PairingKind.values:
+        missing.append(_("Choose an unmatched student."))
+    if mentor_id is None:
+        missing.append(_("Choose a mentor."))
+    if missing:
+        return _run_page(request, chosen, problems=missing, status=400)
+    try:
+        match_run_pair_add(
+            run=chosen, by=request.user, student_id=int(student), mentor_id=mentor_id, kind=kind
+        )
+    except DomainError as error:
+        return _run_page(
+            request,
+            chosen,
+            problems=_refusal(chosen, error),
+            status=error.status_code,
+            chosen_mentor=str(mentor_id),
+        )
+    messages.success(request, _("The pair was added to the proposal."))
+    return redirect("console:match-run", run_id=chosen.pk)
 
 
 @require_POST

@@ -106,6 +106,10 @@ def report(request, schools, report_id: int):
         reports_visible_to(request.user).select_related("term", "school", "district", "job"),
         pk=report_id,
     )
+    return _report_page(request, chosen)
+
+
+def _report_page(request, chosen, *, problem: str = "", status: int = 200):
     building = chosen.status == ReportStatus.BUILDING
     return render(
         request,
@@ -116,7 +120,9 @@ def report(request, schools, report_id: int):
             "building": building,
             "refresh": REFRESH_SECONDS if building else None,
             "formats": FORMATS if chosen.status == ReportStatus.ISSUED else (),
+            "problem": problem,
         },
+        status=status,
     )
 
 
@@ -140,6 +146,9 @@ def report_export(request, schools, report_id: int):
             nonce=str(request.csp_nonce),
         )
     except DomainError as error:
+        if error.status_code == 400:
+            # A bad parameter (an unknown `lang`): said on the version's page, nothing recorded.
+            return _report_page(request, chosen, problem=str(error.message), status=400)
         messages.error(request, str(error.message))
         return redirect(reverse("console:report", args=[chosen.pk]))
     if exported.student_ids is not None:

@@ -33,6 +33,12 @@ urlpatterns = [
     path("aid/<int:project_id>/", aid.project, name="aid-project"),
     path("aid/<int:project_id>/allocate/", aid.allocate_project, name="aid-allocate"),
     path("aid/awards/<int:award_id>/pay/", aid.pay, name="aid-pay"),
+    path("matching/<int:run_id>/pairs/add/", matching.pair_add, name="match-pair-add"),
+    # A proposed pair names its run.
+    *[
+        path(f"matching/pairs/<int:proposal_id>/{action}/", view, name=f"match-pair-{action}")
+        for action, view in (("change", matching.pair_change), ("remove", matching.pair_remove))
+    ],
     path("weekly/", weekly.weekly, name="weekly"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<int:report_id>/", reports.report, name="report"),

@@ -3,15 +3,22 @@
 The figures are `compliance_summary`, what the API's `compliance/summary/`
 answers the same administrator: per school the share of pair-weeks met,
 sessions, minutes, home visits and students missing weeks in a row, and per
-mentor the same (the mentors of the schools the administrator runs). No
-student is named, so nothing is access-logged.
+mentor the same (the mentors of the schools the administrator runs), counted
+for the schools the administrator administers only.
+
+Below them, the reminders the weekly check sent this term (`reminders_sent`):
+per week and mentor, the student missed, whether the mentor was reminded and
+the administrators told of a streak, with a link to the student's growth
+archive. The reminders name students, so serving them is access-logged.
 """
 
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
-from mentoring.selectors.compliance import compliance_summary
+from mentoring.models import AccessAction
+from mentoring.selectors.compliance import compliance_summary, reminders_sent
+from mentoring.services.access_log import access_record_request
 
 
 @require_GET
@@ -19,9 +26,27 @@ from mentoring.selectors.compliance import compliance_summary
 def weekly(request, schools):
     terms = terms_of(schools)
     term = chosen_term(request, terms)
-    summary = compliance_summary(user=request.user, term_id=term.pk) if term else None
+    summary = (
+        compliance_summary(user=request.user, term_id=term.pk, administered_only=True)
+        if term
+        else None
+    )
+    reminders = reminders_sent(user=request.user, term=term) if term else []
+    if reminders:
+        access_record_request(
+            request,
+            action=AccessAction.LIST,
+            kind="notification",
+            student_ids=sorted({row.student for row in reminders}),
+        )
     return render(
         request,
         TEMPLATES + "weekly.html",
-        {"schools": schools, "terms": terms, "term": term, "summary": summary},
+        {
+            "schools": schools,
+            "terms": terms,
+            "term": term,
+            "summary": summary,
+            "reminders": reminders,
+        },
     )

@@ -8,10 +8,11 @@ export in the access log for its request.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict
+from core.errors import Conflict, DomainError
 from core.http import XLSX_CONTENT_TYPE
 from mentoring.models import User
 from workers import reports
@@ -19,6 +20,8 @@ from workers.models import Report, ReportStatus
 from workers.reporting import exports
 
 FORMATS = ("html", "xlsx", "csv", "pdf")
+# The languages a report is written in: the site's (zh-hans, en).
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,12 @@ class ReportFile:
 def report_file(
     *, report: Report, user: User, kind: str, language: str, annex: bool = False, nonce: str = ""
 ) -> ReportFile:
+    if language not in LANGUAGES:
+        raise DomainError(
+            _("Unknown language %(lang)s: a report is written in %(choices)s.")
+            % {"lang": language, "choices": ", ".join(LANGUAGES)},
+            field="lang",
+        )
     if report.status != ReportStatus.ISSUED:
         raise Conflict(
             _("This version is %(status)s; only an issued report is exported.")

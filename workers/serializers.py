@@ -5,6 +5,7 @@ from rest_framework import serializers
 from core.serializers import JobSerializer, QuerySerializer, StrictSerializer
 from mentoring.apis.codes import district_field, school_field, term_field
 from workers.models import Report
+from workers.report_files import FORMATS, LANGUAGES
 
 
 class ComplianceCheckSerializer(StrictSerializer):
@@ -90,8 +91,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportExportQuerySerializer(QuerySerializer):
-    format = serializers.ChoiceField(choices=["html", "xlsx", "csv", "pdf"], default="html")
-    lang = serializers.ChoiceField(choices=["zh-hans", "en"], required=False)
+    format = serializers.ChoiceField(choices=list(FORMATS), default="html")
+    lang = serializers.ChoiceField(choices=list(LANGUAGES), required=False)
     # The records behind the problems are in the XLSX and CSV; on the page and the PDF
     # only as an annex the administrator asks for.
     annex = serializers.BooleanField(

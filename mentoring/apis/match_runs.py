@@ -27,6 +27,7 @@ from mentoring.services.match_runs import (
     match_run_pair_change,
     match_run_pair_remove,
     match_run_start,
+    match_run_start_problems,
 )
 
 
@@ -184,9 +185,19 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=MatchRunCreateSerializer, responses={202: MatchRunSerializer})
     def create(self, request, *args, **kwargs):
-        payload = MatchRunCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        # Every bad field in one answer: the serializer's, then the service's own
+        # checks of the fields that passed (each weight and rule, the term).
+        data = validated_data(
+            MatchRunCreateSerializer(data=request.data),
+            lambda errors, fields: match_run_start_problems(
+                errors,
+                by=request.user,
+                term_id=fields.get("term"),
+                kinds=fields.get("kinds"),
+                weights=fields.get("weights"),
+                rules=fields.get("rules"),
+            ),
+        )
         run = match_run_start(
             by=request.user,
             term_id=data["term"],

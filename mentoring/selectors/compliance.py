@@ -8,6 +8,7 @@
 Every read is a fixed number of aggregate queries, whatever the number of rows.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -21,6 +22,8 @@ from mentoring.models import (
     Membership,
     Mentor,
     MentorKind,
+    Notification,
+    NotificationKind,
     Pairing,
     PairingKind,
     PairingStatus,
@@ -33,10 +36,13 @@ from mentoring.models import (
     WeeklyCompliance,
     person_name,
 )
+from mentoring.school_weeks import ONE_WEEK, parse_week, week_label
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.scoping import schools_visible_to
 from mentoring.services.compliance import CONTACT_KINDS
+from mentoring.services.compliance_reminders import REMINDER_KINDS
 from mentoring.streaks import STREAK_WEEKS
+from mentoring.workdays import week_monday
 
 
 def compliance_visible_to(user: User) -> QuerySet[WeeklyCompliance]:
@@ -149,8 +155,14 @@ def summary_scope(*, user: User, term_id: int, school_id: int | None) -> Summary
     return SummaryScope(term=term, school=school)
 
 
-def compliance_summary(*, user: User, term_id: int, school_id: int | None = None) -> dict:
+def compliance_summary(
+    *, user: User, term_id: int, school_id: int | None = None, administered_only: bool = False
+) -> dict:
     """Figures of a term per school and per mentor, for the rows the user may count.
+
+    `administered_only` counts the schools the user administers and nothing
+    else (the administrators' console): not the schools it only supervises,
+    nor its own mentees elsewhere.
 
     Per school: share of pair-weeks met, sessions, minutes, home visits,
     the sessions, minutes and home visits of the holiday apart (they meet no
@@ -161,7 +173,12 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
     """
     scope = summary_scope(user=user, term_id=term_id, school_id=school_id)
     term = scope.term
-    if user.is_superuser:
+    if administered_only:
+        counted_schools = School.objects.filter(
+            pk__in=schools_administered_by(user), district_id=term.district_id
+        )
+        rows = WeeklyCompliance.objects.filter(school__in=counted_schools, term=term)
+    elif user.is_superuser:
         counted_schools = School.objects.filter(district_id=term.district_id)
         rows = WeeklyCompliance.objects.filter(term=term)
     else:
@@ -173,12 +190,17 @@ def compliance_summary(*, user: User, term_id: int, school_id: int | None = None
             Q(school__in=counted_schools) | Q(mentor__user=user), term=term
         )
     visible_rows = compliance_visible_to(user).filter(term=term)
+    if administered_only:
+        visible_rows = visible_rows.filter(school__in=counted_schools)
     if scope.school is not None:
         counted_schools = counted_schools.filter(pk=scope.school.pk)
         rows = rows.filter(school=scope.school)
         visible_rows = visible_rows.filter(school=scope.school)
 
-    if user.is_superuser:
+    if administered_only:
+        holiday_scope = TutoringSession.objects.filter(pairing__student__school__in=counted_schools)
+        administered = None
+    elif user.is_superuser:
         holiday_scope = TutoringSession.objects.all()
         administered = None
     else:
@@ -292,3 +314,85 @@ def may_read_compliance_figures(user: User) -> bool:
         user=user,
         role__in=[Role.ADMINISTRATOR, Role.TEACHER, Role.VOLUNTEER, Role.SUPERVISOR],
     ).exists()
+
+
+@dataclass
+class ReminderSent:
+    """The weekly check's reminders about one pairing's missed week, as the console lists them.
+
+    `mentor_reminded` is the mentor's reminder; `escalated` the streak told to
+    the school's administrators (None when it was not); `resolved` says the
+    records no longer bear it out (a session logged late into the week).
+    """
+
+    week_start: datetime.date
+    pairing: int
+    student: int
+    student_name: str
+    mentor_name: str
+    mentor_reminded: bool = False
+    mentor_read: bool = False
+    escalated: int | None = None
+    resolved: bool = False
+
+    @property
+    def week_end(self) -> datetime.date:
+        return self.week_start + ONE_WEEK - datetime.timedelta(days=1)
+
+
+def reminders_sent(*, user: User, term: Term, limit: int = 300) -> list[ReminderSent]:
+    """The reminders of the term's weeks in the schools the user administers, newest week
+    first, one row per pairing and week; three queries however many.
+    """
+    labels = []
+    monday = week_monday(term.start_date)
+    while monday <= term.end_date:
+        labels.append(week_label(monday))
+        monday += ONE_WEEK
+    notifications = list(
+        Notification.objects.filter(
+            kind__in=REMINDER_KINDS,
+            school__in=schools_administered_by(user).filter(district_id=term.district_id),
+            data__week__in=labels,
+        )
+        .values_list("kind", "data", "read_at", "resolved_at")
+        .order_by("-created_at", "-pk")[: limit * 4]
+    )
+    pairing_ids = {data.get("pairing") for _kind, data, _read, _resolved in notifications}
+    pairings = {
+        row["pk"]: row
+        for row in Pairing.objects.filter(pk__in=pairing_ids - {None}, term=term).values(
+            "pk",
+            "student_id",
+            "student__name",
+            "mentor__user__username",
+            "mentor__user__first_name",
+            "mentor__user__last_name",
+        )
+    }
+    rows: dict[tuple[int, str], ReminderSent] = {}
+    for kind, data, read_at, resolved_at in notifications:
+        pairing = pairings.get(data.get("pairing"))
+        if pairing is None:
+            continue
+        key = (pairing["pk"], data["week"])
+        row = rows.get(key)
+        if row is None:
+            name = person_name(
+                pairing["mentor__user__first_name"], pairing["mentor__user__last_name"]
+            )
+            row = rows[key] = ReminderSent(
+                week_start=parse_week(data["week"]),
+                pairing=pairing["pk"],
+                student=pairing["student_id"],
+                student_name=pairing["student__name"],
+                mentor_name=name or pairing["mentor__user__username"],
+            )
+        if kind == NotificationKind.MISSED_WEEK:
+            row.mentor_reminded = True
+            row.mentor_read = read_at is not None
+        else:
+            row.escalated = data.get("streak")
+        row.resolved = row.resolved or resolved_at is not None
+    ordered = sorted(rows.values(), key=lambda r: (-r.week_start.toordinal(), r.mentor_name))
+    return ordered[:limit]

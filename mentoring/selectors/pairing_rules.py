@@ -14,6 +14,7 @@ import datetime
 from django.utils.translation import gettext as _
 
 from mentoring.matching import candidates as rules_and_costs
+from mentoring.matching.solver import CAPACITY_SHORT, NO_CANDIDATE
 from mentoring.models import District, Mentor, Student
 
 
@@ -91,3 +92,17 @@ def exclusion_message(rule: str, *, district: District) -> str:
             "paired only with a mentor of the same gender."
         ) % {"age": district.same_gender_from_age}
     return _("This pair breaks a rule: %(rule)s.") % {"rule": rule}
+
+
+def unmatched_message(reason: str, *, district: District) -> str:
+    """Why a run left a student without a mentor, in words (a rule by `exclusion_message`)."""
+    if reason == CAPACITY_SHORT:
+        return _(
+            "The mentors allowed for this student had no place left, or each cost more "
+            "than leaving the student unmatched (see the run's weights)."
+        )
+    if reason == NO_CANDIDATE:
+        return _("No mentor is allowed for this student.")
+    if reason == "no_mentor_in_school":
+        return _("No mentor serves the student's school.")
+    return exclusion_message(reason, district=district)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import bulk
-from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
+from core.errors import Conflict, NotPermitted, ValidationErrors, checked
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.matching.problem import (
     kinds_in_order,
@@ -52,59 +52,107 @@ WEIGHT_NAMES = {f.name for f in dataclasses.fields(rules_and_costs.Weights)}
 # Starting a run ---------------------------------------------------------------------------
 
 
-def _weights(raw: dict | None) -> rules_and_costs.Weights:
-    raw = dict(raw or {})
-    unknown = sorted(set(raw) - WEIGHT_NAMES)
+def _weights_problems(errors: ValidationErrors, raw) -> rules_and_costs.Weights | None:
+    """The run's weights, or None after adding to `errors` what is wrong with each of them."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        errors.add("weights", _('Weights are given by name, e.g. {"subject_miss": 30}.'))
+        return None
+    raw = dict(raw)
+    before = len(errors.errors.get("weights", []))
+    unknown = sorted(set(raw) - WEIGHT_NAMES, key=str)
     if unknown:
-        raise DomainError(
-            _("Unknown weights: %(names)s.") % {"names": ", ".join(unknown)}, field="weights"
+        errors.add(
+            "weights", _("Unknown weights: %(names)s.") % {"names": ", ".join(map(str, unknown))}
         )
-    for name, value in raw.items():
-        values = value if name == "unmatched" else [value]
+    for name in sorted(set(raw) & WEIGHT_NAMES):
+        value = raw[name]
         if name == "unmatched" and (not isinstance(value, list) or not value):
-            raise DomainError(
-                _("unmatched takes a list of costs, neediest first."), field="weights"
-            )
+            errors.add("weights", _("unmatched takes a list of costs, neediest first."))
+            continue
+        values = value if name == "unmatched" else [value]
         if any(
             not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > 100_000 for v in values
         ):
-            raise DomainError(
+            errors.add(
+                "weights",
                 _("Each weight is a whole number from 0 to 100000 (%(name)s).") % {"name": name},
-                field="weights",
             )
+        elif name == "max_candidates" and value < 1:
+            errors.add("weights", _("max_candidates must be at least 1."))
+    if len(errors.errors.get("weights", [])) > before:
+        return None
     if "unmatched" in raw:
         raw["unmatched"] = tuple(raw["unmatched"])
-    if raw.get("max_candidates", 1) < 1:
-        raise DomainError(_("max_candidates must be at least 1."), field="weights")
     return rules_and_costs.Weights(**raw)
 
 
-def _rules(raw: dict | None, *, district: District) -> dict:
-    """The run's rules: the district's safeguarding policy, tightened if asked."""
-    raw = dict(raw or {})
-    unknown = sorted(set(raw) - {"same_gender_from_age"})
+def _rules_problems(errors: ValidationErrors, raw, *, district: District | None) -> dict | None:
+    """The run's rules: the district's safeguarding policy, tightened if asked.
+
+    Adds to `errors` what is wrong; with no district (the term was refused),
+    only the rules' own form is checked.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        errors.add("rules", _('Rules are given by name, e.g. {"same_gender_from_age": 12}.'))
+        return None
+    unknown = sorted(set(raw) - {"same_gender_from_age"}, key=str)
     if unknown:
-        raise DomainError(
-            _("Unknown rules: %(names)s.") % {"names": ", ".join(unknown)}, field="rules"
+        errors.add(
+            "rules", _("Unknown rules: %(names)s.") % {"names": ", ".join(map(str, unknown))}
         )
-    age = raw.get("same_gender_from_age", district.same_gender_from_age)
+    default = district.same_gender_from_age if district is not None else None
+    age = raw.get("same_gender_from_age", default)
     if age is not None and (
         not isinstance(age, int) or isinstance(age, bool) or not 0 <= age <= 20
     ):
-        raise DomainError(
-            _("same_gender_from_age is an age from 0 to 20, or null to switch it off."),
-            field="rules",
+        errors.add(
+            "rules", _("same_gender_from_age is an age from 0 to 20, or null to switch it off.")
         )
-    if loosens_policy(district, age):
-        raise DomainError(
+    elif district is not None and loosens_policy(district, age):
+        errors.add(
+            "rules",
             _(
                 "A run may tighten the district's safeguarding rule (same-gender mentors "
                 "from the age of %(age)d), never loosen it."
             )
             % {"age": district.same_gender_from_age},
-            field="rules",
         )
+    if errors.has("rules") or district is None:
+        return None
     return {"same_gender_from_age": age}
+
+
+def match_run_start_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    term_id: int | None,
+    kinds: list[str] | None,
+    weights=None,
+    rules=None,
+) -> Term | None:
+    """Add to `errors` everything wrong with starting a run: the term, the kinds, each weight
+    and rule, so that one answer names them all. Returns the term when it is the user's.
+    """
+    term = None
+    if term_id is not None:
+        term = (
+            Term.objects.filter(pk=term_id, district__schools__in=schools_administered_by(by))
+            .select_related("district")
+            .distinct()
+            .first()
+        )
+        if term is None:
+            errors.add("term", _("Unknown term."))
+    if kinds is not None and (not kinds or set(kinds) - set(PairingKind.values)):
+        errors.add("kinds", _("Choose academic, care or both."))
+    _weights_problems(errors, weights)
+    _rules_problems(errors, rules, district=term.district if term else None)
+    return term
 
 
 @transaction.atomic
@@ -119,16 +167,15 @@ def match_run_start(
 ) -> MatchRun:
     """Record a run for the term and the schools; its job and task follow the announcement.
 
-    `match_run_started` is sent inside the transaction: `workers` makes the
-    run's job (the run's `job` is set on return) and sends its task after commit.
+    Every bad input is refused at once (`match_run_start_problems`), before
+    anything is written. `match_run_started` is sent inside the transaction:
+    `workers` makes the run's job (the run's `job` is set on return) and sends
+    its task after commit.
     """
-    administered = schools_administered_by(by)
-    term = Term.objects.filter(pk=term_id, district__schools__in=administered).distinct().first()
-    if term is None:
-        raise DomainError(_("Unknown term."), field="term")
-    if not kinds or set(kinds) - set(PairingKind.values):
-        raise DomainError(_("Choose academic, care or both."), field="kinds")
-    in_district = administered.filter(district=term.district)
+    term = checked(
+        match_run_start_problems, by=by, term_id=term_id, kinds=kinds, weights=weights, rules=rules
+    )
+    in_district = schools_administered_by(by).filter(district=term.district)
     if school_ids:
         schools = list(in_district.filter(pk__in=school_ids))
         if len(schools) != len(set(school_ids)):
@@ -161,8 +208,10 @@ def match_run_record(
 
     A province's job records one run per county this way (`workers.province`).
     """
-    run_weights = _weights(weights)
-    run_rules = _rules(rules, district=term.district)
+    errors = ValidationErrors()
+    run_weights = _weights_problems(errors, weights)
+    run_rules = _rules_problems(errors, rules, district=term.district)
+    errors.raise_if_any()
     run = MatchRun.objects.create(
         term=term,
         kinds=sorted(set(kinds)),

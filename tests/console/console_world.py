@@ -10,6 +10,7 @@ a donor of district one and a supervisor of A.
 import dataclasses
 import datetime
 
+from django.test import Client
 from django.utils import timezone
 
 from donations.models import Award, Donor, DonorKind, FundSource
@@ -29,6 +30,7 @@ from workers.factories import (
     member,
 )
 
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 READERS = [
     "school_admin",
     "other_school_admin",
@@ -56,6 +58,12 @@ class World:
     users: dict[str, User]
 
 
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def running_term(district, code: str) -> Term:
     today = timezone.localdate()
     return TermFactory(
@@ -71,6 +79,16 @@ def pupil(school: School, term: Term, name: str, *, class_name: str = "1班"):
     student = StudentFactory(school=school, name=name)
     StudentRecordFactory(student=student, term=term, grade=3, class_name=class_name)
     return student
+
+
+def paired(school: School, term: Term, name: str):
+    """A pupil of the school with a mentor of their own, paired from the term's start."""
+    return PairingFactory(
+        mentor=MentorFactory(schools=[school]),
+        student=pupil(school, term, name),
+        term=term,
+        started_on=term.start_date,
+    )
 
 
 def assessment(school: School, term: Term, name: str, status=AssessmentStatus.SUBMITTED, **kw):

@@ -9,24 +9,12 @@ import pytest
 from django.test import Client
 
 from mentoring.models import AssessmentStatus
-from tests.console.console_world import OPENS, READERS, assessment, build_world
+from tests.console.console_world import EN, OPENS, READERS, assessment, signed_in
 from workers.models import Report, ReportScope
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PAGES = ["/console/", "/console/identification/", "/console/aid/", "/console/reports/"]
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -2,23 +2,37 @@
 
 An administrator signs in at `/` and lands on the term at a glance; runs
 identification to the public notice and approves a student from a
-government list, each in one click; builds the term report, watches it
-until issued and downloads the workbook; allocates an aid project and pays
-an award with its bank reference. Screenshots of each step are kept
+government list, each in one click; runs the term's matching, gives a
+student another mentor by hand and approves the proposal; builds the term
+report, watches it until issued and downloads the workbook; allocates an aid
+project and pays an award with its bank reference. Screenshots of each step are kept
 in var/test-artifacts/console/ (ignored by git).
 """
 
+import datetime
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from donations.models import Award, AwardStatus, Disbursement
-from mentoring.models import Assessment, AssessmentStatus, MatchRun, MatchRunStatus, Student
+from mentoring.models import (
+    Assessment,
+    AssessmentStatus,
+    Gender,
+    MatchRun,
+    MatchRunStatus,
+    Mentor,
+    Pairing,
+    PairingStatus,
+    ProposedPair,
+    Student,
+)
 from tests.console.console_world import aid_project, assessment, build_world
 from tests.mentoring.roster.roster_scene import csv_bytes, roster_row
-from workers.factories import DEFAULT_PASSWORD, GuardianAccountFactory
+from workers.factories import DEFAULT_PASSWORD, GuardianAccountFactory, MentorFactory, UserFactory
 from workers.models import Report, ReportStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -149,7 +163,17 @@ def test_an_administrator_imports_a_roster_and_approves_a_match_on_a_laptop(
     with transaction.atomic():
         world = build_world()
         a, term = world.schools["A"], world.terms["one"]
-        assessment(a, term, "王小丽", AssessmentStatus.APPROVED, tier="hardship")
+        girl = assessment(a, term, "王小丽", AssessmentStatus.APPROVED, tier="hardship").student
+        # A girl of nine, and two women who may mentor her: the proposal pairs her with
+        # one, and the administrator gives her to the other by hand.
+        nine = timezone.localdate() - datetime.timedelta(days=9 * 366)
+        Student.objects.filter(pk=girl.pk).update(gender=Gender.FEMALE, birth_date=nine)
+        for family in ("赵", "孙"):
+            MentorFactory(
+                user=UserFactory(first_name="老师", last_name=family),
+                schools=[a],
+                gender=Gender.FEMALE,
+            )
     base = live_server.url
     context, page, problems, shot = _signed_in(browser_page, base, artifacts, LAPTOP)
 
@@ -178,15 +202,38 @@ def test_an_administrator_imports_a_roster_and_approves_a_match_on_a_laptop(
     # The term's care matching: started, solved by its job, reviewed and approved.
     page.goto(f"{base}/console/matching/")
     page.uncheck('input[name=kinds][value="academic"]')
+    page.click("#weights summary")
+    assert page.locator("#weight-subject_miss").input_value() == "30"
+    shot("10-match-start-weights")
     with page.expect_navigation():
         page.click("#start button.primary")
     page.wait_for_selector('#state[data-status="proposed"]', timeout=60_000)
     assert "王小丽" in page.content()
     shot("10-match-proposal")
+    # Before approving, the girl is given another mentor by hand.
+    pair = ProposedPair.objects.select_related("pairing__mentor__user").get(pairing__student=girl)
+    other = next(
+        m
+        for m in Mentor.objects.filter(user__last_name__in=["赵", "孙"])
+        if m.pk != pair.pairing.mentor_id
+    )
+    with page.expect_navigation():
+        page.click(f'[data-edit="{pair.pk}"]')
+    page.select_option(f"#mentor-{pair.pk}", str(other.pk))
+    shot("10-match-change-mentor")
+    with page.expect_navigation():
+        page.click(f'[data-proposal="{pair.pk}"] .change-mentor button')
+    assert page.locator(".messages").is_visible()
+    mentor_cell = page.locator(f'[data-proposal="{pair.pk}"] td.mentor').inner_text()
+    assert f"{other.user.last_name}老师" in mentor_cell
+    assert ProposedPair.objects.get(pk=pair.pk).pairing.mentor_id == other.pk
+    shot("10-match-mentor-changed")
     with page.expect_navigation():
         page.click("#approve button")
     assert page.locator("#state").get_attribute("data-status") == "approved"
     assert MatchRun.objects.get().status == MatchRunStatus.APPROVED
+    assert Pairing.objects.get(pk=pair.pairing_id).status == PairingStatus.ACTIVE
+    assert Pairing.objects.get(pk=pair.pairing_id).mentor_id == other.pk
     shot("11-match-approved")
     assert problems == [
         "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"

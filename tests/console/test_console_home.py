@@ -2,27 +2,13 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from mentoring.models import AssessmentStatus, PairingStatus
-from tests.console.console_world import assessment, build_world, pupil
+from tests.console.console_world import EN, assessment, pupil, signed_in
 from workers.factories import MentorFactory, PairingFactory
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def figure(html: str, name: str) -> str:

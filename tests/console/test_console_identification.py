@@ -9,28 +9,15 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mentoring.models import AccessLogEntry, Assessment, AssessmentStatus, Objection
-from tests.console.console_world import assessment, build_world
+from tests.console.console_world import EN, assessment, signed_in
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PAGE = "/console/identification/"
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def offered(html: str, assessment_id: int) -> list[str]:
@@ -148,6 +135,28 @@ def test_reading_the_queue_is_access_logged(world):
 
     entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
     assert (entry.action, entry.object_kind) == ("list", "assessment")
+    assert list(entry.students.values_list("student_id", flat=True)) == [row.student_id]
+
+
+@pytest.mark.parametrize(
+    ("step", "data", "status"),
+    [("approve", {}, 409), ("reject", {"reason": ""}, 400)],
+)
+def test_a_refused_step_shows_the_queue_and_is_access_logged_like_reading_it(
+    world, step, data, status
+):
+    row = assessment(world.schools["A"], world.terms["one"], "王小丽", AssessmentStatus.SUBMITTED)
+
+    response = signed_in(world.users["school_admin"]).post(f"{PAGE}{row.pk}/{step}/", data)
+
+    assert response.status_code == status
+    assert "王小丽" in response.content.decode()
+    entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
+    assert (entry.action, entry.object_kind, entry.path) == (
+        "list",
+        "assessment",
+        f"{PAGE}{row.pk}/{step}/",
+    )
     assert list(entry.students.values_list("student_id", flat=True)) == [row.student_id]
 
 

@@ -4,28 +4,14 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mentoring.models import AccessLogEntry, AssessmentStatus, Objection
-from tests.console.console_world import assessment, build_world
+from tests.console.console_world import EN, assessment, signed_in
 from workers.models import Report, ReportScope, ReportStatus
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_report_is_built_by_the_job_and_each_format_downloads(
@@ -68,6 +54,34 @@ def test_a_report_is_built_by_the_job_and_each_format_downloads(
     exported = AccessLogEntry.objects.filter(action="export", object_kind="report")
     assert exported.count() == 3
     assert set(exported.values_list("students__student_id", flat=True)) == {objected.student_id}
+
+
+@pytest.mark.parametrize("lang", ["fr", "zh-hant", "EN"])
+def test_an_unsupported_language_is_refused_with_400_and_nothing_recorded(
+    world, django_capture_on_commit_callbacks, lang
+):
+    a, term = world.schools["A"], world.terms["one"]
+    client = signed_in(world.users["school_admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/console/reports/", {"term": term.pk, "scope": f"school:{a.pk}"})
+    report = Report.objects.get()
+    before = AccessLogEntry.objects.count()
+
+    response = client.get(
+        f"/console/reports/{report.pk}/export/", {"format": "html", "lang": lang}, **EN
+    )
+
+    assert response.status_code == 400
+    assert f"Unknown language {lang}: a report is written in zh-hans, en." in (
+        response.content.decode()
+    )
+    assert AccessLogEntry.objects.count() == before
+    assert (
+        client.get(
+            f"/console/reports/{report.pk}/export/", {"format": "html", "lang": "en"}
+        ).status_code
+        == 200
+    )
 
 
 def test_a_version_still_building_reloads_itself_and_offers_no_file(world):

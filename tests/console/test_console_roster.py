@@ -2,28 +2,15 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from mentoring.models import AccessLogEntry, Student
-from tests.console.console_world import READERS, build_world, pupil
+from tests.console.console_world import EN, READERS, pupil, signed_in
 from tests.mentoring.roster.roster_scene import csv_file, roster_row
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PAGE = "/console/roster/"
-
-
-@pytest.fixture
-def world():
-    return build_world()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("reader", READERS)

@@ -43,6 +43,7 @@ from mentoring.models import (
     Notification,
     Objection,
     Pairing,
+    ProposedPair,
     Student,
     User,
 )
@@ -168,6 +169,12 @@ console/matching/<int:run_id>/                     GET    -          →start   
 console/matching/<int:run_id>/                     POST   -          405            405             405             405             405             405             405             405
 console/matching/<int:run_id>/approve/             GET    -          405            405             405             405             405             405             405             405
 console/matching/<int:run_id>/approve/             POST   -          →start         403             403             →console:match-run,404,404 →console:match-run,→console:match-run,404 403 403 →console:match-run
+console/matching/<int:run_id>/pairs/add/           GET    -          405            405             405             405             405             405             405             405
+console/matching/<int:run_id>/pairs/add/           POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+console/matching/pairs/<int:proposal_id>/change/   GET    -          405            405             405             405             405             405             405             405
+console/matching/pairs/<int:proposal_id>/change/   POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+console/matching/pairs/<int:proposal_id>/remove/   GET    -          405            405             405             405             405             405             405             405
+console/matching/pairs/<int:proposal_id>/remove/   POST   -          →start         403             403             409,404,404     409,409,404     403             403             409
 console/weekly/                                    GET    -          →start         403             403             200             200             403             403             200
 console/weekly/                                    POST   -          405            405             405             405             405             405             405             405
 console/reports/                                   GET    -          →start         403             403             200             200             403             403             200
@@ -299,6 +306,7 @@ PLACEHOLDERS = {
     "<int:objection_id>": "{pk}",
     "<int:report_id>": "{pk}",
     "<int:run_id>": "{pk}",
+    "<int:proposal_id>": "{pk}",
     # School A's open application code (tests/role_scene.py).
     "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
@@ -381,6 +389,9 @@ OBJECT_OF_ROUTE = {
     "console/reports/<int:report_id>/": Report,
     "console/matching/<int:run_id>/": MatchRun,
     "console/matching/<int:run_id>/approve/": MatchRun,
+    "console/matching/<int:run_id>/pairs/add/": MatchRun,
+    "console/matching/pairs/<int:proposal_id>/change/": ProposedPair,
+    "console/matching/pairs/<int:proposal_id>/remove/": ProposedPair,
     "console/reports/<int:report_id>/export/": Report,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
