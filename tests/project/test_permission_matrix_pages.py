@@ -36,7 +36,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from donations.models import Donor, Pledge
+from donations.models import AidProject, Award, Donor, Pledge
 from mentoring.models import (
     Assessment,
     MatchRun,
@@ -175,6 +175,14 @@ console/matching/pairs/<int:proposal_id>/change/   GET    -          405        
 console/matching/pairs/<int:proposal_id>/change/   POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
 console/matching/pairs/<int:proposal_id>/remove/   GET    -          405            405             405             405             405             405             405             405
 console/matching/pairs/<int:proposal_id>/remove/   POST   -          →start         403             403             409,404,404     409,409,404     403             403             409
+console/aid/                                       GET    -          →start         403             403             200             200             403             403             200
+console/aid/                                       POST   -          405            405             405             405             405             405             405             405
+console/aid/<int:project_id>/                      GET    -          →start         403             403             200,200,404     200,200,404     403             403             200
+console/aid/<int:project_id>/                      POST   -          405            405             405             405             405             405             405             405
+console/aid/<int:project_id>/allocate/             GET    -          405            405             405             405             405             405             405             405
+console/aid/<int:project_id>/allocate/             POST   -          →start         403             403             400,400,404     400,400,404     403             403             400
+console/aid/awards/<int:award_id>/pay/             GET    -          405            405             405             405             405             405             405             405
+console/aid/awards/<int:award_id>/pay/             POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
 console/weekly/                                    GET    -          →start         403             403             200             200             403             403             200
 console/weekly/                                    POST   -          405            405             405             405             405             405             405             405
 console/reports/                                   GET    -          →start         403             403             200             200             403             403             200
@@ -307,6 +315,8 @@ PLACEHOLDERS = {
     "<int:report_id>": "{pk}",
     "<int:run_id>": "{pk}",
     "<int:proposal_id>": "{pk}",
+    "<int:project_id>": "{pk}",
+    "<int:award_id>": "{pk}",
     # School A's open application code (tests/role_scene.py).
     "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
@@ -393,6 +403,9 @@ OBJECT_OF_ROUTE = {
     "console/matching/pairs/<int:proposal_id>/change/": ProposedPair,
     "console/matching/pairs/<int:proposal_id>/remove/": ProposedPair,
     "console/reports/<int:report_id>/export/": Report,
+    "console/aid/<int:project_id>/": AidProject,
+    "console/aid/<int:project_id>/allocate/": AidProject,
+    "console/aid/awards/<int:award_id>/pay/": Award,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
 
