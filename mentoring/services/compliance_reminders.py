@@ -47,6 +47,25 @@ def reminder_keys(pairing_id: int, label: str) -> list[str]:
     return [f"missed_week:{pairing_id}:{label}", f"missed_streak:{pairing_id}:{label}"]
 
 
+def reminders_resolve_sql(weeks: str) -> str:
+    """`reminders_resolve` as an UPDATE for PostgreSQL, of the met rows of the relation `weeks`.
+
+    `weeks` (a table or a WITH query of the caller's statement) has the
+    columns pairing_id, week_start and met; the keys are `reminder_keys`'
+    (the week's label is its ISO year and week). Parameters: %(now)s, %(kinds)s.
+    """
+    label = "to_char(w.week_start, 'IYYY-\"W\"IW')"
+    keys = ", ".join(
+        f"'{kind}:' || w.pairing_id || ':' || {label}"
+        for kind in (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
+    )
+    return (
+        f"UPDATE {Notification._meta.db_table} n SET resolved_at = %(now)s "  # noqa: S608  # nosec B608
+        f"FROM (SELECT unnest(ARRAY[{keys}]) AS key FROM {weeks} w WHERE w.met) k "
+        "WHERE n.key = k.key AND n.kind = ANY(%(kinds)s) AND n.resolved_at IS NULL RETURNING 1"
+    )
+
+
 def reminders_resolve(met_weeks: list[tuple[int, datetime.date]]) -> None:
     """Mark resolved the open reminders of weeks the records now show met.
 
