@@ -247,58 +247,37 @@ def week_figures(pairings, weeks: Sequence[datetime.date], *, sessions=None):
     }
 
 
+# The columns of a row to write, in order (SQLite's check; PostgreSQL's writes in SQL).
 _UPSERT_COLUMNS = [
-    ("pairing_id", "bigint"),
-    ("term_id", "bigint"),
-    ("school_id", "bigint"),
-    ("mentor_id", "bigint"),
-    ("week_start", "date"),
-    ("iso_year", "integer"),
-    ("iso_week", "integer"),
-    ("sessions", "integer"),
-    ("minutes", "integer"),
-    ("home_visits", "integer"),
-    ("target_sessions", "integer"),
-    ("met", "boolean"),
-    ("missed_streak", "integer"),
+    "pairing_id",
+    "term_id",
+    "school_id",
+    "mentor_id",
+    "week_start",
+    "iso_year",
+    "iso_week",
+    "sessions",
+    "minutes",
+    "home_visits",
+    "target_sessions",
+    "met",
+    "missed_streak",
 ]
 
 
 def _upsert(rows: list[tuple]) -> None:
-    """INSERT ... ON CONFLICT (pairing, ISO week) DO UPDATE, in one statement.
-
-    `rows` are tuples in the order of `_UPSERT_COLUMNS`. On PostgreSQL they
-    travel as one JSON document expanded by jsonb_array_elements: building a
-    20,000-row INSERT through the ORM costs seconds of Python per check, this
-    costs a small fraction of it. Elsewhere (the embedded SQLite default, a
-    school's or a county's rows) the ORM's bulk_create(update_conflicts=True)
-    does the same.
-    """
+    """INSERT ... ON CONFLICT (pairing, ISO week) DO UPDATE of `rows` (tuples in the
+    order of `_UPSERT_COLUMNS`) through the ORM: SQLite's check (see `_write_in_database`)."""
     if not rows:
         return
-    names = [name for name, _type in _UPSERT_COLUMNS]
-    if connection.vendor != "postgresql":
-        WeeklyCompliance.objects.bulk_create(
-            [WeeklyCompliance(**dict(zip(names, row, strict=True))) for row in rows],
-            update_conflicts=True,
-            unique_fields=["pairing", "iso_year", "iso_week"],
-            update_fields=[name.removesuffix("_id") for name in names[1:5] + names[7:]]
-            + ["checked_at"],
-        )
-        return
-    document = json.dumps(rows, default=datetime.date.isoformat)
-    picks = ", ".join(f"(r->>{i})::{kind}" for i, (_name, kind) in enumerate(_UPSERT_COLUMNS))
-    updates = ", ".join(
-        f"{name} = EXCLUDED.{name}" for name in [*names[1:5], *names[7:], "checked_at"]
+    names = _UPSERT_COLUMNS
+    WeeklyCompliance.objects.bulk_create(
+        [WeeklyCompliance(**dict(zip(names, row, strict=True))) for row in rows],
+        update_conflicts=True,
+        unique_fields=["pairing", "iso_year", "iso_week"],
+        update_fields=[name.removesuffix("_id") for name in names[1:5] + names[7:]]
+        + ["checked_at"],
     )
-    # Every name in the statement is a constant of this module; the data is the one parameter.
-    sql = (
-        f"INSERT INTO {WeeklyCompliance._meta.db_table} ({', '.join(names)}, checked_at) "  # noqa: S608  # nosec B608
-        f"SELECT {picks}, now() FROM jsonb_array_elements(%s::jsonb) AS r "
-        f"ON CONFLICT (pairing_id, iso_year, iso_week) DO UPDATE SET {updates}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [document])
 
 
 def compliance_check(
