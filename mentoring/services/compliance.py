@@ -249,19 +249,8 @@ def week_figures(pairings, weeks: Sequence[datetime.date], *, sessions=None):
 
 # The columns of a row to write, in order (SQLite's check; PostgreSQL's writes in SQL).
 _UPSERT_COLUMNS = [
-    "pairing_id",
-    "term_id",
-    "school_id",
-    "mentor_id",
-    "week_start",
-    "iso_year",
-    "iso_week",
-    "sessions",
-    "minutes",
-    "home_visits",
-    "target_sessions",
-    "met",
-    "missed_streak",
+    *("pairing_id", "term_id", "school_id", "mentor_id", "week_start", "iso_year", "iso_week"),
+    *_ROW_FIELDS[:6],
 ]
 
 
