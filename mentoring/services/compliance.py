@@ -23,7 +23,10 @@ per pairing, day and kind by the database) and the rows already stored for
 the weeks it computes, in a fixed number of queries; computes the rows in
 Python; and writes only the rows that changed in one upsert (INSERT ... ON
 CONFLICT DO UPDATE on the unique pairing and ISO week), so that running it
-twice, or two workers running it at once, never duplicates a row. The Monday
+twice, or two workers running it at once, never duplicates a row. On
+PostgreSQL only the calendar is Python's: one statement aggregates the
+sessions, carries the streaks, upserts the rows that differ from the stored
+ones and resolves their reminders (`_CHECK_SQL`), with no row through Python. The Monday
 check computes the weeks after each pairing's last stored row (normally the
 one week just ended); a refresh after a session changed recomputes from that
 session's week; the on-demand check recomputes the whole term and deletes rows
