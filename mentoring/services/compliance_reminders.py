@@ -47,8 +47,28 @@ def reminder_keys(pairing_id: int, label: str) -> list[str]:
     return [f"missed_week:{pairing_id}:{label}", f"missed_streak:{pairing_id}:{label}"]
 
 
+def reminders_resolve_sql(weeks: str) -> str:
+    """`reminders_resolve` as an UPDATE for PostgreSQL, of the met rows of the relation `weeks`.
+
+    `weeks` (a table or a WITH query of the caller's statement) has the
+    columns pairing_id, week_start and met; the keys are `reminder_keys`'
+    (the week's label is its ISO year and week). Parameters: %(now)s, %(kinds)s.
+    """
+    label = "to_char(w.week_start, 'IYYY-\"W\"IW')"
+    keys = ", ".join(
+        f"'{kind}:' || w.pairing_id || ':' || {label}"
+        for kind in (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
+    )
+    return (
+        f"UPDATE {Notification._meta.db_table} n SET resolved_at = %(now)s "  # noqa: S608  # nosec B608
+        f"FROM (SELECT unnest(ARRAY[{keys}]) AS key FROM {weeks} w WHERE w.met) k "
+        "WHERE n.key = k.key AND n.kind = ANY(%(kinds)s) AND n.resolved_at IS NULL RETURNING 1"
+    )
+
+
 def reminders_resolve(met_weeks: list[tuple[int, datetime.date]]) -> None:
-    """Mark resolved the open reminders of weeks the records now show met.
+    """Mark resolved the open reminders of weeks the records now show met (SQLite's check;
+    PostgreSQL's does it in its statement, `reminders_resolve_sql`).
 
     Called with the rows the check writes (those that changed) as met, so a
     session logged late into a reminded week resolves its reminders, the
@@ -61,18 +81,6 @@ def reminders_resolve(met_weeks: list[tuple[int, datetime.date]]) -> None:
         for key in reminder_keys(pairing_id, week_label(monday))
     ]
     if not keys:
-        return
-    if connection.vendor == "postgresql":
-        # The keys travel as one array parameter: a whole term's met weeks are
-        # tens of thousands of keys, which as `key IN (...)` cost seconds of
-        # Python to build and psycopg to send (issue 18's weekly check).
-        table = Notification._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET resolved_at = %s "  # noqa: S608  # nosec B608 (the model's table)
-                "WHERE kind = ANY(%s) AND key = ANY(%s) AND resolved_at IS NULL",
-                [timezone.now(), list(REMINDER_KINDS), keys],
-            )
         return
     Notification.objects.filter(
         kind__in=REMINDER_KINDS, key__in=keys, resolved_at__isnull=True
@@ -182,7 +190,18 @@ def reminders_store(
     # is open again, and unread: the records say the week was missed after
     # all. Only a check that reminds re-opens one; a refresh never does. It
     # is not e-mailed a second time.
-    if notifications:
+    if notifications and connection.vendor == "postgresql":
+        # Each (recipient, key) pair is one probe of the unique index; `key IN (...)`
+        # alone is a scan of that index per key (seconds for a county's week).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Notification._meta.db_table} n SET resolved_at = NULL, read_at = NULL "  # noqa: S608  # nosec B608 (the model's table)
+                "FROM unnest(%s::bigint[], %s::text[]) AS k(recipient_id, key) "
+                "WHERE n.recipient_id = k.recipient_id AND n.key = k.key "
+                "AND n.resolved_at IS NOT NULL",
+                [[n.recipient_id for n in notifications], [n.key for n in notifications]],
+            )
+    elif notifications:
         Notification.objects.filter(
             key__in={notification.key for notification in notifications},
             resolved_at__isnull=False,
