@@ -12,17 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterField(
             model_name="weeklycompliance",
-            name="mentor",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="compliance_weeks",
-                to="mentoring.mentor",
-                verbose_name="mentor",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="weeklycompliance",
             name="pairing",
             field=models.ForeignKey(
                 db_index=False,
@@ -34,20 +23,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name="weeklycompliance",
-            name="school",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="compliance_weeks",
-                to="mentoring.school",
-                verbose_name="school",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="weeklycompliance",
             name="term",
             field=models.ForeignKey(
-                db_constraint=False,
                 db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="compliance_weeks",
