@@ -21,8 +21,10 @@ nothing is written.
 
 import dataclasses
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -202,6 +204,14 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
     )
     if school.isdigit():
         proposals = proposals.filter(pairing__student__school_id=int(school))
+    reason = request.GET.get("reason", "")
+    if reason in REASON_FILTERS:
+        proposals = proposals.filter(REASON_FILTERS[reason][1])
+    else:
+        reason = ""
+    shown = urlencode(
+        {key: value for key, value in (("school", school), ("reason", reason)) if value}
+    )
     proposals = list(proposals.order_by("pairing__kind", "pairing__student_id")[:PROPOSAL_ROWS])
     for proposal in proposals:
         proposal.reason_words = reason_words(proposal.reasons or {})
@@ -240,6 +250,9 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
             "proposals": proposals,
             "kinds": kinds,
             "school": school,
+            "reason": reason,
+            "reasons": [(code, label) for code, (label, _q) in REASON_FILTERS.items()],
+            "shown": shown,
             "run_schools": list(chosen.schools.all()),
             "approvable": editable,
             "editable": editable,
@@ -250,6 +263,21 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
         },
         status=status,
     )
+
+
+# The proposal filtered by what the solver says of a pair (`reason_words`' keys).
+REASON_FILTERS = {
+    "no_subject": (
+        gettext_lazy("Teaches none of the weak subjects"),
+        Q(reasons__subjects_matched=[]),
+    ),
+    "other_grade": (
+        gettext_lazy("Does not teach the student's grade"),
+        Q(reasons__grade_fit=False),
+    ),
+    "continuity": (gettext_lazy("Last term's mentor"), Q(reasons__continuity=True)),
+    "by_hand": (gettext_lazy("Changed by hand"), Q(by_hand=True)),
+}
 
 
 def reason_words(reasons: dict) -> list[str]:

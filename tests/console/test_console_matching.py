@@ -480,3 +480,42 @@ def test_the_editable_proposal_costs_the_same_queries_for_few_or_many_pairs(worl
         ProposedPair.objects.create(run=proposal.run, pairing=pairing, reasons={"need": n})
 
     assert queries() == few
+
+
+def _listed(client, run, **filters) -> set[int]:
+    page = client.get(f"{PAGE}{run.pk}/", filters, **EN).content.decode()
+    return {int(part.split('"', 1)[0]) for part in page.split('data-proposal="')[1:]}
+
+
+def test_the_proposal_is_filtered_by_what_the_solver_says_of_each_pair(world, proposal):
+    a, term = world.schools["A"], world.terms["one"]
+    run, client = proposal.run, signed_in(world.users["school_admin"])
+    girls = _girls_pair(proposal)
+    girls.reasons = {"subjects_matched": ["math"], "grade_fit": True, "continuity": True}
+    girls.save(update_fields=["reasons"])
+    pairs = {"continuity": girls.pk}
+    for name, reasons, by_hand in (
+        ("no_subject", {"subjects_matched": [], "grade_fit": True}, False),
+        ("other_grade", {"subjects_matched": ["math"], "grade_fit": False}, False),
+        ("by_hand", {"subjects_matched": ["math"], "changed_by": "school_admin"}, True),
+    ):
+        pairing = PairingFactory(
+            student=pupil(a, term, name),
+            mentor=proposal.women[0],
+            term=term,
+            status=PairingStatus.PROPOSED,
+            kind=PairingKind.CARE,
+        )
+        pairs[name] = ProposedPair.objects.create(
+            run=run, pairing=pairing, reasons=reasons, by_hand=by_hand
+        ).pk
+
+    assert _listed(client, run) == set(pairs.values())
+    for reason, pk in pairs.items():
+        assert _listed(client, run, reason=reason) == {pk}, reason
+    # An unknown filter shows everything; the school filter still applies beside it.
+    assert _listed(client, run, reason="nonsense") == set(pairs.values())
+    assert _listed(client, run, reason="no_subject", school=world.schools["B"].pk) == set()
+    # The filter is kept by the links that open a pair's change form.
+    page = client.get(f"{PAGE}{run.pk}/", {"reason": "other_grade"}, **EN).content.decode()
+    assert f"?reason=other_grade&amp;edit={pairs['other_grade']}" in page
