@@ -34,6 +34,7 @@ ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts" / "donor"
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
 # The one error answer the flow asks for: the pledge form sent back with its mistakes.
+PLEDGE_FORM = "#pledge + form"
 BAD_REQUEST = "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
 
 
@@ -108,7 +109,7 @@ def test_a_donor_pledges_follows_and_cancels(live_server, browser_page, artifact
 
     # Mistakes: no project nor purpose, a day without its amount, a day already
     # past. Every one is shown at once, each where it belongs, and nothing is written.
-    form = page.locator("form[action='/donor/pledges/']")
+    form = page.locator(PLEDGE_FORM)
     page.check("input[name=kind][value=money]")
     page.check("input[name=schedule][value=instalments]")
     page.fill("#id_due_on_1", later(10).isoformat())
@@ -116,8 +117,12 @@ def test_a_donor_pledges_follows_and_cancels(live_server, browser_page, artifact
     page.fill("#id_amount_2", "300")
     with page.expect_navigation():
         form.locator("button.primary").click()
-    assert page.url == f"{base}/donor/pledges/"
-    form = page.locator("form[action='/donor/pledges/']")
+    # The answer opens at the form (#pledge), not at the top of the page with
+    # the instalments' mistakes below the fold of a phone.
+    assert page.url == f"{base}/donor/pledges/#pledge"
+    box = page.locator(f"{PLEDGE_FORM} table.rows .error").first.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], (screen, box)
+    form = page.locator(PLEDGE_FORM)
     rows = form.locator("table.rows tbody tr")
     assert rows.evaluate_all("rs => rs.map(r => r.classList.contains('invalid'))") == [
         True,
@@ -149,7 +154,7 @@ def test_a_donor_pledges_follows_and_cancels(live_server, browser_page, artifact
     page.fill("#id_amount_2", "1500.50")
     shot("03-money-in-instalments")
     with page.expect_navigation():
-        page.locator("form[action='/donor/pledges/'] button.primary").click()
+        page.locator(f"{PLEDGE_FORM} button.primary").click()
     assert page.url == f"{base}/donor/#messages"
     assert page.locator(".messages").is_visible()
     money = Pledge.objects.get()
@@ -179,7 +184,7 @@ def test_a_donor_pledges_follows_and_cancels(live_server, browser_page, artifact
     page.fill("#id_due_on_1", later(30).isoformat())
     page.fill("#id_amount_1", "40")
     with page.expect_navigation():
-        page.locator("form[action='/donor/pledges/'] button.primary").click()
+        page.locator(f"{PLEDGE_FORM} button.primary").click()
     assert page.url == f"{base}/donor/#messages"
     items = Pledge.objects.exclude(pk=money.pk).get()
     assert (items.kind, items.schedule, items.status, items.item_name, items.item_unit) == (
