@@ -1,4 +1,4 @@
-"""The donor's page in a real browser (Debian's Chromium driven by Playwright), on a phone and a laptop.
+"""The donor's page in a real browser (Debian's Chromium driven by Playwright), phone and laptop.
 
 A donor signs in at `/` and lands on `/donor/`; sends the pledge form with
 mistakes and sees every one of them at once, nothing written; pledges money in
@@ -26,6 +26,8 @@ from donations.models import (
     PledgeSchedule,
     PledgeStatus,
 )
+from tests.console.test_console_browser import _watch
+from tests.donations.test_donor_page import later
 from workers.factories import DEFAULT_PASSWORD, DistrictFactory, SchoolFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +37,9 @@ PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
 # The one error answer the flow asks for: the pledge form sent back with its mistakes.
 PLEDGE_FORM = "#pledge + form"
-BAD_REQUEST = "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+BAD_REQUEST = (
+    "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +49,6 @@ def artifacts():
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
     return ARTIFACTS
-
-
-def later(days: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=days)
 
 
 def _scene():
@@ -77,14 +77,15 @@ def _instalments(pledge):
 @pytest.mark.parametrize(
     ("screen", "viewport"), [("phone", PHONE), ("laptop", LAPTOP)], ids=["phone", "laptop"]
 )
-def test_a_donor_pledges_follows_and_cancels(live_server, browser_page, artifacts, screen, viewport):
+def test_a_donor_pledges_follows_and_cancels(
+    live_server, browser_page, artifacts, screen, viewport
+):
     project, donor = _scene()
     base = live_server.url
     context = browser_page.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
     problems = []
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    _watch(page, problems)
 
     def shot(name):
         page.screenshot(path=str(artifacts / f"{screen}-{name}.png"), full_page=True)
@@ -121,7 +122,7 @@ def test_a_donor_pledges_follows_and_cancels(live_server, browser_page, artifact
     # the instalments' mistakes below the fold of a phone.
     assert page.url == f"{base}/donor/pledges/#pledge"
     box = page.locator(f"{PLEDGE_FORM} table.rows .error").first.bounding_box()
-    assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], (screen, box)
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], (screen, box)
     form = page.locator(PLEDGE_FORM)
     rows = form.locator("table.rows tbody tr")
     assert rows.evaluate_all("rs => rs.map(r => r.classList.contains('invalid'))") == [
@@ -169,8 +170,10 @@ def test_a_donor_pledges_follows_and_cancels(live_server, browser_page, artifact
     card = page.locator(f'[data-pledge="{money.pk}"]')
     assert card.locator(".name").inner_text() == "春蕾计划"
     assert card.locator(".badge").get_attribute("class") == "badge status-pledged"
-    assert card.locator("ul.sessions li").all_inner_texts()[1].startswith(
-        f"{later(120):%Y-%m-%d}: 1500.50"
+    assert (
+        card.locator("ul.sessions li")
+        .all_inner_texts()[1]
+        .startswith(f"{later(120):%Y-%m-%d}: 1500.50")
     )
     no_sideways_scroll()
     shot("04-money-pledged")
