@@ -52,9 +52,7 @@ def _assert_one_whole_outcome(first: MatchRun, second: MatchRun, approved) -> No
     if first.status == MatchRunStatus.APPROVED:
         assert isinstance(approved, MatchRun)
         # Every pair of the approved proposal is active: none was dropped under it.
-        statuses = set(
-            Pairing.objects.filter(proposal__run=first).values_list("status", flat=True)
-        )
+        statuses = set(Pairing.objects.filter(proposal__run=first).values_list("status", flat=True))
         assert proposed_pairs > 0 and statuses == {PairingStatus.ACTIVE}
     else:
         assert first.status == MatchRunStatus.REPLACED
