@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from mentoring.models import Membership, Notification, NotificationKind, Role
 from mentoring.school_weeks import WeekResult, week_label
-from mentoring.services.notifications import both_languages
+from mentoring.services.notifications import both_languages_filler
 from mentoring.streaks import STREAK_WEEKS
 
 # Administrators hear of a pairing once it has missed this many weeks in a row.
@@ -87,8 +87,26 @@ def reminders_resolve(met_weeks: list[tuple[int, datetime.date]]) -> None:
     ).update(resolved_at=timezone.now())
 
 
-def _missed_week_text(pairing: CheckedPairing, week: datetime.date) -> tuple[str, str]:
-    params = {
+# The reminders' texts, translated once per check (`both_languages_filler`).
+MISSED_WEEK_TEXT = (
+    gettext_noop("No tutoring logged in week %(week)s"),
+    gettext_noop(
+        "Dear %(mentor)s,\n\nno tutoring session with %(student)s was logged in week "
+        "%(week)s (%(monday)s to %(sunday)s). If it took place, please log it; "
+        "otherwise please meet your student this week."
+    ),
+)
+STREAK_TEXT = (
+    gettext_noop("%(student)s: %(n)d weeks without tutoring"),
+    gettext_noop(
+        "%(student)s (%(school)s) has had no tutoring session for %(n)d weeks in a row, "
+        "up to week %(week)s. The mentor is %(mentor)s. Please follow up with them."
+    ),
+)
+
+
+def _missed_week_params(pairing: CheckedPairing, week: datetime.date) -> dict:
+    return {
         "student": pairing.student_name,
         "week": week_label(week),
         "monday": week.isoformat(),
@@ -96,22 +114,9 @@ def _missed_week_text(pairing: CheckedPairing, week: datetime.date) -> tuple[str
         "mentor": pairing.mentor_name,
     }
 
-    def render():
-        return (
-            _("No tutoring logged in week %(week)s") % params,
-            _(
-                "Dear %(mentor)s,\n\nno tutoring session with %(student)s was logged in week "
-                "%(week)s (%(monday)s to %(sunday)s). If it took place, please log it; "
-                "otherwise please meet your student this week."
-            )
-            % params,
-        )
 
-    return both_languages(render)
-
-
-def _streak_text(pairing: CheckedPairing, week: datetime.date, streak: int) -> tuple[str, str]:
-    params = {
+def _streak_params(pairing: CheckedPairing, week: datetime.date, streak: int) -> dict:
+    return {
         "student": pairing.student_name,
         "school": pairing.school_name,
         "week": week_label(week),
@@ -119,28 +124,17 @@ def _streak_text(pairing: CheckedPairing, week: datetime.date, streak: int) -> t
         "n": streak,
     }
 
-    def render():
-        return (
-            _("%(student)s: %(n)d weeks without tutoring") % params,
-            _(
-                "%(student)s (%(school)s) has had no tutoring session for %(n)d weeks in a row, "
-                "up to week %(week)s. The mentor is %(mentor)s. Please follow up with them."
-            )
-            % params,
-        )
-
-    return both_languages(render)
-
 
 def reminders_store(
     missed: list[CheckedPairing], last_week: dict[int, WeekResult], week: datetime.date
 ) -> int:
     """Store the reminders of the missed week; a reminder already stored is left as it is."""
     label = week_label(week)
+    missed_week_text = both_languages_filler(*MISSED_WEEK_TEXT)
     notifications = []
     escalated = []
     for pairing in missed:
-        subject, body = _missed_week_text(pairing, week)
+        subject, body = missed_week_text(_missed_week_params(pairing, week))
         notifications.append(
             Notification(
                 recipient_id=pairing.mentor_user_id,
@@ -155,6 +149,7 @@ def reminders_store(
         if last_week[pairing.pk].missed_streak >= ESCALATE_AFTER:
             escalated.append(pairing)
     if escalated:
+        streak_text = both_languages_filler(*STREAK_TEXT)
         administrators: dict[int, list[int]] = {}
         for school_id, user_id in Membership.objects.filter(
             role=Role.ADMINISTRATOR,
@@ -164,7 +159,7 @@ def reminders_store(
             administrators.setdefault(school_id, []).append(user_id)
         for pairing in escalated:
             streak = last_week[pairing.pk].missed_streak
-            subject, body = _streak_text(pairing, week, streak)
+            subject, body = streak_text(_streak_params(pairing, week, streak))
             for user_id in administrators.get(pairing.school_id, []):
                 notifications.append(
                     Notification(

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # A notification whose e-mail failed is retried by later runs for this long.
 EMAIL_RETRY_PERIOD = datetime.timedelta(days=7)
+# The languages every notification is written in, Chinese first.
+LANGUAGES = ("zh-hans", "en")
 
 
 def notification_mark_read(*, by: User, notification_id: int) -> bool:
@@ -39,9 +41,28 @@ def notifications_mark_all_read(*, by: User) -> int:
 def both_languages(render) -> tuple[str, str]:
     """Subject and body in Chinese and in English: the user model has no language of its own."""
     parts = []
-    for code in ("zh-hans", "en"):
+    for code in LANGUAGES:
         with translation.override(code):
             parts.append(render())
+    return _joined(parts)
+
+
+def both_languages_filler(subject: str, body: str):
+    """`both_languages` for many notifications of one kind: the source texts (marked with
+    gettext_noop) are translated once in each language, and the function returned fills
+    them with one notification's parameters, giving what `both_languages` would."""
+    translated = []
+    for code in LANGUAGES:
+        with translation.override(code):
+            translated.append((translation.gettext(subject), translation.gettext(body)))
+
+    def fill(params: dict) -> tuple[str, str]:
+        return _joined([(subject % params, body % params) for subject, body in translated])
+
+    return fill
+
+
+def _joined(parts) -> tuple[str, str]:
     (zh_subject, zh_body), (en_subject, en_body) = parts
     subject = zh_subject if zh_subject == en_subject else f"{zh_subject} / {en_subject}"
     body = zh_body if zh_body == en_body else f"{zh_body}\n\n---\n\n{en_body}"
