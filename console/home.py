@@ -4,7 +4,9 @@ Every figure is counted by the selector the API reads for the same
 administrator: students with a record in the term (`students_visible_to`),
 identified students (`hardship_identifications`, the school year's rule) and
 the identification queue (`assessments_visible_to`), pairs
-(`pairings_visible_to`) and the weekly rate (`compliance_summary`), money
+(`pairings_visible_to`), the weekly rate (`compliance_summary`), the term's
+sessions and home visits (`term_tutoring_figures`, the term report's own
+count, academic and care pairings alike), money
 awarded and paid (`awards_visible_to`, `disbursements_visible_to`) and funds
 allocated and arrived for the district's projects (`projects_visible_to`), and
 the reports (`reports_visible_to`). Only counts and sums are read, so the
@@ -28,6 +30,7 @@ from mentoring.selectors.compliance import compliance_summary
 from mentoring.selectors.identification import assessments_visible_to
 from mentoring.selectors.school_year import hardship_identifications
 from mentoring.selectors.scoping import pairings_visible_to, students_visible_to
+from mentoring.selectors.tutoring import term_tutoring_figures
 from workers.reports import reports_visible_to
 
 RECENT_REPORTS = 5
@@ -48,6 +51,7 @@ def _rate(part: int, whole: int):
 
 def term_glance(user, schools, term: Term) -> dict:
     school_ids = [school.pk for school in schools]
+    in_district = [school for school in schools if school.district_id == term.district_id]
     students = (
         students_visible_to(user)
         .filter(school__in=school_ids, records__term=term)
@@ -102,6 +106,7 @@ def term_glance(user, schools, term: Term) -> dict:
         "queue_total": sum(queue.values()),
         "pairs": pair_counts,
         "weekly": weekly,
+        "tutoring": term_tutoring_figures(term=term, schools=in_district)["total"],
         "awards": awards["n"],
         "aided": awards["students"],
         "money": {

@@ -7,8 +7,11 @@ page is not theirs (core.pages.role_page). A platform administrator works in
 the Django admin, and `/` takes it there.
 """
 
+from django.contrib import messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.codes import parse
 from core.pages import role_page
 from mentoring.models import School, Term
 from mentoring.selectors.accounts import schools_administered_by
@@ -36,6 +39,30 @@ def terms_of(schools: list[School]) -> list[Term]:
 
 
 def chosen_term(request, terms: list[Term]) -> Term | None:
-    """The term named by `?term=` (its id) among `terms`, else the newest."""
-    chosen = request.GET.get("term", "")
-    return next((t for t in terms if str(t.pk) == chosen), terms[0] if terms else None)
+    """The term named by `?term=` among `terms`, else the newest.
+
+    `?term=` takes the term's id or its code (`2026-autumn`), read as the
+    API reads them (`core.codes.parse`: digits are an id). A term that is not
+    among `terms` (unknown, another district's, or a code two of them share)
+    shows the newest instead, with a notice saying so: never an error.
+    """
+    default = terms[0] if terms else None
+    asked = request.GET.get("term", "")
+    if not asked.strip() or default is None:
+        return default
+    try:
+        key = parse(asked)
+    except ValueError:
+        key = asked
+    field = "pk" if isinstance(key, int) else "code"
+    matches = [term for term in terms if getattr(term, field) == key]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        notice = _("Several of your terms have the code “%(term)s”; showing %(shown)s.")
+    else:
+        notice = _("None of your terms is “%(term)s”; showing %(shown)s.")
+    messages.warning(
+        request, notice % {"term": asked.strip(), "shown": default.label}, fail_silently=True
+    )
+    return default

@@ -1,5 +1,7 @@
 """/console/: the term at a glance, counted by the selectors the API reads for the same reader."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -59,3 +61,28 @@ def test_the_glance_costs_the_same_queries_for_few_or_many_rows(world):
         )
 
     assert _queries(client) == few
+
+
+def test_every_figure_links_to_its_page_for_the_term(world):
+    term = world.terms["one"]
+    client = signed_in(world.users["school_admin"])
+    html = client.get("/console/", **EN).content.decode()
+    glance = html.split('id="glance"', 1)[1].split('id="queue"', 1)[0]
+    tiles = [chunk.split('"', 1) for chunk in glance.split('data-figure="')[1:]]
+
+    assert [name for name, _tile in tiles] == [
+        "students",
+        "identified",
+        "queue",
+        "pairs",
+        "weekly",
+        "arrived",
+        "paid",
+    ]
+    for name, tile in tiles:
+        links = re.findall(r'<a href="([^"]+)"', tile)
+        assert links, f"the {name} figure links nowhere"
+        for link in links:
+            url = link.replace("&amp;", "&")
+            assert f"term={term.pk}" in url, (name, url)
+            assert client.get(url).status_code == 200, (name, url)

@@ -168,7 +168,7 @@ def test_the_reminders_sent_show_week_mentor_and_a_link_to_the_student(world):
     rows = reminder_rows(html)
     week3 = _monday(term, 3)
     assert rows.count(f'data-reminder="{ours.pk}"') == 2
-    assert f"Week of {week3:%B} {week3.day} to" in rows
+    assert f"Week of {week3.day} {week3:%b} to" in rows
     assert "-W" not in rows
     assert "王老师" in rows
     assert f'href="/teacher/students/{ours.student_id}/archive/"' in rows

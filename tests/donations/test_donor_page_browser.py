@@ -70,6 +70,11 @@ def _scene():
     return project, donor
 
 
+def chinese_day(day: datetime.date) -> str:
+    """A date as every Chinese page writes it (config/formats/zh_Hans): 2026年12月3日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _instalments(pledge):
     return [(i.due_on, i.amount) for i in pledge.instalments.order_by("due_on", "pk")]
 
@@ -173,7 +178,7 @@ def test_a_donor_pledges_follows_and_cancels(
     assert (
         card.locator("ul.sessions li")
         .all_inner_texts()[1]
-        .startswith(f"{later(120):%Y-%m-%d}: 1500.50")
+        .startswith(f"{chinese_day(later(120))}: 1500.50")
     )
     no_sideways_scroll()
     shot("04-money-pledged")
@@ -209,7 +214,7 @@ def test_a_donor_pledges_follows_and_cancels(
     ]
     item_card = page.locator(f'[data-pledge="{items.pk}"]')
     assert "书包" in item_card.locator(".meta").inner_text()
-    assert item_card.locator("ul.sessions li").inner_text() == f"{later(30):%Y-%m-%d}: 40 个"
+    assert item_card.locator("ul.sessions li").inner_text() == f"{chinese_day(later(30))}: 40 个"
     no_sideways_scroll()
     shot("05-items-pledged")
 

@@ -418,11 +418,11 @@ def test_a_done_entry_keeps_its_visitor(world, plans):
 def test_mentors_page_lists_the_planned_visits_and_what_was_done(world, plans):
     page = logged_in(world.owner)
     before = html(page.get(page_of(world.owned)))
-    assert "了解家庭经济状况" in before and "2026-11-25" in before
-    assert "2026-11-19" not in before
+    assert "了解家庭经济状况" in before and "2026年11月25日" in before
+    assert "2026年11月19日" not in before
 
     client_for(world.owner).post(SESSIONS, home_visit(world.owned), format="json")
     after = html(page.get(page_of(world.owned)))
-    assert "2026-11-19" in after  # the planned visit, done that day
+    assert "2026年11月19日" in after  # the planned visit, done that day
     # Another mentee's planned visit is not on this page.
-    assert "2026-11-26" not in after
+    assert "2026年11月26日" not in after

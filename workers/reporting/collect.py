@@ -36,13 +36,13 @@ from mentoring.models import (
     StudentRecord,
     SubjectScore,
     Term,
-    TutoringSession,
     WeeklyCompliance,
 )
 from mentoring.selectors.school_year import hardship_identifications
+from mentoring.selectors.tutoring import term_tutoring_rows
 from mentoring.streaks import STREAK_WEEKS
 from oversight.selectors import complaint_rows
-from workers.reporting.aggregates import plain_rows, sum_or_zero
+from workers.reporting.aggregates import plain_rows
 from workers.reporting.collect_committees import committee_rows
 from workers.reporting.collect_money import aid_rows, donation_rows
 
@@ -156,15 +156,8 @@ def _mentoring(term, school_ids):
         totals.setdefault(row["kind"], {"kind": row["kind"], "mentors": 0})
         totals[row["kind"]]["with_mentee"] = row["with_mentee"]
     leader_rows = [r for r in with_mentee if r["kind"] == MentorKind.LEADER]
-    sessions = plain_rows(
-        TutoringSession.objects.filter(pairing__term=term, pairing__student__school__in=school_ids)
-        .values(
-            "kind",
-            school=F("pairing__student__school_id"),
-            branch=F("pairing__mentor__party_branch"),
-        )
-        .annotate(sessions=Count("pk"), minutes=sum_or_zero("minutes"))
-    )
+    # The console counts the term's sessions and home visits with the same selector.
+    sessions = term_tutoring_rows(term=term, school_ids=school_ids)
     compliance = plain_rows(
         WeeklyCompliance.objects.filter(term=term, school__in=school_ids)
         .values("school", branch=F("mentor__party_branch"), week=F("week_start"))

@@ -128,9 +128,7 @@ def _mentoring(raw, codes):
         for name in ("mentors", "party_teachers_with_mentee", "leaders_sponsoring"):
             branches[row["branch"]][name] = row.get(name, 0)
     for row in raw["sessions"]:
-        counts = {"sessions": row["sessions"], "minutes": row["minutes"] or 0}
-        if row["kind"] == "home_visit":
-            counts["home_visits"] = row["sessions"]
+        counts = {name: row[name] or 0 for name in ("sessions", "minutes", "home_visits")}
         for target in (school_sums[codes[row["school"]]], total, branches[row["branch"]]):
             add_up(target, counts, counts)
     weeks = defaultdict(lambda: {"weeks": 0, "met": 0})

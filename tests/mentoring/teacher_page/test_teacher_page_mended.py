@@ -136,7 +136,7 @@ def test_a_missed_week_reads_in_english_too(world):
 
     page = html(logged_in(world.owner, HTTP_ACCEPT_LANGUAGE="en").get(REMINDERS))
 
-    assert "Week of November 9 to November 15" in page
+    assert "Week of 9 Nov to 15 Nov" in page
     assert "2026-W46" not in page
 
 

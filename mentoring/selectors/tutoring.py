@@ -1,0 +1,57 @@
+"""The term's sessions and home visits: one count for the term report and the console alike.
+
+Every activity a mentor logged for a pairing of the term, whatever the
+pairing's kind (academic tutoring or care and sponsorship) and whatever the
+week (holidays included), is a session; its minutes add up; a session of
+kind `home_visit` is also a home visit. The weekly check's rows
+(`WeeklyCompliance`) count academic pairings in school weeks only, for the
+weekly target, so they are not the term's figures: a care pairing's home
+visits are in the report and must be on the console too.
+
+One aggregate query, grouped by school, party branch and mentor, whatever
+the number of sessions.
+"""
+
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from mentoring.models import School, SessionKind, Term, TutoringSession
+
+FIGURES = ("sessions", "minutes", "home_visits")
+
+
+def term_tutoring_rows(*, term: Term, school_ids: list[int]) -> list[dict]:
+    """Sessions, minutes and home visits of `term` in the schools (their students'),
+    one plain row per school, party branch and mentor."""
+    return list(
+        TutoringSession.objects.filter(pairing__term=term, pairing__student__school__in=school_ids)
+        .values(
+            school=F("pairing__student__school_id"),
+            branch=F("pairing__mentor__party_branch"),
+            mentor=F("pairing__mentor_id"),
+        )
+        .annotate(
+            sessions=Count("pk"),
+            minutes=Coalesce(Sum("minutes"), Value(0)),
+            home_visits=Count("pk", filter=Q(kind=SessionKind.HOME_VISIT)),
+        )
+        .order_by()
+    )
+
+
+def _add(target: dict, row: dict) -> None:
+    for name in FIGURES:
+        target[name] = target.get(name, 0) + (row[name] or 0)
+
+
+def term_tutoring_figures(*, term: Term, schools: list[School]) -> dict:
+    """The term's figures in `schools`: `total`, `by_school` (school id → figures, every
+    school listed) and `by_mentor` (mentor id → figures, mentors with a session only)."""
+    total = dict.fromkeys(FIGURES, 0)
+    by_school = {school.pk: dict.fromkeys(FIGURES, 0) for school in schools}
+    by_mentor: dict[int, dict] = {}
+    for row in term_tutoring_rows(term=term, school_ids=list(by_school)):
+        _add(total, row)
+        _add(by_school[row["school"]], row)
+        _add(by_mentor.setdefault(row["mentor"], dict.fromkeys(FIGURES, 0)), row)
+    return {"total": total, "by_school": by_school, "by_mentor": by_mentor}

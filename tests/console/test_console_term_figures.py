@@ -1,0 +1,100 @@
+"""The console counts the term's sessions and home visits as the term report does.
+
+The weekly check's rows count academic pairings in school weeks only; the
+term report counts every session of the term's pairings, a care pairing's
+home visits too. The console's home and weekly page show the report's count
+(`term_tutoring_figures`), so the two never disagree for the same schools.
+"""
+
+import datetime
+import re
+
+import pytest
+
+from mentoring.models import PairingKind, SessionKind
+from tests.console.console_world import EN, paired, signed_in
+from workers.factories import TutoringSessionFactory
+from workers.reports import report_build, report_start
+
+pytestmark = pytest.mark.django_db
+
+
+def _sessions(pairing, kinds: list[str], minutes: int = 40) -> None:
+    for n, kind in enumerate(kinds):
+        TutoringSessionFactory(
+            pairing=pairing,
+            kind=kind,
+            minutes=minutes,
+            date=pairing.term.start_date + datetime.timedelta(days=n + 1),
+        )
+
+
+def _term_world(world):
+    """Academic and care pairings in schools A and B, with tutoring and home visits."""
+    a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
+    tutoring, visit = SessionKind.TUTORING, SessionKind.HOME_VISIT
+    _sessions(paired(a, term, "王小丽"), [tutoring, tutoring, visit])
+    care_a = paired(a, term, "张小军")
+    care_a.kind = PairingKind.CARE
+    care_a.save()
+    _sessions(care_a, [visit, visit, SessionKind.MATERIAL_HELP], minutes=60)
+    care_b = paired(b, term, "刘小东")
+    care_b.kind = PairingKind.CARE
+    care_b.save()
+    _sessions(care_b, [visit, visit, visit, visit], minutes=30)
+    _sessions(paired(b, term, "陈小红"), [tutoring, SessionKind.COUNSELLING])
+
+
+def _report(by, **where):
+    report = report_start(by=by, **where)
+    report_build(report, lambda value: None)
+    report.refresh_from_db()
+    return report.data["mentoring"]
+
+
+def _home_figures(html: str) -> tuple[int, int]:
+    tile = html.split('data-figure="weekly"', 1)[1].split('data-figure="arrived"', 1)[0]
+    sessions, visits = re.search(r"(\d+) sessions, (\d+) home visits", tile).groups()
+    return int(sessions), int(visits)
+
+
+def _weekly_row(html: str, code: str) -> list[int]:
+    row = html.split(f'data-school="{code}"', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r"<td>(\d+)</td>", row)
+    # Sessions, minutes, home visits: the three cells after the weeks met.
+    return [int(n) for n in cells[:3]]
+
+
+def test_the_console_home_shows_the_reports_sessions_and_home_visits(world):
+    _term_world(world)
+    term, a = world.terms["one"], world.schools["A"]
+    school_admin, district_admin = world.users["school_admin"], world.users["district_admin"]
+
+    school_report = _report(school_admin, term_id=term.pk, school_id=a.pk)["total"]
+    district_report = _report(district_admin, term_id=term.pk, district_id=a.district_id)["total"]
+    school = signed_in(school_admin).get("/console/", **EN).content.decode()
+    district = signed_in(district_admin).get("/console/", **EN).content.decode()
+
+    # Care pairings' home visits count: 1 + 2 in A, 4 more in B.
+    assert (school_report["sessions"], school_report["home_visits"]) == (6, 3)
+    assert (district_report["sessions"], district_report["home_visits"]) == (12, 7)
+    assert _home_figures(school) == (6, 3)
+    assert _home_figures(district) == (12, 7)
+
+
+def test_the_weekly_page_shows_the_reports_figures_per_school_and_mentor(world):
+    _term_world(world)
+    term, a, b = world.terms["one"], world.schools["A"], world.schools["B"]
+    admin = world.users["district_admin"]
+
+    report = _report(admin, term_id=term.pk, district_id=a.district_id)["schools"]
+    page = signed_in(admin).get("/console/weekly/", **EN).content.decode()
+
+    for school in (a, b):
+        figures = report[school.code]
+        expected = [figures["sessions"], figures["minutes"], figures["home_visits"]]
+        assert _weekly_row(page, school.code) == expected
+    assert _weekly_row(page, b.code) == [6, 200, 4]
+    # A care mentor, with no week checked, is listed with its sessions.
+    mentors = page.split('id="mentors"', 1)[1].split('id="reminders"', 1)[0]
+    assert mentors.count("data-mentor=") == 4
