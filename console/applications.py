@@ -232,7 +232,7 @@ def _once(request, scope: str, key: str, run) -> dict:
     return answer.data
 
 
-def _take(form, errors: ValidationErrors, error: DomainError) -> int:
+def _take(errors: ValidationErrors, error: DomainError) -> int:
     """A service's refusal onto the form: the status to answer."""
     if isinstance(error, FieldErrors):
         errors.add_error(error)
@@ -278,7 +278,7 @@ def government_list_upload(request, schools):
                 tier=data.get("tier"),
             )
     except DomainError as error:
-        status = _take(form, errors, error)
+        status = _take(errors, error)
     if not valid or errors:
         # The bad rows by number, field and message; what is about the whole list, above.
         about_rows = errors.errors.pop("rows", [])
@@ -359,7 +359,7 @@ def record(request, schools):
         else:
             services.application_record_problems(errors, by=request.user, **fields)
     except DomainError as error:
-        status = _take(form, errors, error)
+        status = _take(errors, error)
     if answer is None:
         _onto(form, errors)
         return _page(
@@ -393,7 +393,7 @@ def _settle(request, schools, application, form, perform, scope: str):
                 errors, by=request.user, application=application, student_id=data["student"]
             )
     except DomainError as error:
-        status = _take(form, errors, error)
+        status = _take(errors, error)
     if answer is None:
         _onto(form, errors)
         return _page(
@@ -465,7 +465,7 @@ def code_open(request, schools):
                 errors, by=request.user, school_id=data.get("school"), term_id=data.get("term")
             )
     except DomainError as error:
-        status = _take(form, errors, error)
+        status = _take(errors, error)
     if answer is None:
         _onto(form, errors)
         return _page(
