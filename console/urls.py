@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import aid, home, identification, matching, reports, roster, weekly
+from console import aid, applications, home, identification, matching, reports, roster, weekly
 from core.pages import SignOutView
 
 app_name = "console"
@@ -11,6 +11,30 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("logout/", SignOutView.as_view(), name="logout"),
     path("identification/", identification.queue, name="identification"),
+    # Starting identification: government lists, applications and codes (console.applications).
+    path("identification/start/", applications.start, name="identification-start"),
+    path(
+        "identification/start/government-list/",
+        applications.government_list_upload,
+        name="start-government-list",
+    ),
+    path("identification/start/record/", applications.record, name="start-record"),
+    path(
+        "identification/start/applications/<int:application_id>/confirm/",
+        applications.confirm,
+        name="start-confirm",
+    ),
+    path(
+        "identification/start/applications/<int:application_id>/decline/",
+        applications.decline,
+        name="start-decline",
+    ),
+    path("identification/start/codes/", applications.code_open, name="start-code-open"),
+    path(
+        "identification/start/codes/<int:code_id>/close/",
+        applications.code_close,
+        name="start-code-close",
+    ),
     path(
         "identification/objections/<int:objection_id>/answer/",
         identification.answer,

@@ -38,6 +38,8 @@ from django.urls import Resolver404, resolve
 
 from donations.models import AidProject, Award, Donor, Pledge
 from mentoring.models import (
+    Application,
+    ApplicationCode,
     Assessment,
     MatchRun,
     Notification,
@@ -161,6 +163,21 @@ console/identification/<int:assessment_id>/approve/ GET   -          405        
 console/identification/<int:assessment_id>/approve/ POST  -          →start         403             403             409,404,404     409,409,404     403             403             409
 console/identification/<int:assessment_id>/reject/ GET    -          405            405             405             405             405             405             405             405
 console/identification/<int:assessment_id>/reject/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+# Starting identification (console.applications): a government list, a family's application, the families' applications, the codes.
+console/identification/start/                      GET    -          →start         403             403             200             200             403             403             200
+console/identification/start/                      POST   -          405            405             405             405             405             405             405             405
+console/identification/start/government-list/      GET    -          405            405             405             405             405             405             405             405
+console/identification/start/government-list/      POST   -          →start         403             403             400             400             403             403             400
+console/identification/start/record/               GET    -          405            405             405             405             405             405             405             405
+console/identification/start/record/               POST   -          →start         403             403             400             400             403             403             400
+console/identification/start/applications/<int:application_id>/confirm/ GET - 405          405             405             405             405             405             405             405
+console/identification/start/applications/<int:application_id>/confirm/ POST - →start      403             403             400,404,404     400,400,404     403             403             400
+console/identification/start/applications/<int:application_id>/decline/ GET - 405          405             405             405             405             405             405             405
+console/identification/start/applications/<int:application_id>/decline/ POST - →start      403             403             400,404,404     400,400,404     403             403             400
+console/identification/start/codes/                GET    -          405            405             405             405             405             405             405             405
+console/identification/start/codes/                POST   -          →start         403             403             400             400             403             403             400
+console/identification/start/codes/<int:code_id>/close/ GET -        405            405             405             405             405             405             405             405
+console/identification/start/codes/<int:code_id>/close/ POST -       →start         403             403             400,404,404     400,400,404     403             403             400
 console/roster/                                    GET    -          →start         403             403             200             200             403             403             200
 console/roster/                                    POST   -          →start         403             403             400             400             403             403             400
 console/matching/                                  GET    -          →start         403             403             200             200             403             403             200
@@ -317,6 +334,8 @@ PLACEHOLDERS = {
     "<int:proposal_id>": "{pk}",
     "<int:project_id>": "{pk}",
     "<int:award_id>": "{pk}",
+    "<int:application_id>": "{pk}",
+    "<int:code_id>": "{pk}",
     # School A's open application code (tests/role_scene.py).
     "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
@@ -406,6 +425,9 @@ OBJECT_OF_ROUTE = {
     "console/aid/<int:project_id>/": AidProject,
     "console/aid/<int:project_id>/allocate/": AidProject,
     "console/aid/awards/<int:award_id>/pay/": Award,
+    "console/identification/start/applications/<int:application_id>/confirm/": Application,
+    "console/identification/start/applications/<int:application_id>/decline/": Application,
+    "console/identification/start/codes/<int:code_id>/close/": ApplicationCode,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
 
