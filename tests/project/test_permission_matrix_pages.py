@@ -44,6 +44,7 @@ from mentoring.models import (
     Objection,
     Pairing,
     ProposedPair,
+    ReviewCommittee,
     Student,
     User,
 )
@@ -161,6 +162,17 @@ console/identification/<int:assessment_id>/approve/ GET   -          405        
 console/identification/<int:assessment_id>/approve/ POST  -          →start         403             403             409,404,404     409,409,404     403             403             409
 console/identification/<int:assessment_id>/reject/ GET    -          405            405             405             405             405             405             405             405
 console/identification/<int:assessment_id>/reject/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+# The queue's steps that rest on a record (the scene's assessment is submitted), and the review committees.
+console/identification/<int:assessment_id>/investigate/ GET -        405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/investigate/ POST -       →start         403             403             400,404,404     400,400,404     403             403             400
+console/identification/<int:assessment_id>/committee-decision/ GET - 405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/committee-decision/ POST - →start        403             403             409,404,404     409,409,404     403             403             409
+console/identification/committees/                 GET    -          →start         403             403             200             200             403             403             200
+console/identification/committees/                 POST   -          →start         403             403             400             400             403             403             400
+console/identification/committees/<int:committee_id>/members/add/ GET - 405         405             405             405             405             405             405             405
+console/identification/committees/<int:committee_id>/members/add/ POST - →start     403             403             400,404,404     400,400,404     403             403             400
+console/identification/committees/<int:committee_id>/members/remove/ GET - 405      405             405             405             405             405             405             405
+console/identification/committees/<int:committee_id>/members/remove/ POST - →start  403             403             400,404,404     400,400,404     403             403             400
 console/roster/                                    GET    -          →start         403             403             200             200             403             403             200
 console/roster/                                    POST   -          →start         403             403             400             400             403             403             400
 console/matching/                                  GET    -          →start         403             403             200             200             403             403             200
@@ -317,6 +329,7 @@ PLACEHOLDERS = {
     "<int:proposal_id>": "{pk}",
     "<int:project_id>": "{pk}",
     "<int:award_id>": "{pk}",
+    "<int:committee_id>": "{pk}",
     # School A's open application code (tests/role_scene.py).
     "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
@@ -395,6 +408,14 @@ OBJECT_OF_ROUTE = {
     **{
         f"console/identification/<int:assessment_id>/{action}/": Assessment
         for action in ("review", "publicize", "approve", "reject")
+    },
+    **{
+        f"console/identification/<int:assessment_id>/{step}/": Assessment
+        for step in ("investigate", "committee-decision")
+    },
+    **{
+        f"console/identification/committees/<int:committee_id>/members/{change}/": ReviewCommittee
+        for change in ("add", "remove")
     },
     "console/reports/<int:report_id>/": Report,
     "console/matching/<int:run_id>/": MatchRun,
