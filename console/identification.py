@@ -140,7 +140,7 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             for code in services.tier_choices(row.term.district)
         ]
     # What the investigate and committee-decision forms offer (console/identification_steps.py).
-    step_choices(rows)
+    step_choices(rows, refused=getattr(request, "refused_step", None))
     if rows:
         # Names are served, as by the API's list: recorded in the access log,
         # also when a refused step shows the queue again with its problem.

@@ -7,6 +7,7 @@ and the committees of the student's school and term at that stage that may
 decide it, with their members (`row.committees`): a class review group of the
 student's class, or one naming no class. What is offered is a convenience:
 the services (`investigation_problems`, `committee_decision_problems`) decide.
+A refused step's row shows its form open with what was typed (`row.posted`).
 Three queries at most, whatever the number of rows.
 """
 
@@ -17,7 +18,14 @@ from mentoring.selectors.applications import STAGE_OF_STATUS
 from mentoring.services.assessment_rules import Action
 
 
-def step_choices(rows: list) -> None:
+def step_choices(rows: list, *, refused: tuple | None = None) -> None:
+    """`refused`, when a step was just refused: (assessment id, action, the form posted), so
+    that its row shows that form open with what was typed."""
+    for row in rows:
+        row.posted_action, row.posted, row.posted_members = "", {}, []
+        if refused and refused[0] == row.pk:
+            row.posted_action, row.posted = refused[1], refused[2]
+            row.posted_members = refused[2].getlist("members_present")
     investigating = [row for row in rows if Action.INVESTIGATE in row.actions]
     deciding = [row for row in rows if Action.COMMITTEE_DECISION in row.actions]
     visits: dict[int, list] = {}

@@ -160,6 +160,8 @@ def _take(request, schools, assessment_id: int, action: str):
     request.GET["term"] = str(assessment.term_id)
     form = form_class(request.POST)
     errors = ValidationErrors()
+    # The queue shown again opens this row's form with what was typed.
+    request.refused_step = (assessment.pk, action, request.POST)
     try:
         stage = may(request.user, assessment)
         valid = form.is_valid()

@@ -282,6 +282,27 @@ def test_a_bad_decision_names_every_bad_field_at_once_and_writes_nothing(world):
     assert not CommitteeDecision.objects.exists()
 
 
+def test_a_refused_form_is_shown_open_again_with_what_was_typed(world):
+    a = world.schools["A"]
+    row = assessment(a, world.terms["one"], "王小丽", AssessmentStatus.INVESTIGATED)
+    group = review_committee(world, a)
+    first, *others = group.members.all()
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}{row.pk}/committee-decision/",
+        decision(group, members_present=[first.pk], outcome="not_agreed", note="仅一人出席"),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    part = response.content.decode().split(f'data-assessment="{row.pk}"', 1)[1]
+    part = part.split("</tr>", 1)[0]
+    assert 'data-step="committee_decision" open' in part
+    assert f'value="{first.pk}" checked' in part
+    assert all(f'value="{m.pk}" checked' not in part for m in others)
+    assert '<option value="not_agreed" selected>' in part and ">仅一人出席</textarea>" in part
+
+
 def test_votes_that_do_not_add_up_are_named_with_the_members_present(world):
     a = world.schools["A"]
     row = assessment(a, world.terms["one"], "王小丽", AssessmentStatus.INVESTIGATED)
