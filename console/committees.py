@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from console.pages import (
@@ -45,7 +46,7 @@ class CommitteeForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=field_label("name"), max_length=50)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
     role = forms.ChoiceField(label=field_label("role"), choices=CommitteeRole.choices)
 
 

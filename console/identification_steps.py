@@ -50,7 +50,8 @@ class IdListField(forms.Field):
         try:
             return [int(item) for item in value or []]
         except (TypeError, ValueError):
-            raise forms.ValidationError(_("Choose from the list."), code="invalid") from None
+            invalid = forms.IntegerField.default_error_messages["invalid"]
+            raise forms.ValidationError(invalid, code="invalid") from None
 
     def validate(self, value):
         if self.required and not value:
