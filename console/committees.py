@@ -20,14 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from console.pages import (
-    TEMPLATES,
-    admin_page,
-    chosen_term,
-    field_label,
-    named_problems,
-    terms_of,
-)
+from console.form_problems import field_label, named_problems
+from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
 from core.errors import DomainError, FieldErrors, ValidationErrors
 from mentoring.models import CommitteeMember, CommitteeRole, ReviewStage
 from mentoring.selectors.applications import committees_visible_to

@@ -20,8 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from console.form_problems import field_label, named_problems
 from console.identification import _actionable, _queue
-from console.pages import admin_page, field_label, named_problems
+from console.pages import admin_page
 from core.errors import DomainError, FieldErrors, ValidationErrors
 from mentoring.models import CommitteeOutcome
 from mentoring.services import applications as investigations

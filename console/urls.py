@@ -1,10 +1,8 @@
 """The administrators' console, included under /console/ by config.urls."""
 
-from django.urls import path
+from django.urls import include, path
 
 from console import aid, home, identification, matching, reports, roster, weekly
-from console import committees as committee_pages
-from console import identification_steps as steps
 from core.pages import SignOutView
 
 app_name = "console"
@@ -28,27 +26,7 @@ urlpatterns = [
         for action in ("review", "publicize", "approve", "reject")
     ],
     # The steps that rest on a record, and the committees that decide (issue 17).
-    path(
-        "identification/<int:assessment_id>/investigate/",
-        steps.investigate,
-        name="assessment-investigate",
-    ),
-    path(
-        "identification/<int:assessment_id>/committee-decision/",
-        steps.committee_decision,
-        name="assessment-committee-decision",
-    ),
-    path("identification/committees/", committee_pages.committees, name="committees"),
-    path(
-        "identification/committees/<int:committee_id>/members/add/",
-        committee_pages.member_add,
-        name="committee-member-add",
-    ),
-    path(
-        "identification/committees/<int:committee_id>/members/remove/",
-        committee_pages.member_remove,
-        name="committee-member-remove",
-    ),
+    path("identification/", include("console.urls_identification_steps")),
     path("roster/", roster.roster, name="roster"),
     path("matching/", matching.runs, name="matching"),
     path("matching/<int:run_id>/", matching.run, name="match-run"),

@@ -152,16 +152,6 @@ console/logout/                                    GET    -          405        
 console/logout/                                    POST   -          →start         →start          →start          →start          →start          →start          →start          →start
 console/identification/                            GET    -          →start         403             403             200             200             403             403             200
 console/identification/                            POST   -          405            405             405             405             405             405             405             405
-console/identification/objections/<int:objection_id>/answer/ GET - 405            405             405             405             405             405             405             405
-console/identification/objections/<int:objection_id>/answer/ POST - →start        403             403             400,404,404     400,400,404     403             403             400
-console/identification/<int:assessment_id>/review/ GET    -          405            405             405             405             405             405             405             405
-console/identification/<int:assessment_id>/review/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
-console/identification/<int:assessment_id>/publicize/ GET -          405            405             405             405             405             405             405             405
-console/identification/<int:assessment_id>/publicize/ POST -         →start         403             403             409,404,404     409,409,404     403             403             409
-console/identification/<int:assessment_id>/approve/ GET   -          405            405             405             405             405             405             405             405
-console/identification/<int:assessment_id>/approve/ POST  -          →start         403             403             409,404,404     409,409,404     403             403             409
-console/identification/<int:assessment_id>/reject/ GET    -          405            405             405             405             405             405             405             405
-console/identification/<int:assessment_id>/reject/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
 # The queue's steps that rest on a record (the scene's assessment is submitted), and the review committees.
 console/identification/<int:assessment_id>/investigate/ GET -        405            405             405             405             405             405             405             405
 console/identification/<int:assessment_id>/investigate/ POST -       →start         403             403             400,404,404     400,400,404     403             403             400
@@ -173,6 +163,16 @@ console/identification/committees/<int:committee_id>/members/add/ GET - 405     
 console/identification/committees/<int:committee_id>/members/add/ POST - →start     403             403             400,404,404     400,400,404     403             403             400
 console/identification/committees/<int:committee_id>/members/remove/ GET - 405      405             405             405             405             405             405             405
 console/identification/committees/<int:committee_id>/members/remove/ POST - →start  403             403             400,404,404     400,400,404     403             403             400
+console/identification/objections/<int:objection_id>/answer/ GET - 405            405             405             405             405             405             405             405
+console/identification/objections/<int:objection_id>/answer/ POST - →start        403             403             400,404,404     400,400,404     403             403             400
+console/identification/<int:assessment_id>/review/ GET    -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/review/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+console/identification/<int:assessment_id>/publicize/ GET -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/publicize/ POST -         →start         403             403             409,404,404     409,409,404     403             403             409
+console/identification/<int:assessment_id>/approve/ GET   -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/approve/ POST  -          →start         403             403             409,404,404     409,409,404     403             403             409
+console/identification/<int:assessment_id>/reject/ GET    -          405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/reject/ POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
 console/roster/                                    GET    -          →start         403             403             200             200             403             403             200
 console/roster/                                    POST   -          →start         403             403             400             400             403             403             400
 console/matching/                                  GET    -          →start         403             403             200             200             403             403             200
@@ -324,12 +324,12 @@ PLACEHOLDERS = {
     "<int:pledge_id>": "{pk}",
     "<int:assessment_id>": "{pk}",
     "<int:objection_id>": "{pk}",
+    "<int:committee_id>": "{pk}",
     "<int:report_id>": "{pk}",
     "<int:run_id>": "{pk}",
     "<int:proposal_id>": "{pk}",
     "<int:project_id>": "{pk}",
     "<int:award_id>": "{pk}",
-    "<int:committee_id>": "{pk}",
     # School A's open application code (tests/role_scene.py).
     "<str:code>": "SCENE000",
     "<path:content_type_id>": "{content_type}",
