@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from console.identification_choices import step_choices
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
 from core.errors import DomainError, FieldErrors
 from mentoring.models import AccessAction, AssessmentStatus, Objection, Role
@@ -138,6 +139,8 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             (code, services.tier_name(row.term.district, code))
             for code in services.tier_choices(row.term.district)
         ]
+    # What the investigate and committee-decision forms offer (console/identification_steps.py).
+    step_choices(rows, refused=getattr(request, "refused_step", None))
     if rows:
         # Names are served, as by the API's list: recorded in the access log,
         # also when a refused step shows the queue again with its problem.

@@ -1,6 +1,6 @@
 """The administrators' console, included under /console/ by config.urls."""
 
-from django.urls import path
+from django.urls import include, path
 
 from console import aid, applications, home, identification, matching, reports, roster, weekly
 from core.pages import SignOutView
@@ -49,6 +49,8 @@ urlpatterns = [
         )
         for action in ("review", "publicize", "approve", "reject")
     ],
+    # The steps that rest on a record, and the committees that decide (issue 17).
+    path("identification/", include("console.urls_identification_steps")),
     path("roster/", roster.roster, name="roster"),
     path("matching/", matching.runs, name="matching"),
     path("matching/<int:run_id>/", matching.run, name="match-run"),

@@ -21,6 +21,10 @@ student's class when it names one; more than half its members are present;
 no member present is the applicant (DESIGN §2.2: the class review group does
 not include the applicants themselves); votes, when given, add up to the
 members present and agree exactly when more than half of them are for.
+
+Members join or leave a formed committee (`committee_member_add`,
+`committee_member_remove`) within the same bounds as when it was created; a
+member present at a recorded decision stays, since the decision names them.
 """
 
 from datetime import date
@@ -29,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, ValidationErrors
+from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
 from mentoring.models import (
     Application,
     Assessment,
@@ -347,3 +351,83 @@ def committee_decide(
     else:
         identification.assessment_reject(by=by, assessment=assessment, reason=summary)
     return decision
+
+
+# Members, after the committee is formed
+
+
+def committee_member_problems(
+    errors: ValidationErrors,
+    *,
+    by: User,
+    committee: ReviewCommittee,
+    name: str | None = None,
+    role: str | None = None,
+    removing: int | None = None,
+) -> CommitteeMember | None:
+    """Add to `errors` what is wrong with adding a member (`name`, `role`) or removing one
+    (`removing`, its id); answers the member to remove. A value None is not checked.
+
+    A committee keeps from MIN_MEMBERS to MAX_MEMBERS members, a school committee
+    its school leader, and a member present at a recorded decision stays: the
+    decision's record names who was there.
+    """
+    if not schools_administered_by(by).filter(pk=committee.school_id).exists():
+        raise NotPermitted(_("Only the school's administrators change its committees."))
+    members = list(committee.members.all())
+    if name is not None:
+        if not name.strip():
+            errors.add("name", _("Every member needs a name."))
+        elif any(member.name == name.strip() for member in members):
+            errors.add("name", _("A member is listed twice."))
+        if len(members) >= MAX_MEMBERS:
+            errors.add(
+                "name",
+                _("A committee has from %(min)s to %(max)s members.")
+                % {"min": MIN_MEMBERS, "max": MAX_MEMBERS},
+            )
+    if role is not None and role not in CommitteeRole.values:
+        errors.add("role", _("Choose the member's role."))
+    if removing is None:
+        return None
+    leaving = next((member for member in members if member.pk == removing), None)
+    if leaving is None:
+        errors.add("member", _("Not members of this committee: %(ids)s.") % {"ids": removing})
+        return None
+    if len(members) <= MIN_MEMBERS:
+        errors.add(
+            "member",
+            _("A committee has from %(min)s to %(max)s members.")
+            % {"min": MIN_MEMBERS, "max": MAX_MEMBERS},
+        )
+    leaders = [member for member in members if member.role == CommitteeRole.SCHOOL_LEADER]
+    if committee.stage == ReviewStage.SCHOOL and leaders == [leaving]:
+        errors.add("member", _("The school's review committee includes a school leader."))
+    if leaving.decisions.exists():
+        errors.add(
+            "member",
+            _("%(name)s was present at a recorded decision and stays on the committee.")
+            % {"name": leaving.name},
+        )
+    return leaving
+
+
+@transaction.atomic
+def committee_member_add(
+    *, by: User, committee: ReviewCommittee, name: str, role: str
+) -> CommitteeMember:
+    committee = ReviewCommittee.objects.select_for_update().get(pk=committee.pk)
+    checked(committee_member_problems, by=by, committee=committee, name=name, role=role)
+    try:
+        with transaction.atomic():
+            return CommitteeMember.objects.create(committee=committee, name=name.strip(), role=role)
+    except IntegrityError:
+        raise DomainError(_("A member is listed twice."), field="name") from None
+
+
+@transaction.atomic
+def committee_member_remove(*, by: User, committee: ReviewCommittee, member_id: int) -> None:
+    # Locked, so two removals at once cannot take the committee below its minimum.
+    committee = ReviewCommittee.objects.select_for_update().get(pk=committee.pk)
+    leaving = checked(committee_member_problems, by=by, committee=committee, removing=member_id)
+    leaving.delete()

@@ -46,6 +46,7 @@ from mentoring.models import (
     Objection,
     Pairing,
     ProposedPair,
+    ReviewCommittee,
     Student,
     User,
 )
@@ -153,6 +154,17 @@ console/logout/                                    GET    -          405        
 console/logout/                                    POST   -          →start         →start          →start          →start          →start          →start          →start          →start
 console/identification/                            GET    -          →start         403             403             200             200             403             403             200
 console/identification/                            POST   -          405            405             405             405             405             405             405             405
+# The queue's steps that rest on a record (the scene's assessment is submitted), and the review committees.
+console/identification/<int:assessment_id>/investigate/ GET -        405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/investigate/ POST -       →start         403             403             400,404,404     400,400,404     403             403             400
+console/identification/<int:assessment_id>/committee-decision/ GET - 405            405             405             405             405             405             405             405
+console/identification/<int:assessment_id>/committee-decision/ POST - →start        403             403             409,404,404     409,409,404     403             403             409
+console/identification/committees/                 GET    -          →start         403             403             200             200             403             403             200
+console/identification/committees/                 POST   -          →start         403             403             400             400             403             403             400
+console/identification/committees/<int:committee_id>/members/add/ GET - 405         405             405             405             405             405             405             405
+console/identification/committees/<int:committee_id>/members/add/ POST - →start     403             403             400,404,404     400,400,404     403             403             400
+console/identification/committees/<int:committee_id>/members/remove/ GET - 405      405             405             405             405             405             405             405
+console/identification/committees/<int:committee_id>/members/remove/ POST - →start  403             403             400,404,404     400,400,404     403             403             400
 console/identification/objections/<int:objection_id>/answer/ GET - 405            405             405             405             405             405             405             405
 console/identification/objections/<int:objection_id>/answer/ POST - →start        403             403             400,404,404     400,400,404     403             403             400
 console/identification/<int:assessment_id>/review/ GET    -          405            405             405             405             405             405             405             405
@@ -329,6 +341,7 @@ PLACEHOLDERS = {
     "<int:pledge_id>": "{pk}",
     "<int:assessment_id>": "{pk}",
     "<int:objection_id>": "{pk}",
+    "<int:committee_id>": "{pk}",
     "<int:report_id>": "{pk}",
     "<int:run_id>": "{pk}",
     "<int:proposal_id>": "{pk}",
@@ -414,6 +427,14 @@ OBJECT_OF_ROUTE = {
     **{
         f"console/identification/<int:assessment_id>/{action}/": Assessment
         for action in ("review", "publicize", "approve", "reject")
+    },
+    **{
+        f"console/identification/<int:assessment_id>/{step}/": Assessment
+        for step in ("investigate", "committee-decision")
+    },
+    **{
+        f"console/identification/committees/<int:committee_id>/members/{change}/": ReviewCommittee
+        for change in ("add", "remove")
     },
     "console/reports/<int:report_id>/": Report,
     "console/matching/<int:run_id>/": MatchRun,
