@@ -94,6 +94,12 @@ def _award(request, award_id: int):
     return get_object_or_404(awards.prefetch_related(None), pk=award_id)
 
 
+def _back(award) -> str:
+    """The award's row on its project's page, where it is paid."""
+    url = reverse("console:aid-project", args=[award.project_id])
+    return f"{url}?term={award.term_id}#award-{award.pk}"
+
+
 def _page(request, award, *, form=None, problems=(), status: int = 200):
     account = account_of(award)
     context = {
@@ -102,8 +108,7 @@ def _page(request, award, *, form=None, problems=(), status: int = 200):
         "account": account,
         "form": form or GuardianAccountForm(),
         "problems": problems,
-        "back": reverse("console:aid-project", args=[award.project_id])
-        + f"?term={award.term_id}#award-{award.pk}",
+        "back": _back(award),
     }
     if account is not None:
         context["sharing"] = len(students_sharing_account(account, seen_by=request.user))
@@ -148,11 +153,7 @@ def guardian_account(request, schools, award_id: int):
             request,
             _("%(student)s: the guardian's account is recorded.") % {"student": award.student.name},
         )
-        return redirect(
-            reverse("console:aid-project", args=[award.project_id])
-            + f"?term={award.term_id}#award-{award.pk}"
-        )
+        return redirect(_back(award))
     add_service_errors(form, errors)
-    # Read again: the account shown is the one on record, unchanged.
-    award = _award(request, award.pk)
+    # Nothing was written: the account shown is still the one read with the award.
     return _page(request, award, form=form, problems=form_problems(form), status=status)
