@@ -22,7 +22,9 @@ administrator, and every action is the API's service:
   still unpaid.
 
 Pages that name students record the read in the access log as the API's
-`awards/` and `allocations/` do.
+`awards/` and `allocations/` do. Each award shows its student's guardian's
+account masked (a read recorded too), and the pay form offers a transfer only
+where one is on record (console.guardian_accounts, where it is recorded).
 """
 
 import uuid
@@ -38,7 +40,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.response import Response
 
-from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
+from console.guardian_accounts import account_of, offer_methods, record_accounts_shown
+from console.pages import (
+    TEMPLATES,
+    add_service_errors,
+    admin_page,
+    chosen_term,
+    form_problems,
+    terms_of,
+)
 from core.errors import DomainError, FieldErrors, ValidationErrors
 from core.idempotency import MAX_KEY_LENGTH, once, request_fingerprint
 from core.money import CENT, fen, yuan_amount
@@ -297,13 +307,15 @@ def _project_page(
     if shown:
         awards = awards.filter(SHOWN[shown])
     awards = list(
-        awards.prefetch_related(
+        awards.select_related("student__guardian_account")
+        .prefetch_related(
             Prefetch(
                 "disbursements",
                 queryset=Disbursement.objects.filter(reversal__isnull=True),
                 to_attr="standing",
             )
-        ).order_by("student__school__code", "student__name", "pk")[:AWARD_ROWS]
+        )
+        .order_by("student__school__code", "student__name", "pk")[:AWARD_ROWS]
     )
     for award in awards:
         _award_rows(award, paying)
@@ -313,6 +325,7 @@ def _project_page(
             request, action=AccessAction.LIST, kind="allocation", student_ids=served
         )
     _record_awards(request, awards)
+    record_accounts_shown(request, awards)
     context.update(
         {
             "allocations": allocations,
@@ -334,6 +347,7 @@ def _project_page(
 def _award_rows(award, paying) -> None:
     """The award's instalments with their payments, and the form to pay the next unpaid one."""
     paid = {d.instalment: d for d in award.standing}
+    award.account = account_of(award)
     award.amount = yuan_text(award.amount_fen)
     award.paid_amount = yuan_text(award.paid_fen)
     award.instalments = [
@@ -351,13 +365,13 @@ def _award_rows(award, paying) -> None:
             initial={
                 "instalment": unpaid[0].number,
                 "amount": yuan_amount(unpaid[0].amount_fen),
-                "method": PaymentMethod.BANK_TRANSFER,
                 "paid_on": timezone.localdate(),
                 # Made when the form is shown: a second click of it is the same payment.
                 "key": uuid.uuid4().hex,
             },
             auto_id=f"pay-{award.pk}-%s",
         )
+    offer_methods(award.pay_form, award)
     chosen = str(award.pay_form["instalment"].value())
     award.instalment_choices = [
         (row.number, yuan_text(row.amount_fen), str(row.number) == chosen) for row in unpaid
@@ -410,13 +424,13 @@ def allocate_project(request, schools, project_id: int):
         errors.add(error.field or "__all__", error.message)
         status = error.status_code
     if not valid or errors:
-        _add_errors(form, errors)
+        add_service_errors(form, errors)
         return _project_page(
             request,
             schools,
             chosen,
             _term_of(request, schools, chosen, data.get("term")),
-            problems=_named(form),
+            problems=form_problems(form),
             allocating=form,
             status=status,
         )
@@ -474,7 +488,7 @@ def pay(request, schools, award_id: int):
             % {"student": award.student.name, "number": data["instalment"]},
         )
         return redirect(_back(award.project_id, award.term_id, f"award-{award.pk}"))
-    _add_errors(form, errors)
+    add_service_errors(form, errors)
     project = _project(request, schools, award.project_id)
     term = _term_of(request, schools, project, award.term_id)
     return _project_page(
@@ -482,7 +496,7 @@ def pay(request, schools, award_id: int):
         schools,
         project,
         term,
-        problems=_named(form),
+        problems=form_problems(form),
         paying=(award.pk, form),
         status=status,
     )
@@ -507,19 +521,3 @@ def _pay_once(request, key: str, fields: dict) -> None:
         fingerprint=request_fingerprint(body),
         run=run,
     )
-
-
-def _add_errors(form, errors: ValidationErrors) -> None:
-    """The service's errors onto the form, each on the field it names."""
-    for field, found in errors.errors.items():
-        for message in found:
-            form.add_error(form.field_for_error(field), str(message))
-
-
-def _named(form) -> list[str]:
-    """Every error of the form, each with its field's label."""
-    out = []
-    for name, found in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        out.extend(f"{label}: {message}" if label else str(message) for message in found)
-    return out

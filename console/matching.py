@@ -42,7 +42,7 @@ from mentoring.models import (
     Student,
     Subject,
 )
-from mentoring.selectors.match_runs import runs_visible_to
+from mentoring.selectors.match_runs import pairings_kept_by, runs_visible_to
 from mentoring.selectors.pairing_rules import exclusion_message, unmatched_message
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import (
@@ -55,6 +55,7 @@ from mentoring.services.match_runs import (
 
 RECENT = 20
 PROPOSAL_ROWS = 500
+KEPT_ROWS = 500
 REFRESH_SECONDS = 2
 # The pairing rules `exclusion_message` words; other reasons are shown as the solver gives them.
 EXCLUSION_RULES = {
@@ -238,6 +239,20 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
         access_record_request(
             request, action=AccessAction.LIST, kind="proposedpair", student_ids=served
         )
+    # The active pairings the run leaves as they are (a run after an approved one
+    # proposes only what is new): named, so recorded as the API's `pairings/` is.
+    kept = list(
+        pairings_kept_by(chosen).order_by("kind", "student__school__code", "student__name", "pk")[
+            :KEPT_ROWS
+        ]
+    )
+    if kept:
+        access_record_request(
+            request,
+            action=AccessAction.LIST,
+            kind="pairing",
+            student_ids=[p.student_id for p in kept],
+        )
     busy = chosen.status in (MatchRunStatus.PENDING, MatchRunStatus.RUNNING)
     editable = chosen.status == MatchRunStatus.PROPOSED
     return render(
@@ -260,6 +275,9 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
             "mentors": _run_mentors(chosen) if editable else [],
             "chosen_mentor": chosen_mentor,
             "problems": problems,
+            "kept": kept,
+            "kept_truncated": len(kept) == KEPT_ROWS,
+            "replace": request.GET.get("replace", ""),
         },
         status=status,
     )

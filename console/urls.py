@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from console import aid, applications, home, identification, matching, reports, roster, weekly
+from console import guardian_accounts as account_pages
 from core.pages import SignOutView
 
 app_name = "console"
@@ -59,6 +60,11 @@ urlpatterns = [
     path("aid/<int:project_id>/", aid.project, name="aid-project"),
     path("aid/<int:project_id>/allocate/", aid.allocate_project, name="aid-allocate"),
     path("aid/awards/<int:award_id>/pay/", aid.pay, name="aid-pay"),
+    path(
+        "aid/awards/<int:award_id>/guardian-account/",
+        account_pages.guardian_account,
+        name="aid-guardian-account",
+    ),
     path("matching/<int:run_id>/pairs/add/", matching.pair_add, name="match-pair-add"),
     # A proposed pair names its run.
     *[

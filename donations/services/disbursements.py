@@ -25,6 +25,16 @@ from mentoring.models import GuardianAccount, User
 from mentoring.selectors.accounts import schools_administered_by
 
 
+def payment_methods_open(*, has_guardian_account: bool) -> list[str]:
+    """The ways a student's award may be paid: cash against both signatures always, a
+    transfer only into a guardian's account on record (全额打到家长账户)."""
+    return [
+        method
+        for method in PaymentMethod.values
+        if method != PaymentMethod.BANK_TRANSFER or has_guardian_account
+    ]
+
+
 def disbursement_pay_problems(
     errors: ValidationErrors,
     *,
@@ -82,9 +92,10 @@ def disbursement_pay_problems(
             errors.add("bank_reference", _("Give the bank's reference of the transfer."))
         # Money goes in full to the guardian's account (全额打到家长账户): a transfer
         # to an account nobody recorded could not be checked against the family.
-        if (
-            award is not None
-            and not GuardianAccount.objects.filter(student_id=award.student_id).exists()
+        if award is not None and method not in payment_methods_open(
+            has_guardian_account=GuardianAccount.objects.filter(
+                student_id=award.student_id
+            ).exists()
         ):
             errors.add(
                 "method",

@@ -25,6 +25,7 @@ from mentoring.models import (
     PairingStatus,
     StudentRecord,
 )
+from mentoring.selectors.match_runs import pairings_locked_by
 from mentoring.selectors.pairing_rules import age_on
 from mentoring.selectors.school_year import hardship_identifications
 from mentoring.selectors.terms import previous_term
@@ -149,13 +150,9 @@ def load_inputs(run: "MatchRun") -> dict:
         )
     ]
     locked = defaultdict(list)
+    # The one rule of what a run finds standing, also read by the run's page.
     for student_id, mentor_id, kind in (
-        Pairing.objects.filter(
-            term=term,
-            status=PairingStatus.ACTIVE,
-            student__school__in=school_ids,
-            kind__in=run.kinds,
-        )
+        pairings_locked_by(run)
         .values_list("student_id", "mentor_id", "kind")
         .order_by("student_id")
     ):

@@ -1,9 +1,9 @@
-"""Who sees which match runs."""
+"""Who sees which match runs, and which pairings a run keeps."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from core.permissions import is_active_account
-from mentoring.models import MatchRun, School, User
+from mentoring.models import MatchRun, Pairing, PairingStatus, School, User
 from mentoring.selectors.accounts import schools_administered_by
 
 
@@ -42,3 +42,38 @@ def students_in_inputs(inputs: dict) -> set[int]:
     ids = {student["id"] for rows in inputs.get("students", {}).values() for student in rows}
     ids.update(pair[0] for pairs in inputs.get("locked", {}).values() for pair in pairs)
     return ids
+
+
+def pairings_locked_by(run: MatchRun) -> QuerySet[Pairing]:
+    """The pairings a run finds standing: the active pairings of its term, schools and kinds.
+
+    The run's solve locks each of them to its mentor (`mentoring.matching.problem.
+    load_inputs` reads them here), so a run proposes pairs only for the students
+    without one. The run's schools are a subquery: no query of their own.
+    """
+    return Pairing.objects.filter(
+        term_id=run.term_id,
+        status=PairingStatus.ACTIVE,
+        student__school__in=run.schools.all(),
+        kind__in=run.kinds,
+    )
+
+
+def pairings_kept_by(run: MatchRun) -> QuerySet[Pairing]:
+    """The pairings the run leaves as they are, with their students, schools and mentors.
+
+    Those it locked (`pairings_locked_by`), less those its approval ends:
+    the active pairing of a student and kind the run proposes a pair for
+    (one added by hand to give the student another mentor), as
+    `match_run_approve` ends them. Once the run is approved its own pairs are
+    active too; they are its proposal, not kept, and leave by the same rule.
+    One query.
+    """
+    proposed = Pairing.objects.filter(
+        proposal__run=run, student_id=OuterRef("student_id"), kind=OuterRef("kind")
+    )
+    return (
+        pairings_locked_by(run)
+        .exclude(Exists(proposed))
+        .select_related("student__school", "mentor__user")
+    )

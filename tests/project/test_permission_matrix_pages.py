@@ -212,6 +212,8 @@ console/aid/<int:project_id>/allocate/             GET    -          405        
 console/aid/<int:project_id>/allocate/             POST   -          →start         403             403             400,400,404     400,400,404     403             403             400
 console/aid/awards/<int:award_id>/pay/             GET    -          405            405             405             405             405             405             405             405
 console/aid/awards/<int:award_id>/pay/             POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
+console/aid/awards/<int:award_id>/guardian-account/ GET -          →start         403             403             200,404,404     200,200,404     403             403             200
+console/aid/awards/<int:award_id>/guardian-account/ POST -         →start         403             403             400,404,404     400,400,404     403             403             400
 console/weekly/                                    GET    -          →start         403             403             200             200             403             403             200
 console/weekly/                                    POST   -          405            405             405             405             405             405             405             405
 console/reports/                                   GET    -          →start         403             403             200             200             403             403             200
@@ -449,6 +451,7 @@ OBJECT_OF_ROUTE = {
     "console/identification/start/applications/<int:application_id>/confirm/": Application,
     "console/identification/start/applications/<int:application_id>/decline/": Application,
     "console/identification/start/codes/<int:code_id>/close/": ApplicationCode,
+    "console/aid/awards/<int:award_id>/guardian-account/": Award,
     "admin/r/<path:content_type_id>/<path:object_id>/": Student,
 }
 
