@@ -1,4 +1,8 @@
-"""The project's HTTP wiring: the health check and Django's error handlers on API paths.
+"""The project's HTTP wiring: the health check, and Django's error handlers.
+
+On API paths the errors are JSON; on every other path they are the pages' error
+page (core/templates/core/error_page.html), except a 400 or a CSRF refusal, which keep
+Django's plain page.
 
 Nothing here knows about the domain. The pagination and the DRF exception
 handler every viewset uses are core's (core.pagination, core.exception_handler),
@@ -17,7 +21,8 @@ import redis
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import csrf, defaults
 from rest_framework import status
@@ -150,9 +155,26 @@ def bad_request(request, exception=None):
     return JsonResponse({"detail": _("Bad request.")}, status=400)
 
 
+def _error_page(request, status: int, title: str, message: str) -> HttpResponse:
+    """The pages' own error page (core/error_page.html), for every path outside the API.
+
+    Rendered from the request alone: a 500 may come from a failing database, so the
+    page asks for no user and no record. Should even that fail, a plain line answers.
+    """
+    context = {"status": status, "title": title, "message": message}
+    try:
+        body = render_to_string("core/error_page.html", context, request=request)
+    except Exception:  # The error page must answer whatever broke; the first error is logged.
+        logger.exception("The error page could not be rendered")
+        body = f"<!DOCTYPE html><title>{status}</title><h1>{title}</h1><p><a href='/'>/</a></p>"
+    return HttpResponse(body, status=status)
+
+
 def permission_denied(request, exception=None):
     if not _is_api(request):
-        return defaults.permission_denied(request, exception)
+        return _error_page(
+            request, 403, _("Not allowed"), _("Your account may not open this page.")
+        )
     return JsonResponse(
         {"detail": _("You do not have permission to perform this action.")}, status=403
     )
@@ -168,6 +190,14 @@ def csrf_failure(request, reason=""):
 
 
 def not_found(request, exception=None):
+    """handler404: JSON on API paths; elsewhere the pages' error page."""
+    if not _is_api(request):
+        return _error_page(
+            request,
+            404,
+            _("Page not found"),
+            _("There is no page at this address, or it is not one you may see."),
+        )
     return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
@@ -182,4 +212,11 @@ def server_error(request):
     if service is not None:
         log_unavailable(service, exc, request)
         return unavailable_response(service)
+    if not _is_api(request):
+        return _error_page(
+            request,
+            500,
+            _("Something went wrong"),
+            _("The server could not finish this request. It is recorded; please try again later."),
+        )
     return JsonResponse({"detail": _("Internal server error.")}, status=500)

@@ -46,6 +46,7 @@ from mentoring.apis.students import StudentViewSet
 from mentoring.apis.tokens import LogoutView, TokenObtainView, TokenRefreshView
 from mentoring.apis.upward_roster import UpwardRosterView
 from mentoring.apis.visit_plans import VisitPlanEntryViewSet, VisitPlanViewSet
+from mentoring.web.public import public_notices
 from mentoring.web.start import start
 from oversight.apis import ComplaintViewSet, MeetingViewSet, MemberViewSet, SuggestionViewSet
 from workers.api import ComplianceCheckView, JobViewSet, ReportViewSet
@@ -145,6 +146,8 @@ urlpatterns = [
     path("supervisor/", include("console.urls_supervisor")),
     path("console/", include("console.urls")),
     path("apply/", include("mentoring.web.apply_urls")),
+    # The public notice as a page, for people (the API's `public/notices/` is for programs).
+    path("public/notices/", public_notices, name="public-notices-page"),
 ]
 
 handler400 = "config.api.bad_request"

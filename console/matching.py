@@ -124,6 +124,35 @@ def _problems(error: DomainError) -> list[str]:
     return [str(error.message)]
 
 
+SAME_GENDER_LABEL = gettext_lazy("Same-gender mentors from the age of")
+
+
+def _start_problems(error: DomainError) -> list[str]:
+    """The service's refusals of a start, reworded for the form where they name its codes.
+
+    `match_run_start_problems` words them for the API's clients (weights by their
+    keys, "null"); the page names the boxes by their labels. The service's message
+    in the request's language is matched, so every refusal still comes from the service.
+    """
+    page_words = {
+        _("Choose academic, care or both."): _("Choose at least one kind of pairing."),
+        _("unmatched takes a list of costs, neediest first."): _(
+            "%(label)s: one or more whole numbers, separated by commas."
+        )
+        % {"label": WEIGHT_LABELS["unmatched"]},
+        _("max_candidates must be at least 1."): _("%(label)s: at least 1.")
+        % {"label": WEIGHT_LABELS["max_candidates"]},
+        _("same_gender_from_age is an age from 0 to 20, or null to switch it off."): _(
+            "%(label)s: an age from 0 to 20, or an empty box for no such rule."
+        )
+        % {"label": SAME_GENDER_LABEL},
+    }
+    for name, label in WEIGHT_LABELS.items():
+        said = _("Each weight is a whole number from 0 to 100000 (%(name)s).") % {"name": name}
+        page_words[said] = _("%(label)s: a whole number from 0 to 100000.") % {"label": label}
+    return [page_words.get(problem, problem) for problem in _problems(error)]
+
+
 @require_http_methods(["GET", "POST"])
 @admin_page
 def runs(request, schools):
@@ -145,7 +174,7 @@ def runs(request, schools):
                 rules=_posted_rules(posted),
             )
         except DomainError as error:
-            problems, status = _problems(error), error.status_code
+            problems, status = _start_problems(error), error.status_code
         else:
             messages.success(request, _("The matching run was started."))
             return redirect("console:match-run", run_id=run.pk)
@@ -170,6 +199,7 @@ def runs(request, schools):
             "kinds_chosen": kinds_chosen,
             "schools_chosen": schools_chosen,
             "weights": _weight_fields(posted),
+            "same_gender_label": SAME_GENDER_LABEL,
             "same_gender_from_age": age,
             "problems": problems,
         },

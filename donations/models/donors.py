@@ -173,6 +173,8 @@ class Pledge(models.Model):
     item_unit = models.CharField(_("unit"), max_length=20, blank=True)
     unit_value_fen = models.BigIntegerField(_("estimated value per unit"), default=0)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Why it was cancelled, as the donor or administrator said (`pledge_cancel`).
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -32,6 +32,7 @@ from donations.models import Award, AwardStatus, Disbursement
 from donations.selectors.scoping import awards_visible_to, disbursements_visible_to
 from mentoring.models import (
     AssessmentEvent,
+    AssessmentStatus,
     SessionKind,
     Student,
     StudentRecord,
@@ -47,6 +48,7 @@ from mentoring.selectors.scoping import (
     sessions_visible_to,
     students_visible_to,
 )
+from mentoring.services.identification import tier_name
 
 # What of a term's record a mentor may see (mentoring.apis.students.MENTOR_RECORD_FIELDS).
 RECORD_FIELDS = ("level", "grade", "class_name", "boarding", "struggling", "weak_subjects")
@@ -114,11 +116,17 @@ def growth_archive(*, user: User, student: Student) -> GrowthArchive:
     assessments = list(
         assessments_visible_to(user)
         .filter(student=student)
-        .select_related("term")
+        .select_related("term__district")
         .prefetch_related(Prefetch("events", queryset=AssessmentEvent.objects.select_related("by")))
         .order_by("term__start_date", "created_at", "pk")
     )
     for assessment in assessments:
+        # Words for the page: the district's name of the tier, the state each step led to.
+        assessment.tier_label = (
+            tier_name(assessment.term.district, assessment.tier) if assessment.tier else ""
+        )
+        for event in assessment.events.all():
+            event.label = _status_label(event.to_status) or event.action
         term_of(assessment.term).assessments.append(assessment)
 
     awards = list(
@@ -165,6 +173,10 @@ def growth_archive(*, user: User, student: Student) -> GrowthArchive:
         terms=terms,
         years=_years(terms),
     )
+
+
+def _status_label(code: str) -> str:
+    return AssessmentStatus(code).label if code in AssessmentStatus.values else ""
 
 
 def _years(terms: list[TermArchive]) -> list[YearTotals]:

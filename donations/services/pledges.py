@@ -236,6 +236,9 @@ def pledge_create(
     return pledge
 
 
+CANCEL_REASON_MAX = 500
+
+
 @transaction.atomic
 def pledge_cancel(*, by: User, pledge: Pledge, reason: str) -> Pledge:
     """Cancel a pledge: the donor itself, or an administrator of its whole district."""
@@ -250,9 +253,16 @@ def pledge_cancel(*, by: User, pledge: Pledge, reason: str) -> Pledge:
         raise Conflict(
             _("This pledge is already %(status)s.") % {"status": pledge.get_status_display()}
         )
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise DomainError(_("Say why the pledge is cancelled."), field="reason")
+    if len(reason) > CANCEL_REASON_MAX:
+        raise DomainError(
+            _("Say why in at most %(n)s characters.") % {"n": CANCEL_REASON_MAX}, field="reason"
+        )
     pledge.status = PledgeStatus.CANCELLED
-    pledge.note = f"{pledge.note}\n{reason.strip()}".strip()
-    pledge.save(update_fields=["status", "note"])
+    pledge.cancel_reason = reason
+    # The note keeps the reason too, as it always has (the note holds at most 500 characters).
+    pledge.note = f"{pledge.note}\n{reason}".strip()[:500]
+    pledge.save(update_fields=["status", "note", "cancel_reason"])
     return pledge

@@ -116,6 +116,8 @@ class TierCaps:
     quotas: dict[int, int]
     used_by_school: dict[tuple[int, str], int] = field(default_factory=dict)
     used: dict[str, int] = field(default_factory=dict)
+    # The district's name of each tier code, for the words of a refusal.
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -128,21 +130,25 @@ class TierCaps:
         return self.places.get(tier)
 
     def refusal(self, *, tier: str, school: int) -> tuple[str, str] | None:
-        """Why `tier` cannot take one more place at `school`, as (reason, words), or None."""
+        """Why `tier` cannot take one more place at `school`, as (reason, words), or None.
+
+        The words name the tier by the district's name for it, as pages show them.
+        """
         if not self.active:
             return None
         cap = self.cap(tier=tier, school=school)
+        name = self.names.get(tier, tier)
         if cap is None:
-            return "no_tier_share", _("The project gives tier %(tier)s no share of its places.") % {
-                "tier": tier
-            }
+            return "no_tier_share", _(
+                "The project gives the tier “%(tier)s” no share of its places."
+            ) % {"tier": name}
         if tier in self.percent:
             if self.used_by_school.get((school, tier), 0) >= cap:
                 return "tier_share_full", _(
-                    "Tier %(tier)s's share of %(percent)s%% of the school's %(quota)s places "
-                    "(%(cap)s) is used up."
+                    "The share of the tier “%(tier)s”, %(percent)s%% of the school's %(quota)s "
+                    "places (%(cap)s), is used up."
                 ) % {
-                    "tier": tier,
+                    "tier": name,
                     "percent": self.percent[tier],
                     "quota": self.quotas.get(school, 0),
                     "cap": cap,
@@ -150,8 +156,8 @@ class TierCaps:
             return None
         if self.used.get(tier, 0) >= cap:
             return "tier_share_full", _(
-                "Tier %(tier)s's %(cap)s places in the project are taken."
-            ) % {"tier": tier, "cap": cap}
+                "The %(cap)s places of the tier “%(tier)s” in the project are taken."
+            ) % {"tier": name, "cap": cap}
         return None
 
     def take(self, *, tier: str, school: int) -> None:
@@ -163,7 +169,12 @@ def tier_caps_of(
     project: AidProject, *, quotas: dict[int, int], awarded: list[tuple[int, str]]
 ) -> TierCaps:
     """The project's caps, with `awarded` (school, tier) of its awards already made this term."""
-    caps = TierCaps(percent={}, places={}, quotas=quotas)
+    caps = TierCaps(
+        percent={},
+        places={},
+        quotas=quotas,
+        names={tier["code"]: tier["name"] for tier in project.district.tiers},
+    )
     for share in project.tier_shares.all():
         if share.percent is not None:
             caps.percent[share.tier] = share.percent

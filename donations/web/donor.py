@@ -43,7 +43,9 @@ def _projects(donor):
     return AidProject.objects.filter(district=donor.district_id).order_by("name")
 
 
-def _home(request, donor, *, form=None, cancelling=None, cancel_error="", status=200):
+def _home(
+    request, donor, *, form=None, cancelling=None, cancel_error="", cancel_reason="", status=200
+):
     pledges = pledges_visible_to(request.user).filter(donor=donor).order_by("-created_at", "-pk")
     return render(
         request,
@@ -55,6 +57,7 @@ def _home(request, donor, *, form=None, cancelling=None, cancel_error="", status
             "form": form or PledgeForm(projects=_projects(donor), initial=_initial()),
             "cancelling": cancelling,
             "cancel_error": cancel_error,
+            "cancel_reason": cancel_reason,
         },
         status=status,
     )
@@ -124,16 +127,18 @@ def pledge_cancel(request, donor, pledge_id: int):
     pledge = pledges_visible_to(request.user).filter(donor=donor, pk=pledge_id).first()
     if pledge is None:
         return render(request, TEMPLATES + "not_found.html", status=404)
+    reason = request.POST.get("reason", "")
     try:
-        services.pledge_cancel(
-            by=request.user, pledge=pledge, reason=request.POST.get("reason", "")
-        )
+        services.pledge_cancel(by=request.user, pledge=pledge, reason=reason)
     except DomainError as error:
+        # Shown on the pledge's card, not atop the page; the form posted to
+        # `…/cancel/#pledge-<id>`, so the browser shows that card.
         return _home(
             request,
             donor,
             cancelling=pledge.pk,
             cancel_error=error.message,
+            cancel_reason=reason,
             status=error.status_code,
         )
     messages.success(request, _("The pledge is cancelled."))

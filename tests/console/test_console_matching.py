@@ -67,7 +67,7 @@ def test_a_run_with_no_kind_is_refused_by_the_service_and_nothing_started(world)
     )
 
     assert response.status_code == 400
-    assert "Choose academic, care or both." in response.content.decode()
+    assert "Choose at least one kind of pairing." in response.content.decode()
     assert not MatchRun.objects.exists()
 
 
@@ -177,12 +177,13 @@ def test_bad_weights_and_rules_are_all_named_at_once_and_nothing_is_started(worl
     assert response.status_code == 400
     html = response.content.decode()
     problems = html.split('id="problems"', 1)[1].split("</ul>", 1)[0]
+    # The service's refusals, each reworded for the form (console.matching._start_problems).
     for message in [
-        "Choose academic, care or both.",
-        "Each weight is a whole number from 0 to 100000 (subject_miss).",
-        "Each weight is a whole number from 0 to 100000 (grade_miss).",
-        "unmatched takes a list of costs, neediest first.",
-        "max_candidates must be at least 1.",
+        "Choose at least one kind of pairing.",
+        "Per weak subject the mentor does not teach: a whole number from 0 to 100000.",
+        "When the mentor does not teach the student&#x27;s grade: a whole number from 0 to 100000.",
+        "neediest first (comma-separated): one or more whole numbers, separated by commas.",
+        "Mentors considered per student: at least 1.",
         "never loosen it",
     ]:
         assert message in problems, message

@@ -2,6 +2,7 @@
 sessions, visits and scores across terms and years, for whoever sees the student."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -338,3 +339,17 @@ def test_a_teacher_sees_the_identification_they_proposed_and_no_other(scene):
     assert by_term["2026-autumn"]["identification"] == []
     assert [a["id"] for a in by_term["2027-spring"]["identification"]] == [proposed.pk]
     assert by_term["2027-spring"]["aid"] is None
+
+
+def test_the_page_names_the_tier_and_each_step_in_words_not_codes(scene):
+    # Issue 17: the tier showed as its code ("hardship"), each step as its action ("approve").
+    html = (
+        client_for_page(scene.w.admin_a)
+        .get(page_url(scene.student.pk), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    identification = html[html.index("<h3>Identification</h3>") : html.index("<h3>Aid</h3>")]
+    assert "Approved · 困难" in identification  # the district's name of the tier
+    assert "hardship" not in identification
+    steps = re.findall(r"<li>\d{4}-\d{2}-\d{2} ([^<:]*)", identification)
+    assert steps == ["Application submitted", "Approved"]

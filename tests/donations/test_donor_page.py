@@ -7,6 +7,7 @@ queries however many pledges.
 """
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -23,7 +24,7 @@ from donations.models import (
     PledgeKind,
     PledgeStatus,
 )
-from donations.services.pledges import pledge_create
+from donations.services.pledges import pledge_cancel, pledge_create
 from workers.factories import DistrictFactory, SchoolFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -311,3 +312,79 @@ def test_no_instalment_at_all_is_said_once(world):
     assert response.status_code == 400
     assert page.count("Give at least one amount and the day it is due.") == 1
     assert "Give at least one due date and amount." not in page
+
+
+# Cancelling: the reason shown on the pledge, a refusal on the pledge it concerns (issue 17 E).
+
+
+def card(html: str, pledge: Pledge) -> str:
+    """The pledge's card on the page: its <li>, up to the next card or the list's end."""
+    start = html.index(f'id="pledge-{pledge.pk}"')
+    end = html.find('<li class="card"', start)
+    return html[start : end if end != -1 else html.index('<h2 id="pledge">', start)]
+
+
+def test_a_cancelled_pledge_shows_its_reason_in_its_row(world):
+    kept, cancelled = pledge_of(world, "newspaper"), pledge_of(world, "newspaper")
+    client = signed_in(world["newspaper"])
+
+    done = client.post(f"/donor/pledges/{cancelled.pk}/cancel/", {"reason": " 预算调整 "}, **EN)
+
+    assert done.status_code == 302
+    cancelled.refresh_from_db()
+    assert cancelled.cancel_reason == "预算调整"
+    html = client.get("/donor/", **EN).content.decode()
+    assert "Cancelled because: 预算调整" in card(html, cancelled)
+    assert "Cancelled because" not in card(html, kept)
+
+
+def test_a_refused_cancel_is_shown_on_that_pledge_and_the_form_leads_back_to_it(world):
+    first, second = pledge_of(world, "newspaper"), pledge_of(world, "newspaper")
+    client = signed_in(world["newspaper"])
+
+    page = client.get("/donor/", **EN).content.decode()
+    action = re.search(rf'action="([^"]*/pledges/{first.pk}/cancel/[^"]*)"', page).group(1)
+    assert action == f"/donor/pledges/{first.pk}/cancel/#pledge-{first.pk}"
+
+    refused = client.post(f"/donor/pledges/{first.pk}/cancel/", {"reason": "  "}, **EN)
+
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Say why the pledge is cancelled." in card(html, first)
+    assert "Say why the pledge is cancelled." not in card(html, second)
+    top = html[: html.index('id="pledges"')]
+    assert "Say why" not in top and 'id="messages"' not in top
+    first.refresh_from_db()
+    assert first.status == PledgeStatus.PLEDGED
+
+
+def test_a_pledge_cancelled_meanwhile_still_shows_the_refusal_on_its_card(world):
+    pledge = pledge_of(world, "newspaper")
+    client = signed_in(world["newspaper"])
+    pledge_cancel(by=world["newspaper"], pledge=pledge, reason="另一位同事已取消")
+
+    refused = client.post(f"/donor/pledges/{pledge.pk}/cancel/", {"reason": "预算调整"}, **EN)
+
+    assert refused.status_code == 409
+    here = card(refused.content.decode(), pledge)
+    assert "This pledge is already Cancelled." in here
+    assert 'role="alert"' in here
+    assert "Cancelled because: 另一位同事已取消" in here
+    pledge.refresh_from_db()
+    assert pledge.cancel_reason == "另一位同事已取消"
+
+
+def test_a_reason_over_500_characters_is_refused_on_its_card_and_kept_in_the_box(world):
+    pledge = pledge_of(world, "newspaper")
+    reason = "很" * 501
+
+    refused = signed_in(world["newspaper"]).post(
+        f"/donor/pledges/{pledge.pk}/cancel/", {"reason": reason}, **EN
+    )
+
+    assert refused.status_code == 400
+    here = card(refused.content.decode(), pledge)
+    assert "Say why in at most 500 characters." in here
+    assert f'value="{reason}"' in here
+    pledge.refresh_from_db()
+    assert (pledge.status, pledge.cancel_reason) == (PledgeStatus.PLEDGED, "")

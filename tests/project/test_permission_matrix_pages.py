@@ -230,6 +230,8 @@ apply/done/                                        GET    -          200        
 apply/done/                                        POST   -          405            405             405             405             405             405             405             405
 apply/<str:code>/                                  GET    -          200            200             200             200             200             200             200             200
 apply/<str:code>/                                  POST   -          400            400             400             400             400             400             400             400
+public/notices/                                    GET    -          200            200             200             200             200             200             200             200
+public/notices/                                    POST   -          405            405             405             405             405             405             405             405
 admin/                                             GET    -          →admin:login   403             403             403             403             403             403             200
 admin/login/                                       GET    -          200            200             200             200             200             200             200             →admin:index
 admin/login/                                       POST   -          200            200             200             200             200             200             200             →admin:index
