@@ -139,15 +139,12 @@ def build_county() -> County:
         for code, name, level, _count in SCHOOLS
     }
     accounts = _accounts(schools)
-    # Mentors are the county's teachers: Chinese names, seeded apart from the factories'
-    # shared generator, so the same names come out every run.
-    names = faker.Faker("zh_CN")
-    names.seed_instance(SEED)
-    taken: set[str] = set()
+    mentors = []
     for number, (code, _name, level, count) in enumerate(SCHOOLS):
         _students(rng, schools[code], term, level, count, school_number=number)
         if level != SchoolLevel.PRESCHOOL:
-            _mentors(rng, schools[code], names, taken)
+            mentors += _mentor_plan(rng, schools[code])
+    _mentors(mentors, district)
     _volunteers(schools, accounts)
     return County(district, term, schools, accounts)
 
@@ -239,40 +236,72 @@ def _students(rng, school, term, level, count, *, school_number):
     bulk_create_with_history(scores, SubjectScore, batch_size=500)
 
 
+def _mentor_plan(rng, school) -> list[dict]:
+    """Party-member teachers, subject teachers and leaders of one school, to be made."""
+    level = school.level
+    subjects = WEAK_SUBJECTS[level]
+    plan = [(MentorKind.PARTY_TEACHER, 6), (MentorKind.TEACHER, 4), (MentorKind.LEADER, 2)]
+    return [
+        {
+            "username": f"{school.code.lower()}-{kind}-{n + 1}",
+            "kind": kind,
+            "school": school,
+            "subjects": rng.sample(subjects, k=min(2, len(subjects))),
+            "grades": GRADES[level][n % 2 :: 2] or GRADES[level],
+            "gender": Gender.FEMALE if n % 2 else Gender.MALE,
+            "capacity": 3 if kind != MentorKind.LEADER else 2,
+            "party_branch": f"{school.name}党支部" if kind == MentorKind.PARTY_TEACHER else "",
+        }
+        for kind, count in plan
+        for n in range(count)
+    ]
+
+
+def _mentors(plan: list[dict], district) -> None:
+    """The mentors of `plan`, each with a Chinese name that no student or guardian has.
+
+    The names come from a zh_CN Faker seeded apart from the factories' shared
+    generator, so the same names come out every run; a teacher never shares a
+    name with a child or a parent of the county, so a name can tell them apart.
+    """
+    names = faker.Faker("zh_CN")
+    names.seed_instance(SEED)
+    taken = {
+        name
+        for pair in Student.objects.filter(school__district=district).values_list(
+            "name", "guardian_name"
+        )
+        for name in pair
+    }
+    for mentor in plan:
+        family, given = _mentor_name(names, mentor["gender"], taken)
+        user = UserFactory(
+            username=mentor["username"],
+            last_name=family,
+            first_name=given,
+            password=DEMO_PASSWORD,
+        )
+        MembershipFactory(user=user, school=mentor["school"], role=Role.TEACHER)
+        MentorFactory(
+            user=user,
+            kind=mentor["kind"],
+            schools=[mentor["school"]],
+            subjects=mentor["subjects"],
+            grades=mentor["grades"],
+            gender=mentor["gender"],
+            capacity=mentor["capacity"],
+            party_branch=mentor["party_branch"],
+        )
+
+
 def _mentor_name(names: faker.Faker, gender: str, taken: set[str]) -> tuple[str, str]:
-    """A Chinese (family name, given name) for a mentor, none twice in the county."""
+    """A (family name, given name) that is not in `taken`, then taken."""
     while True:
         family = names.last_name()
         given = names.first_name_female() if gender == Gender.FEMALE else names.first_name_male()
         if family + given not in taken:
             taken.add(family + given)
             return family, given
-
-
-def _mentors(rng, school, names: faker.Faker, taken: set[str]):
-    """Party-member teachers, subject teachers and leaders of one school, with Chinese names."""
-    level = school.level
-    subjects = WEAK_SUBJECTS[level]
-    plan = [(MentorKind.PARTY_TEACHER, 6), (MentorKind.TEACHER, 4), (MentorKind.LEADER, 2)]
-    for kind, count in plan:
-        for n in range(count):
-            username = f"{school.code.lower()}-{kind}-{n + 1}"
-            gender = Gender.FEMALE if n % 2 else Gender.MALE
-            family, given = _mentor_name(names, gender, taken)
-            user = UserFactory(
-                username=username, last_name=family, first_name=given, password=DEMO_PASSWORD
-            )
-            MembershipFactory(user=user, school=school, role=Role.TEACHER)
-            MentorFactory(
-                user=user,
-                kind=kind,
-                schools=[school],
-                subjects=rng.sample(subjects, k=min(2, len(subjects))),
-                grades=GRADES[level][n % 2 :: 2] or GRADES[level],
-                gender=gender,
-                capacity=3 if kind != MentorKind.LEADER else 2,
-                party_branch=f"{school.name}党支部" if kind == MentorKind.PARTY_TEACHER else "",
-            )
 
 
 def _volunteers(schools, accounts):
