@@ -262,7 +262,7 @@ def _mentors(plan: list[dict], district) -> None:
 
     The names come from a zh_CN Faker seeded apart from the factories' shared
     generator, so the same names come out every run; a teacher never shares a
-    name with a child or a parent of the county, so a name can tell them apart.
+    name with a child or a parent of the county, nor contains one, so a name tells them apart.
     """
     names = faker.Faker("zh_CN")
     names.seed_instance(SEED)
@@ -295,12 +295,16 @@ def _mentors(plan: list[dict], district) -> None:
 
 
 def _mentor_name(names: faker.Faker, gender: str, taken: set[str]) -> tuple[str, str]:
-    """A (family name, given name) that is not in `taken`, then taken."""
+    """A (family name, given name) with no name of `taken` in it, then taken."""
     while True:
         family = names.last_name()
         given = names.first_name_female() if gender == Gender.FEMALE else names.first_name_male()
-        if family + given not in taken:
-            taken.add(family + given)
+        name = family + given
+        # Nor a child's name inside it (刘玉 in 刘玉华): a log line naming the teacher
+        # must not seem to name the child.
+        parts = {name[i:j] for i in range(len(name)) for j in range(i + 2, len(name) + 1)}
+        if not parts & taken:
+            taken.add(name)
             return family, given
 
 
