@@ -166,11 +166,13 @@ def console_waiting(county: County) -> dict:
 
     The identification queue (`assessments_visible_to`) by its open states, the
     ended notices apart from those still running, the families' pending
-    applications, and the proposed match run (`workers.demo_term.waiting_match_run`).
+    applications (`applications_visible_to`), and the proposed match run
+    (`workers.demo_term.waiting_match_run`).
     """
     from django.utils import timezone
 
-    from mentoring.models import Application, Objection
+    from mentoring.models import Objection
+    from mentoring.selectors.applications import applications_visible_to
     from mentoring.selectors.identification import assessments_visible_to
     from workers.demo_term import waiting_match_run
 
@@ -188,11 +190,9 @@ def console_waiting(county: County) -> dict:
         "ended": ended.count(),
         "objected": objected.values("assessment").distinct().count(),
         "running": counts.get(AssessmentStatus.PUBLICIZED, 0) - ended.count(),
-        "applications": Application.objects.filter(
-            term=county.term,
-            status=ApplicationStatus.PENDING,
-            school__in=county.schools.values(),
-        ).count(),
+        "applications": applications_visible_to(user)
+        .filter(term=county.term, status=ApplicationStatus.PENDING)
+        .count(),
         "run": run,
         "run_pairs": run.proposed_pairs.count() if run is not None else 0,
     }
