@@ -4,7 +4,9 @@ Deterministic (fixed seeds), so every `make demo` gives the same county, and
 safe to run again: each step is skipped when it is already done. The term is
 replayed through the services (`workers.demo_term` for identification,
 matching, sessions and the weekly checks; `workers.demo_donations` for aid and
-donations), as the schools would have done it.
+donations), as the schools would have done it. Some of it is left waiting for
+the administrator in the console (`workers.demo_waiting`, and the match run of
+`workers.demo_term.MATCHING_WAITS_AT`).
 """
 
 from workers.demo_county import County
@@ -16,6 +18,7 @@ from workers.demo_term import (
     sessions_replay,
     weekly_checks_replay,
 )
+from workers.demo_waiting import waiting_replay
 
 
 def run_term(county: County) -> dict:
@@ -30,6 +33,8 @@ def run_term(county: County) -> dict:
         "compliance": weekly_checks_replay(county),
         "donations": donations_replay(county),
         "payments": payments_replay(county),
+        # Last, so that none of it is taken up by the steps above: work for the console.
+        "waiting": waiting_replay(county),
     }
 
 

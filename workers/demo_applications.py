@@ -78,33 +78,45 @@ def apply_and_review(
 def investigate_and_review(*, admin: User, assessment: Assessment, tier: str, day) -> None:
     """The class teacher investigates with a home visit, the class review group agrees, and
     the school agrees proposing `tier` (none for a re-check of a student who left)."""
+    investigate(admin=admin, assessment=assessment, day=day)
+    committee_agrees(admin=admin, assessment=assessment, stage=ReviewStage.CLASS, day=day)
+    committee_agrees(
+        admin=admin, assessment=assessment, stage=ReviewStage.SCHOOL, day=day, tier=tier
+    )
+
+
+def investigate(*, admin: User, assessment: Assessment, day, findings: str = "") -> None:
+    """The class teacher's investigation with its home visit on `day`."""
     applications.investigation_record(
         by=admin,
         assessment=assessment,
         investigated_on=day,
         investigators="班主任",
-        findings="班主任家访核实，情况属实",
+        findings=findings or "班主任家访核实，情况属实",
         visited_on=day,
     )
-    student = assessment.student
-    for stage, note in [
-        (ReviewStage.CLASS, "班级评议小组评议通过"),
-        (ReviewStage.SCHOOL, "学校资助工作领导小组审核"),
-    ]:
-        committee = _committee(
-            admin=admin, school=student.school, term=assessment.term, stage=stage
-        )
-        members = list(committee.members.values_list("pk", flat=True))
-        committees.committee_decide(
-            by=admin,
-            assessment=Assessment.objects.get(pk=assessment.pk),
-            committee_id=committee.pk,
-            decided_on=day,
-            members_present=members,
-            outcome=CommitteeOutcome.AGREED,
-            votes_for=len(members),
-            votes_against=0,
-            votes_abstaining=0,
-            tier=tier if stage == ReviewStage.SCHOOL else "",
-            note=note,
-        )
+
+
+def committee_agrees(
+    *, admin: User, assessment: Assessment, stage: str, day, tier: str = ""
+) -> None:
+    """The class review group (`stage` class) or the school (`stage` school, proposing
+    `tier`) agrees on `day`, every member present and voting for."""
+    note = "班级评议小组评议通过" if stage == ReviewStage.CLASS else "学校资助工作领导小组审核"
+    committee = _committee(
+        admin=admin, school=assessment.student.school, term=assessment.term, stage=stage
+    )
+    members = list(committee.members.values_list("pk", flat=True))
+    committees.committee_decide(
+        by=admin,
+        assessment=Assessment.objects.get(pk=assessment.pk),
+        committee_id=committee.pk,
+        decided_on=day,
+        members_present=members,
+        outcome=CommitteeOutcome.AGREED,
+        votes_for=len(members),
+        votes_against=0,
+        votes_abstaining=0,
+        tier=tier if stage == ReviewStage.SCHOOL else "",
+        note=note,
+    )

@@ -11,6 +11,7 @@ import datetime
 import random
 
 import factory.random
+import faker
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -42,6 +43,9 @@ from workers.factories import (
 SEED = 2026
 # Published in the README: the demo's accounts are for trying the demo only.
 DEMO_PASSWORD = "bangfu-demo-2026"  # noqa: S105  # nosec B105
+# The day the roster's hardship indicators were recorded: every student with one is
+# identified by the term's replay (`workers.demo_term`); `workers.demo_waiting` takes others.
+ROSTER_DAY = datetime.date(2026, 9, 10)
 
 # code, name, level, students
 SCHOOLS = [
@@ -135,10 +139,12 @@ def build_county() -> County:
         for code, name, level, _count in SCHOOLS
     }
     accounts = _accounts(schools)
+    mentors = []
     for number, (code, _name, level, count) in enumerate(SCHOOLS):
         _students(rng, schools[code], term, level, count, school_number=number)
         if level != SchoolLevel.PRESCHOOL:
-            _mentors(rng, schools[code], number)
+            mentors += _mentor_plan(rng, schools[code])
+    _mentors(mentors, district)
     _volunteers(schools, accounts)
     return County(district, term, schools, accounts)
 
@@ -217,7 +223,7 @@ def _students(rng, school, term, level, count, *, school_number):
                         student=student,
                         kind=kind,
                         source=IndicatorSource.FAMILY_APPLICATION,
-                        recorded_on=datetime.date(2026, 9, 10),
+                        recorded_on=ROSTER_DAY,
                     )
                 )
     bulk_create_with_history(records, StudentRecord, batch_size=500)
@@ -230,26 +236,76 @@ def _students(rng, school, term, level, count, *, school_number):
     bulk_create_with_history(scores, SubjectScore, batch_size=500)
 
 
-def _mentors(rng, school, school_number):
-    """Party-member teachers, subject teachers and leaders of one school."""
+def _mentor_plan(rng, school) -> list[dict]:
+    """Party-member teachers, subject teachers and leaders of one school, to be made."""
     level = school.level
     subjects = WEAK_SUBJECTS[level]
     plan = [(MentorKind.PARTY_TEACHER, 6), (MentorKind.TEACHER, 4), (MentorKind.LEADER, 2)]
-    for kind, count in plan:
-        for n in range(count):
-            username = f"{school.code.lower()}-{kind}-{n + 1}"
-            user = UserFactory(username=username, password=DEMO_PASSWORD)
-            MembershipFactory(user=user, school=school, role=Role.TEACHER)
-            MentorFactory(
-                user=user,
-                kind=kind,
-                schools=[school],
-                subjects=rng.sample(subjects, k=min(2, len(subjects))),
-                grades=GRADES[level][n % 2 :: 2] or GRADES[level],
-                gender=Gender.FEMALE if n % 2 else Gender.MALE,
-                capacity=3 if kind != MentorKind.LEADER else 2,
-                party_branch=f"{school.name}党支部" if kind == MentorKind.PARTY_TEACHER else "",
-            )
+    return [
+        {
+            "username": f"{school.code.lower()}-{kind}-{n + 1}",
+            "kind": kind,
+            "school": school,
+            "subjects": rng.sample(subjects, k=min(2, len(subjects))),
+            "grades": GRADES[level][n % 2 :: 2] or GRADES[level],
+            "gender": Gender.FEMALE if n % 2 else Gender.MALE,
+            "capacity": 3 if kind != MentorKind.LEADER else 2,
+            "party_branch": f"{school.name}党支部" if kind == MentorKind.PARTY_TEACHER else "",
+        }
+        for kind, count in plan
+        for n in range(count)
+    ]
+
+
+def _mentors(plan: list[dict], district) -> None:
+    """The mentors of `plan`, each with a Chinese name that no student or guardian has.
+
+    The names come from a zh_CN Faker seeded apart from the factories' shared
+    generator, so the same names come out every run; a teacher never shares a
+    name with a child or a parent of the county, nor contains one, so a name tells them apart.
+    """
+    names = faker.Faker("zh_CN")
+    names.seed_instance(SEED)
+    taken = {
+        name
+        for pair in Student.objects.filter(school__district=district).values_list(
+            "name", "guardian_name"
+        )
+        for name in pair
+    }
+    for mentor in plan:
+        family, given = _mentor_name(names, mentor["gender"], taken)
+        user = UserFactory(
+            username=mentor["username"],
+            last_name=family,
+            first_name=given,
+            password=DEMO_PASSWORD,
+        )
+        MembershipFactory(user=user, school=mentor["school"], role=Role.TEACHER)
+        MentorFactory(
+            user=user,
+            kind=mentor["kind"],
+            schools=[mentor["school"]],
+            subjects=mentor["subjects"],
+            grades=mentor["grades"],
+            gender=mentor["gender"],
+            capacity=mentor["capacity"],
+            party_branch=mentor["party_branch"],
+        )
+
+
+def _mentor_name(names: faker.Faker, gender: str, taken: set[str]) -> tuple[str, str]:
+    """A (family name, given name) with no name of `taken` in it, then taken."""
+    while True:
+        family = names.last_name()
+        given = names.first_name_female() if gender == Gender.FEMALE else names.first_name_male()
+        name = family + given
+        # Nor a child's name inside it (刘玉 in 刘玉华): a log line naming the teacher
+        # must not seem to name the child.
+        parts = {name[i:j] for i in range(len(name)) for j in range(i + 2, len(name) + 1)}
+        if not parts & taken:
+            taken.add(name)
+            return family, given
 
 
 def _volunteers(schools, accounts):

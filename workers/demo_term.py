@@ -32,6 +32,9 @@ APPLICATION_KINDS = [
     HardshipKind.DISABLED_PARENT,
     HardshipKind.LONG_TERM_ILLNESS,
 ]
+# The one school whose match run the demo leaves proposed, not approved: its pairs
+# wait in the console (/console/matching/<id>/) to be reviewed, changed and approved.
+MATCHING_WAITS_AT = "QINGSHAN-PS"
 SESSION_CONTENT = {
     Subject.CHINESE: "阅读理解与作文指导",
     Subject.MATH: "错题讲解与计算练习",
@@ -134,18 +137,23 @@ def _assessment_counts(term) -> dict:
 
 
 def matching_replay(county: County) -> dict:
-    from mentoring.models import MatchRun, MatchRunStatus
+    """The term's match run, approved for every school but `MATCHING_WAITS_AT`, whose own
+    run is left proposed for the administrator to review, change and approve in the console."""
+    from mentoring.models import MatchRun, MatchRunStatus, School
     from mentoring.services.match_runs import match_run_approve, match_run_start
 
+    admin = county.accounts["district_admin"]
     run = MatchRun.objects.filter(term=county.term, status=MatchRunStatus.APPROVED).first()
     if run is None:
+        others = School.objects.filter(district=county.district).exclude(code=MATCHING_WAITS_AT)
         run = match_run_start(
-            by=county.accounts["district_admin"],
+            by=admin,
             term_id=county.term.pk,
             kinds=["academic", "care"],
+            school_ids=list(others.order_by("code").values_list("pk", flat=True)),
         )
         run.refresh_from_db()
-        match_run_approve(run=run, by=county.accounts["district_admin"])
+        match_run_approve(run=run, by=admin)
         # The demo replays a term that began in September: the pairings it
         # approved today date from the term's second week.
         from mentoring.models import Pairing
@@ -153,7 +161,29 @@ def matching_replay(county: County) -> dict:
         Pairing.objects.filter(proposal__run=run).update(
             started_on=county.term.start_date + datetime.timedelta(days=6)
         )
+    if waiting_match_run(county) is None:
+        match_run_start(
+            by=admin,
+            term_id=county.term.pk,
+            kinds=["academic", "care"],
+            school_ids=[county.schools[MATCHING_WAITS_AT].pk],
+        )
     return run.summary
+
+
+def waiting_match_run(county: County):
+    """The proposed run of `MATCHING_WAITS_AT` that the demo leaves for review, or None."""
+    from mentoring.models import MatchRun, MatchRunStatus
+
+    return (
+        MatchRun.objects.filter(
+            term=county.term,
+            status=MatchRunStatus.PROPOSED,
+            schools=county.schools[MATCHING_WAITS_AT],
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def sessions_replay(county: County) -> int:

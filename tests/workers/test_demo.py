@@ -14,6 +14,8 @@ from donations.models import Award, Contribution, Disbursement, FundAccount, Led
 
 # The demo commits as it goes (its jobs start after commit), like `make demo`.
 from mentoring.models import (
+    Application,
+    ApplicationCode,
     Assessment,
     AssessmentStatus,
     HardshipIndicator,
@@ -21,6 +23,7 @@ from mentoring.models import (
     MatchRunStatus,
     Mentor,
     MentorKind,
+    Objection,
     Pairing,
     PairingStatus,
     School,
@@ -32,6 +35,7 @@ from mentoring.models import (
 )
 from tests.conftest import IN_CI
 from tests.workers.county_print import check_printed_county_report
+from tests.workers.demo_waiting_checks import check_console_waiting
 from workers.demo_county import demo_id_number
 from workers.models import Report, ReportStatus
 from workers.reporting import exports
@@ -51,6 +55,9 @@ def counts():
             Mentor,
             User,
             Assessment,
+            Application,
+            ApplicationCode,
+            Objection,
             Pairing,
             TutoringSession,
             MatchRun,
@@ -208,10 +215,21 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
     said = out.getvalue()
     assert "{'" not in said and "Job #" not in said and "account_census" not in said
     assert (
-        f"mentoring pairs logged {headline['sessions']:,} sessions and "
+        f"{headline['pairings']:,} mentoring pairs logged {headline['sessions']:,} sessions and "
         f"{headline['home_visits']:,} home visits"
     ) in said
-    assert f"共记录辅导{headline['sessions']:,}次、家访{headline['home_visits']:,}次" in said
+    assert (
+        f"{headline['pairings']:,}对结对帮扶共记录辅导{headline['sessions']:,}次、"
+        f"家访{headline['home_visits']:,}次"
+    ) in said
+    # The report's pairs are the term's, 青山小学's proposed ones not among them.
+    assert (
+        headline["pairings"]
+        == Pairing.objects.filter(
+            term=report.term, status__in=[PairingStatus.ACTIVE, PairingStatus.ENDED]
+        ).count()
+    )
+    check_console_waiting(said, client)
     for line in (
         "teacher_a, 张老师, teacher of 阳光小学: http://127.0.0.1:8000/teacher/",
         "donor_org, 县报社, donor of 红星初级中学、阳光小学: http://127.0.0.1:8000/donor/",

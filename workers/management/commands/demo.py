@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from workers.demo import build_term_report, run_term
 from workers.demo_county import build_county
 from workers.demo_schoolyear import schoolyear_line, schoolyear_replay
-from workers.demo_summary import account_lines, both, county_lines, report_lines, serve_lines
+from workers.demo_summary import (
+    account_lines,
+    both,
+    console_lines,
+    county_lines,
+    report_lines,
+    serve_lines,
+)
 from workers.demo_summer import summer_lines
 from workers.demo_year import year_lines
 from workers.jobs import account_census_start
@@ -54,6 +61,8 @@ class Command(BaseCommand):
 
         self.stdout.write("")
         self.say(account_lines(county), self.style.SUCCESS)
+        self.stdout.write("")
+        self.say(console_lines(county), self.style.SUCCESS)
         self.stdout.write("")
         self.say(serve_lines())
         seconds = round(time.monotonic() - started)
