@@ -165,6 +165,8 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             "keep": [("state", state)] if state else [],
             "problem": problem,
             "today": today,
+            # What a date input takes (its value and max): ISO, whatever the language.
+            "today_iso": today.isoformat(),
         },
         status=status,
     )
