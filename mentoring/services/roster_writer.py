@@ -53,7 +53,7 @@ def _fields(present: set[str], mapping: dict[str, list[str]]) -> list[str]:
 def _student_values(row: RosterRow, present: set[str]) -> dict:
     values = {key: row.values[key] for key in STUDENT_FIELDS if key in row.values}
     if "id_number" in present:
-        values["id_hash"] = id_number_hash(row.id_number)
+        values["id_hash"] = row.id_hash or id_number_hash(row.id_number)
         values["id_masked"] = idnumbers.mask(row.id_number)
     return values
 
