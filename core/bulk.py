@@ -33,13 +33,16 @@ def insert(
     batch_size=2000,
     history: bool = False,
     user=None,
+    reason: str | None = None,
 ) -> list[int]:
     """Insert new rows given as tuples of the fields `names` (attribute names).
 
     Fields not named take their defaults (auto_now fields: now, the same for
     every row). Returns the new rows' primary keys, in the order of `rows`.
     With `history`, each new row also gets its simple-history row ("+",
-    by `user`) holding exactly the values written.
+    by `user`, with the change reason `reason`) holding exactly the values
+    written. A row the database refuses (a duplicate key, a failed check)
+    raises Django's `IntegrityError` on either database, COPY included.
     """
     if not rows:
         return []
@@ -70,7 +73,7 @@ def insert(
             "history_user_id",
             "history_change_reason",
         ]
-        columns += [[now] * n, ["+"] * n, [getattr(user, "pk", None)] * n, [None] * n]
+        columns += [[now] * n, ["+"] * n, [getattr(user, "pk", None)] * n, [reason] * n]
         history_model = model.history.model
         if connection.vendor == "postgresql":
             _copy(history_model, history_names, columns)
@@ -190,7 +193,14 @@ def _copy(model: type[Model], names: list[str], columns: list[list]) -> None:
     table = quote(model._meta.db_table)
     sql = f"COPY {table} ({', '.join(quote(by_name[n].column) for n in names)}) FROM STDIN"
     lines = ["\t".join(values) for values in zip(*texts, strict=True)]
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # COPY goes through the driver's own cursor, past Django's wrapper, which
+    # is what turns the driver's errors into Django's: wrapped here, a
+    # duplicate key is django.db.IntegrityError, as from bulk_create.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
         for start in range(0, len(lines), COPY_CHUNK):
             copy.write("".join(f"{line}\n" for line in lines[start : start + COPY_CHUNK]))
 

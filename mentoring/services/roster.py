@@ -27,9 +27,13 @@ Contract:
 """
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import IO
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,7 +42,7 @@ from mentoring import idnumbers
 from mentoring.models import School, Student, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services.committees import roster_committees_resolve
-from mentoring.services.roster_cells import CELL_PARSERS, CellError, free_text, is_blank
+from mentoring.services.roster_cells import CellError, cell_parser, is_blank
 from mentoring.services.roster_columns import (
     COLUMNS,
     COLUMNS_BY_HEADER,
@@ -113,30 +117,63 @@ def _headers(header_row: tuple, *, school: School | None, errors: _Errors) -> di
     return positions
 
 
+@dataclass(frozen=True, slots=True)
+class _FileColumn:
+    """A known column of this file: where it is and how its cells are read, found once."""
+
+    header: str
+    index: int
+    key: str
+    text: bool
+    # A blank cell is a row error (学校代码 is checked with the school chosen instead).
+    required: bool
+    parse: Callable[[object], object]
+
+
+def _file_columns(positions: dict[str, int], *, today: date) -> list[_FileColumn]:
+    columns = []
+    for header, index in positions.items():
+        column = COLUMNS_BY_HEADER[header]
+        columns.append(
+            _FileColumn(
+                header=header,
+                index=index,
+                key=column.key,
+                text=column.text,
+                required=column.required and column.key != "school_code",
+                parse=cell_parser(column, today=today),
+            )
+        )
+    return columns
+
+
 def _parse_row(
     number: int,
     cells: tuple,
     *,
+    columns: list[_FileColumn],
     positions: dict[str, int],
     schools_by_code: dict[str, School],
     school: School | None,
     errors: _Errors,
 ) -> RosterRow:
     row = RosterRow(number=number)
-    for header, index in positions.items():
-        column = COLUMNS_BY_HEADER[header]
-        value = cells[index] if index < len(cells) else None
-        if column.required and is_blank(value) and column.key != "school_code":
-            errors.add(number, header, _("A value is required."))
+    width = len(cells)
+    for column in columns:
+        value = cells[column.index] if column.index < width else None
+        # A text cell reads as "" exactly when it is blank (and a blank one is
+        # never refused), so it is read once instead of checked for blank first.
+        if column.required and not column.text and is_blank(value):
+            errors.add(number, column.header, _("A value is required."))
             continue
         try:
-            if column.text:
-                parsed = free_text(value, column.key)
-            else:
-                parsed = CELL_PARSERS[column.key](value)
+            parsed = column.parse(value)
         except CellError as exc:
-            errors.add(number, header, exc)
+            errors.add(number, column.header, exc)
             row.refused.add(column.key)
+            continue
+        if column.required and column.text and parsed == "":
+            errors.add(number, column.header, _("A value is required."))
             continue
         row.values[column.key] = parsed
 
@@ -239,7 +276,7 @@ def _check_duplicates(rows: list[RosterRow], existing: dict, errors: _Errors) ->
         number_rows[key] = row.number
         if not row.id_number:
             continue
-        row_hash = id_number_hash(row.id_number)
+        row_hash = row.id_hash = id_number_hash(row.id_number)
         earlier = hash_rows.get(row_hash)
         if earlier is not None and earlier[1] != key:
             errors.add(
@@ -312,6 +349,7 @@ def roster_import(
     if school is None and "学校代码" not in {_header_name(value) for value in header}:
         raise DomainError(_("Choose a school, or give each row a 学校代码 column."), field="school")
     positions = _headers(header, school=school, errors=errors)
+    columns = _file_columns(positions, today=timezone.localdate())
 
     rows: list[RosterRow] = []
     for number, cells in enumerate(table, start=2):
@@ -325,6 +363,7 @@ def roster_import(
             _parse_row(
                 number,
                 cells,
+                columns=columns,
                 positions=positions,
                 schools_by_code=schools_by_code,
                 school=school,

@@ -6,8 +6,10 @@ against the row and column; nothing here touches the database.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +27,7 @@ from mentoring.services.roster_columns import (
     SCORE_PREFIX,
     SUBJECT_WORDS,
     YES_NO,
+    RosterColumn,
 )
 from mentoring.services.scores import score_problem
 from mentoring.services.students import id_number_problem
@@ -69,8 +72,20 @@ def _as_text(value) -> str:
     return str(value)
 
 
+# What _invisible found for each character seen, since a roster's cells start
+# and end with the same few hundred characters; bounded, so that a file of
+# every Unicode character cannot grow it without end.
+_SEEN: dict[str, bool] = {}
+_SEEN_MAX = 10_000
+
+
 def _invisible(character: str) -> bool:
-    return character.isspace() or unicodedata.category(character) in INVISIBLE_CATEGORIES
+    found = _SEEN.get(character)
+    if found is None:
+        found = character.isspace() or unicodedata.category(character) in INVISIBLE_CATEGORIES
+        if len(_SEEN) < _SEEN_MAX:
+            _SEEN[character] = found
+    return found
 
 
 def _trimmed(text: str) -> str:
@@ -122,7 +137,7 @@ def _optional_yes_no(value) -> bool:
     return _choice(value, YES_NO)
 
 
-def _birth_date(value) -> date:
+def _birth_date(value, *, today: date | None = None) -> date:
     if isinstance(value, datetime):
         day = value.date()
     elif isinstance(value, date):
@@ -136,7 +151,7 @@ def _birth_date(value) -> date:
             day = date(*(int(part) for part in match.groups()))
         except ValueError:
             raise CellError(_("This is not a date.")) from None
-    if day > timezone.localdate():
+    if day > (today or timezone.localdate()):
         raise CellError(_("The birth date is in the future."))
     if day.year < 1990:
         raise CellError(_("The birth date is before 1990."))
@@ -197,29 +212,36 @@ def _income_fen(value) -> int | None:
     return int(fen)
 
 
-def _words(value, vocabulary: dict) -> list:
-    if is_blank(value):
-        return []
-    text = _as_text(value).strip()
-    if text in NOTHING_LISTED:
-        return []
-    found, unknown = [], []
-    for word in LIST_SEPARATORS.split(text):
-        if not word:
-            continue
-        if word in vocabulary:
-            if vocabulary[word].value not in found:
-                found.append(vocabulary[word].value)
-        else:
-            unknown.append(_shown(word))
-    if unknown:
-        raise CellError(
-            _("Unknown: %(words)s. Use the words listed in the template.")
-            % {"words": "、".join(unknown)}
-        )
+def _words(vocabulary: dict) -> Callable[[object], list]:
+    """A reader of cells listing words of `vocabulary`, with the words' values and their
+    order worked out once, not for every cell."""
+    values = {word: choice.value for word, choice in vocabulary.items()}
     # A stable order, so that the same cell always gives the same value.
-    order = [choice.value for choice in dict.fromkeys(vocabulary.values())]
-    return sorted(found, key=order.index)
+    rank = {value: index for index, value in enumerate(dict.fromkeys(values.values()))}
+
+    def read(value) -> list:
+        if is_blank(value):
+            return []
+        text = _as_text(value).strip()
+        if text in NOTHING_LISTED:
+            return []
+        found, unknown = [], []
+        for word in LIST_SEPARATORS.split(text):
+            if not word:
+                continue
+            if word in values:
+                if values[word] not in found:
+                    found.append(values[word])
+            else:
+                unknown.append(_shown(word))
+        if unknown:
+            raise CellError(
+                _("Unknown: %(words)s. Use the words listed in the template.")
+                % {"words": "、".join(unknown)}
+            )
+        return sorted(found, key=rank.__getitem__)
+
+    return read
 
 
 def _score(value) -> Decimal | None:
@@ -248,7 +270,20 @@ CELL_PARSERS = {
     "income": _income_fen,
     "disabled": _optional_yes_no,
     "struggling": _optional_yes_no,
-    "hardship": lambda value: _words(value, HARDSHIP_WORDS),
-    "weak_subjects": lambda value: _words(value, SUBJECT_WORDS),
+    "hardship": _words(HARDSHIP_WORDS),
+    "weak_subjects": _words(SUBJECT_WORDS),
     **{column.key: _score for column in COLUMNS if column.key.startswith(SCORE_PREFIX)},
 }
+
+
+def cell_parser(column: RosterColumn, *, today: date) -> Callable[[object], object]:
+    """The function that reads `column`'s cells, chosen once per file, not once per cell.
+
+    `today` is the import's day, against which birth dates are checked, read
+    once for the file rather than from the clock for every row.
+    """
+    if column.text:
+        return partial(free_text, key=column.key)
+    if column.key == "birth_date":
+        return partial(_birth_date, today=today)
+    return CELL_PARSERS[column.key]

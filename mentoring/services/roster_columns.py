@@ -277,6 +277,8 @@ class RosterRow:
     student_number: str = ""
     values: dict = field(default_factory=dict)
     id_number: str = ""
+    # Its keyed hash, computed once by the duplicate check and kept for the writer.
+    id_hash: str = ""
     hardship: list[str] = field(default_factory=list)
     # The scores given, by subject: {"math": {"start_score": Decimal("61.5")}}.
     scores: dict[str, dict] = field(default_factory=dict)

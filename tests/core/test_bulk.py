@@ -1,9 +1,10 @@
 """Fast inserts with their history: COPY on PostgreSQL, bulk_create elsewhere."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from core import bulk
-from mentoring.models import MatchRun, Pairing, PairingStatus, ProposedPair
+from mentoring.models import MatchRun, Pairing, PairingStatus, ProposedPair, Student
 from workers.factories import MentorFactory, PairingFactory, StudentFactory, member
 from workers.models import JobKind
 from workers.services import job_create
@@ -228,3 +229,36 @@ def test_delete_with_history_on_the_current_database(school_a):
 def test_delete_with_history_in_one_statement_on_postgresql(school_a):
     # transaction=True: the foreign keys, checked at commit, are checked for real.
     delete_with_history_and_check(school_a)
+
+
+def history_reason_and_duplicates_check(school_a):
+    admin = member("administrator", school_a)
+    taken = StudentFactory(school=school_a, student_number="G1")
+    names = ["school_id", "student_number", "name", "gender", "birth_date", "id_hash", "id_masked"]
+
+    def row(number):
+        return (school_a.pk, number, "学生", "male", taken.birth_date, "h" * 64, "*" * 18)
+
+    ids = bulk.insert(Student, names, [row("G2"), row("G3")], history=True, user=admin, reason="r")
+    history = Student.history.filter(id__in=ids)
+    assert {(h.history_type, h.history_user_id, h.history_change_reason) for h in history} == {
+        ("+", admin.pk, "r")
+    }
+
+    # A duplicate key comes out as Django's IntegrityError (from COPY on PostgreSQL too),
+    # so a caller's `except IntegrityError` sees it, and the savepoint undoes the batch.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert(Student, names, [row("G4"), row("G1")], history=True, user=admin)
+    assert sorted(Student.objects.values_list("student_number", flat=True)) == ["G1", "G2", "G3"]
+    assert Student.history.filter(student_number="G4").count() == 0
+
+
+@pytest.mark.django_db
+def test_history_reason_and_duplicate_key_on_the_current_database(school_a):
+    history_reason_and_duplicates_check(school_a)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_history_reason_and_duplicate_key_from_copy_on_postgresql(school_a):
+    history_reason_and_duplicates_check(school_a)
