@@ -351,5 +351,5 @@ def test_the_page_names_the_tier_and_each_step_in_words_not_codes(scene):
     identification = html[html.index("<h3>Identification</h3>") : html.index("<h3>Aid</h3>")]
     assert "Approved · 困难" in identification  # the district's name of the tier
     assert "hardship" not in identification
-    steps = re.findall(r"<li>\d{4}-\d{2}-\d{2} ([^<:]*)", identification)
+    steps = re.findall(r"<li>\d{1,2} [A-Z][a-z]{2} \d{4} ([^<:]*)", identification)
     assert steps == ["Application submitted", "Approved"]
