@@ -11,6 +11,8 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
 from mentoring.models import AssessmentStatus, Role
 from tests.conftest import client_for
@@ -43,6 +45,11 @@ def rows(response) -> list[list[str]]:
     ]
 
 
+def as_page(iso_date: str) -> str:
+    with translation.override("zh-hans"):
+        return date_format(date.fromisoformat(iso_date))
+
+
 def test_the_page_shows_what_the_api_shows_masked_the_same_way(school_a, school_b, term):
     district = school_a.district
     district.complaint_phone = "0851-12345"
@@ -65,7 +72,8 @@ def test_the_page_shows_what_the_api_shows_masked_the_same_way(school_a, school_
             str(n["grade"]),
             n["class_name"],
             n["tier_name"],
-            n["notice_ends_on"],
+            # The date as every page writes it (config/formats/zh_Hans): 2026年9月18日.
+            as_page(n["notice_ends_on"]),
         ]
         for n in api
     ]
