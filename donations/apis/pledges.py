@@ -69,6 +69,7 @@ class PledgeSerializer(serializers.ModelSerializer):
             "unit_value",
             "instalments",
             "note",
+            "cancel_reason",
             "created_at",
         ]
 

@@ -196,6 +196,12 @@ class Pledge(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_value_fen__gte=0), name="pledge_unit_value_not_negative"
             ),
+            # A cancelled pledge says why, and only a cancelled one has a reason to cancel.
+            models.CheckConstraint(
+                condition=Q(status="cancelled") & ~Q(cancel_reason="")
+                | ~Q(status="cancelled") & Q(cancel_reason=""),
+                name="pledge_cancelled_with_its_reason",
+            ),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import FieldErrors
@@ -181,7 +182,18 @@ def test_a_donor_or_administrator_cancels_a_pledge_with_a_reason_once(donors, ad
     assert client_for(donors["newspaper"]).post(cancel, {"reason": ""}).status_code == 400
     done = client_for(donors["newspaper"]).post(cancel, {"reason": "预算调整"})
     assert (done.status_code, done.json()["status"]) == (200, "cancelled")
+    # The reason is the pledge's own field, read by the API as by the donor's page.
+    assert done.json()["cancel_reason"] == "预算调整"
     assert client_for(admin_a).post(cancel, {"reason": "again"}).status_code == 409
+
+
+def test_the_database_refuses_a_cancelled_pledge_without_its_reason(donors):
+    pledge_id = client_for(donors["newspaper"]).post(URL, money(donors), format="json").json()["id"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Pledge.objects.filter(pk=pledge_id).update(status="cancelled")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Pledge.objects.filter(pk=pledge_id).update(cancel_reason="预算调整")
+    assert Pledge.objects.get(pk=pledge_id).status == "pledged"
 
 
 # Who cancels: the donor, or an administrator of the whole district
