@@ -40,16 +40,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.response import Response
 
+from console.form_problems import add_service_errors, form_problems, service_call
 from console.guardian_accounts import account_of, offer_methods, record_accounts_shown
-from console.pages import (
-    TEMPLATES,
-    add_service_errors,
-    admin_page,
-    chosen_term,
-    form_problems,
-    terms_of,
-)
-from core.errors import DomainError, FieldErrors, ValidationErrors
+from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
+from core.errors import ValidationErrors
 from core.idempotency import MAX_KEY_LENGTH, once, request_fingerprint
 from core.money import CENT, fen, yuan_amount
 from core.money_text import yuan_text
@@ -403,26 +397,23 @@ def allocate_project(request, schools, project_id: int):
     form = AllocateForm(request.POST)
     valid = form.is_valid()
     data = form.cleaned_data
-    errors, status = ValidationErrors(), 400
-    try:
+    errors = ValidationErrors()
+
+    def run():
         if valid:
-            allocation = allocate(
+            return allocate(
                 by=request.user, project=chosen, term_id=data["term"], school_ids=data["schools"]
             )
-        else:
-            # The service's checks of the fields the form read, with the form's own errors.
-            allocate_problems(
-                errors,
-                by=request.user,
-                project=chosen,
-                term_id=data.get("term"),
-                school_ids=data.get("schools"),
-            )
-    except FieldErrors as error:
-        errors.add_error(error)
-    except DomainError as error:
-        errors.add(error.field or "__all__", error.message)
-        status = error.status_code
+        # The service's checks of the fields the form read, with the form's own errors.
+        allocate_problems(
+            errors,
+            by=request.user,
+            project=chosen,
+            term_id=data.get("term"),
+            school_ids=data.get("schools"),
+        )
+
+    allocation, status = service_call(errors, run)
     if not valid or errors:
         add_service_errors(form, errors)
         return _project_page(
@@ -469,18 +460,15 @@ def pay(request, schools, award_id: int):
         "signed_by_student": data.get("signed_by_student"),
         "signed_by_guardian": data.get("signed_by_guardian"),
     }
-    errors, status = ValidationErrors(), 400
-    try:
+    errors = ValidationErrors()
+
+    def run():
         if valid:
-            _pay_once(request, data["key"], fields)
-        else:
-            # The service's checks of the fields the form read, with the form's own errors.
-            disbursement_pay_problems(errors, by=request.user, **fields)
-    except FieldErrors as error:
-        errors.add_error(error)
-    except DomainError as error:
-        errors.add(error.field or "__all__", error.message)
-        status = error.status_code
+            return _pay_once(request, data["key"], fields)
+        # The service's checks of the fields the form read, with the form's own errors.
+        disbursement_pay_problems(errors, by=request.user, **fields)
+
+    _paid, status = service_call(errors, run)
     if valid and not errors:
         messages.success(
             request,

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from console.form_problems import field_label, named_problems
+from console.form_problems import field_label, named_problems, service_call
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
-from core.errors import DomainError, FieldErrors, ValidationErrors
+from core.errors import ValidationErrors
 from mentoring.models import CommitteeMember, CommitteeRole, ReviewStage
 from mentoring.selectors.applications import committees_visible_to
 from mentoring.services import review_committees as services
@@ -121,17 +121,13 @@ def committees(request, schools):
         "name": data.get("name"),
         "members": members,
     }
-    status = 400
-    try:
+
+    def run():
         if valid and not errors:
-            committee = services.committee_create(by=request.user, **fields)
-        else:
-            services.committee_create_problems(errors, by=request.user, **fields)
-    except FieldErrors as error:
-        errors.add_error(error)
-    except DomainError as error:
-        errors.add("__all__", error.message)
-        status = error.status_code
+            return services.committee_create(by=request.user, **fields)
+        services.committee_create_problems(errors, by=request.user, **fields)
+
+    committee, status = service_call(errors, run)
     if not valid or errors:
         return _page(
             request,
@@ -156,14 +152,10 @@ def _change(request, schools, committee_id: int, form_class, change):
     )
     form = form_class(request.POST)
     valid = form.is_valid()
-    errors, status = ValidationErrors(), 400
-    try:
-        change(committee, form.cleaned_data, valid, errors)
-    except FieldErrors as error:
-        errors.add_error(error)
-    except DomainError as error:
-        errors.add("__all__", error.message)
-        status = error.status_code
+    errors = ValidationErrors()
+    _changed, status = service_call(
+        errors, lambda: change(committee, form.cleaned_data, valid, errors)
+    )
     if not valid or errors:
         return _page(
             request,

@@ -1,9 +1,10 @@
-"""What the console's forms share when a service refuses them: labels and named problems."""
+"""What the console's forms share when a service refuses them: the refusal gathered with the
+form's own errors, labels, and the problems named for the page."""
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
-from core.errors import ValidationErrors
+from core.errors import DomainError, FieldErrors, ValidationErrors
 
 
 def field_label(words: str):
@@ -25,3 +26,36 @@ def named_problems(form, errors: ValidationErrors, labels: dict | None = None) -
         label = form.fields[name].label if name in form.fields else (labels or {}).get(name, "")
         out.extend(f"{label}: {problem}" if label else str(problem) for problem in problems)
     return out
+
+
+def service_call(errors: ValidationErrors, call):
+    """Run a page's service step, `call()`; answers (what it returned, the page's status).
+
+    What the service refuses joins `errors`, so that the page names it with the
+    form's own errors: field errors (400), or a refusal of the whole request
+    with its own status (403, 409...), named on its field when it has one.
+    """
+    try:
+        return call(), 400
+    except FieldErrors as error:
+        errors.add_error(error)
+        return None, 400
+    except DomainError as error:
+        errors.add(error.field or "__all__", error.message)
+        return None, error.status_code
+
+
+def add_service_errors(form, errors: ValidationErrors) -> None:
+    """A service's errors onto the form, each on its field.
+
+    The form's `field_for_error(name)` says which of its fields shows an error
+    about `name` (None: the form as a whole).
+    """
+    for field, found in errors.errors.items():
+        for message in found:
+            form.add_error(form.field_for_error(field), str(message))
+
+
+def form_problems(form) -> list[str]:
+    """Every error of the form, each with its field's label, for the page's list of problems."""
+    return named_problems(form, ValidationErrors())

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from console.pages import TEMPLATES, add_service_errors, admin_page, form_problems
-from core.errors import DomainError, FieldErrors, ValidationErrors
+from console.form_problems import add_service_errors, form_problems, service_call
+from console.pages import TEMPLATES, admin_page
+from core.errors import ValidationErrors
 from donations.models import PaymentMethod
 from donations.selectors.scoping import awards_visible_to
 from donations.services.disbursements import payment_methods_open
@@ -131,23 +132,20 @@ def guardian_account(request, schools, award_id: int):
     form = GuardianAccountForm(request.POST)
     valid = form.is_valid()
     data = form.cleaned_data
-    errors, status = ValidationErrors(), 400
-    try:
+    errors = ValidationErrors()
+
+    def run():
         if valid:
-            guardian_account_set(by=request.user, student=award.student, **data)
-        else:
-            # The service's checks of the fields the form let through, with the form's own.
-            guardian_account_problems(
-                errors,
-                holder_name=data.get("holder_name"),
-                bank_name=data.get("bank_name"),
-                account_number=data.get("account_number"),
-            )
-    except FieldErrors as error:
-        errors.add_error(error)
-    except DomainError as error:
-        errors.add(error.field or "__all__", error.message)
-        status = error.status_code
+            return guardian_account_set(by=request.user, student=award.student, **data)
+        # The service's checks of the fields the form let through, with the form's own.
+        guardian_account_problems(
+            errors,
+            holder_name=data.get("holder_name"),
+            bank_name=data.get("bank_name"),
+            account_number=data.get("account_number"),
+        )
+
+    _account, status = service_call(errors, run)
     if valid and not errors:
         messages.success(
             request,

@@ -66,23 +66,3 @@ def chosen_term(request, terms: list[Term]) -> Term | None:
         request, notice % {"term": asked.strip(), "shown": default.label}, fail_silently=True
     )
     return default
-
-
-def add_service_errors(form, errors) -> None:
-    """A service's errors (core.errors.ValidationErrors) onto the form, each on its field.
-
-    The form's `field_for_error(name)` says which of its fields shows an error
-    about `name` (None: the form as a whole).
-    """
-    for field, found in errors.errors.items():
-        for message in found:
-            form.add_error(form.field_for_error(field), str(message))
-
-
-def form_problems(form) -> list[str]:
-    """Every error of the form, each with its field's label, for the page's list of problems."""
-    out = []
-    for name, found in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        out.extend(f"{label}: {message}" if label else str(message) for message in found)
-    return out
