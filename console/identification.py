@@ -18,7 +18,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -167,6 +167,11 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             "today": today,
             # What a date input takes (its value and max): ISO, whatever the language.
             "today_iso": today.isoformat(),
+            # Where every step's form comes back to: the queue as shown, never the URL
+            # of a refused step (a POST-only URL, which a later click would GET).
+            "queue_next": reverse("console:identification")
+            + "?"
+            + urlencode({"term": term.pk if term else "", **({"state": state} if state else {})}),
         },
         status=status,
     )

@@ -6,6 +6,7 @@ its message and status, nothing written.
 """
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -104,6 +105,25 @@ def test_a_step_out_of_order_is_refused_with_the_workflows_message_and_nothing_w
     assert response.status_code == 409
     assert 'id="problem"' in response.content.decode()
     assert Assessment.objects.get(pk=row.pk).status == AssessmentStatus.SUBMITTED
+
+
+def test_the_queue_shown_after_a_refusal_sends_every_form_back_to_the_queue(world):
+    # Before, each form's `next` was the page's own URL: after a refused step, the refused
+    # step's POST-only URL, so the next successful click ended on a 405.
+    refused = assessment(
+        world.schools["A"], world.terms["one"], "王小丽", AssessmentStatus.SUBMITTED
+    )
+    assessment(world.schools["A"], world.terms["one"], "李雷", AssessmentStatus.PROPOSED)
+
+    html = (
+        signed_in(world.users["school_admin"])
+        .post(f"{PAGE}{refused.pk}/approve/", {}, **EN)
+        .content.decode()
+    )
+
+    nexts = re.findall(r'name="next" value="([^"]*)"', html)
+    assert nexts
+    assert set(nexts) == {f"{PAGE}?term={world.terms['one'].pk}"}
 
 
 def test_a_rejection_without_a_reason_names_the_field_and_writes_nothing(world):
