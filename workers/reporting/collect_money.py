@@ -268,47 +268,56 @@ def donation_rows(term, school_ids, district):
 def ledger_sums(*, term: Term, schools: list[School]) -> dict[str, dict[str, int]]:
     """The ledger's own sums of the term's money per project code, in fen, for reconciliation.
 
-    Read from the ledger's rows by their kind (one query), not through the
-    records the report counts, so the two can disagree: `received` is the
-    appropriations that count for the term, `paid` the money out for payments
-    of the term's awards to `schools`' students, `donated` the contributions
-    received during the term; each net of its reversals.
+    Read from the ledger's rows by their kind, not through the records the
+    report counts, so the two can disagree: `received` is the appropriations
+    that count for the term, `paid` the money out for payments of the term's
+    awards to `schools`' students, `donated` the contributions received
+    during the term; each net of its reversals.
+
+    Six small queries, one per kind and per direct entry or reversal, each
+    joining only the rows its condition names. One query with every path
+    left-joined (as this was) hashed the whole ledger and each table it
+    points to twice: 1.2 s of a county's 4 s report against about 0.2 s.
     """
     school_ids = [school.pk for school in schools]
+    in_district = Q(account__project__district=term.district)
 
-    def kind(name: str, prefix: str = "") -> Q:
-        return Q(kind=name) if not prefix else Q(kind=LedgerKind.REVERSAL, reverses__kind=name)
-
-    def received(prefix=""):
-        return kind(LedgerKind.APPROPRIATION, prefix) & received_in(term, prefix)
-
-    def paid(prefix=""):
-        return kind(LedgerKind.DISBURSEMENT, prefix) & Q(
+    def paid(prefix: str) -> Q:
+        return Q(
             **{
                 f"{prefix}disbursement__award__term": term,
                 f"{prefix}disbursement__award__student__school__in": school_ids,
             }
         )
 
-    def donated(prefix=""):
-        return kind(LedgerKind.CONTRIBUTION, prefix) & Q(
+    def donated(prefix: str) -> Q:
+        return Q(
             **{
                 f"{prefix}contribution__received_on__gte": term.start_date,
                 f"{prefix}contribution__received_on__lte": term.end_date,
             }
         )
 
-    rows = (
-        LedgerEntry.objects.filter(account__project__district=term.district)
-        .values(code=F("account__project__code"))
-        .annotate(
-            received=sum_or_zero("amount_fen", filter=received() | received("reverses__")),
-            # Money out is negative in the ledger; paid is what went out.
-            paid=-sum_or_zero("amount_fen", filter=paid() | paid("reverses__")),
-            donated=sum_or_zero("amount_fen", filter=donated() | donated("reverses__")),
-        )
-    )
-    return {
-        name: {row["code"]: row[name] for row in plain_rows(rows) if row[name]}
-        for name in ("received", "paid", "donated")
+    conditions = {
+        "received": (LedgerKind.APPROPRIATION, lambda prefix: received_in(term, prefix)),
+        # Money out is negative in the ledger; paid is what went out.
+        "paid": (LedgerKind.DISBURSEMENT, paid),
+        "donated": (LedgerKind.CONTRIBUTION, donated),
     }
+    sums: dict[str, dict[str, int]] = {}
+    for name, (kind, condition) in conditions.items():
+        totals = sums.setdefault(name, {})
+        for entries in (
+            Q(kind=kind) & condition(""),
+            Q(kind=LedgerKind.REVERSAL, reverses__kind=kind) & condition("reverses__"),
+        ):
+            rows = (
+                LedgerEntry.objects.filter(in_district & entries)
+                .values(code=F("account__project__code"))
+                .annotate(total=Sum("amount_fen"))
+                .values_list("code", "total")
+            )
+            for code, total in rows:
+                totals[code] = totals.get(code, 0) + (-total if name == "paid" else total)
+        sums[name] = {code: total for code, total in totals.items() if total}
+    return sums
