@@ -46,6 +46,7 @@ from mentoring.models import (
     ApplicationSource,
     ApplicationStatus,
     Assessment,
+    CommitteeMember,
     District,
     GuardianAccount,
     MatchRun,
@@ -237,6 +238,8 @@ def _application_records(place: dict, school: School, by: User) -> None:
         ("周敏", "parent_rep"),
     ]:
         committee.members.create(name=name, role=role)
+    # One above the minimum, so that this member may leave.
+    place[CommitteeMember] = committee.members.create(name="王芳", role="parent_rep")
     place[ReviewCommittee] = committee
 
 

@@ -182,6 +182,11 @@ OPERATIONS = {
             "members": COMMITTEE_MEMBERS,
         },
     ),
+    "POST /api/v1/review-committees/{id}/members/": lambda w: Call(
+        w.root,
+        f"/api/v1/review-committees/{w.class_committee.pk}/members/",
+        {"name": "赵老师", "role": "teacher_rep"},
+    ),
     "POST /api/v1/assessments/{id}/publicize/": lambda w: Call(
         w.root,
         "/api/v1/assessments/"

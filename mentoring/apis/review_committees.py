@@ -2,6 +2,9 @@
 
 - `GET review-committees/`, `GET review-committees/{id}/`, `POST review-committees/`
   with its members (administrators);
+- `POST review-committees/{id}/members/` (`{name, role}`; an `Idempotency-Key`
+  makes a retry safe) and `DELETE review-committees/{id}/members/{member_id}/`:
+  a member joins or leaves the formed committee, as on the console's page;
 - `POST assessments/{id}/investigate/`: the investigation with its home visit
   (`submitted → investigated`); `POST assessments/{id}/committee-decision/`:
   the class or school committee's decision, which takes the review step.
@@ -20,10 +23,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.errors import validated_data
+from core.idempotency import idempotent
 from core.permissions import IsAdministrator
 from core.serializers import StrictSerializer
 from mentoring.apis.assessments import AssessmentDetailSerializer, ProposesStudents
 from mentoring.apis.codes import school_field, school_filter, term_field, term_filter
+from mentoring.apis.sessions import IDEMPOTENCY_PARAMETER
 from mentoring.models import (
     Assessment,
     CommitteeDecision,
@@ -153,6 +158,52 @@ class ReviewCommitteeViewSet(
         )
         fresh = self.get_queryset().get(pk=committee.pk)
         return Response(ReviewCommitteeSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    # A member joins or leaves: `committee_member_add` and `committee_member_remove`, the
+    # console's page's services, hold every rule (bounds, the school leader, a member
+    # present at a recorded decision); another school's committee is a 404 here.
+
+    @extend_schema(
+        request=CommitteeMemberSerializer,
+        responses={201: ReviewCommitteeSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"], url_path="members", filterset_class=None)
+    @idempotent(scope="review-committee-members")
+    def members(self, request, pk=None):
+        """A member joins the committee; the answer is the committee with its members."""
+        committee = self.get_object()
+        data = validated_data(
+            CommitteeMemberSerializer(data=request.data),
+            lambda errors, fields: committee_services.committee_member_problems(
+                errors,
+                by=request.user,
+                committee=committee,
+                name=fields.get("name"),
+                role=fields.get("role"),
+            ),
+        )
+        committee_services.committee_member_add(
+            by=request.user, committee=committee, name=data["name"], role=data["role"]
+        )
+        fresh = self.get_queryset().get(pk=committee.pk)
+        return Response(ReviewCommitteeSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"members/(?P<member_id>\d+)",
+        filterset_class=None,
+    )
+    def member(self, request, pk=None, member_id=None):
+        """A member leaves the committee. One not of this committee is refused naming `member`,
+        as the service names it, with whatever else keeps the member on."""
+        committee = self.get_object()
+        committee_services.committee_member_remove(
+            by=request.user, committee=committee, member_id=int(member_id)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # The steps of an assessment that rest on these records

@@ -257,7 +257,7 @@ def test_an_id_too_large_for_any_column_in_the_path_answers_404(world):
         if "{" not in path:
             continue
         url = path.replace("{id}", HUGE_PATH_ID).replace("{objection_id}", HUGE_PATH_ID)
-        url = url.replace("{proposal_id}", HUGE_PATH_ID)
+        url = url.replace("{proposal_id}", HUGE_PATH_ID).replace("{member_id}", HUGE_PATH_ID)
         answers[(method, path)] = getattr(client, method)(url, {}, format="json").status_code
     assert {key: code for key, code in answers.items() if code != 404} == {}
 

@@ -57,6 +57,7 @@ from mentoring.models import (
     Application,
     ApplicationCode,
     Assessment,
+    CommitteeMember,
     District,
     MatchRun,
     Mentor,
@@ -136,6 +137,9 @@ application-codes/{id}/close/                      POST   401       403         
 review-committees/                                 GET    401       403             403             200:oc          200:ocs         403             403             200:ocsd
 review-committees/                                 POST   401       403             403             201             201             403             403             201
 review-committees/{id}/                            GET    401       403             403             200,200,404,404 200,200,200,404 403             403             200
+# A member joins or leaves the scene's committee of four (its fourth may leave).
+review-committees/{id}/members/                    POST   401       403             403             201,201,404,404 201,201,201,404 403             403             201
+review-committees/{id}/members/{member_id}/        DELETE 401       403             403             204,204,404,404 204,204,204,404 403             403             204
 assessments/{id}/investigate/                      POST   401       404             403             201,201,404,404 201,201,201,404 403             403             201
 assessments/{id}/committee-decision/               POST   401       404             403             409,409,404,404 409,409,409,404 403             403             409
 rosters/upward/                                    GET    401       403             403             200             200             403             403             200
@@ -325,7 +329,11 @@ KINDS = {
     "review-committees": ReviewCommittee,
 }
 # A route's second id: the record of that model that belongs to the first.
-SECOND_IDS = {"objection_id": Objection, "proposal_id": ProposedPair}
+SECOND_IDS = {
+    "objection_id": Objection,
+    "proposal_id": ProposedPair,
+    "member_id": CommitteeMember,
+}
 # What a route needs in its query string to be answered at all.
 QUERIES = {
     "reports/{id}/export/": lambda scene: "?format=csv",
