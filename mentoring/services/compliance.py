@@ -62,6 +62,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from core.bulk import array_literal
 from mentoring.models import (
     PAIRED_STATUSES,
     Pairing,
@@ -452,7 +453,12 @@ def _write_in_database(term, weeks, checked, windows, bound, outcome):
     """
     firsts = [windows[p.pk][0] if windows[p.pk] else None for p in checked]
     lasts = [windows[p.pk][-1] if windows[p.pk] else None for p in checked]
-    ids = [p.pk for p in checked]
+    # One literal per column, not a list quoted element by element (`array_literal`).
+    arrays = {
+        "ids": array_literal(p.pk for p in checked),
+        "firsts": array_literal(firsts),
+        "lasts": array_literal(lasts),
+    }
     outcome.pairings = len(checked)
     with connection.cursor() as cursor:
         # The sorts and hashes of a county's term (400,000 pair-weeks) in memory, not on disk.
@@ -460,10 +466,10 @@ def _write_in_database(term, weeks, checked, windows, bound, outcome):
         cursor.execute(
             STALE_SQL,
             {
-                "ids": ids,
-                "firsts": firsts,
-                "lasts": lasts,
-                "seeds": [p.seed_week for p in checked],
+                "ids": arrays["ids"],
+                "firsts": arrays["firsts"],
+                "lasts": arrays["lasts"],
+                "seeds": array_literal(p.seed_week for p in checked),
                 "term": term.pk,
                 "bound": bound,
                 "weeks": weeks,
@@ -473,12 +479,10 @@ def _write_in_database(term, weeks, checked, windows, bound, outcome):
         cursor.execute(
             CHECK_SQL.replace("{resolve}", reminders_resolve_sql("written")),
             {
-                "ids": ids,
-                "schools": [p.school_id for p in checked],
-                "mentors": [p.mentor_id for p in checked],
-                "firsts": firsts,
-                "lasts": lasts,
-                "streaks": [p.seed_streak for p in checked],
+                **arrays,
+                "schools": array_literal(p.school_id for p in checked),
+                "mentors": array_literal(p.mentor_id for p in checked),
+                "streaks": array_literal(p.seed_streak for p in checked),
                 "contact": list(CONTACT_KINDS),
                 "home_visit": SessionKind.HOME_VISIT,
                 "earliest": min((f for f in firsts if f), default=bound),

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.bulk import array_literal
 from core.jobs import Progress
 from mentoring.models import Membership, Notification, NotificationKind, Role
 from mentoring.school_weeks import WeekResult, week_label
@@ -195,7 +196,10 @@ def reminders_store(
                 "FROM unnest(%s::bigint[], %s::text[]) AS k(recipient_id, key) "
                 "WHERE n.recipient_id = k.recipient_id AND n.key = k.key "
                 "AND n.resolved_at IS NOT NULL",
-                [[n.recipient_id for n in notifications], [n.key for n in notifications]],
+                [
+                    array_literal(n.recipient_id for n in notifications),
+                    array_literal(n.key for n in notifications),
+                ],
             )
     elif notifications:
         Notification.objects.filter(
