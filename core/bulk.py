@@ -25,6 +25,25 @@ from django.utils import timezone
 COPY_CHUNK = 5000  # rows per write to the COPY stream
 
 
+def array_literal(values) -> str:
+    """Whole numbers, dates, texts or None as one PostgreSQL array literal (cast it in the SQL:
+    `%(ids)s::bigint[]`).
+
+    Django's psycopg cursor quotes parameters on the client, a list element by
+    element in Python: a tenth of a second per list of a county's 20,000
+    pairings. One string is quoted at once.
+    """
+
+    def element(value) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, int | datetime.date) and not isinstance(value, bool):
+            return str(value)
+        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "{" + ",".join(map(element, values)) + "}"
+
+
 def insert(
     model: type[Model],
     names: list[str],

@@ -29,6 +29,8 @@ class JobKind(models.TextChoices):
     # county part each (workers.province).
     PROVINCE_TERM = "province_term", _("Province's term")
     PROVINCE_COUNTY = "province_county", _("One county of a province's term")
+    # The weekly check's reminders, e-mailed apart from the check (workers.receivers).
+    REMINDER_MAIL = "reminder_mail", _("Reminder e-mails")
 
 
 class JobStatus(models.TextChoices):

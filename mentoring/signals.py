@@ -17,3 +17,10 @@ session_changed = Signal()
 # Arguments: `run` (the MatchRun, whose `job` the receiver sets), `schools`
 # (the run's schools) and `by` (the administrator who started it).
 match_run_started = Signal()
+
+# Sent by the weekly check once it has stored the reminders of a missed week
+# (`mentoring.services.compliance.compliance_check`), inside the caller's
+# transaction if there is one. Arguments: `term_id` and `week` (the Monday of
+# the week the reminders are about). Their e-mails go out apart from the check
+# (`mentoring.services.compliance_reminders.reminders_mail`), after commit.
+reminders_stored = Signal()

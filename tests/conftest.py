@@ -175,6 +175,24 @@ def client_for(user) -> APIClient:
     return client
 
 
+def check_and_mail(**kwargs):
+    """The weekly check as a worker runs it: `compliance_check(**kwargs)`, then, after its
+    commit, the job that e-mails its reminders (in-process here); answers the check's outcome."""
+    from django.test import TestCase
+
+    from mentoring.services.compliance import compliance_check
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return compliance_check(**kwargs)
+
+
+def reminder_mail_jobs():
+    """The jobs that e-mailed the weekly checks' reminders, oldest first."""
+    from workers.models import Job, JobKind
+
+    return Job.objects.filter(kind=JobKind.REMINDER_MAIL).order_by("pk")
+
+
 @pytest.fixture
 def district(db):
     return DistrictFactory()

@@ -26,6 +26,7 @@ TASK_NAMES = {
     JobKind.TERM_REPORT: "workers.term_report",
     JobKind.PROVINCE_TERM: "workers.province_term",
     JobKind.PROVINCE_COUNTY: "workers.province_county",
+    JobKind.REMINDER_MAIL: "workers.reminder_mail",
 }
 # A weekly-check job made for one pairing refreshes that pairing's rows only.
 COMPLIANCE_REFRESH = "workers.compliance_refresh"

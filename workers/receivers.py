@@ -4,11 +4,17 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from donations.signals import contribution_received
+from mentoring.school_weeks import week_label
 from mentoring.selectors.compliance_refresh import compliance_refresh_due
-from mentoring.signals import match_run_started, session_changed
+from mentoring.signals import match_run_started, reminders_stored, session_changed
 from workers.models import Job, JobKind
 from workers.services import job_create, job_send_on_commit
-from workers.tasks import compliance_refresh_task, match_run_task, post_contribution_task
+from workers.tasks import (
+    compliance_refresh_task,
+    match_run_task,
+    post_contribution_task,
+    reminder_mail_task,
+)
 
 
 @receiver(contribution_received, dispatch_uid="workers.post_contribution")
@@ -60,3 +66,17 @@ def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **k
     )
     Job.objects.filter(pk=job.pk).update(school_id=due.school_id)
     job_send_on_commit(task=compliance_refresh_task, job_id=job.pk)
+
+
+@receiver(reminders_stored, dispatch_uid="workers.reminder_mail")
+def mail_reminders_in_background(sender, term_id: int, week, **kwargs):
+    """The weekly check stored reminders: their e-mails in a job of their own, after commit.
+
+    A task that cannot be sent (the broker away) leaves its job pending and
+    the check unharmed: the reaper sends it again, and any later run of the
+    task mails what an earlier one left (`reminders_mail`).
+    """
+    job = job_create(
+        kind=JobKind.REMINDER_MAIL, parameters={"term": term_id, "week": week_label(week)}
+    )
+    job_send_on_commit(task=reminder_mail_task, job_id=job.pk)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from donations.services.contributions import contribution_post_receipt
 from donations.services.daily_check import donations_daily_check
 from mentoring.selectors.census import accounts_census
+from mentoring.services.compliance_reminders import reminders_mail
 from mentoring.services.match_runs import match_run_execute_job
 from mentoring.services.weekly_check import compliance_check_terms, compliance_refresh_weeks
 from workers.dispatch import COMPLIANCE_REFRESH, TASK_NAMES
@@ -105,6 +106,10 @@ def _refresh_compliance(job, progress):
     )
 
 
+def _reminder_mail(job, progress):
+    return reminders_mail(progress=progress)
+
+
 def _term_report(job, progress):
     return report_build_for_job(job_id=job.pk, progress=progress)
 
@@ -161,6 +166,12 @@ def weekly_check_task(self, job_id: int | None = None) -> int:
 def compliance_refresh_task(self, job_id: int) -> None:
     """Refresh a pairing's compliance rows after a session of a checked week changed."""
     _run(self, job_id, _refresh_compliance)
+
+
+@shared_task(name=TASK_NAMES[JobKind.REMINDER_MAIL], **JOB_TASK)
+def reminder_mail_task(self, job_id: int) -> None:
+    """E-mail the weekly check's reminders not yet mailed, each once, apart from the check."""
+    _run(self, job_id, _reminder_mail)
 
 
 @shared_task(name=TASK_NAMES[JobKind.TERM_REPORT], **JOB_TASK)

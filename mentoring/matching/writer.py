@@ -45,11 +45,6 @@ def proposals_drop(stale: "QuerySet[Pairing]", *, by: "User") -> None:
     )
 
 
-def _array(numbers: list[int]) -> str:
-    """Whole numbers as a PostgreSQL array literal."""
-    return "{" + ",".join(map(str, numbers)) + "}"
-
-
 class ProposalWriter:
     """Writes a run's new pairs: pairings in status proposed, their history, their proposals.
 
@@ -110,10 +105,10 @@ class ProposalWriter:
                     self.sql,
                     {
                         **self.params,
-                        "students": _array(student_ids),
-                        "mentors": _array(mentor_ids),
-                        "costs": _array(costs),
-                        "reason_at": _array([place[id(why)] for why in reasons]),
+                        "students": bulk.array_literal(student_ids),
+                        "mentors": bulk.array_literal(mentor_ids),
+                        "costs": bulk.array_literal(costs),
+                        "reason_at": bulk.array_literal([place[id(why)] for why in reasons]),
                         "reasons": f"[{','.join(texts)}]",
                         "kind": kind,
                     },

@@ -41,9 +41,14 @@ that turns met (a session logged late, or moved into it) resolves its
 reminders as its row is written, so they are no longer unread; one that
 turns missed again is re-opened only by the next check that reminds (a
 refresh reminds nobody, and re-opens nothing). Each reminder has
-a key unique per recipient, inserted with ON CONFLICT DO NOTHING, and e-mail
-goes only to notifications claimed (row-locked, `emailed_at` set) by this run,
-so no reminder is stored or mailed twice.
+a key unique per recipient, inserted with ON CONFLICT DO NOTHING, so no
+reminder is stored twice. The check does not e-mail them: it announces them
+(`mentoring.signals.reminders_stored`), and their e-mails go out in a task of
+their own after commit (`compliance_reminders.reminders_mail`), which sends
+only the notifications it claims (row-locked, `emailed_at` set), so none is
+mailed twice. Building and handing over a county's few thousand e-mails took
+as long as the rows themselves; a mail server that is slow or away no longer
+holds up, or fails, the check.
 """
 
 import datetime
@@ -57,6 +62,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from core.bulk import array_literal
 from mentoring.models import (
     PAIRED_STATUSES,
     Pairing,
@@ -87,7 +93,7 @@ from mentoring.services.compliance_reminders import (
     reminders_store,
 )
 from mentoring.services.compliance_sql import CHECK_SQL, STALE_SQL
-from mentoring.services.notifications import notifications_send_pending
+from mentoring.signals import reminders_stored
 from mentoring.workdays import unknown_years, week_monday
 
 logger = logging.getLogger(__name__)
@@ -111,7 +117,6 @@ class CheckOutcome:
     written: int = 0
     deleted: int = 0
     reminders_due: int = 0
-    emailed: int = 0
     # Years of the term the official calendar does not know yet: their school
     # weeks are the term's weeks less its holiday weeks alone (mentoring.workdays).
     calendar_unknown_years: tuple[int, ...] = ()
@@ -127,7 +132,6 @@ class CheckOutcome:
             "written": self.written,
             "deleted": self.deleted,
             "reminders_due": self.reminders_due,
-            "emailed": self.emailed,
             "calendar_unknown_years": list(self.calendar_unknown_years),
         }
 
@@ -293,8 +297,9 @@ def compliance_check(
 
     `school_ids` limits the check to pairings of students of those schools,
     `pairing_ids` to those pairings. With `remind`, the last ended week's
-    misses are notified (see the module's docstring). Safe to run again and to
-    run concurrently: the result is the same rows and the same reminders.
+    misses are notified and their e-mails announced (see the module's
+    docstring). Safe to run again and to run concurrently: the result is the
+    same rows and the same reminders.
     """
     today = today or timezone.localdate()
     term = Term.objects.get(pk=term_id)
@@ -324,7 +329,9 @@ def compliance_check(
     if remind:
         missed = [p for p in checked if p.pk in last_week and not last_week[p.pk].met]
         outcome.reminders_due = reminders_store(missed, last_week, outcome.through)
-        outcome.emailed = notifications_send_pending(kinds=REMINDER_KINDS)
+        if outcome.reminders_due:
+            # Their e-mails, and any a failed run left unsent, go out apart (see above).
+            reminders_stored.send(sender=CheckOutcome, term_id=term.pk, week=outcome.through)
     return outcome
 
 
@@ -446,7 +453,12 @@ def _write_in_database(term, weeks, checked, windows, bound, outcome):
     """
     firsts = [windows[p.pk][0] if windows[p.pk] else None for p in checked]
     lasts = [windows[p.pk][-1] if windows[p.pk] else None for p in checked]
-    ids = [p.pk for p in checked]
+    # One literal per column, not a list quoted element by element (`array_literal`).
+    arrays = {
+        "ids": array_literal(p.pk for p in checked),
+        "firsts": array_literal(firsts),
+        "lasts": array_literal(lasts),
+    }
     outcome.pairings = len(checked)
     with connection.cursor() as cursor:
         # The sorts and hashes of a county's term (400,000 pair-weeks) in memory, not on disk.
@@ -454,10 +466,10 @@ def _write_in_database(term, weeks, checked, windows, bound, outcome):
         cursor.execute(
             STALE_SQL,
             {
-                "ids": ids,
-                "firsts": firsts,
-                "lasts": lasts,
-                "seeds": [p.seed_week for p in checked],
+                "ids": arrays["ids"],
+                "firsts": arrays["firsts"],
+                "lasts": arrays["lasts"],
+                "seeds": array_literal(p.seed_week for p in checked),
                 "term": term.pk,
                 "bound": bound,
                 "weeks": weeks,
@@ -467,12 +479,10 @@ def _write_in_database(term, weeks, checked, windows, bound, outcome):
         cursor.execute(
             CHECK_SQL.replace("{resolve}", reminders_resolve_sql("written")),
             {
-                "ids": ids,
-                "schools": [p.school_id for p in checked],
-                "mentors": [p.mentor_id for p in checked],
-                "firsts": firsts,
-                "lasts": lasts,
-                "streaks": [p.seed_streak for p in checked],
+                **arrays,
+                "schools": array_literal(p.school_id for p in checked),
+                "mentors": array_literal(p.mentor_id for p in checked),
+                "streaks": array_literal(p.seed_streak for p in checked),
                 "contact": list(CONTACT_KINDS),
                 "home_visit": SessionKind.HOME_VISIT,
                 "earliest": min((f for f in firsts if f), default=bound),

@@ -12,14 +12,16 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.bulk import array_literal
+from core.jobs import Progress
 from mentoring.models import Membership, Notification, NotificationKind, Role
 from mentoring.school_weeks import WeekResult, week_label
-from mentoring.services.notifications import both_languages_filler
+from mentoring.services.notifications import both_languages_filler, notifications_send_pending
 from mentoring.streaks import STREAK_WEEKS
 
 # Administrators hear of a pairing once it has missed this many weeks in a row.
 ESCALATE_AFTER = STREAK_WEEKS  # the report's streak: administrators hear of it too
-# A notification whose e-mail failed is retried by later checks for this long.
+# The weekly check's reminders: the mentor's of a missed week, the administrators' of a streak.
 REMINDER_KINDS = (NotificationKind.MISSED_WEEK, NotificationKind.MISSED_STREAK)
 
 
@@ -194,7 +196,10 @@ def reminders_store(
                 "FROM unnest(%s::bigint[], %s::text[]) AS k(recipient_id, key) "
                 "WHERE n.recipient_id = k.recipient_id AND n.key = k.key "
                 "AND n.resolved_at IS NOT NULL",
-                [[n.recipient_id for n in notifications], [n.key for n in notifications]],
+                [
+                    array_literal(n.recipient_id for n in notifications),
+                    array_literal(n.key for n in notifications),
+                ],
             )
     elif notifications:
         Notification.objects.filter(
@@ -202,3 +207,17 @@ def reminders_store(
             resolved_at__isnull=False,
         ).update(resolved_at=None, read_at=None)
     return len(notifications)
+
+
+def reminders_mail(*, progress: Progress) -> dict:
+    """E-mail the weekly check's reminders not yet mailed, each once: the task the check
+    announces (`mentoring.signals.reminders_stored`) after its commit.
+
+    Safe to run twice, or in two workers at once: `notifications_send_pending`
+    claims each notification before sending it, so a second run finds nothing
+    left. A reminder whose e-mail failed (the mail server away) is unclaimed
+    and sent by a later run, for as long as `EMAIL_RETRY_PERIOD`.
+    """
+    emailed = notifications_send_pending(kinds=REMINDER_KINDS)
+    progress(100)
+    return {"emailed": emailed}

@@ -35,6 +35,7 @@ from mentoring.services import compliance, notifications
 from mentoring.services.compliance import compliance_check, compliance_refresh_week
 from mentoring.services.sessions import session_delete, session_log, session_update
 from mentoring.workdays import unknown_years
+from tests.conftest import check_and_mail, reminder_mail_jobs
 from workers.factories import (
     PairingFactory,
     StudentFactory,
@@ -149,7 +150,7 @@ def test_check_writes_one_row_per_ended_school_week_of_the_pairing(scene):
     assert row.school_id == scene.pairing.student.school_id
     assert row.mentor_id == scene.pairing.mentor_id
     assert row.term_id == scene.term.pk
-    assert outcome.as_dict() | {"emailed": None} == {
+    assert outcome.as_dict() == {
         "term": "2026-autumn",
         "through": "2026-W42",
         "pairings": 1,
@@ -159,7 +160,6 @@ def test_check_writes_one_row_per_ended_school_week_of_the_pairing(scene):
         "written": 4,
         "deleted": 0,
         "reminders_due": 2,
-        "emailed": None,
         # The term runs into January 2027: the years the official calendar does not know.
         "calendar_unknown_years": unknown_years(scene.term.start_date, scene.term.end_date),
     }
@@ -187,9 +187,9 @@ def test_a_term_in_a_year_the_calendar_does_not_know_is_checked_by_its_weeks_and
 
 
 def test_check_run_twice_keeps_one_row_per_week_and_one_reminder_each(scene):
-    first = compliance_check(term_id=scene.term.pk, today=TODAY)
+    check_and_mail(term_id=scene.term.pk, today=TODAY)
     rows = scene.rows()
-    second = compliance_check(term_id=scene.term.pk, today=TODAY)
+    second = check_and_mail(term_id=scene.term.pk, today=TODAY)
 
     assert scene.rows() == rows
     assert WeeklyCompliance.objects.count() == 4
@@ -203,8 +203,11 @@ def test_check_run_twice_keeps_one_row_per_week_and_one_reminder_each(scene):
     assert escalation.recipient == scene.admin
     assert escalation.data["streak"] == 3
     assert "小明" in escalation.body
-    # Each reminder was e-mailed once, by the first run only.
-    assert (first.emailed, second.emailed) == (2, 0)
+    # Each reminder was e-mailed once, by the first run's job only, after its commit.
+    jobs = reminder_mail_jobs()
+    assert [job.status for job in jobs] == [JobStatus.SUCCEEDED] * 2
+    assert [job.result for job in jobs] == [{"emailed": 2}, {"emailed": 0}]
+    assert jobs[0].parameters == {"term": scene.term.pk, "week": "2026-W42"}
     assert len(mail.outbox) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         ["head@example.org", scene.pairing.mentor.user.email]
@@ -213,7 +216,7 @@ def test_check_run_twice_keeps_one_row_per_week_and_one_reminder_each(scene):
 
 
 def test_reminder_text_is_in_chinese_and_english(scene):
-    compliance_check(term_id=scene.term.pk, today=TODAY)
+    check_and_mail(term_id=scene.term.pk, today=TODAY)
     note = Notification.objects.get(kind=NotificationKind.MISSED_WEEK)
     # English source; the Chinese comes from the zh_Hans catalogue when it has the string.
     assert "No tutoring logged in week 2026-W42" in note.subject
@@ -372,7 +375,8 @@ def clock():
 
 @pytest.fixture
 def checked(scene, clock):
-    compliance_check(term_id=scene.term.pk, today=TODAY)
+    check_and_mail(term_id=scene.term.pk, today=TODAY)
+    assert len(mail.outbox) == 2
     mail.outbox.clear()
     return scene
 
@@ -486,19 +490,22 @@ def test_a_failed_mail_is_retried_by_the_next_check_and_then_sent_once(scene, se
     with mock.patch.object(
         notifications, "get_connection", side_effect=ConnectionRefusedError("smtp down")
     ):
-        first = compliance_check(term_id=scene.term.pk, today=TODAY)
-    assert first.emailed == 0
+        first = check_and_mail(term_id=scene.term.pk, today=TODAY)
+    # The mail server away fails neither the check nor its mail job: the mail waits.
+    assert first.reminders_due == 2
+    assert reminder_mail_jobs().get().result == {"emailed": 0}
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
 
-    second = compliance_check(term_id=scene.term.pk, today=TODAY)
-    assert second.emailed == 2 and len(mail.outbox) == 2
+    check_and_mail(term_id=scene.term.pk, today=TODAY)
+    assert [job.result for job in reminder_mail_jobs()] == [{"emailed": 0}, {"emailed": 2}]
+    assert len(mail.outbox) == 2
     assert Notification.objects.count() == 2
 
 
 def test_a_recipient_without_an_address_keeps_the_notification_without_mail(scene):
     scene.admin.email = ""
     scene.admin.save()
-    compliance_check(term_id=scene.term.pk, today=TODAY)
+    check_and_mail(term_id=scene.term.pk, today=TODAY)
     assert Notification.objects.filter(recipient=scene.admin).count() == 1
     assert [m.to for m in mail.outbox] == [[scene.pairing.mentor.user.email]]
 

@@ -20,6 +20,7 @@ TASK_OF_KIND = {
     JobKind.TERM_REPORT: ("workers.term_report", tasks.term_report_task),
     JobKind.PROVINCE_TERM: ("workers.province_term", tasks.province_term_task),
     JobKind.PROVINCE_COUNTY: ("workers.province_county", tasks.province_county_task),
+    JobKind.REMINDER_MAIL: ("workers.reminder_mail", tasks.reminder_mail_task),
 }
 
 

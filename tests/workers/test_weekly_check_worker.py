@@ -19,6 +19,7 @@ from config.celery import app
 from mentoring.models import Notification, NotificationKind, WeeklyCompliance
 from mentoring.school_weeks import pairing_weeks, school_weeks
 from mentoring.services.compliance import compliance_check
+from tests.conftest import reminder_mail_jobs
 from workers.factories import PairingFactory, StudentFactory, TermFactory, TutoringSessionFactory
 from workers.factories import member as make_member
 from workers.jobs import weekly_check_start
@@ -60,7 +61,10 @@ def assert_single_results(term, pairings, admins: int, today):
     assert Notification.objects.filter(kind=NotificationKind.MISSED_STREAK).count() == (
         missed * admins
     )
-    # Every stored reminder was e-mailed once, by one of the two checks.
+    # Every stored reminder was e-mailed once, by the mail job of one of the two checks.
+    jobs = reminder_mail_jobs()
+    assert [job.status for job in jobs] == [JobStatus.SUCCEEDED] * 2
+    assert sum(job.result["emailed"] for job in jobs) == Notification.objects.count() > 0
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
     assert len(mail.outbox) == Notification.objects.count()
     assert len({(m.to[0], m.subject) for m in mail.outbox}) == len(mail.outbox)
@@ -102,16 +106,16 @@ def test_two_checks_at_once_on_a_real_worker_store_each_week_and_reminder_once(
         first = weekly_check_start(by=admin, term_id=term.pk)
         second = weekly_check_start(by=admin, term_id=term.pk)
         first, second = wait_for(first), wait_for(second)
+        # Each check, once committed, sent the task that e-mails its reminders.
+        mailed = [wait_for(job) for job in reminder_mail_jobs()]
 
-    for job in (first, second):
+    assert len(mailed) == 2
+    for job in (first, second, *mailed):
         assert job.status == JobStatus.SUCCEEDED, job.error
         assert job.attempts == 1
         assert job.worker not in ("", "in-process") and job.worker in worker.hostname
     today = D.fromisoformat(first.parameters["day"])
     assert first.result["terms"][0]["pairings"] == len(pairings)
-    # Between them, the two checks mailed each reminder once.
-    emailed = first.result["terms"][0]["emailed"] + second.result["terms"][0]["emailed"]
-    assert emailed == Notification.objects.count() > 0
     assert_single_results(term, pairings, admins=1, today=today)
 
 
@@ -141,7 +145,11 @@ def test_two_threads_checking_at_the_same_moment_on_postgresql(school_a, school_
 
     assert errors == []
     assert len(outcomes) == 2
-    assert sum(outcome.emailed for outcome in outcomes) == Notification.objects.count()
+    # Each check's mail job ran as it committed (in-process here), both at once:
+    # between them, each reminder was e-mailed once.
+    jobs = reminder_mail_jobs()
+    assert [job.status for job in jobs] == [JobStatus.SUCCEEDED] * 2
+    assert sum(job.result["emailed"] for job in jobs) == Notification.objects.count()
     # School B's streaks go to the district administrator only; school A's to both.
     missed_a = sum(1 for n, p in enumerate(pairings) if n % 2 and n % 3)
     missed_b = sum(1 for n, p in enumerate(pairings) if n % 2 and not n % 3)
