@@ -302,10 +302,26 @@ def delete_with_history(
             dependent.objects.filter(**{f"{column}__in": keys}).delete()
         rows._raw_delete(rows.db)
         return len(keys)
+    statement = delete_with_history_statement(queryset, user=user, dependents=dependents)
+    if statement is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return cursor.fetchone()[0]
+
+
+def delete_with_history_statement(
+    queryset: QuerySet, *, user=None, dependents: list[tuple[type[Model], str]] = ()
+) -> tuple[str, list] | None:
+    """`delete_with_history`'s one statement and its parameters (PostgreSQL), for a caller
+    that sends it itself (in pipeline mode, without waiting); None when nothing matches.
+    It answers one row, the count deleted.
+    """
+    model = queryset.model
     try:
         select, params = _keys(queryset).query.sql_with_params()
     except EmptyResultSet:
-        return 0
+        return None
     quote = connection.ops.quote_name
     pk = quote(model._meta.pk.column)
     own = [quote(f.column) for f in model._meta.concrete_fields]
@@ -324,6 +340,4 @@ def delete_with_history(
         )
     # Every name in the statement comes from the models; the values are parameters.
     sql = f"WITH {', '.join(parts)} SELECT count(*) FROM gone"  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, timezone.now(), getattr(user, "pk", None)])
-        return cursor.fetchone()[0]
+    return sql, [*params, timezone.now(), getattr(user, "pk", None)]

@@ -299,12 +299,13 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
         kind__in=run.kinds,
         student__school__in=school_ids,
     )
-    proposals_drop(stale, by=run.created_by)
     MatchRun.objects.filter(pk__in=replaced).update(status=MatchRunStatus.REPLACED)
 
     solved = {}
     taken = Counter()
     with ProposalWriter(run) as writer:
+        # Sent ahead of the new pairs, done by the database while the first part is solved.
+        proposals_drop(stale, by=run.created_by, writer=writer)
         for kind in kinds_in_order(run.kinds):
             solved[kind] = solve_inputs(
                 inputs,
