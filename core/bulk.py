@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 COPY_CHUNK = 5000  # rows per write to the COPY stream
@@ -262,13 +263,15 @@ def record_history(queryset: QuerySet, *, history_type: str = "+", user=None) ->
 
 
 def update_with_history(queryset: QuerySet, values: dict, *, user=None) -> int:
-    """Set `values` (field name: constant) on every row of `queryset` and add each changed
-    row's "~" history row, as it is after the change; returns the count.
+    """Set `values` (field name: a constant or an expression such as `F` or `Greatest`) on
+    every row of `queryset` and add each changed row's "~" history row, as it is after the
+    change; returns the count.
 
-    On PostgreSQL one statement does both (an UPDATE ... RETURNING feeding the
-    history's INSERT), so a county's 100,000 rows are found and read once, not
-    once to change and again to record. Elsewhere the rows' keys are read
-    first, then updated and recorded by key.
+    On PostgreSQL one statement does both: Django's own UPDATE of the queryset
+    (its WHERE as the queryset has it, so the rows are found in one pass, not
+    once for their keys and again to change them), RETURNING the rows into the
+    history's INSERT. Elsewhere the rows' keys are read first, then updated
+    and recorded by key.
     """
     model = queryset.model
     if connection.vendor != "postgresql":
@@ -276,30 +279,25 @@ def update_with_history(queryset: QuerySet, values: dict, *, user=None) -> int:
         model.objects.filter(pk__in=keys).update(**values)
         record_history(model.objects.filter(pk__in=keys), history_type="~", user=user)
         return len(keys)
+    query = queryset.order_by().query.chain(UpdateQuery)
+    query.add_update_values(values)
     try:
-        select, params = _keys(queryset).query.sql_with_params()
+        update, params = query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:
         return 0
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    fields = [model._meta.get_field(name) for name in values]
-    sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    new = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(fields, values.values(), strict=True)
-    ]
     own = [quote(f.column) for f in model._meta.concrete_fields]
     history = quote(model.history.model._meta.db_table)
     extra = ["history_date", "history_type", "history_user_id", "history_change_reason"]
-    # Every name in the statement comes from the models; the values are parameters.
+    # The UPDATE is Django's SQL for the queryset; every other name comes from the
+    # models, and the values are parameters.
     sql = (
-        f"WITH changed AS (UPDATE {table} SET {sets} "  # noqa: S608  # nosec B608
-        f"WHERE {quote(model._meta.pk.column)} IN ({select}) RETURNING {', '.join(own)}) "
+        f"WITH changed AS ({update} RETURNING {', '.join(own)}) "  # noqa: S608  # nosec B608
         f"INSERT INTO {history} ({', '.join([*own, *map(quote, extra)])}) "
         f"SELECT {', '.join(own)}, %s, '~', %s, NULL FROM changed"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*new, *params, timezone.now(), getattr(user, "pk", None)])
+        cursor.execute(sql, [*params, timezone.now(), getattr(user, "pk", None)])
         return cursor.rowcount
 
 
@@ -323,10 +321,26 @@ def delete_with_history(
             dependent.objects.filter(**{f"{column}__in": keys}).delete()
         rows._raw_delete(rows.db)
         return len(keys)
+    statement = delete_with_history_statement(queryset, user=user, dependents=dependents)
+    if statement is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        return cursor.fetchone()[0]
+
+
+def delete_with_history_statement(
+    queryset: QuerySet, *, user=None, dependents: list[tuple[type[Model], str]] = ()
+) -> tuple[str, list] | None:
+    """`delete_with_history`'s one statement and its parameters (PostgreSQL), for a caller
+    that sends it itself (in pipeline mode, without waiting); None when nothing matches.
+    It answers one row, the count deleted.
+    """
+    model = queryset.model
     try:
         select, params = _keys(queryset).query.sql_with_params()
     except EmptyResultSet:
-        return 0
+        return None
     quote = connection.ops.quote_name
     pk = quote(model._meta.pk.column)
     own = [quote(f.column) for f in model._meta.concrete_fields]
@@ -345,6 +359,4 @@ def delete_with_history(
         )
     # Every name in the statement comes from the models; the values are parameters.
     sql = f"WITH {', '.join(parts)} SELECT count(*) FROM gone"  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, timezone.now(), getattr(user, "pk", None)])
-        return cursor.fetchone()[0]
+    return sql, [*params, timezone.now(), getattr(user, "pk", None)]

@@ -6,8 +6,9 @@ Two entry points, so that the services never see the SQL:
   function the solver calls with each part's new pairs; leaving the `with`
   has written them all (pairings in status proposed, their "+" history rows
   and their ProposedPair), or raises the database's error.
-- `proposals_drop(stale, by=...)` deletes proposed pairings in a few
-  statements, with their "-" history rows.
+- `proposals_drop(stale, by=..., writer=...)` deletes proposed pairings in a
+  few statements, with their "-" history rows; given the entered writer, it
+  sends them down the writer's pipeline ahead of the new pairs.
 
 Both go below the ORM on purpose (PostgreSQL's pipeline mode, `_raw_delete`):
 a county's 100,000 pairs written or dropped one object at a time take
@@ -31,18 +32,26 @@ if TYPE_CHECKING:
     from mentoring.models import MatchRun, User
 
 
-def proposals_drop(stale: "QuerySet[Pairing]", *, by: "User") -> None:
+def proposals_drop(
+    stale: "QuerySet[Pairing]", *, by: "User", writer: "ProposalWriter | None" = None
+) -> None:
     """Delete proposed pairings at once, with their "-" history rows and what hangs on them.
 
     Django's delete() would handle 90,000 proposals of a county one object at
     a time (its history signal), over a minute; a proposal has no sessions
-    and nothing else that keeps it, which is checked first.
+    and nothing else that keeps it, which is checked first. Given the run's
+    `writer` (entered, on PostgreSQL), the deletion goes down its pipeline
+    ahead of the new pairs: the database deletes the old proposal and checks
+    its foreign keys (three tables point at a pairing) while the solver works
+    on the first part, instead of the solver waiting for it.
     """
     if TutoringSession.objects.filter(pairing__in=stale).exists():
         raise Conflict(_("A proposed pairing has sessions; end it instead of replacing it."))
-    bulk.delete_with_history(
-        stale, user=by, dependents=[(WeeklyCompliance, "pairing_id"), (ProposedPair, "pairing_id")]
-    )
+    dependents = [(WeeklyCompliance, "pairing_id"), (ProposedPair, "pairing_id")]
+    if writer is not None and writer.streaming:
+        writer.send(bulk.delete_with_history_statement(stale, user=by, dependents=dependents))
+        return
+    bulk.delete_with_history(stale, user=by, dependents=dependents)
 
 
 class ProposalWriter:
@@ -86,6 +95,12 @@ class ProposalWriter:
         elif exc_type is None:
             self._write_collected()
         return False
+
+    def send(self, statement: tuple[str, list] | None) -> None:
+        """Send a statement down the pipeline, ahead of the pairs still to come, not
+        waiting for it; its errors surface when the `with` is left."""
+        if statement is not None:
+            self.cursor.execute(*statement)
 
     def writer_for(self, kind: str):
         def write(student_ids, mentor_ids, costs, reasons):

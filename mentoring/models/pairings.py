@@ -100,11 +100,15 @@ class Pairing(models.Model):
     holiday_until = models.DateField(_("holiday work until"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     end_reason = models.TextField(_("reason for ending"), blank=True)
+    # Not indexed: nothing reads pairings by who created them (only deleting a user
+    # looks, rarely), and each index costs every pairing a county's run writes,
+    # replaces or approves (90,000 at a time) an entry more to write.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
         null=True,
+        db_index=False,
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

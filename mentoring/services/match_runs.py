@@ -299,12 +299,13 @@ def _solve_and_write(run: MatchRun, inputs: dict) -> dict:
         kind__in=run.kinds,
         student__school__in=school_ids,
     )
-    proposals_drop(stale, by=run.created_by)
     MatchRun.objects.filter(pk__in=replaced).update(status=MatchRunStatus.REPLACED)
 
     solved = {}
     taken = Counter()
     with ProposalWriter(run) as writer:
+        # Sent ahead of the new pairs, done by the database while the first part is solved.
+        proposals_drop(stale, by=run.created_by, writer=writer)
         for kind in kinds_in_order(run.kinds):
             solved[kind] = solve_inputs(
                 inputs,
@@ -514,26 +515,36 @@ def match_run_approve(*, run: MatchRun, by: User) -> MatchRun:
             extra={"status": run.status},
         )
     today = timezone.localdate()
-    # Set-based, so that a county's 100,000 pairings are two UPDATEs and their
-    # history two INSERTs, not a save() each. The proposal's rows are locked
-    # first, so that a run replacing this one (which deletes them) waits for the
-    # approval, then finds them active and leaves them; the database locks them
-    # without sending 90,000 ids back.
-    proposed = Pairing.objects.filter(proposal__run=run, status=PairingStatus.PROPOSED)
+    # Set-based: a county's 90,000 pairings and the pairings they replace are each
+    # changed and recorded in their history by one statement (core.bulk), not a
+    # save() each. The proposal's rows are locked first, so that a run replacing
+    # this one (which deletes them) waits for the approval, then finds them active
+    # and leaves them; the database locks them without sending 90,000 ids back.
+    # They are found by the run's proposals, not by a join: the statements then go
+    # over the pairings once, whatever the planner knows of a proposal just written.
+    proposed = Pairing.objects.filter(
+        pk__in=ProposedPair.objects.filter(run=run).values("pairing_id"),
+        status=PairingStatus.PROPOSED,
+    )
     bulk.lock_rows(proposed)
     same_student_and_kind = proposed.filter(
         student_id=OuterRef("student_id"), kind=OuterRef("kind")
     )
-    ending = Pairing.objects.filter(term=run.term, status=PairingStatus.ACTIVE).filter(
-        Exists(same_student_and_kind)
-    )
-    ending_ids = list(ending.values_list("pk", flat=True))
-    ending.update(
-        status=PairingStatus.ENDED,
-        ended_on=Greatest(Value(today), F("started_on")),
-        end_reason=_("Replaced by match run #%(run)s.") % {"run": run.pk},
-    )
-    bulk.record_history(Pairing.objects.filter(pk__in=ending_ids), history_type="~", user=by)
+    # The active pairings they replace are ended first: the database holds one
+    # active pairing per student, term and kind at every moment. A term's first
+    # approval has none; asking the index of active pairings says so without a
+    # join over the proposal, which the planner may not yet know is 90,000 rows.
+    active = Pairing.objects.filter(term=run.term, status=PairingStatus.ACTIVE, kind__in=run.kinds)
+    if active.exists():
+        bulk.update_with_history(
+            active.filter(Exists(same_student_and_kind)),
+            {
+                "status": PairingStatus.ENDED,
+                "ended_on": Greatest(Value(today), F("started_on")),
+                "end_reason": _("Replaced by match run #%(run)s.") % {"run": run.pk},
+            },
+            user=by,
+        )
     start = min(max(run.term.start_date, today), run.term.end_date)
     bulk.update_with_history(
         proposed, {"status": PairingStatus.ACTIVE, "started_on": start}, user=by
