@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from mentoring.models import (
     AccessLogEntry,
@@ -402,3 +403,49 @@ def test_the_queue_with_its_step_forms_costs_the_same_queries_for_3_or_15_assess
     assert html.count('data-action="investigate"') == 5
     assert html.count('data-action="committee_decision"') == 10
     assert _queries(client) == few
+
+
+# A refusal keeps the user's place
+
+
+def test_a_refused_step_answers_the_filtered_queue_at_its_row_naming_the_student(world):
+    a, term = world.schools["A"], world.terms["one"]
+    row = assessment(a, term, "王小丽")
+    assessment(a, term, "李明", AssessmentStatus.INVESTIGATED)
+    shown = f"{PAGE}?term={term.pk}&state=submitted"
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}{row.pk}/investigate/",
+        investigation(visited_on="", investigators="孙老师和周敏", next=shown),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    # The queue as it was posted from: its state kept, the other state's row not shown.
+    assert response.context["state"] == "submitted"
+    assert [r.student.name for r in response.context["rows"]] == ["王小丽"]
+    assert response.context["problem"].startswith("王小丽: Home visit on: An investigation needs")
+    html = response.content.decode()
+    part = html.split(f'<tr id="assessment-{row.pk}" data-assessment="{row.pk}" class="refused">')
+    part = part[1].split("</tr>", 1)[0]
+    assert '<p class="error" data-problem>王小丽: Home visit on:' in part
+    assert 'data-step="investigate" open' in part and 'value="孙老师和周敏"' in part
+    assert f'action="{PAGE}{row.pk}/investigate/#assessment-{row.pk}"' in part
+    assert f'name="next" value="{escape(shown)}"' in part
+    # A reload reads the queue at the row (console/shown_at.js), never posts the step again.
+    assert f'<meta name="shown-at" content="{escape(shown)}#assessment-{row.pk}">' in html
+
+
+def test_a_refused_action_of_the_queue_keeps_the_state_shown_and_names_the_student(world):
+    a, term = world.schools["A"], world.terms["one"]
+    row = assessment(a, term, "王小丽", AssessmentStatus.INVESTIGATED)
+    shown = f"{PAGE}?term={term.pk}&state=investigated"
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}{row.pk}/reject/", {"reason": "   ", "next": shown}, **EN
+    )
+
+    assert response.status_code == 400
+    assert response.context["state"] == "investigated"
+    assert response.context["problem"].startswith("王小丽: ")
+    assert f"#assessment-{row.pk}" in response.context["shown_at"]
