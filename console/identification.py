@@ -27,7 +27,7 @@ from console.form_problems import about_student, list_as_posted
 from console.identification_choices import step_choices
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
 from core.errors import DomainError, FieldErrors
-from mentoring.models import AccessAction, AssessmentStatus, Objection, Role
+from mentoring.models import AccessAction, AssessmentStatus, Objection, RecheckChange, Role
 from mentoring.selectors.identification import (
     assessment_list,
     assessments_visible_to,
@@ -143,6 +143,14 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
     # What the investigate and committee-decision forms offer (console/identification_steps.py).
     refused = getattr(request, "refused_step", None)
     step_choices(rows, refused=refused)
+    for row in rows:
+        # The school review proposes a tier (`review_tier_problem`): the application's
+        # own, or none, chosen then; a re-check of a student who left proposes none.
+        row.proposes_tier = (
+            row.status == AssessmentStatus.CLASS_REVIEWED and row.change != RecheckChange.LEFT
+        )
+        row.tier_chosen = row.posted.get("tier", "") if row.posted_action else row.tier
+        row.pk_text = str(row.pk)
     if rows:
         # Names are served, as by the API's list: recorded in the access log,
         # also when a refused step shows the queue again with its problem.

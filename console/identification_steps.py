@@ -108,9 +108,17 @@ def _decision_problems(errors, assessment, data, stage):
         members_present=data.get("members_present"),
         outcome=data.get("outcome"),
         votes=(data.get("votes_for"), data.get("votes_against"), data.get("votes_abstaining")),
-        tier=data.get("tier"),
+        tier=_proposed_tier(data),
         note=data.get("note"),
     )
+
+
+def _proposed_tier(data) -> str | None:
+    """The tier the form proposes: only an agreeing decision proposes one (the school
+    review's); the select, which shows the application's tier, is not read otherwise."""
+    if data.get("outcome") == CommitteeOutcome.AGREED:
+        return data.get("tier")
+    return ""
 
 
 def _decide(user, assessment, data):
@@ -124,7 +132,7 @@ def _decide(user, assessment, data):
         votes_for=data["votes_for"],
         votes_against=data["votes_against"],
         votes_abstaining=data["votes_abstaining"],
-        tier=data["tier"],
+        tier=_proposed_tier(data),
         note=data["note"],
     )
 

@@ -217,6 +217,47 @@ def test_a_committee_that_does_not_agree_rejects_the_application_with_its_note(w
     assert "家庭收入高于标准" in row.events.order_by("pk").last().note
 
 
+def _tier_select(world, **changes) -> tuple:
+    a, term = world.schools["A"], world.terms["one"]
+    row = assessment(a, term, "王小丽", AssessmentStatus.CLASS_REVIEWED, **changes)
+    review_committee(world, a, stage=ReviewStage.SCHOOL, name="学校资助评审组")
+    html = signed_in(world.users["school_admin"]).get(PAGE, **EN).content.decode()
+    form = html.split(f'id="dec-{row.pk}-tier"', 1)[1].split("</p>", 1)[0]
+    label = html.split(f'<label for="dec-{row.pk}-tier">', 1)[1].split("</label>", 1)[0]
+    return row, form, label
+
+
+def test_the_school_reviews_tier_has_no_default_when_the_application_proposes_none(world):
+    _row, form, label = _tier_select(world, tier="")
+
+    # Nothing chosen: the first option, "Choose a tier", is empty, and the page says why.
+    assert '<option value="">Choose a tier</option>' in form
+    assert " selected" not in form and "Tier as proposed" not in form
+    assert label == "Tier (required when agreed)"
+    assert "The application proposes no tier: the school review must choose one." in form
+
+
+def test_the_school_reviews_tier_defaults_to_the_applications_own(world):
+    _row, form, _label = _tier_select(world, tier="hardship")
+
+    assert '<option value="hardship" selected>' in form
+    assert '<option value="">' not in form
+
+
+def test_a_school_committee_that_does_not_agree_proposes_no_tier_whatever_the_select_shows(world):
+    row, _form, _label = _tier_select(world, tier="hardship")
+    school = row.student.school.review_committees.get()
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}{row.pk}/committee-decision/",
+        decision(school, outcome="not_agreed", tier="hardship", note="家庭收入高于标准"),
+    )
+
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.status == AssessmentStatus.REJECTED
+
+
 # Refusals: every bad field at once, nothing written, the queue shown and access-logged
 
 
