@@ -309,7 +309,9 @@ def test_pending_applications_show_masked_phones_and_namesakes_and_are_logged(wo
 
     row = html.split(f'data-application="{mine.pk}"', 1)[1].split("</tr>", 1)[0]
     assert "139****5678" in row and "13912345678" not in html
-    assert f'<option value="{student.pk}">' in row
+    choice = row.split(f'<option value="{student.pk}">', 1)[1].split("</option>", 1)[0]
+    # The namesake's last four ID digits, said to be what they are.
+    assert choice.endswith(f" · ID number ending {student.id_masked[-4:]}")
     assert f'data-application="{theirs.pk}"' not in html
     entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
     assert (entry.action, entry.object_kind) == ("list", "application")

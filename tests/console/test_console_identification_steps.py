@@ -291,6 +291,25 @@ def test_a_bad_investigation_names_every_bad_field_at_once_and_writes_nothing(wo
     assert not Investigation.objects.exists()
 
 
+def test_a_missing_home_visit_is_asked_for_by_the_fields_the_form_shows(world):
+    a, term = world.schools["A"], world.terms["one"]
+    alone = assessment(a, term, "王小丽")
+    visited = AssessmentFactory(student=paired(a, term, "李明").student, term=term)
+    TutoringSessionFactory(pairing=visited.student.pairings.get(), kind=SessionKind.HOME_VISIT)
+    client = signed_in(world.users["school_admin"])
+
+    without = client.post(f"{PAGE}{alone.pk}/investigate/", investigation(visited_on=""), **EN)
+    with_one = client.post(f"{PAGE}{visited.pk}/investigate/", investigation(visited_on=""), **EN)
+
+    # No logged home visit: no session to choose, the form has only the day.
+    assert without.context["problem"].endswith(
+        "Home visit on: An investigation needs its home visit: give the day of the visit."
+    )
+    assert f'id="inv-{alone.pk}-visit_session"' not in without.content.decode()
+    assert with_one.context["problem"].endswith("give the day of the visit or its session.")
+    assert f'id="inv-{visited.pk}-visit_session"' in with_one.content.decode()
+
+
 def test_a_bad_decision_names_every_bad_field_at_once_and_writes_nothing(world):
     a, b = world.schools["A"], world.schools["B"]
     row = assessment(a, world.terms["one"], "王小丽", AssessmentStatus.INVESTIGATED)
