@@ -3,6 +3,7 @@ refuses bad codes and bad input field by field, limits each address, and needs C
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from core.errors import FieldErrors
 from mentoring.models import Application, ApplicationStatus, PublicApplicationAttempt
@@ -163,7 +164,7 @@ def test_the_form_offers_only_the_schools_grades_and_refuses_another(code, schoo
     assert answer.status_code == 400
     assert not Application.objects.exists()
     # Posted past the form, the service itself refuses it, naming the school's grades.
-    with pytest.raises(FieldErrors) as refused:
+    with pytest.raises(FieldErrors) as refused, translation.override("en"):
         services.application_submit_public(
             code=code,
             child_name="李小红",
