@@ -40,7 +40,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.response import Response
 
-from console.form_problems import add_service_errors, form_problems, service_call
+from console.form_problems import (
+    about_student,
+    add_service_errors,
+    form_problems,
+    list_as_posted,
+    service_call,
+)
 from console.guardian_accounts import account_of, offer_methods, record_accounts_shown
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
 from core.errors import ValidationErrors
@@ -261,6 +267,8 @@ def _project_page(
     shown = request.GET.get("show", "")
     if shown not in SHOWN:
         shown = ""
+    # Where the pay forms come back to: the page as shown (its term and state).
+    page_next = _back(project.pk, term.pk if term else "") + (f"&show={shown}" if shown else "")
     context = {
         "schools": own,
         "terms": terms,
@@ -273,6 +281,10 @@ def _project_page(
         "methods": PaymentMethod.choices,
         "today": timezone.localdate(),
         "allocate_form": allocating or AllocateForm(),
+        "page_next": page_next,
+        # Drawn in answer to a refused payment: the address bar shows the page at the
+        # award (console/shown_at.js), so that a reload reads, never posts again.
+        "shown_at": f"{page_next}#award-{paying[0]}" if paying else "",
     }
     if term is None:
         return render(request, TEMPLATES + "aid_project.html", context, status=status)
@@ -380,7 +392,7 @@ def project(request, schools, project_id: int):
     return _project_page(request, schools, chosen, chosen_term(request, terms))
 
 
-def _back(project_id: int, term_id: int, anchor: str = "") -> str:
+def _back(project_id: int, term_id: int | str, anchor: str = "") -> str:
     url = reverse("console:aid-project", args=[project_id]) + f"?term={term_id}"
     return url + (f"#{anchor}" if anchor else "")
 
@@ -446,6 +458,8 @@ def allocate_project(request, schools, project_id: int):
 def pay(request, schools, award_id: int):
     # Another school's award and one that does not exist look the same (404).
     award = get_object_or_404(awards_visible_to(request.user), pk=award_id)
+    # The page as the form was posted from (its state shown), drawn again after a refusal.
+    back = list_as_posted(request, reverse("console:aid-project", args=[award.project_id]))
     form = PayForm(request.POST, auto_id=f"pay-{award.pk}-%s")
     valid = form.is_valid()
     data = form.cleaned_data
@@ -475,6 +489,8 @@ def pay(request, schools, award_id: int):
             _("%(student)s: instalment %(number)s paid.")
             % {"student": award.student.name, "number": data["instalment"]},
         )
+        if back:
+            return redirect(f"{back}#award-{award.pk}")
         return redirect(_back(award.project_id, award.term_id, f"award-{award.pk}"))
     add_service_errors(form, errors)
     project = _project(request, schools, award.project_id)
@@ -484,7 +500,7 @@ def pay(request, schools, award_id: int):
         schools,
         project,
         term,
-        problems=form_problems(form),
+        problems=[about_student(award.student, problem) for problem in form_problems(form)],
         paying=(award.pk, form),
         status=status,
     )

@@ -190,6 +190,7 @@ def _page(request, schools, *, term=None, status: int = 200, **bound):
             "codes": _codes(request, schools, term),
             "close_key": uuid.uuid4().hex,
             "keep": [("q", query)] if query else [],
+            "list_categories": government_list.category_choices(),
             **forms,
             **{name: value for name, value in bound.items() if not name.endswith("_form")},
         },
@@ -282,7 +283,12 @@ def government_list_upload(request, schools):
     if not valid or errors:
         # The bad rows by number, field and message; what is about the whole list, above.
         about_rows = errors.errors.pop("rows", [])
-        row_errors = [m for m in about_rows if isinstance(m, dict)]
+        # Each named by its column's Chinese header, as the roster import names its columns.
+        row_errors = [
+            m | {"column": government_list.COLUMN_HEADERS.get(m["field"], m["field"])}
+            for m in about_rows
+            if isinstance(m, dict)
+        ]
         for message in about_rows:
             if not isinstance(message, dict):
                 form.add_error(None, str(message))

@@ -1,7 +1,12 @@
 """What the console's forms share when a service refuses them: the refusal gathered with the
 form's own errors, labels, and the problems named for the page."""
 
+from urllib.parse import urlsplit
+
+from django.http import QueryDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError, FieldErrors, ValidationErrors
@@ -59,3 +64,24 @@ def add_service_errors(form, errors: ValidationErrors) -> None:
 def form_problems(form) -> list[str]:
     """Every error of the form, each with its field's label, for the page's list of problems."""
     return named_problems(form, ValidationErrors())
+
+
+def list_as_posted(request, path: str) -> str:
+    """The list a refused form was posted from, so that it is drawn again as it was.
+
+    A list's forms post `next`, the list's URL as shown (its filters). When
+    that is this site's page at `path`, `request.GET` becomes its query, so
+    that the list's own GET code draws the same filters, and the URL is
+    answered; otherwise (no `next`, or another page) the list unfiltered, "".
+    """
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    parts = urlsplit(back if safe else "")
+    shown = safe and parts.path == path
+    request.GET = QueryDict(parts.query if shown else "", mutable=True)
+    return back if shown else ""
+
+
+def about_student(student, problem) -> str:
+    """A refusal named with the student it is about: the list it is shown on has many."""
+    return _("%(student)s: %(problem)s") % {"student": student.name, "problem": problem}

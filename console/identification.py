@@ -18,15 +18,16 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from console.form_problems import about_student, list_as_posted
 from console.identification_choices import step_choices
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
 from core.errors import DomainError, FieldErrors
-from mentoring.models import AccessAction, AssessmentStatus, Objection, Role
+from mentoring.models import AccessAction, AssessmentStatus, Objection, RecheckChange, Role
 from mentoring.selectors.identification import (
     assessment_list,
     assessments_visible_to,
@@ -140,7 +141,16 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             for code in services.tier_choices(row.term.district)
         ]
     # What the investigate and committee-decision forms offer (console/identification_steps.py).
-    step_choices(rows, refused=getattr(request, "refused_step", None))
+    refused = getattr(request, "refused_step", None)
+    step_choices(rows, refused=refused)
+    for row in rows:
+        # The school review proposes a tier (`review_tier_problem`): the application's
+        # own, or none, chosen then; a re-check of a student who left proposes none.
+        row.proposes_tier = (
+            row.status == AssessmentStatus.CLASS_REVIEWED and row.change != RecheckChange.LEFT
+        )
+        row.tier_chosen = row.posted.get("tier", "") if row.posted_action else row.tier
+        row.pk_text = str(row.pk)
     if rows:
         # Names are served, as by the API's list: recorded in the access log,
         # also when a refused step shows the queue again with its problem.
@@ -150,6 +160,11 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             kind="assessment",
             student_ids=[row.student_id for row in rows],
         )
+    queue_next = (
+        reverse("console:identification")
+        + "?"
+        + urlencode({"term": term.pk if term else "", **({"state": state} if state else {})})
+    )
     return render(
         request,
         TEMPLATES + "identification.html",
@@ -169,9 +184,10 @@ def _queue(request, schools, *, problem: str = "", status: int = 200):
             "today_iso": today.isoformat(),
             # Where every step's form comes back to: the queue as shown, never the URL
             # of a refused step (a POST-only URL, which a later click would GET).
-            "queue_next": reverse("console:identification")
-            + "?"
-            + urlencode({"term": term.pk if term else "", **({"state": state} if state else {})}),
+            "queue_next": queue_next,
+            # Drawn in answer to a refused step: the address bar shows the queue at the
+            # refused row (console/shown_at.js), so that a reload reads, never posts again.
+            "shown_at": f"{queue_next}#assessment-{refused[0]}" if refused else "",
         },
         status=status,
     )
@@ -207,27 +223,42 @@ def _actionable(user):
 def _perform(request, schools, assessment, action: str, objection):
     form_class, perform = ACTIONS[action]
     form = form_class(request.POST)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    # A refusal shows the queue of the assessment's term again, with what went wrong.
-    request.GET = request.GET.copy()
-    request.GET["term"] = str(assessment.term_id)
+    back = _shown_again(request, assessment, action)
     if not form.is_valid():
         named = "; ".join(
             f"{form.fields[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()
         )
-        return _queue(request, schools, problem=named, status=400)
+        return _refused(request, schools, assessment, named, 400)
     try:
         perform(request.user, assessment, form.cleaned_data, objection)
     except FieldErrors as error:
         named = " ".join(str(m) for found in error.errors.values() for m in found)
-        return _queue(request, schools, problem=named, status=error.status_code)
+        return _refused(request, schools, assessment, named, error.status_code)
     except DomainError as error:
-        return _queue(request, schools, problem=str(error.message), status=error.status_code)
+        return _refused(request, schools, assessment, str(error.message), error.status_code)
     messages.success(
         request,
         _("%(student)s: %(action)s done.")
         % {"student": assessment.student.name, "action": services.ACTION_NAMES[action]},
     )
     return redirect(back or reverse("console:identification") + f"?term={assessment.term_id}")
+
+
+def _shown_again(request, assessment, action: str) -> str:
+    """Ready the queue to be drawn again after a refused step, as the form was posted from.
+
+    The queue's filters are those of its posted `next` (`list_as_posted`), in the
+    assessment's term; its row shows the refused form open with what was typed.
+    Answers the queue's URL to go back to after a step taken ("" when not posted).
+    """
+    back = list_as_posted(request, reverse("console:identification"))
+    request.GET["term"] = str(assessment.term_id)
+    request.refused_step = (assessment.pk, action, request.POST)
+    return back
+
+
+def _refused(request, schools, assessment, problem: str, status: int):
+    """The queue again, its problem named with the student: the queue shows many."""
+    return _queue(
+        request, schools, problem=about_student(assessment.student, problem), status=status
+    )

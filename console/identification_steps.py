@@ -16,12 +16,11 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from console.form_problems import field_label, named_problems
-from console.identification import _actionable, _queue
+from console.identification import _actionable, _refused, _shown_again
 from console.pages import admin_page
 from core.errors import DomainError, FieldErrors, ValidationErrors
 from mentoring.models import CommitteeOutcome
@@ -109,9 +108,17 @@ def _decision_problems(errors, assessment, data, stage):
         members_present=data.get("members_present"),
         outcome=data.get("outcome"),
         votes=(data.get("votes_for"), data.get("votes_against"), data.get("votes_abstaining")),
-        tier=data.get("tier"),
+        tier=_proposed_tier(data),
         note=data.get("note"),
     )
+
+
+def _proposed_tier(data) -> str | None:
+    """The tier the form proposes: only an agreeing decision proposes one (the school
+    review's); the select, which shows the application's tier, is not read otherwise."""
+    if data.get("outcome") == CommitteeOutcome.AGREED:
+        return data.get("tier")
+    return ""
 
 
 def _decide(user, assessment, data):
@@ -125,7 +132,7 @@ def _decide(user, assessment, data):
         votes_for=data["votes_for"],
         votes_against=data["votes_against"],
         votes_abstaining=data["votes_abstaining"],
-        tier=data["tier"],
+        tier=_proposed_tier(data),
         note=data["note"],
     )
 
@@ -154,16 +161,10 @@ def _take(request, schools, assessment_id: int, action: str):
     form_class, may, problems, record = STEPS[action]
     # A foreign assessment and one that does not exist look the same (404).
     assessment = get_object_or_404(_actionable(request.user), pk=assessment_id)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    # A refusal shows the queue of the assessment's term again, with what went wrong.
-    request.GET = request.GET.copy()
-    request.GET["term"] = str(assessment.term_id)
+    # A refusal shows the queue again as it was posted from, this row's form open.
+    back = _shown_again(request, assessment, action)
     form = form_class(request.POST)
     errors = ValidationErrors()
-    # The queue shown again opens this row's form with what was typed.
-    request.refused_step = (assessment.pk, action, request.POST)
     try:
         stage = may(request.user, assessment)
         valid = form.is_valid()
@@ -174,9 +175,9 @@ def _take(request, schools, assessment_id: int, action: str):
     except FieldErrors as error:
         errors.add_error(error)
     except DomainError as error:
-        return _queue(request, schools, problem=str(error.message), status=error.status_code)
+        return _refused(request, schools, assessment, str(error.message), error.status_code)
     if form.errors or errors:
-        return _queue(request, schools, problem="; ".join(named_problems(form, errors)), status=400)
+        return _refused(request, schools, assessment, "; ".join(named_problems(form, errors)), 400)
     messages.success(
         request,
         _("%(student)s: %(action)s done.")

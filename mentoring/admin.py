@@ -94,7 +94,14 @@ class DistrictAdmin(RecordAdmin):
 
     list_display = ["code", "name", "notice_working_days"]
     search_fields = ["code", "name"]
-    fields = ["code", "name", "tiers", "notice_working_days", "same_gender_from_age"]
+    fields = [
+        "code",
+        "name",
+        "tiers",
+        "notice_working_days",
+        "same_gender_from_age",
+        "complaint_phone",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # A district's code is set when it is added (district_update refuses a new one).

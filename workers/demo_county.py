@@ -117,7 +117,8 @@ def build_county() -> County:
     factory.random.reseed_random(SEED)
     # Seeded on purpose: the same county every run. Nothing secret comes from it.
     rng = random.Random(SEED)  # nosec B311
-    district = DistrictFactory(code="DEMO-COUNTY", name="示范县")
+    # The complaint line (举报电话) the public notice and the payment notices print.
+    district = DistrictFactory(code="DEMO-COUNTY", name="示范县", complaint_phone="0816-1234567")
     TermFactory(
         district=district,
         code="2026-spring",

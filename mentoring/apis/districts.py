@@ -39,7 +39,16 @@ class DistrictSerializer(StrictModelSerializer):
 
     class Meta:
         model = District
-        fields = ["id", "code", "name", "tiers", "notice_working_days", "same_gender_from_age"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "tiers",
+            "notice_working_days",
+            "same_gender_from_age",
+            # The complaint line (举报电话) every public notice of the district prints.
+            "complaint_phone",
+        ]
         # The generated unique check would answer with Django's wording;
         # district_create refuses a taken code under `code` in its own.
         extra_kwargs = {"code": {"validators": []}}

@@ -53,6 +53,7 @@ from mentoring.models import (
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.services import identification
 from mentoring.services.assessment_rules import Action, check_action
+from mentoring.services.roster_columns import LEVEL_GRADES
 
 # No 0/O, 1/I/L: a code is read off paper and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -191,11 +192,20 @@ def public_application_problems(
     hardship_kinds: list[str] | None,
     circumstances: str | None,
     committed: bool | None,
+    level: str | None = None,
 ) -> None:
+    """`level`: the school's (SchoolLevel), whose grades the child's must be among."""
     if child_name is not None and not child_name.strip():
         errors.add("child_name", _("Give the child's name."))
     if grade is not None and not 1 <= grade <= 9:
         errors.add("grade", _("The grade is from 1 to 9."))
+    elif grade is not None and level in LEVEL_GRADES and grade not in LEVEL_GRADES[level]:
+        allowed = LEVEL_GRADES[level]
+        errors.add(
+            "grade",
+            _("At this school the grade is %(first)s to %(last)s.")
+            % {"first": allowed[0], "last": allowed[-1]},
+        )
     if class_name is not None and not class_name.strip():
         errors.add("class_name", _("Give the child's class."))
     _applicant_problems(
@@ -236,6 +246,7 @@ def application_submit_public(
         hardship_kinds=hardship_kinds,
         circumstances=circumstances,
         committed=committed,
+        level=code.school.level,
     )
     errors.raise_if_any()
     code = ApplicationCode.objects.select_for_update().get(pk=code.pk)
@@ -467,9 +478,15 @@ def investigation_problems(
         errors.add("findings", _("Give the investigation's findings."))
     session = None
     if visited_on is None and visit_session_id is None:
+        # A logged home visit can be named only where there is one: otherwise the day.
+        logged = TutoringSession.objects.filter(
+            kind=SessionKind.HOME_VISIT, pairing__student_id=assessment.student_id
+        ).exists()
         errors.add(
             "visited_on",
-            _("An investigation needs its home visit: give the day of the visit or its session."),
+            _("An investigation needs its home visit: give the day of the visit or its session.")
+            if logged
+            else _("An investigation needs its home visit: give the day of the visit."),
         )
     if visited_on is not None and visited_on > today:
         errors.add("visited_on", _("The home visit cannot be in the future."))

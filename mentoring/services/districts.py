@@ -9,6 +9,8 @@ Every check runs to the end, so one answer names every bad field, and
 nothing is written when any fails.
 """
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,8 @@ TIER_CODE_LENGTH = Assessment._meta.get_field("tier").max_length
 # The constraints of District (`district_notice_at_least_5_days`, `..._age_at_most_20`).
 MIN_NOTICE_WORKING_DAYS = 5
 MAX_SAME_GENDER_AGE = 20
+# The complaint line (举报电话) printed on public notices: 0816-1234567, 12345.
+COMPLAINT_PHONE = re.compile(r"[0-9][0-9 -]{1,28}[0-9]")
 
 
 def _require_platform_admin(by: User) -> None:
@@ -61,11 +65,17 @@ def district_problems(
     tiers: list | None = None,
     notice_working_days: int | None = None,
     same_gender_from_age: int | None = None,
+    complaint_phone: str | None = None,
 ) -> None:
     """Add to `errors` everything wrong with these fields of a new (`district` None) or a
     changed district. A value None is not checked (left out, or refused already);
     `same_gender_from_age` None means "no such rule" and is valid.
     """
+    if complaint_phone and not COMPLAINT_PHONE.fullmatch(complaint_phone):
+        errors.add(
+            "complaint_phone",
+            _("Give the complaint line as a phone number (digits, - and spaces), or none."),
+        )
     if code is not None:
         if not code.strip():
             errors.add("code", _("Give the district's code."))
@@ -122,6 +132,7 @@ def district_create(
     tiers: list | None = None,
     notice_working_days: int = MIN_NOTICE_WORKING_DAYS,
     same_gender_from_age: int | None = 12,
+    complaint_phone: str = "",
 ) -> District:
     """Add a district; with no tiers given, the usual three (`default_tiers`)."""
     fields = {
@@ -129,6 +140,7 @@ def district_create(
         "name": name,
         "notice_working_days": notice_working_days,
         "same_gender_from_age": same_gender_from_age,
+        "complaint_phone": complaint_phone.strip(),
     }
     if tiers is not None:
         fields["tiers"] = tiers
@@ -156,7 +168,7 @@ def district_update_problems(
 
 @transaction.atomic
 def district_update(*, by: User, district: District, **fields) -> District:
-    """Change a district's name, tiers, public-notice period or safeguarding age."""
+    """Change a district's name, tiers, public-notice period, safeguarding age or complaint line."""
     _require_platform_admin(by)
     # Locked, so that two changes of one district are checked one after the other.
     district = District.objects.select_for_update().get(pk=district.pk)

@@ -44,6 +44,7 @@ from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.school_year import carried_identifications
 from mentoring.services.identification import TRANSITIONS, Action
 from mentoring.services.need_score import need_score
+from mentoring.services.roster_columns import HARDSHIP_WORDS
 from mentoring.services.students import id_number_problem
 
 MAX_GOVERNMENT_LIST_ROWS = 20_000
@@ -53,6 +54,9 @@ _MATCH_BATCH = 5_000
 ID_NUMBER_HEADERS = {"id_number", "身份证号码", "身份证号"}
 CATEGORY_HEADERS = {"category", "类别", "贫困类型"}
 TIER_HEADERS = {"tier", "档次", "困难档次", "认定档次", "困难等级"}
+# Each column as the page and its errors name it: by its Chinese header, as the roster import
+# names its columns (the code, also accepted as a header, is what the API's errors name).
+COLUMN_HEADERS = {"id_number": "身份证号码", "category": "类别", "tier": "档次"}
 # Lists arrive with the category as the bureau writes it.
 CATEGORY_ALIASES = {
     "低保": HardshipKind.DIBAO,
@@ -69,6 +73,10 @@ CATEGORY_ALIASES = {
     "烈士子女": HardshipKind.MARTYR_CHILD,
     "残疾军人子女": HardshipKind.DISABLED_SOLDIER_CHILD,
 }
+# The words a roster's 贫困类型 takes are a category here too; each category is named, in
+# an error, by the roster template's word for it, its code in brackets.
+CATEGORY_WORDS = {**HARDSHIP_WORDS, **CATEGORY_ALIASES}
+CATEGORY_NAMES = {kind: word for word, kind in reversed(HARDSHIP_WORDS.items())}
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,11 @@ def government_list_rows_from_csv(content: bytes) -> list[GovernmentListRow]:
         tier_column = next((i for i, h in enumerate(header) if h in TIER_HEADERS), None)
         if id_column is None or category_column is None:
             raise DomainError(
-                _("The file needs a header row with the columns id_number and category."),
+                _(
+                    "The file needs a header row with the columns %(id_number)s and "
+                    "%(category)s (or id_number and category)."
+                )
+                % COLUMN_HEADERS,
                 field="file",
             )
         rows = []
@@ -144,7 +156,15 @@ def _category(value: str) -> str | None:
     value = value.strip()
     if value in HardshipKind.values:
         return value
-    return CATEGORY_ALIASES.get(value)
+    return CATEGORY_WORDS.get(value)
+
+
+def category_choices() -> str:
+    """The categories a list may give, each by its Chinese word with its code: 低保 (dibao)…"""
+    return "、".join(
+        _("%(name)s (%(code)s)") % {"name": CATEGORY_NAMES[kind], "code": kind}
+        for kind in HardshipKind.values
+    )
 
 
 def _validated_rows(
@@ -185,7 +205,7 @@ def _validated_rows(
                     "row": row.row,
                     "field": "category",
                     "message": _("Unknown category; use one of: %(kinds)s.")
-                    % {"kinds": ", ".join(HardshipKind.values)},
+                    % {"kinds": category_choices()},
                 }
             )
         tier = _row_tier(problems, row, tiers=tiers, list_tier=list_tier)

@@ -27,6 +27,7 @@ from core.money import fen
 from mentoring.models import ApplicantRelation, HardshipKind
 from mentoring.selectors.applications import open_code
 from mentoring.services import applications as services
+from mentoring.services.roster_columns import LEVEL_GRADES
 
 TEMPLATES = "mentoring/apply/"
 
@@ -86,6 +87,12 @@ class PublicApplicationForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, level: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the grades of the school's level (a primary school's 1 to 6).
+        grades = LEVEL_GRADES.get(level, range(1, 10))
+        self.fields["grade"].choices = [(g, str(g)) for g in grades]
+
 
 def _refused(request, message: str, status: int):
     return render(request, TEMPLATES + "refused.html", {"refusal": message}, status=status)
@@ -140,8 +147,9 @@ def application_form(request, code):
     if found is None:
         return _bad_code(request, address)
     if request.method == "GET":
-        return render(request, TEMPLATES + "form.html", _context(found, PublicApplicationForm()))
-    form = PublicApplicationForm(request.POST)
+        form = PublicApplicationForm(level=found.school.level)
+        return render(request, TEMPLATES + "form.html", _context(found, form))
+    form = PublicApplicationForm(request.POST, level=found.school.level)
     form.is_valid()
     fields = form.cleaned_data
     errors = ValidationErrors()
@@ -155,6 +163,7 @@ def application_form(request, code):
         hardship_kinds=fields.get("hardship_kinds"),
         circumstances=fields.get("circumstances"),
         committed=fields.get("committed"),
+        level=found.school.level,
     )
     for name, messages in errors.errors.items():
         for message in messages:

@@ -6,7 +6,10 @@ decides who is under notice today) and show the same five things of each
 entry, the name masked by `mask_name` and the tier by the district's name for
 it (`tier_name`), as the API's serializer does; nothing else of the student is
 read. Like the API it is open to anyone, signed in or not, and an entry
-disappears the day after its notice period ends.
+disappears the day after its notice period ends. The way to object is each
+district's complaint line (`District.complaint_phone`, set by the platform
+administrator in the admin or the API's `districts/`), or the school where a
+district has none: the page promises no line it cannot show.
 """
 
 from django.core.paginator import Paginator
@@ -41,10 +44,16 @@ def public_notices(request):
                 "notice_ends_on": assessment.notice_ends_on,
             }
         )
-        if school_row.district.complaint_phone:
-            lines[school_row.district.name] = school_row.district.complaint_phone
+        # Each district's complaint line, "" where it has none (said so, never promised).
+        lines[school_row.district.name] = school_row.district.complaint_phone
     return render(
         request,
         "mentoring/public/notices.html",
-        {"rows": rows, "page": page, "school": school, "complaint_lines": sorted(lines.items())},
+        {
+            "rows": rows,
+            "page": page,
+            "school": school,
+            "complaint_lines": sorted((name, line) for name, line in lines.items() if line),
+            "without_lines": sorted(name for name, line in lines.items() if not line),
+        },
     )

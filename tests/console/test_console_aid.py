@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from donations.models import AidProject, Allocation, Award, AwardStatus, Disbursement, FundSource
 from mentoring.models import AccessLogEntry, AssessmentStatus
@@ -458,3 +459,49 @@ def test_every_form_of_a_project_carries_a_csrf_token(world, project):
     refused = client.post(f"{PAGE}awards/{award.pk}/pay/", payment(award))
     assert refused.status_code == 403
     assert not Disbursement.objects.exists()
+
+
+def test_a_refused_payment_answers_the_page_as_it_was_with_the_students_name(world, project):
+    award = aided(world, project, world.schools["A"], "王小丽")
+    shown = project_page(project, world, show="unpaid")
+    client = signed_in(world.users["school_admin"])
+
+    response = client.post(
+        f"{PAGE}awards/{award.pk}/pay/",
+        payment(award, amount="150.00", next=shown),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    # The state shown is kept, the refusal names the student, the award's form is open.
+    assert response.context["shown"] == "unpaid"
+    assert response.context["problems"] == [
+        "王小丽: Amount (yuan): Instalment 1 is 100.00, to be paid in full."
+    ]
+    html = response.content.decode()
+    row = html[html.index(f'id="award-{award.pk}"') :]
+    assert row.startswith(f'id="award-{award.pk}" data-award="{award.pk}"')
+    assert 'class="refused"' in row[: row.index(">")]
+    assert f'name="next" value="{escape(shown)}"' in row
+    # A reload reads the page at the award (shown_at.js), never posts the payment again.
+    assert f'<meta name="shown-at" content="{escape(shown)}#award-{award.pk}">' in html
+    assert f'action="{PAGE}awards/{award.pk}/pay/#award-{award.pk}"' in row
+
+    paid = client.post(f"{PAGE}awards/{award.pk}/pay/", payment(award, next=shown))
+
+    assert paid["Location"] == f"{shown}#award-{award.pk}"
+
+
+def test_a_payment_posted_from_another_page_is_refused_on_the_projects_page_unfiltered(
+    world, project
+):
+    award = aided(world, project, world.schools["A"], "王小丽")
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}awards/{award.pk}/pay/",
+        payment(award, amount="150.00", next="https://elsewhere.example/?show=paid"),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    assert response.context["shown"] == ""

@@ -198,6 +198,14 @@ def test_a_government_list_with_errors_lists_every_bad_row_and_writes_nothing(wo
     table = html.split('id="row-errors"', 1)[1].split("</table>", 1)[0]
     assert [part.split('"', 1)[0] for part in table.split('data-row="')[1:]] == ["2", "3", "4"]
     assert "No tier" in table and "Unknown category" in table
+    # Columns and categories named as the file and the bureau write them, codes beside.
+    bad_category = table.split('data-row="4"', 1)[1].split("</tr>", 1)[0]
+    assert '<td data-field="category">类别</td>' in bad_category
+    assert "低保 (dibao)" in bad_category and "父母双亡 (both_parents_deceased)" in bad_category
+    assert '<td data-field="id_number">身份证号码</td>' in table
+    columns = html.split('id="list-columns">', 1)[1].split("</p>", 1)[0]
+    assert columns.startswith("Columns: 身份证号码 (the ID number), 类别 (the category)")
+    assert "特困供养/五保 (tekun)" in columns
     assert ID_BAD not in html
     assert rows_written() == before
 
@@ -309,7 +317,9 @@ def test_pending_applications_show_masked_phones_and_namesakes_and_are_logged(wo
 
     row = html.split(f'data-application="{mine.pk}"', 1)[1].split("</tr>", 1)[0]
     assert "139****5678" in row and "13912345678" not in html
-    assert f'<option value="{student.pk}">' in row
+    choice = row.split(f'<option value="{student.pk}">', 1)[1].split("</option>", 1)[0]
+    # The namesake's last four ID digits, said to be what they are.
+    assert choice.endswith(f" · ID number ending {student.id_masked[-4:]}")
     assert f'data-application="{theirs.pk}"' not in html
     entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
     assert (entry.action, entry.object_kind) == ("list", "application")

@@ -142,3 +142,48 @@ def test_an_application_walks_from_submitted_to_the_public_notice_on_a_tablet(
     assert "阳光小学" in notice and "王小丽" not in notice
     shot("09-public-notice")
     context.close()
+
+
+def test_a_refused_step_keeps_the_queue_as_shown_with_the_row_in_view_and_a_reload_reads(
+    live_server, browser_page, artifacts
+):
+    with transaction.atomic():
+        world = build_world()
+        a, term = world.schools["A"], world.terms["one"]
+        # Enough rows above it that the refused one is far down the queue.
+        for n in range(30):
+            assessment(a, term, f"学生{n:02d}", AssessmentStatus.INVESTIGATED)
+        for n in range(20):
+            assessment(a, term, f"甲{n:02d}")
+        row = assessment(a, term, "王小丽")
+    base = live_server.url
+    context, page, _problems, shot = _signed_in(browser_page, base, artifacts, TABLET)
+    page.wait_for_url(f"{base}/console/")
+    queue = f"{base}/console/identification/?term={term.pk}&state=submitted"
+    page.goto(queue)
+    here = page.locator(f'[data-assessment="{row.pk}"]')
+    here.locator('[data-step="investigate"] summary').click()
+    page.fill(f"#inv-{row.pk}-investigators", "孙老师")
+    page.fill(f"#inv-{row.pk}-findings", "母亲长期患病")
+    with page.expect_navigation():
+        here.locator('[data-action="investigate"]').click()
+
+    # The queue as it was (submitted only), at the refused row, its form open and in view.
+    page.wait_for_url(f"{queue}#assessment-{row.pk}")
+    assert page.locator(".states a.current").get_attribute("data-state") == "submitted"
+    assert page.locator("#queue tbody tr").count() == 21
+    assert page.locator("#problem").inner_text().startswith("王小丽")
+    assert page.locator(f"#inv-{row.pk}-findings").is_visible()
+    assert page.input_value(f"#inv-{row.pk}-findings") == "母亲长期患病"
+    top = page.locator(f"#assessment-{row.pk}").evaluate("e => e.getBoundingClientRect().top")
+    assert 0 <= top < TABLET["height"]
+    shot("10-refused-in-place")
+
+    # A reload reads the queue: the step is not posted again.
+    methods = []
+    page.on("request", lambda request: methods.append(request.method))
+    page.reload()
+    assert methods[0] == "GET"
+    assert page.locator("#problem").count() == 0
+    assert not Investigation.objects.exists()
+    context.close()

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from mentoring.models import (
     AccessLogEntry,
@@ -216,6 +217,47 @@ def test_a_committee_that_does_not_agree_rejects_the_application_with_its_note(w
     assert "家庭收入高于标准" in row.events.order_by("pk").last().note
 
 
+def _tier_select(world, **changes) -> tuple:
+    a, term = world.schools["A"], world.terms["one"]
+    row = assessment(a, term, "王小丽", AssessmentStatus.CLASS_REVIEWED, **changes)
+    review_committee(world, a, stage=ReviewStage.SCHOOL, name="学校资助评审组")
+    html = signed_in(world.users["school_admin"]).get(PAGE, **EN).content.decode()
+    form = html.split(f'id="dec-{row.pk}-tier"', 1)[1].split("</p>", 1)[0]
+    label = html.split(f'<label for="dec-{row.pk}-tier">', 1)[1].split("</label>", 1)[0]
+    return row, form, label
+
+
+def test_the_school_reviews_tier_has_no_default_when_the_application_proposes_none(world):
+    _row, form, label = _tier_select(world, tier="")
+
+    # Nothing chosen: the first option, "Choose a tier", is empty, and the page says why.
+    assert '<option value="">Choose a tier</option>' in form
+    assert " selected" not in form and "Tier as proposed" not in form
+    assert label == "Tier (required when agreed)"
+    assert "The application proposes no tier: the school review must choose one." in form
+
+
+def test_the_school_reviews_tier_defaults_to_the_applications_own(world):
+    _row, form, _label = _tier_select(world, tier="hardship")
+
+    assert '<option value="hardship" selected>' in form
+    assert '<option value="">' not in form
+
+
+def test_a_school_committee_that_does_not_agree_proposes_no_tier_whatever_the_select_shows(world):
+    row, _form, _label = _tier_select(world, tier="hardship")
+    school = row.student.school.review_committees.get()
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}{row.pk}/committee-decision/",
+        decision(school, outcome="not_agreed", tier="hardship", note="家庭收入高于标准"),
+    )
+
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.status == AssessmentStatus.REJECTED
+
+
 # Refusals: every bad field at once, nothing written, the queue shown and access-logged
 
 
@@ -247,6 +289,25 @@ def test_a_bad_investigation_names_every_bad_field_at_once_and_writes_nothing(wo
         assert named in problem
     assert status_of(row) == AssessmentStatus.SUBMITTED
     assert not Investigation.objects.exists()
+
+
+def test_a_missing_home_visit_is_asked_for_by_the_fields_the_form_shows(world):
+    a, term = world.schools["A"], world.terms["one"]
+    alone = assessment(a, term, "王小丽")
+    visited = AssessmentFactory(student=paired(a, term, "李明").student, term=term)
+    TutoringSessionFactory(pairing=visited.student.pairings.get(), kind=SessionKind.HOME_VISIT)
+    client = signed_in(world.users["school_admin"])
+
+    without = client.post(f"{PAGE}{alone.pk}/investigate/", investigation(visited_on=""), **EN)
+    with_one = client.post(f"{PAGE}{visited.pk}/investigate/", investigation(visited_on=""), **EN)
+
+    # No logged home visit: no session to choose, the form has only the day.
+    assert without.context["problem"].endswith(
+        "Home visit on: An investigation needs its home visit: give the day of the visit."
+    )
+    assert f'id="inv-{alone.pk}-visit_session"' not in without.content.decode()
+    assert with_one.context["problem"].endswith("give the day of the visit or its session.")
+    assert f'id="inv-{visited.pk}-visit_session"' in with_one.content.decode()
 
 
 def test_a_bad_decision_names_every_bad_field_at_once_and_writes_nothing(world):
@@ -402,3 +463,49 @@ def test_the_queue_with_its_step_forms_costs_the_same_queries_for_3_or_15_assess
     assert html.count('data-action="investigate"') == 5
     assert html.count('data-action="committee_decision"') == 10
     assert _queries(client) == few
+
+
+# A refusal keeps the user's place
+
+
+def test_a_refused_step_answers_the_filtered_queue_at_its_row_naming_the_student(world):
+    a, term = world.schools["A"], world.terms["one"]
+    row = assessment(a, term, "王小丽")
+    assessment(a, term, "李明", AssessmentStatus.INVESTIGATED)
+    shown = f"{PAGE}?term={term.pk}&state=submitted"
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}{row.pk}/investigate/",
+        investigation(visited_on="", investigators="孙老师和周敏", next=shown),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    # The queue as it was posted from: its state kept, the other state's row not shown.
+    assert response.context["state"] == "submitted"
+    assert [r.student.name for r in response.context["rows"]] == ["王小丽"]
+    assert response.context["problem"].startswith("王小丽: Home visit on: An investigation needs")
+    html = response.content.decode()
+    part = html.split(f'<tr id="assessment-{row.pk}" data-assessment="{row.pk}" class="refused">')
+    part = part[1].split("</tr>", 1)[0]
+    assert '<p class="error" data-problem>王小丽: Home visit on:' in part
+    assert 'data-step="investigate" open' in part and 'value="孙老师和周敏"' in part
+    assert f'action="{PAGE}{row.pk}/investigate/#assessment-{row.pk}"' in part
+    assert f'name="next" value="{escape(shown)}"' in part
+    # A reload reads the queue at the row (console/shown_at.js), never posts the step again.
+    assert f'<meta name="shown-at" content="{escape(shown)}#assessment-{row.pk}">' in html
+
+
+def test_a_refused_action_of_the_queue_keeps_the_state_shown_and_names_the_student(world):
+    a, term = world.schools["A"], world.terms["one"]
+    row = assessment(a, term, "王小丽", AssessmentStatus.INVESTIGATED)
+    shown = f"{PAGE}?term={term.pk}&state=investigated"
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}{row.pk}/reject/", {"reason": "   ", "next": shown}, **EN
+    )
+
+    assert response.status_code == 400
+    assert response.context["state"] == "investigated"
+    assert response.context["problem"].startswith("王小丽: ")
+    assert f"#assessment-{row.pk}" in response.context["shown_at"]

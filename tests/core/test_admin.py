@@ -387,6 +387,27 @@ def test_a_district_is_edited_through_its_own_validation(platform_admin):
     assert district.notice_working_days == 7
 
 
+def test_a_districts_complaint_line_is_edited_in_the_admin(platform_admin):
+    district = DistrictFactory()
+    client = logged_in(platform_admin)
+    page = url("mentoring_district_change", district.pk)
+
+    # Refused by the service, the change page again with its message; nothing written.
+    refused = client.post(
+        page,
+        form_data(district) | {"complaint_phone": "call us"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.redirect_chain == [(page, 302)]
+    assert "phone number" in refused.content.decode()
+    assert District.objects.get(pk=district.pk).complaint_phone == ""
+    response = client.post(page, form_data(district) | {"complaint_phone": "0816-1234567"})
+    assert response.status_code == 302
+    district.refresh_from_db()
+    assert district.complaint_phone == "0816-1234567"
+
+
 def test_the_admin_changes_a_district_through_its_service(platform_admin):
     """The rules of `mentoring.services.districts` hold here too: a tier in use is kept."""
     school = SchoolFactory(district=DistrictFactory())

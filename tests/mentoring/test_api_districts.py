@@ -81,6 +81,7 @@ def test_every_role_reads_its_own_district_and_no_other(role, school_a, district
         "tiers": district.tiers,
         "notice_working_days": 5,
         "same_gender_from_age": 12,
+        "complaint_phone": "",
     }
     assert client.get(detail_url(other_district)).status_code == 404
 
@@ -157,6 +158,7 @@ def test_platform_administrator_adds_a_district(root):
         "tiers": TIERS,
         "notice_working_days": 7,
         "same_gender_from_age": 10,
+        "complaint_phone": "",
     }
     assert created.tiers == TIERS
 
@@ -255,6 +257,20 @@ def test_platform_administrator_changes_a_district(root, district):
         None,
     )
     assert response.json()["same_gender_from_age"] is None
+
+
+def test_the_complaint_line_the_public_notice_prints_is_set_and_checked(root, district):
+    client = client_for(root)
+
+    changed = client.patch(detail_url(district), {"complaint_phone": "0816-1234567"}, format="json")
+    refused = client.patch(detail_url(district), {"complaint_phone": "call us"}, format="json")
+    added = client.post(URL, new_district(complaint_phone="12345"), format="json")
+
+    assert changed.status_code == 200 and changed.json()["complaint_phone"] == "0816-1234567"
+    assert refused.status_code == 400 and list(refused.json()) == ["complaint_phone"]
+    district.refresh_from_db()
+    assert district.complaint_phone == "0816-1234567"
+    assert added.status_code == 201 and added.json()["complaint_phone"] == "12345"
 
 
 def test_a_districts_code_does_not_change(root, district):

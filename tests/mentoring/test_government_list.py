@@ -6,15 +6,18 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from mentoring import idnumbers
 from mentoring.models import (
     Assessment,
     AssessmentEvent,
     HardshipIndicator,
+    HardshipKind,
     IndicatorSource,
     Role,
 )
+from mentoring.services import government_list
 from tests.conftest import client_for
 from workers.factories import (
     AssessmentFactory,
@@ -327,6 +330,32 @@ def test_category_names_as_the_bureau_writes_them_are_understood(admin_a, term, 
     assert Assessment.objects.get().government_category == "tekun"
 
 
+def test_every_category_the_error_names_is_understood_by_that_name(admin_a, term, student_a):
+    # The roster's word for a category (父母双亡) is a category of a list too.
+    post(admin_a, a_list(term, (ID_A, "父母双亡")), format="json")
+    assert Assessment.objects.get().government_category == "both_parents_deceased"
+    with translation.override("en"):
+        named = government_list.category_choices()
+    for kind in HardshipKind.values:
+        word = government_list.CATEGORY_NAMES[kind]
+        assert f"{word} ({kind})" in named
+        assert (
+            government_list.government_list_rows_from_csv(
+                f"身份证号码,类别\n{ID_A},{word}\n".encode()
+            )[0].category
+            == word
+            and government_list._category(word) == kind
+        )
+
+
+def test_an_unknown_category_names_the_categories_by_their_chinese_words(admin_a, term, student_a):
+    response = post(admin_a, a_list(term, (ID_A, "彩票")), format="json")
+
+    assert response.status_code == 400
+    message = str(response.json()["rows"][0]["message"])
+    assert "低保 (dibao)" in message and "父母双亡 (both_parents_deceased)" in message
+
+
 def test_proposed_student_is_approved_without_public_notice(admin_a, term, student_a):
     created = post(admin_a, a_list(term, (ID_A, "dibao")), format="json").json()
     [assessment_id] = created["assessments"]
@@ -382,7 +411,7 @@ def test_csv_without_the_needed_columns(admin_a, term):
     response = post(admin_a, {"term": term.pk, "file": upload}, format="multipart")
 
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert "身份证号码" in str(response.json()["file"]) and "类别" in str(response.json()["file"])
 
 
 def test_file_that_is_not_text(admin_a, term):

@@ -17,7 +17,14 @@ from django.utils.formats import date_format
 from mentoring.models import AssessmentStatus, Role
 from tests.conftest import client_for
 from tests.mentoring.test_public_notices import on, under_notice
-from workers.factories import StudentFactory, TermFactory, UserFactory, member
+from workers.factories import (
+    DistrictFactory,
+    SchoolFactory,
+    StudentFactory,
+    TermFactory,
+    UserFactory,
+    member,
+)
 
 PAGE = "/public/notices/"
 API = "/api/v1/public/notices/"
@@ -154,3 +161,35 @@ def test_its_queries_do_not_grow_with_the_entries(school_a, term, django_assert_
         StudentFactory(school=school_a)
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(rows(page())) == 13
+
+
+def how_to_object(response) -> str:
+    body = response.content.decode()
+    return body.split('id="how-to-object">', 1)[1].split("</p>", 1)[0]
+
+
+def test_the_way_to_object_it_promises_is_the_districts_line_it_shows(school_a, term):
+    district = school_a.district
+    district.complaint_phone = "0816-1234567"
+    district.save()
+    other = DistrictFactory(name="邻县")
+    under_notice(school_a, term, name="李雷")
+    under_notice(SchoolFactory(district=other), TermFactory(district=other), name="王芳")
+
+    response = page(Client(HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "by calling the complaint line below" in how_to_object(response)
+    body = response.content.decode()
+    assert f"Complaint line ({district.name}): 0816-1234567" in body
+    # The district without a line is said to have none: the school takes objections.
+    assert "邻县 has no complaint line on record: object to the student's school." in body
+
+
+def test_without_a_complaint_line_the_notice_promises_none(school_a, term):
+    under_notice(school_a, term, name="李雷")
+
+    response = page(Client(HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "complaint line" not in how_to_object(response)
+    assert "to the student's school or its education bureau" in how_to_object(response)
+    assert 'id="complaint-lines"' not in response.content.decode()

@@ -3,7 +3,9 @@ refuses bad codes and bad input field by field, limits each address, and needs C
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from core.errors import FieldErrors
 from mentoring.models import Application, ApplicationStatus, PublicApplicationAttempt
 from mentoring.services import applications as services
 
@@ -148,3 +150,32 @@ def test_an_address_sends_a_limited_number_of_applications(code):
     assert answer.status_code == 429
     assert "Too many applications" in answer.content.decode()
     assert Application.objects.count() == services.APPLICATIONS_PER_HOUR
+
+
+def test_the_form_offers_only_the_schools_grades_and_refuses_another(code, school_a):
+    school_a.level = "primary"
+    school_a.save()
+
+    page = english().get(f"/apply/{code.code}/").content.decode()
+    grades = page.split('name="grade"', 1)[1].split("</select>", 1)[0]
+
+    assert [f'<option value="{g}"' in grades for g in range(1, 10)] == [True] * 6 + [False] * 3
+    answer = english().post(f"/apply/{code.code}/", form(grade="8"))
+    assert answer.status_code == 400
+    assert not Application.objects.exists()
+    # Posted past the form, the service itself refuses it, naming the school's grades.
+    with pytest.raises(FieldErrors) as refused, translation.override("en"):
+        services.application_submit_public(
+            code=code,
+            child_name="李小红",
+            grade=8,
+            class_name="1班",
+            guardian_name="李红梅",
+            guardian_relation="mother",
+            guardian_phone="13900001111",
+            hardship_kinds=["long_term_illness"],
+            income_per_capita_fen=None,
+            circumstances="母亲务农。",
+            committed=True,
+        )
+    assert refused.value.errors["grade"] == ["At this school the grade is 1 to 6."]
