@@ -15,8 +15,9 @@ defaults; what it posts goes to the service as typed, so that
 refusals at once. On a proposed run an administrator changes a pair's
 mentor, removes a pair, or adds one for an unmatched student, through
 `match_run_pair_change`, `match_run_pair_remove` and `match_run_pair_add`
-(the API's `pairs/` calls); a refusal is shown with the service's reason and
-nothing is written.
+(the API's `pairs/` calls); a pair's mentor is chosen among those the pairing
+rules allow for it (`match_run_pair_mentors`, the rule those services check),
+and a refusal is shown in the service's words and nothing is written.
 """
 
 import dataclasses
@@ -26,6 +27,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,12 +45,13 @@ from mentoring.models import (
     Subject,
 )
 from mentoring.selectors.match_runs import pairings_kept_by, runs_visible_to
-from mentoring.selectors.pairing_rules import exclusion_message, unmatched_message
+from mentoring.selectors.pairing_rules import unmatched_message
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import (
     match_run_approve,
     match_run_pair_add,
     match_run_pair_change,
+    match_run_pair_mentors,
     match_run_pair_remove,
     match_run_start,
 )
@@ -57,14 +60,6 @@ RECENT = 20
 PROPOSAL_ROWS = 500
 KEPT_ROWS = 500
 REFRESH_SECONDS = 2
-# The pairing rules `exclusion_message` words; other reasons are shown as the solver gives them.
-EXCLUSION_RULES = {
-    "mentor_kind",
-    "other_school",
-    "volunteer_not_vetted",
-    "conflict",
-    "safeguarding_gender",
-}
 # The solver's weights (mentoring.matching.candidates.Weights), each with what it costs.
 WEIGHT_LABELS = {
     "subject_miss": gettext_lazy("Per weak subject the mentor does not teach"),
@@ -218,9 +213,10 @@ def run(request, schools, run_id: int):
     return _run_page(request, _run(request, run_id), edit=int(edit) if edit.isdigit() else None)
 
 
-def _run_mentors(chosen) -> list[tuple[int, str]]:
-    """The mentors the run solved with, by real name, for the page's choices."""
-    ids = [m["id"] for m in (chosen.inputs or {}).get("mentors", [])]
+def _run_mentors(chosen, ids=None) -> list[tuple[int, str]]:
+    """The mentors the run solved with (or those of `ids`), by real name, for the page's choices."""
+    if ids is None:
+        ids = [m["id"] for m in (chosen.inputs or {}).get("mentors", [])]
     if not ids:
         return []
     mentors = Mentor.objects.filter(pk__in=ids).select_related("user")
@@ -246,6 +242,8 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
     proposals = list(proposals.order_by("pairing__kind", "pairing__student_id")[:PROPOSAL_ROWS])
     for proposal in proposals:
         proposal.reason_words = reason_words(proposal.reasons or {})
+        changed_at = (proposal.reasons or {}).get("changed_at")
+        proposal.changed_at = parse_datetime(changed_at) if changed_at else None
     kinds = []
     for kind, figures in ((chosen.summary or {}).get("kinds") or {}).items():
         unmatched = [dict(row) for row in figures.get("unmatched_students", [])]
@@ -303,6 +301,7 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
             "editable": editable,
             "edit": edit,
             "mentors": _run_mentors(chosen) if editable else [],
+            "edit_mentors": _edit_mentors(chosen, edit) if editable else [],
             "chosen_mentor": chosen_mentor,
             "problems": problems,
             "kept": kept,
@@ -311,6 +310,21 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
         },
         status=status,
     )
+
+
+def _edit_mentors(chosen, edit: int | None) -> list[tuple[int, str]]:
+    """The mentors the pairing rules allow for the pair being changed (`match_run_pair_mentors`)."""
+    pairing = (
+        ProposedPair.objects.filter(run=chosen, pk=edit)
+        .values("pairing__student_id", "pairing__kind")
+        .first()
+    )
+    if pairing is None:
+        return []
+    allowed = match_run_pair_mentors(
+        run=chosen, student_id=pairing["pairing__student_id"], kind=pairing["pairing__kind"]
+    )
+    return _run_mentors(chosen, allowed)
 
 
 # The proposal filtered by what the solver says of a pair (`reason_words`' keys).
@@ -347,18 +361,10 @@ def reason_words(reasons: dict) -> list[str]:
             )
         elif key == "continuity" and value:
             words.append(_("Last term's mentor"))
-        elif key not in ("grade_fit", "changed_by"):
+        elif key not in ("grade_fit", "changed_by", "changed_at"):
             # Shown as given; a change by hand is marked beside the mentor.
             words.append(f"{key}: {value}")
     return words
-
-
-def _refusal(chosen, error: DomainError) -> list[str]:
-    """The service's reasons; a broken pairing rule in the words the unmatched list uses."""
-    rule = error.extra.get("rule")
-    if rule in EXCLUSION_RULES:
-        return [exclusion_message(rule, district=chosen.term.district)]
-    return _problems(error)
 
 
 def _proposal(request, proposal_id: int) -> tuple:
@@ -393,7 +399,7 @@ def pair_change(request, schools, proposal_id: int):
             request,
             chosen,
             edit=proposal.pk,
-            problems=_refusal(chosen, error),
+            problems=_problems(error),
             status=error.status_code,
             chosen_mentor=str(mentor_id),
         )
@@ -411,9 +417,7 @@ def pair_remove(request, schools, proposal_id: int):
     try:
         match_run_pair_remove(run=chosen, by=request.user, proposal=proposal)
     except DomainError as error:
-        return _run_page(
-            request, chosen, problems=_refusal(chosen, error), status=error.status_code
-        )
+        return _run_page(request, chosen, problems=_problems(error), status=error.status_code)
     messages.success(
         request,
         _("The pair of %(student)s was removed from the proposal.")
@@ -444,7 +448,7 @@ def pair_add(request, schools, run_id: int):
         return _run_page(
             request,
             chosen,
-            problems=_refusal(chosen, error),
+            problems=_problems(error),
             status=error.status_code,
             chosen_mentor=str(mentor_id),
         )

@@ -15,6 +15,7 @@ from core.codes import parse
 from core.pages import role_page
 from mentoring.models import School, Term
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.terms import terms_in_use
 
 TEMPLATES = "console/admin/"
 
@@ -28,25 +29,26 @@ admin_page = role_page(administered, refused=TEMPLATES + "not_an_administrator.h
 
 
 def terms_of(schools: list[School]) -> list[Term]:
-    """The terms of the schools' districts that have begun, newest first."""
+    """The terms of the schools' districts that have begun or hold records, newest first."""
     districts = {school.district_id for school in schools}
+    return list(terms_in_use(districts=districts, today=timezone.localdate()))
+
+
+def _current(terms: list[Term]) -> Term | None:
+    """The newest term that has begun; a coming term is shown only when asked for."""
     today = timezone.localdate()
-    return list(
-        Term.objects.filter(district__in=districts, start_date__lte=today).order_by(
-            "-start_date", "pk"
-        )
-    )
+    return next((term for term in terms if term.start_date <= today), terms[0] if terms else None)
 
 
 def chosen_term(request, terms: list[Term]) -> Term | None:
-    """The term named by `?term=` among `terms`, else the newest.
+    """The term named by `?term=` among `terms`, else the newest that has begun.
 
     `?term=` takes the term's id or its code (`2026-autumn`), read as the
     API reads them (`core.codes.parse`: digits are an id). A term that is not
     among `terms` (unknown, another district's, or a code two of them share)
-    shows the newest instead, with a notice saying so: never an error.
+    shows the current one instead, with a notice saying so: never an error.
     """
-    default = terms[0] if terms else None
+    default = _current(terms)
     asked = request.GET.get("term", "")
     if not asked.strip() or default is None:
         return default

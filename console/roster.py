@@ -10,8 +10,10 @@ the access log), each student linking to their printable growth archive.
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -22,28 +24,32 @@ from mentoring.selectors.scoping import students_visible_to
 from mentoring.services.access_log import access_record_request
 from mentoring.services.roster import RosterInvalid, roster_import
 
-FOUND_ROWS = 50
+# As the console's other long lists (the identification queue, a project's
+# awards) and the public notice: 200 rows a page.
+PAGE_ROWS = 200
 
 
 def _search(request, schools, term):
+    """The query and the page of its matches asked for (`?page=`), or None without a query."""
     query = request.GET.get("q", "").strip()
     if not query or term is None:
-        return query, []
-    found = list(
+        return query, None
+    matches = (
         students_visible_to(request.user)
         .filter(school__in=schools)
         .filter(Q(name__contains=query) | Q(student_number__startswith=query))
         .select_related("school")
-        .order_by("school__code", "student_number")[:FOUND_ROWS]
+        .order_by("school__code", "student_number", "pk")
     )
-    if found:
+    page = Paginator(matches, PAGE_ROWS).get_page(request.GET.get("page"))
+    if page.object_list:
         access_record_request(
             request,
             action=AccessAction.LIST,
             kind="student",
-            student_ids=[student.pk for student in found],
+            student_ids=[student.pk for student in page.object_list],
         )
-    return query, found
+    return query, page
 
 
 def _import(request, schools, terms):
@@ -107,6 +113,8 @@ def roster(request, schools):
             "term": term,
             "query": query,
             "found": found,
+            # What a link to another page of the matches keeps.
+            "paging": urlencode({"q": query, "term": term.pk}) if query and term else "",
             "problem": problem,
             "row_errors": row_errors,
             "preview": result,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from mentoring.matching import candidates as rules_and_costs
 from mentoring.matching.solver import CAPACITY_SHORT, NO_CANDIDATE
-from mentoring.models import District, Mentor, Student
+from mentoring.models import District, Mentor, MentorKind, PairingKind, Student
 
 
 def age_on(birth: datetime.date, on: datetime.date) -> int:
@@ -76,8 +76,28 @@ def pair_exclusion(*, student: Student, mentor: Mentor, kind: str, on: datetime.
     )
 
 
-def exclusion_message(rule: str, *, district: District) -> str:
-    """A broken rule in words an administrator understands."""
+def exclusion_message(
+    rule: str,
+    *,
+    district: District,
+    mentor_kind: str | None = None,
+    pairing_kind: str | None = None,
+    from_age: int | None = None,
+) -> str:
+    """A broken rule in words an administrator understands.
+
+    Given the mentor's kind and the pair's, the kind rule says which pairs
+    such a mentor takes (`rules_and_costs.KINDS_FOR`); given `from_age` (a
+    match run's own, which may be stricter than the district's), the
+    safeguarding rule names that age.
+    """
+    if rule == "mentor_kind" and mentor_kind in MentorKind.values and pairing_kind:
+        takes = [k for k in PairingKind.values if mentor_kind in rules_and_costs.KINDS_FOR[k]]
+        return _("%(mentor_kind)s mentors take only %(kinds)s pairs, not %(kind)s pairs.") % {
+            "mentor_kind": MentorKind(mentor_kind).label,
+            "kinds": "、".join(str(PairingKind(k).label) for k in takes),
+            "kind": PairingKind(pairing_kind).label,
+        }
     if rule == "mentor_kind":
         return _("A mentor of this kind does not take this kind of pairing.")
     if rule == "other_school":
@@ -90,7 +110,7 @@ def exclusion_message(rule: str, *, district: District) -> str:
         return _(
             "The district's safeguarding rule: from the age of %(age)d a student is "
             "paired only with a mentor of the same gender."
-        ) % {"age": district.same_gender_from_age}
+        ) % {"age": district.same_gender_from_age if from_age is None else from_age}
     return _("This pair breaks a rule: %(rule)s.") % {"rule": rule}
 
 

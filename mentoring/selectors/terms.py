@@ -1,6 +1,6 @@
 """Which terms a term is compared with or continues from."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from mentoring.models import StudentRecord, Term
 
@@ -22,3 +22,17 @@ def previous_term(term: Term) -> Term | None:
         .order_by("-start_date")
         .first()
     )
+
+
+def terms_in_use(*, districts, today) -> QuerySet[Term]:
+    """The districts' terms that have begun by `today`, or that already hold student records.
+
+    A coming term whose roster is already imported (the spring a district
+    prepares in the winter) has work to see, so it is offered beside the
+    terms that have begun; a coming term without a single record is not.
+    Newest first.
+    """
+    return Term.objects.filter(
+        Q(start_date__lte=today) | Exists(StudentRecord.objects.filter(term=OuterRef("pk"))),
+        district__in=districts,
+    ).order_by("-start_date", "pk")

@@ -43,7 +43,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
-from mentoring.selectors.pairing_rules import loosens_policy
+from mentoring.selectors.pairing_rules import exclusion_message, loosens_policy
 from mentoring.signals import match_run_started
 
 WEIGHT_NAMES = {f.name for f in dataclasses.fields(rules_and_costs.Weights)}
@@ -365,6 +365,36 @@ def _editable(run: MatchRun) -> MatchRun:
     return run
 
 
+def _run_rules(run: MatchRun) -> rules_and_costs.Rules:
+    inputs = run.inputs or {}
+    return rules_and_costs.Rules(
+        same_gender_from_age=run.rules.get("same_gender_from_age"),
+        vetted_on=datetime.date.fromisoformat(inputs["vetted_on"]),
+    )
+
+
+def match_run_pair_mentors(*, run: MatchRun, student_id: int, kind: str) -> list[int]:
+    """The run's mentors the pairing rules allow for this student and kind, by id.
+
+    The same hard rules `match_run_pair_change` and `match_run_pair_add` check
+    (`rules_and_costs.exclusion` with the run's own rules), so a mentor offered
+    for a pair is never refused for breaking one; a mentor may still have no
+    place left. Empty when the student is not one the run matches for `kind`.
+    """
+    inputs = run.inputs or {}
+    found = next(
+        (s for s in inputs.get("students", {}).get(kind, []) if s["id"] == student_id), None
+    )
+    if found is None:
+        return []
+    student, rules = student_info(found), _run_rules(run)
+    return [
+        m["id"]
+        for m in inputs.get("mentors", [])
+        if rules_and_costs.exclusion(student, mentor_info(m), kind, rules) is None
+    ]
+
+
 def _pair_problems(
     errors: ValidationErrors,
     run: MatchRun,
@@ -373,11 +403,12 @@ def _pair_problems(
     mentor_id: int | None,
     kind: str | None,
     ignore=None,
-) -> None:
+) -> tuple[dict | None, dict | None]:
     """The run's rules, checked again for a pair added or changed by hand, into `errors`.
 
     An input given as None is not checked (refused already); the student is
-    looked for among the run's students of `kind`.
+    looked for among the run's students of `kind`. Answers the run's inputs
+    for the student and the mentor (None where unknown).
     """
     inputs = run.inputs or {}
     students = {s["id"]: s for s in inputs.get("students", {}).get(kind, [])}
@@ -392,24 +423,22 @@ def _pair_problems(
         if m is None:
             errors.add("mentor", _("Unknown mentor."))
     if m is None:
-        return
+        return s, m
     if s is not None:
-        broken = rules_and_costs.exclusion(
-            student_info(s),
-            mentor_info(m),
-            kind,
-            rules_and_costs.Rules(
-                same_gender_from_age=run.rules.get("same_gender_from_age"),
-                vetted_on=datetime.date.fromisoformat(inputs["vetted_on"]),
-            ),
-        )
+        rules = _run_rules(run)
+        broken = rules_and_costs.exclusion(student_info(s), mentor_info(m), kind, rules)
         if broken:
-            errors.add(
-                "mentor",
-                _("This pair breaks a rule: %(rule)s.") % {"rule": broken},
-                extra={"rule": broken},
+            # The rule in words, with the reason it holds (which pairs this
+            # kind of mentor takes; the age the run's safeguarding rule starts).
+            message = exclusion_message(
+                broken,
+                district=run.term.district,
+                mentor_kind=m["kind"],
+                pairing_kind=kind,
+                from_age=rules.same_gender_from_age,
             )
-            return
+            errors.add("mentor", message, extra={"rule": broken})
+            return s, m
     taken = Pairing.objects.filter(
         term=run.term,
         mentor_id=mentor_id,
@@ -419,6 +448,7 @@ def _pair_problems(
         taken = taken.exclude(pk=ignore)
     if taken.count() >= m["capacity"]:
         errors.add("mentor", _("This mentor has no place left."))
+    return s, m
 
 
 def match_run_pair_add_problems(
@@ -477,7 +507,7 @@ def match_run_pair_add(*, run: MatchRun, by: User, student_id: int, mentor_id: i
 def match_run_pair_change(*, run: MatchRun, by: User, proposal: ProposedPair, mentor_id: int):
     run = _editable(run)
     pairing = proposal.pairing
-    checked(
+    student, mentor = checked(
         _pair_problems,
         run,
         student_id=pairing.student_id,
@@ -488,7 +518,13 @@ def match_run_pair_change(*, run: MatchRun, by: User, proposal: ProposedPair, me
     pairing.mentor_id = mentor_id
     pairing.save(update_fields=["mentor"])
     proposal.by_hand = True
-    proposal.reasons = {**proposal.reasons, "changed_by": by.username}
+    # The new mentor's own reasons, as the solver would give them for this
+    # pair; the old mentor's no longer hold. Who changed it, and when, beside.
+    proposal.reasons = {
+        **rules_and_costs.reasons(student_info(student), mentor_info(mentor), pairing.kind),
+        "changed_by": by.username,
+        "changed_at": timezone.now().isoformat(timespec="seconds"),
+    }
     proposal.save(update_fields=["by_hand", "reasons"])
     return proposal
 

@@ -119,7 +119,10 @@ def _mentor_problem(
     broken = pair_exclusion(student=student, mentor=mentor, kind=kind, on=started_on)
     if broken is None:
         return None
-    return exclusion_message(broken, district=student.school.district), broken
+    message = exclusion_message(
+        broken, district=student.school.district, mentor_kind=mentor.kind, pairing_kind=kind
+    )
+    return message, broken
 
 
 @transaction.atomic

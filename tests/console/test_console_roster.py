@@ -105,3 +105,41 @@ def test_the_search_costs_the_same_queries_for_few_or_many_students(world):
         pupil(a, term, f"王乙{n}")
 
     assert _queries(client) == few
+
+
+def _found(html: str) -> int:
+    return html.count("data-student=")
+
+
+def test_the_search_counts_every_match_and_pages_through_all_schools(world):
+    """More matches than a page: the total is shown, and the pages together list each once."""
+    a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
+    for n in range(130):
+        pupil(a, term, f"张甲{n}")
+    for n in range(100):
+        pupil(b, term, f"张乙{n}")
+    client = signed_in(world.users["district_admin"])
+
+    first = client.get(PAGE, {"q": "张", "term": "live-autumn"}, **EN).content.decode()
+    second = client.get(PAGE, {"q": "张", "term": "live-autumn", "page": "2"}, **EN)
+    second = second.content.decode()
+
+    assert "Students found: 230" in first and "Students found: 230" in second
+    assert (_found(first), _found(second)) == (200, 30)
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert f'href="?q=%E5%BC%A0&amp;term={term.pk}&amp;page=2"' in first
+    assert "东风小学" in second  # School B, sorted after A, is reached.
+    assert "Previous" in second and "Next" not in second
+
+
+def test_a_search_with_more_than_fifty_matches_lists_them_all(world):
+    a, term = world.schools["A"], world.terms["one"]
+    for n in range(60):
+        pupil(a, term, f"赵{n}")
+
+    html = signed_in(world.users["school_admin"]).get(PAGE, {"q": "赵"}, **EN).content.decode()
+
+    assert "Students found: 60" in html and _found(html) == 60
+    assert "Page 1 of" not in html
+    entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
+    assert entry.students.count() == 60

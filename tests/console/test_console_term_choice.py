@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.console.console_world import EN, signed_in
+from tests.console.console_world import EN, pupil, signed_in
 from workers.factories import TermFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,49 @@ def test_the_supervisors_page_takes_the_code_too(world, spring):
 
     assert _shown(chosen, spring)
     assert unknown.status_code == 200 and _shown(unknown.content.decode(), world.terms["one"])
+
+
+@pytest.fixture
+def next_spring(world):
+    """District one's coming term, not begun yet, that already has its roster (as the demo's)."""
+    today = timezone.localdate()
+    term = TermFactory(
+        district=world.schools["A"].district,
+        code="2027-spring",
+        start_date=today + datetime.timedelta(days=80),
+        end_date=today + datetime.timedelta(days=200),
+        holiday_weeks=[],
+    )
+    pupil(world.schools["A"], term, "王春")
+    return term
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_coming_term_with_records_is_offered_and_opens_by_code_or_id(world, next_spring, page):
+    client = signed_in(world.users["school_admin"])
+
+    by_code = client.get(page, {"term": "2027-spring"}, **EN).content.decode()
+    by_id = client.get(page, {"term": str(next_spring.pk)}, **EN).content.decode()
+    unchosen = client.get(page, **EN).content.decode()
+
+    assert _shown(by_code, next_spring) and _shown(by_id, next_spring)
+    assert "None of your terms" not in by_code + by_id
+    # Offered in the menu, but the page opens on the term running today.
+    assert f'<option value="{next_spring.pk}">' in unchosen
+    assert _shown(unchosen, world.terms["one"])
+
+
+def test_a_coming_term_without_any_record_is_not_offered(world):
+    today = timezone.localdate()
+    empty = TermFactory(
+        district=world.schools["A"].district,
+        code="2027-autumn",
+        start_date=today + datetime.timedelta(days=300),
+        end_date=today + datetime.timedelta(days=400),
+        holiday_weeks=[],
+    )
+
+    html = signed_in(world.users["school_admin"]).get("/console/", **EN).content.decode()
+
+    assert f'value="{empty.pk}"' not in html
+    assert _shown(html, world.terms["one"])

@@ -82,11 +82,16 @@ def test_administrator_adds_a_pair_by_hand(people, run_a, scene):
 
 
 @pytest.mark.parametrize(
-    ("mentor", "rule"),
-    [("p2", "conflict"), ("unvetted", "volunteer_not_vetted"), ("t1", "safeguarding_gender")],
+    ("mentor", "rule", "words"),
+    [
+        ("p2", "conflict", "must not be paired with this student (conflict of interest)"),
+        ("unvetted", "volunteer_not_vetted", "vetting does not cover the start date"),
+        ("t1", "safeguarding_gender", "from the age of 12 a student is paired only with"),
+        ("leader", "mentor_kind", "School leader mentors take only Care and sponsorship pairs"),
+    ],
 )
-def test_adding_a_pair_that_breaks_a_rule_answers_400_naming_mentor(
-    people, run_a, scene, mentor, rule
+def test_adding_a_pair_that_breaks_a_rule_answers_400_naming_mentor_and_why(
+    people, run_a, scene, mentor, rule, words
 ):
     before = row_counts()
 
@@ -99,7 +104,9 @@ def test_adding_a_pair_that_breaks_a_rule_answers_400_naming_mentor(
 
     assert response.status_code == 400
     assert response.json()["rule"] == rule
-    assert response.json()["mentor"] == [f"This pair breaks a rule: {rule}."]
+    # The rule in words, with its reason, as the pages show it (not its code).
+    [message] = response.json()["mentor"]
+    assert words in message and f": {rule}" not in message
     assert row_counts() == before
 
 
