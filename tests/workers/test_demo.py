@@ -37,6 +37,7 @@ from tests.conftest import IN_CI
 from tests.workers.county_print import check_printed_county_report
 from tests.workers.demo_waiting_checks import check_console_waiting
 from workers.demo_county import demo_id_number
+from workers.factories import guardian_relation_of
 from workers.models import Report, ReportStatus
 from workers.reporting import exports
 from workers.reporting.collect_money import ledger_sums
@@ -230,6 +231,7 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
         ).count()
     )
     check_console_waiting(said, client)
+    _every_applicant_is_the_parent_their_name_reads_as()
     for line in (
         "teacher_a, 张老师, teacher of 阳光小学: http://127.0.0.1:8000/teacher/",
         "donor_org, 县报社, donor of 红星初级中学、阳光小学: http://127.0.0.1:8000/donor/",
@@ -254,6 +256,14 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
             content_type="application/json",
         )
         assert response.status_code == 200, username
+
+
+def _every_applicant_is_the_parent_their_name_reads_as():
+    """No woman filed as a child's father (issue 17: 张玉梅, 程倩, 李秀梅, 左莹 were)."""
+    applicants = list(Application.objects.values_list("guardian_name", "guardian_relation"))
+    assert len(applicants) > 20
+    wrong = [(n, r) for n, r in applicants if r != guardian_relation_of(n)]
+    assert wrong == []
 
 
 def _the_living_subsidy_is_shared_80_20():
