@@ -47,6 +47,7 @@ def _with_grade_and_class(pairings: QuerySet[Pairing]) -> QuerySet[Pairing]:
     # query, so the list costs one query however many mentees there are.
     record = StudentRecord.objects.filter(student=OuterRef("student"), term=OuterRef("term"))
     return pairings.annotate(
+        level=Subquery(record.values("level")[:1]),
         grade=Subquery(record.values("grade")[:1]),
         class_name=Subquery(record.values("class_name")[:1]),
     )
