@@ -186,26 +186,6 @@ def test_a_term_in_a_year_the_calendar_does_not_know_is_checked_by_its_weeks_and
     assert any("2099" in record.getMessage() for record in caplog.records)
 
 
-def test_the_unknown_calendar_is_said_once_however_often_the_term_is_checked(db, caplog):
-    # The demo checks a term school by school: the warning came 13 times (issue 17).
-    term = TermFactory(
-        code="2098-autumn",
-        school_year="2098-2099",
-        start_date=datetime.date(2098, 9, 1),
-        end_date=datetime.date(2098, 12, 31),
-        holiday_weeks=[],
-    )
-
-    with caplog.at_level("WARNING", logger="mentoring.services.compliance"):
-        outcomes = [
-            compliance_check(term_id=term.pk, today=datetime.date(2098, 10, 12)) for _ in range(3)
-        ]
-
-    assert [outcome.calendar_unknown_years for outcome in outcomes] == [(2098,)] * 3
-    warnings = [record for record in caplog.records if "2098-autumn" in record.getMessage()]
-    assert len(warnings) == 1
-
-
 def test_check_run_twice_keeps_one_row_per_week_and_one_reminder_each(scene):
     first = compliance_check(term_id=scene.term.pk, today=TODAY)
     rows = scene.rows()
