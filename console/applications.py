@@ -182,7 +182,7 @@ def _page(request, schools, *, term=None, status: int = 200, **bound):
             "schools": schools,
             "terms": terms,
             "term": term,
-            "tiers": term.district.tiers if term is not None else [],
+            "tiers": term.district.tier_labels if term is not None else [],
             "query": query,
             "found": found,
             "pending": pending,

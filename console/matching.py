@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
 from core.errors import DomainError, FieldErrors
+from core.wordlists import listed
 from mentoring.matching.candidates import Weights
 from mentoring.models import (
     AccessAction,
@@ -347,7 +348,7 @@ def reason_words(reasons: dict) -> list[str]:
     words = []
     for key, value in reasons.items():
         if key == "subjects_matched":
-            subjects = "、".join(str(Subject(v).label) if v in Subject.values else v for v in value)
+            subjects = listed(Subject(v).label if v in Subject.values else v for v in value)
             words.append(
                 _("Teaches the weak subjects: %(subjects)s") % {"subjects": subjects}
                 if value

@@ -5,7 +5,6 @@ class and school review committees decide (issue 15 item 5), through the same se
 from django.utils import timezone
 
 from mentoring.models import (
-    ApplicantRelation,
     Assessment,
     CommitteeOutcome,
     CommitteeRole,
@@ -18,6 +17,7 @@ from mentoring.models import (
 )
 from mentoring.services import applications
 from mentoring.services import review_committees as committees
+from workers.factories import guardian_relation_of
 
 CLASS_GROUP = [
     ("王建国", CommitteeRole.CLASS_TEACHER),
@@ -64,7 +64,7 @@ def apply_and_review(
         student_id=student.pk,
         term_id=term.pk,
         guardian_name=student.guardian_name or "家长",
-        guardian_relation=ApplicantRelation.MOTHER,
+        guardian_relation=guardian_relation_of(student.guardian_name),
         guardian_phone=student.guardian_phone or "13800000000",
         hardship_kinds=kinds,
         income_per_capita_fen=None,

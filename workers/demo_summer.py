@@ -6,13 +6,15 @@ In the spring term of 2026-2027 the struggling pupil of 阳光小学 whom
 continue over the summer holiday (`pairing_holiday_set`), and a session dated
 in the holiday is logged through `session_log`, the teacher's own service. The
 spring term's weekly figures (`compliance_summary`) count it apart from the
-school weeks. The spring lies ahead of the demo's today, so its days are
-replayed with the clock set to them, as the tests do.
+school weeks. Its days are replayed with the clock set to them once they
+have passed; while the summer lies ahead of today the step waits.
 
 Safe to run again: skipped when the spring pairing exists. No child is named.
 """
 
 import datetime
+
+from django.utils import timezone
 
 from workers.demo_county import County
 from workers.demo_schoolyear import SPRING_CODE, _on
@@ -55,7 +57,9 @@ def summer_contracting(county: County) -> dict:
 
     spring = Term.objects.filter(district=county.district, code=SPRING_CODE).first()
     student = _winter_pupil(county)
-    if spring is None or student is None:
+    # The pairing and its summer session are replayed once their days have come:
+    # before, they would be a teacher's card and records dated ahead of today (issue 17).
+    if spring is None or student is None or timezone.localdate() < SUMMER_SESSION_DAY:
         return {"sessions": 0}
     admin, teacher = county.accounts["admin"], county.accounts[TEACHER]
     pairing = Pairing.objects.filter(

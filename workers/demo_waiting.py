@@ -36,7 +36,6 @@ from unittest import mock
 from django.utils import timezone
 
 from mentoring.models import (
-    ApplicantRelation,
     Application,
     ApplicationCode,
     ApplicationStatus,
@@ -50,6 +49,7 @@ from mentoring.models import (
     StudentRecord,
 )
 from workers.demo_county import ROSTER_DAY, County, demo_id_number
+from workers.factories import guardian_relation_of
 
 SUBMITTED = "submitted"
 INVESTIGATED = "investigated"
@@ -205,7 +205,7 @@ def _apply(county, admin, student, day, family) -> Assessment:
             student_id=student.pk,
             term_id=county.term.pk,
             guardian_name=student.guardian_name or "家长",
-            guardian_relation=ApplicantRelation.MOTHER,
+            guardian_relation=guardian_relation_of(student.guardian_name),
             guardian_phone=student.guardian_phone or "13800000000",
             hardship_kinds=kinds,
             income_per_capita_fen=None,
@@ -287,7 +287,7 @@ def _public_application(county, admin, school, students, calendar) -> None:
                 grade=record.grade,
                 class_name=record.class_name,
                 guardian_name=student.guardian_name or "家长",
-                guardian_relation=ApplicantRelation.FATHER,
+                guardian_relation=guardian_relation_of(student.guardian_name),
                 guardian_phone=student.guardian_phone or "13800000000",
                 hardship_kinds=[HardshipKind.LONG_TERM_ILLNESS],
                 income_per_capita_fen=None,

@@ -3,8 +3,8 @@ archive page and a school's year report, each through the services a school woul
 
 - A struggling pupil of 阳光小学 is contracted to `teacher_a` over the winter
   holiday (承包援助): the pairing continues after the autumn term
-  (`pairing_holiday_set`) and a session is logged in the holiday, which the
-  weekly figures count apart.
+  (`pairing_holiday_set`) and, once the break has begun, a session is logged
+  in the holiday, which the weekly figures count apart.
 - That pupil's growth archive (成长档案) is written as the printable page the
   class teacher files, through the page's own view (the read is logged).
 - 阳光小学's school-year report (2026-2027) is built like the term report and
@@ -18,6 +18,7 @@ import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workers.demo_county import County
@@ -68,8 +69,17 @@ def holiday_contracting(county: County) -> dict:
         )
         # The first weekday of the break: the term's last day is a Friday or earlier.
         day = min(term.end_date + datetime.timedelta(days=3), until)
+        today = timezone.localdate()
+        # The contract is made before the break; its session is logged once the
+        # day has come (a record dated after today is no record: issue 17).
+        if pairing.holiday_until != until:
+            with _on(min(day, today)):
+                pairing_holiday_set(
+                    by=county.accounts["admin"], pairing=pairing, holiday_until=until
+                )
+        if day > today:
+            return {"pairing": pairing.pk, "sessions": 0, "school": pairing.student.school}
         with _on(day):
-            pairing_holiday_set(by=county.accounts["admin"], pairing=pairing, holiday_until=until)
             session_log(
                 by=county.accounts[TEACHER],
                 pairing_id=pairing.pk,

@@ -9,9 +9,11 @@ import factory
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
+from faker.providers.person.zh_CN import Provider as ChineseNames
 
 from mentoring import bank_accounts, idnumbers
 from mentoring.models import (
+    ApplicantRelation,
     Assessment,
     AssessmentRoute,
     AssessmentStatus,
@@ -43,6 +45,29 @@ from workers.models import Job, JobKind
 
 # The test accounts' password (the demo sets its own): never a real account's.
 DEFAULT_PASSWORD = "bangfu-test-pass-2026"  # noqa: S105  # nosec B105
+
+
+# Given names by the gender Faker draws them for (the two lists share none).
+_FEMALE_GIVEN_NAMES = frozenset(ChineseNames.first_names_female)
+_MALE_GIVEN_NAMES = frozenset(ChineseNames.first_names_male)
+# Longest first, so that a two-character surname (欧阳) is not read as 欧.
+_SURNAMES = sorted(ChineseNames.last_names, key=len, reverse=True)
+
+
+def guardian_relation_of(name: str) -> str:
+    """The parent a made-up guardian's name reads as: 母亲 for a woman's name, 父亲 for a man's.
+
+    The factories draw guardians' names without a gender; an applicant named
+    张玉梅 must not be filed as the child's father. A name neither list knows
+    (家长, a name typed in a test) is an appointed guardian.
+    """
+    surname = next((s for s in _SURNAMES if name.startswith(s) and len(name) > len(s)), "")
+    given = name[len(surname) :]
+    if given in _FEMALE_GIVEN_NAMES:
+        return ApplicantRelation.MOTHER
+    if given in _MALE_GIVEN_NAMES:
+        return ApplicantRelation.FATHER
+    return ApplicantRelation.GUARDIAN
 
 
 class DistrictFactory(DjangoModelFactory):

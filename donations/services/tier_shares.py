@@ -173,7 +173,7 @@ def tier_caps_of(
         percent={},
         places={},
         quotas=quotas,
-        names={tier["code"]: tier["name"] for tier in project.district.tiers},
+        names={tier["code"]: tier["name"] for tier in project.district.tier_labels},
     )
     for share in project.tier_shares.all():
         if share.percent is not None:

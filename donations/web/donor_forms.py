@@ -11,9 +11,11 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donations.models import PledgeKind, PledgeSchedule
+from donations.services.pledges import pledge_due_date_problem
 
 INSTALMENT_ROWS = 6
 # A service error about one instalment: `instalments[<index>].<due_on|amount>`.
@@ -72,21 +74,28 @@ class PledgeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        kind, today = cleaned.get("kind"), timezone.localdate()
         instalments = []
         for n in range(1, INSTALMENT_ROWS + 1):
             due, amount = cleaned.get(f"due_on_{n}"), cleaned.get(f"amount_{n}")
-            if {f"due_on_{n}", f"amount_{n}"} & set(self.errors):
-                continue
-            if due is None and amount is None:
-                continue
-            if due is None:
-                self.add_error(f"due_on_{n}", _("Give the day this amount is due."))
-            elif amount is None:
-                self.add_error(f"amount_{n}", _("Give the amount due on this day."))
-            elif cleaned.get("kind") == PledgeKind.ITEMS and amount != amount.to_integral_value():
-                self.add_error(f"amount_{n}", _("Items are counted in whole numbers."))
-            else:
-                instalments.append({"due_on": due, "amount": amount, "row": n})
+            if not {f"due_on_{n}", f"amount_{n}"} & set(self.errors):
+                if due is None and amount is None:
+                    continue
+                if due is None:
+                    self.add_error(f"due_on_{n}", _("Give the day this amount is due."))
+                elif amount is None:
+                    self.add_error(f"amount_{n}", _("Give the amount due on this day."))
+                elif kind == PledgeKind.ITEMS and amount != amount.to_integral_value():
+                    self.add_error(f"amount_{n}", _("Items are counted in whole numbers."))
+                else:
+                    instalments.append({"due_on": due, "amount": amount, "row": n})
+                    continue
+            # A row the form sets aside never reaches the service, which would
+            # have judged its day: the service's own rule judges it here, so
+            # that every mistake of the row is shown at once.
+            problem = due and pledge_due_date_problem(due, today=today)
+            if problem:
+                self.add_error(f"due_on_{n}", problem)
         if not instalments and not any(k.startswith(("due_on_", "amount_")) for k in self.errors):
             self.add_error(None, _("Give at least one amount and the day it is due."))
         cleaned["instalments"] = instalments

@@ -5,10 +5,29 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from mentoring.school_weeks import is_holiday
+
+# The default tiers' names in the page's language. A district that keeps a
+# default tier's name (stored in Chinese, as schools write it) sees it
+# translated; one that renamed the tier sees its own name in every language.
+DEFAULT_TIER_NAMES = {
+    "special_hardship": ("特别困难", _("Special hardship")),
+    "hardship": ("困难", _("Hardship")),
+    "general_hardship": ("一般困难", _("General hardship")),
+}
+
+
+def tier_label(code: str, name: str) -> str:
+    """The name a page shows for the tier `code` that its district calls `name`."""
+    stored, translated = DEFAULT_TIER_NAMES.get(code, (None, None))
+    # In Chinese the stored name is the name itself.
+    if name != stored or (get_language() or "").startswith("zh"):
+        return name
+    return str(translated)
 
 
 def default_tiers() -> list[dict]:
@@ -137,6 +156,14 @@ class District(models.Model):
     @property
     def tier_codes(self) -> list[str]:
         return [tier["code"] for tier in self.tiers]
+
+    @property
+    def tier_labels(self) -> list[dict]:
+        """The tiers as a page shows them: each default name in the page's language."""
+        return [
+            {"code": tier["code"], "name": tier_label(tier["code"], tier["name"])}
+            for tier in self.tiers
+        ]
 
 
 class SchoolLevel(models.TextChoices):

@@ -79,6 +79,29 @@ class Student(models.Model):
         return f"{self.student_number} {self.name}"
 
 
+# A kindergarten's three years (小班, 中班, 大班), stored as grades 1 to 3.
+KINDERGARTEN_YEARS = {
+    1: _("Junior class"),
+    2: _("Middle class"),
+    3: _("Senior class"),
+}
+
+
+def grade_and_class(*, level: str, grade: int | None, class_name: str) -> str:
+    """A grade and class as every page writes them: 6年级 1班, or 大班 4班 in a kindergarten.
+
+    Rosters store the class as schools write it (1班); its number is what the
+    sentence takes, so that English reads "class 1", not "class 1班".
+    """
+    number = class_name.removesuffix("班") or class_name
+    if level == SchoolLevel.PRESCHOOL and grade in KINDERGARTEN_YEARS:
+        return _("%(year)s, class %(number)s") % {
+            "year": KINDERGARTEN_YEARS[grade],
+            "number": number,
+        }
+    return _("Grade %(grade)s, class %(number)s") % {"grade": grade, "number": number}
+
+
 class StudentRecord(models.Model):
     """A student's archive for one term (建档): kept, never overwritten by a later term."""
 

@@ -47,6 +47,7 @@ def _with_grade_and_class(pairings: QuerySet[Pairing]) -> QuerySet[Pairing]:
     # query, so the list costs one query however many mentees there are.
     record = StudentRecord.objects.filter(student=OuterRef("student"), term=OuterRef("term"))
     return pairings.annotate(
+        level=Subquery(record.values("level")[:1]),
         grade=Subquery(record.values("grade")[:1]),
         class_name=Subquery(record.values("class_name")[:1]),
     )
@@ -58,6 +59,21 @@ def active_pairings_of(mentor: Mentor) -> QuerySet[Pairing]:
         "student", "term"
     )
     return _with_grade_and_class(pairings).order_by("student__name", "kind", "pk")
+
+
+def current_first(pairings: list[Pairing], *, today: date) -> list[Pairing]:
+    """The pairings with the current term's first; each told apart from the rest by its flags.
+
+    A mentor may hold two pairings of one student of the same kind: this
+    term's, and one of the next term arranged ahead (the summer contracting of
+    `workers.demo_summer`). `other_term` says the pairing's term is not today's
+    and `starts_later` that it has not begun, so its card names its term and
+    its first day instead of looking like a copy of the other card.
+    """
+    for pairing in pairings:
+        pairing.other_term = not pairing.term.contains(today)
+        pairing.starts_later = pairing.started_on is not None and pairing.started_on > today
+    return sorted(pairings, key=lambda pairing: (pairing.other_term, pairing.starts_later))
 
 
 def active_pairing_of(mentor: Mentor, pairing_id: int) -> Pairing | None:

@@ -102,6 +102,8 @@ logger = logging.getLogger(__name__)
 CONTACT_KINDS = (SessionKind.TUTORING, SessionKind.COUNSELLING)
 # Pairings whose weeks are checked: approved ones, including those ended during the term.
 CHECKED_STATUSES = PAIRED_STATUSES
+# The terms (with their unknown years) whose calendar warning this process has given.
+_CALENDAR_WARNED: set[tuple[str, tuple[int, ...]]] = set()
 
 
 # --- The check: reads and writes in a fixed number of queries. -----------------------------------
@@ -309,7 +311,11 @@ def compliance_check(
         if week_has_ended(monday, today)
     ]
     unknown = tuple(unknown_years(term.start_date, term.end_date))
-    if unknown:
+    if unknown and (term.code, unknown) not in _CALENDAR_WARNED:
+        # Once per term and process: the demo and a catch-up check the term
+        # school by school, and the same sentence a dozen times hides the rest.
+        # Every outcome still carries the years (`calendar_unknown_years`).
+        _CALENDAR_WARNED.add((term.code, unknown))
         logger.warning(
             "Term %s: the official calendar does not know %s yet; the school weeks there "
             "are the term's weeks less its holiday weeks.",

@@ -82,7 +82,7 @@ def tier_choices(district) -> list[str]:
 def tier_name(district, code: str) -> str:
     if code == NOT_IN_HARDSHIP:
         return str(NOT_IN_HARDSHIP_NAME)
-    for tier in district.tiers:
+    for tier in district.tier_labels:
         if tier["code"] == code:
             return tier["name"]
     return code

@@ -63,7 +63,7 @@ def _not_found(request):
 @mentor_page
 def home(request, mentor):
     today = timezone.localdate()
-    pairings = list(selectors.active_pairings_of(mentor))
+    pairings = selectors.current_first(list(selectors.active_pairings_of(mentor)), today=today)
     weeks = selectors.week_status(pairings, today=today)
     mentees = [SimpleNamespace(pairing=p, week=weeks[p.pk]) for p in pairings]
     access_record_request(
@@ -169,6 +169,7 @@ def mentee(request, mentor, pairing_id: int):
 def _mentee_page(request, mentor, pairing, *, form=None, score_form=None, status=200):
     today = timezone.localdate()
     week = selectors.week_status([pairing], today=today)[pairing.pk]
+    selectors.current_first([pairing], today=today)
     context = {
         "mentor": mentor,
         "pairing": pairing,

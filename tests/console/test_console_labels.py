@@ -27,7 +27,7 @@ WEIGHT_KEYS = (
 )
 
 
-def test_a_tier_left_out_by_its_share_is_named_by_the_districts_name(world):
+def test_a_tier_left_out_by_its_share_is_named_in_words_not_its_code(world):
     a, term = world.schools["A"], world.terms["one"]
     project = aid_project(world, code="LIVING_SUBSIDY")
     ProjectTierShare.objects.create(project=project, tier="special_hardship", places=1)
@@ -44,7 +44,7 @@ def test_a_tier_left_out_by_its_share_is_named_by_the_districts_name(world):
     awarded = Award.objects.get(project=project).student_id
     left_out = second if awarded == first.student_id else first
     assert f'data-student="{left_out.student_id}" data-reason="tier_share_full"' in left
-    assert "The 1 places of the tier “特别困难” in the project are taken." in left
+    assert "The 1 places of the tier “Special hardship” in the project are taken." in left
     assert "special_hardship" not in left.replace('data-reason="tier_share_full"', "")
 
 

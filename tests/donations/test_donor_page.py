@@ -388,3 +388,35 @@ def test_a_reason_over_500_characters_is_refused_on_its_card_and_kept_in_the_box
     assert f'value="{reason}"' in here
     pledge.refresh_from_db()
     assert (pledge.status, pledge.cancel_reason) == (PledgeStatus.PLEDGED, "")
+
+
+def test_a_row_with_a_past_day_and_a_part_item_shows_both_errors(world):
+    # The newcomer's row (issue 17): a day gone by and 10.5 items; both are wrong, both are said.
+    response = signed_in(world["newspaper"]).post(
+        "/donor/pledges/",
+        {
+            "kind": "items",
+            "purpose": "图书",
+            "item_name": "图书",
+            "item_unit": "册",
+            "schedule": "once",
+            "due_on_1": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
+            "amount_1": "10.5",
+        },
+        **EN,
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Items are counted in whole numbers." in page
+    assert "A pledge cannot fall due in the past." in page
+    assert not Pledge.objects.exists()
+
+
+def test_the_count_column_is_named_for_items_as_well_as_money(world):
+    page = signed_in(world["newspaper"]).get("/donor/", **EN).content.decode()
+
+    header = re.search(r"<th scope=\"col\">(?:(?!</th>).)*</th></tr></thead>", page, re.S)
+    assert header is not None
+    assert '<span class="for-items">Count</span>' in header.group(0)
+    assert '<span class="for-money">Amount (yuan)</span>' in header.group(0)

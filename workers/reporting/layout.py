@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from donations.models import FundSource
 from donations.money_words import GOVERNMENT, SOCIAL
 from mentoring.models import SchoolLevel
+from mentoring.models.people import tier_label
 
 TEN_THOUSAND = Decimal(10_000)
 CENT = Decimal("0.01")
@@ -88,7 +89,8 @@ def source_label(source: str) -> str:
 
 
 def tier_names(data) -> dict[str, str]:
-    return {tier["code"]: tier["name"] for tier in data["tiers"]}
+    # A snapshot keeps the district's names; a default one is shown in the report's language.
+    return {tier["code"]: tier_label(tier["code"], tier["name"]) for tier in data["tiers"]}
 
 
 def per_school_rows(data, section_schools, total, cells):

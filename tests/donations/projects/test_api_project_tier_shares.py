@@ -92,10 +92,10 @@ def test_80_20_of_a_quota_of_10_gives_8_hardship_and_2_special(
     words = {row["tier"]: row["detail"] for row in body["left_out"]}
     # Each tier by the district's name for it, not its code (issue 17: pages show these words).
     assert words[SPECIAL] == (
-        "The share of the tier “特别困难”, 20% of the school's 10 places (2), is used up."
+        "The share of the tier “Special hardship”, 20% of the school's 10 places (2), is used up."
     )
     assert words[HARDSHIP] == (
-        "The share of the tier “困难”, 80% of the school's 10 places (8), is used up."
+        "The share of the tier “Hardship”, 80% of the school's 10 places (8), is used up."
     )
     assert all(row["student_name"] for row in body["left_out"])
 
@@ -137,7 +137,10 @@ def test_a_share_in_places_counts_across_the_schools(
     )
     assert body["awarded"] == 9
     left = {row["student"]: row["detail"] for row in body["left_out"]}
-    assert left[special_b[1].pk] == "The 3 places of the tier “特别困难” in the project are taken."
+    assert (
+        left[special_b[1].pk]
+        == "The 3 places of the tier “Special hardship” in the project are taken."
+    )
 
 
 def test_a_tier_without_a_share_gets_no_places(district, school_a, district_admin, term):
@@ -151,7 +154,7 @@ def test_a_tier_without_a_share_gets_no_places(district, school_a, district_admi
     assert set(Award.objects.values_list("student", flat=True)) == {hardship[0].pk}
     assert reasons(body) == {general[0].pk: "no_tier_share"}
     assert body["left_out"][0]["detail"] == (
-        "The project gives the tier “一般困难” no share of its places."
+        "The project gives the tier “General hardship” no share of its places."
     )
 
 

@@ -269,3 +269,33 @@ def test_the_reminders_query_count_does_not_grow_with_reminders(world):
     large = _queries(client, REMINDERS)
 
     assert large == small
+
+
+def test_a_second_pairing_of_the_same_mentee_in_a_later_term_names_its_term_and_first_day(world):
+    # Issue 17: two identical cards, this term's and the summer contracting arranged ahead.
+    from mentoring.models import PairingStatus, Term
+    from workers.factories import TermFactory
+
+    spring = TermFactory(
+        district=world.term.district,
+        code="2027-spring",
+        school_year=world.term.school_year,
+        start_date=datetime.date(2027, 2, 22),
+        end_date=datetime.date(2027, 7, 2),
+    )
+    later = PairingFactory(
+        student=world.owned.student,
+        mentor=world.owned.mentor,
+        term=spring,
+        kind=world.owned.kind,
+        status=PairingStatus.ACTIVE,
+        started_on=datetime.date(2027, 6, 28),
+    )
+
+    page = html(logged_in(world.owner).get(HOME, HTTP_ACCEPT_LANGUAGE="en"))
+
+    cards = re.findall(r'<li class="card" data-pairing="(\d+)">(.*?)</li>', page, re.S)
+    assert [int(pk) for pk, _card in cards][-2:] == [world.owned.pk, later.pk]
+    now, ahead = (dict(cards)[str(pk)] for pk in (world.owned.pk, later.pk))
+    assert Term.objects.get(pk=spring.pk).label in ahead and "from 28 Jun 2027" in ahead
+    assert "from " not in now and world.term.label not in now
