@@ -176,3 +176,13 @@ def test_only_get_is_answered(world):
     client = signed_in(world.users["supervisor"])
 
     assert client.post("/supervisor/").status_code == 405
+
+
+def test_balances_read_with_thousands_grouped_as_on_the_console(world):
+    account = world.places[0][FundAccount]
+    FundAccount.objects.filter(pk=account.pk).update(balance_fen=1_800_000)
+
+    page = signed_in(world.users["supervisor"]).get("/supervisor/", **EN).content.decode()
+
+    assert f'<th scope="row">{account.project.name}</th><td>18,000.00</td>' in page
+    assert "18000.00" not in page
