@@ -53,7 +53,7 @@ from core.errors import ValidationErrors
 from core.idempotency import MAX_KEY_LENGTH, once, request_fingerprint
 from core.money import CENT, fen, yuan_amount
 from core.money_text import yuan_text
-from donations.models import MAX_INSTALMENTS, AwardStatus, Disbursement, PaymentMethod
+from donations.models import MAX_INSTALMENTS, AwardStatus, Disbursement, FundSource, PaymentMethod
 from donations.selectors.allocations import allocations_left_out_names, allocations_of_project
 from donations.selectors.scoping import (
     awards_visible_to,
@@ -180,7 +180,17 @@ def _figures(user, schools, term, projects) -> dict[int, dict]:
         # The funding rows are prefetched by the selector, with what arrived against each.
         funding = [row for row in project.funding.all() if row.term_id == term.pk]
         row = awards.get(project.pk, {})
+        # Each source's share of the term's funding: a provincial project may
+        # be part county money, so the project's own source alone would mislead.
+        by_source: dict[str, int] = {}
+        for f in funding:
+            by_source[f.source] = by_source.get(f.source, 0) + f.amount_fen
         figures[project.pk] = {
+            "sources": [
+                (source.label, yuan_text(by_source[source]))
+                for source in FundSource
+                if source in by_source
+            ],
             "allocated": yuan_text(sum(f.amount_fen for f in funding)),
             "arrived": yuan_text(sum(f.received_fen for f in funding)),
             "awards": row.get("n", 0),

@@ -8,8 +8,11 @@ the identification queue (`assessments_visible_to`), pairs
 sessions and home visits (`term_tutoring_figures`, the term report's own
 count, academic and care pairings alike), money
 awarded and paid (`awards_visible_to`, `disbursements_visible_to`) and funds
-allocated and arrived for the district's projects (`projects_visible_to`), and
-the reports (`reports_visible_to`). Only counts and sums are read, so the
+allocated and arrived (`projects_visible_to`), by the term report's rules: a
+school administrator's allocated and received leave out a project shared with
+other schools (`funds_counted`), and the one rate shown for money is the
+government funds' (`money_figures`), never one over government and social
+money together; and the reports (`reports_visible_to`). Only counts and sums are read, so the
 page's queries do not grow with the rows.
 """
 
@@ -19,13 +22,21 @@ from django.views.decorators.http import require_GET
 
 from console.pages import TEMPLATES, admin_page, chosen_term, terms_of
 from core.money import yuan_grouped
-from donations.models import AwardStatus, ProjectFunding
+from donations.models import Award, AwardStatus, ProjectFunding
+from donations.money_words import (
+    AMOUNTS,
+    FUND_GROUPS,
+    GOVERNMENT,
+    fund_group,
+    funds_counted,
+    money_figures,
+)
 from donations.selectors.scoping import (
     awards_visible_to,
     disbursements_visible_to,
     projects_visible_to,
 )
-from mentoring.models import AssessmentStatus, PairingKind, PairingStatus, Term
+from mentoring.models import AssessmentStatus, PairingKind, PairingStatus, School, Term
 from mentoring.selectors.compliance import compliance_summary
 from mentoring.selectors.identification import assessments_visible_to
 from mentoring.selectors.school_year import hardship_identifications
@@ -47,6 +58,75 @@ OPEN_STATES = [
 
 def _rate(part: int, whole: int):
     return None if not whole else round(100 * part / whole, 1)
+
+
+def _by_project(rows) -> dict[int, int]:
+    return {project: fen or 0 for project, fen in rows}
+
+
+def _money(user, school_ids: list[int], term: Term) -> dict:
+    """Allocated, received, awarded and paid for the administrator's schools, by the report's rule.
+
+    Awarded and paid are the schools' awards; allocated and received are a
+    project's own, counted only where the report of these schools counts them
+    (`funds_counted`). Government and social funds are added as amounts; the
+    rates are the government funds' (`money_figures`), as in the report.
+    """
+    projects = {
+        project.pk: project
+        for project in projects_visible_to(user).filter(district=term.district_id)
+    }
+    whole_district = not (
+        School.objects.filter(district_id=term.district_id).exclude(pk__in=school_ids).exists()
+    )
+    awards = Award.objects.filter(term=term, project__in=projects).exclude(
+        status=AwardStatus.CANCELLED
+    )
+    district_awards = dict(awards.values_list("project").annotate(n=Count("pk")).order_by())
+    own = {
+        row["project"]: row
+        for row in awards_visible_to(user)
+        .filter(term=term, project__in=projects, student__school__in=school_ids)
+        .exclude(status=AwardStatus.CANCELLED)
+        .values("project")
+        .annotate(n=Count("pk"), fen=Sum("amount_fen"))
+        .order_by()
+    }
+    paid = _by_project(
+        disbursements_visible_to(user)
+        .filter(
+            award__term=term,
+            award__project__in=projects,
+            award__student__school__in=school_ids,
+            reversal__isnull=True,
+        )
+        .values_list("award__project")
+        .annotate(fen=Sum("amount_fen"))
+        .order_by()
+    )
+    funding = ProjectFunding.objects.filter(term=term, project__in=projects).values_list("project")
+    allocated = _by_project(funding.annotate(fen=Sum("amount_fen")).order_by())
+    received = _by_project(funding.annotate(fen=Sum("entries__amount_fen")).order_by())
+    groups = {group: dict.fromkeys(AMOUNTS, 0) for group in FUND_GROUPS}
+    for pk, project in projects.items():
+        own_awards = own.get(pk, {}).get("n", 0)
+        sums = groups[fund_group(project.source)]
+        sums["awarded"] += own.get(pk, {}).get("fen") or 0
+        sums["paid"] += paid.get(pk, 0)
+        if (whole_district or own_awards) and funds_counted(
+            whole_district=whole_district,
+            district_awards=district_awards.get(pk, 0),
+            own_awards=own_awards,
+        ):
+            sums["allocated"] += allocated.get(pk, 0)
+            sums["received"] += received.get(pk, 0)
+    government = money_figures(groups[GOVERNMENT])
+    return {
+        "whole_district": whole_district,
+        **{name: yuan_grouped(sum(sums[name] for sums in groups.values())) for name in AMOUNTS},
+        "arrival_rate": government["arrival_rate"],
+        "payout_rate": government["payout_rate"],
+    }
 
 
 def term_glance(user, schools, term: Term) -> dict:
@@ -85,19 +165,9 @@ def term_glance(user, schools, term: Term) -> dict:
         awards_visible_to(user)
         .filter(term=term, student__school__in=school_ids)
         .exclude(status=AwardStatus.CANCELLED)
-        .aggregate(n=Count("pk"), students=Count("student", distinct=True), fen=Sum("amount_fen"))
+        .aggregate(n=Count("pk"), students=Count("student", distinct=True))
     )
-    paid = (
-        disbursements_visible_to(user)
-        .filter(award__term=term, award__student__school__in=school_ids, reversal__isnull=True)
-        .aggregate(fen=Sum("amount_fen"))
-    )
-    funding = ProjectFunding.objects.filter(
-        term=term, project__in=projects_visible_to(user).filter(district=term.district_id)
-    )
-    allocated_fen = funding.aggregate(fen=Sum("amount_fen"))["fen"] or 0
-    received_fen = funding.aggregate(fen=Sum("entries__amount_fen"))["fen"] or 0
-    awarded_fen, paid_fen = awards["fen"] or 0, paid["fen"] or 0
+    money = _money(user, school_ids, term)
     return {
         "students": students,
         "identified": identified,
@@ -109,14 +179,7 @@ def term_glance(user, schools, term: Term) -> dict:
         "tutoring": term_tutoring_figures(term=term, schools=in_district)["total"],
         "awards": awards["n"],
         "aided": awards["students"],
-        "money": {
-            "allocated": yuan_grouped(allocated_fen),
-            "received": yuan_grouped(received_fen),
-            "arrival_percent": _rate(received_fen, allocated_fen),
-            "awarded": yuan_grouped(awarded_fen),
-            "paid": yuan_grouped(paid_fen),
-            "payout_percent": _rate(paid_fen, awarded_fen),
-        },
+        "money": money,
     }
 
 

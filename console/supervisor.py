@@ -2,8 +2,9 @@
 
 A supervisor (a member of a school's supervision group: parents, deputies,
 the community) reads aggregates only, never a child: the term's weekly
-tutoring per school (`compliance_summary`, which gives a supervisor the
-per-school figures and no mentor), the balances of the district's fund
+tutoring per school (`term_tutoring_summary`, the weekly page's figures:
+the weeks met per school and no mentor, and the term's sessions, the term
+report's count), the balances of the district's fund
 accounts, the supervision group's meetings, suggestions and the complaints
 against their due days, and the reports they may open. Every figure comes
 from the selector the API uses for the same reader.
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_GET
 from console.pages import chosen_term, terms_of
 from core.pages import SignOutView, role_page
 from donations.selectors.scoping import fund_accounts_visible_to
-from mentoring.selectors.compliance import compliance_summary, schools_supervised_by
+from mentoring.selectors.compliance import schools_supervised_by
+from mentoring.selectors.tutoring import term_tutoring_summary
 from oversight.models import complaint_standing
 from oversight.selectors import (
     complaints_visible_to,
@@ -60,7 +62,7 @@ def home(request, schools):
     user = request.user
     terms = terms_of(schools)
     term = chosen_term(request, terms)
-    tutoring = compliance_summary(user=user, term_id=term.pk) if term else None
+    tutoring = term_tutoring_summary(user=user, term=term) if term else None
     suggestions = suggestions_visible_to(user)
     return render(
         request,

@@ -8,6 +8,7 @@ while their stock moves only through the services.
 """
 
 from django.contrib import admin
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, RecordAdmin
@@ -119,7 +120,19 @@ class AwardAdmin(RecordsStudentAccessAdmin, ReadOnlyAdmin):
     list_display = ["id", "project", "student", "term", "amount_fen", "status"]
     list_filter = ["status", "project", "term"]
     search_fields = ["student__name", "student__student_number"]
-    exclude = ["student_id_hash"]
+    # `term_code` and `purpose` are copies kept for the database's duplicate-aid
+    # constraint: the term is shown once, and the purpose (a district's key,
+    # with no names of its own) with the project whose purpose it is.
+    exclude = ["student_id_hash", "term_code", "purpose"]
+    readonly_fields = ["purpose_of_project"]
+
+    @admin.display(description=_("purpose"))
+    def purpose_of_project(self, award):
+        return format_lazy(
+            _("{purpose} (the purpose of {project})"),
+            purpose=award.purpose,
+            project=award.project.name,
+        )
 
 
 @admin.register(Disbursement)
@@ -153,6 +166,10 @@ class PledgeInstalmentInline(ReadOnlyInline, admin.TabularInline):
     model = PledgeInstalment
     fields = ["due_on", "amount_promised"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # Each row's name reads its pledge's kind (yuan or items).
+        return super().get_queryset(request).select_related("pledge")
 
     @admin.display(description=_("amount (yuan, or items)"))
     def amount_promised(self, instalment):

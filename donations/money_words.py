@@ -63,6 +63,19 @@ def payout_rate(*, paid_fen: int, awarded_fen: int) -> str | None:
     return share(paid_fen, awarded_fen)
 
 
+def funds_counted(*, whole_district: bool, district_awards: int, own_awards: int) -> bool:
+    """Whether a project's allocated and received money counts for a reader of some schools.
+
+    Allocated and received belong to a project as a whole; awarded and paid to
+    the schools read. For the whole district every project's money counts; for
+    some of its schools (a school's report, a school administrator's console)
+    only a project whose awards of the term (`district_awards`, the district's)
+    are all theirs (`own_awards`): a project shared with other schools is left
+    out of their allocated and received totals and arrival rate.
+    """
+    return whole_district or district_awards <= own_awards
+
+
 def money_figures(sums: dict) -> dict:
     """The four amounts of `sums` (fen, missing = 0) as yuan, with the two rates built on them."""
     amounts = {name: sums.get(name, 0) for name in AMOUNTS}

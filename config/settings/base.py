@@ -249,6 +249,9 @@ WHITENOISE_USE_FINDERS = True
 if WHITENOISE_USE_FINDERS:
     # Whitenoise warns at every start when the root is missing.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Files served at the site's root: browsers ask every page for /favicon.ico,
+# the admin's included (https://whitenoise.readthedocs.io/en/stable/django.html#WHITENOISE_ROOT).
+WHITENOISE_ROOT = BASE_DIR / "config" / "root"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -227,4 +227,7 @@ class PledgeInstalment(models.Model):
         ]
 
     def __str__(self):
+        # Fen for money would read as a hundred times the yuan beside it.
+        if self.pledge.kind == PledgeKind.MONEY:
+            return f"{self.due_on}: {yuan_text(self.amount)}"
         return f"{self.due_on}: {self.amount}"

@@ -39,7 +39,9 @@ class FundAccount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project.code}: {yuan_text(self.balance_fen)}"
+        # Not the balance: a row naming its account (a ledger entry) would show
+        # today's balance as if it were the row's.
+        return self.project.code
 
 
 class LedgerKind(models.TextChoices):

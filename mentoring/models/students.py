@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from mentoring.models.people import School, SchoolLevel, Term
@@ -21,7 +22,8 @@ class Subject(models.TextChoices):
     PHYSICS = "physics", _("Physics")
     CHEMISTRY = "chemistry", _("Chemistry")
     BIOLOGY = "biology", _("Biology")
-    HISTORY = "history", _("History")
+    # A context: Django admin's "History" link is another word.
+    HISTORY = "history", pgettext_lazy("school subject", "History")
     GEOGRAPHY = "geography", _("Geography")
     POLITICS = "politics", _("Morality and law")
     ARTS = "arts", _("Music and art")

@@ -15,7 +15,8 @@ the number of sessions.
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from mentoring.models import School, SessionKind, Term, TutoringSession
+from mentoring.models import Mentor, School, SessionKind, Term, TutoringSession, User
+from mentoring.selectors.compliance import compliance_summary
 
 FIGURES = ("sessions", "minutes", "home_visits")
 
@@ -55,3 +56,42 @@ def term_tutoring_figures(*, term: Term, schools: list[School]) -> dict:
         _add(by_school[row["school"]], row)
         _add(by_mentor.setdefault(row["mentor"], dict.fromkeys(FIGURES, 0)), row)
     return {"total": total, "by_school": by_school, "by_mentor": by_mentor}
+
+
+def term_tutoring_summary(*, user: User, term: Term, administered_only: bool = False) -> dict:
+    """`compliance_summary` with the term's sessions, minutes and home visits for the weeks'.
+
+    The weeks met and the streaks are the weekly check's; the sessions, minutes
+    and home visits beside them are `term_tutoring_figures` of the schools the
+    summary lists, the term report's count, on every page that shows them (the
+    administrators' weekly page, the supervisor's page). Mentors with sessions
+    and no checked week are listed only for `administered_only` (the mentors of
+    the schools the user runs): a supervisor reads per school, never a mentor.
+    """
+    summary = compliance_summary(user=user, term_id=term.pk, administered_only=administered_only)
+    schools = School.objects.filter(pk__in=[row["school"] for row in summary["by_school"]])
+    figures = term_tutoring_figures(term=term, schools=list(schools))
+    none = dict.fromkeys(FIGURES, 0)
+    summary["totals"].update(figures["total"])
+    for row in summary["by_school"]:
+        row.update(figures["by_school"].get(row["school"], none))
+    listed = set()
+    for row in summary["by_mentor"]:
+        row.update(figures["by_mentor"].get(row["mentor"], none))
+        listed.add(row["mentor"])
+    unlisted = [pk for pk in figures["by_mentor"] if pk not in listed]
+    if administered_only and unlisted:
+        for mentor in Mentor.objects.filter(pk__in=unlisted).select_related("user"):
+            summary["by_mentor"].append(
+                {
+                    "mentor": mentor.pk,
+                    "mentor_name": mentor.user.display_name,
+                    "mentor_kind": mentor.kind,
+                    "met_percent": None,
+                    "pair_weeks": 0,
+                    "pair_weeks_met": 0,
+                    "students_with_streak": 0,
+                    **figures["by_mentor"][mentor.pk],
+                }
+            )
+    return summary

@@ -17,7 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from donations.models import AidProject, Allocation, Award, AwardStatus, Disbursement, FundSource
+from donations.models import (
+    AidProject,
+    Allocation,
+    Award,
+    AwardStatus,
+    Disbursement,
+    FundSource,
+    ProjectFunding,
+)
 from mentoring.models import AccessLogEntry, AssessmentStatus
 from tests.console.console_world import (
     OPENS,
@@ -175,6 +183,20 @@ def test_the_projects_show_their_money_in_yuan(world, project):
     assert 'data-figure="paid">100.00 yuan' in row
     zh = signed_in(admin).get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "10,000.00 元" in zh
+
+
+def test_a_project_names_every_source_of_its_funding_not_its_own_source_only(world, project):
+    ProjectFunding.objects.create(
+        project=project, term=world.terms["one"], source=FundSource.COUNTY, amount_fen=910_000
+    )
+    admin = world.users["school_admin"]
+
+    listed = signed_in(admin).get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    own = signed_in(admin).get(project_page(project, world), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    sources = "<span data-sources>省级财政 10,000.00 元、县（区）级财政 9,100.00 元</span>"
+    assert sources in listed[listed.index(f'data-project="{project.pk}"') :]
+    assert sources in own.content.decode()
 
 
 # --- allocation --------------------------------------------------------------------------

@@ -8,11 +8,15 @@ home visits too. The console's home and weekly page show the report's count
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 
+from donations.models import AidProject, FundSource, ProjectFunding
+from donations.services.ledger import fund_account_of, ledger_post
 from mentoring.models import PairingKind, SessionKind
-from tests.console.console_world import EN, paired, signed_in
+from tests.console.console_world import EN, paired, pupil, signed_in
+from tests.report_scene import appropriate, award_bulk, pay_bulk
 from workers.factories import TutoringSessionFactory
 from workers.reports import report_build, report_start
 
@@ -98,3 +102,65 @@ def test_the_weekly_page_shows_the_reports_figures_per_school_and_mentor(world):
     # A care mentor, with no week checked, is listed with its sessions.
     mentors = page.split('id="mentors"', 1)[1].split('id="reminders"', 1)[0]
     assert mentors.count("data-mentor=") == 4
+
+
+def _money_world(world):
+    """A provincial project shared by schools A and B, and a donation project of A's alone.
+
+    Of the government awards A's are partly paid and B's not at all; the
+    donations are paid in full, so a rate over all funds would differ from the
+    government funds' rate the report gives.
+    """
+    a, b, term = world.schools["A"], world.schools["B"], world.terms["one"]
+    by = world.users["district_admin"]
+    grant = AidProject.objects.create(
+        district=a.district,
+        code="GRANT",
+        name="助学金",
+        source=FundSource.PROVINCIAL,
+        purpose="living",
+    )
+    funding = ProjectFunding.objects.create(
+        project=grant, term=term, source=FundSource.PROVINCIAL, amount_fen=1_000_000
+    )
+    appropriate(grant, funding, 800_000)
+    gifts = AidProject.objects.create(
+        district=a.district, code="GIFT", name="爱心捐助", source=FundSource.SOCIAL, purpose="gift"
+    )
+    ledger_post(account_id=fund_account_of(gifts).pk, kind="contribution", amount_fen=60_000, by=by)
+    in_a = [pupil(a, term, f"甲{n}") for n in range(3)]
+    in_b = [pupil(b, term, f"乙{n}") for n in range(2)]
+    pay_bulk(award_bulk(grant, term, in_a, 50_000, by=by)[:2], by=by)
+    award_bulk(grant, term, in_b, 50_000, by=by)
+    pay_bulk(award_bulk(gifts, term, in_a[:2], 30_000, by=by), by=by)
+
+
+def _home_money(html: str) -> dict:
+    tiles = html.split('data-figure="arrived"', 1)[1]
+    rates = dict(re.findall(r'data-rate="(\w+)">[^<]*?([\d.]+)%', tiles))
+    arrived = re.search(r'<div class="figure">([\d,.]+)</div>', tiles).group(1)
+    return {"received": arrived, **rates}
+
+
+def test_the_console_home_shows_the_reports_money_and_government_rates(world):
+    _money_world(world)
+    term, a = world.terms["one"], world.schools["A"]
+    school_admin, district_admin = world.users["school_admin"], world.users["district_admin"]
+
+    for admin, where in (
+        (school_admin, {"school_id": a.pk}),
+        (district_admin, {"district_id": a.district_id}),
+    ):
+        report = report_start(by=admin, term_id=term.pk, **where)
+        report_build(report, lambda value: None)
+        report.refresh_from_db()
+        funds = report.data["aid"]["funds"]
+        home = _home_money(signed_in(admin).get(f"/console/?term={term.pk}", **EN).content.decode())
+
+        expected = {"received": f"{Decimal(funds['all']['received']):,.2f}"}
+        for rate in ("arrival", "payout"):
+            if funds["government"][f"{rate}_rate"] is not None:
+                expected[rate] = funds["government"][f"{rate}_rate"]
+        assert home == expected, admin
+    # The school's own report leaves the shared grant's money out; the district's counts it.
+    assert expected == {"received": "8,000.00", "arrival": "80.00", "payout": "40.00"}

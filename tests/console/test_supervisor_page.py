@@ -7,6 +7,9 @@ report) shows on the page for school A only, and the district's fund
 accounts for the whole district, as the API's selectors give them.
 """
 
+import datetime
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -14,9 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from donations.models import FundAccount
-from mentoring.models import Pairing, Student, WeeklyCompliance
+from mentoring.models import Pairing, Student, TutoringSession, WeeklyCompliance
 from oversight.models import Complaint, SupervisionMeeting
 from tests.role_scene import build_scene
+from workers.factories import TutoringSessionFactory
 from workers.models import Report, ReportStatus
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +114,49 @@ def test_a_week_of_tutoring_counts_for_its_school(world):
     assert f'<option value="{term.pk}" selected>' in page
 
 
+def sessions_of(html: str, school_code: str) -> int:
+    """The sessions cell (the second figure) of a school's row, on either page."""
+    row = re.search(rf'<tr data-school="{school_code}">(.*?)</tr>', html, re.S).group(1)
+    return int(re.findall(r"<td>(.*?)</td>", row, re.S)[1])
+
+
+def test_sessions_per_school_are_the_weekly_pages_not_the_weeks_met(world):
+    a = world.places[0]
+    pairing = a[Pairing]
+    school = pairing.student.school
+    # Four sessions in the term, one week checked (met with one session): weeks met != sessions.
+    WeeklyCompliance.objects.filter(school=school).delete()
+    for day in (15, 16, 17, 22):
+        TutoringSessionFactory(
+            pairing=pairing, date=pairing.term.start_date.replace(day=day), minutes=40
+        )
+    start = pairing.term.start_date
+    monday = start - datetime.timedelta(days=start.weekday())
+    WeeklyCompliance.objects.create(
+        pairing=pairing,
+        term=pairing.term,
+        school=school,
+        mentor=pairing.mentor,
+        week_start=monday,
+        iso_year=monday.isocalendar()[0],
+        iso_week=monday.isocalendar()[1],
+        sessions=1,
+        minutes=40,
+        met=True,
+    )
+    query = f"?term={pairing.term.pk}"
+
+    supervisor = signed_in(world.users["supervisor"]).get("/supervisor/" + query, **EN)
+    weekly = signed_in(world.users["school_admin"]).get("/console/weekly/" + query, **EN)
+
+    expected = TutoringSession.objects.filter(
+        pairing__term=pairing.term, pairing__student__school=school
+    ).count()
+    assert expected >= 4
+    assert sessions_of(supervisor.content.decode(), school.code) == expected
+    assert sessions_of(weekly.content.decode(), school.code) == expected
+
+
 def test_the_page_reads_in_a_fixed_number_of_queries(world):
     client = signed_in(world.users["supervisor"])
     client.get("/supervisor/")
@@ -129,3 +176,13 @@ def test_only_get_is_answered(world):
     client = signed_in(world.users["supervisor"])
 
     assert client.post("/supervisor/").status_code == 405
+
+
+def test_balances_read_with_thousands_grouped_as_on_the_console(world):
+    account = world.places[0][FundAccount]
+    FundAccount.objects.filter(pk=account.pk).update(balance_fen=1_800_000)
+
+    page = signed_in(world.users["supervisor"]).get("/supervisor/", **EN).content.decode()
+
+    assert f'<th scope="row">{account.project.name}</th><td>18,000.00</td>' in page
+    assert "18000.00" not in page

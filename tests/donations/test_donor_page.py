@@ -123,9 +123,9 @@ def test_a_donor_sees_its_own_pledges_only(world):
 
     page = signed_in(world["newspaper"]).get("/donor/", **EN).content.decode()
 
-    assert f'data-pledge="{own.pk}"' in page and "1234.00 yuan" in page
-    assert f'data-pledge="{colleague.pk}"' not in page and "7777.00" not in page
-    assert f'data-pledge="{outsider.pk}"' not in page and "9999.00" not in page
+    assert f'data-pledge="{own.pk}"' in page and "1,234.00 yuan" in page
+    assert f'data-pledge="{colleague.pk}"' not in page and "7,777.00" not in page
+    assert f'data-pledge="{outsider.pk}"' not in page and "9,999.00" not in page
     assert "县报社" in page and "赵女士" not in page and "钱先生" not in page
 
 
@@ -147,7 +147,7 @@ def test_a_donor_pledges_in_instalments_and_lands_on_the_banner(world):
     ]
     page = client.get("/donor/", **EN).content.decode()
     assert 'id="messages"' in page and "your pledge is recorded" in page
-    assert "5000.50 yuan" in page
+    assert "5,000.50 yuan" in page
 
 
 def test_items_are_pledged_in_whole_numbers_with_their_unit(world):

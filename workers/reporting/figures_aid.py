@@ -7,7 +7,7 @@ Part of `workers.reporting.figures.compose`.
 from collections import defaultdict
 
 from core.money import yuan
-from donations.money_words import FUND_GROUPS, fund_group, money_figures, share
+from donations.money_words import FUND_GROUPS, fund_group, funds_counted, money_figures, share
 from workers.reporting.arithmetic import add_up, average
 
 SOURCES = ("central", "provincial", "county", "school", "social")
@@ -159,8 +159,11 @@ def aid_section(raw, codes, enrolment):
     shared = {
         pid
         for pid in in_scope
-        if raw.get("scope") == "school"
-        and district_awards.get(pid, 0) > project_sums.get(pid, {}).get("awards", 0)
+        if not funds_counted(
+            whole_district=raw.get("scope") != "school",
+            district_awards=district_awards.get(pid, 0),
+            own_awards=project_sums.get(pid, {}).get("awards", 0),
+        )
     }
     # Money words (donations.money_words): awarded and paid are this report's
     # schools'; allocated and received are the project's, so a school report

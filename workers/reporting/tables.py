@@ -9,6 +9,7 @@ can add them up; labels are translated in the active language.
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from donations.money_words import AMOUNTS, FUND_GROUPS
 from mentoring.models import MentorKind, SchoolLevel
@@ -58,7 +59,7 @@ def summary(data) -> Section:
     compared_with = data.get("previous_term") is not None
     columns = [_("Figure"), _("This term")]
     if compared_with:
-        columns += [_("Previous term"), _("Change")]
+        columns += [_("Previous term"), pgettext("report column", "Change")]
     table = Table(_("Summary"), columns)
     for key, label in labels:
         compared = comparison.get(key, {})
@@ -84,15 +85,15 @@ def summary(data) -> Section:
         [
             _("School"),
             _("Students enrolled"),
-            _("Change"),
+            pgettext("report column", "Change"),
             _("Students aided"),
-            _("Change"),
+            pgettext("report column", "Change"),
             _("Share of enrolment aided (%)"),
-            _("Change"),
+            pgettext("report column", "Change"),
             _("Mentoring pairs"),
-            _("Change"),
+            pgettext("report column", "Change"),
             _("Sessions logged"),
-            _("Change"),
+            pgettext("report column", "Change"),
         ],
     )
     for code, figures in data.get("comparison_by_school", {}).items():
