@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from donations.selectors import archive as selectors
 from mentoring.models import AccessAction
 from mentoring.services.access_log import access_record_request
+from mentoring.web.start import page_for
 
 LOGIN_URL = "teacher:login"
 
@@ -31,4 +32,7 @@ def student_archive(request, student_id: int):
         student_ids=[student.pk],
         object_id=student.pk,
     )
-    return render(request, "donations/archive.html", {"archive": archive})
+    # Back to the reader's own page, as `/` would send them: a mentor's, or the console.
+    return render(
+        request, "donations/archive.html", {"archive": archive, "back_url": page_for(request.user)}
+    )

@@ -354,3 +354,11 @@ def test_the_page_names_the_tier_and_each_step_in_words_not_codes(scene):
     assert "hardship" not in identification
     steps = re.findall(r"<li>\d{1,2} [A-Z][a-z]{2} \d{4} ([^<:]*)", identification)
     assert steps == ["Application submitted", "Approved"]
+
+
+def test_the_page_leads_back_to_the_readers_own_page_and_offers_the_language_menu(scene):
+    # A newcomer found the archive a dead end: no bar, no way back, no language menu.
+    for user, back in ((scene.w.owner, "/teacher/"), (scene.w.admin_a, "/console/")):
+        html = client_for_page(user).get(page_url(scene.student.pk)).content.decode()
+        assert f'<a href="{back}" id="back-link">返回首页</a>' in html
+        assert 'action="/i18n/setlang/"' in html and 'name="language"' in html
