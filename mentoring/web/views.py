@@ -6,6 +6,7 @@ through the same services as the API, and a service's error is shown on the
 field it names, with nothing written.
 """
 
+import datetime
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -101,6 +102,15 @@ def _initial(mentor, pairing, today) -> dict:
     }
 
 
+def _asked_day(value: str | None, today: datetime.date) -> datetime.date | None:
+    """The ISO day a link asks the form to start on, if it is one and not in the future."""
+    try:
+        day = datetime.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if day <= today else None
+
+
 @mentor_page
 def mentee(request, mentor, pairing_id: int):
     pairing = selectors.active_pairing_of(mentor, pairing_id)
@@ -154,7 +164,9 @@ def mentee(request, mentor, pairing_id: int):
                 form.add_error(form.field_for_error(field), str(message))
         status = 400
     else:
-        form = SessionForm(initial=_initial(mentor, pairing, today))
+        # A reminder's "log a session" asks for a day of the week it is about.
+        day = _asked_day(request.GET.get("date"), today) or today
+        form = SessionForm(initial=_initial(mentor, pairing, day))
         status = 200
         access_record_request(
             request,

@@ -125,7 +125,7 @@ def test_a_missed_week_reads_as_dates_with_a_link_to_the_student(world):
 
     mentee = page_of(world.owned)
     assert f'<a href="{mentee}">{world.owned.student.name}</a>' in page
-    assert f'href="{mentee}#log"' in page
+    assert f'href="{mentee}?date=2026-11-09#log"' in page
     assert "11月9日" in page and "11月15日" in page
     assert "2026-W46" not in page
     assert "Dear" not in page  # the e-mail's other language is not shown

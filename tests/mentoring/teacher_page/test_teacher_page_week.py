@@ -184,3 +184,33 @@ def test_marking_read_is_a_post(world):
     mine.refresh_from_db()
     assert response.status_code == 405
     assert mine.read_at is None
+
+
+def test_a_reminder_opens_the_log_form_on_its_week_and_a_resolved_one_asks_nothing(world):
+    # A newcomer's findings: the link opened the form on today, and a reminder already
+    # resolved still said no session was logged.
+    last_week = MONDAY - datetime.timedelta(days=7)
+    week = f"{last_week.isocalendar().year}-W{last_week.isocalendar().week:02d}"
+    open_one = _notification(world.owner, 1, data={"pairing": world.owned.pk, "week": week})
+    _notification(
+        world.owner,
+        2,
+        data={"pairing": world.owned.pk, "week": week},
+        resolved_at=NOW,
+        read_at=NOW,
+    )
+    client = logged_in(world.owner)
+
+    listed = html(client.get(REMINDERS))
+
+    cards = listed.split('data-notification="')[1:]
+    opened = next(card for card in cards if card.startswith(f'{open_one.pk}"'))
+    resolved = next(card for card in cards if not card.startswith(f'{open_one.pk}"'))
+    link = f"{page_of(world.owned)}?date={last_week.isoformat()}#log"
+    assert link in opened
+    assert "?date=" not in resolved and "没有辅导记录" not in resolved
+    page = html(client.get(link.split("#")[0]))
+    assert f'value="{last_week.isoformat()}"' in page
+    # A day to come, or no day, is not offered: the form starts on today.
+    future = (NOW.date() + datetime.timedelta(days=3)).isoformat()
+    assert f'value="{future}"' not in html(client.get(f"{page_of(world.owned)}?date={future}"))
