@@ -178,7 +178,7 @@ def test_a_donor_pledges_follows_and_cancels(
     assert (
         card.locator("ul.sessions li")
         .all_inner_texts()[1]
-        .startswith(f"{chinese_day(later(120))}: 1500.50")
+        .startswith(f"{chinese_day(later(120))}: 1,500.50 元")
     )
     no_sideways_scroll()
     shot("04-money-pledged")
