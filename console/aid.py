@@ -7,7 +7,7 @@ administrator, and every action is the API's service:
   districts of the schools the administrator runs; per project the term's
   funds allocated and arrived (its funding), awarded and paid (the awards and
   payments of the administrator's own schools, `awards_visible_to` and
-  `disbursements_visible_to`), each a sum grouped by project, so the page's
+  `paid_fen_by_project`), each a sum grouped by project, so the page's
   queries do not grow with the rows;
 - allocating is `allocate`, the API's `projects/{id}/allocate/`; the project's
   allocations are `allocations_of_project` and who was left out, and why, is
@@ -57,7 +57,7 @@ from donations.models import MAX_INSTALMENTS, AwardStatus, Disbursement, FundSou
 from donations.selectors.allocations import allocations_left_out_names, allocations_of_project
 from donations.selectors.scoping import (
     awards_visible_to,
-    disbursements_visible_to,
+    paid_fen_by_project,
     projects_visible_to,
 )
 from donations.services.allocation import allocate, allocate_problems
@@ -162,19 +162,7 @@ def _figures(user, schools, term, projects) -> dict[int, dict]:
         )
         .order_by()
     }
-    paid = dict(
-        disbursements_visible_to(user)
-        .filter(
-            award__term=term,
-            award__student__school__in=school_ids,
-            award__project__in=projects,
-            reversal__isnull=True,
-        )
-        .values("award__project")
-        .annotate(fen=Sum("amount_fen"))
-        .order_by()
-        .values_list("award__project", "fen")
-    )
+    paid = paid_fen_by_project(user, term=term, projects=projects, school_ids=school_ids)
     figures = {}
     for project in projects:
         # The funding rows are prefetched by the selector, with what arrived against each.

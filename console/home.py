@@ -7,7 +7,7 @@ the identification queue (`assessments_visible_to`), pairs
 (`pairings_visible_to`), the weekly rate (`compliance_summary`), the term's
 sessions and home visits (`term_tutoring_figures`, the term report's own
 count, academic and care pairings alike), money
-awarded and paid (`awards_visible_to`, `disbursements_visible_to`) and funds
+awarded and paid (`awards_visible_to`, `paid_fen_by_project`) and funds
 allocated and arrived (`projects_visible_to`), by the term report's rules: a
 school administrator's allocated and received leave out a project shared with
 other schools (`funds_counted`), and the one rate shown for money is the
@@ -33,7 +33,7 @@ from donations.money_words import (
 )
 from donations.selectors.scoping import (
     awards_visible_to,
-    disbursements_visible_to,
+    paid_fen_by_project,
     projects_visible_to,
 )
 from mentoring.models import AssessmentStatus, PairingKind, PairingStatus, School, Term
@@ -92,18 +92,7 @@ def _money(user, school_ids: list[int], term: Term) -> dict:
         .annotate(n=Count("pk"), fen=Sum("amount_fen"))
         .order_by()
     }
-    paid = _by_project(
-        disbursements_visible_to(user)
-        .filter(
-            award__term=term,
-            award__project__in=projects,
-            award__student__school__in=school_ids,
-            reversal__isnull=True,
-        )
-        .values_list("award__project")
-        .annotate(fen=Sum("amount_fen"))
-        .order_by()
-    )
+    paid = paid_fen_by_project(user, term=term, projects=projects, school_ids=school_ids)
     funding = ProjectFunding.objects.filter(term=term, project__in=projects).values_list("project")
     allocated = _by_project(funding.annotate(fen=Sum("amount_fen")).order_by())
     received = _by_project(funding.annotate(fen=Sum("entries__amount_fen")).order_by())

@@ -132,6 +132,26 @@ def disbursements_visible_to(user: User):
     ).select_related("award__project", "paid_by", "reversal__created_by")
 
 
+def paid_fen_by_project(user: User, *, term, projects, school_ids: list[int]) -> dict[int, int]:
+    """Per project, the fen paid for `term`'s awards to `school_ids`' students, net of the
+    payments reversed, among the payments `user` may see: the console's home and aid pages."""
+    from donations.selectors.totals import PAYMENT_STANDS
+
+    return dict(
+        disbursements_visible_to(user)
+        .filter(
+            PAYMENT_STANDS,
+            award__term=term,
+            award__project__in=projects,
+            award__student__school__in=school_ids,
+        )
+        .values("award__project")
+        .annotate(fen=Sum("amount_fen"))
+        .order_by()
+        .values_list("award__project", "fen")
+    )
+
+
 def item_donations_visible_to(user: User):
     from donations.models import ItemDonation
 
