@@ -6,6 +6,10 @@ and a JSON body of which every field shown must be in the real answer with
 that value (a list with every item). `"$NAME"` in an answer takes the real
 value and stands for it in later requests. `Bearer <access of USER>` signs in
 as the demo account USER, built here with the demo's codes and password.
+
+The README shows what `make demo` answers, so this world is shaped like the
+demo where an answer shows it (teacher_a's three pairings); the lists' counts
+it shows are also asked of the real demo by tests/workers/test_demo.py.
 """
 
 import datetime
@@ -21,7 +25,13 @@ from rest_framework.test import APIClient
 
 from mentoring.models import MentorKind, Role, Subject
 from tests.write_world import World
-from workers.factories import DistrictFactory, MentorFactory, SchoolFactory, member
+from workers.factories import (
+    DistrictFactory,
+    MentorFactory,
+    PairingFactory,
+    SchoolFactory,
+    member,
+)
 
 README = Path(settings.BASE_DIR) / "README.md"
 SECTION = "### Everyday calls, worked"
@@ -89,6 +99,23 @@ def _user(name: str, users: dict):
     return users[name]
 
 
+def shown_counts() -> list[tuple[str, str, int]]:
+    """Each read of the README that shows a list's `count`: (account, path, count).
+
+    The README shows what the demo answers, so tests/workers/test_demo.py asks
+    the real demo each of these too.
+    """
+    shown = []
+    for request, answer in exchanges():
+        line, headers, _body = _split(request)
+        method, path = line.split(" ", 1)
+        body = _split(answer)[2]
+        if method == "GET" and body and "count" in json.loads(body):
+            account = re.fullmatch(r"Bearer <access of (\w+)>", headers["Authorization"])
+            shown.append((account.group(1), path, json.loads(body)["count"]))
+    return shown
+
+
 @pytest.fixture
 def demo(db, django_capture_on_commit_callbacks):
     """The demo's names on a small world: its county, school, term, project and accounts."""
@@ -102,6 +129,16 @@ def demo(db, django_capture_on_commit_callbacks):
         project.code = "LIVING-2026"
         project.save()
         teacher = world.pairing.mentor.user
+        # The demo's teacher_a mentors three pupils of the school (its matching fills
+        # the capacity of 3 the demo gives that teacher), as the README's list of pairings shows.
+        for _more in range(2):
+            PairingFactory(
+                student=world.student(struggling=True, weak=[Subject.MATH]),
+                mentor=world.mentor,
+                term=world.term,
+                started_on=world.term.start_date,
+            )
+        assert world.mentor.capacity == 3
         admin = member(Role.ADMINISTRATOR, school)
         donor = member(Role.DONOR, school)
         world.donor.user = donor

@@ -243,6 +243,7 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
         ).count()
     )
     check_console_waiting(said, client)
+    _the_readme_counts_what_the_demo_answers()
     _every_applicant_is_the_parent_their_name_reads_as()
     for line in (
         "teacher_a, 张老师, teacher of 阳光小学: http://127.0.0.1:8000/teacher/",
@@ -268,6 +269,22 @@ def test_demo_builds_the_county_is_safe_to_run_twice_and_logs_no_personal_data(c
             content_type="application/json",
         )
         assert response.status_code == 200, username
+
+
+def _the_readme_counts_what_the_demo_answers():
+    """Each list the README's worked calls show counts what the demo answers (issue 17:
+    it showed teacher_a one pairing where the demo gives three)."""
+    from rest_framework.test import APIClient
+
+    from tests.project.test_readme_api import shown_counts
+
+    assert shown_counts()
+    for username, path, count in shown_counts():
+        api = APIClient()
+        api.force_authenticate(User.objects.get(username=username))
+        response = api.get(path)
+        assert response.status_code == 200, (path, response.content)
+        assert response.json()["count"] == count, (username, path)
 
 
 def _every_applicant_is_the_parent_their_name_reads_as():
