@@ -62,7 +62,7 @@ def home(request, schools):
     user = request.user
     terms = terms_of(schools)
     term = chosen_term(request, terms)
-    tutoring = term_tutoring_summary(user=user, term=term) if term else None
+    tutoring = term_tutoring_summary(user=user, term_id=term.pk) if term else None
     suggestions = suggestions_visible_to(user)
     return render(
         request,

@@ -1,14 +1,14 @@
 """`/console/weekly/`: weekly tutoring compliance of the term, per school and per mentor.
 
-The figures are `term_tutoring_summary` (the supervisor's page reads it too):
-the weeks are `compliance_summary`, what the API's `compliance/summary/`
-answers the same administrator: per school the share of pair-weeks met and
-students missing weeks in a row, and per mentor the same (the mentors of the
-schools the administrator runs), counted for the schools the administrator
-administers only. The sessions, minutes and home visits beside them are the
-term's (`term_tutoring_figures`, the term report's count): every pairing's,
-care pairings' home visits too, which the weekly check does not count; a
-mentor with sessions and no checked week is listed with its sessions.
+The figures are `term_tutoring_summary` (the supervisor's page and the API's
+`compliance/summary/` read it too). The weeks are `compliance_summary`'s: per
+school the share of pair-weeks met and students missing weeks in a row, and
+per mentor the same (the mentors of the schools the administrator runs),
+counted for the schools the administrator administers only. The sessions,
+minutes and home visits beside them are the term's (`term_tutoring_figures`,
+the term report's count): every pairing's, care pairings' home visits too,
+which the weekly check does not count; a mentor with sessions and no checked
+week is listed with its sessions.
 
 Below them, the reminders the weekly check sent this term (`reminders_sent`):
 per week and mentor, the student missed, whether the mentor was reminded and
@@ -33,7 +33,7 @@ def weekly(request, schools):
     term = chosen_term(request, terms)
     summary = None
     if term is not None:
-        summary = term_tutoring_summary(user=request.user, term=term, administered_only=True)
+        summary = term_tutoring_summary(user=request.user, term_id=term.pk, administered_only=True)
     reminders = reminders_sent(user=request.user, term=term) if term else []
     if reminders:
         access_record_request(

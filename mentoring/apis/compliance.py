@@ -3,6 +3,11 @@
 Rows are read by administrators (their schools) and by mentors (their own
 pairings); supervisors read `compliance/summary/` only, donors neither. The
 check itself is started at `compliance/check/` (workers.api).
+
+`compliance/summary/` is `term_tutoring_summary`, as the console's weekly and
+supervisor's pages: the weeks met and the streaks are the weekly check's, the
+sessions, minutes and home visits the term's (the term report's count), so
+that the API, the pages and the report give one figure.
 """
 
 import django_filters
@@ -22,6 +27,7 @@ from mentoring.apis.pairings import ReadsMentoringRecords
 from mentoring.models import WeeklyCompliance
 from mentoring.school_weeks import parse_week, week_label
 from mentoring.selectors import compliance as selectors
+from mentoring.selectors.tutoring import term_tutoring_summary
 
 
 class ComplianceSerializer(serializers.ModelSerializer):
@@ -108,11 +114,21 @@ class FiguresSerializer(serializers.Serializer):
     pair_weeks = serializers.IntegerField()
     pair_weeks_met = serializers.IntegerField()
     met_percent = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
-    sessions = serializers.IntegerField()
-    minutes = serializers.IntegerField()
-    home_visits = serializers.IntegerField()
+    sessions = serializers.IntegerField(
+        help_text=_(
+            "Every session logged this term for a pairing, academic or care, in any week "
+            "(holidays and weeks not yet checked included): the term report's count."
+        )
+    )
+    minutes = serializers.IntegerField(help_text=_("The minutes of those sessions."))
+    home_visits = serializers.IntegerField(
+        help_text=_("Those of the sessions that are home visits.")
+    )
     holiday_sessions = serializers.IntegerField(
-        help_text=_("Contact sessions dated in the holiday: counted apart, for no week.")
+        help_text=_(
+            "Academic pairings' contact sessions dated in the holiday: they meet no week's "
+            "target, and are among the sessions."
+        )
     )
     holiday_minutes = serializers.IntegerField()
     holiday_home_visits = serializers.IntegerField()
@@ -188,7 +204,7 @@ class ComplianceViewSet(
         """The term's figures per school and per mentor (supervisors: per school only)."""
         query = SummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        summary = selectors.compliance_summary(
+        summary = term_tutoring_summary(
             user=request.user,
             term_id=query.validated_data["term"],
             school_id=query.validated_data.get("school"),

@@ -155,22 +155,33 @@ def summary_scope(*, user: User, term_id: int, school_id: int | None) -> Summary
     return SummaryScope(term=term, school=school)
 
 
-def compliance_summary(
-    *, user: User, term_id: int, school_id: int | None = None, administered_only: bool = False
-) -> dict:
-    """Figures of a term per school and per mentor, for the rows the user may count.
+@dataclass
+class SummaryCounted:
+    """What a user's summary counts: its schools, the weekly check's rows, the rows the
+    user reads one by one (for the mentors' figures) and the term's sessions.
 
-    `administered_only` counts the schools the user administers and nothing
-    else (the administrators' console): not the schools it only supervises,
-    nor its own mentees elsewhere.
-
-    Per school: share of pair-weeks met, sessions, minutes, home visits,
-    the sessions, minutes and home visits of the holiday apart (they meet no
-    week's target), students with a streak of missed weeks, and the party-member teachers
-    (how many, how many with at least one academic mentee in the term).
-    Per mentor: the same figures, for administrators and the mentor themself;
-    supervisors get the per-school figures only.
+    `sessions` are every session of the term's pairings in the counted schools,
+    and the user's own pairings' elsewhere; a mentor's sessions count towards
+    their figures only where `reads_mentor` says so.
     """
+
+    scope: SummaryScope
+    schools: QuerySet[School]
+    rows: QuerySet[WeeklyCompliance]
+    visible_rows: QuerySet[WeeklyCompliance]
+    sessions: QuerySet[TutoringSession]
+    administered: set[int] | None
+    own: set[int]
+
+    def reads_mentor(self, school_id: int, mentor_id: int) -> bool:
+        return self.administered is None or school_id in self.administered or mentor_id in self.own
+
+
+def summary_counted(
+    *, user: User, term_id: int, school_id: int | None = None, administered_only: bool = False
+) -> SummaryCounted:
+    """What `compliance_summary` counts for the user (see there): refused (400) outside
+    the user's terms and schools."""
     scope = summary_scope(user=user, term_id=term_id, school_id=school_id)
     term = scope.term
     if administered_only:
@@ -197,20 +208,61 @@ def compliance_summary(
         rows = rows.filter(school=scope.school)
         visible_rows = visible_rows.filter(school=scope.school)
 
+    sessions = TutoringSession.objects.filter(pairing__term=term)
     if administered_only:
-        holiday_scope = TutoringSession.objects.filter(pairing__student__school__in=counted_schools)
+        sessions = sessions.filter(pairing__student__school__in=counted_schools)
         administered = None
     elif user.is_superuser:
-        holiday_scope = TutoringSession.objects.all()
         administered = None
     else:
-        holiday_scope = TutoringSession.objects.filter(
+        sessions = sessions.filter(
             Q(pairing__student__school__in=counted_schools) | Q(pairing__mentor__user=user)
         )
         administered = set(schools_administered_by(user).values_list("pk", flat=True))
     if scope.school is not None:
-        holiday_scope = holiday_scope.filter(pairing__student__school=scope.school)
-    holiday = _holiday_figures(term, holiday_scope)
+        sessions = sessions.filter(pairing__student__school=scope.school)
+    own = set(Mentor.objects.filter(user=user).values_list("pk", flat=True))
+    return SummaryCounted(
+        scope=scope,
+        schools=counted_schools,
+        rows=rows,
+        visible_rows=visible_rows,
+        sessions=sessions,
+        administered=administered,
+        own=own,
+    )
+
+
+def compliance_summary(
+    *, user: User, term_id: int, school_id: int | None = None, administered_only: bool = False
+) -> dict:
+    """Figures of a term per school and per mentor, for the rows the user may count.
+
+    `administered_only` counts the schools the user administers and nothing
+    else (the administrators' console): not the schools it only supervises,
+    nor its own mentees elsewhere.
+
+    Per school: share of pair-weeks met, sessions, minutes, home visits (the
+    weekly check's, school weeks of academic pairings only: the term's are
+    `mentoring.selectors.tutoring.term_tutoring_summary`), the sessions,
+    minutes and home visits of the holiday apart (they meet no week's target),
+    students with a streak of missed weeks, and the party-member teachers
+    (how many, how many with at least one academic mentee in the term).
+    Per mentor: the same figures, for administrators and the mentor themself;
+    supervisors get the per-school figures only.
+    """
+    return compliance_figures(
+        summary_counted(
+            user=user, term_id=term_id, school_id=school_id, administered_only=administered_only
+        )
+    )
+
+
+def compliance_figures(counted: SummaryCounted) -> dict:
+    """`compliance_summary` of what `summary_counted` gave."""
+    term, scope = counted.scope.term, counted.scope
+    counted_schools, rows, visible_rows = counted.schools, counted.rows, counted.visible_rows
+    holiday = _holiday_figures(term, counted.sessions)
 
     by_school = {
         row["school"]: _clean(row)
@@ -263,7 +315,6 @@ def compliance_summary(
 
     # Per mentor only from the rows the user may read one by one: a
     # supervisor's schools give none.
-    own = set(Mentor.objects.filter(user=user).values_list("pk", flat=True))
     mentor_rows = []
     for row in (
         visible_rows.values(
@@ -280,8 +331,7 @@ def compliance_summary(
         mentor_holiday = [
             tally
             for (school_id, mentor_id), tally in holiday.items()
-            if mentor_id == row["mentor"]
-            and (administered is None or school_id in administered or row["mentor"] in own)
+            if mentor_id == row["mentor"] and counted.reads_mentor(school_id, mentor_id)
         ]
         _add_holiday(row, mentor_holiday)
         name = person_name(row.pop("mentor__user__first_name"), row.pop("mentor__user__last_name"))

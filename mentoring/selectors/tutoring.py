@@ -1,4 +1,4 @@
-"""The term's sessions and home visits: one count for the term report and the console alike.
+"""The term's sessions and home visits: one count for the term report, the console and the API.
 
 Every activity a mentor logged for a pairing of the term, whatever the
 pairing's kind (academic tutoring or care and sponsorship) and whatever the
@@ -12,21 +12,18 @@ One aggregate query, grouped by school, party branch and mentor, whatever
 the number of sessions.
 """
 
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from mentoring.models import Mentor, School, SessionKind, Term, TutoringSession, User
-from mentoring.selectors.compliance import compliance_summary
+from mentoring.selectors.compliance import compliance_figures, summary_counted
 
 FIGURES = ("sessions", "minutes", "home_visits")
 
 
-def term_tutoring_rows(*, term: Term, school_ids: list[int]) -> list[dict]:
-    """Sessions, minutes and home visits of `term` in the schools (their students'),
-    one plain row per school, party branch and mentor."""
+def _rows(sessions: QuerySet[TutoringSession]) -> list[dict]:
     return list(
-        TutoringSession.objects.filter(pairing__term=term, pairing__student__school__in=school_ids)
-        .values(
+        sessions.values(
             school=F("pairing__student__school_id"),
             branch=F("pairing__mentor__party_branch"),
             mentor=F("pairing__mentor_id"),
@@ -37,6 +34,14 @@ def term_tutoring_rows(*, term: Term, school_ids: list[int]) -> list[dict]:
             home_visits=Count("pk", filter=Q(kind=SessionKind.HOME_VISIT)),
         )
         .order_by()
+    )
+
+
+def term_tutoring_rows(*, term: Term, school_ids: list[int]) -> list[dict]:
+    """Sessions, minutes and home visits of `term` in the schools (their students'),
+    one plain row per school, party branch and mentor."""
+    return _rows(
+        TutoringSession.objects.filter(pairing__term=term, pairing__student__school__in=school_ids)
     )
 
 
@@ -58,28 +63,43 @@ def term_tutoring_figures(*, term: Term, schools: list[School]) -> dict:
     return {"total": total, "by_school": by_school, "by_mentor": by_mentor}
 
 
-def term_tutoring_summary(*, user: User, term: Term, administered_only: bool = False) -> dict:
+def term_tutoring_summary(
+    *, user: User, term_id: int, school_id: int | None = None, administered_only: bool = False
+) -> dict:
     """`compliance_summary` with the term's sessions, minutes and home visits for the weeks'.
 
     The weeks met and the streaks are the weekly check's; the sessions, minutes
-    and home visits beside them are `term_tutoring_figures` of the schools the
-    summary lists, the term report's count, on every page that shows them (the
-    administrators' weekly page, the supervisor's page). Mentors with sessions
-    and no checked week are listed only for `administered_only` (the mentors of
-    the schools the user runs): a supervisor reads per school, never a mentor.
+    and home visits beside them are the term's, counted as `term_tutoring_figures`
+    counts them (the term report's count) over what the summary counts: its
+    schools, and a mentor's own pairings elsewhere. Every page and answer that
+    shows them reads this: the administrators' weekly page, the supervisor's page
+    and the API's `compliance/summary/`. A mentor's figures count the sessions of
+    the schools whose rows the user reads one by one (and the user's own).
+    Mentors with sessions and no checked week are listed only for
+    `administered_only` (the mentors of the schools the user runs): a supervisor
+    reads per school, never a mentor.
     """
-    summary = compliance_summary(user=user, term_id=term.pk, administered_only=administered_only)
-    schools = School.objects.filter(pk__in=[row["school"] for row in summary["by_school"]])
-    figures = term_tutoring_figures(term=term, schools=list(schools))
+    counted = summary_counted(
+        user=user, term_id=term_id, school_id=school_id, administered_only=administered_only
+    )
+    summary = compliance_figures(counted)
     none = dict.fromkeys(FIGURES, 0)
-    summary["totals"].update(figures["total"])
+    total = dict(none)
+    by_school: dict[int, dict] = {}
+    by_mentor: dict[int, dict] = {}
+    for row in _rows(counted.sessions):
+        _add(total, row)
+        _add(by_school.setdefault(row["school"], dict(none)), row)
+        if counted.reads_mentor(row["school"], row["mentor"]):
+            _add(by_mentor.setdefault(row["mentor"], dict(none)), row)
+    summary["totals"].update(total)
     for row in summary["by_school"]:
-        row.update(figures["by_school"].get(row["school"], none))
+        row.update(by_school.get(row["school"], none))
     listed = set()
     for row in summary["by_mentor"]:
-        row.update(figures["by_mentor"].get(row["mentor"], none))
+        row.update(by_mentor.get(row["mentor"], none))
         listed.add(row["mentor"])
-    unlisted = [pk for pk in figures["by_mentor"] if pk not in listed]
+    unlisted = [pk for pk in by_mentor if pk not in listed]
     if administered_only and unlisted:
         for mentor in Mentor.objects.filter(pk__in=unlisted).select_related("user"):
             summary["by_mentor"].append(
@@ -91,7 +111,7 @@ def term_tutoring_summary(*, user: User, term: Term, administered_only: bool = F
                     "pair_weeks": 0,
                     "pair_weeks_met": 0,
                     "students_with_streak": 0,
-                    **figures["by_mentor"][mentor.pk],
+                    **by_mentor[mentor.pk],
                 }
             )
     return summary

@@ -11,9 +11,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.models import MentorKind, WeeklyCompliance
+from mentoring.models import MentorKind, PairingKind, WeeklyCompliance
+from mentoring.selectors.tutoring import term_tutoring_figures
 from mentoring.services.compliance import compliance_check
 from tests.conftest import client_for
 from workers.factories import (
@@ -25,6 +28,7 @@ from workers.factories import (
     member,
 )
 from workers.models import Job, JobKind, JobStatus
+from workers.reports import report_build, report_start
 
 D = datetime.date
 TODAY = D(2026, 10, 20)
@@ -206,7 +210,8 @@ def test_summary_per_school_and_per_mentor_for_the_district(scene, district_admi
     a = schools[school_a.pk]
     assert a["pair_weeks"] == 8 and a["pair_weeks_met"] == 3
     assert Decimal(a["met_percent"]) == Decimal("37.5")
-    assert (a["sessions"], a["minutes"], a["home_visits"]) == (3, 145, 1)
+    # The term's sessions, as the term report counts them: the home visit is one too.
+    assert (a["sessions"], a["minutes"], a["home_visits"]) == (4, 235, 1)
     assert (a["party_teachers"], a["party_teachers_with_mentee"]) == (2, 1)
     # p2 missed W38, W39, W42 in a row; p1 missed W39 and W42.
     assert a["students_with_streak"] == 2
@@ -294,6 +299,60 @@ def test_summary_is_read_in_a_fixed_number_of_queries(scene, district_admin, sch
     many, more_weeks = queries()
     assert (weeks, more_weeks) == (12, 60)
     assert many == few
+
+
+def test_summary_counts_the_terms_sessions_as_the_report_and_supervisor_page_do(
+    scene, district_admin, school_a, school_b
+):
+    """The weekly check has not counted every session: one logged after it for a week it
+    checked, one in the week in progress, and a care pairing's home visit. The summary's
+    sessions, minutes and home visits are the term's, the term report's count (issue 17)."""
+    TutoringSessionFactory(pairing=scene.p3, date=D(2026, 10, 13), minutes=30)
+    TutoringSessionFactory(pairing=scene.p1, date=D(2026, 10, 19), minutes=50)
+    care = PairingFactory(
+        student=StudentFactory(school=school_b),
+        mentor=MentorFactory(user=member("volunteer", school_b), kind=MentorKind.VOLUNTEER),
+        term=scene.term,
+        kind=PairingKind.CARE,
+        started_on=W37,
+    )
+    TutoringSessionFactory(pairing=care, date=D(2026, 10, 14), minutes=60, kind="home_visit")
+    checked = WeeklyCompliance.objects.filter(term=scene.term).aggregate(n=Sum("sessions"))["n"]
+    report = report_start(
+        by=district_admin, term_id=scene.term.pk, district_id=school_a.district_id
+    )
+    report_build(report, lambda value: None)
+    report.refresh_from_db()
+    counted = report.data["mentoring"]
+    schools = [school_a, school_b]
+    figures = term_tutoring_figures(term=scene.term, schools=schools)
+
+    body = client_for(district_admin).get(SUMMARY, {"term": scene.term.pk}).json()
+    names = ("sessions", "minutes", "home_visits")
+    totals = [body["totals"][name] for name in names]
+    assert totals == [counted["total"][name] for name in names] == [7, 375, 2]
+    assert totals == [figures["total"][name] for name in names]
+    assert checked < totals[0]
+    for school in schools:
+        row = by_code(body["by_school"], "school_code")[school.code]
+        assert [row[name] for name in names] == [
+            counted["schools"][school.code][name] for name in names
+        ]
+    # One school asked for, a supervisor of it, a mentor of their own pairings: the same count.
+    one = client_for(district_admin).get(SUMMARY, {"term": scene.term.pk, "school": school_b.pk})
+    assert [one.json()["totals"][name] for name in names] == [2, 90, 1]
+    supervisor = client_for(member("supervisor", school_b)).get(SUMMARY, {"term": scene.term.pk})
+    assert [supervisor.json()["totals"][name] for name in names] == [2, 90, 1]
+    browser = Client()
+    browser.force_login(member("supervisor", school_b))
+    page = browser.get("/supervisor/", {"term": scene.term.pk})
+    assert page.status_code == 200
+    assert [page.context["tutoring"]["totals"][name] for name in names] == [2, 90, 1]
+    own = client_for(scene.t1).get(SUMMARY, {"term": scene.term.pk}).json()
+    assert [own["totals"][name] for name in names] == [3, 150, 0]
+    assert [row["sessions"] for row in own["by_mentor"]] == [3]
+    mentors = by_code(body["by_mentor"], "mentor")
+    assert mentors[scene.p1.mentor_id]["sessions"] == 3
 
 
 # --- Starting the check --------------------------------------------------------------------------
