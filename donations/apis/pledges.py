@@ -1,5 +1,6 @@
 """/api/v1/pledges/: pledges of money or items."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.utils import timezone
@@ -44,6 +45,18 @@ class PledgeInstalmentSerializer(StrictSerializer):
         problem = pledge_due_date_problem(value, today=timezone.localdate())
         if problem:
             raise serializers.ValidationError(problem)
+        return value
+
+    def validate_amount(self, value):
+        # A count of items is whole. Checked on the row, beside its due date, so that
+        # every bad field of every row is named in one answer, by row
+        # (`{"instalments": {"0": {"due_on": [...], "amount": [...]}}}`), as the
+        # donor's page shows them; the pledge's own validate() would not run once
+        # any row had failed, and would name one row's error only.
+        data = getattr(self.root, "initial_data", None)
+        kind = data.get("kind") if isinstance(data, Mapping) else None
+        if kind == PledgeKind.ITEMS and value != value.to_integral_value():
+            raise serializers.ValidationError(_("Items are counted in whole numbers."))
         return value
 
 
@@ -95,15 +108,6 @@ class PledgeCreateSerializer(StrictSerializer):
     unit_value = YuanField(max_digits=12, min_value=Decimal("0"), default=Decimal("0"))
     instalments = PledgeInstalmentSerializer(many=True, allow_empty=False, max_length=60)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-    def validate(self, attrs):
-        if attrs["kind"] == PledgeKind.ITEMS:
-            for instalment in attrs["instalments"]:
-                if instalment["amount"] != instalment["amount"].to_integral_value():
-                    raise serializers.ValidationError(
-                        {"instalments": [_("Items are counted in whole numbers.")]}
-                    )
-        return attrs
 
 
 class PledgeCancelSerializer(StrictSerializer):

@@ -326,6 +326,74 @@ def test_every_bad_field_of_a_pledge_is_named_in_one_answer(donors):
     assert Pledge.objects.count() == 0
 
 
+def items(rows: list[dict], **overrides) -> dict:
+    values = {
+        "kind": "items",
+        "schedule": "instalments",
+        "purpose": "图书角",
+        "item_name": "课外读物",
+        "item_unit": "册",
+        "instalments": rows,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_every_bad_field_of_every_items_row_is_named_in_one_answer(donors):
+    # Issue 17: the API named the first row's whole-number error only, and none
+    # once any other field of a row was wrong; the donor's page names them all.
+    rows = [
+        {"due_on": later(-1), "amount": "2.5"},  # in the past, and half an item
+        {"due_on": "9999-01-01", "amount": "0"},  # too far ahead, and nothing
+        {"due_on": later(10), "amount": "3"},  # a good row
+        {"due_on": "next spring", "amount": "1.25"},  # no date, and a quarter of an item
+        {"due_on": later(40), "amount": "7.5"},  # only half an item
+    ]
+
+    response = client_for(donors["newspaper"]).post(
+        URL, items(rows, item_unit=""), format="json", **EN
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"instalments", "item_name"}
+    assert {index: set(row) for index, row in body["instalments"].items()} == {
+        "0": {"due_on", "amount"},
+        "1": {"due_on", "amount"},
+        "3": {"due_on", "amount"},
+        "4": {"amount"},
+    }
+    whole = ["Items are counted in whole numbers."]
+    assert [body["instalments"][n]["amount"] for n in ("0", "3", "4")] == [whole] * 3
+    assert body["instalments"]["0"]["due_on"] == ["A pledge cannot fall due in the past."]
+    assert Pledge.objects.count() == 0
+    assert PledgeInstalment.objects.count() == 0
+
+
+def test_items_rows_broken_only_by_fractions_are_each_named_by_their_row(donors):
+    rows = [
+        {"due_on": later(10), "amount": "1.5"},
+        {"due_on": later(20), "amount": "4"},
+        {"due_on": later(30), "amount": "0.5"},
+    ]
+
+    response = client_for(donors["newspaper"]).post(URL, items(rows), format="json", **EN)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "instalments": {
+            "0": {"amount": ["Items are counted in whole numbers."]},
+            "2": {"amount": ["Items are counted in whole numbers."]},
+        }
+    }
+    assert Pledge.objects.count() == 0
+    # The same fractions of money are yuan and fen, and taken.
+    taken = client_for(donors["newspaper"]).post(
+        URL, money(donors, instalments=rows), format="json"
+    )
+    assert taken.status_code == 201, taken.json()
+
+
 def test_the_service_names_each_bad_instalment_by_its_path(donors):
     today = timezone.localdate()
     instalments = [
