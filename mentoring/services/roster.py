@@ -21,9 +21,10 @@ Contract:
   no later export can hand a formula to a spreadsheet.
 - Files larger than `settings.ROSTER_MAX_BYTES`, with more than
   `ROSTER_MAX_ROWS` student rows, XLSX files whose parts would unpack beyond
-  `ROSTER_MAX_UNPACKED_BYTES` (zip bombs) or whose XML declares entities
-  (billion laughs, refused by defusedxml inside openpyxl) are refused under
-  the key `file`.
+  `ROSTER_UNPACK_RATIO` times that size (zip bombs), whose XML declares a DTD (billion
+  laughs, external entities: calamine would not expand them, the file is
+  refused all the same) or whose sheet places cells far beyond any roster are
+  refused under the key `file`.
 """
 
 import re

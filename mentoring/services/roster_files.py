@@ -1,44 +1,79 @@
 """Reading an uploaded roster file: CSV (UTF-8 or GB18030) or XLSX, rows of cell values.
 
 A file that cannot be a roster (too large, not CSV or XLSX, a zip bomb, XML
-declaring entities) is refused as a whole, under the key `file`.
+declaring a DTD, a sheet with cells far beyond any roster) is refused as a
+whole, under the key `file`. XLSX files are read with calamine (Rust): it
+never expands XML entities, and the checks here keep its memory bounded.
 """
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO
 
-import openpyxl
-from defusedxml import DefusedXmlException
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
+from python_calamine import CalamineError, CalamineWorkbook
 
 from core.errors import DomainError
 
-# openpyxl parses XLSX parts with defusedxml only when it is importable and
-# not switched off (OPENPYXL_DEFUSEDXML=False). Without it an uploaded file
-# could expand entities, so the import refuses to load at all.
-if not openpyxl.DEFUSEDXML:
-    raise ImproperlyConfigured(
-        "openpyxl must parse with defusedxml for the roster import: install defusedxml "
-        "and do not set OPENPYXL_DEFUSEDXML=False."
-    )
-
 # A real roster XLSX unpacks to about ten times its size; a zip bomb to
-# thousands of times. Python's zipfile never inflates a part beyond the size
-# its directory declares, so checking the declared sizes is enough.
+# thousands of times. Python's zipfile and calamine's zip reader both refuse
+# to inflate a part beyond the size its directory declares, so checking the
+# declared sizes is enough.
 ROSTER_UNPACK_RATIO = 20
 ROSTER_MAX_ZIP_PARTS = 200
 # Only the first columns are read: a sheet claiming 16,384 columns would
 # otherwise make every row that wide.
 ROSTER_MAX_COLUMNS = 100
-# Excel's own last row; openpyxl fills gaps between rows, so a forged row
-# number beyond it could make it yield blank rows for a very long time.
-EXCEL_MAX_ROW = 1_048_576
+
+# calamine reads a sheet into one dense grid from its first to its last cell,
+# so a forged cell at XFD1048576 would ask for billions of cells and abort the
+# process. Before calamine sees a sheet, every cell must carry its position as
+# its first attribute (as Excel, WPS, LibreOffice and openpyxl all write it),
+# none may carry a second one, and none holding a value may lie beyond
+# XLSX_LAST_ROW or XLSX_LAST_COLUMN: the grid then stays under about 3 million
+# cells. Both limits are written into _CELL_TAG below.
+XLSX_LAST_ROW = 29_999  # ROSTER_MAX_ROWS students, their header and blank rows
+XLSX_LAST_COLUMN = "CZ"  # the 104th, past ROSTER_MAX_COLUMNS
+_ATTRIBUTES_BUT_R = rb"""(?:\s+(?!r\s*=)[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*"""
+_FAR_POSITION = (
+    rb"(?:[A-Za-z]{3,}[0-9]*|[D-Zd-z][A-Za-z][0-9]*"
+    rb"|[A-Za-z]{0,2}0*(?:[3-9][0-9]{4}|[1-9][0-9]{5,}))"
+)
+# A cell tag that is refused: one holding a value beyond the limits (`far`),
+# or one whose attributes after the position do not read plainly or name `r`
+# again (calamine would take the last position given).
+_CELL_TAG = re.compile(
+    rb'<c r="(?:(?P<far>'
+    + _FAR_POSITION
+    + rb'"'
+    + _ATTRIBUTES_BUT_R
+    + rb'>)|[^"]*"(?!'
+    + _ATTRIBUTES_BUT_R
+    + rb"/?>))"
+)
+# Every way a cell tag can start; each must be the `<c r="` form above.
+_CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+# What zipfile raises on a broken, encrypted or oddly compressed archive.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+_PREFIXED_CELL = re.compile(rb"<[^\s<>!?/]+:c[\s/>]")
+# ECMA-376 Part 2 [M1.18]: package XML shall not declare a DTD, and a reader
+# shall treat one as an error. calamine never expands entities (an entity
+# reference fails to read), so this is about a clear answer, not safety.
+_DTD = re.compile(rb"<!(?i:doctype)")
 PREFERRED_SHEET = "花名册"
 
 
@@ -112,58 +147,65 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            unpacked = sum(part.file_size for part in parts)
+            if (
+                len(parts) > ROSTER_MAX_ZIP_PARTS
+                or unpacked > settings.ROSTER_MAX_BYTES * ROSTER_UNPACK_RATIO
+            ):
+                raise refuse_file(_("The .xlsx file unpacks to far more data than a roster holds."))
+            for part in parts:
+                _check_part(archive.read(part), unreadable)
+    except _ZIP_ERRORS as exc:
         raise refuse_file(unreadable) from exc
-    unpacked = sum(part.file_size for part in parts)
-    if (
-        len(parts) > ROSTER_MAX_ZIP_PARTS
-        or unpacked > settings.ROSTER_MAX_BYTES * ROSTER_UNPACK_RATIO
-    ):
-        raise refuse_file(_("The .xlsx file unpacks to far more data than a roster holds."))
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    # openpyxl raises many kinds of exception on a malformed file, and nothing
-    # here touches the database: any failure means the file cannot be read.
-    except Exception as exc:
-        raise _unreadable_xlsx(exc, unreadable) from exc
-    try:
-        if not workbook.worksheets:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = workbook.sheet_names
+        if not names:
             raise refuse_file(_("The .xlsx file has no worksheet."))
-        if PREFERRED_SHEET in workbook.sheetnames:
-            sheet = workbook[PREFERRED_SHEET]
+        if PREFERRED_SHEET in names:
+            sheet = workbook.get_sheet_by_name(PREFERRED_SHEET)
         else:
-            sheet = workbook.worksheets[0]
-        header_rows = sheet.iter_rows(
-            min_row=1, max_row=1, max_col=ROSTER_MAX_COLUMNS, values_only=True
+            sheet = workbook.get_sheet_by_index(0)
+        # From A1, not from the first filled cell: the header is row 1 and
+        # the row numbers in errors are the spreadsheet's.
+        rows = sheet.to_python(skip_empty_area=False)
+    except CalamineError as exc:
+        raise refuse_file(unreadable) from exc
+    if not rows:
+        return
+    # Rows are read only as wide as the header, so that a sheet claiming
+    # more columns does not make every row that wide. calamine gives a blank
+    # cell as "", as the CSV reader does.
+    header = rows[0][:ROSTER_MAX_COLUMNS]
+    width = max((index + 1 for index, value in enumerate(header) if value != ""), default=1)
+    for row in rows:
+        yield tuple(row[:width])
+
+
+def _check_part(content: bytes, unreadable) -> None:
+    """Refuse a part that declares a DTD, or a sheet calamine could not read in bounded memory."""
+    if _DTD.search(content):
+        raise refuse_file(_("The .xlsx file contains XML that is not allowed."))
+    if b"sheetData" not in content:
+        return
+    # A UTF-16 sheet would hide its cells from the byte checks below (calamine
+    # reads no cells from one either); Excel and WPS write UTF-8.
+    if b"\x00" in content:
+        raise refuse_file(unreadable)
+    placed = content.count(b'<c r="')
+    if placed != sum(content.count(start) for start in _CELL_STARTS):
+        raise refuse_file(unreadable)
+    if b":c" in content and _PREFIXED_CELL.search(content):
+        raise refuse_file(unreadable)
+    refused = _CELL_TAG.search(content)
+    if refused is None:
+        return
+    if refused["far"] is None:
+        raise refuse_file(unreadable)
+    raise refuse_file(
+        _(
+            "A worksheet has cells beyond row %(row)s or column %(column)s. Keep only the "
+            "roster in the workbook and upload it again."
         )
-        header = next(_guarded(header_rows, unreadable), ())
-        # Rows are read only as wide as the header, so that a sheet claiming
-        # thousands of columns does not make every row that wide.
-        width = max(
-            (index + 1 for index, value in enumerate(header) if value is not None), default=1
-        )
-        yield tuple(header[:width])
-        rows = sheet.iter_rows(min_row=2, max_row=EXCEL_MAX_ROW, max_col=width, values_only=True)
-        yield from _guarded(rows, unreadable)
-    finally:
-        workbook.close()
-
-
-def _guarded(rows: Iterator[tuple], unreadable) -> Iterator[tuple]:
-    # The worksheet XML is parsed lazily, row by row, so the entity and
-    # malformation checks fire here rather than when the workbook opens.
-    try:
-        yield from rows
-    except Exception as exc:
-        raise _unreadable_xlsx(exc, unreadable) from exc
-
-
-def _unreadable_xlsx(exc: BaseException, unreadable) -> DomainError:
-    # openpyxl wraps what the XML parser raised in a ValueError, so the whole
-    # chain is searched for defusedxml's refusal.
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, DefusedXmlException):
-            return refuse_file(_("The .xlsx file contains XML that is not allowed."))
-        cause = cause.__cause__ or cause.__context__
-    return refuse_file(unreadable)
+        % {"row": XLSX_LAST_ROW, "column": XLSX_LAST_COLUMN}
+    )

@@ -137,4 +137,6 @@ def test_query_count_does_not_grow_with_rows(district, term):
     assert Student.objects.count() == 55
     assert created_small == created_large
     assert updated_small == updated_large
-    assert created_large <= 20
+    # On SQLite each new table's rows take two statements (the first row alone,
+    # for its key, then the rest with executemany): 21 in all, whatever the rows.
+    assert created_large <= 21
