@@ -252,7 +252,7 @@ class StudentFilter(django_filters.FilterSet):
 
 # What a student's answer nests, each prefetched into a plain list (`to_attr`):
 # prefetched into its related manager instead, Django built a queryset for every
-# student and record of the page to hold them, a third of the page's cost in
+# student and record of the page to hold them, about a fifth of the page's cost in
 # Python (bench/README.md, `api.py`). Indicators are ordered by their own
 # columns: their model's default order joined the students and schools again.
 RECORDS = Prefetch(
