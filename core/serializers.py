@@ -122,18 +122,16 @@ class NoBody(StrictSerializer):
     """
 
 
+# A serializer of model instances that reads each plain field as one attribute.
+# The answer is DRF's own, field by field. DRF reads every field of every row
+# through its generic path (is the row a mapping? is the value a method to
+# call?); read here, a page of 50 students serialises about 15 % faster
+# (bench/README.md, `api.py`). The fields whose source is one attribute read by
+# DRF's default `get_attribute` are listed once per serializer and read with
+# `getattr`; a value that is callable or missing, and every other field
+# (related, method, `source="*"`), go DRF's own way. No docstring: it would
+# become the description of every schema component built on it.
 class ReadsFieldsDirectly:
-    """A serializer of model instances that reads each plain field as one attribute.
-
-    The answer is DRF's own, field by field. DRF reads every field of every
-    row through its generic path (is the row a mapping? is the value a method
-    to call?); read here, a page of 50 students serialises about 15 % faster
-    (bench/README.md, `api.py`). Here the fields whose source is one attribute
-    read by DRF's default `get_attribute` are listed once per serializer and
-    read with `getattr`; a value that is callable or missing, and every other
-    field (related, method, `source="*"`), go DRF's own way.
-    """
-
     def _fields_to_read(self) -> list[tuple]:
         plan = self.__dict__.get("_read_plan")
         if plan is None:
