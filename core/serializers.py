@@ -17,19 +17,22 @@ Two rules hold for every request body of the API, once, here:
 
 `StrictSerializer` / `StrictModelSerializer` are for request bodies;
 `QuerySerializer` only bounds integers, since a query string carries other
-parameters too (`page`, `format`, filters).
+parameters too (`page`, `format`, filters). `ReadsFieldsDirectly` is for
+answers: the same answer as DRF's, read faster for long lists.
 """
 
 from collections.abc import Mapping
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import is_trivial_string_variation
 from rest_framework import serializers
-from rest_framework.fields import SkipField, empty
+from rest_framework.fields import Field, SkipField, empty
+from rest_framework.relations import PKOnlyObject
 from rest_framework.utils.formatting import lazy_format
 
 from core.bounds import BIGINT_MAX, BIGINT_MIN
@@ -117,6 +120,51 @@ class NoBody(StrictSerializer):
     `POST notifications/{id}/read/` with `{"read_at": ...}` would otherwise be
     answered 200 as if the time had been set.
     """
+
+
+# A serializer of model instances that reads each plain field as one attribute.
+# The answer is DRF's own, field by field. DRF reads every field of every row
+# through its generic path (is the row a mapping? is the value a method to
+# call?); read here, a page of 50 students serialises about 15 % faster
+# (bench/README.md, `api.py`). The fields whose source is one attribute read by
+# DRF's default `get_attribute` are listed once per serializer and read with
+# `getattr`; a value that is callable or missing, and every other field
+# (related, method, `source="*"`), go DRF's own way. No docstring: it would
+# become the description of every schema component built on it.
+class ReadsFieldsDirectly:
+    def _fields_to_read(self) -> list[tuple]:
+        plan = self.__dict__.get("_read_plan")
+        if plan is None:
+            plan = self.__dict__["_read_plan"] = [
+                (
+                    field,
+                    field.source_attrs[0]
+                    if type(field).get_attribute is Field.get_attribute
+                    and len(field.source_attrs) == 1
+                    else None,
+                )
+                for field in self._readable_fields
+            ]
+        return plan
+
+    def to_representation(self, instance):
+        if not isinstance(instance, models.Model):
+            return super().to_representation(instance)
+        answer = {}
+        for field, attribute in self._fields_to_read():
+            value = _UNREAD if attribute is None else getattr(instance, attribute, _UNREAD)
+            if value is _UNREAD or callable(value):
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            # As DRF: None is not represented, nor a related object's missing key.
+            present = value.pk if isinstance(value, PKOnlyObject) else value
+            answer[field.field_name] = None if present is None else field.to_representation(value)
+        return answer
+
+
+_UNREAD = object()
 
 
 def valid_fields(serializer: serializers.Serializer) -> dict:

@@ -20,9 +20,10 @@ from workers.factories import DistrictFactory, SchoolFactory, member
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"
-# What recording a GET that serves students' records adds to its queries, however many
-# students (mentoring.services.access_log): the entry, its students, and in a test (which
-# runs inside a transaction) the savepoint around them and its release.
+# What recording a GET that serves students' records adds to its queries at most, however
+# many students (mentoring.services.access_log): on SQLite the entry, its students, and in a
+# test (which runs inside a transaction) the savepoint around them and its release; on
+# PostgreSQL one statement writes both.
 ACCESS_LOG_QUERIES = 4
 
 

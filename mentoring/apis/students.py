@@ -11,13 +11,14 @@ no student.
 import django_filters
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Prefetch, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.filters import NumberFilter
-from core.serializers import StrictSerializer
+from core.serializers import ReadsFieldsDirectly, StrictSerializer
 from mentoring.apis.access_log import RecordsStudentAccess
 from mentoring.apis.codes import school_field, school_filter, term_filter
 from mentoring.models import (
@@ -33,7 +34,7 @@ from mentoring.selectors.scoping import students_visible_to
 from mentoring.services import students as services
 
 
-class SubjectScoreSerializer(serializers.ModelSerializer):
+class SubjectScoreSerializer(ReadsFieldsDirectly, serializers.ModelSerializer):
     class Meta:
         model = SubjectScore
         fields = ["subject", "start_score", "end_score"]
@@ -53,9 +54,10 @@ def mentor_fields_optional(result, generator, request, public):
     return result
 
 
-class StudentRecordSerializer(serializers.ModelSerializer):
+class StudentRecordSerializer(ReadsFieldsDirectly, serializers.ModelSerializer):
     term = serializers.CharField(source="term.code", read_only=True)
-    scores = SubjectScoreSerializer(many=True, read_only=True)
+    # Prefetched into a list by StudentViewSet.get_queryset (RECORDS).
+    scores = SubjectScoreSerializer(source="listed_scores", many=True, read_only=True)
     income_per_capita = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,7 +83,7 @@ class StudentRecordSerializer(serializers.ModelSerializer):
         return f"{yuan}.{fen:02d}"
 
 
-class HardshipIndicatorSerializer(serializers.ModelSerializer):
+class HardshipIndicatorSerializer(ReadsFieldsDirectly, serializers.ModelSerializer):
     class Meta:
         model = HardshipIndicator
         fields = ["kind", "source", "recorded_on", "note"]
@@ -111,10 +113,11 @@ MENTOR_RECORD_FIELDS = {
 }
 
 
-class StudentSerializer(serializers.ModelSerializer):
+class StudentSerializer(ReadsFieldsDirectly, serializers.ModelSerializer):
     school = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    records = StudentRecordSerializer(many=True, read_only=True)
-    indicators = HardshipIndicatorSerializer(many=True, read_only=True)
+    # Prefetched into lists by StudentViewSet.get_queryset (RECORDS, INDICATORS).
+    records = StudentRecordSerializer(source="listed_records", many=True, read_only=True)
+    indicators = HardshipIndicatorSerializer(source="listed_indicators", many=True, read_only=True)
     guardian_account_masked = serializers.SerializerMethodField()
 
     class Meta:
@@ -144,15 +147,36 @@ class StudentSerializer(serializers.ModelSerializer):
         return account.number_masked if account else None
 
     def to_representation(self, student):
-        data = super().to_representation(student)
         if student.school_id in self.context["administered_school_ids"]:
-            return data
-        data = {key: value for key, value in data.items() if key in MENTOR_FIELDS}
-        data["records"] = [
-            {key: value for key, value in record.items() if key in MENTOR_RECORD_FIELDS}
-            for record in data["records"]
-        ]
-        return data
+            return super().to_representation(student)
+        return self.mentee_view.to_representation(student)
+
+    @cached_property
+    def mentee_view(self) -> "MenteeSerializer":
+        # One per list, like this serializer itself (a list's child serves every row).
+        return MenteeSerializer(context=self.context)
+
+
+class MenteeRecordSerializer(StudentRecordSerializer):
+    """A term record as its student's mentor sees it: MENTOR_RECORD_FIELDS only."""
+
+    class Meta(StudentRecordSerializer.Meta):
+        fields = [f for f in StudentRecordSerializer.Meta.fields if f in MENTOR_RECORD_FIELDS]
+
+
+class MenteeSerializer(ReadsFieldsDirectly, serializers.ModelSerializer):
+    """A student as a mentor who does not administer its school sees it: MENTOR_FIELDS only.
+
+    The fields left out are never read, so nothing an administrator alone may
+    see is computed for a mentor (nor its indicators fetched: StudentViewSet).
+    """
+
+    school = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    records = MenteeRecordSerializer(source="listed_records", many=True, read_only=True)
+
+    class Meta:
+        model = Student
+        fields = [f for f in StudentSerializer.Meta.fields if f in MENTOR_FIELDS]
 
 
 class StudentWriteSerializer(StrictSerializer):
@@ -226,6 +250,25 @@ class StudentFilter(django_filters.FilterSet):
         return queryset
 
 
+# What a student's answer nests, each prefetched into a plain list (`to_attr`):
+# prefetched into its related manager instead, Django built a queryset for every
+# student and record of the page to hold them, about a fifth of the page's cost in
+# Python (bench/README.md, `api.py`). Indicators are ordered by their own
+# columns: their model's default order joined the students and schools again.
+RECORDS = Prefetch(
+    "records",
+    queryset=StudentRecord.objects.select_related("term")
+    .prefetch_related(Prefetch("scores", to_attr="listed_scores"))
+    .order_by("term__start_date"),
+    to_attr="listed_records",
+)
+INDICATORS = Prefetch(
+    "indicators",
+    queryset=HardshipIndicator.objects.order_by("-recorded_on", "-pk"),
+    to_attr="listed_indicators",
+)
+
+
 class StudentViewSet(
     RecordsStudentAccess,
     mixins.ListModelMixin,
@@ -240,23 +283,25 @@ class StudentViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
     access_student = "pk"
 
+    @cached_property
+    def administered_school_ids(self) -> set[int]:
+        """The schools whose students the reader sees whole; read once per request."""
+        return set(schools_administered_by(self.request.user).values_list("pk", flat=True))
+
     def get_queryset(self):
-        records = StudentRecord.objects.select_related("term").prefetch_related("scores")
+        # A reader who administers no school sees mentees only, whose answer has
+        # no indicators (MenteeSerializer): those are not fetched at all.
+        nested = [RECORDS, INDICATORS] if self.administered_school_ids else [RECORDS]
         return (
             students_visible_to(self.request.user)
             .select_related("school", "guardian_account")
-            .prefetch_related(
-                Prefetch("records", queryset=records.order_by("term__start_date")),
-                "indicators",
-            )
+            .prefetch_related(*nested)
             .order_by("school__code", "student_number")
         )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["administered_school_ids"] = set(
-            schools_administered_by(self.request.user).values_list("pk", flat=True)
-        )
+        context["administered_school_ids"] = self.administered_school_ids
         return context
 
     def _answer(self, student, code=status.HTTP_200_OK):
