@@ -178,6 +178,11 @@ def test_removing_a_pair_deletes_the_proposed_pairing(people, run_a, scene):
     assert response.status_code == 204
     assert not Pairing.objects.filter(pk=s1.pairing_id).exists()
     assert client_for(people.admin_a).get(pairs_url(run_a)).json()["count"] == 4
+    # The run keeps whose pair was removed, by whom: the console lists the student unmatched.
+    removed = client_for(people.admin_a).get(f"{RUNS_URL}{run_a.pk}/").json()["summary"]
+    assert [(r["student"], r["mentor"], r["by"]) for r in removed["removed_by_hand"]] == [
+        (s1.pairing.student_id, s1.pairing.mentor_id, people.admin_a.username)
+    ]
 
 
 # Approval
