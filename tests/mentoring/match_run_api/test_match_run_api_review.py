@@ -171,7 +171,9 @@ def test_a_proposal_of_another_run_answers_404(people, run_a, run_b):
 
 
 def test_removing_a_pair_deletes_the_proposed_pairing(people, run_a, scene):
-    s1 = ProposedPair.objects.get(run=run_a, pairing__student_id=scene.s("s1"))
+    s1 = ProposedPair.objects.select_related("pairing").get(
+        run=run_a, pairing__student_id=scene.s("s1")
+    )
 
     response = client_for(people.admin_a).delete(pair_url(run_a, s1.pk))
 
