@@ -5,9 +5,11 @@ behind the API's `match-runs/` and `…/approve/`; the runs are
 `runs_visible_to` (only runs whose every school the administrator runs). A
 run's page reloads itself while its job solves, then lists the proposal
 (filtered by school; each pair with the solver's reasons), the students left
-unmatched with why, and the mentors below their minimum, from the run's
-stored summary. Serving the proposal names students: access-logged as the
-API's `pairs/` is.
+unmatched with why, and the mentors below their minimum. Its figures are
+counted from the run's rows as they stand (`proposal_figures`), so a student
+whose pair was removed by hand is listed unmatched, with who removed it and
+when. Serving the proposal names students: access-logged as the API's
+`pairs/` is.
 
 The start form takes the run's weights and rules, prefilled with the
 defaults; what it posts goes to the service as typed, so that
@@ -15,9 +17,12 @@ defaults; what it posts goes to the service as typed, so that
 refusals at once. On a proposed run an administrator changes a pair's
 mentor, removes a pair, or adds one for an unmatched student, through
 `match_run_pair_change`, `match_run_pair_remove` and `match_run_pair_add`
-(the API's `pairs/` calls); a pair's mentor is chosen among those the pairing
-rules allow for it (`match_run_pair_mentors`, the rule those services check),
-and a refusal is shown in the service's words and nothing is written.
+(the API's `pairs/` calls); a pair's mentor, or an unmatched student's, is
+chosen among those the pairing rules allow for it (`match_run_pair_mentors`,
+the rule those services check), and a refusal is shown in the service's
+words and nothing is written. Approving asks for a tick saying how many
+pairs and unmatched students were reviewed, below the proposal; a missing
+tick, or figures changed since the page was shown, approve nothing.
 """
 
 import dataclasses
@@ -45,7 +50,12 @@ from mentoring.models import (
     Student,
     Subject,
 )
-from mentoring.selectors.match_runs import pairings_kept_by, runs_visible_to
+from mentoring.selectors.match_runs import (
+    REMOVED_BY_HAND,
+    pairings_kept_by,
+    proposal_figures,
+    runs_visible_to,
+)
 from mentoring.selectors.pairing_rules import unmatched_message
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import (
@@ -211,13 +221,16 @@ def _run(request, run_id: int):
 @admin_page
 def run(request, schools, run_id: int):
     edit = request.GET.get("edit", "")
-    return _run_page(request, _run(request, run_id), edit=int(edit) if edit.isdigit() else None)
+    return _run_page(
+        request,
+        _run(request, run_id),
+        edit=int(edit) if edit.isdigit() else None,
+        pair=request.GET.get("pair", ""),
+    )
 
 
-def _run_mentors(chosen, ids=None) -> list[tuple[int, str]]:
-    """The mentors the run solved with (or those of `ids`), by real name, for the page's choices."""
-    if ids is None:
-        ids = [m["id"] for m in (chosen.inputs or {}).get("mentors", [])]
+def _run_mentors(ids: list[int]) -> list[tuple[int, str]]:
+    """The mentors of `ids`, by real name, for the page's choices."""
     if not ids:
         return []
     mentors = Mentor.objects.filter(pk__in=ids).select_related("user")
@@ -225,7 +238,73 @@ def _run_mentors(chosen, ids=None) -> list[tuple[int, str]]:
     return sorted(named, key=lambda pair: (pair[1], pair[0]))
 
 
-def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, chosen_mentor=""):
+def _unmatched_rows(chosen, figures: dict, school: str) -> list[dict]:
+    """Per kind, its figures and unmatched students (of the chosen school), named, with why."""
+    kinds = []
+    ids = {row["student"] for f in figures.values() for row in f.get("unmatched_students", [])}
+    students = {
+        pk: (name, school_id, school_name)
+        for pk, name, school_id, school_name in Student.objects.filter(pk__in=ids).values_list(
+            "pk", "name", "school_id", "school__name"
+        )
+    }
+    for kind, found in figures.items():
+        unmatched = []
+        for row in found.get("unmatched_students", []):
+            name, school_id, school_name = students.get(row["student"], ("", None, ""))
+            if school.isdigit() and school_id != int(school):
+                continue
+            row = {**row, "name": name, "school": school_name, "pair": f"{kind}:{row['student']}"}
+            if row["reason"] == REMOVED_BY_HAND:
+                row["removed_at"] = parse_datetime(row["at"])
+            else:
+                # Why the student has no mentor, in words (a rule as the API words it).
+                row["reason"] = unmatched_message(row["reason"], district=chosen.term.district)
+            unmatched.append(row)
+        kinds.append(
+            {
+                "kind": PairingKind(kind).label,
+                "code": kind,
+                "figures": found,
+                "unmatched": unmatched,
+            }
+        )
+    return kinds
+
+
+def _pair_mentors(chosen, pair: str) -> list[tuple[int, str]]:
+    """The mentors the pairing rules allow for the unmatched student being paired ("kind:id")."""
+    kind, _sep, student = pair.partition(":")
+    if kind not in PairingKind.values or not student.isdigit():
+        return []
+    return _run_mentors(match_run_pair_mentors(run=chosen, student_id=int(student), kind=kind))
+
+
+def _replace_mentors(chosen, kept: list, replace: str) -> list[tuple[int, str]]:
+    """The mentors the pairing rules allow for the kept pairing being replaced, but its own."""
+    pairing = next((p for p in kept if str(p.pk) == replace), None)
+    if pairing is None:
+        return []
+    allowed = match_run_pair_mentors(run=chosen, student_id=pairing.student_id, kind=pairing.kind)
+    return _run_mentors([pk for pk in allowed if pk != pairing.mentor_id])
+
+
+def _totals(figures: dict) -> tuple[int, int]:
+    """The pairs proposed and the students unmatched over all kinds: what approving ticks."""
+    pairs = sum(f.get("proposed", 0) for f in figures.values())
+    return pairs, sum(f.get("unmatched", 0) for f in figures.values())
+
+
+def _run_page(
+    request,
+    chosen,
+    *,
+    edit=None,
+    pair="",
+    problems=(),
+    status: int = 200,
+    chosen_mentor="",
+):
     school = request.GET.get("school", "")
     proposals = ProposedPair.objects.filter(run=chosen).select_related(
         "pairing__student__school", "pairing__mentor__user"
@@ -245,24 +324,9 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
         proposal.reason_words = reason_words(proposal.reasons or {})
         changed_at = (proposal.reasons or {}).get("changed_at")
         proposal.changed_at = parse_datetime(changed_at) if changed_at else None
-    kinds = []
-    for kind, figures in ((chosen.summary or {}).get("kinds") or {}).items():
-        unmatched = [dict(row) for row in figures.get("unmatched_students", [])]
-        kinds.append(
-            {
-                "kind": PairingKind(kind).label,
-                "code": kind,
-                "figures": figures,
-                "unmatched": unmatched,
-            }
-        )
+    figures = proposal_figures(chosen)
+    kinds = _unmatched_rows(chosen, figures, school)
     unmatched_ids = {row["student"] for k in kinds for row in k["unmatched"]}
-    names = dict(Student.objects.filter(pk__in=unmatched_ids).values_list("pk", "name"))
-    for k in kinds:
-        for row in k["unmatched"]:
-            row["name"] = names.get(row["student"], "")
-            # Why the student has no mentor, in words (a rule as the API words it).
-            row["reason"] = unmatched_message(row["reason"], district=chosen.term.district)
     served = [p.pairing.student_id for p in proposals] + sorted(unmatched_ids)
     if served:
         access_record_request(
@@ -301,11 +365,16 @@ def _run_page(request, chosen, *, edit=None, problems=(), status: int = 200, cho
             "approvable": editable,
             "editable": editable,
             "edit": edit,
-            "mentors": _run_mentors(chosen) if editable else [],
+            "pair": pair,
+            "pair_mentors": _pair_mentors(chosen, pair) if editable and pair else [],
             "edit_mentors": _edit_mentors(chosen, edit) if editable else [],
+            "totals": _totals(figures),
             "chosen_mentor": chosen_mentor,
             "problems": problems,
             "kept": kept,
+            "replace_mentors": _replace_mentors(chosen, kept, request.GET.get("replace", ""))
+            if editable
+            else [],
             "kept_truncated": len(kept) == KEPT_ROWS,
             "replace": request.GET.get("replace", ""),
         },
@@ -325,7 +394,7 @@ def _edit_mentors(chosen, edit: int | None) -> list[tuple[int, str]]:
     allowed = match_run_pair_mentors(
         run=chosen, student_id=pairing["pairing__student_id"], kind=pairing["pairing__kind"]
     )
-    return _run_mentors(chosen, allowed)
+    return _run_mentors(allowed)
 
 
 # The proposal filtered by what the solver says of a pair (`reason_words`' keys).
@@ -439,8 +508,10 @@ def pair_add(request, schools, run_id: int):
         missing.append(_("Choose an unmatched student."))
     if mentor_id is None:
         missing.append(_("Choose a mentor."))
+    # Refused, the page opens the student's form again.
+    pair = request.POST.get("student", "")
     if missing:
-        return _run_page(request, chosen, problems=missing, status=400)
+        return _run_page(request, chosen, pair=pair, problems=missing, status=400)
     try:
         match_run_pair_add(
             run=chosen, by=request.user, student_id=int(student), mentor_id=mentor_id, kind=kind
@@ -449,6 +520,7 @@ def pair_add(request, schools, run_id: int):
         return _run_page(
             request,
             chosen,
+            pair=pair,
             problems=_problems(error),
             status=error.status_code,
             chosen_mentor=str(mentor_id),
@@ -461,6 +533,17 @@ def pair_add(request, schools, run_id: int):
 @admin_page
 def approve(request, schools, run_id: int):
     chosen = _run(request, run_id)
+    # The tick says what was reviewed; the proposal must still be that when approved.
+    ticked, (pairs, unmatched) = request.POST.get("reviewed", ""), _totals(proposal_figures(chosen))
+    if ticked != f"{pairs}:{unmatched}":
+        if not ticked:
+            problem = _("Tick the box to confirm that you have reviewed the proposal.")
+        else:
+            problem = _(
+                "The proposal changed since you reviewed it: it now has %(pairs)s pairs and "
+                "%(unmatched)s unmatched students. Review it again before approving."
+            ) % {"pairs": pairs, "unmatched": unmatched}
+        return _run_page(request, chosen, problems=[problem], status=400)
     try:
         match_run_approve(run=chosen, by=request.user)
     except DomainError as error:

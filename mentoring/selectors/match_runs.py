@@ -1,9 +1,19 @@
 """Who sees which match runs, and which pairings a run keeps."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from collections import Counter
+
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from core.permissions import is_active_account
-from mentoring.models import MatchRun, Pairing, PairingStatus, School, User
+from mentoring.models import (
+    MatchRun,
+    MatchRunStatus,
+    Pairing,
+    PairingStatus,
+    ProposedPair,
+    School,
+    User,
+)
 from mentoring.selectors.accounts import schools_administered_by
 
 
@@ -77,3 +87,70 @@ def pairings_kept_by(run: MatchRun) -> QuerySet[Pairing]:
         .exclude(Exists(proposed))
         .select_related("student__school", "mentor__user")
     )
+
+
+# Why a student is unmatched when an administrator removed the student's proposed pair.
+REMOVED_BY_HAND = "removed_by_hand"
+
+
+def _per_kind(rows: QuerySet, kind_field: str) -> dict[str, int]:
+    return dict(
+        rows.order_by().values(kind_field).annotate(n=Count("pk")).values_list(kind_field, "n")
+    )
+
+
+def proposal_figures(run: MatchRun) -> dict[str, dict]:
+    """Per kind, the run's summary with its figures as the run's rows stand now.
+
+    The stored summary says what the solver proposed; a pair removed or added by
+    hand since changes the pairs proposed, those kept and those unmatched, so
+    these are counted from the rows (students = proposed + kept + unmatched).
+    Unmatched are the students the solver left unmatched or whose pair was
+    removed by hand (`match_run_pair_remove` keeps them in the summary's
+    `removed_by_hand`), less those with a proposed pair now and those whose
+    active pairing the run keeps; each with why: the solver's reason, or
+    `REMOVED_BY_HAND` with `by` and `at` (the latest removal). A run replaced
+    by a later one lost its rows: its stored figures are given as they were.
+    Four queries, whatever the rows.
+    """
+    summary = run.summary or {}
+    stored = summary.get("kinds") or {}
+    if run.status not in (MatchRunStatus.PROPOSED, MatchRunStatus.APPROVED):
+        return {kind: dict(figures) for kind, figures in stored.items()}
+    candidates = {
+        kind: {row["student"]: dict(row) for row in figures.get("unmatched_students", [])}
+        for kind, figures in stored.items()
+    }
+    # In the order they were removed: a student's latest removal is the one said.
+    for row in summary.get(REMOVED_BY_HAND, []):
+        if row["kind"] in candidates:
+            candidates[row["kind"]][row["student"]] = {
+                "student": row["student"],
+                "reason": REMOVED_BY_HAND,
+                "by": row["by"],
+                "at": row["at"],
+            }
+    ids = {student for rows in candidates.values() for student in rows}
+    proposals = ProposedPair.objects.filter(run=run)
+    paired = set(
+        proposals.filter(pairing__student__in=ids).values_list("pairing__kind", "pairing__student")
+    )
+    paired.update(pairings_kept_by(run).filter(student__in=ids).values_list("kind", "student"))
+    proposed = _per_kind(proposals, "pairing__kind")
+    kept = _per_kind(pairings_kept_by(run), "kind")
+    figures = {}
+    for kind, old in stored.items():
+        unmatched = [
+            row
+            for student, row in sorted(candidates[kind].items())
+            if (kind, student) not in paired
+        ]
+        figures[kind] = {
+            **old,
+            "proposed": proposed.get(kind, 0),
+            "kept": kept.get(kind, 0),
+            "unmatched": len(unmatched),
+            "unmatched_by_reason": dict(sorted(Counter(r["reason"] for r in unmatched).items())),
+            "unmatched_students": unmatched,
+        }
+    return figures

@@ -531,8 +531,14 @@ def match_run_pair_change(*, run: MatchRun, by: User, proposal: ProposedPair, me
 
 @transaction.atomic
 def match_run_pair_remove(*, run: MatchRun, by: User, proposal: ProposedPair) -> None:
-    _editable(run)
-    proposal.pairing.delete()
+    """Remove a pair; the run's summary keeps whose, by whom and when, to show it unmatched."""
+    run, pairing = _editable(run), proposal.pairing
+    removed = {"student": pairing.student_id, "kind": pairing.kind, "mentor": pairing.mentor_id}
+    removed.update(by=by.username, at=timezone.now().isoformat(timespec="seconds"))
+    summary = run.summary or {}
+    run.summary = {**summary, "removed_by_hand": [*summary.get("removed_by_hand", []), removed]}
+    run.save(update_fields=["summary"])
+    pairing.delete()
 
 
 @transaction.atomic

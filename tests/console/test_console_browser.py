@@ -228,6 +228,8 @@ def test_an_administrator_imports_a_roster_and_approves_a_match_on_a_laptop(
     assert f"{other.user.last_name}老师" in mentor_cell
     assert ProposedPair.objects.get(pk=pair.pk).pairing.mentor_id == other.pk
     shot("10-match-mentor-changed")
+    # Approving is below the proposal, and asks for a tick naming what was reviewed.
+    page.check("#approve input[name=reviewed]")
     with page.expect_navigation():
         page.click("#approve button")
     assert page.locator("#state").get_attribute("data-status") == "approved"

@@ -21,7 +21,14 @@ from mentoring.models import (
     ProposedPair,
     Student,
 )
-from tests.console.console_world import EN, READERS, assessment, pupil, signed_in
+from tests.console.console_world import (
+    EN,
+    READERS,
+    approve_run,
+    assessment,
+    pupil,
+    signed_in,
+)
 from workers.factories import MentorFactory, PairingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +62,7 @@ def test_a_run_is_started_solved_reviewed_and_approved(world, django_capture_on_
     assert "safeguarding_gender" not in page
 
     with django_capture_on_commit_callbacks(execute=True):
-        approved = client.post(f"{PAGE}{run.pk}/approve/")
+        approved = approve_run(client, run)
 
     assert approved.status_code == 302
     assert MatchRun.objects.get().status == MatchRunStatus.APPROVED
@@ -334,7 +341,7 @@ def test_a_pairs_mentor_is_changed_by_hand_and_shown_by_real_name(world, proposa
     woman = _another_woman(proposal)
     pair = _girls_pair(proposal)
     form = client.get(f"{PAGE}{proposal.run.pk}/", {"edit": pair.pk}, **EN).content.decode()
-    assert f'id="mentor-{pair.pk}"' in form and "赵老师 (" in form and "刘老师 (" in form
+    assert f'id="mentor-{pair.pk}"' in form and "赵老师 (" in form and "王老师 (" in form
 
     response = client.post(f"{PAGE}pairs/{pair.pk}/change/", {"mentor": woman.pk})
 
@@ -387,9 +394,15 @@ def test_a_change_to_no_or_an_unknown_mentor_is_refused(world, proposal, form, m
 def test_an_unmatched_student_gets_a_pair_by_hand(world, proposal):
     client = signed_in(world.users["school_admin"])
     page = client.get(f"{PAGE}{proposal.run.pk}/", **EN).content.decode()
-    assert f'<option value="care:{proposal.boy.pk}">张小军</option>' in page
+    assert f'data-pair="care:{proposal.boy.pk}"' in page
     # Why he is unmatched, in words, not the solver's code.
     assert "capacity_short" not in page and "cost more than leaving the student unmatched" in page
+    # His form offers the mentors the rules allow him: at 14, only the man.
+    form = client.get(f"{PAGE}{proposal.run.pk}/", {"pair": f"care:{proposal.boy.pk}"}, **EN)
+    options = form.content.decode().split(f'id="add-mentor-care-{proposal.boy.pk}"', 1)[1]
+    options = options.split("</select>", 1)[0]
+    assert f'value="{proposal.man.pk}"' in options
+    assert not any(f'value="{woman.pk}"' in options for woman in proposal.women)
 
     response = client.post(
         f"{PAGE}{proposal.run.pk}/pairs/add/",
@@ -442,7 +455,7 @@ def test_an_approved_run_refuses_changes_with_its_state_and_offers_none(
     client = signed_in(world.users["school_admin"])
     pair = _girls_pair(proposal)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"{PAGE}{proposal.run.pk}/approve/")
+        approve_run(client, proposal.run)
     before = _proposal_state(proposal.run)
 
     response = client.post(

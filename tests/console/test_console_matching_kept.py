@@ -30,7 +30,15 @@ from mentoring.models import (
     Student,
 )
 from mentoring.selectors.match_runs import pairings_kept_by
-from tests.console.console_world import EN, READERS, assessment, paired, pupil, signed_in
+from tests.console.console_world import (
+    EN,
+    READERS,
+    approve_run,
+    assessment,
+    paired,
+    pupil,
+    signed_in,
+)
 from workers.factories import MentorFactory, PairingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +77,7 @@ def second(world, django_capture_on_commit_callbacks) -> SecondRun:
     client = signed_in(world.users["school_admin"])
     first = _start(client, term, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"{PAGE}{first.pk}/approve/")
+        approve_run(client, first)
     run = _start(client, term, django_capture_on_commit_callbacks)
     run.refresh_from_db()
     assert run.status == MatchRunStatus.PROPOSED and run.pk != first.pk
@@ -164,7 +172,7 @@ def test_a_kept_student_is_given_another_mentor_through_the_proposal(world, seco
     # Proposed now, no longer kept: approving ends the kept pairing.
     assert _kept_rows(html) == set()
     assert f'data-proposal="{proposal.pk}"' in html
-    client.post(f"{PAGE}{second.run.pk}/approve/")
+    approve_run(client, second.run)
     second.kept.refresh_from_db()
     assert second.kept.status == PairingStatus.ENDED
     assert Pairing.objects.get(

@@ -197,7 +197,7 @@ console/matching/                                  POST   -          →start   
 console/matching/<int:run_id>/                     GET    -          →start         403             403             200,404,404     200,200,404     403             403             200
 console/matching/<int:run_id>/                     POST   -          405            405             405             405             405             405             405             405
 console/matching/<int:run_id>/approve/             GET    -          405            405             405             405             405             405             405             405
-console/matching/<int:run_id>/approve/             POST   -          →start         403             403             →console:match-run,404,404 →console:match-run,→console:match-run,404 403 403 →console:match-run
+console/matching/<int:run_id>/approve/             POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
 console/matching/<int:run_id>/pairs/add/           GET    -          405            405             405             405             405             405             405             405
 console/matching/<int:run_id>/pairs/add/           POST   -          →start         403             403             400,404,404     400,400,404     403             403             400
 console/matching/pairs/<int:proposal_id>/change/   GET    -          405            405             405             405             405             405             405             405

@@ -171,13 +171,20 @@ def test_a_proposal_of_another_run_answers_404(people, run_a, run_b):
 
 
 def test_removing_a_pair_deletes_the_proposed_pairing(people, run_a, scene):
-    s1 = ProposedPair.objects.get(run=run_a, pairing__student_id=scene.s("s1"))
+    s1 = ProposedPair.objects.select_related("pairing").get(
+        run=run_a, pairing__student_id=scene.s("s1")
+    )
 
     response = client_for(people.admin_a).delete(pair_url(run_a, s1.pk))
 
     assert response.status_code == 204
     assert not Pairing.objects.filter(pk=s1.pairing_id).exists()
     assert client_for(people.admin_a).get(pairs_url(run_a)).json()["count"] == 4
+    # The run keeps whose pair was removed, by whom: the console lists the student unmatched.
+    removed = client_for(people.admin_a).get(f"{RUNS_URL}{run_a.pk}/").json()["summary"]
+    assert [(r["student"], r["mentor"], r["by"]) for r in removed["removed_by_hand"]] == [
+        (s1.pairing.student_id, s1.pairing.mentor_id, people.admin_a.username)
+    ]
 
 
 # Approval
