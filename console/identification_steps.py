@@ -71,7 +71,8 @@ class CommitteeDecisionForm(forms.Form):
         label=field_label("abstentions"), min_value=0, required=False
     )
     tier = forms.CharField(label=field_label("Tier"), max_length=30, required=False)
-    note = forms.CharField(label=field_label("note"), max_length=TEXT)
+    # Required only when not agreed: the service's rule (committee_decision_problems).
+    note = forms.CharField(label=field_label("note"), max_length=TEXT, required=False)
 
 
 def _investigation_problems(errors, assessment, data, _stage):

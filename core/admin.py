@@ -17,7 +17,8 @@ change any school's children.
 So, here:
 
 - The site lets in active superusers only. Its login form refuses everyone
-  else with the usual "invalid login" message; an authenticated account that
+  else: a wrong password with the usual "invalid login" message, a right one
+  with what the admin is for and a link to the console; an authenticated account that
   is not a platform administrator gets 403 on every admin page (the login
   page excepted, where it may sign in as another account); anonymous users
   are sent to the login page.
@@ -69,11 +70,26 @@ def is_platform_admin(user) -> bool:
 
 
 class PlatformLoginForm(AdminAuthenticationForm):
-    """Refuses every account but a platform administrator's, as if the password were wrong."""
+    """Refuses every account but a platform administrator's, and says why.
+
+    `confirm_login_allowed` runs only once the password is right, so saying that
+    the account is not a platform administrator's tells nothing to someone who
+    guesses; "wrong password" sent school administrators hunting for a password
+    that was right all along. The page then leads to the console (login.html).
+    """
+
+    not_platform_admin = False
 
     def confirm_login_allowed(self, user):
         if not is_platform_admin(user):
-            raise self.get_invalid_login_error()
+            self.not_platform_admin = True
+            raise forms.ValidationError(
+                _(
+                    "This account may not use the platform administration, which is for the "
+                    "platform's staff. School and district administrators work in the console."
+                ),
+                code="not_platform_admin",
+            )
 
 
 class PlatformAdminSite(admin.AdminSite):
@@ -82,6 +98,7 @@ class PlatformAdminSite(admin.AdminSite):
     site_header = _("Bangfu administration")
     site_title = _("Bangfu")
     login_form = PlatformLoginForm
+    login_template = "core/admin_login.html"
 
     def has_permission(self, request):
         return is_platform_admin(request.user)

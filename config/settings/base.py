@@ -495,9 +495,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # A refused request (403) is logged in one line, without the traceback Django adds.
+    "filters": {"refusal_without_traceback": {"()": "core.logs.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"level": "INFO", "handlers": ["console"], "propagate": False}},
+    "loggers": {
+        "django": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "django.request": {"filters": ["refusal_without_traceback"]},
+    },
 }
 
 # Where the embedded run sends e-mail: nowhere. Reminders name children, so outside

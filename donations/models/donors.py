@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.money_text import yuan_text
@@ -143,7 +144,9 @@ class PledgeStatus(models.TextChoices):
     PLEDGED = "pledged", _("Pledged")
     PARTLY_RECEIVED = "partly_received", _("Partly received")
     FULFILLED = "fulfilled", _("Fulfilled")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A donor cancels (取消) a pledge, the word of its button and of the API's messages;
+    # "Cancelled" alone is an award's, which an administrator withdraws (撤销).
+    CANCELLED = "cancelled", pgettext_lazy("pledge status", "Cancelled")
     OVERDUE = "overdue", _("Overdue")
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
@@ -92,7 +93,8 @@ def pledge_due_date_problem(due: date, *, today: date) -> str | None:
         return _("A pledge cannot fall due in the past.")
     if due > latest:
         return _("A pledge falls due by %(latest)s at the latest (%(years)s years ahead).") % {
-            "latest": latest.isoformat(),
+            # The page's date format (2031年12月6日 in a Chinese sentence), as `|date` writes it.
+            "latest": date_format(latest),
             "years": settings.PLEDGE_MAX_YEARS_AHEAD,
         }
     return None

@@ -8,6 +8,7 @@ exist, gets the same 404 page. Each view is written to the access log.
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from donations.selectors import archive as selectors
@@ -32,7 +33,21 @@ def student_archive(request, student_id: int):
         student_ids=[student.pk],
         object_id=student.pk,
     )
-    # Back to the reader's own page, as `/` would send them: a mentor's, or the console.
-    return render(
-        request, "donations/archive.html", {"archive": archive, "back_url": page_for(request.user)}
-    )
+    # Back to the reader's own page, as `/` would send them: a mentor's, or the console;
+    # and back to the list the link was followed from (the console's roster search).
+    context = {
+        "archive": archive,
+        "back_url": page_for(request.user),
+        "came_from": _came_from(request),
+    }
+    return render(request, "donations/archive.html", context)
+
+
+def _came_from(request) -> str:
+    """`?back=`, the page of this site that linked here, or "" (none, or another site's)."""
+    back = request.GET.get("back", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return back
+    return ""

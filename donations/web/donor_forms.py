@@ -99,7 +99,21 @@ class PledgeForm(forms.Form):
         if not instalments and not any(k.startswith(("due_on_", "amount_")) for k in self.errors):
             self.add_error(None, _("Give at least one amount and the day it is due."))
         cleaned["instalments"] = instalments
+        if kind == PledgeKind.ITEMS:
+            self._counts_are_whole_numbers()
         return cleaned
+
+    def _counts_are_whole_numbers(self):
+        """An items pledge's column holds counts: a count below one, or with decimals, is told
+        so in its own words, not with the money's floor of 0.01 the field checks first."""
+        for n in range(1, INSTALMENT_ROWS + 1):
+            errors = self._errors.get(f"amount_{n}")
+            if errors and any(
+                error.code in {"min_value", "max_decimal_places"} for error in errors.as_data()
+            ):
+                self._errors[f"amount_{n}"] = self.error_class(
+                    [_("The count must be a positive whole number.")]
+                )
 
     def field_for_error(self, name: str | None) -> str | None:
         """The form field on which a service error about `name` is shown (None: above the form).

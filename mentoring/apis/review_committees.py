@@ -268,7 +268,13 @@ class CommitteeDecisionRequestSerializer(StrictSerializer):
         default="",
         help_text=gettext_lazy("At the school stage, when agreed: the tier proposed."),
     )
-    note = serializers.CharField(max_length=TEXT)
+    note = serializers.CharField(
+        max_length=TEXT,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Required when not agreed: the reason, which the rejection gives."),
+    )
 
 
 class CommitteeDecisionSerializer(serializers.ModelSerializer):

@@ -276,8 +276,10 @@ def committee_decision_problems(
         problem = identification.review_tier_problem(assessment, target, tier)
         if problem:
             errors.add("tier", problem)
-    if note is not None and not note.strip():
-        errors.add("note", _("Give the decision's note."))
+    # The note is the reason the committee did not agree, which the rejection gives the
+    # family; an agreement is its own reason and may have no note.
+    if outcome == CommitteeOutcome.NOT_AGREED and not (note or "").strip():
+        errors.add("note", _("Give the reason the committee did not agree."))
     return committee, present
 
 
@@ -302,9 +304,11 @@ def committee_decide(
     votes_against: int | None = None,
     votes_abstaining: int | None = None,
     tier: str = "",
-    note: str,
+    note: str = "",
 ) -> CommitteeDecision:
-    """Record a committee's decision on the assessment, then take the step it rests on."""
+    """Record a committee's decision on the assessment, then take the step it rests on.
+
+    `note` is required when the committee did not agree: it is the rejection's reason."""
     assessment = Assessment.objects.select_related("student", "term__district").get(
         pk=assessment.pk
     )
@@ -341,11 +345,14 @@ def committee_decide(
     except IntegrityError:
         raise Conflict(_("This stage has its decision already.")) from None
     decision.members_present.set(present)
-    summary = _("%(committee)s, %(date)s: %(note)s") % {
-        "committee": committee.name,
-        "date": decided_on,
-        "note": note.strip(),
-    }
+    if note.strip():
+        summary = _("%(committee)s, %(date)s: %(note)s") % {
+            "committee": committee.name,
+            "date": decided_on,
+            "note": note.strip(),
+        }
+    else:
+        summary = _("%(committee)s, %(date)s") % {"committee": committee.name, "date": decided_on}
     if outcome == CommitteeOutcome.AGREED:
         identification.assessment_review(by=by, assessment=assessment, note=summary, tier=tier)
     else:

@@ -59,7 +59,7 @@ def test_the_page_lists_the_own_schools_committees_to_administrators_only(world,
     assert (f'data-committee="{mine.pk}"' in html) == sees_a
     assert (f'data-committee="{theirs.pk}"' in html) == sees_b
     if sees_a:
-        assert "陈校长（School leader）" in html and "Class review group" in html
+        assert "陈校长 (School leader)" in html and "Class review group" in html
 
 
 def test_an_administrator_forms_a_committee_with_its_members(world):

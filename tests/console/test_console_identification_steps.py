@@ -160,7 +160,7 @@ def test_an_investigated_row_offers_its_class_groups_decision_with_members_in_wo
     assert "Class review group" in part
     assert f'<option value="{mine.pk}">一班评议小组</option>' in part
     assert f'<option value="{other.pk}">' not in part and "二班评议小组" not in part
-    assert "陈校长（School leader）" in part and "school_leader" not in part
+    assert "陈校长 (School leader)" in part and "school_leader" not in part
     assert '<option value="not_agreed">Not agreed</option>' in part
 
 
@@ -337,11 +337,38 @@ def test_a_bad_decision_names_every_bad_field_at_once_and_writes_nothing(world):
         "Members present: This field is required.",
         "Outcome: Select a valid choice.",
         "Votes for: Ensure this value is greater than or equal to 0.",
-        "Note: This field is required.",
     ):
         assert named in problem
     assert status_of(row) == AssessmentStatus.INVESTIGATED
     assert not CommitteeDecision.objects.exists()
+
+
+def test_an_agreeing_committee_needs_no_note_a_disagreeing_one_gives_its_reason(world):
+    a = world.schools["A"]
+    agreed = assessment(a, world.terms["one"], "王小丽", AssessmentStatus.INVESTIGATED)
+    refused = assessment(a, world.terms["one"], "张小军", AssessmentStatus.INVESTIGATED)
+    group = review_committee(world, a)
+    client = signed_in(world.users["school_admin"])
+
+    html = client.get(PAGE, **EN).content.decode()
+    note_box = html.split(f'id="dec-{agreed.pk}-note"', 1)[1].split(">", 1)[0]
+    assert "required" not in note_box
+    assert "Note (required when not agreed)" in html
+
+    without_note = client.post(f"{PAGE}{agreed.pk}/committee-decision/", decision(group, note=""))
+    without_reason = client.post(
+        f"{PAGE}{refused.pk}/committee-decision/",
+        decision(group, outcome="not_agreed", note=" "),
+        **EN,
+    )
+
+    assert without_note.status_code == 302
+    assert status_of(agreed) == AssessmentStatus.CLASS_REVIEWED
+    assert without_reason.status_code == 400
+    assert without_reason.context["problem"].endswith(
+        "Note: Give the reason the committee did not agree."
+    )
+    assert status_of(refused) == AssessmentStatus.INVESTIGATED
 
 
 def test_a_refused_form_is_shown_open_again_with_what_was_typed(world):

@@ -83,7 +83,9 @@ def test_the_search_finds_own_students_links_the_archive_and_is_access_logged(wo
     html = signed_in(world.users["school_admin"]).get(PAGE, {"q": "王小"}).content.decode()
 
     assert "王小丽" in html and "王小东" not in html
-    assert f'href="/teacher/students/{mine.pk}/archive/"' in html
+    # The archive leads back to this search (?back=), not only to the console's start.
+    link = f'href="/teacher/students/{mine.pk}/archive/?back=/console/roster/%3Fq%3D'
+    assert link in html
     assert mine.id_masked in html
     entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
     assert list(entry.students.values_list("student_id", flat=True)) == [mine.pk]

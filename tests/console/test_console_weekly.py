@@ -171,13 +171,16 @@ def test_the_reminders_sent_show_week_mentor_and_a_link_to_the_student(world):
     assert f"Week of {week3.day} {week3:%b} to" in rows
     assert "-W" not in rows
     assert "王老师" in rows
-    assert f'href="/teacher/students/{ours.student_id}/archive/"' in rows
+    assert f'href="/teacher/students/{ours.student_id}/archive/?back=/console/weekly/' in rows
     assert "administrators told: 2 weeks in a row" in rows
     assert f'data-reminder="{theirs.pk}"' not in rows
     assert f'data-reminder="{theirs.pk}"' in reminder_rows(district)
     entry = AccessLogEntry.objects.get(user=world.users["school_admin"])
     assert (entry.action, entry.object_kind) == ("list", "notification")
     assert list(entry.students.values_list("student_id", flat=True)) == [ours.student_id]
+    # The two clauses are joined as the page's language joins them (；, not ASCII "; ").
+    chinese = reminder_rows(signed_in(world.users["school_admin"]).get(PAGE).content.decode())
+    assert "；已告知管理员" in chinese and "; 已告知管理员" not in chinese
 
 
 def test_a_reminder_met_after_all_says_so(world):

@@ -5,6 +5,8 @@ tests/project/test_permission_matrix_pages.py; here are the behaviours behind it
 the findings of issue 11, each with the request that used to succeed.
 """
 
+import logging
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -161,11 +163,40 @@ def test_history_of_reports_jobs_and_runs_opens_for_a_platform_admin(records, pl
 def test_only_platform_admins_log_in_to_the_admin(role, school_a):
     user = member(role, school_a)
     client = Client()
-    response = client.post(url("login"), {"username": user.username, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 200  # the login form again, with the usual error
+    response = client.post(
+        url("login"),
+        {"username": user.username, "password": DEFAULT_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200  # the login form again, saying what the admin is for
+    [error] = response.context["form"].non_field_errors().as_data()
+    assert error.code == "not_platform_admin"
+    page = response.content.decode()
+    assert "Please enter the correct username and password" not in page
+    assert "School and district administrators work in the console." in page
+    link = '<p id="console-sign-in"><a href="/?next=/console/">Sign in to the console</a></p>'
+    assert link in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_wrong_password_at_the_admin_login_is_still_only_a_wrong_login(school_a):
+    # Only a right password learns that the account is not a platform administrator's.
+    user = member("administrator", school_a)
+    response = Client().post(url("login"), {"username": user.username, "password": "wrong"})
     [error] = response.context["form"].non_field_errors().as_data()
     assert error.code == "invalid_login"
-    assert "_auth_user_id" not in client.session
+    assert 'id="console-sign-in"' not in response.content.decode()
+
+
+def test_a_refused_admin_page_is_logged_in_one_line_without_a_traceback(school_a, caplog):
+    client = logged_in(member("administrator", school_a))
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get(url("index")).status_code == 403
+
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == "Forbidden (Permission denied): /admin/"
+    assert record.exc_info is None and "Traceback" not in caplog.text
 
 
 def test_a_platform_admin_logs_in_without_the_staff_flag():

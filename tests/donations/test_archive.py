@@ -362,3 +362,18 @@ def test_the_page_leads_back_to_the_readers_own_page_and_offers_the_language_men
         html = client_for_page(user).get(page_url(scene.student.pk)).content.decode()
         assert f'<a href="{back}" id="back-link">返回首页</a>' in html
         assert 'action="/i18n/setlang/"' in html and 'name="language"' in html
+
+
+def test_the_page_leads_back_to_the_list_it_was_opened_from_on_this_site_only(scene):
+    # A console user opened the archive from the roster search and had only "back to start".
+    client = client_for_page(scene.w.admin_a)
+    url = page_url(scene.student.pk)
+
+    searched = client.get(url, {"back": "/console/roster/?q=王"}, HTTP_ACCEPT_LANGUAGE="en")
+    elsewhere = client.get(url, {"back": "https://evil.example/x"}).content.decode()
+    scheme_relative = client.get(url, {"back": "//evil.example/x"}).content.decode()
+
+    html = searched.content.decode()
+    assert '<a href="/console/roster/?q=王" id="came-from-link">Back to the list</a>' in html
+    assert '<a href="/console/" id="back-link">' in html
+    assert "came-from-link" not in elsewhere and "came-from-link" not in scheme_relative

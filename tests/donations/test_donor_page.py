@@ -13,10 +13,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from donations.models import (
     AidProject,
+    AwardStatus,
     Donor,
     DonorKind,
     FundSource,
@@ -420,3 +421,47 @@ def test_the_count_column_is_named_for_items_as_well_as_money(world):
     assert header is not None
     assert '<span class="for-items">Count</span>' in header.group(0)
     assert '<span class="for-money">Amount (yuan)</span>' in header.group(0)
+
+
+def test_a_count_below_one_is_told_in_the_words_of_items_not_of_money(world):
+    response = signed_in(world["newspaper"]).post(
+        "/donor/pledges/",
+        form(world, kind="items", item_name="书包", item_unit="个", amount_1="-3", amount_2="0"),
+        **EN,
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count("The count must be a positive whole number.") == 2
+    assert "greater than or equal to 0.01" not in page
+    assert not Pledge.objects.exists()
+
+
+def test_the_latest_due_day_is_written_in_the_pages_date_format(world, settings):
+    settings.PLEDGE_MAX_YEARS_AHEAD = 1
+    too_late = later(800)
+
+    response = signed_in(world["newspaper"]).post(
+        "/donor/pledges/", form(world, due_on_2=too_late.isoformat()), **EN
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(r"falls due by \d{1,2} \w{3} \d{4} at the latest", page)
+    assert not re.search(r"falls due by \d{4}-\d{2}-\d{2}", page)
+
+
+def test_a_cancelled_pledge_reads_with_the_word_of_its_cancel_button(world, monkeypatch):
+    """A donor cancels (取消) a pledge; an award is withdrawn (撤销). The pledge's status is
+    its own msgid, so that its Chinese can be 已取消 while an award's stays 已撤销."""
+    pledge = pledge_of(world, "newspaper")
+    pledge_cancel(by=world["newspaper"], pledge=pledge, reason="预算调整")
+    catalog = translation.trans_real.translation("zh-hans")._catalog._catalogs[0]
+    monkeypatch.setitem(catalog, "pledge status\x04Cancelled", "已取消（认捐）")
+
+    with translation.override("zh-hans"):
+        page = signed_in(world["newspaper"]).get("/donor/").content.decode()
+        award_label = str(AwardStatus.CANCELLED.label)
+
+    assert "已取消（认捐）" in card(page, pledge)
+    assert award_label != "已取消（认捐）"

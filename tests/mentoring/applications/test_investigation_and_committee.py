@@ -291,6 +291,7 @@ def test_bad_decision_input_names_every_field(admin_a, student, term, today, cla
         class_group,
         today,
         decided_on=str(today + datetime.timedelta(days=3)),
+        outcome="not_agreed",
         votes_for=1,
         votes_against=1,
         votes_abstaining=0,
@@ -357,6 +358,31 @@ def test_a_committee_that_does_not_agree_rejects_the_application(
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.REJECTED
     assert "家庭收入高于标准" in assessment.events.get(to_status="rejected").note
+
+
+def test_an_agreement_needs_no_note_but_a_disagreement_needs_its_reason(
+    admin_a, student, term, today, class_group
+):
+    agreed = investigated(student, term)
+    url = f"{URL}{agreed.pk}/committee-decision/"
+    not_agreed = decision(class_group, today, outcome="not_agreed", votes_for=0, votes_against=3)
+
+    without_reason = client_for(admin_a).post(url, not_agreed | {"note": " "}, format="json")
+    assert without_reason.status_code == 400
+    assert set(without_reason.json()) == {"note"}
+    assert not CommitteeDecision.objects.exists()
+
+    body = decision(class_group, today)
+    del body["note"]
+    answer = client_for(admin_a).post(url, body, format="json")
+
+    assert answer.status_code == 201, answer.json()
+    assert CommitteeDecision.objects.get().note == ""
+    agreed.refresh_from_db()
+    assert agreed.status == AssessmentStatus.CLASS_REVIEWED
+    # The step's note names the committee and its day, with no empty reason after them.
+    step_note = agreed.events.get(to_status="class_reviewed").note
+    assert step_note.startswith("四年级2班评议小组") and not step_note.endswith((":", ": ", "："))
 
 
 def test_the_school_review_needs_a_tier(admin_a, student, term, today, school_group):

@@ -52,14 +52,14 @@ def week_of(response, pairing) -> str:
 def test_the_week_is_open_until_a_session_is_logged_then_met(world):
     client = logged_in(world.owner, HTTP_ACCEPT_LANGUAGE="en")
     assert week_of(client.get(HOME), world.owned) == "open"
-    assert "This week: 0 of 1" in html(client.get(page_of(world.owned)))
+    assert "0 sessions this week (weekly target 1)" in html(client.get(page_of(world.owned)))
 
     client.post(page_of(world.owned), form())
 
     assert week_of(client.get(HOME), world.owned) == "met"
     mentee = client.get(page_of(world.owned))
     assert week_of(mentee, world.owned) == "met"
-    assert "This week: 1 of 1" in html(mentee)
+    assert "1 session this week (weekly target 1)" in html(mentee)
 
 
 def test_a_session_of_last_week_does_not_meet_this_week(world):
@@ -76,7 +76,8 @@ def test_the_stored_row_of_the_week_is_what_the_page_shows(world):
     response = logged_in(world.owner, HTTP_ACCEPT_LANGUAGE="en").get(HOME)
 
     assert week_of(response, world.owned) == "met"
-    assert "This week: 2 of 1" in html(response)
+    assert "2 sessions this week (weekly target 1)" in html(response)
+    assert "This week:" not in html(response)
 
 
 def test_a_holiday_week_is_not_counted(world, clock):  # noqa: F811
