@@ -348,6 +348,22 @@ def test_a_wrong_amount_and_a_future_date_are_both_refused(world, project):
     assert not Disbursement.objects.exists()
 
 
+def test_a_payment_dated_before_the_award_is_refused_with_the_services_reason(world, project):
+    award = aided(world, project, world.schools["A"], "王小丽")
+    made_on = timezone.localdate(award.created_at)
+    before = made_on - datetime.timedelta(days=1)
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}awards/{award.pk}/pay/", payment(award, paid_on=before.isoformat()), **EN
+    )
+
+    assert response.status_code == 400
+    assert (
+        f"Paid on: The payment date cannot be before the award was made on {made_on.isoformat()}."
+    ) in response.content.decode()
+    assert not Disbursement.objects.exists()
+
+
 def test_cash_without_both_signatures_is_refused_with_the_services_reason(world, project):
     award = aided(world, project, world.schools["A"], "王小丽")
 

@@ -37,6 +37,7 @@ from donations.services.disbursements import disbursement_pay, disbursement_reve
 from donations.services.ledger import fund_account_of, ledger_post
 from donations.services.projects import appropriation_reverse, project_save
 from mentoring.models import AssessmentStatus
+from tests.award_days import made_at_term_start
 from tests.conftest import client_for
 from workers.factories import (
     AssessmentFactory,
@@ -82,7 +83,7 @@ def appropriate(scene, amount_fen) -> LedgerEntry:
 
 
 def grant(scene, amount_fen, instalments=None) -> Award:
-    return award_create(
+    award = award_create(
         by=scene["admin"],
         project_id=scene["project"].pk,
         student_id=StudentFactory(school=scene["school"]).pk,
@@ -90,6 +91,8 @@ def grant(scene, amount_fen, instalments=None) -> Award:
         amount_fen=amount_fen,
         instalments=instalments,
     )
+    made_at_term_start(award)
+    return award
 
 
 def raw_award(scene, amount_fen, status=AwardStatus.AWARDED) -> Award:
