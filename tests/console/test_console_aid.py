@@ -176,8 +176,9 @@ def test_the_projects_show_their_money_in_yuan(world, project):
     html = signed_in(admin).get(PAGE, **EN).content.decode()
 
     row = html[html.index(f'data-project="{project.pk}"') :]
-    assert 'data-figure="allocated">10,000.00 yuan' in row
-    assert 'data-figure="arrived">10,000.00 yuan' in row
+    # Shared with school B: the district's funds, labelled so (test_console_aid_money).
+    assert 'data-figure="allocated" data-shared>10,000.00 yuan' in row
+    assert 'data-figure="arrived" data-shared>10,000.00 yuan' in row
     # Awarded and paid count the administrator's own school only (A's 200.00, not B's).
     assert 'data-figure="awarded">200.00 yuan' in row
     assert 'data-figure="paid">100.00 yuan' in row
