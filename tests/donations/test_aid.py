@@ -4,7 +4,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import DomainError
 from donations.models import (
@@ -288,7 +288,8 @@ def test_a_students_rank_is_the_districts_whichever_schools_a_run_covers(
     first = approved(school_a, term, "hardship", 50)
     tied = [approved(school_a, term, "hardship", 40) for _ in range(2)]
 
-    allocate(by=district_admin, project=project, term=term, school_ids=[school_a.pk])
+    with translation.override("en"):
+        allocate(by=district_admin, project=project, term=term, school_ids=[school_a.pk])
     # Ties of need go by the student's id, so a run again ranks them the same.
     assert dict(Award.objects.filter(project=project).values_list("student", "reason")) == {
         first.pk: "Allocated by rank of need: 2.",

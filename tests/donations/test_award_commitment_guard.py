@@ -356,7 +356,9 @@ def test_an_allocation_spends_the_account_to_the_last_fen_and_every_award_is_pai
         )
     allocation = allocate(by=district_admin, project=project, term=term)
     assert (allocation.awarded, allocation.amount_fen) == (3, 60_000)
-    for award in Award.objects.filter(project=project):
+    awards = list(Award.objects.filter(project=project))
+    made_at_term_start(*awards)
+    for award in awards:
         pay(scene, award)
     assert balance(scene) == 0
     assert set(Award.objects.values_list("status", flat=True)) == {AwardStatus.PAID}
