@@ -3,12 +3,14 @@
 Every figure and row is read by the selector the API reads for the same
 administrator, and every action is the API's service:
 
-- the projects are `projects_visible_to` (the API's `projects/`), within the
-  districts of the schools the administrator runs; per project the term's
-  funds allocated and arrived (its funding), awarded and paid (the awards and
-  payments of the administrator's own schools, `awards_visible_to` and
-  `paid_fen_by_project`), each a sum grouped by project, so the page's
-  queries do not grow with the rows;
+- the projects and their figures are `term_money`, the selector the console's
+  home sums: the projects of the term's district (`projects_visible_to`, the
+  API's `projects/`) that concern the administrator's schools; per project
+  the term's funds allocated and arrived (its funding; the district's,
+  labelled so and left out of the totals, when the project is shared with
+  other schools, as the term report counts them), awarded and paid (the
+  awards and payments of the administrator's own schools), each a sum
+  grouped by project, so the page's queries do not grow with the rows;
 - allocating is `allocate`, the API's `projects/{id}/allocate/`; the project's
   allocations are `allocations_of_project` and who was left out, and why, is
   `allocations_left_out_names` (only the administrator's own schools' students,
@@ -31,7 +33,7 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,12 +56,10 @@ from core.idempotency import MAX_KEY_LENGTH, once, request_fingerprint
 from core.money import CENT, fen, yuan_amount
 from core.money_text import yuan_text
 from donations.models import MAX_INSTALMENTS, AwardStatus, Disbursement, FundSource, PaymentMethod
+from donations.money_words import AMOUNTS
 from donations.selectors.allocations import allocations_left_out_names, allocations_of_project
-from donations.selectors.scoping import (
-    awards_visible_to,
-    paid_fen_by_project,
-    projects_visible_to,
-)
+from donations.selectors.scoping import awards_visible_to, projects_visible_to
+from donations.selectors.term_money import term_money
 from donations.services.allocation import allocate, allocate_problems
 from donations.services.disbursements import disbursement_pay, disbursement_pay_problems
 from mentoring.models import AccessAction
@@ -146,47 +146,30 @@ def _projects(user, schools):
     return projects_visible_to(user).filter(district__in=districts)
 
 
-def _figures(user, schools, term, projects) -> dict[int, dict]:
-    """Per project, the term's funds allocated and arrived, awarded, paid and late awards."""
-    school_ids = [school.pk for school in schools]
-    awards = {
-        row["project"]: row
-        for row in awards_visible_to(user)
-        .filter(term=term, student__school__in=school_ids, project__in=projects)
-        .exclude(status=AwardStatus.CANCELLED)
-        .values("project")
-        .annotate(
-            n=Count("pk"),
-            fen=Sum("amount_fen"),
-            late=Count("pk", filter=Q(status=AwardStatus.AWARDED, late_since__isnull=False)),
-        )
-        .order_by()
-    }
-    paid = paid_fen_by_project(user, term=term, projects=projects, school_ids=school_ids)
-    figures = {}
-    for project in projects:
-        # The funding rows are prefetched by the selector, with what arrived against each.
-        funding = [row for row in project.funding.all() if row.term_id == term.pk]
-        row = awards.get(project.pk, {})
+def _figures(row) -> dict:
+    """One project's figures as the page shows them, from `term_money`'s row."""
+    return {
         # Each source's share of the term's funding: a provincial project may
         # be part county money, so the project's own source alone would mislead.
-        by_source: dict[str, int] = {}
-        for f in funding:
-            by_source[f.source] = by_source.get(f.source, 0) + f.amount_fen
-        figures[project.pk] = {
-            "sources": [
-                (source.label, yuan_text(by_source[source]))
-                for source in FundSource
-                if source in by_source
-            ],
-            "allocated": yuan_text(sum(f.amount_fen for f in funding)),
-            "arrived": yuan_text(sum(f.received_fen for f in funding)),
-            "awards": row.get("n", 0),
-            "awarded": yuan_text(row.get("fen") or 0),
-            "paid": yuan_text(paid.get(project.pk) or 0),
-            "late": row.get("late", 0),
-        }
-    return figures
+        "sources": [
+            (FundSource(source).label, yuan_text(fen))
+            for source, fen in row.allocated_by_source.items()
+        ],
+        "allocated": yuan_text(row.allocated),
+        "arrived": yuan_text(row.received),
+        # Allocated and arrived are the district's, shared with other schools:
+        # labelled so, and left out of the schools' totals (as in the report).
+        "shared": row.shared,
+        "awards": row.awards,
+        "awarded": yuan_text(row.awarded),
+        "paid": yuan_text(row.paid),
+        "late": row.late,
+    }
+
+
+def _totals(money) -> dict:
+    """The schools' totals, as the console's home and the term report count them."""
+    return {name: yuan_text(sum(sums[name] for sums in money.groups.values())) for name in AMOUNTS}
 
 
 def _late_awards(user, schools, term) -> list:
@@ -219,12 +202,14 @@ def projects(request, schools):
     user = request.user
     terms = terms_of(schools)
     term = chosen_term(request, terms)
-    rows, late = [], []
+    rows, late, totals, whole_district = [], [], None, False
     if term is not None:
-        rows = list(_projects(user, schools).filter(district=term.district_id).order_by("code"))
-        figures = _figures(user, schools, term, rows)
-        for project in rows:
-            project.figures = figures[project.pk]
+        money = term_money(user, term=term, school_ids=[school.pk for school in schools])
+        for row in money.projects:
+            row.project.figures = _figures(row)
+            rows.append(row.project)
+        totals = _totals(money)
+        whole_district = money.whole_district
         late = _late_awards(user, schools, term)
         for award in late:
             award.amount = yuan_text(award.amount_fen)
@@ -237,6 +222,8 @@ def projects(request, schools):
             "terms": terms,
             "term": term,
             "projects": rows,
+            "totals": totals,
+            "whole_district": whole_district,
             "late": late,
             "late_truncated": len(late) == LATE_ROWS,
         },
@@ -286,7 +273,10 @@ def _project_page(
     }
     if term is None:
         return render(request, TEMPLATES + "aid_project.html", context, status=status)
-    context["figures"] = _figures(user, own, term, [project])[project.pk]
+    money = term_money(
+        user, term=term, school_ids=[school.pk for school in own], project_id=project.pk
+    )
+    context["figures"] = _figures(money.projects[0])
 
     # The project's allocations of the term, with who was left out and why.
     allocations = [a for a in allocations_of_project(user=user, project=project) if a.term == term]

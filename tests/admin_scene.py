@@ -43,6 +43,7 @@ from mentoring.models import (
     User,
 )
 from oversight.models import Complaint, Suggestion, SupervisionMeeting, SupervisionMember
+from tests.award_days import made_at_term_start
 from workers.factories import (
     AssessmentFactory,
     GuardianAccountFactory,
@@ -94,6 +95,7 @@ def records_in(school: School, *, by: User) -> dict[type[models.Model], models.M
         student_id_hash=student.id_hash,
         created_by=by,
     )
+    made_at_term_start(award)
     payment = ledger_post(account_id=account.pk, kind="disbursement", amount_fen=-25_000, by=by)
     item_kind = ItemKind.objects.create(
         district=district, name=f"课外读物 {school.code}", unit="本", stock=9

@@ -129,7 +129,7 @@ def appropriate(project: AidProject, funding: ProjectFunding, amount_fen: int) -
 
 
 def award_bulk(project, term, students, amount_fen, *, by, created_at=None) -> list[Award]:
-    awards = Award.objects.bulk_create(
+    Award.objects.bulk_create(
         [
             Award(
                 project=project,
@@ -145,10 +145,12 @@ def award_bulk(project, term, students, amount_fen, *, by, created_at=None) -> l
             for student in students
         ]
     )
-    awards = list(Award.objects.filter(project=project, term=term).order_by("pk"))
-    if created_at is not None:
-        Award.objects.filter(pk__in=[a.pk for a in awards]).update(created_at=created_at)
-    return awards
+    # Made before the scene's payments (PAID_ON and later): a payment is never dated
+    # before its award, and the database refuses one that is (donations migration 0022).
+    if created_at is None:
+        created_at = timezone.make_aware(datetime.datetime(2026, 9, 1, 9, 0))
+    Award.objects.filter(project=project, term=term).update(created_at=created_at)
+    return list(Award.objects.filter(project=project, term=term).order_by("pk"))
 
 
 def pay_bulk(awards, *, by, paid_on=PAID_ON) -> None:

@@ -37,7 +37,7 @@ from donations.services.awards import award_plan_rows, project_committed_fen
 from donations.services.committee_quotas import committee_caps_of
 from donations.services.ledger import fund_account_of
 from donations.services.tier_shares import tier_caps_of
-from mentoring.models import Term, User
+from mentoring.models import School, Term, User
 from mentoring.selectors.accounts import schools_administered_by
 from mentoring.selectors.school_year import hardship_identifications, identifications_in_force
 
@@ -242,7 +242,18 @@ def allocate(
             .values_list("student__school", "tier")
         ),
     )
-    candidates = _candidates(project, term, schools)
+    # The rank of need is the district's: every eligible student of the
+    # project's district, in one stable order (tier, need, then the student's
+    # id for ties), so a student's rank does not depend on which schools a run
+    # covers or on who ran it. The run then awards its own schools' students.
+    district_schools = list(
+        School.objects.filter(district=project.district_id).values_list("pk", flat=True)
+    )
+    tier_order = {t["code"]: i for i, t in enumerate(project.district.tiers)}
+    ranked = sorted(_candidates(project, term, district_schools), key=_rank_key(tier_order))
+    rank_of = {row["student"]: rank for rank, row in enumerate(ranked, start=1)}
+    in_run = set(schools)
+    candidates = [row for row in ranked if row["school"] in in_run]
     committees = committee_caps_of(
         project, term=term, awarded=already, candidates=[c["student"] for c in candidates]
     )
@@ -259,14 +270,13 @@ def allocate(
         .select_related("project", "student__school")
     }
     available = account.balance_fen - project_committed_fen(project)
-    tier_order = {t["code"]: i for i, t in enumerate(project.district.tiers)}
-    candidates.sort(key=_rank_key(tier_order))
 
     awards, left_out, refusals = [], [], []
     funds_out = False
-    for rank, row in enumerate(candidates, start=1):
+    for row in candidates:
         if row["student"] in already:
             continue
+        rank = rank_of[row["student"]]
         out = {
             "student": row["student"],
             "school": row["school"],

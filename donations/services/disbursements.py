@@ -35,6 +35,28 @@ def payment_methods_open(*, has_guardian_account: bool) -> list[str]:
     ]
 
 
+def payment_date_problem(paid_on, award: Award | None) -> str | None:
+    """Why a payment of `award` cannot be dated `paid_on`, or None.
+
+    A payment is not dated in the future, nor before its award was made: the
+    day the award was made is its `created_at` in the project's time zone,
+    the day the term report counts "days from award to payment" from, so a
+    payment on that same day is allowed and reads 0 days. The database
+    refuses the same (migration 0022), whoever writes the payment.
+    """
+    if paid_on is None:
+        return None
+    if paid_on > timezone.localdate():
+        return _("A payment cannot be dated in the future.")
+    if award is not None and award.created_at is not None:
+        made_on = timezone.localdate(award.created_at)
+        if paid_on < made_on:
+            return _("The payment date cannot be before the award was made on %(date)s.") % {
+                "date": made_on.isoformat()
+            }
+    return None
+
+
 def disbursement_pay_problems(
     errors: ValidationErrors,
     *,
@@ -113,8 +135,8 @@ def disbursement_pay_problems(
             "signed_by_guardian",
             _("Cash is paid only against the signatures of student and guardian."),
         )
-    if paid_on is not None and paid_on > timezone.localdate():
-        errors.add("paid_on", _("A payment cannot be dated in the future."))
+    if (problem := payment_date_problem(paid_on, award)) is not None:
+        errors.add("paid_on", problem)
     return award
 
 

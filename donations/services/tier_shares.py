@@ -144,11 +144,15 @@ class TierCaps:
             ) % {"tier": name}
         if tier in self.percent:
             if self.used_by_school.get((school, tier), 0) >= cap:
+                # Words that name the tier and its count, so a refusal while the
+                # school still has places reads as the tier's rule, not a mistake.
                 return "tier_share_full", _(
-                    "The share of the tier “%(tier)s”, %(percent)s%% of the school's %(quota)s "
-                    "places (%(cap)s), is used up."
+                    "The places of the tier “%(tier)s” are used up (%(used)s/%(cap)s: "
+                    "%(percent)s%% of the school's %(quota)s places); the school's other "
+                    "places are for the other tiers."
                 ) % {
                     "tier": name,
+                    "used": self.used_by_school.get((school, tier), 0),
                     "percent": self.percent[tier],
                     "quota": self.quotas.get(school, 0),
                     "cap": cap,
@@ -156,8 +160,8 @@ class TierCaps:
             return None
         if self.used.get(tier, 0) >= cap:
             return "tier_share_full", _(
-                "The %(cap)s places of the tier “%(tier)s” in the project are taken."
-            ) % {"tier": name, "cap": cap}
+                "The places of the tier “%(tier)s” in the project are used up (%(used)s/%(cap)s)."
+            ) % {"tier": name, "used": self.used.get(tier, 0), "cap": cap}
         return None
 
     def take(self, *, tier: str, school: int) -> None:

@@ -176,8 +176,9 @@ def test_the_projects_show_their_money_in_yuan(world, project):
     html = signed_in(admin).get(PAGE, **EN).content.decode()
 
     row = html[html.index(f'data-project="{project.pk}"') :]
-    assert 'data-figure="allocated">10,000.00 yuan' in row
-    assert 'data-figure="arrived">10,000.00 yuan' in row
+    # Shared with school B: the district's funds, labelled so (test_console_aid_money).
+    assert 'data-figure="allocated" data-shared>10,000.00 yuan' in row
+    assert 'data-figure="arrived" data-shared>10,000.00 yuan' in row
     # Awarded and paid count the administrator's own school only (A's 200.00, not B's).
     assert 'data-figure="awarded">200.00 yuan' in row
     assert 'data-figure="paid">100.00 yuan' in row
@@ -345,6 +346,22 @@ def test_a_wrong_amount_and_a_future_date_are_both_refused(world, project):
     # The refused form is open again with what was typed.
     assert '<details class="pay" open>' in html[html.index(f'id="award-{award.pk}"') :]
     assert 'value="150.00"' in html
+    assert not Disbursement.objects.exists()
+
+
+def test_a_payment_dated_before_the_award_is_refused_with_the_services_reason(world, project):
+    award = aided(world, project, world.schools["A"], "王小丽")
+    made_on = timezone.localdate(award.created_at)
+    before = made_on - datetime.timedelta(days=1)
+
+    response = signed_in(world.users["school_admin"]).post(
+        f"{PAGE}awards/{award.pk}/pay/", payment(award, paid_on=before.isoformat()), **EN
+    )
+
+    assert response.status_code == 400
+    assert (
+        f"Paid on: The payment date cannot be before the award was made on {made_on.isoformat()}."
+    ) in response.content.decode()
     assert not Disbursement.objects.exists()
 
 

@@ -44,7 +44,7 @@ def test_a_tier_left_out_by_its_share_is_named_in_words_not_its_code(world):
     awarded = Award.objects.get(project=project).student_id
     left_out = second if awarded == first.student_id else first
     assert f'data-student="{left_out.student_id}" data-reason="tier_share_full"' in left
-    assert "The 1 places of the tier “Special hardship” in the project are taken." in left
+    assert "The places of the tier “Special hardship” in the project are used up (1/1)." in left
     assert "special_hardship" not in left.replace('data-reason="tier_share_full"', "")
 
 

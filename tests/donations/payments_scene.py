@@ -6,8 +6,9 @@ import io
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from donations.models import AidProject, FundSource, LedgerKind
+from donations.models import AidProject, Award, FundSource, LedgerKind
 from donations.services.awards import award_create
 from donations.services.ledger import fund_account_of, ledger_post
 from workers.factories import (
@@ -58,6 +59,12 @@ class PaymentsScene:
                     instalments=[10_000, 10_000],
                 )
             )
+        # Made before PAID_ON: a payment is never dated before its award (migration 0022).
+        Award.objects.filter(pk__in=[award.pk for award in self.awards]).update(
+            created_at=timezone.make_aware(datetime.datetime(2026, 11, 2, 9, 0))
+        )
+        for award in self.awards:
+            award.refresh_from_db(fields=["created_at"])
 
     def body(self, method="bank_transfer", **extra):
         return {

@@ -4,7 +4,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import DomainError
 from donations.models import (
@@ -276,3 +276,25 @@ def test_an_award_made_early_in_the_morning_counts_from_its_local_day(
     Award.objects.update(created_at=made)
     assert awards_flag_late(today=datetime.date(2026, 10, 31)) == 0  # 30 days: not yet
     assert awards_flag_late(today=datetime.date(2026, 11, 1)) == 1
+
+
+def test_a_students_rank_is_the_districts_whichever_schools_a_run_covers(
+    living, school_a, school_b, district_admin
+):
+    project, term = living
+    funds = {"term_id": term.pk, "source": FundSource.PROVINCIAL, "amount_fen": 150_000}
+    appropriation_receive(by=district_admin, project=project, **funds)
+    neediest = approved(school_b, term, "hardship", 95)  # school B has no places
+    first = approved(school_a, term, "hardship", 50)
+    tied = [approved(school_a, term, "hardship", 40) for _ in range(2)]
+
+    with translation.override("en"):
+        allocate(by=district_admin, project=project, term=term, school_ids=[school_a.pk])
+    # Ties of need go by the student's id, so a run again ranks them the same.
+    assert dict(Award.objects.filter(project=project).values_list("student", "reason")) == {
+        first.pk: "Allocated by rank of need: 2.",
+        tied[0].pk: "Allocated by rank of need: 3.",
+        tied[1].pk: "Allocated by rank of need: 4.",
+    }
+    again = allocate(by=district_admin, project=project, term=term)
+    assert [(row["student"], row["rank"]) for row in again.left_out] == [(neediest.pk, 1)]

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from donations.models import AidProject, Award, Disbursement, FundSource, LedgerEntry, LedgerKind
@@ -58,7 +59,8 @@ def pay_body(award_id, **overrides):
     values = {
         "award": award_id,
         "method": "bank_transfer",
-        "paid_on": "2026-11-20",
+        # Today: the award was made today, and a payment is never dated before it.
+        "paid_on": timezone.localdate().isoformat(),
         "bank_reference": "ICBC-1",
     }
     values.update(overrides)

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from donations.models import AidProject, FundSource, LedgerKind, PaymentMethod
 from donations.services.awards import award_create
@@ -119,8 +120,9 @@ class Scene:
                 by=self.district_admin,
                 award_id=award.pk,
                 method=PaymentMethod.BANK_TRANSFER,
-                # Paid by the frozen today (a payment is never dated later).
-                paid_on=datetime.date(2026, 11, 19),
+                # Paid on the frozen today, the day the award is made: a payment is
+                # never dated later, nor before its award.
+                paid_on=timezone.localdate(),
                 instalment=1,
                 amount_fen=None,
                 bank_reference=f"ICBC-{term.code}",

@@ -37,6 +37,7 @@ from donations.services.disbursements import disbursement_pay, disbursement_reve
 from donations.services.ledger import fund_account_of, ledger_post
 from donations.services.projects import appropriation_reverse, project_save
 from mentoring.models import AssessmentStatus
+from tests.award_days import made_at_term_start
 from tests.conftest import client_for
 from workers.factories import (
     AssessmentFactory,
@@ -82,7 +83,7 @@ def appropriate(scene, amount_fen) -> LedgerEntry:
 
 
 def grant(scene, amount_fen, instalments=None) -> Award:
-    return award_create(
+    award = award_create(
         by=scene["admin"],
         project_id=scene["project"].pk,
         student_id=StudentFactory(school=scene["school"]).pk,
@@ -90,6 +91,8 @@ def grant(scene, amount_fen, instalments=None) -> Award:
         amount_fen=amount_fen,
         instalments=instalments,
     )
+    made_at_term_start(award)
+    return award
 
 
 def raw_award(scene, amount_fen, status=AwardStatus.AWARDED) -> Award:
@@ -353,7 +356,9 @@ def test_an_allocation_spends_the_account_to_the_last_fen_and_every_award_is_pai
         )
     allocation = allocate(by=district_admin, project=project, term=term)
     assert (allocation.awarded, allocation.amount_fen) == (3, 60_000)
-    for award in Award.objects.filter(project=project):
+    awards = list(Award.objects.filter(project=project))
+    made_at_term_start(*awards)
+    for award in awards:
         pay(scene, award)
     assert balance(scene) == 0
     assert set(Award.objects.values_list("status", flat=True)) == {AwardStatus.PAID}

@@ -12,6 +12,7 @@ import threading
 
 import pytest
 from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
 
 from core.errors import Conflict, DomainError, FieldErrors, NotPermitted
 from donations.models import (
@@ -27,6 +28,7 @@ from donations.models import (
 from donations.services.awards import award_cancel, award_create
 from donations.services.disbursements import disbursement_pay, disbursement_reverse
 from donations.services.ledger import fund_account_of, ledger_post
+from tests.award_days import made_at_term_start
 from tests.conftest import client_for
 from workers.factories import (
     DistrictFactory,
@@ -76,7 +78,7 @@ def scene(district, school_a, school_b, district_admin):
 def grant(scene, amount=31_250, instalments=None, student=None):
     # A transfer goes to the guardian's account on record.
     GuardianAccountFactory(student=student or scene["student"])
-    return award_create(
+    award = award_create(
         by=scene["admin"],
         project_id=scene["project"].pk,
         student_id=(student or scene["student"]).pk,
@@ -84,6 +86,8 @@ def grant(scene, amount=31_250, instalments=None, student=None):
         amount_fen=amount,
         instalments=instalments,
     )
+    made_at_term_start(award)
+    return award
 
 
 def pay(scene, award, instalment=1, amount_fen=None, by=None, reference="ICBC-1"):
@@ -110,6 +114,80 @@ def pay_body(award_id, **overrides):
         "bank_reference": "ICBC-1",
         **overrides,
     }
+
+
+# -- the payment's date: not before the award was made, not in the future ---------------------
+# One rule (`payment_date_problem`) for the API, the console, the admin and the payment
+# batches; the trigger of migration 0022 refuses the same for any other writer. `grant`
+# makes its awards on 2026-09-01 at 09:00 in Shanghai.
+
+MADE_ON = datetime.date(2026, 9, 1)
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_a_payment_dated_before_the_award_answers_400_naming_paid_on_and_writes_nothing(scene):
+    award = grant(scene)
+
+    response = client_for(scene["admin"]).post(
+        PAY, pay_body(award.pk, paid_on=(MADE_ON - DAY).isoformat()), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["paid_on"] == [
+        "The payment date cannot be before the award was made on 2026-09-01."
+    ]
+    assert not Disbursement.objects.exists()
+    assert balance(scene) == BALANCE
+
+
+@pytest.mark.django_db
+def test_a_payment_on_the_day_the_award_was_made_is_accepted(scene):
+    award = grant(scene)
+
+    response = client_for(scene["admin"]).post(PAY, pay_body(award.pk, paid_on="2026-09-01"))
+
+    assert response.status_code == 201, response.json()
+    assert Disbursement.objects.get().paid_on == MADE_ON
+
+
+@pytest.mark.django_db
+def test_a_payment_dated_in_the_future_is_still_refused(scene):
+    award = grant(scene)
+    tomorrow = timezone.localdate() + DAY
+
+    response = client_for(scene["admin"]).post(
+        PAY, pay_body(award.pk, paid_on=tomorrow.isoformat()), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["paid_on"] == ["A payment cannot be dated in the future."]
+    assert not Disbursement.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("database", BOTH_DATABASES)
+def test_the_database_refuses_a_payment_before_its_award_without_the_service(scene, database):
+    award = grant(scene)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _raw_payment(award, 1, 31_250, scene["admin"], paid_on=MADE_ON - DAY)
+    payment = _raw_payment(award, 1, 31_250, scene["admin"], paid_on=MADE_ON)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Disbursement.objects.filter(pk=payment.pk).update(paid_on=MADE_ON - DAY)
+    assert Disbursement.objects.get().paid_on == MADE_ON
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("database", BOTH_DATABASES)
+def test_the_database_reads_the_awards_day_in_the_projects_time_zone(scene, database):
+    # 00:30 on 2 December in Shanghai is 16:30 UTC on the 1st: the award's day is
+    # Shanghai's, as the service and the report count it.
+    award = grant(scene)
+    made = timezone.make_aware(datetime.datetime(2026, 12, 2, 0, 30))
+    Award.objects.filter(pk=award.pk).update(created_at=made)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _raw_payment(award, 1, 31_250, scene["admin"], paid_on=datetime.date(2026, 12, 1))
+    assert _raw_payment(award, 1, 31_250, scene["admin"], paid_on=datetime.date(2026, 12, 2))
 
 
 # -- the double payment ---------------------------------------------------------------------
@@ -212,7 +290,7 @@ def test_the_service_names_every_bad_field_of_a_payment_at_once(scene):
 # -- the database ---------------------------------------------------------------------------
 
 
-def _raw_payment(award, instalment, amount_fen, by):
+def _raw_payment(award, instalment, amount_fen, by, paid_on=PAID_ON):
     entry = ledger_post(
         account_id=fund_account_of(award.project).pk,
         kind=LedgerKind.DISBURSEMENT,
@@ -224,7 +302,7 @@ def _raw_payment(award, instalment, amount_fen, by):
         instalment=instalment,
         amount_fen=amount_fen,
         method=PaymentMethod.CASH,
-        paid_on=PAID_ON,
+        paid_on=paid_on,
         signed_by_student=True,
         signed_by_guardian=True,
         ledger_entry=entry,

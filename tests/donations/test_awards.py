@@ -20,6 +20,7 @@ from donations.models import (
 from donations.services.awards import award_create
 from donations.services.disbursements import disbursement_pay
 from donations.services.ledger import fund_account_of, ledger_post
+from tests.award_days import made_at_term_start
 from workers.factories import (
     GuardianAccountFactory,
     SchoolFactory,
@@ -61,13 +62,15 @@ def scene(district, school_a):
 
 
 def award(scene, project="living", student=None, amount=31_250, by=None):
-    return award_create(
+    made = award_create(
         by=by or scene["admin"],
         project_id=scene[project].pk,
         student_id=(student or scene["student"]).pk,
         term_id=scene["term"].pk,
         amount_fen=amount,
     )
+    made_at_term_start(made)
+    return made
 
 
 @pytest.mark.django_db

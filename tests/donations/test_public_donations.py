@@ -10,6 +10,7 @@ from donations.services.contributions import contribution_post, contribution_rec
 from donations.services.disbursements import disbursement_pay, disbursement_reverse
 from donations.services.items import item_distribute, item_donation_record
 from donations.services.ledger import fund_account_of, ledger_post
+from tests.award_days import made_at_term_start
 from workers.factories import GuardianAccountFactory, StudentFactory, TermFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,7 @@ def published(district, school_a):
         term_id=TermFactory(district=district).pk,
         amount_fen=50_000,
     )
+    made_at_term_start(award)
     disbursement_pay(
         by=admin, award_id=award.pk, method="bank_transfer", paid_on=DAY, bank_reference="B-1"
     )

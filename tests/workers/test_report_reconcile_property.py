@@ -29,6 +29,7 @@ from donations.services.donors import donor_save
 from donations.services.projects import appropriation_receive, project_save
 from mentoring.models import Assessment, AssessmentRoute, AssessmentStatus, SchoolLevel, SessionKind
 from mentoring.services.sessions import session_log
+from tests.award_days import made_at_term_start
 from tests.report_scene import add_students
 from workers.factories import (
     DistrictFactory,
@@ -177,6 +178,7 @@ def build_term(term_spec):
                 amount_fen=amount,
             )
     awards = list(Award.objects.filter(term=term).order_by("pk"))
+    made_at_term_start(*awards)
     payments = []
     for award, pay in zip(awards, term_spec["paid"], strict=False):
         if pay:

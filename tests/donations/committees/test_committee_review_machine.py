@@ -29,6 +29,7 @@ from donations.services.committee_reviews import (
     review_move,
 )
 from donations.services.disbursements import disbursement_pay
+from tests.award_days import made_at_term_start
 from tests.donations.committees.committee_scene import approved_student, build, living_subsidy
 
 PENDING, AGREED, DISAGREED, APPROVED = "pending", "agreed", "disagreed", "approved"
@@ -139,6 +140,8 @@ def test_the_review_workflow_holds_under_random_moves():
     for n in range(3):
         approved_student(scene, committee=n % 2, need=90 - n)
     allocate(by=scene.district_admin, project=project, term=scene.term)
+    # Paid on DAY (a rule's paid_on), after the awards were made (migration 0022).
+    made_at_term_start(*Award.objects.filter(project=project))
     ReviewMachine.world = {
         "admin": scene.district_admin,
         "awards": list(Award.objects.filter(project=project).values_list("pk", flat=True)),

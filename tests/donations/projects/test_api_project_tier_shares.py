@@ -92,10 +92,12 @@ def test_80_20_of_a_quota_of_10_gives_8_hardship_and_2_special(
     words = {row["tier"]: row["detail"] for row in body["left_out"]}
     # Each tier by the district's name for it, not its code (issue 17: pages show these words).
     assert words[SPECIAL] == (
-        "The share of the tier “Special hardship”, 20% of the school's 10 places (2), is used up."
+        "The places of the tier “Special hardship” are used up (2/2: 20% of the school's 10 "
+        "places); the school's other places are for the other tiers."
     )
     assert words[HARDSHIP] == (
-        "The share of the tier “Hardship”, 80% of the school's 10 places (8), is used up."
+        "The places of the tier “Hardship” are used up (8/8: 80% of the school's 10 "
+        "places); the school's other places are for the other tiers."
     )
     assert all(row["student_name"] for row in body["left_out"])
 
@@ -139,7 +141,7 @@ def test_a_share_in_places_counts_across_the_schools(
     left = {row["student"]: row["detail"] for row in body["left_out"]}
     assert (
         left[special_b[1].pk]
-        == "The 3 places of the tier “Special hardship” in the project are taken."
+        == "The places of the tier “Special hardship” in the project are used up (3/3)."
     )
 
 
