@@ -234,7 +234,13 @@ def _run_mentors(ids: list[int]) -> list[tuple[int, str]]:
     if not ids:
         return []
     mentors = Mentor.objects.filter(pk__in=ids).select_related("user")
-    named = [(m.pk, f"{m.user.display_name} ({m.get_kind_display()})") for m in mentors]
+    named = [
+        (
+            m.pk,
+            _("%(name)s (%(role)s)") % {"name": m.user.display_name, "role": m.get_kind_display()},
+        )
+        for m in mentors
+    ]
     return sorted(named, key=lambda pair: (pair[1], pair[0]))
 
 

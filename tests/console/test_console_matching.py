@@ -357,6 +357,19 @@ def test_a_pairs_mentor_is_changed_by_hand_and_shown_by_real_name(world, proposa
     assert "grade_fit" not in row and "changed_by" not in row
 
 
+def test_the_chinese_page_writes_chinese_brackets_and_clause_marks(world, proposal):
+    client = signed_in(world.users["school_admin"])
+    pair = _girls_pair(proposal)
+    pair.reasons = {"subjects_matched": ["math"], "grade_fit": True, "continuity": True}
+    pair.save(update_fields=["reasons"])
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    form = client.get(f"{PAGE}{proposal.run.pk}/", {"edit": pair.pk}, **zh).content.decode()
+    assert "赵老师（" in form and "赵老师 (" not in form
+    page = client.get(f"{PAGE}{proposal.run.pk}/", **zh).content.decode()
+    row = page.split(f'data-proposal="{pair.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "；" in row and "; " not in row
+
+
 def test_a_change_breaking_a_rule_shows_the_services_reason_and_writes_nothing(world, proposal):
     client = signed_in(world.users["school_admin"])
     pair = _girls_pair(proposal)
