@@ -20,6 +20,7 @@ from donations.apis.common import created
 from donations.models import Pledge, PledgeKind, PledgeSchedule
 from donations.selectors.scoping import pledges_visible_to
 from donations.services.pledges import (
+    pledge_amount_problem,
     pledge_cancel,
     pledge_create,
     pledge_create_problems,
@@ -55,8 +56,9 @@ class PledgeInstalmentSerializer(StrictSerializer):
         # any row had failed, and would name one row's error only.
         data = getattr(self.root, "initial_data", None)
         kind = data.get("kind") if isinstance(data, Mapping) else None
-        if kind == PledgeKind.ITEMS and value != value.to_integral_value():
-            raise serializers.ValidationError(_("Items are counted in whole numbers."))
+        problem = pledge_amount_problem(kind, value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 

@@ -1,6 +1,7 @@
 """Pledges of money or items: their due dates, their status, their cancellation."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -128,10 +129,25 @@ def pledge_donor_id(*, by: User, donor_id: int | None) -> int:
     return donor_id or getattr(getattr(by, "donor", None), "pk", 0)
 
 
+def pledge_amount_problem(kind: str | None, amount: Decimal) -> str | None:
+    """What is wrong with one instalment's amount as given (yuan, or a count for items), or
+    None. The one home of the rule: the API's rows, the donor's page and the conversion
+    to the pledge's unit below all ask it."""
+    if kind == PledgeKind.ITEMS and amount != amount.to_integral_value():
+        return _("Items are counted in whole numbers.")
+    return None
+
+
 def pledge_instalments_in_units(*, kind: str, instalments: list[dict]) -> list[tuple]:
     """Instalments as given (`due_on`, `amount`: yuan for money, a count for items) as
-    (due date, amount) in the pledge's own unit: fen for money, a count for items."""
+    (due date, amount) in the pledge's own unit: fen for money, a count for items.
+
+    An amount the rule refuses is never converted (2.5 items are not 2): callers
+    check `pledge_amount_problem` first, so this is a programming error."""
     scale = 100 if kind == PledgeKind.MONEY else 1
+    for instalment in instalments:
+        if pledge_amount_problem(kind, instalment["amount"]):
+            raise ValueError(f"an amount the pledge rules refuse: {instalment['amount']}")
     return [(i["due_on"], int(i["amount"] * scale)) for i in instalments]
 
 

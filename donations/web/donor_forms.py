@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donations.models import PledgeKind, PledgeSchedule
-from donations.services.pledges import pledge_due_date_problem
+from donations.services.pledges import pledge_amount_problem, pledge_due_date_problem
 
 INSTALMENT_ROWS = 6
 # A service error about one instalment: `instalments[<index>].<due_on|amount>`.
@@ -85,8 +85,8 @@ class PledgeForm(forms.Form):
                     self.add_error(f"due_on_{n}", _("Give the day this amount is due."))
                 elif amount is None:
                     self.add_error(f"amount_{n}", _("Give the amount due on this day."))
-                elif kind == PledgeKind.ITEMS and amount != amount.to_integral_value():
-                    self.add_error(f"amount_{n}", _("Items are counted in whole numbers."))
+                elif pledge_amount_problem(kind, amount):
+                    self.add_error(f"amount_{n}", pledge_amount_problem(kind, amount))
                 else:
                     instalments.append({"due_on": due, "amount": amount, "row": n})
                     continue
