@@ -21,7 +21,7 @@ print(json.dumps({
 def test_the_urlconf_is_loaded_before_the_freeze():
     # A process of its own: the web process's start, not this test process's.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 (this interpreter on a fixed probe)
         [sys.executable, "-c", PROBE % settings.ROOT_URLCONF],
         env=env,
         capture_output=True,
