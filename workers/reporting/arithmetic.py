@@ -10,9 +10,12 @@ TENTH = Decimal("0.1")
 
 
 def average(total: int, count: int, places: Decimal = TENTH) -> str | None:
+    """total ÷ count rounded half-up to `places`; None for no count. A negative average that
+    rounds to zero is "0.0", never "-0.0"."""
     if not count:
         return None
-    return str((Decimal(total) / Decimal(count)).quantize(places, rounding=ROUND_HALF_UP))
+    value = (Decimal(total) / Decimal(count)).quantize(places, rounding=ROUND_HALF_UP)
+    return str(value.copy_abs() if value.is_zero() else value)
 
 
 def change(current, previous):

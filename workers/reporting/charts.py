@@ -55,6 +55,11 @@ def horizontal_bars(
     return _svg(title, height, body, css_class)
 
 
+def nothing_to_draw(text: str, css_class="") -> str:
+    """A short sentence in place of a chart that would have no bar at all."""
+    return f'<p class="chart-empty {css_class}">{escape(text)}</p>'
+
+
 def colour_of(position: int) -> str:
     """The colour of the school at `position` in the report's list of schools."""
     return COLOURS[position % len(COLOURS)]

@@ -45,6 +45,7 @@ from oversight.selectors import complaint_rows
 from workers.reporting.aggregates import plain_rows
 from workers.reporting.collect_committees import committee_rows
 from workers.reporting.collect_money import aid_rows, donation_rows
+from workers.reporting.figures_aid import own_projects
 
 PAIRED = PAIRED_STATUSES
 # Records listed by name in a report's details, per kind; the counts are always whole.
@@ -193,7 +194,7 @@ def term_rows(*, term: Term, schools: list[School], scope: str) -> dict:
     district = term.district
     school_ids = [school.pk for school in schools]
     assessments, objections = _identification(term, school_ids)
-    return {
+    rows = {
         "term": {
             "code": term.code,
             "school_year": term.school_year,
@@ -216,7 +217,6 @@ def term_rows(*, term: Term, schools: list[School], scope: str) -> dict:
         "objections": objections,
         **aid_rows(term, school_ids, district),
         **_mentoring(term, school_ids),
-        **donation_rows(term, school_ids, district),
         # Students aided and money per village committee, where a project uses committees.
         "committees": committee_rows(term=term, school_ids=school_ids, district=district),
         # Every refusal of duplicate aid is recorded (by hand or by an allocation run).
@@ -235,6 +235,9 @@ def term_rows(*, term: Term, schools: list[School], scope: str) -> dict:
             with_district=scope == "district",
         ),
     }
+    # A school's report counts the donations to its own projects, as it counts their funds.
+    rows.update(donation_rows(term, school_ids, district, projects=own_projects(rows)))
+    return rows
 
 
 def details(*, term: Term, schools: list[School]) -> dict:

@@ -5,6 +5,8 @@ Each function is one aggregate query (or a few), grouped by school and the
 dimensions the report needs; part of `workers.reporting.collect.term_rows`.
 """
 
+import datetime
+
 from django.db.models import (
     Count,
     DurationField,
@@ -15,7 +17,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models.functions import Coalesce, Greatest, NullIf, TruncDate
 
 from donations.models import (
     AidProject,
@@ -124,8 +126,14 @@ def aid_rows(term, school_ids, district):
             students=Count("student", distinct=True)
         )
     )
-    days = ExpressionWrapper(
-        F("paid_on") - TruncDate("award__created_at"), output_field=DurationField()
+    # A payment dated before its award (which the payment service refuses) counts as paid
+    # the day it was awarded: never a negative number of days in the average or the longest.
+    days = Greatest(
+        ExpressionWrapper(
+            F("paid_on") - TruncDate("award__created_at"), output_field=DurationField()
+        ),
+        Value(datetime.timedelta(0), output_field=DurationField()),
+        output_field=DurationField(),
     )
     payments = plain_rows(
         Disbursement.objects.filter(award__term=term, award__student__school__in=school_ids)
@@ -229,11 +237,37 @@ def aid_rows(term, school_ids, district):
     }
 
 
-def donation_rows(term, school_ids, district):
+def donation_rows(term, school_ids, district, projects: set[int] | None):
+    """The term's donations: money, pledges and items; those of `projects` only, unless None.
+
+    A school's report passes its own projects (`figures_aid.own_projects`):
+    money given to a project shared with other schools, or to none of its
+    awards, is the district's, and so is a pledge to it or with no project.
+    Items are donated into the district's stock, not to a school: a school's
+    report counts what was given to its students and none as received; the
+    kinds it lists are those given, valued as in the district's report.
+    """
+    whole_district = projects is None
     in_term = Q(received_on__gte=term.start_date, received_on__lte=term.end_date)
     contributions = Contribution.objects.filter(
         in_term, project__district=district, status=ContributionStatus.POSTED
     )
+    pledges = Pledge.objects.filter(
+        donor__district=district,
+        instalments__due_on__gte=term.start_date,
+        instalments__due_on__lte=term.end_date,
+    )
+    given = ItemDistribution.objects.filter(
+        item_kind__district=district,
+        student__school__in=school_ids,
+        given_on__gte=term.start_date,
+        given_on__lte=term.end_date,
+    )
+    kinds = ItemDonation.objects.filter(item_kind__district=district)
+    if not whole_district:
+        contributions = contributions.filter(project__in=projects)
+        pledges = pledges.filter(project__in=projects)
+        kinds = kinds.filter(item_kind__in=given.values("item_kind"))
     donations = plain_rows(
         contributions.values(
             donor_name=F("donor__name"),
@@ -249,19 +283,11 @@ def donation_rows(term, school_ids, district):
             + sum_or_zero("ledger_entry__reversed_by__amount_fen"),
         )
     )
-    pledges = plain_rows(
-        Pledge.objects.filter(
-            donor__district=district,
-            instalments__due_on__gte=term.start_date,
-            instalments__due_on__lte=term.end_date,
-        )
-        .values("status")
-        .annotate(n=Count("pk", distinct=True))
-    )
+    pledge_rows = plain_rows(pledges.values("status").annotate(n=Count("pk", distinct=True)))
     items_received = plain_rows(
-        ItemDonation.objects.filter(item_kind__district=district)
-        .values(item=F("item_kind_id"), name=F("item_kind__name"), unit=F("item_kind__unit"))
-        .annotate(
+        kinds.values(
+            item=F("item_kind_id"), name=F("item_kind__name"), unit=F("item_kind__unit")
+        ).annotate(
             all_quantity=sum_or_zero("quantity"),
             all_value_fen=sum_or_zero("value_fen"),
             term_quantity=sum_or_zero("quantity", filter=in_term),
@@ -269,25 +295,19 @@ def donation_rows(term, school_ids, district):
         )
     )
     items_given = plain_rows(
-        ItemDistribution.objects.filter(
-            item_kind__district=district,
-            student__school__in=school_ids,
-            given_on__gte=term.start_date,
-            given_on__lte=term.end_date,
-        )
-        .values(item=F("item_kind_id"))
-        .annotate(given=sum_or_zero("quantity"))
+        given.values(item=F("item_kind_id")).annotate(given=sum_or_zero("quantity"))
     )
     for row in [*donations, *donation_ledger]:
         row["amount_fen"] = row.pop("given_fen")
     for row in items_received:
-        row["quantity"], row["value_fen"] = row.pop("term_quantity"), row.pop("term_value_fen")
+        quantity, value_fen = row.pop("term_quantity"), row.pop("term_value_fen")
+        row["quantity"], row["value_fen"] = (quantity, value_fen) if whole_district else (0, 0)
     for row in items_given:
         row["quantity"] = row.pop("given")
     return {
         "donations": donations,
         "donation_ledger": donation_ledger,
-        "pledges": pledges,
+        "pledges": pledge_rows,
         "items_received": items_received,
         "items_given": items_given,
     }

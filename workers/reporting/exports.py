@@ -237,6 +237,14 @@ def _charts(data) -> list[tuple[str, str]]:
         (str(layout.money_labels()["allocated"]), str(layout.money_labels()["received"])),
         css_class="money",
     )
+    if not by_source:
+        # No bars to draw: say so, instead of an empty frame with only its legend.
+        money = charts.nothing_to_draw(
+            _("No funding recorded for this school this term.")
+            if data["scope"] == "school"
+            else _("No funding recorded for this district this term."),
+            css_class="money",
+        )
     weeks = charts.line(
         titles[2],
         [

@@ -99,6 +99,40 @@ def _aid_figures(sums: dict, enrolment: int | None) -> dict:
     return figures
 
 
+def own_projects(raw) -> set[int] | None:
+    """The projects whose money a school's report counts as its schools' own; None for the
+    district's report, where every project's money counts.
+
+    Of the projects the report shows (an award, a payment or a student left out
+    in its schools), those whose awards of the term in the whole district are
+    all its schools' (`funds_counted`). Their allocated, received and donated
+    money is the schools'; a project shared with other schools is the
+    district's. The aid section's funds and the collected donations
+    (`collect.term_rows`) are both scoped by this one answer.
+    """
+    if raw.get("scope") != "school":
+        return None
+    school_ids = {school["id"] for school in raw["schools"]}
+    own_awards = defaultdict(int)
+    for row in raw["awards"]:
+        own_awards[row["project"]] += row["awards"]
+    shown = (
+        set(own_awards)
+        | {row["project"] for row in raw["payments"]}
+        | {row["project"] for row in raw["left_out"] if row["school"] in school_ids}
+    )
+    district_awards = {row["project"]: row["awards"] for row in raw.get("project_awards", [])}
+    return {
+        pid
+        for pid in shown
+        if funds_counted(
+            whole_district=False,
+            district_awards=district_awards.get(pid, 0),
+            own_awards=own_awards[pid],
+        )
+    }
+
+
 def aid_section(raw, codes, enrolment):
     projects = {p["id"]: p for p in raw["projects"]}
     per_project = defaultdict(lambda: defaultdict(dict))  # project -> school code -> sums
@@ -155,16 +189,8 @@ def aid_section(raw, codes, enrolment):
         in_scope |= set(allocated) | set(received)
     # A project's money is allocated to the project, not to a school: a school
     # report counts it only for projects whose awards are all the school's.
-    district_awards = {row["project"]: row["awards"] for row in raw.get("project_awards", [])}
-    shared = {
-        pid
-        for pid in in_scope
-        if not funds_counted(
-            whole_district=raw.get("scope") != "school",
-            district_awards=district_awards.get(pid, 0),
-            own_awards=project_sums.get(pid, {}).get("awards", 0),
-        )
-    }
+    own = own_projects(raw)
+    shared = set() if own is None else in_scope - own
     # Money words (donations.money_words): awarded and paid are this report's
     # schools'; allocated and received are the project's, so a school report
     # leaves a shared project's out of its totals.

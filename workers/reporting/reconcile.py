@@ -7,7 +7,8 @@ figure that fails one of three rules:
 - every total equals the sum of its parts: a figure split by school, by
   project, by source, by fund group or by category adds up to the figure it
   splits, and every rate is the one its money words define;
-- its money equals the ledger's: received, paid and donated per project;
+- its money equals the ledger's: received, paid and donated per project (in a
+  school's report, donated to its own projects, and no other's);
 - 人数 ≤ 人次: nowhere are more students aided than awards made.
 
 An empty list means the report reconciles.
@@ -274,7 +275,15 @@ def _ledger(failures, data, ledger):
             if code not in seen:
                 failures.append(f"{code} {name}: not in the report, {yuan(amount)} in the ledger")
     donated = data["donations"]["by_project"]
-    for code in sorted(set(donated) | set(ledger["donated"])):
+    donated_codes = set(ledger["donated"])
+    if data["scope"] != "district":
+        # A school's report counts the donations to its own projects only (`own_projects`):
+        # those must equal the ledger's, and none may be another project's.
+        own = {p["code"] for p in projects if not p["shared_with_other_schools"]}
+        donated_codes &= own
+        for code in sorted(set(donated) - own):
+            failures.append(f"{code} donated: in this school's report, not its own project")
+    for code in sorted(set(donated) | donated_codes):
         report = donated.get(code, {}).get("amount", "0.00")
         failures.same(
             f"{code} donated", report, yuan(ledger["donated"].get(code, 0)), "in the ledger"

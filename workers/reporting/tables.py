@@ -298,6 +298,18 @@ def donations(data) -> Section:
             for i in section["items"]
         ],
     )
+    if data["scope"] == "school":
+        # Only what reached the school (collect_money.donation_rows): a principal signs for it.
+        donors.note = _(
+            "This school's report counts only the donations to its own aid projects, those "
+            "whose awards this term are all this school's. Donations to projects shared with "
+            "other schools are the district's and are counted in the district's report."
+        )
+        items.note = _(
+            "Items are donated into the district's stock, not to a school: this report counts "
+            "the items given to this school's students. The items received are counted in the "
+            "district's report."
+        )
     return Section("donations", _("Donations"), [donors, projects, pledge_table, items])
 
 
