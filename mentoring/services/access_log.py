@@ -27,7 +27,11 @@ from core.http import client_ip
 from mentoring.models import AccessLogEntry, AccessLogStudent, User
 
 PATH_LENGTH = AccessLogEntry._meta.get_field("path").max_length
-ENTRY_FIELDS = ["user", "action", "object_kind", "object_id", "path", "address", "at"]
+# Every column of an entry but its id, read off the model: a field added later
+# is written on PostgreSQL as `save` writes it on SQLite.
+ENTRY_FIELDS = [
+    field.name for field in AccessLogEntry._meta.concrete_fields if not field.primary_key
+]
 
 
 def _record_postgresql(entry: AccessLogEntry, student_ids: list[int]) -> None:
