@@ -18,7 +18,7 @@ import json
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
@@ -112,9 +112,11 @@ def _execute_many(
 
     Each value is prepared by its field as bulk_create prepares it, but without building a
     model instance or compiling SQL per batch, which was most of bulk_create's time; a
-    column holding one value throughout is prepared once. With `keyed`, the first row goes
-    in alone and takes its key from the database: on SQLite that write holds the database's
-    write lock until the transaction ends, so the keys after it are free.
+    column holding the same object throughout is prepared once (the same object, not an equal
+    one: 1, 1.0 and True are equal, and so are {"x": 1} and {"x": True}, yet a JSON column
+    stores each as written). With `keyed`, the first row goes in alone and takes its key from
+    the database: on SQLite that write holds the database's write lock until the transaction
+    ends, so the keys after it are free; the statements run in one transaction for that.
     """
     by_name = {field.attname: field for field in model._meta.concrete_fields}
     fields = [by_name[name] for name in names]
@@ -122,12 +124,13 @@ def _execute_many(
         pk_field, fields, columns = fields[0], fields[1:], columns[1:]
     prepared = []
     for field, column in zip(fields, columns, strict=True):
-        if column.count(column[0]) == len(column):
-            prepared.append([field.get_db_prep_save(column[0], connection)] * len(column))
+        first = column[0]
+        if all(value is first for value in column):
+            prepared.append([field.get_db_prep_save(first, connection)] * len(column))
         else:
             prepared.append([field.get_db_prep_save(value, connection) for value in column])
     rows = list(zip(*prepared, strict=True))
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if not keyed:
             cursor.executemany(_insert_statement(model, fields), rows)
             return []

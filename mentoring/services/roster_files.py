@@ -7,17 +7,19 @@ never expands XML entities, and the checks here keep its memory bounded.
 """
 
 import csv
+import html
 import io
 import re
 import zipfile
-import zlib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO
 
+from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineWorkbook
 
 from core.errors import DomainError
 
@@ -33,47 +35,114 @@ ROSTER_MAX_COLUMNS = 100
 
 # calamine reads a sheet into one dense grid from its first to its last cell,
 # so a forged cell at XFD1048576 would ask for billions of cells and abort the
-# process. Before calamine sees a sheet, every cell must carry its position as
-# its first attribute (as Excel, WPS, LibreOffice and openpyxl all write it),
-# none may carry a second one, and none holding a value may lie beyond
-# XLSX_LAST_ROW or XLSX_LAST_COLUMN: the grid then stays under about 3 million
-# cells. Both limits are written into _CELL_TAG below.
+# process. Before calamine reads the sheet, every cell must carry its position
+# as its first attribute (as Excel, WPS, LibreOffice, openpyxl and the .NET
+# Open XML SDK all write it), none may carry a second one, and none holding a
+# value may lie beyond XLSX_LAST_ROW or XLSX_LAST_COLUMN: the grid then stays
+# under about 3 million cells. _FAR_POSITION is built from both limits.
 XLSX_LAST_ROW = 29_999  # ROSTER_MAX_ROWS students, their header and blank rows
 XLSX_LAST_COLUMN = "CZ"  # the 104th, past ROSTER_MAX_COLUMNS
-_ATTRIBUTES_BUT_R = rb"""(?:\s+(?!r\s*=)[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*"""
+XLSX_MAX_CELLS = XLSX_LAST_ROW * ROSTER_MAX_COLUMNS
+# calamine copies a shared string into every cell that shows it: a hundred
+# thousand cells showing one 100 KB string ask for 10 GB from a 200 KB upload.
+# No roster field takes more than 100 characters (MAX_LENGTHS) and a bank's
+# reason is kept to 200, so a cell of the sheet read may show at most
+# XLSX_MAX_CELL_TEXT characters, and all its cells together XLSX_MAX_SHARED_TEXT
+# of shared text (a few tens of MB, whatever the file).
+XLSX_MAX_CELL_TEXT = 1_000
+XLSX_MAX_SHARED_TEXT = XLSX_LAST_ROW * XLSX_MAX_CELL_TEXT
+
+
+def _after(limit: str, alphabet: bytes) -> bytes:
+    """A pattern for the row numbers (alphabet `0-9`) or column letters (`A-Z`) after `limit`:
+    longer ones, or as long and larger at the first place they differ."""
+    digits = alphabet == b"0-9"
+    any_char = b"[0-9]" if digits else b"[A-Za-z]"
+
+    def exactly(char: str) -> bytes:
+        return char.encode() if digits else f"[{char}{char.lower()}]".encode()
+
+    def above(char: str) -> bytes | None:
+        last = "9" if digits else "Z"
+        if char >= last:
+            return None
+        step = chr(ord(char) + 1)
+        return f"[{step}-9]".encode() if digits else f"[{step}-Z{step.lower()}-z]".encode()
+
+    width = len(limit)
+    options = [(b"[1-9]" if digits else any_char) + any_char + b"{%d,}" % width]
+    for place, char in enumerate(limit):
+        larger = above(char)
+        if larger is not None:
+            prefix = b"".join(exactly(c) for c in limit[:place])
+            options.append(prefix + larger + any_char + b"{%d}" % (width - place - 1))
+    return b"(?:" + b"|".join(options) + b")"
+
+
 _FAR_POSITION = (
-    rb"(?:[A-Za-z]{3,}[0-9]*|[D-Zd-z][A-Za-z][0-9]*"
-    rb"|[A-Za-z]{0,2}0*(?:[3-9][0-9]{4}|[1-9][0-9]{5,}))"
+    _after(XLSX_LAST_COLUMN, b"A-Z")
+    + b"[0-9]*|[A-Za-z]{0,%d}0*" % len(XLSX_LAST_COLUMN)
+    + _after(str(XLSX_LAST_ROW), b"0-9")
 )
+# A namespace prefix, as the .NET Open XML SDK writes every tag (`<x:c r="A1">`).
+_PREFIX = rb"(?:[A-Za-z_][A-Za-z0-9_.\-]*:)?"
+_ATTRIBUTES_BUT_R = rb"""(?:\s+(?!r\s*=)[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*"""
 # A cell tag that is refused: one holding a value beyond the limits (`far`),
 # or one whose attributes after the position do not read plainly or name `r`
 # again (calamine would take the last position given).
 _CELL_TAG = re.compile(
-    rb'<c r="(?:(?P<far>'
+    b"<"
+    + _PREFIX
+    + rb'c r="(?:(?P<far>'
     + _FAR_POSITION
-    + rb'"'
+    + rb')"'
     + _ATTRIBUTES_BUT_R
-    + rb'>)|[^"]*"(?!'
+    + rb'>|[^"]*"(?!'
     + _ATTRIBUTES_BUT_R
     + rb"/?>))"
 )
 # Every way a cell tag can start; each must be the `<c r="` form above.
 _CELL_STARTS = (b"<c ", b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
-# What zipfile raises on a broken, encrypted or oddly compressed archive.
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    OSError,
-    EOFError,
-    ValueError,
-    NotImplementedError,
-    RuntimeError,
+_CELL_START = re.compile(b"<" + _PREFIX + rb"c[\s/>]")
+_PLACED_CELL = re.compile(b"<" + _PREFIX + rb'c r="')
+# A cell showing a shared string, as every writer puts it: its type among its
+# attributes, then its one value, the string's index. Each cell typed "s"
+# must read so (calamine would take another value, or the last of several).
+_SHARED_TAG = re.compile(
+    b"<"
+    + _PREFIX
+    + rb"""c r="[^"]*"(?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*?\s+t\s*=\s*(?:"s"|'s')"""
 )
-_PREFIXED_CELL = re.compile(rb"<[^\s<>!?/]+:c[\s/>]")
+_SHARED_CELL = re.compile(
+    _SHARED_TAG.pattern
+    + _ATTRIBUTES_BUT_R
+    + rb"(?:/>|>\s*(?:<"
+    + _PREFIX
+    + rb"v>([0-9]+)</"
+    + _PREFIX
+    + rb"v>\s*)?</"
+    + _PREFIX
+    + rb"c>)"
+)
+# Text written in the sheet itself (an inline string, a formula's result).
+_LONG_TEXT = re.compile(b"<" + _PREFIX + rb"(?:t|v)(?:\s[^>]*)?>([^<]{%d,})" % XLSX_MAX_CELL_TEXT)
+# calamine reads these parts by name, whatever their case.
+_WORKBOOK = "xl/workbook.xml"
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_ATTRIBUTE = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SHEET = re.compile(
+    b"<" + _PREFIX + rb"""sheet(?=[\s/>])((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)"""
+)
+_RELATIONSHIP = re.compile(
+    b"<" + _PREFIX + rb"""Relationship(?=[\s/>])((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)"""
+)
 # ECMA-376 Part 2 [M1.18]: package XML shall not declare a DTD, and a reader
 # shall treat one as an error. calamine never expands entities (an entity
-# reference fails to read), so this is about a clear answer, not safety.
+# reference fails to read), so this is about a clear answer, not safety. Only
+# XML parts are looked at: an SVG image may well declare its DTD.
 _DTD = re.compile(rb"<!(?i:doctype)")
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
 PREFERRED_SHEET = "花名册"
 
 
@@ -144,32 +213,18 @@ def _csv_rows(data: bytes) -> Iterator[tuple]:
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple]:
     unreadable = _("The .xlsx file cannot be read. Open it in Excel and save it again.")
+    # Whatever goes wrong in reading (a broken archive, a value calamine cannot
+    # turn into Python, a panic in its Rust code) is the file's fault: a 400.
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-            unpacked = sum(part.file_size for part in parts)
-            if (
-                len(parts) > ROSTER_MAX_ZIP_PARTS
-                or unpacked > settings.ROSTER_MAX_BYTES * ROSTER_UNPACK_RATIO
-            ):
-                raise refuse_file(_("The .xlsx file unpacks to far more data than a roster holds."))
-            for part in parts:
-                _check_part(archive.read(part), unreadable)
-    except _ZIP_ERRORS as exc:
+        rows = _xlsx_grid(data, unreadable)
+    except DomainError:
+        raise
+    except Exception as exc:
         raise refuse_file(unreadable) from exc
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        if not names:
-            raise refuse_file(_("The .xlsx file has no worksheet."))
-        if PREFERRED_SHEET in names:
-            sheet = workbook.get_sheet_by_name(PREFERRED_SHEET)
-        else:
-            sheet = workbook.get_sheet_by_index(0)
-        # From A1, not from the first filled cell: the header is row 1 and
-        # the row numbers in errors are the spreadsheet's.
-        rows = sheet.to_python(skip_empty_area=False)
-    except CalamineError as exc:
+    except BaseException as exc:
+        # pyo3 raises a Rust panic as pyo3_runtime.PanicException, outside Exception.
+        if type(exc).__name__ != "PanicException":
+            raise
         raise refuse_file(unreadable) from exc
     if not rows:
         return
@@ -182,30 +237,170 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple]:
         yield tuple(row[:width])
 
 
-def _check_part(content: bytes, unreadable) -> None:
-    """Refuse a part that declares a DTD, or a sheet calamine could not read in bounded memory."""
-    if _DTD.search(content):
-        raise refuse_file(_("The .xlsx file contains XML that is not allowed."))
-    if b"sheetData" not in content:
-        return
+def _xlsx_grid(data: bytes, unreadable) -> list[list]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+        unpacked = sum(part.file_size for part in parts)
+        if (
+            len(parts) > ROSTER_MAX_ZIP_PARTS
+            or unpacked > settings.ROSTER_MAX_BYTES * ROSTER_UNPACK_RATIO
+        ):
+            raise refuse_file(_("The .xlsx file unpacks to far more data than a roster holds."))
+        # calamine finds a part by its name in any case, Python by its exact
+        # name: two names that differ only in case could make them read two parts.
+        if len({part.filename.lower() for part in parts}) != len(parts):
+            raise refuse_file(unreadable)
+        for part in parts:
+            if part.filename.lower().endswith(_XML_SUFFIXES) and _DTD.search(archive.read(part)):
+                raise refuse_file(_("The .xlsx file contains XML that is not allowed."))
+        # Opening reads the workbook's list of sheets and its shared strings, no cell.
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = workbook.sheet_names
+        if not names:
+            raise refuse_file(_("The .xlsx file has no worksheet."))
+        name = PREFERRED_SHEET if PREFERRED_SHEET in names else names[0]
+        lengths = _shared_string_lengths(_part(archive, _SHARED_STRINGS), unreadable)
+        path = _sheet_path(archive, name)
+        if path is not None:
+            _check_sheet(archive.read(path), name, lengths, unreadable)
+        else:
+            # The sheet's part was not found as calamine finds it: every sheet is checked.
+            for part in parts:
+                content = archive.read(part)
+                if b"sheetData" in content:
+                    _check_sheet(content, part.filename, lengths, unreadable)
+    sheet = workbook.get_sheet_by_name(name)
+    # From A1, not from the first filled cell: the header is row 1 and
+    # the row numbers in errors are the spreadsheet's.
+    return sheet.to_python(skip_empty_area=False)
+
+
+def _part(archive: zipfile.ZipFile, path: str) -> bytes | None:
+    """The part calamine reads at `path`: the first whose name matches it in any case."""
+    for name in archive.namelist():
+        if name.lower() == path.lower():
+            return archive.read(name)
+    return None
+
+
+def _attributes(text: bytes) -> dict[bytes, bytes]:
+    """A tag's attributes, raw; the last of a name counts, as in calamine."""
+    return {key: double or single for key, double, single in _ATTRIBUTE.findall(text)}
+
+
+def _sheet_path(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The part of the sheet `name`, found as calamine finds it through the workbook's
+    relationships; None where this reading of them finds none."""
+    workbook = _part(archive, _WORKBOOK)
+    rels = _part(archive, _WORKBOOK_RELS)
+    if workbook is None or rels is None:
+        return None
+    targets = {}
+    for match in _RELATIONSHIP.finditer(rels):
+        attributes = _attributes(match[1])
+        targets[attributes.get(b"Id", b"")] = attributes.get(b"Target", b"")
+    for match in _SHEET.finditer(workbook):
+        attributes = _attributes(match[1])
+        raw = attributes.get(b"name")
+        if raw is None or html.unescape(raw.decode("utf-8", "replace")) != name:
+            continue
+        key = attributes.get(b"r:id", attributes.get(b"relationships:id"))
+        target = targets.get(key) if key is not None else None
+        if target is None:
+            return None
+        target = target.decode("utf-8", "replace")
+        if target.startswith("/xl/"):
+            target = target[1:]
+        elif not target.startswith("xl/"):
+            target = f"xl/{target}"
+        for part in archive.namelist():
+            if part.lower() == target.lower():
+                return part
+        return None
+    return None
+
+
+def _shared_string_lengths(content: bytes | None, unreadable) -> list[int]:
+    """For each string calamine keeps from the shared strings, at least its length.
+
+    calamine keeps a string for each `<si>` holding a rich-text run or a text
+    outside a phonetic guide, in order; the length counted is that of all the
+    texts inside it.
+    """
+    if content is None:
+        return []
+    lengths: list[int] = []
+    inside = kept = phonetic = False
+    length = 0
+    for event, element in ElementTree.iterparse(io.BytesIO(content), events=("start", "end")):
+        local = element.tag.rpartition("}")[2]
+        if local == "si":
+            if event == "start":
+                # A string inside a string ends where calamine and a parser disagree.
+                if inside:
+                    raise refuse_file(unreadable)
+                inside, kept, phonetic, length = True, False, False, 0
+            else:
+                if kept:
+                    lengths.append(length)
+                inside = False
+                element.clear()
+        elif inside and local == "rPh":
+            phonetic = event == "start"
+        elif inside and event == "start" and (local == "r" or (local == "t" and not phonetic)):
+            kept = True
+        elif inside and event == "end" and local == "t":
+            length += len("".join(element.itertext()))
+    return lengths
+
+
+def _check_sheet(content: bytes, sheet: str, lengths: list[int], unreadable) -> None:
+    """Refuse a sheet calamine could not read in bounded memory."""
     # A UTF-16 sheet would hide its cells from the byte checks below (calamine
-    # reads no cells from one either); Excel and WPS write UTF-8.
-    if b"\x00" in content:
+    # reads no cells from one either); Excel and WPS write UTF-8. No writer
+    # puts comments or CDATA in a sheet; they could hide a value from them.
+    if b"\x00" in content or b"<!" in content:
         raise refuse_file(unreadable)
-    placed = content.count(b'<c r="')
-    if placed != sum(content.count(start) for start in _CELL_STARTS):
+    if b":c" in content:
+        placed = len(_PLACED_CELL.findall(content))
+        started = len(_CELL_START.findall(content))
+    else:
+        placed = content.count(b'<c r="')
+        started = sum(content.count(start) for start in _CELL_STARTS)
+    if placed != started:
         raise refuse_file(unreadable)
-    if b":c" in content and _PREFIXED_CELL.search(content):
-        raise refuse_file(unreadable)
+    if placed > XLSX_MAX_CELLS:
+        raise refuse_file(_("The .xlsx file unpacks to far more data than a roster holds."))
     refused = _CELL_TAG.search(content)
-    if refused is None:
-        return
-    if refused["far"] is None:
-        raise refuse_file(unreadable)
-    raise refuse_file(
-        _(
-            "A worksheet has cells beyond row %(row)s or column %(column)s. Keep only the "
-            "roster in the workbook and upload it again."
+    if refused is not None:
+        if refused["far"] is None:
+            raise refuse_file(unreadable)
+        raise refuse_file(
+            _(
+                "The worksheet %(sheet)s has a value in cell %(cell)s, beyond row %(row)s or "
+                "column %(column)s. Delete what lies beyond the roster and upload it again."
+            )
+            % {
+                "sheet": sheet,
+                "cell": refused["far"].decode(),
+                "row": XLSX_LAST_ROW,
+                "column": XLSX_LAST_COLUMN,
+            }
         )
-        % {"row": XLSX_LAST_ROW, "column": XLSX_LAST_COLUMN}
-    )
+    too_long = _("A cell of the worksheet %(sheet)s holds more text than any roster field allows.")
+    for text in _LONG_TEXT.findall(content):
+        if len(text.decode("utf-8", "replace")) > XLSX_MAX_CELL_TEXT:
+            raise refuse_file(too_long % {"sheet": sheet})
+    shown = _SHARED_CELL.findall(content)
+    if len(shown) != len(_SHARED_TAG.findall(content)):
+        raise refuse_file(unreadable)
+    total = 0
+    for index, count in Counter(shown).items():
+        if not index:  # an empty cell
+            continue
+        length = lengths[int(index)] if int(index) < len(lengths) else 0
+        if length > XLSX_MAX_CELL_TEXT:
+            raise refuse_file(too_long % {"sheet": sheet})
+        total += length * count
+    if total > XLSX_MAX_SHARED_TEXT:
+        raise refuse_file(_("The .xlsx file unpacks to far more data than a roster holds."))

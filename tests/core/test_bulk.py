@@ -1,7 +1,7 @@
 """Fast inserts with their history: COPY on PostgreSQL, bulk_create elsewhere."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from core import bulk
 from mentoring.models import MatchRun, Pairing, PairingStatus, ProposedPair, Student
@@ -262,3 +262,66 @@ def test_history_reason_and_duplicate_key_on_the_current_database(school_a):
 @pytest.mark.django_db
 def test_history_reason_and_duplicate_key_from_copy_on_postgresql(school_a):
     history_reason_and_duplicates_check(school_a)
+
+
+def json_values_check(school_a):
+    # 1, True and 1.0 are equal in Python, yet JSON stores each as written: a
+    # column of them must not go in as three copies of the first.
+    pairings = [PairingFactory(student=StudentFactory(school=school_a)) for _ in range(3)]
+    admin = member("administrator", school_a)
+    run = MatchRun.objects.create(
+        term=pairings[0].term,
+        kinds=["academic"],
+        created_by=admin,
+        job=job_create(kind=JobKind.MATCH_RUN, started_by=admin),
+    )
+    values = [1, True, 1.0]
+    ids = bulk.insert(
+        ProposedPair,
+        ["run_id", "pairing_id", "cost", "reasons"],
+        [(run.pk, p.pk, 7, value) for p, value in zip(pairings, values, strict=True)],
+    )
+    stored = [ProposedPair.objects.get(pk=pk).reasons for pk in ids]
+    assert [(type(value), value) for value in stored] == [(int, 1), (bool, True), (float, 1.0)]
+
+
+@pytest.mark.django_db
+def test_equal_but_different_json_values_keep_their_kind_on_the_current_database(school_a):
+    json_values_check(school_a)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_equal_but_different_json_values_keep_their_kind_on_postgresql(school_a):
+    json_values_check(school_a)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_taking_keys_after_the_first_go_in_within_one_transaction(school_a):
+    # On SQLite the keys after the first row's are free only while its write
+    # holds the lock, that is until the transaction ends: in autocommit mode
+    # the insert must open one itself. (PostgreSQL takes its keys from the
+    # sequence beforehand and writes with one COPY.)
+    if connection.vendor == "postgresql":
+        pytest.skip("COPY writes the rows in one statement")
+    students = [StudentFactory(school=school_a) for _ in range(2)]
+    base = PairingFactory(student=StudentFactory(school=school_a))
+    mentor = MentorFactory(schools=[school_a])
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT"):
+            seen.append(connection.in_atomic_block)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        ids = bulk.insert(
+            Pairing,
+            ["term_id", "student_id", "mentor_id", "kind", "status", "started_on"],
+            [
+                (base.term_id, s.pk, mentor.pk, "academic", "proposed", base.started_on)
+                for s in students
+            ],
+        )
+    assert Pairing.objects.filter(pk__in=ids).count() == 2
+    assert seen and all(seen)
