@@ -248,7 +248,13 @@ def _xlsx_grid(data: bytes, unreadable) -> list[list]:
             raise refuse_file(_("The .xlsx file unpacks to far more data than a roster holds."))
         # calamine finds a part by its name in any case, Python by its exact
         # name: two names that differ only in case could make them read two parts.
-        if len({part.filename.lower() for part in parts}) != len(parts):
+        lowered = {part.filename.lower() for part in parts}
+        if len(lowered) != len(parts):
+            raise refuse_file(unreadable)
+        # calamine opens any workbook it recognises: a zip holding a binary
+        # workbook (.xlsb) or an OpenDocument sheet would be read past every
+        # check below, which reads XLSX's XML parts. Only an XLSX is opened.
+        if _WORKBOOK not in lowered or any(name.endswith(".bin") for name in lowered):
             raise refuse_file(unreadable)
         for part in parts:
             if part.filename.lower().endswith(_XML_SUFFIXES) and _DTD.search(archive.read(part)):

@@ -286,3 +286,43 @@ def test_the_far_limits_follow_the_constants():
         letters = column_letters(index)
         assert bool(after_column.fullmatch(letters.encode())) == (index > 103), letters
         assert bool(after_column.fullmatch(letters.lower().encode())) == (index > 103)
+
+
+# Only an XLSX is opened: calamine would read other workbooks past the XML checks
+
+
+@pytest.mark.parametrize(
+    "extra, dropped",
+    [
+        # A binary workbook (.xlsb) beside or instead of the XML one.
+        ("xl/workbook.bin", None),
+        ("xl/workbook.bin", "xl/workbook.xml"),
+        # An OpenDocument spreadsheet has no xl/workbook.xml at all.
+        ("content.xml", "xl/workbook.xml"),
+    ],
+)
+def test_a_zip_that_is_not_an_xlsx_workbook_is_refused_before_calamine(
+    school_a, monkeypatch, extra, dropped
+):
+    opened = []
+
+    class NeverOpened:
+        @staticmethod
+        def from_filelike(file):
+            opened.append(file)
+            raise ValueError("not expected to be opened")
+
+    monkeypatch.setattr(roster_files, "CalamineWorkbook", NeverOpened)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(one_row_roster(school_a))) as source,
+        zipfile.ZipFile(out, "w") as target,
+    ):
+        for part in source.infolist():
+            if part.filename != dropped:
+                target.writestr(part, source.read(part))
+        target.writestr(extra, b"\x00binary")
+
+    with pytest.raises(DomainError, match="cannot be read"):
+        read(out.getvalue())
+    assert opened == [], "calamine was given a workbook the checks did not read"
