@@ -52,7 +52,11 @@ def populate_money(county: County, *, n_students: int, n_ledger: int) -> int:
     paid = [a for n, a in enumerate(award_rows) if n % 20 != 0][: n_ledger * 7 // 10]
     contributions_n = max(0, n_ledger - len(paid) - 6)
     paid_ids = {a[0] for a in paid}
-    created = now - datetime.timedelta(days=40)
+    # A fixed day before every payment (paid 50 days into the term): the database
+    # refuses a payment dated before its award was made.
+    created = datetime.datetime.combine(
+        TERM_START + datetime.timedelta(days=10), datetime.time(4), tzinfo=datetime.UTC
+    )
     award_table = (
         d.Award,
         [

@@ -174,6 +174,7 @@ def test_a_second_run_lists_its_kept_pairing_and_gives_it_another_mentor_on_a_la
     assert page.locator(".messages").is_visible()
     assert page.locator(f'#kept-pairings [data-kept="{kept.pk}"]').count() == 0
     assert page.locator("#proposal").inner_text().count("王小丽") == 1
+    page.check("#approve input[name=reviewed]")
     with page.expect_navigation():
         page.click("#approve button")
     assert Pairing.objects.get(pk=kept.pk).status == PairingStatus.ENDED

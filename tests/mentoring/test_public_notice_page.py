@@ -46,9 +46,9 @@ def rows(response) -> list[list[str]]:
     body = response.content.decode()
     table = body[body.index('id="notices"') : body.index("</table>")]
     return [
-        re.findall(r"<td>(.*?)</td>", row)
+        re.findall(r"<td(?: class=\"[^\"]*\")?>(.*?)</td>", row)
         for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
-        if "<td>" in row
+        if "<td" in row
     ]
 
 
