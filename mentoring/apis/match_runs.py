@@ -18,7 +18,12 @@ from core.permissions import IsAdministrator
 from core.serializers import JobSerializer, NoBody, StrictSerializer
 from mentoring.apis.codes import school_field, term_field, term_filter
 from mentoring.models import AccessAction, MatchRun, MatchRunStatus, PairingKind, ProposedPair
-from mentoring.selectors.match_runs import run_inputs, runs_visible_to, students_in_inputs
+from mentoring.selectors.match_runs import (
+    proposal_figures,
+    run_inputs,
+    runs_visible_to,
+    students_in_inputs,
+)
 from mentoring.services.access_log import access_record_request
 from mentoring.services.match_runs import (
     match_run_approve,
@@ -96,6 +101,17 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "approved_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, run):
+        data = super().to_representation(run)
+        # A run's own answer (GET runs/{id}/) counts its figures from its rows as
+        # they stand, as the console's review page does (`proposal_figures`): a
+        # pair removed or added by hand changes what is proposed and unmatched.
+        # A list gives each run's summary as its solver wrote it (four queries a
+        # run would grow with the rows).
+        if self.context.get("figures_as_they_stand") and data.get("summary"):
+            data["summary"] = {**data["summary"], "kinds": proposal_figures(run)}
+        return data
 
 
 class InputStudentSerializer(serializers.Serializer):
@@ -175,6 +191,12 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     permission_classes = [IsAuthenticated, IsAdministrator]
     # The proposal is a list too: a query parameter it does not read answers 400.
     list_actions = ("pairs",)
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "figures_as_they_stand": self.action == "retrieve",
+        }
 
     def get_queryset(self):
         return (

@@ -43,6 +43,7 @@ from mentoring.models import (
     User,
 )
 from mentoring.selectors.accounts import schools_administered_by
+from mentoring.selectors.match_runs import REMOVED_BY_HAND
 from mentoring.selectors.pairing_rules import exclusion_message, loosens_policy
 from mentoring.signals import match_run_started
 
@@ -536,7 +537,7 @@ def match_run_pair_remove(*, run: MatchRun, by: User, proposal: ProposedPair) ->
     removed = {"student": pairing.student_id, "kind": pairing.kind, "mentor": pairing.mentor_id}
     removed.update(by=by.username, at=timezone.now().isoformat(timespec="seconds"))
     summary = run.summary or {}
-    run.summary = {**summary, "removed_by_hand": [*summary.get("removed_by_hand", []), removed]}
+    run.summary = {**summary, REMOVED_BY_HAND: [*summary.get(REMOVED_BY_HAND, []), removed]}
     run.save(update_fields=["summary"])
     pairing.delete()
 

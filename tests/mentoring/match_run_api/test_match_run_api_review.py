@@ -185,6 +185,14 @@ def test_removing_a_pair_deletes_the_proposed_pairing(people, run_a, scene):
     assert [(r["student"], r["mentor"], r["by"]) for r in removed["removed_by_hand"]] == [
         (s1.pairing.student_id, s1.pairing.mentor_id, people.admin_a.username)
     ]
+    # Its figures are counted from the rows as they stand, as the console's page counts them.
+    figures = {kind: f for kind, f in removed["kinds"].items() if f.get("proposed") is not None}
+    assert sum(f["proposed"] for f in figures.values()) == 4
+    assert any(
+        row["student"] == s1.pairing.student_id and row["reason"] == "removed_by_hand"
+        for f in figures.values()
+        for row in f["unmatched_students"]
+    )
 
 
 # Approval
