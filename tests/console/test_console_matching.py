@@ -370,6 +370,18 @@ def test_the_chinese_page_writes_chinese_brackets_and_clause_marks(world, propos
     assert "；" in row and "; " not in row
 
 
+def test_names_in_the_proposal_keep_on_one_line(world, proposal):
+    # At 768 px the table broke 徐小/红 and 青山小/学 across lines (newcomer's finding).
+    client = signed_in(world.users["school_admin"])
+    pair = _girls_pair(proposal)
+    page = client.get(f"{PAGE}{proposal.run.pk}/", **EN).content.decode()
+    row = page.split(f'data-proposal="{pair.pk}"', 1)[1].split("</tr>", 1)[0]
+    student, school = pair.pairing.student, pair.pairing.student.school
+    assert f'<th scope="row" class="nobreak">{student.name}</th>' in row
+    assert f'<td class="nobreak">{school.name}</td>' in row
+    assert f'<span class="nobreak">{pair.pairing.mentor.user.display_name}</span>' in row
+
+
 def test_a_change_breaking_a_rule_shows_the_services_reason_and_writes_nothing(world, proposal):
     client = signed_in(world.users["school_admin"])
     pair = _girls_pair(proposal)
