@@ -129,6 +129,6 @@ def test_the_proposal_shows_each_pairs_kind(world, tutoring):
 
     header = html.split('id="proposal"', 1)[1].split("</thead>", 1)[0]
     assert '<th scope="col">Kind</th>' in header
-    assert '<td class="kind">Academic tutoring</td>' in _row(
+    assert '<td class="kind nobreak">Academic tutoring</td>' in _row(
         world, tutoring.run, _girls_pair(tutoring)
     )
