@@ -14,6 +14,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection, transaction
+from django.utils import timezone
 
 from config.celery import app
 from mentoring.models import Notification, NotificationKind, WeeklyCompliance
@@ -30,15 +31,21 @@ W37 = D(2026, 9, 7)
 
 
 def build(school_a, school_b, *, pairings: int = 6):
-    """Pairings in two schools; each even one tutored every week, each odd one never."""
+    """Pairings in two schools; each even one tutored every week, each odd one never.
+
+    "Every week" runs to today's week (or the term's end), so that the weeks a
+    check started today covers are all tutored, whatever day the test runs.
+    """
     admin = make_member("administrator", school_a, school_b)
     term = TermFactory(district=school_a.district)
+    last = min(timezone.localdate(), term.end_date)
+    tutored_weeks = (last - W37).days // 7 + 1
     made = []
     for number in range(pairings):
         school = school_a if number % 3 else school_b
         pairing = PairingFactory(student=StudentFactory(school=school), term=term, started_on=W37)
         if number % 2 == 0:
-            for week in range(12):
+            for week in range(tutored_weeks):
                 TutoringSessionFactory(
                     pairing=pairing, date=W37 + datetime.timedelta(days=7 * week + 1)
                 )
