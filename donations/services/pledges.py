@@ -9,6 +9,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
 from donations.models import (
@@ -93,7 +94,11 @@ def pledge_due_date_problem(due: date, *, today: date) -> str | None:
     if due < earliest:
         return _("A pledge cannot fall due in the past.")
     if due > latest:
-        return _("A pledge falls due by %(latest)s at the latest (%(years)s years ahead).") % {
+        return ngettext(
+            "A pledge falls due by %(latest)s at the latest (%(years)s year ahead).",
+            "A pledge falls due by %(latest)s at the latest (%(years)s years ahead).",
+            settings.PLEDGE_MAX_YEARS_AHEAD,
+        ) % {
             # The page's date format (2031年12月6日 in a Chinese sentence), as `|date` writes it.
             "latest": date_format(latest),
             "years": settings.PLEDGE_MAX_YEARS_AHEAD,

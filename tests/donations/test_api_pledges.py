@@ -298,7 +298,7 @@ def test_the_bound_is_a_setting(donors, settings):
     response = client_for(donors["newspaper"]).post(URL, body, format="json", **EN)
 
     assert response.status_code == 400
-    assert "(1 years ahead)" in response.json()["instalments"]["0"]["due_on"][0]
+    assert "(1 year ahead)" in response.json()["instalments"]["0"]["due_on"][0]
 
 
 def test_every_bad_field_of_a_pledge_is_named_in_one_answer(donors):
