@@ -31,6 +31,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError, NotPermitted, ValidationErrors, checked
@@ -348,11 +349,14 @@ def committee_decide(
     if note.strip():
         summary = _("%(committee)s, %(date)s: %(note)s") % {
             "committee": committee.name,
-            "date": decided_on,
+            "date": date_format(decided_on),
             "note": note.strip(),
         }
     else:
-        summary = _("%(committee)s, %(date)s") % {"committee": committee.name, "date": decided_on}
+        summary = _("%(committee)s, %(date)s") % {
+            "committee": committee.name,
+            "date": date_format(decided_on),
+        }
     if outcome == CommitteeOutcome.AGREED:
         identification.assessment_review(by=by, assessment=assessment, note=summary, tier=tier)
     else:

@@ -357,7 +357,9 @@ def test_a_committee_that_does_not_agree_rejects_the_application(
     assert answer.status_code == 201, answer.json()
     assessment.refresh_from_db()
     assert assessment.status == AssessmentStatus.REJECTED
-    assert "家庭收入高于标准" in assessment.events.get(to_status="rejected").note
+    reason = assessment.events.get(to_status="rejected").note
+    assert "家庭收入高于标准" in reason
+    assert today.isoformat() not in reason
 
 
 def test_an_agreement_needs_no_note_but_a_disagreement_needs_its_reason(
@@ -383,6 +385,9 @@ def test_an_agreement_needs_no_note_but_a_disagreement_needs_its_reason(
     # The step's note names the committee and its day, with no empty reason after them.
     step_note = agreed.events.get(to_status="class_reviewed").note
     assert step_note.startswith("四年级2班评议小组") and not step_note.endswith((":", ": ", "："))
+    # Its day as the pages write a date in Chinese, not the ISO form.
+    assert today.isoformat() not in step_note
+    assert f"{today.year}年{today.month}月{today.day}日" in step_note
 
 
 def test_the_school_review_needs_a_tier(admin_a, student, term, today, school_group):
