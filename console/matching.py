@@ -49,6 +49,7 @@ from mentoring.models import (
     ProposedPair,
     Student,
     Subject,
+    User,
 )
 from mentoring.selectors.match_runs import (
     REMOVED_BY_HAND,
@@ -254,6 +255,14 @@ def _unmatched_rows(chosen, figures: dict, school: str) -> list[dict]:
             "pk", "name", "school_id", "school__name"
         )
     }
+    # Who removed a pair by hand, by real name (the run's summary keeps the username).
+    removers = {
+        row["by"]
+        for f in figures.values()
+        for row in f.get("unmatched_students", [])
+        if row["reason"] == REMOVED_BY_HAND
+    }
+    names = {u.username: u.display_name for u in User.objects.filter(username__in=removers)}
     for kind, found in figures.items():
         unmatched = []
         for row in found.get("unmatched_students", []):
@@ -263,6 +272,7 @@ def _unmatched_rows(chosen, figures: dict, school: str) -> list[dict]:
             row = {**row, "name": name, "school": school_name, "pair": f"{kind}:{row['student']}"}
             if row["reason"] == REMOVED_BY_HAND:
                 row["removed_at"] = parse_datetime(row["at"])
+                row["by"] = names.get(row["by"], row["by"])
             else:
                 # Why the student has no mentor, in words (a rule as the API words it).
                 row["reason"] = unmatched_message(row["reason"], district=chosen.term.district)

@@ -116,7 +116,10 @@ def test_a_removed_pairs_student_is_listed_unmatched_with_who_removed_it(world, 
     after = _page(client, solved.run)
     assert "2 students: 1 pairs proposed, 0 kept, 1 unmatched." in after
     row = _unmatched(after)[solved.girls[0].pk]
-    assert "许晶" in row and "removed by hand by district_admin on" in row
+    assert (
+        "许晶" in row
+        and f"removed by hand by {world.users['district_admin'].display_name} on" in row
+    )
     # Her form is a link away, and the tick names what there is to approve.
     assert f'data-pair="care:{solved.girls[0].pk}"' in row
     assert 'name="reviewed" value="1:1"' in after
@@ -206,4 +209,7 @@ def test_approving_is_below_the_proposal_and_asks_for_the_tick(world, solved):
     assert MatchRun.objects.get().status == MatchRunStatus.APPROVED
     # Approved, she is still listed unmatched, with who removed her pair.
     row = _unmatched(_page(client, solved.run))[solved.girls[0].pk]
-    assert "removed by hand by school_admin" in row and "data-pair" not in row
+    assert (
+        f"removed by hand by {world.users['school_admin'].display_name}" in row
+        and "data-pair" not in row
+    )
