@@ -108,13 +108,13 @@ def _add(client: Client, s: Run, mentor: Mentor, **extra):
 def test_a_removed_pairs_student_is_listed_unmatched_with_who_removed_it(world, solved):
     client = signed_in(world.users["district_admin"])
     before = _page(client, solved.run)
-    assert "2 students: 2 pairs proposed, 0 kept, 0 unmatched." in before
+    assert "Students: 2. Pairs proposed: 2, kept: 0. Unmatched: 0." in before
     assert _unmatched(before) == {}
 
     assert _remove_xu(client, solved).status_code == 302
 
     after = _page(client, solved.run)
-    assert "2 students: 1 pairs proposed, 0 kept, 1 unmatched." in after
+    assert "Students: 2. Pairs proposed: 1, kept: 0. Unmatched: 1." in after
     row = _unmatched(after)[solved.girls[0].pk]
     assert (
         "许晶" in row
@@ -153,7 +153,7 @@ def test_the_removed_student_is_paired_by_hand_with_an_allowed_mentor(world, sol
         True,
     )
     page = _page(client, solved.run)
-    assert "2 students: 2 pairs proposed, 0 kept, 0 unmatched." in page
+    assert "Students: 2. Pairs proposed: 2, kept: 0. Unmatched: 0." in page
     assert _unmatched(page) == {}
 
 
