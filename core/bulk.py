@@ -18,7 +18,7 @@ import json
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
@@ -127,6 +127,8 @@ def _execute_many(
         first = column[0]
         if all(value is first for value in column):
             prepared.append([field.get_db_prep_save(first, connection)] * len(column))
+        elif _prepared_as_they_are(field, column, connection):
+            prepared.append(column)
         else:
             prepared.append([field.get_db_prep_save(value, connection) for value in column])
     rows = list(zip(*prepared, strict=True))
@@ -142,6 +144,34 @@ def _execute_many(
             [(key, *row) for key, row in zip(ids[1:], rows[1:], strict=True)],
         )
     return ids
+
+
+# Fields whose preparation hands back a value of this type unchanged on SQLite
+# (Django's CharField and TextField return a str as it is; an integer field
+# returns int(value), and SQLite's operations pass an integer through).
+_UNCHANGED = {
+    models.CharField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+}
+
+
+def _prepared_as_they_are(field, column: list, database) -> bool:
+    """Whether `field` would prepare every value of `column` into itself for `database`, a
+    SQLite connection (texts and whole numbers of Django's own plain fields, None), so that
+    the column goes in as it is."""
+    if type(field) is models.ForeignKey:
+        field = field.target_field
+    kind = _UNCHANGED.get(type(field))
+    if kind is None or database.vendor != "sqlite":
+        return False
+    return all(type(value) is kind or value is None for value in column)
 
 
 def _insert_statement(model: type[Model], fields: list) -> str:

@@ -143,6 +143,17 @@ _RELATIONSHIP = re.compile(
 # XML parts are looked at: an SVG image may well declare its DTD.
 _DTD = re.compile(rb"<!(?i:doctype)")
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+# A shared-strings table of plain strings only (`<si><t>text</t></si>`, the
+# text UTF-8 with XML's own references), the whole part: what
+# `_shared_string_lengths` reads without a parser. Anything else (rich text,
+# a phonetic guide, a prefix, another encoding) goes through the parser.
+_PLAIN_TEXT = rb"[^<&]*(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});[^<&]*)*"
+_PLAIN_SHARED_STRINGS = re.compile(
+    rb"(?:<\?xml[^>]*\?>)?\s*<sst(?:\s[^>]*)?>"
+    rb"((?:<si><t(?:\s+xml:space=\"preserve\")?>" + _PLAIN_TEXT + rb"</t></si>)*)"
+    rb"</sst>\s*"
+)
+_PLAIN_SHARED_TEXT = re.compile(rb"<t[^>]*>(" + _PLAIN_TEXT + rb")</t>")
 PREFERRED_SHEET = "花名册"
 
 
@@ -335,6 +346,19 @@ def _shared_string_lengths(content: bytes | None, unreadable) -> list[int]:
     """
     if content is None:
         return []
+    plain = _PLAIN_SHARED_STRINGS.fullmatch(content)
+    if plain is not None:
+        # The table as Excel and WPS write it, each string one plain text: every
+        # `<si>` is kept, its length its text's, found without building elements.
+        return [
+            len(html.unescape(text.decode())) if b"&" in text else len(text.decode())
+            for text in _PLAIN_SHARED_TEXT.findall(content, plain.start(1), plain.end(1))
+        ]
+    return _parsed_shared_string_lengths(content, unreadable)
+
+
+def _parsed_shared_string_lengths(content: bytes, unreadable) -> list[int]:
+    """`_shared_string_lengths` of any table, with an XML parser."""
     lengths: list[int] = []
     inside = kept = phonetic = False
     length = 0

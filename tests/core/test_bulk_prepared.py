@@ -1,0 +1,84 @@
+"""SQLite inserts pass a column through unprepared only where preparing would not change it.
+
+`core.bulk._execute_many` skips Django's per-value preparation for texts and
+whole numbers of Django's plain fields. For each such field and any column of
+values, the column passed through must be exactly what preparing gives,
+value and type; a value of another type (True in an integer column, a lazy
+translation in a text column) is prepared as before.
+"""
+
+import pytest
+from django.db import connection, models
+from django.db.utils import ConnectionHandler
+from django.utils.translation import gettext_lazy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import bulk
+from mentoring.models import Pairing, Student
+
+FIELDS = [
+    models.CharField(max_length=20),
+    models.CharField(max_length=20, null=True),
+    models.TextField(blank=True),
+    models.IntegerField(),
+    models.BigIntegerField(null=True),
+    models.SmallIntegerField(),
+    models.PositiveIntegerField(),
+    models.PositiveSmallIntegerField(),
+    models.AutoField(primary_key=True),
+    models.BigAutoField(primary_key=True),
+    Pairing._meta.get_field("student"),
+    Student._meta.get_field("school"),
+]
+VALUES = st.one_of(
+    st.none(),
+    st.text(max_size=10),
+    st.integers(min_value=-(2**62), max_value=2**62),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+
+
+# A SQLite connection whatever the tests' database (it is never opened: preparing
+# these fields asks only its operations), since only SQLite's inserts take the shortcut.
+SQLITE = ConnectionHandler(
+    {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+)["default"]
+
+
+def prepared(field, column):
+    return [field.get_db_prep_save(value, SQLITE) for value in column]
+
+
+@settings(max_examples=300, deadline=None)
+@given(field=st.sampled_from(FIELDS), column=st.lists(VALUES, min_size=1, max_size=8))
+def test_a_column_passed_through_is_what_preparing_gives(field, column):
+    if not bulk._prepared_as_they_are(field, column, SQLITE):
+        return
+    expected = prepared(field, column)
+    assert [(type(v), v) for v in column] == [(type(v), v) for v in expected]
+
+
+@pytest.mark.parametrize(
+    ("field", "column"),
+    [
+        (models.IntegerField(), [1, True]),
+        (models.IntegerField(), [1, 2.0]),
+        (models.CharField(max_length=9), ["a", gettext_lazy("Unknown term.")]),
+        (models.CharField(max_length=9), ["a", 1]),
+        (models.DateField(), ["2026-09-01", "2026-09-02"]),
+        (models.JSONField(), ["a", "b"]),
+    ],
+)
+def test_values_of_another_type_or_field_are_prepared(field, column):
+    assert not bulk._prepared_as_they_are(field, column, SQLITE)
+
+
+def test_texts_and_whole_numbers_of_plain_fields_pass_through():
+    assert bulk._prepared_as_they_are(models.CharField(max_length=9), ["a", "", None], SQLITE)
+    assert bulk._prepared_as_they_are(Pairing._meta.get_field("student"), [1, 2, None], SQLITE)
+    # PostgreSQL's inserts write with COPY, formatting each value themselves.
+    assert not bulk._prepared_as_they_are(models.IntegerField(), [1, 2], connection) or (
+        connection.vendor == "sqlite"
+    )
