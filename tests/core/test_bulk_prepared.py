@@ -1,4 +1,4 @@
-"""SQLite inserts pass a column through unprepared only where preparing would not change it.
+"""Bulk inserts skip per-value work only where it would not change the value.
 
 `core.bulk._execute_many` skips Django's per-value preparation for texts and
 whole numbers of Django's plain fields. For each such field and any column of
@@ -7,7 +7,10 @@ value and type; a value of another type (True in an integer column, a lazy
 translation in a text column) is prepared as before.
 """
 
+from decimal import Decimal
+
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.utils import ConnectionHandler
 from django.utils.translation import gettext_lazy
@@ -82,3 +85,35 @@ def test_texts_and_whole_numbers_of_plain_fields_pass_through():
     assert not bulk._prepared_as_they_are(models.IntegerField(), [1, 2], connection) or (
         connection.vendor == "sqlite"
     )
+
+
+class Status(models.TextChoices):
+    """A str subclass, as the models' choices are: formatted by _copy_text."""
+
+    PROPOSED = "proposed"
+
+
+TEXTS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(codec="utf-8", include_characters="\t\n\r\\"), max_size=8),
+)
+COPY_VALUES = st.one_of(
+    TEXTS, st.integers(), st.booleans(), st.sampled_from([Status.PROPOSED, Decimal("1.50")])
+)
+# Columns of one kind (texts, whole numbers), as a model's are, and of mixed values.
+COLUMNS = st.one_of(
+    st.lists(TEXTS, min_size=1, max_size=8),
+    st.lists(st.integers(), min_size=1, max_size=8),
+    st.lists(COPY_VALUES, min_size=1, max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(column=COLUMNS, repeat=st.booleans())
+def test_a_copy_column_is_each_value_as_copy_text_formats_it(column, repeat):
+    if repeat:
+        column = [column[0]] * len(column)
+    for is_json in (False, True):
+        assert bulk._copy_column(column, is_json=is_json, encoder=DjangoJSONEncoder) == [
+            bulk._copy_text(value, is_json=is_json, encoder=DjangoJSONEncoder) for value in column
+        ]
