@@ -157,9 +157,19 @@ def _figures(row) -> dict:
         ],
         "allocated": yuan_text(row.allocated),
         "arrived": yuan_text(row.received),
-        # Allocated and arrived are the district's, shared with other schools:
-        # labelled so, and left out of the schools' totals (as in the report).
+        # Allocated and arrived are the district's, shared with other schools (or
+        # awarded to none yet): labelled so, and left out of the schools' totals
+        # (as in the report).
         "shared": row.shared,
+        "shared_note": (
+            (
+                _("the district's, not yet awarded")
+                if row.unawarded
+                else _("the district's, shared with other schools")
+            )
+            if row.shared
+            else ""
+        ),
         "awards": row.awards,
         "awarded": yuan_text(row.awarded),
         "paid": yuan_text(row.paid),

@@ -49,6 +49,8 @@ class ProjectMoney:
     allocated_by_source: dict[str, int] = field(default_factory=dict)
     # Allocated and received are the district's, not counted for the schools read.
     shared: bool = False
+    # No award of the term anywhere in the district yet (so `shared` with nobody so far).
+    unawarded: bool = False
 
 
 @dataclass
@@ -135,6 +137,7 @@ def term_money(user, *, term, school_ids: list[int], project_id: int | None = No
             awards=own_awards,
             late=mine.get("late", 0),
             allocated_by_source={s: by_source[s] for s in FundSource.values if s in by_source},
+            unawarded=not district_awards.get(pk, 0),
             shared=not (
                 (whole_district or own_awards)
                 and funds_counted(

@@ -116,3 +116,18 @@ def test_a_primary_schools_admin_does_not_see_a_kindergarten_only_project(world)
 
     assert f'data-project="{world.projects["own"].pk}"' in html
     assert f'data-project="{world.projects["kg"].pk}"' not in html
+
+
+def test_a_project_awarded_to_no_one_yet_is_labelled_so_not_shared(world):
+    waiting = aid_project(world, code="WAITING", arrived_fen=200_000)
+    html = signed_in(world.users["school_admin"]).get(PAGE, **EN).content.decode()
+
+    row = html[html.index(f'data-project="{waiting.pk}"') :]
+    row = row[: row.index("</tr>")]
+    # Its money is still left out of the school's totals (no award of the school's)...
+    assert 'data-figure="arrived" data-shared>2,000.00 yuan' in row
+    # ...but no other school shares it: nobody has an award of it yet.
+    assert "the district&#x27;s, not yet awarded</div>" in row
+    assert "shared with other schools" not in row
+    page = signed_in(world.users["school_admin"]).get(f"{PAGE}{waiting.pk}/", **EN)
+    assert "Funds arrived · the district&#x27;s, not yet awarded" in page.content.decode()
