@@ -42,8 +42,9 @@ def column_letters(index: int) -> str:
     return letters
 
 
-def shared_string_bomb(rows: int, columns: int, text_length: int) -> bytes:
-    """A small workbook whose every cell shows the same shared string of `text_length`."""
+def shared_string_bomb(rows: int, columns: int, text_length: int, character: str = "x") -> bytes:
+    """A small workbook whose every cell shows the same shared string of `text_length`
+    characters, each written as `character` (a letter, or a reference such as &#x7f;)."""
     cells = ['<row r="1"><c r="A1" t="s"><v>1</v></c></row>']
     for row in range(2, rows + 2):
         cells.append(
@@ -54,7 +55,7 @@ def shared_string_bomb(rows: int, columns: int, text_length: int) -> bytes:
     sheet = f'<worksheet xmlns="{MAIN_NS}"><sheetData>{"".join(cells)}</sheetData></worksheet>'
     strings = (
         f'<sst xmlns="{MAIN_NS}" count="2" uniqueCount="2">'
-        f"<si><t>{'x' * text_length}</t></si><si><t>学籍号</t></si></sst>"
+        f"<si><t>{character * text_length}</t></si><si><t>学籍号</t></si></sst>"
     )
     out = io.BytesIO()
     with (
@@ -136,6 +137,17 @@ def test_a_long_shared_string_in_many_cells_is_refused_before_calamine_reads(
 
     assert message == "A cell of the worksheet Sheet holds more text than any roster field allows."
     assert row_counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize("reference", ["&#x7f;", "&#1;", "&#xFFFE;", "&#x1FFFF;", "&amp;"])
+def test_a_long_shared_string_written_as_references_is_refused_too(
+    reference, calamine_reads_no_sheet
+):
+    # Each reference is one character to calamine, whether or not HTML knows it.
+    bomb = shared_string_bomb(rows=50, columns=1, text_length=200_000, character=reference)
+
+    with pytest.raises(DomainError, match="holds more text than any roster field allows"):
+        read(bomb)
 
 
 def test_shared_text_shown_beyond_any_roster_is_refused_though_each_string_is_short(
