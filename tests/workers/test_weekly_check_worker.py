@@ -30,15 +30,16 @@ D = datetime.date
 W37 = D(2026, 9, 7)
 
 
-def build(school_a, school_b, *, pairings: int = 6):
+def build(school_a, school_b, *, pairings: int = 6, through: datetime.date | None = None):
     """Pairings in two schools; each even one tutored every week, each odd one never.
 
-    "Every week" runs to today's week (or the term's end), so that the weeks a
-    check started today covers are all tutored, whatever day the test runs.
+    "Every week" runs to the week of `through` (today by default) or the term's
+    end, so that the weeks a check of that day covers are all tutored,
+    whatever day the test runs.
     """
     admin = make_member("administrator", school_a, school_b)
     term = TermFactory(district=school_a.district)
-    last = min(timezone.localdate(), term.end_date)
+    last = min(through or timezone.localdate(), term.end_date)
     tutored_weeks = (last - W37).days // 7 + 1
     made = []
     for number in range(pairings):
@@ -129,9 +130,9 @@ def test_two_checks_at_once_on_a_real_worker_store_each_week_and_reminder_once(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_checking_at_the_same_moment_on_postgresql(school_a, school_b):
-    _admin, term, pairings = build(school_a, school_b, pairings=40)
-    make_member("administrator", school_a)
     today = D(2026, 11, 30)
+    _admin, term, pairings = build(school_a, school_b, pairings=40, through=today)
+    make_member("administrator", school_a)
     start = threading.Barrier(2)
     outcomes, errors = [], []
 
@@ -175,9 +176,9 @@ def test_two_threads_checking_at_the_same_moment_on_postgresql(school_a, school_
 def test_a_refresh_waits_for_a_check_of_the_same_term_and_has_the_last_word(school_a, school_b):
     from mentoring.services.compliance import _take_turns, compliance_refresh_week
 
-    _admin, term, pairings = build(school_a, school_b, pairings=2)
-    missed = pairings[1]
     today = D(2026, 10, 20)
+    _admin, term, pairings = build(school_a, school_b, pairings=2, through=today)
+    missed = pairings[1]
     compliance_check(term_id=term.pk, today=today, remind=False)
     week = WeeklyCompliance.objects.get(pairing=missed, week_start=D(2026, 10, 12))
     assert not week.met
