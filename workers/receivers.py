@@ -4,10 +4,11 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from donations.signals import contribution_received
+from mentoring.models import School
 from mentoring.school_weeks import week_label
 from mentoring.selectors.compliance_refresh import compliance_refresh_due
 from mentoring.signals import match_run_started, reminders_stored, session_changed
-from workers.models import Job, JobKind
+from workers.models import JobKind
 from workers.services import job_create, job_send_on_commit
 from workers.tasks import (
     compliance_refresh_task,
@@ -58,13 +59,14 @@ def refresh_compliance_in_background(sender, pairing_id: int, days, by=None, **k
     job = job_create(
         kind=JobKind.WEEKLY_CHECK,
         started_by=by,
+        # The school by its key, as the rows name it: no query to read it.
+        school=School(pk=due.school_id),
         parameters={
             "pairing": pairing_id,
             "weeks": [week.isoformat() for week in due.weeks],
             "day": today.isoformat(),
         },
     )
-    Job.objects.filter(pk=job.pk).update(school_id=due.school_id)
     job_send_on_commit(task=compliance_refresh_task, job_id=job.pk)
 
 

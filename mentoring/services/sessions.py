@@ -199,7 +199,7 @@ def session_log(
         logged_by=by,
     )
     # A home visit fulfils its entry of the school's home-visit plan.
-    visit_link(session=session)
+    visit_link(session=session, new=True)
     session_changed.send(sender=TutoringSession, pairing_id=pairing.pk, days=[day], by=by)
     return session
 

@@ -264,15 +264,19 @@ def _fulfil(entry: VisitPlanEntry) -> None:
         entry.save(update_fields=["visit"])
 
 
-def visit_link(*, session: TutoringSession) -> VisitPlanEntry | None:
-    """After a session was logged or changed: link a home visit to its plan entry, or free one.
+def visit_link(*, session: TutoringSession, new: bool = False) -> VisitPlanEntry | None:
+    """After a session was logged (`new`) or changed: link a home visit to its plan entry, or
+    free one.
 
     Called by `mentoring.services.sessions` inside its transaction. A home
     visit takes the first open entry, by planned day, of its pairing's term,
     student and mentor; a session that is no longer a home visit frees the
-    entry it held, which then takes the next matching visit.
+    entry it held, which then takes the next matching visit. A new session
+    holds no entry yet, so only a new home visit is looked at.
     """
-    held = VisitPlanEntry.objects.select_for_update().filter(visit=session).first()
+    if new and session.kind != SessionKind.HOME_VISIT:
+        return None
+    held = None if new else VisitPlanEntry.objects.select_for_update().filter(visit=session).first()
     if session.kind != SessionKind.HOME_VISIT:
         if held is not None:
             held.visit = None
