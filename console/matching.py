@@ -245,8 +245,28 @@ def _run_mentors(ids: list[int]) -> list[tuple[int, str]]:
     return sorted(named, key=lambda pair: (pair[1], pair[0]))
 
 
-def _unmatched_rows(chosen, figures: dict, school: str) -> list[dict]:
-    """Per kind, its figures and unmatched students (of the chosen school), named, with why."""
+def _display_names(usernames) -> dict[str, str]:
+    """Users' real names by username: a run's summary and a pair's reasons record who
+    changed it by username; the page names them as everywhere else (one query)."""
+    usernames = {name for name in usernames if name}
+    if not usernames:
+        return {}
+    return {u.username: u.display_name for u in User.objects.filter(username__in=usernames)}
+
+
+def _removers(figures: dict) -> set[str]:
+    """Who removed a pair by hand, as the run's summary records them."""
+    return {
+        row["by"]
+        for f in figures.values()
+        for row in f.get("unmatched_students", [])
+        if row["reason"] == REMOVED_BY_HAND
+    }
+
+
+def _unmatched_rows(chosen, figures: dict, school: str, names: dict[str, str]) -> list[dict]:
+    """Per kind, its figures and unmatched students (of the chosen school), named, with why;
+    `names`: `_display_names` of the run's removers."""
     kinds = []
     ids = {row["student"] for f in figures.values() for row in f.get("unmatched_students", [])}
     students = {
@@ -255,14 +275,6 @@ def _unmatched_rows(chosen, figures: dict, school: str) -> list[dict]:
             "pk", "name", "school_id", "school__name"
         )
     }
-    # Who removed a pair by hand, by real name (the run's summary keeps the username).
-    removers = {
-        row["by"]
-        for f in figures.values()
-        for row in f.get("unmatched_students", [])
-        if row["reason"] == REMOVED_BY_HAND
-    }
-    names = {u.username: u.display_name for u in User.objects.filter(username__in=removers)}
     for kind, found in figures.items():
         unmatched = []
         for row in found.get("unmatched_students", []):
@@ -336,12 +348,17 @@ def _run_page(
         {key: value for key, value in (("school", school), ("reason", reason)) if value}
     )
     proposals = list(proposals.order_by("pairing__kind", "pairing__student_id")[:PROPOSAL_ROWS])
+    figures = proposal_figures(chosen)
+    names = _display_names(
+        {(p.reasons or {}).get("changed_by") for p in proposals} | _removers(figures)
+    )
     for proposal in proposals:
         proposal.reason_words = reason_words(proposal.reasons or {})
         changed_at = (proposal.reasons or {}).get("changed_at")
         proposal.changed_at = parse_datetime(changed_at) if changed_at else None
-    figures = proposal_figures(chosen)
-    kinds = _unmatched_rows(chosen, figures, school)
+        changed_by = (proposal.reasons or {}).get("changed_by")
+        proposal.changed_by = names.get(changed_by, changed_by)
+    kinds = _unmatched_rows(chosen, figures, school, names)
     unmatched_ids = {row["student"] for k in kinds for row in k["unmatched"]}
     served = [p.pairing.student_id for p in proposals] + sorted(unmatched_ids)
     if served:

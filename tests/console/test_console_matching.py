@@ -355,6 +355,10 @@ def test_a_pairs_mentor_is_changed_by_hand_and_shown_by_real_name(world, proposa
     # The solver's reasons in words, not its keys.
     assert "Teaches the student&#x27;s grade" in row
     assert "grade_fit" not in row and "changed_by" not in row
+    # In Chinese, the mark's brackets are Chinese too.
+    zh = client.get(f"{PAGE}{proposal.run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    row = zh.split(f'data-proposal="{pair.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "（手动调整）" in row and "(手动调整)" not in row
 
 
 def test_the_chinese_page_writes_chinese_brackets_and_clause_marks(world, proposal):

@@ -115,7 +115,8 @@ def test_after_a_change_by_hand_the_reasons_are_the_new_mentors(world, tutoring)
     assert "Teaches none of the weak subjects" in row
     assert "Does not teach the student&#x27;s grade" in row
     assert "Teaches the weak subjects" not in row and "changed_at" not in row
-    assert "(by hand)" in row and "school_admin" in row
+    # Who changed it, by real name, as the removed pairs name who removed them.
+    assert "(by hand)" in row and world.users["school_admin"].display_name in row
 
 
 def _row(world, run, pair) -> str:
