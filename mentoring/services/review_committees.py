@@ -346,17 +346,12 @@ def committee_decide(
     except IntegrityError:
         raise Conflict(_("This stage has its decision already.")) from None
     decision.members_present.set(present)
+    # The meeting's day as users read dates (2026年11月5日), not ISO.
+    said = {"committee": committee.name, "date": date_format(decided_on)}
     if note.strip():
-        summary = _("%(committee)s, %(date)s: %(note)s") % {
-            "committee": committee.name,
-            "date": date_format(decided_on),
-            "note": note.strip(),
-        }
+        summary = _("%(committee)s, %(date)s: %(note)s") % {**said, "note": note.strip()}
     else:
-        summary = _("%(committee)s, %(date)s") % {
-            "committee": committee.name,
-            "date": date_format(decided_on),
-        }
+        summary = _("%(committee)s, %(date)s") % said
     if outcome == CommitteeOutcome.AGREED:
         identification.assessment_review(by=by, assessment=assessment, note=summary, tier=tier)
     else:

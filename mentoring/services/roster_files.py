@@ -355,15 +355,17 @@ def _shared_string_lengths(content: bytes | None, unreadable) -> list[int]:
         # The table as Excel and WPS write it, each string one plain text: every
         # `<si>` is kept, its length its text's, found without building elements.
         return [
-            _plain_text_length(text) if b"&" in text else len(text.decode())
+            _plain_text_length(text)
             for text in _PLAIN_SHARED_TEXT.findall(content, plain.start(1), plain.end(1))
         ]
     return _parsed_shared_string_lengths(content, unreadable)
 
 
 def _plain_text_length(text: bytes) -> int:
-    """The characters of a plain text (`_PLAIN_TEXT`), each reference one, whichever it names:
-    calamine reads &#x7f; or &#1; as one, where html.unescape would drop it and count none.
+    """The characters of a plain text (`_PLAIN_TEXT`), as the parser counts them: each
+    reference one, whichever it names (calamine reads &#x7f; or &#1; as one, where
+    html.unescape would drop it and count none), and a line end written \r\n one (XML reads
+    it as \n).
 
     Read in pieces that each start at a reference, so that the memory stays small
     however many references the text holds (a part may unpack to 200 MB).
@@ -373,7 +375,8 @@ def _plain_text_length(text: bytes) -> int:
         end = text.find(b"&", start + _PIECE)
         if end == -1:
             end = len(text)
-        length += len(_REFERENCE.sub(b"&", text[start:end]).decode())
+        piece = text[start:end]
+        length += len(_REFERENCE.sub(b"&", piece).decode()) - piece.count(b"\r\n")
         start = end
     return length
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import models
 from django.db.utils import ConnectionHandler
 from django.utils.translation import gettext_lazy
 from hypothesis import given, settings
@@ -50,6 +50,11 @@ SQLITE = ConnectionHandler(
 )["default"]
 
 
+POSTGRESQL = ConnectionHandler(
+    {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "never_opened"}}
+)["default"]
+
+
 def prepared(field, column):
     return [field.get_db_prep_save(value, SQLITE) for value in column]
 
@@ -81,10 +86,9 @@ def test_values_of_another_type_or_field_are_prepared(field, column):
 def test_texts_and_whole_numbers_of_plain_fields_pass_through():
     assert bulk._prepared_as_they_are(models.CharField(max_length=9), ["a", "", None], SQLITE)
     assert bulk._prepared_as_they_are(Pairing._meta.get_field("student"), [1, 2, None], SQLITE)
-    # PostgreSQL's inserts write with COPY, formatting each value themselves.
-    assert not bulk._prepared_as_they_are(models.IntegerField(), [1, 2], connection) or (
-        connection.vendor == "sqlite"
-    )
+    # Only SQLite's: PostgreSQL's preparation wraps integers (psycopg's Int4, Int8).
+    assert not bulk._prepared_as_they_are(models.IntegerField(), [1, 2], POSTGRESQL)
+    assert not bulk._prepared_as_they_are(models.CharField(max_length=9), ["a", "b"], POSTGRESQL)
 
 
 class Status(models.TextChoices):

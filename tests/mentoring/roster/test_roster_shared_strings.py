@@ -23,7 +23,7 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # Text as a spreadsheet holds it: XML's characters, with the ones escaped in XML.
 TEXT = st.text(
     alphabet=st.characters(
-        codec="utf-8", exclude_categories=("Cs", "Cc"), include_characters="\t\n&<>\"'"
+        codec="utf-8", exclude_categories=("Cs", "Cc"), include_characters="\t\n\r&<>\"'"
     ),
     max_size=30,
 )
@@ -114,3 +114,11 @@ def test_a_text_longer_than_a_piece_is_measured_as_the_parser_measures_it():
     assert len(content) > 9 * roster_files._PIECE
     lengths = _shared_string_lengths(content, "unreadable")
     assert lengths == _parsed_shared_string_lengths(content, "unreadable") == [7 * 20_000, 2]
+
+
+def test_line_ends_are_counted_as_the_parser_reads_them():
+    # XML reads \r\n and a lone \r as one \n; a reference to \r stays a character.
+    texts = ["a\r\nb", "\r\r\n", "\r", "x&#13;&#10;y"]
+    content = table(texts, preserve=[True] * 4, references=False).replace(b"&amp;#", b"&#")
+    lengths = _shared_string_lengths(content, "unreadable")
+    assert lengths == _parsed_shared_string_lengths(content, "unreadable") == [3, 2, 1, 4]
