@@ -9,7 +9,7 @@ with 8 past sessions each, 10 school administrators, 20 donors and an aid
 project), built with the factories and core.bulk, not timed. gunicorn
 then serves it with production's configuration (config/gunicorn.py's
 workers and threads, the access log; config.settings.production through bench/settings.py,
-which only adds the floor's URL), and locust (headless, bench/api_users.py)
+which only adds the floors' URLs), and locust (headless, bench/api_users.py)
 sends it, for a bounded time:
 
 - teachers reading their mentees (`GET students/`) and logging sessions
@@ -17,12 +17,18 @@ sends it, for a bounded time:
   students (`GET students/?page=…`, 50 a page), a donor pledging
   (`POST pledges/`), and in the same run two floors: `GET bench/floor/`, a
   bare DRF view returning a constant with no authentication
-  (bench/urls.py), and `GET me/`, the least an authenticated request costs
-  (the bearer token checked, the caller and its roles read);
-- each round has five phases: that mix at 50 users with about a second of
+  (bench/urls.py), and `GET me/`, an authenticated floor (the bearer token
+  checked, the caller and its roles read); and two bounds, not targets:
+  `GET bench/floor/auth/`, the least any authenticated request costs (the
+  token checked, a constant returned), and `POST bench/floor/write/`, the
+  least any authenticated write costs (the token checked, one row inserted
+  and committed): no operation that must know its caller can come nearer
+  the bare floor than they do;
+- each round has seven phases: that mix at 50 users with about a second of
   think time; the same mix at saturation (`--saturation-users` with no
   think time: every worker always has a request waiting); then each floor
-  alone and session logging alone at saturation, for their throughput.
+  and bound alone and session logging alone at saturation, for their
+  throughput.
 
 Printed per round: requests per second, p50, p95 and p99 (ms) per
 operation, each p50 and p99 as a ratio to each floor's in the same phase,
@@ -59,9 +65,13 @@ from bench.api_seed import FULL, TINY, Size, seed  # noqa: E402
 from bench.results import record  # noqa: E402
 
 OPERATIONS = list(api_requests.OPERATIONS)
-MIXED = ["Floor", "Me", "Teacher", "Administrator", "Donor"]
+MIXED = ["Floor", "AuthFloor", "Me", "WriteFloor", "Teacher", "Administrator", "Donor"]
 # The floors every other operation is measured against, as ratios in the same phase.
 FLOORS = ("floor", "floor: me")
+# Bounds, not targets: the least any authenticated request, and any authenticated
+# write, can cost here (bench/urls.py). Measured against the bare floor they say
+# how near to it any real operation could come on this stack and machine.
+BOUNDS = ("floor: auth", "floor: write")
 TARGET_P50, TARGET_P99, TARGET_THROUGHPUT = 1.5, 2.0, 0.5
 
 
@@ -335,6 +345,17 @@ def report(round_number: int, phases: list[Phase]) -> list[str]:
                     continue
                 r50, r99 = figures["p50"] / floor["p50"], figures["p99"] / floor["p99"]
                 ratios += [f"{r50:.2f}x", f"{r99:.2f}x"]
+                if name in BOUNDS:
+                    if floor_name == "floor":
+                        record(
+                            "api",
+                            f"round {round_number}, {phase.name}: {name} p50 (a bound)",
+                            figures["p50"],
+                            unit="ms",
+                            floor="floor p50",
+                            floor_value=floor["p50"],
+                        )
+                    continue
                 for pct, target in (("p50", TARGET_P50), ("p99", TARGET_P99)):
                     record(
                         "api",
@@ -370,6 +391,21 @@ def report(round_number: int, phases: list[Phase]) -> list[str]:
             if not phase.stats:
                 raise BenchFailed(f"{phase.name}: no request answered")
             alone[phase.classes[0]] = next(iter(phase.stats.values()))["rps"]
+    for bound_class, bound_name in (("AuthFloor", "floor: auth"), ("WriteFloor", "floor: write")):
+        ratio = alone[bound_class] / alone["Floor"]
+        record(
+            "api",
+            f"round {round_number}, {bound_name} alone at saturation (a bound, not a target)",
+            alone[bound_class],
+            unit="req/s",
+            floor="floor alone",
+            floor_value=alone["Floor"],
+        )
+        print(
+            f"  {bound_name} at saturation: {ratio:.2f}x the throughput of the floor "
+            f"(the most any authenticated {'write' if 'write' in bound_name else 'request'} "
+            "could reach here)"
+        )
     for floor_class, floor_name in (("Floor", "floor"), ("Me", "floor: me")):
         ratio = alone["SessionLogger"] / alone[floor_class]
         record(
@@ -434,6 +470,9 @@ def bench(
     print(f"seeded {plan.pop('size')} in {time.monotonic() - started:.1f} s")
     plan_path = out / "plan.json"
     plan_path.write_text(json.dumps(plan))
+    from bench.urls import create_write_floor_table
+
+    create_write_floor_table()
     env = _environment(database_url(connection.settings_dict))
     env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
     connection.close()
@@ -452,7 +491,9 @@ def bench(
                 Phase(f"{users} users", users, 1.0, MIXED),
                 Phase(f"saturation {saturation} users", saturation, 0, MIXED),
                 Phase("floor alone", saturation, 0, ["Floor"]),
+                Phase("auth floor alone", saturation, 0, ["AuthFloor"]),
                 Phase("me alone", saturation, 0, ["Me"]),
+                Phase("write floor alone", saturation, 0, ["WriteFloor"]),
                 Phase("logging alone", saturation, 0, ["SessionLogger"]),
             ]
             for phase in phases:

@@ -22,6 +22,16 @@ def me(_account):
     return "GET", "/api/v1/me/", "floor: me", None
 
 
+def auth_floor(_account):
+    """The least an authenticated request costs: the bearer token checked, a constant returned."""
+    return "GET", "/bench/floor/auth/", "floor: auth", None
+
+
+def write_floor(_account):
+    """The least an authenticated write costs: the token checked, one row inserted and committed."""
+    return "POST", "/bench/floor/write/", "floor: write", {}
+
+
 def mentees(_account):
     return "GET", "/api/v1/students/", "teacher: mentees", None
 
@@ -63,7 +73,9 @@ def pledge(account):
 # Operation -> (plan role, request); the order of bench/api.py's table.
 OPERATIONS = {
     "floor": (None, floor),
+    "floor: auth": ("teachers", auth_floor),
     "floor: me": ("teachers", me),
+    "floor: write": ("teachers", write_floor),
     "teacher: mentees": ("teachers", mentees),
     "teacher: log session": ("teachers", log_session),
     "admin: students": ("administrators", students),

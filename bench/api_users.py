@@ -69,6 +69,30 @@ class Floor(Account):
         self.send(requests.floor)
 
 
+class AuthFloor(Account):
+    """The least an authenticated request costs (bench/urls.py): a bound, not a target."""
+
+    weight = 1
+    role = "teachers"
+    counter = itertools.count()
+
+    @task
+    def auth_floor(self):
+        self.send(requests.auth_floor)
+
+
+class WriteFloor(Account):
+    """The least an authenticated write costs (bench/urls.py): a bound, not a target."""
+
+    weight = 1
+    role = "teachers"
+    counter = itertools.count()
+
+    @task
+    def write_floor(self):
+        self.send(requests.write_floor)
+
+
 class Me(Account):
     """The authenticated floor: a teacher reads its own account (`GET me/`)."""
 

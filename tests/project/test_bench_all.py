@@ -54,6 +54,8 @@ def test_every_benchmark_runs_at_its_tiny_size_and_reports_its_figures(tmp_path)
         "roster_import: XLSX (openpyxl-written) import, sqlite, 500 rows",
         "report: term report job",
         "api: round 1, session logging alone at saturation",
+        "api: round 1, floor: auth alone at saturation (a bound, not a target)",
+        "api: round 1, floor: write alone at saturation (a bound, not a target)",
         "province: fan-out wall time (400 students, 4 counties, 2 worker processes)",
         "province: CPU seconds per county in its worker (400 students, 4 counties, 1 worker",
     ):
