@@ -391,7 +391,10 @@ def report(round_number: int, phases: list[Phase]) -> list[str]:
             if not phase.stats:
                 raise BenchFailed(f"{phase.name}: no request answered")
             alone[phase.classes[0]] = next(iter(phase.stats.values()))["rps"]
-    for bound_class, bound_name in (("AuthFloor", "floor: auth"), ("WriteFloor", "floor: write")):
+    for bound_class, bound_name, what in (
+        ("AuthFloor", "floor: auth", "request"),
+        ("WriteFloor", "floor: write", "write"),
+    ):
         ratio = alone[bound_class] / alone["Floor"]
         record(
             "api",
@@ -403,8 +406,7 @@ def report(round_number: int, phases: list[Phase]) -> list[str]:
         )
         print(
             f"  {bound_name} at saturation: {ratio:.2f}x the throughput of the floor "
-            f"(the most any authenticated {'write' if 'write' in bound_name else 'request'} "
-            "could reach here)"
+            f"(a bound measured here: the least authenticated {what})"
         )
     for floor_class, floor_name in (("Floor", "floor"), ("Me", "floor: me")):
         ratio = alone["SessionLogger"] / alone[floor_class]
@@ -517,7 +519,7 @@ def main(argv=None) -> int:
     parser.add_argument("--users", type=int, help="concurrent users of the first phase (50)")
     parser.add_argument("--saturation-users", type=int, help="users with no think time (100)")
     parser.add_argument("--seconds", type=int, help="length of each mixed phase (30)")
-    parser.add_argument("--rounds", type=int, help="rounds of the four phases (2)")
+    parser.add_argument("--rounds", type=int, help="rounds of the seven phases (2)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (config/gunicorn.py's)")
     parser.add_argument("--port", type=int, help="gunicorn's port (a free one)")
     args = parser.parse_args(argv)
