@@ -198,8 +198,24 @@ class StudentFactory(DjangoModelFactory):
     )
     id_masked = factory.LazyAttribute(lambda o: idnumbers.mask(o.id_number))
     village = factory.Faker("street_name", locale="zh_CN")
-    guardian_name = factory.Faker("name", locale="zh_CN")
+    guardian_name = factory.LazyFunction(lambda: guardian_name())
     guardian_phone = factory.Sequence(lambda n: f"138{n:08d}")
+
+
+# The names the tests give review committee members. A guardian of the same name
+# is the applicant's kin to the committee (mentoring.services.review_committees),
+# so a random guardian who drew one turned a test's decision into a 400 now and then.
+COMMITTEE_MEMBER_NAMES = frozenset(
+    {"周敏", "陈校长", "孙老师", "赵老师", "钱老师", "王大山", "王建国", "王五", "李代表"}
+)
+
+
+def guardian_name() -> str:
+    """A random Chinese name that no test gives a committee member."""
+    faker = factory.Faker._get_faker(locale="zh_CN")
+    while (name := faker.name()) in COMMITTEE_MEMBER_NAMES:
+        pass
+    return name
 
 
 class GuardianAccountFactory(DjangoModelFactory):
