@@ -35,6 +35,11 @@ class Account(FastHttpUser):
     wait_time = think()
     role = ""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Each kind of user takes the plan's accounts in turn, from the first.
+        cls.counter = itertools.count()
+
     def on_start(self):
         if self.role:
             accounts = PLAN[self.role]
@@ -59,50 +64,46 @@ class Account(FastHttpUser):
                 answer.failure(f"{answer.status_code}: {(answer.text or '')[:300]}")
 
 
-class Floor(Account):
+class OneRequest(Account):
+    """A user that sends one request over and over: `build` (bench/api_requests.py)."""
+
+    abstract = True
+    build = None
+
+    @task
+    def one(self):
+        self.send(type(self).build)
+
+
+class Floor(OneRequest):
     """The floor: a constant through gunicorn, the middleware and DRF (bench/urls.py)."""
 
     weight = 2
-
-    @task
-    def floor(self):
-        self.send(requests.floor)
+    build = staticmethod(requests.floor)
 
 
-class AuthFloor(Account):
+class AuthFloor(OneRequest):
     """The least an authenticated request costs (bench/urls.py): a bound, not a target."""
 
     weight = 1
     role = "teachers"
-    counter = itertools.count()
-
-    @task
-    def auth_floor(self):
-        self.send(requests.auth_floor)
+    build = staticmethod(requests.auth_floor)
 
 
-class WriteFloor(Account):
+class WriteFloor(OneRequest):
     """The least an authenticated write costs (bench/urls.py): a bound, not a target."""
 
     weight = 1
     role = "teachers"
-    counter = itertools.count()
-
-    @task
-    def write_floor(self):
-        self.send(requests.write_floor)
+    build = staticmethod(requests.write_floor)
 
 
-class Me(Account):
+class Me(OneRequest):
     """The authenticated floor: a teacher reads its own account (`GET me/`)."""
 
     weight = 2
     role = "teachers"
-    counter = itertools.count()
-
-    @task
-    def me(self):
-        self.send(requests.me)
+    build = staticmethod(requests.me)
 
 
 class Teacher(Account):
@@ -110,7 +111,6 @@ class Teacher(Account):
 
     weight = 6
     role = "teachers"
-    counter = itertools.count()
 
     @task(3)
     def mentees(self):
@@ -121,39 +121,27 @@ class Teacher(Account):
         self.send(requests.log_session)
 
 
-class SessionLogger(Account):
+class SessionLogger(OneRequest):
     """Only logging sessions: bench/api.py's throughput phase runs this class alone."""
 
     role = "teachers"
-    counter = itertools.count()
-
-    @task
-    def log_session(self):
-        self.send(requests.log_session)
+    build = staticmethod(requests.log_session)
 
 
-class Administrator(Account):
+class Administrator(OneRequest):
     """A school administrator pages through its students (50 a page, with their records)."""
 
     weight = 1
     role = "administrators"
-    counter = itertools.count()
-
-    @task
-    def students(self):
-        self.send(requests.students)
+    build = staticmethod(requests.students)
 
 
-class Donor(Account):
+class Donor(OneRequest):
     """A donor pledges money to the district's project, in two instalments."""
 
     weight = 1
     role = "donors"
-    counter = itertools.count()
-
-    @task
-    def pledge(self):
-        self.send(requests.pledge)
+    build = staticmethod(requests.pledge)
 
 
 # gevent's timers count from the time its loop last looked at the clock; under
